@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// `ovsnet` command line entry point.
+import { createLogger, ovsnetVersion, startEmbeddedOvs, type DatapathChoice } from '../../controller/api';
+import { parseArgs, UsageError } from './args';
+
+const HELP = `ovsnet - Open vSwitch networking for Docker containers
+
+Usage:
+  ovsnet up [options]     start ovsnet in the foreground; starts a private Open vSwitch
+                          under the state directory when none is running
+  ovsnet --version        print the version
+  ovsnet --help           print this help
+
+Options for 'up':
+  --state-dir DIR         where ovsnet keeps its state (default /var/lib/ovsnet)
+  --ovsdb REMOTE          OVSDB to use, unix:PATH or tcp:HOST:PORT (default: the system
+                          one if it answers, else a private one)
+  --bridge NAME           integration bridge (default br-int)
+  --datapath MODE         auto | system | netdev (default auto)
+  --log-level LEVEL       trace | debug | info | warn | error (default info)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.flags.has('help') || args.command === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (args.flags.has('version') || args.command === 'version') {
+    process.stdout.write(`ovsnet ${ovsnetVersion()}\n`);
+    return 0;
+  }
+  if (args.command === undefined) {
+    process.stderr.write(HELP);
+    return 2;
+  }
+  if (args.command === 'up') return up(args.options);
+  throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
+}
+
+async function up(options: Map<string, string>): Promise<number> {
+  const datapath = options.get('datapath') ?? 'auto';
+  if (!['auto', 'system', 'netdev'].includes(datapath)) {
+    throw new UsageError(`--datapath must be auto, system or netdev, not "${datapath}"`);
+  }
+  const level = options.get('log-level') ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
+    throw new UsageError(`--log-level must be trace, debug, info, warn, error, fatal or silent, not "${level}"`);
+  }
+  const logger = createLogger({ level: level as 'info' });
+  const ovsdb = options.get('ovsdb');
+  const ovs = await startEmbeddedOvs({
+    stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
+    bridge: options.get('bridge') ?? 'br-int',
+    datapath: datapath as DatapathChoice,
+    ...(ovsdb !== undefined ? { ovsdb } : {}),
+    logger,
+  });
+  logger.info(
+    { ovsdb: ovs.ovsdbRemote, bridge: ovs.bridge, datapath: ovs.datapath, privateOvs: ovs.private },
+    'ovsnet is ready',
+  );
+  await untilSignalled();
+  logger.info('stopping');
+  await ovs.stop();
+  logger.info('stopped');
+  return 0;
+}
+
+/** Resolves on SIGINT or SIGTERM; a timer keeps the process alive until then. */
+function untilSignalled(): Promise<void> {
+  return new Promise((resolve) => {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const done = (): void => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`ovsnet: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`ovsnet: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

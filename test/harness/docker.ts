@@ -1,0 +1,168 @@
+// A private Docker engine: own data-root, exec-root, API socket and plugin directory, in a
+// private mount namespace (so /run/docker/plugins is its own) and optionally inside a
+// test network namespace (so it sees that namespace's OVS). Never the system dockerd.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync, existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { run, runOk } from '../../controller/host/exec';
+import { isAlive, sleep, stopPid } from '../../controller/ovs/private-ovs';
+import { makeRunDir, onEmergency, recordPid } from './ledger';
+import type { Netns } from './netns';
+
+export const DOCKER_CLI = '/usr/bin/docker';
+export const BUSYBOX_IMAGE = 'ovsnet-busybox:test';
+const BUSYBOX_APPLETS = ['sh', 'ping', 'ping6', 'ip', 'nc', 'sleep', 'cat', 'echo', 'ifconfig', 'wget', 'httpd', 'hostname', 'ls', 'true', 'false', 'arping', 'udhcpc', 'route'];
+
+export interface DockerStartOptions {
+  netns?: Netns;
+  extraArgs?: string[];
+}
+
+export class DockerEngine {
+  private readonly output: string[] = [];
+  private unregister: () => void = () => undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  get socket(): string {
+    return join(this.dir, 'docker.sock');
+  }
+  /** Directory dockerd looks in for plugin sockets (bind-mounted over /run/docker/plugins). */
+  get pluginDir(): string {
+    return join(this.dir, 'plugins');
+  }
+  /** Environment for the docker CLI. */
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, DOCKER_HOST: `unix://${this.socket}` };
+  }
+
+  static async start(options: DockerStartOptions = {}): Promise<DockerEngine> {
+    const dir = makeRunDir('docker');
+    for (const sub of ['root', 'exec', 'plugins']) mkdirSync(join(dir, sub), { recursive: true });
+    const dockerd = [
+      'dockerd',
+      '--data-root', join(dir, 'root'),
+      '--exec-root', join(dir, 'exec'),
+      '-H', `unix://${join(dir, 'docker.sock')}`,
+      '--pidfile', join(dir, 'dockerd.pid'),
+      '--storage-driver', 'vfs',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--bridge=none',
+      ...(options.extraArgs ?? []),
+    ];
+    const quoted = dockerd.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    const script = [
+      'mount --make-rprivate /',
+      'mkdir -p /run/docker/plugins',
+      `mount --bind '${join(dir, 'plugins')}' /run/docker/plugins`,
+      `exec ${quoted}`,
+    ].join(' && ');
+    const argv = ['unshare', '-m', 'sh', '-c', script];
+    if (options.netns) argv.unshift('nsenter', `--net=${options.netns.path}`);
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const engine = new DockerEngine(dir, child);
+    if (child.pid !== undefined) recordPid(dir, 'dockerd-launcher', child.pid);
+    const keep = (chunk: Buffer): void => {
+      engine.output.push(chunk.toString());
+      if (engine.output.length > 400) engine.output.splice(0, 100);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    engine.unregister = onEmergency(() => {
+      child.kill('SIGKILL');
+      const containerd = engine.containerdPid();
+      if (containerd !== undefined) process.kill(containerd, 'SIGKILL');
+    });
+    try {
+      await engine.waitReady(60_000);
+      const containerd = engine.containerdPid();
+      if (containerd !== undefined) recordPid(dir, 'containerd', containerd);
+    } catch (error) {
+      await engine.stop();
+      throw error;
+    }
+    return engine;
+  }
+
+  private containerdPid(): number | undefined {
+    const file = join(this.dir, 'exec', 'containerd', 'containerd.pid');
+    if (!existsSync(file)) return undefined;
+    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`dockerd exited early:\n${this.logs()}`);
+      if (await this.ping()) return;
+      await sleep(100);
+    }
+    throw new Error(`dockerd did not answer within ${timeoutMs} ms:\n${this.logs()}`);
+  }
+
+  /** GET /_ping on the API socket. */
+  ping(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = request({ socketPath: this.socket, path: '/_ping', timeout: 1000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => {
+        req.destroy();
+        resolve(false);
+      });
+      req.end();
+    });
+  }
+
+  /** Runs the docker CLI against this engine; returns stdout. */
+  docker(...args: string[]): Promise<string> {
+    return runOk(DOCKER_CLI, args, { env: this.env, timeoutMs: 120_000 });
+  }
+  tryDocker(...args: string[]): ReturnType<typeof run> {
+    return run(DOCKER_CLI, args, { env: this.env, timeoutMs: 120_000, allowFailure: true });
+  }
+
+  /** Builds a tiny image from the host's static busybox (no registry is reachable). */
+  async importBusybox(name = BUSYBOX_IMAGE): Promise<string> {
+    const rootfs = join(this.dir, 'busybox-rootfs');
+    mkdirSync(join(rootfs, 'bin'), { recursive: true });
+    for (const sub of ['etc', 'tmp', 'proc', 'sys', 'dev', 'www']) mkdirSync(join(rootfs, sub), { recursive: true });
+    copyFileSync('/bin/busybox', join(rootfs, 'bin', 'busybox'));
+    for (const applet of BUSYBOX_APPLETS) {
+      const link = join(rootfs, 'bin', applet);
+      if (!existsSync(link)) symlinkSync('busybox', link);
+    }
+    await runOk('sh', ['-c', `tar -C '${rootfs}' -c . | '${DOCKER_CLI}' import - '${name}'`], { env: this.env, timeoutMs: 120_000 });
+    return name;
+  }
+
+  logs(): string {
+    return this.output.join('').split('\n').slice(-80).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const containerd = this.containerdPid();
+    if (this.child.pid !== undefined && isAlive(this.child.pid)) {
+      // Remove containers first so their shims and namespaces go with them.
+      await run(DOCKER_CLI, ['ps', '-aq'], { env: this.env, allowFailure: true, timeoutMs: 10_000 }).then(async (r) => {
+        const ids = r.stdout.split('\n').filter(Boolean);
+        if (ids.length > 0) await run(DOCKER_CLI, ['rm', '-f', ...ids], { env: this.env, allowFailure: true, timeoutMs: 60_000 });
+      });
+      await stopPid(this.child.pid, 20_000);
+    }
+    if (containerd !== undefined) await stopPid(containerd, 5_000);
+    this.unregister();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
