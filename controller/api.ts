@@ -11,3 +11,6 @@ export function ovsnetVersion(): string {
   const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
 }
+
+export * from './cnm/types';
+export { ControllerError, isControllerError, type ControllerErrorCode } from './errors';

@@ -1,0 +1,140 @@
+// The container network model as the controller's front ends see it (libnetwork's CNM:
+// networks, endpoints, sandboxes), plus the request shapes of the northbound API. Plain data
+// only: these values are stored, sent over the control socket, and compared in tests.
+
+/** One address pool of a network, as Docker's IPAM data describes it. */
+export interface SubnetSpec {
+  /** The pool in CIDR form, e.g. "10.20.0.0/24" or "fd00:20::/64". */
+  pool: string;
+  /** Gateway address without prefix; absent means "no gateway on this subnet". */
+  gateway?: string;
+  /** Allocation restricted to this sub-range (Docker --ip-range), CIDR. */
+  ipRange?: string;
+  /** Addresses reserved for other hosts (Docker --aux-address): name -> address. */
+  auxAddresses?: Record<string, string>;
+  /** The IPAM pool this subnet came from, when ovsnet's IPAM allocated it. */
+  poolId?: string;
+}
+
+export type TunnelType = 'vxlan' | 'gre';
+
+export interface NetworkSpec {
+  /** Docker's NetworkID, or an id chosen by the user of the CLI. */
+  id: string;
+  /** Human name; Docker does not send it, so it may be absent. */
+  name?: string;
+  /** Cross-host identity (DESIGN.md 1): the name or ovsnet.vni, never the Docker id. */
+  key?: string;
+  ipv4: SubnetSpec[];
+  ipv6: SubnetSpec[];
+  /** Inter-container communication inside the network (Docker's enable_icc). */
+  icc: boolean;
+  /** No traffic leaves the network's subnets (docker network create --internal). */
+  internal: boolean;
+  mtu?: number;
+  vni?: number;
+  tunnel?: TunnelType;
+}
+
+export interface EndpointSpec {
+  networkId: string;
+  endpointId: string;
+  /** Address with prefix (CIDR) given by Docker's IPAM or the user; absent = allocate. */
+  ipv4?: string;
+  ipv6?: string;
+  mac?: string;
+  /** Name of the container (from Docker's IPAM options), for humans and policy rules. */
+  containerName?: string;
+}
+
+export interface EndpointInfo {
+  networkId: string;
+  endpointId: string;
+  ipv4?: string;
+  ipv6?: string;
+  mac: string;
+  /** Host-side veth (the OVS port) and the container-side name before the move. */
+  hostIfname: string;
+  containerIfname: string;
+  ofport?: number;
+  sandboxKey?: string;
+}
+
+export interface JoinResult {
+  /** Interface libnetwork moves into the sandbox (Docker's InterfaceName.SrcName). */
+  containerIfname: string;
+  gatewayIpv4?: string;
+  gatewayIpv6?: string;
+  mtu?: number;
+}
+
+/** One published port as Docker sends it in com.docker.network.portmap. */
+export interface PortBinding {
+  proto: 'tcp' | 'udp' | 'sctp';
+  containerPort: number;
+  hostIp?: string;
+  hostPort: number;
+  hostPortEnd?: number;
+}
+
+export interface PoolRequest {
+  addressSpace: string;
+  /** Requested pool (CIDR) or absent for "pick one". */
+  pool?: string;
+  subPool?: string;
+  v6: boolean;
+  options?: Record<string, string>;
+}
+
+export interface PoolGrant {
+  poolId: string;
+  pool: string;
+  /** Extra data such as com.docker.network.gateway. */
+  data?: Record<string, string>;
+}
+
+export interface AddressRequest {
+  poolId: string;
+  /** Requested address without prefix, or absent for the next free one. */
+  address?: string;
+  /** 'gateway' when Docker asks for the network's gateway address. */
+  kind?: 'gateway' | 'endpoint' | 'aux';
+  /** Owner key (e.g. container name) that makes repeated requests idempotent. */
+  owner?: string;
+}
+
+export interface AllowRule {
+  id: string;
+  networkId: string;
+  /** Endpoint id, container name or address (CIDR allowed). */
+  from: string;
+  to: string;
+  proto?: 'tcp' | 'udp' | 'icmp';
+  port?: number;
+}
+
+/**
+ * The northbound API every front end (Docker plugin, CLI, ovs-docker compatible attach)
+ * uses. All calls are idempotent: repeating one with the same arguments succeeds without
+ * changing anything; errors are ControllerErrors with stable codes.
+ */
+export interface NetworkApi {
+  createNetwork(spec: NetworkSpec): Promise<NetworkSpec>;
+  deleteNetwork(networkId: string): Promise<void>;
+  createEndpoint(spec: EndpointSpec): Promise<EndpointInfo>;
+  deleteEndpoint(networkId: string, endpointId: string): Promise<void>;
+  join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult>;
+  leave(networkId: string, endpointId: string): Promise<void>;
+  endpointInfo(networkId: string, endpointId: string): Promise<EndpointInfo>;
+  publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void>;
+  unpublishPorts(networkId: string, endpointId: string): Promise<void>;
+}
+
+export interface IpamApi {
+  defaultAddressSpaces(): { local: string; global: string };
+  requestPool(request: PoolRequest): Promise<PoolGrant>;
+  releasePool(poolId: string): Promise<void>;
+  /** Returns the address in CIDR form (address/prefix of the pool). */
+  requestAddress(request: AddressRequest): Promise<string>;
+  releaseAddress(poolId: string, address: string): Promise<void>;
+}
