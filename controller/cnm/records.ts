@@ -8,6 +8,10 @@ export interface NetworkRecord extends NetworkSpec {
   key: string;
   /** Small number that marks the network in the OpenFlow pipeline (a register value). */
   tag: number;
+  /** OpenFlow port requested for the network's gateway (internal) port. */
+  gatewayOfport: number;
+  /** Name of the gateway internal port on the integration bridge. */
+  gatewayIfname: string;
 }
 
 export interface EndpointRecord {
@@ -19,6 +23,10 @@ export interface EndpointRecord {
   hostIfname: string;
   containerIfname: string;
   containerName?: string;
+  /** OpenFlow port requested for the endpoint's OVS port (stable across restarts). */
+  ofport: number;
+  /** Set once the veth exists and the port belongs on the bridge (join until delete). */
+  plugged?: boolean;
   /** Set while joined to a sandbox. */
   sandboxKey?: string;
   /** Published ports, from ProgramExternalConnectivity. */
@@ -35,6 +43,8 @@ export const keys = {
   endpoints: (networkId?: string) => (networkId === undefined ? 'ep/' : `ep/${networkId}/`),
   address: (networkId: string, address: string) => `addr/${networkId}/${address}`,
   mac: (networkId: string, mac: string) => `mac/${networkId}/${mac}`,
+  ofport: (ofport: number) => `ofport/${ofport}`,
+  ofports: () => 'ofport/',
   rule: (id: string) => `rule/${id}`,
   rules: () => 'rule/',
 };
@@ -43,3 +53,7 @@ export type { AllowRule };
 
 /** Highest network tag: tags share a 16-bit register field with nothing else. */
 export const MAX_NETWORK_TAG = 0xffff;
+
+/** Ports ovsnet creates get OpenFlow numbers from this range (DESIGN.md 2), below OFPP_MAX. */
+export const FIRST_CONTROLLER_OFPORT = 32768;
+export const LAST_CONTROLLER_OFPORT = 0xfeff;

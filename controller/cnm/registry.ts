@@ -7,7 +7,7 @@ import { ControllerError, conflict, invalid, notFound } from '../errors';
 import type { KvStore, KvTxn } from '../store/kv';
 import { vethNamesFor } from '../host/links';
 import { contains, overlaps, parseAddress, parseCidr, parseMac, type ParsedCidr } from './addresses';
-import { keys, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord } from './records';
+import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord } from './records';
 import type { EndpointSpec, NetworkSpec, SubnetSpec } from './types';
 import { validateNetworkSpec } from './validate';
 
@@ -29,7 +29,7 @@ export class Registry {
 
   /** Runs `attempt` until its transaction commits; CAS conflicts mean someone raced us. */
   private async commit<T>(attempt: () => Promise<{ txn: KvTxn; result: T } | { done: T }>): Promise<T> {
-    for (let tries = 0; tries < 20; tries++) {
+    for (let tries = 0; tries < 50; tries++) {
       const step = await attempt();
       if ('done' in step) return step.done;
       const outcome = await this.store.txn(step.txn);
@@ -37,6 +37,8 @@ export class Registry {
         this.changed();
         return step.result;
       }
+      // Someone else committed first; spread the retries so they do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** tries)));
     }
     throw new ControllerError('UNAVAILABLE', 'the state store kept changing under this request; try again');
   }
@@ -89,7 +91,8 @@ export class Registry {
       if (keyEntry) throw new ControllerError('ALREADY_EXISTS', `network key "${key}" is already used by network "${String(keyEntry.value)}"`);
       checkNoOverlap(spec, others);
       const tag = await this.freeTag();
-      const record: NetworkRecord = { ...spec, key, tag };
+      const gatewayOfport = await this.freeOfport(`gateway:${spec.id}`);
+      const record: NetworkRecord = { ...spec, key, tag, gatewayOfport, gatewayIfname: `ovsgw${tag}` };
       return {
         result: record,
         txn: {
@@ -97,11 +100,13 @@ export class Registry {
             { key: keys.network(spec.id), revision: 0 },
             { key: keys.networkKey(key), revision: 0 },
             { key: keys.tag(tag), revision: 0 },
+            { key: keys.ofport(gatewayOfport), revision: 0 },
           ],
           puts: [
             { key: keys.network(spec.id), value: record },
             { key: keys.networkKey(key), value: spec.id },
             { key: keys.tag(tag), value: spec.id },
+            { key: keys.ofport(gatewayOfport), value: `gateway:${spec.id}` },
           ],
         },
       };
@@ -112,6 +117,21 @@ export class Registry {
     const used = new Set((await this.store.list(keys.tags())).map((e) => Number(e.key.slice(keys.tags().length))));
     for (let tag = 1; tag <= MAX_NETWORK_TAG; tag++) if (!used.has(tag)) return tag;
     throw new ControllerError('EXHAUSTED', `all ${MAX_NETWORK_TAG} network tags are in use`);
+  }
+
+  /**
+   * A free OpenFlow port number. Probing starts at a point derived from the owner, so
+   * concurrent requests rarely race for the same number (and a retry finds the same one).
+   */
+  private async freeOfport(owner: string): Promise<number> {
+    const size = LAST_CONTROLLER_OFPORT - FIRST_CONTROLLER_OFPORT + 1;
+    const start = createHash('sha256').update(owner).digest().readUInt32BE(0) % size;
+    const used = new Set((await this.store.list(keys.ofports())).map((e) => Number(e.key.slice(keys.ofports().length))));
+    for (let i = 0; i < size; i++) {
+      const port = FIRST_CONTROLLER_OFPORT + ((start + i) % size);
+      if (!used.has(port)) return port;
+    }
+    throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
   }
 
   /** Deletes a network that has no endpoints; deleting an absent network succeeds. */
@@ -129,7 +149,7 @@ export class Registry {
         result: undefined,
         txn: {
           compares: [{ key: keys.network(id), revision: entry.revision }],
-          deletes: [keys.network(id), keys.networkKey(record.key), keys.tag(record.tag), ...rules.map((r) => r.key)],
+          deletes: [keys.network(id), keys.networkKey(record.key), keys.tag(record.tag), keys.ofport(record.gatewayOfport), ...rules.map((r) => r.key)],
         },
       };
     });
@@ -163,6 +183,8 @@ export class Registry {
         if (holder) throw new ControllerError('ALREADY_EXISTS', `MAC ${mac} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`);
       }
       compares.push({ key: keys.mac(network.id, mac), revision: 0 });
+      const ofport = await this.freeOfport(`endpoint:${network.id}/${spec.endpointId}`);
+      compares.push({ key: keys.ofport(ofport), revision: 0 });
       const names = vethNamesFor(spec.endpointId);
       const record: EndpointRecord = {
         networkId: network.id,
@@ -170,6 +192,7 @@ export class Registry {
         ...(wanted.ipv4 !== undefined ? { ipv4: wanted.ipv4 } : {}),
         ...(wanted.ipv6 !== undefined ? { ipv6: wanted.ipv6 } : {}),
         mac,
+        ofport,
         hostIfname: names.host,
         containerIfname: names.peer,
         ...(spec.containerName !== undefined ? { containerName: spec.containerName } : {}),
@@ -177,6 +200,7 @@ export class Registry {
       const puts = [
         { key: keys.endpoint(network.id, spec.endpointId), value: record },
         { key: keys.mac(network.id, mac), value: spec.endpointId },
+        { key: keys.ofport(ofport), value: `endpoint:${network.id}/${spec.endpointId}` },
       ];
       for (const cidr of [record.ipv4, record.ipv6]) {
         if (cidr !== undefined) puts.push({ key: keys.address(network.id, cidr.split('/')[0] as string), value: spec.endpointId });
@@ -204,7 +228,7 @@ export class Registry {
       const entry = await this.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) return { done: undefined };
       const record = entry.value as EndpointRecord;
-      const deletes = [keys.endpoint(networkId, endpointId), keys.mac(networkId, record.mac)];
+      const deletes = [keys.endpoint(networkId, endpointId), keys.mac(networkId, record.mac), keys.ofport(record.ofport)];
       for (const cidr of [record.ipv4, record.ipv6]) if (cidr !== undefined) deletes.push(keys.address(networkId, cidr.split('/')[0] as string));
       return { result: record, txn: { compares: [{ key: entry.key, revision: entry.revision }], deletes } };
     });
@@ -224,9 +248,8 @@ export class Registry {
 }
 
 function sameSpec(stored: NetworkRecord, spec: NetworkSpec): boolean {
-  const { key: _key, tag: _tag, ...rest } = stored;
-  void _key;
-  void _tag;
+  const { key, tag, gatewayOfport, gatewayIfname, ...rest } = stored;
+  void [key, tag, gatewayOfport, gatewayIfname];
   return JSON.stringify(normalise(rest)) === JSON.stringify(normalise(spec));
 }
 
