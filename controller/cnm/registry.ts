@@ -8,7 +8,7 @@ import type { KvStore, KvTxn } from '../store/kv';
 import { vethNamesFor } from '../host/links';
 import { contains, overlaps, parseAddress, parseCidr, parseMac, type ParsedCidr } from './addresses';
 import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord } from './records';
-import type { EndpointSpec, NetworkSpec, SubnetSpec } from './types';
+import type { AllowRule, EndpointSpec, NetworkSpec, SubnetSpec } from './types';
 import { validateNetworkSpec } from './validate';
 
 type Listener = () => void;
@@ -234,6 +234,42 @@ export class Registry {
     });
   }
 
+  async listRules(networkId?: string): Promise<AllowRule[]> {
+    const rules = (await this.store.list(keys.rules())).map((e) => e.value as AllowRule);
+    return networkId === undefined ? rules : rules.filter((r) => r.networkId === networkId);
+  }
+
+  /**
+   * Adds an allow rule that punches through ICC off. The same rule twice is one rule:
+   * its id is derived from its content.
+   */
+  async addRule(input: Omit<AllowRule, 'id'>): Promise<AllowRule> {
+    const rule = validateRule(input);
+    await this.requireNetwork(rule.networkId);
+    return this.commit<AllowRule>(async () => {
+      const existing = await this.store.get(keys.rule(rule.id));
+      if (existing) return { done: existing.value as AllowRule };
+      const net = await this.store.get(keys.network(rule.networkId));
+      if (!net) throw notFound(`network "${rule.networkId}" does not exist`);
+      return {
+        result: rule,
+        txn: {
+          compares: [{ key: keys.rule(rule.id), revision: 0 }, { key: net.key, revision: net.revision }],
+          puts: [{ key: keys.rule(rule.id), value: rule }],
+        },
+      };
+    });
+  }
+
+  /** Removes a rule by id; an absent rule is an error so typos do not pass silently. */
+  async removeRule(id: string): Promise<void> {
+    await this.commit<void>(async () => {
+      const existing = await this.store.get(keys.rule(id));
+      if (!existing) throw notFound(`allow rule "${id}" does not exist`);
+      return { result: undefined, txn: { compares: [{ key: existing.key, revision: existing.revision }], deletes: [existing.key] } };
+    });
+  }
+
   /** Updates fields of an existing endpoint (join/leave/ports). */
   async updateEndpoint(networkId: string, endpointId: string, change: (record: EndpointRecord) => EndpointRecord): Promise<EndpointRecord> {
     return this.commit<EndpointRecord>(async () => {
@@ -302,3 +338,32 @@ function checkEndpointAddress(subnets: SubnetSpec[], text: string, family: 4 | 6
 }
 
 export type { ParsedCidr };
+
+const SELECTOR = /^[0-9A-Za-z][0-9A-Za-z_.:/-]{0,127}$/;
+
+function validateRule(input: Omit<AllowRule, 'id'>): AllowRule {
+  if (typeof input !== 'object' || input === null) throw invalid('rule must be an object');
+  for (const side of ['from', 'to'] as const) {
+    const value = input[side];
+    if (typeof value !== 'string' || !SELECTOR.test(value)) {
+      throw invalid(`rule "${side}" must be an endpoint id, container name or address, not "${String(value)}"`);
+    }
+    const looksLikeAddress = /^[0-9a-fA-F:.]+(\/\d+)?$/.test(value) && /[.:]/.test(value);
+    if (looksLikeAddress && value.includes('/')) parseCidr(value, `rule "${side}"`);
+    else if (looksLikeAddress) parseAddress(value, `rule "${side}"`);
+  }
+  if (input.proto !== undefined && !['tcp', 'udp', 'icmp'].includes(input.proto)) throw invalid(`rule proto "${String(input.proto)}" must be tcp, udp or icmp`);
+  if (input.port !== undefined) {
+    if (input.proto !== 'tcp' && input.proto !== 'udp') throw invalid('rule port needs proto tcp or udp');
+    if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) throw invalid(`rule port ${String(input.port)} must be 1-65535`);
+  }
+  const rule: Omit<AllowRule, 'id'> = {
+    networkId: input.networkId,
+    from: input.from,
+    to: input.to,
+    ...(input.proto !== undefined ? { proto: input.proto } : {}),
+    ...(input.port !== undefined ? { port: input.port } : {}),
+  };
+  const id = createHash('sha256').update(JSON.stringify(rule)).digest('hex').slice(0, 12);
+  return { id, ...rule };
+}

@@ -112,3 +112,23 @@ test('state survives reopening the store', async (t) => {
   assert.equal((await r2.listEndpoints('n1'))[0]?.ipv4, '10.1.0.2/24');
   await assert.rejects(r2.createEndpoint({ networkId: 'n1', endpointId: 'ep9zzzzzzzzzzzz', ipv4: '10.1.0.2' }), /already used/);
 });
+
+test('allow rules: validated, deduplicated by content, removed with their network', async (t) => {
+  const { registry } = setup(t);
+  await registry.createNetwork(net('n1', '10.1.0.0/24', { icc: false }));
+  const r1 = await registry.addRule({ networkId: 'n1', from: 'web', to: '10.1.0.5', proto: 'tcp', port: 5432 });
+  assert.match(r1.id, /^[0-9a-f]{12}$/);
+  assert.deepEqual(await registry.addRule({ networkId: 'n1', from: 'web', to: '10.1.0.5', proto: 'tcp', port: 5432 }), r1);
+  await assert.rejects(registry.addRule({ networkId: 'n1', from: 'web', to: 'db', port: 80 }), /port needs proto tcp or udp/);
+  await assert.rejects(registry.addRule({ networkId: 'n1', from: 'web', to: 'db', proto: 'sctp' as 'tcp' }), /must be tcp, udp or icmp/);
+  await assert.rejects(registry.addRule({ networkId: 'n1', from: '10.1.0.300', to: 'db' }), /not a valid/);
+  await assert.rejects(registry.addRule({ networkId: 'n1', from: 'a b', to: 'db' }), /must be an endpoint id/);
+  await assert.rejects(registry.addRule({ networkId: 'zz', from: 'a', to: 'db' }), code('NOT_FOUND'));
+  assert.equal((await registry.listRules('n1')).length, 1);
+  await assert.rejects(registry.removeRule('nope'), code('NOT_FOUND'));
+  await registry.addRule({ networkId: 'n1', from: 'a', to: 'b' });
+  await registry.removeRule(r1.id);
+  assert.equal((await registry.listRules()).length, 1);
+  await registry.deleteNetwork('n1');
+  assert.equal((await registry.listRules()).length, 0, 'rules go with their network');
+});
