@@ -90,16 +90,23 @@ export class Vswitch {
     ]);
   }
 
+  /** Throws the reason a port cannot be added, as the server would refuse it. */
+  checkAddPort(spec: PortSpec): void {
+    if (!this.bridge(spec.bridge)) throw new OvsdbError('CONSTRAINT_VIOLATION', `bridge "${spec.bridge}" does not exist`);
+    if (this.replica.lookupOne('port-by-name', spec.name) || this.replica.lookupOne('interface-by-name', spec.name)) {
+      throw new OvsdbError('CONSTRAINT_VIOLATION', `a port named "${spec.name}" already exists`);
+    }
+  }
+
   /** Operations that add the ports (grouped per bridge); for batching into one transaction. */
   addPortsOperations(ports: readonly PortSpec[]): Operation[] {
     const ops: Operation[] = [];
     const byBridge = new Map<string, Atom[]>();
+    const names = new Set<string>();
     ports.forEach((spec, i) => {
-      const bridge = this.bridge(spec.bridge);
-      if (!bridge) throw new OvsdbError('CONSTRAINT_VIOLATION', `bridge "${spec.bridge}" does not exist`);
-      if (this.replica.lookupOne('port-by-name', spec.name)) {
-        throw new OvsdbError('CONSTRAINT_VIOLATION', `a port named "${spec.name}" already exists`);
-      }
+      this.checkAddPort(spec);
+      if (names.has(spec.name)) throw new OvsdbError('CONSTRAINT_VIOLATION', `port "${spec.name}" is requested twice`);
+      names.add(spec.name);
       const ifaceName = asNamedUuid(`if${i}`);
       const portName = asNamedUuid(`port${i}`);
       const iface: Row = { name: spec.name, type: spec.type ?? '' };
