@@ -10,8 +10,15 @@ export type Instruction =
   | { type: 'apply_actions'; actions: Array<Action | RawAction> }
   | { type: 'clear_actions' };
 
+/** The order of execution (OpenFlow 1.3 section 5.9), which OVS also requires on input. */
+const ORDER: Record<Instruction['type'], number> = { apply_actions: 0, clear_actions: 1, write_actions: 2, write_metadata: 3, goto_table: 4 };
+
+export function canonicalOrder(instructions: readonly Instruction[]): Instruction[] {
+  return [...instructions].sort((a, b) => ORDER[a.type] - ORDER[b.type]);
+}
+
 export function encodeInstructions(w: Writer, instructions: readonly Instruction[]): void {
-  for (const ins of instructions) {
+  for (const ins of canonicalOrder(instructions)) {
     const start = w.length;
     switch (ins.type) {
       case 'goto_table':

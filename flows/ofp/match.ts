@@ -27,8 +27,15 @@ export function encodeOxm(w: Writer, m: MatchField): void {
   if (!def) throw new OfpEncodeError(`unknown match field "${m.field}"`);
   if (m.mask !== undefined && !def.maskable) throw new OfpEncodeError(`field ${def.name} cannot be masked`);
   w.u32(oxmHeader(def, m.mask !== undefined));
-  w.bytes(encodeValue(def, m.value));
-  if (m.mask !== undefined) w.bytes(encodeValue(def, m.mask));
+  const value = encodeValue(def, m.value);
+  if (m.mask === undefined) {
+    w.bytes(value);
+    return;
+  }
+  // OpenFlow rejects value bits outside the mask (OFPBMC_BAD_WILDCARDS): clear them.
+  const mask = encodeValue(def, m.mask);
+  w.bytes(value.map((b, i) => b & (mask[i] as number)));
+  w.bytes(mask);
 }
 
 export function encodeMatch(w: Writer, match: Match): void {
