@@ -112,3 +112,14 @@ export function flowText(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' 
   const match = flow.match.map(matchText);
   return `${[...head, ...match].join(',')} actions=${instructionsText(flow.instructions, options)}`;
 }
+
+/** Match text with fields in a fixed order: switches reorder fields, identity must not. */
+export function canonicalMatchText(match: ReadonlyArray<MatchField | RawOxm>): string {
+  return match.map(matchText).sort().join(',');
+}
+
+/** A flow's text with its match in canonical order, for comparing desired and installed flows. */
+export function canonicalFlowText(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'cookie' | 'match' | 'instructions'>): string {
+  const cookie = flow.cookie !== undefined && flow.cookie !== 0n ? `,cookie=0x${flow.cookie.toString(16)}` : '';
+  return `table=${flow.tableId},priority=${flow.priority}${cookie},${canonicalMatchText(flow.match)} actions=${instructionsText(flow.instructions)}`;
+}
