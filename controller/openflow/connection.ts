@@ -9,7 +9,8 @@
 // idle periods so a dead switch is noticed. Writes respect socket backpressure.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { encodeMessage } from '../../flows/ofp/encode';
+import { encodeInto, encodeMessage } from '../../flows/ofp/encode';
+import { Writer } from '../../flows/ofp/buffer';
 import { decodeMessage } from '../../flows/ofp/decode';
 import { OfpFramer } from '../../flows/ofp/framer';
 import { MULTIPART_REPLY_MORE, OFP13_VERSION } from '../../flows/ofp/constants';
@@ -145,6 +146,34 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     const ok = this.write(message, xid);
     if (ok || !this.socket) return Promise.resolve(xid);
     return new Promise((resolve) => this.socket?.once('drain', () => resolve(xid)));
+  }
+
+  /**
+   * Sends many messages without waiting for answers, encoded into large chunks so the
+   * switch gets few big writes; waits for the socket to drain between chunks. Returns the
+   * xid given to each message, in order.
+   */
+  async sendMany(messages: Iterable<OutgoingMessage>, chunkBytes = 256 * 1024): Promise<number[]> {
+    const xids: number[] = [];
+    let w = new Writer(chunkBytes + 4096);
+    for (const message of messages) {
+      const xid = this.xid();
+      xids.push(xid);
+      encodeInto(w, { ...message, xid } as OfpMessage);
+      if (w.length >= chunkBytes) {
+        await this.writeChunk(w.finish());
+        w = new Writer(chunkBytes + 4096);
+      }
+    }
+    if (w.length > 0) await this.writeChunk(w.finish());
+    return xids;
+  }
+
+  private writeChunk(chunk: Buffer): Promise<void> {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return Promise.reject(new OpenFlowError('CLOSED', 'the switch connection is closed'));
+    if (socket.write(chunk)) return Promise.resolve();
+    return new Promise((resolve) => socket.once('drain', () => resolve()));
   }
 
   private write(message: OutgoingMessage, xid = this.xid()): boolean {

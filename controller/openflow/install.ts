@@ -66,10 +66,8 @@ async function viaBundle(session: OpenFlowSession, flows: readonly FlowMod[], by
   const flags = BundleFlags.ATOMIC | BundleFlags.ORDERED;
   await session.request({ type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.OPEN_REQUEST, flags }, timeoutMs);
   try {
-    for (const flow of flows) {
-      const xid = await session.send({ type: 'bundle_add', bundleId, flags, message: { type: 'flow_mod', xid: 0, ...flow } });
-      byXid.set(xid, flow);
-    }
+    const xids = await session.sendMany(flows.map((flow) => ({ type: 'bundle_add' as const, bundleId, flags, message: { type: 'flow_mod' as const, xid: 0, ...flow } })));
+    xids.forEach((xid, i) => byXid.set(xid, flows[i] as FlowMod));
     // OVS validates each message as it is added and leaves a rejected one out of the
     // bundle; committing then would apply the rest. The barrier flushes those errors first.
     await session.barrier(timeoutMs);
@@ -89,10 +87,8 @@ async function viaBundle(session: OpenFlowSession, flows: readonly FlowMod[], by
 }
 
 async function viaStream(session: OpenFlowSession, flows: readonly FlowMod[], byXid: Map<number, FlowMod>, timeoutMs?: number): Promise<void> {
-  for (const flow of flows) {
-    const xid = await session.send({ type: 'flow_mod', ...flow });
-    byXid.set(xid, flow);
-  }
+  const xids = await session.sendMany(flows.map((flow) => ({ type: 'flow_mod' as const, ...flow })));
+  xids.forEach((xid, i) => byXid.set(xid, flows[i] as FlowMod));
   await session.barrier(timeoutMs);
 }
 

@@ -178,14 +178,20 @@ const TYPE_CODES: Record<OfpMessage['type'], number> = {
   unknown: 0,
 };
 
-export function encodeMessage(m: OfpMessage): Buffer {
-  const w = new Writer(64);
+/** Appends one message to a writer (many messages can share one buffer). */
+export function encodeInto(w: Writer, m: OfpMessage): void {
   let type = TYPE_CODES[m.type];
   if (m.type === 'multipart_other') type = m.request ? MsgType.MULTIPART_REQUEST : MsgType.MULTIPART_REPLY;
   if (m.type === 'unknown') type = m.msgType;
+  const start = w.length;
   header(w, type, m.xid);
   body(w, m);
-  w.setU16(2, w.length);
+  w.setU16(start + 2, w.length - start);
+}
+
+export function encodeMessage(m: OfpMessage): Buffer {
+  const w = new Writer(128);
+  encodeInto(w, m);
   return w.finish();
 }
 

@@ -56,7 +56,6 @@ async function osken(ovs: OvsInstance): Promise<number> {
       resolve(c);
     });
   });
-  await ovs.vsctl('del-controller', 'br0');
   const line = out.split('\n').find((l) => l.startsWith('{'));
   if (code !== 0 || !line) throw new Error(`os-ken run failed (${code}): ${err.slice(-2000)}`);
   return (JSON.parse(line) as { seconds: number }).seconds * 1000;
@@ -94,6 +93,7 @@ async function main(): Promise<void> {
 
     const oskenMs = await osken(ovs);
     const oskenCount = await flowCount(ovs);
+    await ovs.vsctl('del-controller', 'br0');
 
     const s = (ms: number): string => (ms / 1000).toFixed(3);
     console.log(`flows: ${COUNT}`);

@@ -18,13 +18,13 @@ class FlowBench(app_manager.OSKenApp):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.count = int(os.environ.get('OSKEN_FLOWS', '100000'))
-        self.start = None
+        self.started_at = None
 
     @set_ev_cls(ofp_event.EventOFPSwitchFeatures, CONFIG_DISPATCHER)
     def on_features(self, ev):
         dp = ev.msg.datapath
         parser = dp.ofproto_parser
-        self.start = time.monotonic()
+        self.started_at = time.monotonic()
         for i in range(self.count):
             mac = '02:00:%02x:%02x:%02x:%02x' % ((i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255)
             match = parser.OFPMatch(reg0=i % 4096, eth_dst=mac)
@@ -35,5 +35,5 @@ class FlowBench(app_manager.OSKenApp):
 
     @set_ev_cls(ofp_event.EventOFPBarrierReply, MAIN_DISPATCHER)
     def on_barrier(self, ev):
-        print(json.dumps({"seconds": time.monotonic() - self.start}), flush=True)
+        print(json.dumps({"seconds": time.monotonic() - self.started_at}), flush=True)
         os._exit(0)
