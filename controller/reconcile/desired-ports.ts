@@ -13,6 +13,8 @@ export interface PortIntent {
   ofportRequest: number;
   owner: string;
   mtu?: number;
+  /** MAC for internal (gateway) ports. */
+  mac?: string;
   /** ovs-docker compatible keys for ports of attached containers. */
   externalIds?: Record<string, string>;
 }
@@ -25,6 +27,11 @@ export function gatewayOwner(networkId: string): string {
   return `gateway:${networkId}`;
 }
 
+/** The gateway port's MAC, derived from the network tag so it is known before OVS reports it. */
+export function gatewayMac(tag: number): string {
+  return `02:0e:00:00:${((tag >> 8) & 0xff).toString(16).padStart(2, '0')}:${(tag & 0xff).toString(16).padStart(2, '0')}`;
+}
+
 export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecord[]): PortIntent[] {
   const byId = new Map(networks.map((n) => [n.id, n]));
   const ports: PortIntent[] = [];
@@ -34,6 +41,7 @@ export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecor
       type: 'internal',
       ofportRequest: network.gatewayOfport,
       owner: gatewayOwner(network.id),
+      mac: gatewayMac(network.tag),
       ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
     });
   }

@@ -21,9 +21,39 @@ export function toFlowMod(spec: FlowSpec): FlowMod {
     if (!allowed.includes(spec.goto)) throw new Error(`table ${spec.table} may not go to ${spec.goto} (${spec.reason})`);
   }
   const instructions: FlowMod['instructions'] = [];
+  const match = combineRegisterMatches(spec.match);
   if (spec.actions.length > 0) instructions.push({ type: 'apply_actions', actions: spec.actions });
   if (spec.goto !== undefined) instructions.push({ type: 'goto_table', table: tableNumber(spec.goto) });
-  return { command: 'add', tableId: tableNumber(spec.table), priority: spec.priority, cookie: spec.cookie, match: spec.match, instructions };
+  return { command: 'add', tableId: tableNumber(spec.table), priority: spec.priority, cookie: spec.cookie, match, instructions };
+}
+
+/**
+ * Several sub-fields of one register (e.g. the network tag and the source kind in reg0)
+ * must travel as one masked OXM field: OpenFlow refuses a field that appears twice.
+ */
+export function combineRegisterMatches(match: MatchField[]): MatchField[] {
+  const out: MatchField[] = [];
+  const registers = new Map<string, MatchField>();
+  for (const m of match) {
+    if (!/^reg\d+$/.test(m.field) || m.mask === undefined) {
+      out.push(m);
+      continue;
+    }
+    const seen = registers.get(m.field);
+    if (!seen) {
+      const copy = { ...m };
+      registers.set(m.field, copy);
+      out.push(copy);
+      continue;
+    }
+    const mask = Number(seen.mask) | Number(m.mask);
+    if ((Number(seen.value) & Number(m.mask)) !== 0 || (Number(m.value) & Number(seen.mask)) !== 0) {
+      throw new Error(`overlapping matches on ${m.field}`);
+    }
+    seen.value = (Number(seen.value) | Number(m.value)) >>> 0;
+    seen.mask = mask >>> 0;
+  }
+  return out;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface PortSpec {
   /** external_ids on the Port row. */
   portExternalIds?: Record<string, string>;
   mtuRequest?: number;
+  /** Interface.mac: the MAC an internal port takes. */
+  mac?: string;
   /** Access VLAN tag (Port.tag). */
   tag?: number;
 }

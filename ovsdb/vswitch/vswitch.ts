@@ -15,7 +15,7 @@ export const MONITORED = {
   Open_vSwitch: { columns: ['bridges', 'next_cfg', 'cur_cfg'] },
   Bridge: { columns: ['name', 'ports', 'datapath_type', 'fail_mode', 'protocols', 'other_config', 'external_ids'] },
   Port: { columns: ['name', 'interfaces', 'external_ids', 'tag'] },
-  Interface: { columns: ['name', 'type', 'ofport', 'ofport_request', 'error', 'external_ids', 'options', 'mtu_request'] },
+  Interface: { columns: ['name', 'type', 'ofport', 'ofport_request', 'error', 'external_ids', 'options', 'mtu_request', 'mac'] },
 };
 
 export class Vswitch {
@@ -114,6 +114,7 @@ export class Vswitch {
       if (spec.ofportRequest !== undefined) iface['ofport_request'] = spec.ofportRequest;
       if (spec.externalIds) iface['external_ids'] = map(spec.externalIds);
       if (spec.mtuRequest !== undefined) iface['mtu_request'] = spec.mtuRequest;
+      if (spec.mac !== undefined) iface['mac'] = spec.mac;
       const port: Row = { name: spec.name, interfaces: namedUuid(ifaceName) };
       if (spec.portExternalIds) port['external_ids'] = map(spec.portExternalIds);
       if (spec.tag !== undefined) port['tag'] = spec.tag;
