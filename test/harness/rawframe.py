@@ -1,6 +1,7 @@
 # Raw Ethernet frames for attack tests (run inside a namespace with /usr/bin/python3).
-#   rawframe.py send IFACE HEX            send one frame as given
-#   rawframe.py sniff IFACE ETHERTYPE MS  print how many frames of that ethertype arrive
+#   rawframe.py send IFACE HEX            send one frame as given (three times)
+#   rawframe.py sniff IFACE NEEDLE MS     print how many received frames contain the
+#                                         NEEDLE bytes (hex), after printing "ready"
 import socket
 import sys
 import time
@@ -9,9 +10,11 @@ mode, iface = sys.argv[1], sys.argv[2]
 if mode == 'send':
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
-    s.send(bytes.fromhex(sys.argv[3]))
+    for _ in range(3):
+        s.send(bytes.fromhex(sys.argv[3]))
+        time.sleep(0.05)
 else:
-    ethertype = int(sys.argv[3], 16)
+    needle = bytes.fromhex(sys.argv[3])
     deadline = time.monotonic() + int(sys.argv[4]) / 1000
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
     s.bind((iface, 0))
@@ -20,10 +23,9 @@ else:
     count = 0
     while time.monotonic() < deadline:
         try:
-            frame = s.recv(65535)
+            frame, meta = s.recvfrom(65535)
         except socket.timeout:
             continue
-        # VLAN-tagged frames may arrive with the tag stripped into metadata; look at both.
-        if len(frame) >= 14 and (int.from_bytes(frame[12:14], 'big') == ethertype or (len(frame) >= 18 and int.from_bytes(frame[16:18], 'big') == ethertype)):
+        if meta[2] != socket.PACKET_OUTGOING and needle in frame:
             count += 1
     print(count, flush=True)

@@ -15,10 +15,16 @@ export function portSecurityFlows(state: PipelineState): FlowSpec[] {
     { table: 'port_security', priority: 300, cookie: c, match: [{ field: 'eth_type', value: IPV4 }, { field: 'ip_proto', value: 17 }, { field: 'udp_src', value: 67 }], actions: [], reason: 'DHCPv4 server replies from containers are dropped' },
     { table: 'port_security', priority: 300, cookie: c, match: [{ field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: 17 }, { field: 'udp_src', value: 547 }], actions: [], reason: 'DHCPv6 server replies from containers are dropped' },
     { table: 'port_security', priority: 250, cookie: c, match: [{ field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: 58 }, { field: 'icmpv6_type', value: 136 }], actions: [], reason: 'neighbour advertisements for another address are dropped' },
+    // IP and ARP pass only through the per-endpoint flows above these; without them the
+    // catch-all for other ethertypes below would let a spoofed address through.
+    { table: 'port_security', priority: 90, cookie: c, match: [{ field: 'eth_type', value: IPV4 }], actions: [], reason: 'IPv4 from an address the port does not own is dropped' },
+    { table: 'port_security', priority: 90, cookie: c, match: [{ field: 'eth_type', value: ARP }], actions: [], reason: 'ARP claiming an address the port does not own is dropped' },
+    { table: 'port_security', priority: 90, cookie: c, match: [{ field: 'eth_type', value: IPV6 }], actions: [], reason: 'IPv6 from an address the port does not own is dropped' },
   ];
   for (const ep of state.endpoints) {
     const k = cookie('port_security', ep.ofport);
     const from = [{ field: 'in_port', value: ep.ofport }, { field: 'eth_src', value: ep.mac }];
+    flows.push({ table: 'port_security', priority: 50, cookie: k, match: from, actions: [], goto: 'l2_lookup', reason: `other protocols from ${ep.mac} on port ${ep.ofport}` });
     if (ep.ipv4) {
       flows.push(
         { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV4 }, { field: 'ip_src', value: ep.ipv4 }], actions: [], goto: 'l2_lookup', reason: `IPv4 from ${ep.ipv4} ${ep.mac} on port ${ep.ofport}` },
