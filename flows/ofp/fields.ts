@@ -75,8 +75,26 @@ const aliases: Record<string, string> = {
   ipv6_nd_target: 'nd_target',
 };
 
+/**
+ * The same fields under their older NXM codes (class NXM_0 = 0x0000 and NXM_1), which OVS
+ * uses in reg_move/reg_load actions it sends back; recognised when decoding only.
+ */
+const nxmAliases: Array<[number, number, string, number]> = [
+  [0, 1, 'eth_dst', 6], [0, 2, 'eth_src', 6], [0, 3, 'eth_type', 2], [0, 6, 'ip_proto', 1],
+  [0, 7, 'ip_src', 4], [0, 8, 'ip_dst', 4], [0, 9, 'tcp_src', 2], [0, 10, 'tcp_dst', 2],
+  [0, 11, 'udp_src', 2], [0, 12, 'udp_dst', 2], [0, 13, 'icmp_type', 1], [0, 14, 'icmp_code', 1],
+  [0, 15, 'arp_op', 2], [0, 16, 'arp_spa', 4], [0, 17, 'arp_tpa', 4],
+  [1, 16, 'tun_id', 8], [1, 17, 'arp_sha', 6], [1, 18, 'arp_tha', 6], [1, 19, 'ipv6_src', 16],
+  [1, 20, 'ipv6_dst', 16], [1, 21, 'icmpv6_type', 1], [1, 22, 'icmpv6_code', 1], [1, 23, 'nd_target', 16],
+  [1, 24, 'nd_sll', 6], [1, 25, 'nd_tll', 6],
+];
+
 export const FIELDS_BY_NAME = new Map(defs.map((d) => [d.name, d]));
 export const FIELDS_BY_CODE = new Map(defs.map((d) => [(d.oxmClass << 7) | d.field, d]));
+for (const [oxmClass, field, name, length] of nxmAliases) {
+  const base = FIELDS_BY_NAME.get(name) as FieldDef;
+  FIELDS_BY_CODE.set((oxmClass << 7) | field, { ...base, oxmClass, field, length });
+}
 
 export type FieldName = string;
 
