@@ -59,3 +59,9 @@ export function poolContains(pool: Cidr, address: string): boolean {
   if (pool.family === 4) return candidate instanceof Address4 && candidate.isInSubnet(network);
   return candidate instanceof Address6 && candidate.isInSubnet(network);
 }
+
+/** Docker's Join answer wants plain gateway addresses; the controller may hand back CIDRs. */
+export function stripPrefixIfAny(text: string): string {
+  const slash = text.indexOf('/');
+  return slash < 0 ? text : text.slice(0, slash);
+}
