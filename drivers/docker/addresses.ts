@@ -37,11 +37,6 @@ export function parseIp(text: string, what: string): { address: string; family: 
   return { address: parsed.correctForm(), family: parsed instanceof Address4 ? 4 : 6 };
 }
 
-/** The address of a CIDR without its prefix ("10.0.0.1/24" -> "10.0.0.1"). */
-export function stripPrefix(text: string, what: string): string {
-  return parseCidr(text, what).address;
-}
-
 /** Accepts either form and returns the plain address (Docker sends plain IPs; tools may not). */
 export function addressOf(text: string, what: string): { address: string; family: Family } {
   if (text.includes('/')) {

@@ -45,14 +45,6 @@ export function optionalObject(body: JsonObject, field: string, where = ''): Jso
   return value;
 }
 
-/** An array field; absent and null read as []. */
-export function optionalArray(body: JsonObject, field: string, where = ''): unknown[] {
-  const value = body[field];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw badRequest(`${where}${field} must be an array, got ${describe(value)}`);
-  return value;
-}
-
 /** A map whose values must all be strings (IPAM options, generic driver options). */
 export function stringMap(value: unknown, where: string): Record<string, string> {
   if (value === undefined || value === null) return {};

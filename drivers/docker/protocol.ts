@@ -131,5 +131,3 @@ export interface RequestAddressResponse {
   Address: string; // CIDR
   Data: Record<string, string>;
 }
-
-export type EmptyResponse = Record<string, never>;

@@ -99,6 +99,7 @@ class RequestHandler {
       if (route === undefined) throw new HttpProblem(404, `ovsnet: unknown plugin method "${method}"`);
       if (req.method !== 'POST') throw new HttpProblem(405, `ovsnet: ${method} must be called with POST, not ${req.method}`);
       const body = parseBody(await this.readBody(req), method);
+      this.logger.trace({ method, body }, 'plugin call received');
       answer = await route.handle(body);
     } catch (error) {
       if (error instanceof HttpProblem) {
@@ -120,7 +121,7 @@ class RequestHandler {
     });
     res.end(text);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    this.logger.debug({ method, status, ms }, 'plugin call');
+    this.logger.debug({ method, status, ms, ...(this.logger.isLevelEnabled('trace') ? { answer } : {}) }, 'plugin call');
   }
 
   private readBody(req: IncomingMessage): Promise<string> {

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDockerPlugin } from '../../../drivers/docker/plugin';
+import type { CreateEndpointRequest, CreateNetworkRequest, JoinRequest, RequestAddressRequest, RequestPoolRequest } from '../../../drivers/docker/protocol';
 import { ControllerDouble } from './controller-double';
 import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
 
@@ -34,23 +35,25 @@ test('activation and capabilities answer empty-bodied calls with the plugin medi
 test('network create, run -p 8080:80, stop and network rm pass through in order', async (t) => {
   const { call, controller } = await startWithDouble(t);
   // docker network create -d ovsnet --ipam-driver ovsnet --subnet 10.50.0.0/24 -o ovsnet.mtu=1450 n1
-  const pool = await call('IpamDriver.RequestPool', { AddressSpace: 'OvsnetLocal', Pool: '10.50.0.0/24', SubPool: '', Options: {}, V6: false });
+  const poolRequest: RequestPoolRequest = { AddressSpace: 'OvsnetLocal', Pool: '10.50.0.0/24', SubPool: '', Options: {}, V6: false };
+  const pool = await call('IpamDriver.RequestPool', poolRequest);
   assert.deepEqual(pool.json, { PoolID: 'OvsnetLocal/10.50.0.0/24', Pool: '10.50.0.0/24', Data: {} });
-  const gateway = await call('IpamDriver.RequestAddress', { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '', Options: { RequestAddressType: 'com.docker.network.gateway' } });
+  const gatewayRequest: RequestAddressRequest = { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '', Options: { RequestAddressType: 'com.docker.network.gateway' } };
+  const gateway = await call('IpamDriver.RequestAddress', gatewayRequest);
   assert.deepEqual(gateway.json, { Address: '10.50.0.1/24', Data: {} });
-  const created = await call('NetworkDriver.CreateNetwork', {
+  const createNetwork: CreateNetworkRequest = {
     NetworkID: NID,
     Options: { 'com.docker.network.enable_ipv4': true, 'com.docker.network.enable_ipv6': false, 'com.docker.network.generic': { 'ovsnet.mtu': '1450' } },
     IPv4Data: [{ AddressSpace: 'OvsnetLocal', Pool: '10.50.0.0/24', Gateway: '10.50.0.1/24' }],
     IPv6Data: [],
-  });
-  assert.deepEqual(created.json, {});
+  };
+  assert.deepEqual((await call('NetworkDriver.CreateNetwork', createNetwork)).json, {});
   assert.deepEqual(controller.networks.get(NID), { id: NID, ipv4: [{ pool: '10.50.0.0/24', gateway: '10.50.0.1' }], ipv6: [], icc: true, internal: false, mtu: 1450 });
 
   // docker run --net n1 -p 8080:80 busybox
   const address = await call('IpamDriver.RequestAddress', { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '', Options: { 'com.docker.network.endpoint.name': 'web' } });
   assert.deepEqual(address.json, { Address: '10.50.0.2/24', Data: {} });
-  const endpoint = await call('NetworkDriver.CreateEndpoint', {
+  const createEndpoint: CreateEndpointRequest = {
     NetworkID: NID,
     EndpointID: EID,
     Interface: { Address: '10.50.0.2/24', AddressIPv6: '', MacAddress: '' },
@@ -58,14 +61,16 @@ test('network create, run -p 8080:80, stop and network rm pass through in order'
       'com.docker.network.endpoint.exposedports': [{ Proto: 6, Port: 80 }],
       'com.docker.network.portmap': [{ Proto: 6, IP: '', Port: 80, HostIP: '', HostPort: 8080, HostPortEnd: 8080 }],
     },
-  });
+  };
+  const endpoint = await call('NetworkDriver.CreateEndpoint', createEndpoint);
   assert.deepEqual(endpoint.json, { Interface: { MacAddress: '02:00:00:00:00:01' } }, 'only the MAC Docker left empty comes back');
-  const join = await call('NetworkDriver.Join', {
+  const joinRequest: JoinRequest = {
     NetworkID: NID,
     EndpointID: EID,
     SandboxKey: '/var/run/docker/netns/5e1f0c2d9a8b',
     Options: { 'com.docker.network.endpoint.exposedports': [{ Proto: 6, Port: 80 }], 'com.docker.network.portmap': [] },
-  });
+  };
+  const join = await call('NetworkDriver.Join', joinRequest);
   assert.deepEqual(join.json, { InterfaceName: { SrcName: 'ovse1d2c3b4_c', DstPrefix: 'eth' }, Gateway: '10.50.0.1' });
   const pec = await call('NetworkDriver.ProgramExternalConnectivity', {
     NetworkID: NID,

@@ -11,6 +11,7 @@ import {
   endpointRefOf,
 } from '../../../drivers/docker/requests';
 import { describeError } from '../../../drivers/docker/errors';
+import type { PortBindingWire } from '../../../drivers/docker/protocol';
 import { ControllerError } from '../../../controller/api';
 
 const NID = '4f1c2a9e0b7d';
@@ -104,14 +105,12 @@ test('Join needs a SandboxKey; Leave-style bodies need both ids', () => {
 });
 
 test('ProgramExternalConnectivity portmap becomes PortBindings', () => {
-  const options = {
-    'com.docker.network.endpoint.exposedports': [{ Proto: 6, Port: 80 }],
-    'com.docker.network.portmap': [
-      { Proto: 6, IP: '', Port: 80, HostIP: '', HostPort: 8080, HostPortEnd: 8080 },
-      { Proto: 17, IP: '', Port: 53, HostIP: '127.0.0.1', HostPort: 5353, HostPortEnd: 5360 },
-      { Proto: 132, IP: '', Port: 9, HostIP: '0.0.0.0', HostPort: 0, HostPortEnd: 0 },
-    ],
-  };
+  const portmap: PortBindingWire[] = [
+    { Proto: 6, IP: '', Port: 80, HostIP: '', HostPort: 8080, HostPortEnd: 8080 },
+    { Proto: 17, IP: '', Port: 53, HostIP: '127.0.0.1', HostPort: 5353, HostPortEnd: 5360 },
+    { Proto: 132, IP: '', Port: 9, HostIP: '0.0.0.0', HostPort: 0, HostPortEnd: 0 },
+  ];
+  const options = { 'com.docker.network.endpoint.exposedports': [{ Proto: 6, Port: 80 }], 'com.docker.network.portmap': portmap };
   assert.deepEqual(toPublish({ NetworkID: NID, EndpointID: EID, Options: options }).ports, [
     { proto: 'tcp', containerPort: 80, hostPort: 8080 },
     { proto: 'udp', containerPort: 53, hostPort: 5353, hostIp: '127.0.0.1', hostPortEnd: 5360 },
