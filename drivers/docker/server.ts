@@ -32,7 +32,6 @@ class HttpProblem extends Error {
 }
 
 export class PluginServer {
-  private inFlight = 0;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -40,26 +39,27 @@ export class PluginServer {
     private readonly http: Server,
     private readonly socketIno: number,
     private readonly logger: Logger,
+    private readonly calls: { running: number },
   ) {}
 
   static async start(options: PluginServerOptions): Promise<PluginServer> {
     const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
     const handler = new RequestHandler(options.routes, options.logger, maxBodyBytes);
-    let server: PluginServer | undefined;
+    const calls = { running: 0 };
     const http = createServer((req, res) => {
-      if (server) server.inFlight++;
-      res.once('close', () => {
-        if (server) server.inFlight--;
+      calls.running++;
+      res.once('close', () => calls.running--);
+      handler.serve(req, res).catch((error: unknown) => {
+        options.logger.error({ err: error, url: req.url }, 'could not answer a plugin call');
+        res.destroy();
       });
-      void handler.serve(req, res);
     });
     http.on('clientError', (error, socket) => {
       options.logger.warn({ err: error }, 'malformed HTTP from a plugin client');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
     const ino = await listenOnSocketFile(http, options.socketPath);
-    server = new PluginServer(options.socketPath, http, ino, options.logger);
-    return server;
+    return new PluginServer(options.socketPath, http, ino, options.logger, calls);
   }
 
   /** Stops accepting, lets running calls finish (up to `graceMs`), removes the socket. */
@@ -73,7 +73,7 @@ export class PluginServer {
     this.http.closeIdleConnections();
     await removeSocketFile(this.socketPath, this.socketIno);
     const timer = setTimeout(() => {
-      if (this.inFlight > 0) this.logger.warn({ inFlight: this.inFlight }, 'closing the plugin socket with calls still running');
+      if (this.calls.running > 0) this.logger.warn({ running: this.calls.running }, 'closing the plugin socket with calls still running');
       this.http.closeAllConnections();
     }, graceMs);
     await closed;
@@ -140,6 +140,9 @@ class RequestHandler {
       });
       req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       req.once('error', reject);
+      req.once('close', () => {
+        if (!req.complete) reject(new HttpProblem(400, 'ovsnet: the client went away before sending the whole body'));
+      });
     });
   }
 }

@@ -2,6 +2,7 @@
 // controller sees nothing half-parsed, and that the server keeps serving afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { ControllerError } from '../../../controller/api';
 import { startDockerPlugin } from '../../../drivers/docker/plugin';
 import { ControllerDouble } from './controller-double';
@@ -125,4 +126,28 @@ test('large bodies are refused with 413 and the connection still answers JSON', 
   const answer = await call('NetworkDriver.CreateNetwork', JSON.stringify({ NetworkID: NID, pad: 'x'.repeat(2 << 20) }));
   assert.equal(answer.status, 413);
   assert.match(String(answer.json['Err']), /larger than/);
+});
+
+function rawExchange(socketPath: string, bytes: string, hangUp: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ path: socketPath });
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+    socket.on('connect', () => {
+      socket.write(bytes);
+      if (hangUp) setTimeout(() => socket.destroy(), 50);
+    });
+  });
+}
+
+test('broken HTTP and clients that hang up mid-body do not disturb the server', async (t) => {
+  const { plugin, call, controller } = await startWithDouble(t);
+  const garbage = await rawExchange(plugin.socketPath, 'THIS IS NOT HTTP\r\n\r\n', false);
+  assert.match(garbage, /^HTTP\/1\.1 400 Bad Request/);
+  const partial = 'POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"NetworkID":';
+  assert.equal(await rawExchange(plugin.socketPath, partial, true), '');
+  assert.deepEqual(controller.calls, [], 'half a body is never acted on');
+  assert.deepEqual((await call('Plugin.Activate')).json, { Implements: ['NetworkDriver', 'IpamDriver'] });
 });
