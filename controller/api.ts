@@ -14,3 +14,5 @@ export function ovsnetVersion(): string {
 
 export * from './cnm/types';
 export { ControllerError, isControllerError, type ControllerErrorCode } from './errors';
+export { startDaemon, type Daemon, type DaemonConfig } from './daemon';
+export { callControl } from './control/client';

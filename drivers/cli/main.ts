@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `ovsnet` command line entry point.
-import { createLogger, ovsnetVersion, startEmbeddedOvs, type DatapathChoice } from '../../controller/api';
+import { createLogger, ovsnetVersion, resolveDatapath, startDaemon, startEmbeddedOvs, SYSTEM_OVSDB, type DatapathChoice } from '../../controller/api';
 import { parseArgs, UsageError } from './args';
 
 const HELP = `ovsnet - Open vSwitch networking for Docker containers
@@ -8,16 +8,19 @@ const HELP = `ovsnet - Open vSwitch networking for Docker containers
 Usage:
   ovsnet up [options]     start ovsnet in the foreground; starts a private Open vSwitch
                           under the state directory when none is running
+  ovsnet daemon [options] run the controller against an existing Open vSwitch
   ovsnet --version        print the version
   ovsnet --help           print this help
 
-Options for 'up':
+Options for 'up' and 'daemon':
   --state-dir DIR         where ovsnet keeps its state (default /var/lib/ovsnet)
   --ovsdb REMOTE          OVSDB to use, unix:PATH or tcp:HOST:PORT (default: the system
                           one if it answers, else a private one)
   --bridge NAME           integration bridge (default br-int)
   --datapath MODE         auto | system | netdev (default auto)
   --log-level LEVEL       trace | debug | info | warn | error (default info)
+  --ovs-rundir DIR        where <bridge>.mgmt lives (daemon; default: beside the
+                          OVSDB socket, else /var/run/openvswitch)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -35,10 +38,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.command === 'up') return up(args.options);
+  if (args.command === 'daemon') return daemon(args.options);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 
-async function up(options: Map<string, string>): Promise<number> {
+function commonOptions(options: Map<string, string>): { datapath: DatapathChoice; logger: ReturnType<typeof createLogger> } {
   const datapath = options.get('datapath') ?? 'auto';
   if (!['auto', 'system', 'netdev'].includes(datapath)) {
     throw new UsageError(`--datapath must be auto, system or netdev, not "${datapath}"`);
@@ -47,21 +51,59 @@ async function up(options: Map<string, string>): Promise<number> {
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
     throw new UsageError(`--log-level must be trace, debug, info, warn, error, fatal or silent, not "${level}"`);
   }
-  const logger = createLogger({ level: level as 'info' });
+  return { datapath: datapath as DatapathChoice, logger: createLogger({ level: level as 'info' }) };
+}
+
+async function daemon(options: Map<string, string>): Promise<number> {
+  const { datapath, logger } = commonOptions(options);
+  const ovsdb = options.get('ovsdb') ?? SYSTEM_OVSDB;
+  if (!/^(unix:.+|tcp:.+:\d+)$/.test(ovsdb)) throw new UsageError(`--ovsdb must be unix:PATH or tcp:HOST:PORT, not "${ovsdb}"`);
+  const rundir = options.get('ovs-rundir') ?? (ovsdb.startsWith('unix:') ? ovsdb.slice(5).replace(/\/[^/]*$/, '') : '/var/run/openvswitch');
+  const running = await startDaemon({
+    ovsdb,
+    ovsRundir: rundir,
+    bridge: options.get('bridge') ?? 'br-int',
+    datapath: resolveDatapath(datapath),
+    stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
+    logger,
+  });
+  await untilSignalled();
+  logger.info('stopping');
+  await running.stop();
+  return 0;
+}
+
+async function up(options: Map<string, string>): Promise<number> {
+  const { datapath, logger } = commonOptions(options);
   const ovsdb = options.get('ovsdb');
   const ovs = await startEmbeddedOvs({
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
     bridge: options.get('bridge') ?? 'br-int',
-    datapath: datapath as DatapathChoice,
+    datapath,
     ...(ovsdb !== undefined ? { ovsdb } : {}),
     logger,
   });
+  let running;
+  try {
+    running = await startDaemon({
+      ovsdb: ovs.ovsdbRemote,
+      ovsRundir: ovs.rundir,
+      bridge: ovs.bridge,
+      datapath: ovs.datapath,
+      stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
+      logger,
+    });
+  } catch (error) {
+    await ovs.stop();
+    throw error;
+  }
   logger.info(
-    { ovsdb: ovs.ovsdbRemote, bridge: ovs.bridge, datapath: ovs.datapath, privateOvs: ovs.private },
+    { ovsdb: ovs.ovsdbRemote, bridge: ovs.bridge, datapath: ovs.datapath, privateOvs: ovs.private, control: running.controlSocket },
     'ovsnet is ready',
   );
   await untilSignalled();
   logger.info('stopping');
+  await running.stop();
   await ovs.stop();
   logger.info('stopped');
   return 0;

@@ -1,0 +1,59 @@
+// What the controller stores for each CNM object, and the store keys they live under.
+// Keys are grouped by prefix so one `list` finds a kind; uniqueness of names, tags,
+// addresses and MACs is kept by index keys written in the same transaction as the object.
+import type { AllowRule, NetworkSpec } from './types';
+
+export interface NetworkRecord extends NetworkSpec {
+  /** Cross-host identity: ovsnet.name, else vni-<vni>, else the id. */
+  key: string;
+  /** Small number that marks the network in the OpenFlow pipeline (a register value). */
+  tag: number;
+  /** OpenFlow port requested for the network's gateway (internal) port. */
+  gatewayOfport: number;
+  /** Name of the gateway internal port on the integration bridge. */
+  gatewayIfname: string;
+}
+
+export interface EndpointRecord {
+  networkId: string;
+  endpointId: string;
+  ipv4?: string;
+  ipv6?: string;
+  mac: string;
+  hostIfname: string;
+  containerIfname: string;
+  containerName?: string;
+  /** OpenFlow port requested for the endpoint's OVS port (stable across restarts). */
+  ofport: number;
+  /** Set once the veth exists and the port belongs on the bridge (join until delete). */
+  plugged?: boolean;
+  /** Set while joined to a sandbox. */
+  sandboxKey?: string;
+  /** Published ports, from ProgramExternalConnectivity. */
+  ports?: Array<{ proto: string; containerPort: number; hostIp?: string; hostPort: number; hostPortEnd?: number }>;
+}
+
+export const keys = {
+  network: (id: string) => `net/${id}`,
+  networks: () => 'net/',
+  networkKey: (key: string) => `netkey/${key}`,
+  tag: (tag: number) => `tag/${String(tag).padStart(5, '0')}`,
+  tags: () => 'tag/',
+  endpoint: (networkId: string, endpointId: string) => `ep/${networkId}/${endpointId}`,
+  endpoints: (networkId?: string) => (networkId === undefined ? 'ep/' : `ep/${networkId}/`),
+  address: (networkId: string, address: string) => `addr/${networkId}/${address}`,
+  mac: (networkId: string, mac: string) => `mac/${networkId}/${mac}`,
+  ofport: (ofport: number) => `ofport/${ofport}`,
+  ofports: () => 'ofport/',
+  rule: (id: string) => `rule/${id}`,
+  rules: () => 'rule/',
+};
+
+export type { AllowRule };
+
+/** Highest network tag: tags share a 16-bit register field with nothing else. */
+export const MAX_NETWORK_TAG = 0xffff;
+
+/** Ports ovsnet creates get OpenFlow numbers from this range (DESIGN.md 2), below OFPP_MAX. */
+export const FIRST_CONTROLLER_OFPORT = 32768;
+export const LAST_CONTROLLER_OFPORT = 0xfeff;

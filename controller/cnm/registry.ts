@@ -1,0 +1,369 @@
+// The desired state of the container network model: networks, endpoints and their
+// sandboxes, kept in the KvStore with compare-and-swap transactions so that every call is
+// atomic, idempotent and safe to retry, and nothing is half-created. Reconcilers watch
+// `onChange` and make OVS match.
+import { createHash } from 'node:crypto';
+import { ControllerError, conflict, invalid, notFound } from '../errors';
+import type { KvStore, KvTxn } from '../store/kv';
+import { vethNamesFor } from '../host/links';
+import { contains, overlaps, parseAddress, parseCidr, parseMac, type ParsedCidr } from './addresses';
+import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord } from './records';
+import type { AllowRule, EndpointSpec, NetworkSpec, SubnetSpec } from './types';
+import { validateNetworkSpec } from './validate';
+
+type Listener = () => void;
+
+export class Registry {
+  private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly store: KvStore) {}
+
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Runs `attempt` until its transaction commits; CAS conflicts mean someone raced us. */
+  private async commit<T>(attempt: () => Promise<{ txn: KvTxn; result: T } | { done: T }>): Promise<T> {
+    for (let tries = 0; tries < 50; tries++) {
+      const step = await attempt();
+      if ('done' in step) return step.done;
+      const outcome = await this.store.txn(step.txn);
+      if (outcome.succeeded) {
+        this.changed();
+        return step.result;
+      }
+      // Someone else committed first; spread the retries so they do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** tries)));
+    }
+    throw new ControllerError('UNAVAILABLE', 'the state store kept changing under this request; try again');
+  }
+
+  async listNetworks(): Promise<NetworkRecord[]> {
+    return (await this.store.list(keys.networks())).map((e) => e.value as NetworkRecord);
+  }
+
+  async getNetwork(id: string): Promise<NetworkRecord | undefined> {
+    return (await this.store.get(keys.network(id)))?.value as NetworkRecord | undefined;
+  }
+
+  async requireNetwork(id: string): Promise<NetworkRecord> {
+    const network = await this.getNetwork(id);
+    if (!network) throw notFound(`network "${id}" does not exist`);
+    return network;
+  }
+
+  async listEndpoints(networkId?: string): Promise<EndpointRecord[]> {
+    return (await this.store.list(keys.endpoints(networkId))).map((e) => e.value as EndpointRecord);
+  }
+
+  async getEndpoint(networkId: string, endpointId: string): Promise<EndpointRecord | undefined> {
+    return (await this.store.get(keys.endpoint(networkId, endpointId)))?.value as EndpointRecord | undefined;
+  }
+
+  async requireEndpoint(networkId: string, endpointId: string): Promise<EndpointRecord> {
+    const endpoint = await this.getEndpoint(networkId, endpointId);
+    if (!endpoint) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
+    return endpoint;
+  }
+
+  /** Creates a network; repeating the same request returns the stored network. */
+  async createNetwork(input: NetworkSpec): Promise<NetworkRecord> {
+    const spec = validateNetworkSpec(input);
+    return this.commit<NetworkRecord>(async () => {
+      const existing = await this.store.get(keys.network(spec.id));
+      if (existing) {
+        const stored = existing.value as NetworkRecord;
+        if (sameSpec(stored, spec)) return { done: stored };
+        throw new ControllerError('ALREADY_EXISTS', `network "${spec.id}" already exists with different settings`);
+      }
+      const key = spec.key ?? spec.name ?? (spec.vni !== undefined ? `vni-${spec.vni}` : spec.id);
+      const others = await this.listNetworks();
+      if (spec.vni !== undefined) {
+        const same = others.find((n) => n.vni === spec.vni);
+        if (same) throw new ControllerError('ALREADY_EXISTS', `VNI ${spec.vni} is already used by network "${same.id}"`);
+      }
+      const keyEntry = await this.store.get(keys.networkKey(key));
+      if (keyEntry) throw new ControllerError('ALREADY_EXISTS', `network key "${key}" is already used by network "${String(keyEntry.value)}"`);
+      checkNoOverlap(spec, others);
+      const tag = await this.freeTag();
+      const gatewayOfport = await this.freeOfport(`gateway:${spec.id}`);
+      const record: NetworkRecord = { ...spec, key, tag, gatewayOfport, gatewayIfname: `ovsgw${tag}` };
+      return {
+        result: record,
+        txn: {
+          compares: [
+            { key: keys.network(spec.id), revision: 0 },
+            { key: keys.networkKey(key), revision: 0 },
+            { key: keys.tag(tag), revision: 0 },
+            { key: keys.ofport(gatewayOfport), revision: 0 },
+          ],
+          puts: [
+            { key: keys.network(spec.id), value: record },
+            { key: keys.networkKey(key), value: spec.id },
+            { key: keys.tag(tag), value: spec.id },
+            { key: keys.ofport(gatewayOfport), value: `gateway:${spec.id}` },
+          ],
+        },
+      };
+    });
+  }
+
+  private async freeTag(): Promise<number> {
+    const used = new Set((await this.store.list(keys.tags())).map((e) => Number(e.key.slice(keys.tags().length))));
+    for (let tag = 1; tag <= MAX_NETWORK_TAG; tag++) if (!used.has(tag)) return tag;
+    throw new ControllerError('EXHAUSTED', `all ${MAX_NETWORK_TAG} network tags are in use`);
+  }
+
+  /**
+   * A free OpenFlow port number. Probing starts at a point derived from the owner, so
+   * concurrent requests rarely race for the same number (and a retry finds the same one).
+   */
+  private async freeOfport(owner: string): Promise<number> {
+    const size = LAST_CONTROLLER_OFPORT - FIRST_CONTROLLER_OFPORT + 1;
+    const start = createHash('sha256').update(owner).digest().readUInt32BE(0) % size;
+    const used = new Set((await this.store.list(keys.ofports())).map((e) => Number(e.key.slice(keys.ofports().length))));
+    for (let i = 0; i < size; i++) {
+      const port = FIRST_CONTROLLER_OFPORT + ((start + i) % size);
+      if (!used.has(port)) return port;
+    }
+    throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
+  }
+
+  /** Deletes a network that has no endpoints; deleting an absent network succeeds. */
+  async deleteNetwork(id: string): Promise<void> {
+    await this.commit(async () => {
+      const entry = await this.store.get(keys.network(id));
+      if (!entry) return { done: undefined };
+      const endpoints = await this.listEndpoints(id);
+      if (endpoints.length > 0) {
+        throw conflict(`network "${id}" still has ${endpoints.length} endpoint(s): ${endpoints.map((e) => e.endpointId.slice(0, 12)).join(', ')}`);
+      }
+      const record = entry.value as NetworkRecord;
+      const rules = (await this.store.list(keys.rules())).filter((r) => (r.value as { networkId: string }).networkId === id);
+      return {
+        result: undefined,
+        txn: {
+          compares: [{ key: keys.network(id), revision: entry.revision }],
+          deletes: [keys.network(id), keys.networkKey(record.key), keys.tag(record.tag), keys.ofport(record.gatewayOfport), ...rules.map((r) => r.key)],
+        },
+      };
+    });
+  }
+
+  /** Creates an endpoint with its addresses and MAC reserved; idempotent per endpoint id. */
+  async createEndpoint(spec: EndpointSpec): Promise<EndpointRecord> {
+    return this.commit<EndpointRecord>(async () => {
+      const network = await this.requireNetwork(spec.networkId);
+      const existing = await this.getEndpoint(spec.networkId, spec.endpointId);
+      const wanted = validateEndpoint(network, spec);
+      if (existing) {
+        const same =
+          (wanted.ipv4 === undefined || wanted.ipv4 === existing.ipv4) &&
+          (wanted.ipv6 === undefined || wanted.ipv6 === existing.ipv6) &&
+          (wanted.mac === undefined || wanted.mac === existing.mac);
+        if (same) return { done: existing };
+        throw new ControllerError('ALREADY_EXISTS', `endpoint "${spec.endpointId}" already exists with different addresses`);
+      }
+      const compares: KvTxn['compares'] = [{ key: keys.endpoint(spec.networkId, spec.endpointId), revision: 0 }];
+      for (const cidr of [wanted.ipv4, wanted.ipv6]) {
+        if (cidr === undefined) continue;
+        const address = cidr.split('/')[0] as string;
+        const holder = await this.store.get(keys.address(network.id, address));
+        if (holder) throw new ControllerError('ALREADY_EXISTS', `address ${address} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`);
+        compares.push({ key: keys.address(network.id, address), revision: 0 });
+      }
+      const mac = wanted.mac ?? (await this.freeMac(network.id, spec.endpointId));
+      if (wanted.mac !== undefined) {
+        const holder = await this.store.get(keys.mac(network.id, mac));
+        if (holder) throw new ControllerError('ALREADY_EXISTS', `MAC ${mac} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`);
+      }
+      compares.push({ key: keys.mac(network.id, mac), revision: 0 });
+      const ofport = await this.freeOfport(`endpoint:${network.id}/${spec.endpointId}`);
+      compares.push({ key: keys.ofport(ofport), revision: 0 });
+      const names = vethNamesFor(spec.endpointId);
+      const record: EndpointRecord = {
+        networkId: network.id,
+        endpointId: spec.endpointId,
+        ...(wanted.ipv4 !== undefined ? { ipv4: wanted.ipv4 } : {}),
+        ...(wanted.ipv6 !== undefined ? { ipv6: wanted.ipv6 } : {}),
+        mac,
+        ofport,
+        hostIfname: names.host,
+        containerIfname: names.peer,
+        ...(spec.containerName !== undefined ? { containerName: spec.containerName } : {}),
+      };
+      const puts = [
+        { key: keys.endpoint(network.id, spec.endpointId), value: record },
+        { key: keys.mac(network.id, mac), value: spec.endpointId },
+        { key: keys.ofport(ofport), value: `endpoint:${network.id}/${spec.endpointId}` },
+      ];
+      for (const cidr of [record.ipv4, record.ipv6]) {
+        if (cidr !== undefined) puts.push({ key: keys.address(network.id, cidr.split('/')[0] as string), value: spec.endpointId });
+      }
+      // The network must still exist when the endpoint lands.
+      const netEntry = await this.store.get(keys.network(network.id));
+      compares.push({ key: keys.network(network.id), revision: netEntry?.revision ?? 0 });
+      return { result: record, txn: { compares, puts } };
+    });
+  }
+
+  /** A MAC derived from the endpoint id, so a retried request gets the same one. */
+  private async freeMac(networkId: string, endpointId: string): Promise<string> {
+    for (let salt = 0; salt < 100; salt++) {
+      const digest = createHash('sha256').update(`${networkId}/${endpointId}/${salt}`).digest();
+      const mac = ['02', ...[...digest.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+      if (!(await this.store.get(keys.mac(networkId, mac)))) return mac;
+    }
+    throw new ControllerError('INTERNAL', `could not find a free MAC address for endpoint "${endpointId}"`);
+  }
+
+  /** Deletes an endpoint and frees its addresses; deleting an absent one succeeds. */
+  async deleteEndpoint(networkId: string, endpointId: string): Promise<EndpointRecord | undefined> {
+    return this.commit(async () => {
+      const entry = await this.store.get(keys.endpoint(networkId, endpointId));
+      if (!entry) return { done: undefined };
+      const record = entry.value as EndpointRecord;
+      const deletes = [keys.endpoint(networkId, endpointId), keys.mac(networkId, record.mac), keys.ofport(record.ofport)];
+      for (const cidr of [record.ipv4, record.ipv6]) if (cidr !== undefined) deletes.push(keys.address(networkId, cidr.split('/')[0] as string));
+      return { result: record, txn: { compares: [{ key: entry.key, revision: entry.revision }], deletes } };
+    });
+  }
+
+  async listRules(networkId?: string): Promise<AllowRule[]> {
+    const rules = (await this.store.list(keys.rules())).map((e) => e.value as AllowRule);
+    return networkId === undefined ? rules : rules.filter((r) => r.networkId === networkId);
+  }
+
+  /**
+   * Adds an allow rule that punches through ICC off. The same rule twice is one rule:
+   * its id is derived from its content.
+   */
+  async addRule(input: Omit<AllowRule, 'id'>): Promise<AllowRule> {
+    const rule = validateRule(input);
+    await this.requireNetwork(rule.networkId);
+    return this.commit<AllowRule>(async () => {
+      const existing = await this.store.get(keys.rule(rule.id));
+      if (existing) return { done: existing.value as AllowRule };
+      const net = await this.store.get(keys.network(rule.networkId));
+      if (!net) throw notFound(`network "${rule.networkId}" does not exist`);
+      return {
+        result: rule,
+        txn: {
+          compares: [{ key: keys.rule(rule.id), revision: 0 }, { key: net.key, revision: net.revision }],
+          puts: [{ key: keys.rule(rule.id), value: rule }],
+        },
+      };
+    });
+  }
+
+  /** Removes a rule by id; an absent rule is an error so typos do not pass silently. */
+  async removeRule(id: string): Promise<void> {
+    await this.commit<void>(async () => {
+      const existing = await this.store.get(keys.rule(id));
+      if (!existing) throw notFound(`allow rule "${id}" does not exist`);
+      return { result: undefined, txn: { compares: [{ key: existing.key, revision: existing.revision }], deletes: [existing.key] } };
+    });
+  }
+
+  /** Updates fields of an existing endpoint (join/leave/ports). */
+  async updateEndpoint(networkId: string, endpointId: string, change: (record: EndpointRecord) => EndpointRecord): Promise<EndpointRecord> {
+    return this.commit<EndpointRecord>(async () => {
+      const entry = await this.store.get(keys.endpoint(networkId, endpointId));
+      if (!entry) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
+      const before = entry.value as EndpointRecord;
+      const after = change(structuredClone(before));
+      if (JSON.stringify(after) === JSON.stringify(before)) return { done: before };
+      return { result: after, txn: { compares: [{ key: entry.key, revision: entry.revision }], puts: [{ key: entry.key, value: after }] } };
+    });
+  }
+}
+
+function sameSpec(stored: NetworkRecord, spec: NetworkSpec): boolean {
+  const { key, tag, gatewayOfport, gatewayIfname, ...rest } = stored;
+  void [key, tag, gatewayOfport, gatewayIfname];
+  return JSON.stringify(normalise(rest)) === JSON.stringify(normalise(spec));
+}
+
+function normalise(spec: NetworkSpec): unknown {
+  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function checkNoOverlap(spec: NetworkSpec, others: NetworkRecord[]): void {
+  const mine = [...spec.ipv4, ...spec.ipv6].map((s) => parseCidr(s.pool));
+  for (const other of others) {
+    for (const subnet of [...other.ipv4, ...other.ipv6]) {
+      const theirs = parseCidr(subnet.pool);
+      const clash = mine.find((m) => overlaps(m, theirs));
+      if (clash) throw conflict(`subnet ${clash.network}/${clash.prefix} overlaps ${subnet.pool} of network "${other.id}"`);
+    }
+  }
+}
+
+interface WantedEndpoint {
+  ipv4?: string;
+  ipv6?: string;
+  mac?: string;
+}
+
+function validateEndpoint(network: NetworkRecord, spec: EndpointSpec): WantedEndpoint {
+  if (typeof spec.endpointId !== 'string' || !/^[0-9A-Za-z][0-9A-Za-z_.-]{3,127}$/.test(spec.endpointId)) {
+    throw invalid(`endpoint id "${String(spec.endpointId)}" must be 4-128 letters, digits, '.', '_' or '-'`);
+  }
+  const wanted: WantedEndpoint = {};
+  if (spec.ipv4 !== undefined && spec.ipv4 !== '') wanted.ipv4 = checkEndpointAddress(network.ipv4, spec.ipv4, 4, network.id);
+  if (spec.ipv6 !== undefined && spec.ipv6 !== '') wanted.ipv6 = checkEndpointAddress(network.ipv6, spec.ipv6, 6, network.id);
+  if (spec.mac !== undefined && spec.mac !== '') wanted.mac = parseMac(spec.mac);
+  return wanted;
+}
+
+/** The address must be inside one of the network's subnets and not its gateway. */
+function checkEndpointAddress(subnets: SubnetSpec[], text: string, family: 4 | 6, networkId: string): string {
+  const cidr = text.includes('/') ? parseCidr(text, `IPv${family} address`, true) : undefined;
+  const bare = cidr ? { family: cidr.family, address: cidr.address, value: cidr.value } : parseAddress(text, `IPv${family} address`);
+  if (bare.family !== family) throw invalid(`"${text}" is not an IPv${family} address`);
+  const home = subnets.map((s) => ({ s, p: parseCidr(s.pool) })).find(({ p }) => contains(p, bare.value));
+  if (!home) throw invalid(`address ${bare.address} is outside the subnets of network "${networkId}" (${subnets.map((s) => s.pool).join(', ') || 'none'})`);
+  if (home.s.gateway !== undefined && parseAddress(home.s.gateway).value === bare.value) {
+    throw conflict(`address ${bare.address} is the gateway of network "${networkId}"`);
+  }
+  if (family === 4 && home.p.prefix < 31 && (bare.value === home.p.first || bare.value === home.p.last)) {
+    throw invalid(`address ${bare.address} is the network or broadcast address of ${home.s.pool}`);
+  }
+  return `${bare.address}/${home.p.prefix}`;
+}
+
+export type { ParsedCidr };
+
+const SELECTOR = /^[0-9A-Za-z][0-9A-Za-z_.:/-]{0,127}$/;
+
+function validateRule(input: Omit<AllowRule, 'id'>): AllowRule {
+  if (typeof input !== 'object' || input === null) throw invalid('rule must be an object');
+  for (const side of ['from', 'to'] as const) {
+    const value = input[side];
+    if (typeof value !== 'string' || !SELECTOR.test(value)) {
+      throw invalid(`rule "${side}" must be an endpoint id, container name or address, not "${String(value)}"`);
+    }
+    const looksLikeAddress = /^[0-9a-fA-F:.]+(\/\d+)?$/.test(value) && /[.:]/.test(value);
+    if (looksLikeAddress && value.includes('/')) parseCidr(value, `rule "${side}"`);
+    else if (looksLikeAddress) parseAddress(value, `rule "${side}"`);
+  }
+  if (input.proto !== undefined && !['tcp', 'udp', 'icmp'].includes(input.proto)) throw invalid(`rule proto "${String(input.proto)}" must be tcp, udp or icmp`);
+  if (input.port !== undefined) {
+    if (input.proto !== 'tcp' && input.proto !== 'udp') throw invalid('rule port needs proto tcp or udp');
+    if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) throw invalid(`rule port ${String(input.port)} must be 1-65535`);
+  }
+  const rule: Omit<AllowRule, 'id'> = {
+    networkId: input.networkId,
+    from: input.from,
+    to: input.to,
+    ...(input.proto !== undefined ? { proto: input.proto } : {}),
+    ...(input.port !== undefined ? { port: input.port } : {}),
+  };
+  const id = createHash('sha256').update(JSON.stringify(rule)).digest('hex').slice(0, 12);
+  return { id, ...rule };
+}

@@ -1,0 +1,59 @@
+// The methods the control socket serves to the `ovsnet` CLI.
+import type { Registry } from '../cnm/registry';
+import type { NetworkService } from '../network-service';
+import type { OpenFlowSync } from '../reconcile/flow-sync';
+import type { SwitchClient } from '../openflow/switch-client';
+import { flowText } from '../../flows/ofp/text';
+import { tableName } from '../../flows/pipeline/tables';
+import { invalid } from '../errors';
+import type { AllowRule, NetworkSpec } from '../cnm/types';
+import type { ControlMethod } from './server';
+
+interface Context {
+  service: NetworkService;
+  registry: Registry;
+  flows: OpenFlowSync;
+  switchClient: SwitchClient;
+  config: { bridge: string; ovsdb: string; datapath: string };
+}
+
+function str(params: unknown, key: string): string {
+  const value = (params as Record<string, unknown>)[key];
+  if (typeof value !== 'string' || value === '') throw invalid(`parameter "${key}" must be a non-empty string`);
+  return value;
+}
+
+export function controlMethods(ctx: Context): Record<string, ControlMethod> {
+  return {
+    status: async () => ({
+      bridge: ctx.config.bridge,
+      ovsdb: ctx.config.ovsdb,
+      datapath: ctx.config.datapath,
+      openflow: ctx.switchClient.session ? 'connected' : 'disconnected',
+      networks: (await ctx.registry.listNetworks()).length,
+      endpoints: (await ctx.registry.listEndpoints()).length,
+      flows: ctx.flows.lastInstalled,
+    }),
+    'network.create': async (p) => ctx.service.createNetwork(p as NetworkSpec),
+    'network.delete': async (p) => ctx.service.deleteNetwork(str(p, 'id')),
+    'network.ls': async () => ctx.registry.listNetworks(),
+    'network.inspect': async (p) => ({
+      network: await ctx.registry.requireNetwork(str(p, 'id')),
+      endpoints: await ctx.registry.listEndpoints(str(p, 'id')),
+      rules: await ctx.registry.listRules(str(p, 'id')),
+    }),
+    'endpoint.ls': async () => ctx.registry.listEndpoints(),
+    'endpoint.create': async (p) => ctx.service.createEndpoint(p as never),
+    'endpoint.join': async (p) => ctx.service.join(str(p, 'networkId'), str(p, 'endpointId'), str(p, 'sandboxKey')),
+    'endpoint.leave': async (p) => ctx.service.leave(str(p, 'networkId'), str(p, 'endpointId')),
+    'endpoint.delete': async (p) => ctx.service.deleteEndpoint(str(p, 'networkId'), str(p, 'endpointId')),
+    'policy.allow': async (p) => ctx.registry.addRule(p as Omit<AllowRule, 'id'>),
+    'policy.ls': async () => ctx.registry.listRules(),
+    'policy.rm': async (p) => ctx.registry.removeRule(str(p, 'id')),
+    flows: async () => {
+      const session = await ctx.switchClient.ready(5000);
+      const dumped = await session.dumpFlows();
+      return dumped.map((f) => flowText(f, { tableNames: (n) => tableName(n) }));
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// What the network service needs from the switch side, kept narrow so the service can be
+// tested and reasoned about apart from OVSDB and OpenFlow. The OVS implementation
+// reconciles ports (OVSDB) and flows (OpenFlow) from the registry's desired state.
+
+export interface Dataplane {
+  /** Desired state changed: reconcile soon (coalesced). */
+  kick(): void;
+  /**
+   * Resolves once the endpoint's port is on the bridge with its ofport and every flow
+   * of the current desired state is installed; rejects with a clear error on timeout or
+   * when OVS reports an error for the interface.
+   */
+  waitEndpointReady(networkId: string, endpointId: string, timeoutMs: number): Promise<void>;
+  /** Resolves once the switch holds the current desired state (ports and flows). */
+  waitSynced(timeoutMs: number): Promise<void>;
+}

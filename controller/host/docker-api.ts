@@ -1,0 +1,54 @@
+// A minimal Docker Engine API client over its unix socket: just what attaching containers
+// by hand needs (resolve a container name or id to its id and network namespace). Never
+// called from a Docker plugin handler (DESIGN.md 5).
+import { request } from 'node:http';
+import { ControllerError } from '../errors';
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  running: boolean;
+  pid: number;
+}
+
+/** The Docker socket from DOCKER_HOST (unix:// only), else the standard path. */
+export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env['DOCKER_HOST'];
+  if (host === undefined || host === '') return '/var/run/docker.sock';
+  if (!host.startsWith('unix://')) throw new ControllerError('INVALID_ARGUMENT', `DOCKER_HOST "${host}" is not a unix:// socket; only local engines are supported`);
+  return host.slice('unix://'.length);
+}
+
+function getJson(socketPath: string, path: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? {} : JSON.parse(text) });
+        } catch {
+          resolve({ status: res.statusCode ?? 0, body: { message: text } });
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (error) => reject(new ControllerError('UNAVAILABLE', `cannot reach the Docker engine at ${socketPath}: ${error.message}`)));
+    req.end();
+  });
+}
+
+export async function inspectContainer(container: string, socketPath = dockerSocketPath(), timeoutMs = 10_000): Promise<ContainerState> {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(container)) throw new ControllerError('INVALID_ARGUMENT', `"${container}" is not a valid container name or id`);
+  const { status, body } = await getJson(socketPath, `/containers/${encodeURIComponent(container)}/json`, timeoutMs);
+  if (status === 404) throw new ControllerError('NOT_FOUND', `no such container: ${container}`);
+  if (status !== 200) throw new ControllerError('UNAVAILABLE', `Docker answered ${status} for container ${container}: ${(body as { message?: string }).message ?? ''}`);
+  const info = body as { Id?: string; Name?: string; State?: { Running?: boolean; Pid?: number } };
+  return {
+    id: info.Id ?? '',
+    name: (info.Name ?? '').replace(/^\//, ''),
+    running: info.State?.Running === true,
+    pid: info.State?.Pid ?? 0,
+  };
+}

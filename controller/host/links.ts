@@ -1,0 +1,101 @@
+// Host network plumbing for container ports: veth pairs, MTU, MAC, moving a link into a
+// sandbox namespace, addresses and routes. All through iproute2/ethtool argv, never a shell.
+// `netns` selects the namespace the controller's OVS lives in (tests run the whole host in
+// one); undefined means the namespace of this process.
+import { run, runOk, CommandError } from './exec';
+
+export interface VethOptions {
+  mtu?: number;
+  /** MAC of the container-side end. */
+  peerMac?: string;
+}
+
+export interface SandboxAddressing {
+  /** Final name inside the sandbox, e.g. eth1. */
+  ifname: string;
+  /** Addresses in CIDR form. */
+  addresses: string[];
+  gatewayIpv4?: string;
+  gatewayIpv6?: string;
+}
+
+export class HostLinks {
+  constructor(readonly netns?: string) {}
+
+  private ip(args: string[]): Promise<string> {
+    return runOk('ip', this.netns ? ['-n', this.netns, ...args] : args);
+  }
+
+  private inNetns(cmd: string, args: string[]): Promise<string> {
+    return this.netns ? runOk('ip', ['netns', 'exec', this.netns, cmd, ...args]) : runOk(cmd, args);
+  }
+
+  async exists(name: string): Promise<boolean> {
+    const result = await run('ip', [...(this.netns ? ['-n', this.netns] : []), 'link', 'show', 'dev', name], { allowFailure: true });
+    return result.code === 0;
+  }
+
+  /**
+   * Creates `host` <-> `peer`, both up except the peer (the sandbox brings it up), with
+   * checksum offload off: the userspace datapath reads frames from raw sockets and never
+   * completes an offloaded checksum. Idempotent when the pair already exists.
+   */
+  async createVeth(host: string, peer: string, options: VethOptions = {}): Promise<void> {
+    if (await this.exists(host)) {
+      if (await this.exists(peer)) return;
+      await this.deleteLink(host);
+    }
+    const mtu = options.mtu !== undefined ? ['mtu', String(options.mtu)] : [];
+    const mac = options.peerMac !== undefined ? ['address', options.peerMac] : [];
+    await this.ip(['link', 'add', host, ...mtu, 'type', 'veth', 'peer', 'name', peer, ...mtu, ...mac]);
+    try {
+      await this.inNetns('ethtool', ['-K', host, 'tx', 'off']);
+      await this.inNetns('ethtool', ['-K', peer, 'tx', 'off']);
+      await this.ip(['link', 'set', host, 'up']);
+    } catch (error) {
+      await this.deleteLink(host);
+      throw error;
+    }
+  }
+
+  /** Deletes a link (and its veth peer); a link that is already gone is fine. */
+  async deleteLink(name: string): Promise<void> {
+    try {
+      await this.ip(['link', 'del', 'dev', name]);
+    } catch (error) {
+      if (error instanceof CommandError && /Cannot find device|does not exist/.test(error.stderr)) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Moves `link` into the sandbox namespace (a path such as /var/run/docker/netns/<id> or
+   * /proc/<pid>/ns/net), renames it, addresses it, brings it up and sets default routes.
+   */
+  async moveIntoSandbox(link: string, sandboxPath: string, addressing: SandboxAddressing): Promise<void> {
+    await this.ip(['link', 'set', 'dev', link, 'netns', sandboxPath]);
+    const inSandbox = (args: string[]): Promise<string> => runOk('nsenter', [`--net=${sandboxPath}`, 'ip', ...args]);
+    await inSandbox(['link', 'set', 'dev', link, 'name', addressing.ifname]);
+    for (const address of addressing.addresses) {
+      await inSandbox(['addr', 'add', address, 'dev', addressing.ifname, ...(address.includes(':') ? ['nodad'] : [])]);
+    }
+    await inSandbox(['link', 'set', 'dev', addressing.ifname, 'up']);
+    if (addressing.gatewayIpv4) await inSandbox(['route', 'replace', 'default', 'via', addressing.gatewayIpv4, 'dev', addressing.ifname]);
+    if (addressing.gatewayIpv6) await inSandbox(['-6', 'route', 'replace', 'default', 'via', addressing.gatewayIpv6, 'dev', addressing.ifname]);
+  }
+
+  /** Deletes a link inside a sandbox namespace; gone is fine. */
+  async deleteInSandbox(sandboxPath: string, ifname: string): Promise<void> {
+    const result = await run('nsenter', [`--net=${sandboxPath}`, 'ip', 'link', 'del', 'dev', ifname], { allowFailure: true });
+    if (result.code !== 0 && !/Cannot find device/.test(result.stderr)) {
+      throw new CommandError(['nsenter', `--net=${sandboxPath}`, 'ip', 'link', 'del', ifname], result.code, result.stderr);
+    }
+  }
+}
+
+/** Interface names are at most 15 bytes; derive stable ones from an endpoint id. */
+export function vethNamesFor(endpointId: string): { host: string; peer: string } {
+  const tag = endpointId.replace(/[^0-9a-zA-Z]/g, '').slice(0, 11).toLowerCase();
+  if (tag.length < 4) throw new Error(`endpoint id "${endpointId}" is too short to name an interface`);
+  return { host: `ovs${tag}`, peer: `ovc${tag}` };
+}

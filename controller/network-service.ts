@@ -1,0 +1,135 @@
+// The NetworkApi: CNM lifecycle on top of the registry (desired state), host links (veth
+// pairs) and the dataplane (OVS ports and flows). Every call is idempotent; a failure
+// part-way leaves nothing behind that a retry would trip over.
+import type { Logger } from './log';
+import { ControllerError, notFound } from './errors';
+import type { Registry } from './cnm/registry';
+import type { EndpointRecord, NetworkRecord } from './cnm/records';
+import type { HostLinks } from './host/links';
+import type { Dataplane } from './dataplane';
+import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
+
+export interface NetworkServiceOptions {
+  registry: Registry;
+  links: HostLinks;
+  dataplane: Dataplane;
+  logger: Logger;
+  /** How long Join waits for OVS to realise the port and its flows. */
+  realiseTimeoutMs?: number;
+}
+
+export class NetworkService implements NetworkApi {
+  private readonly registry: Registry;
+  private readonly links: HostLinks;
+  private readonly dataplane: Dataplane;
+  private readonly logger: Logger;
+  private readonly realiseTimeoutMs: number;
+
+  constructor(options: NetworkServiceOptions) {
+    this.registry = options.registry;
+    this.links = options.links;
+    this.dataplane = options.dataplane;
+    this.logger = options.logger;
+    this.realiseTimeoutMs = options.realiseTimeoutMs ?? 30_000;
+  }
+
+  async createNetwork(spec: NetworkSpec): Promise<NetworkSpec> {
+    const record = await this.registry.createNetwork(spec);
+    this.dataplane.kick();
+    this.logger.info({ network: record.id, key: record.key, tag: record.tag }, 'network created');
+    return publicNetwork(record);
+  }
+
+  async deleteNetwork(networkId: string): Promise<void> {
+    await this.registry.deleteNetwork(networkId);
+    this.dataplane.kick();
+  }
+
+  async createEndpoint(spec: EndpointSpec): Promise<EndpointInfo> {
+    const record = await this.registry.createEndpoint(spec);
+    return publicEndpoint(record);
+  }
+
+  async deleteEndpoint(networkId: string, endpointId: string): Promise<void> {
+    const record = await this.registry.getEndpoint(networkId, endpointId);
+    if (!record) return;
+    // The veth goes first: once the record is gone nobody would know to remove it.
+    await this.links.deleteLink(record.hostIfname);
+    await this.registry.deleteEndpoint(networkId, endpointId);
+    this.dataplane.kick();
+  }
+
+  async join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
+    if (typeof sandboxKey !== 'string' || sandboxKey === '') throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
+    const network = await this.registry.requireNetwork(networkId);
+    const endpoint = await this.registry.requireEndpoint(networkId, endpointId);
+    await this.links.createVeth(endpoint.hostIfname, endpoint.containerIfname, {
+      ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+      peerMac: endpoint.mac,
+    });
+    await this.registry.updateEndpoint(networkId, endpointId, (r) => ({ ...r, plugged: true, sandboxKey }));
+    this.dataplane.kick();
+    await this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs);
+    const gatewayIpv4 = network.ipv4.find((s) => s.gateway !== undefined)?.gateway;
+    const gatewayIpv6 = network.ipv6.find((s) => s.gateway !== undefined)?.gateway;
+    return {
+      containerIfname: endpoint.containerIfname,
+      // An internal network has no way out, so it offers no default route either.
+      ...(!network.internal && gatewayIpv4 !== undefined ? { gatewayIpv4 } : {}),
+      ...(!network.internal && gatewayIpv6 !== undefined ? { gatewayIpv6 } : {}),
+      ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+    };
+  }
+
+  async leave(networkId: string, endpointId: string): Promise<void> {
+    const endpoint = await this.registry.getEndpoint(networkId, endpointId);
+    if (!endpoint || endpoint.sandboxKey === undefined) return; // Leave before Join, or twice
+    await this.registry.updateEndpoint(networkId, endpointId, (r) => {
+      const { sandboxKey: _gone, ...rest } = r;
+      void _gone;
+      return rest;
+    });
+  }
+
+  async endpointInfo(networkId: string, endpointId: string): Promise<EndpointInfo> {
+    const endpoint = await this.registry.getEndpoint(networkId, endpointId);
+    if (!endpoint) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
+    return publicEndpoint(endpoint);
+  }
+
+  async publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void> {
+    await this.registry.updateEndpoint(networkId, endpointId, (r) => ({ ...r, ports: ports.map((p) => ({ ...p })) }));
+    this.dataplane.kick();
+  }
+
+  async unpublishPorts(networkId: string, endpointId: string): Promise<void> {
+    const endpoint = await this.registry.getEndpoint(networkId, endpointId);
+    if (!endpoint?.ports) return;
+    await this.registry.updateEndpoint(networkId, endpointId, (r) => {
+      const { ports: _gone, ...rest } = r;
+      void _gone;
+      return rest;
+    });
+    this.dataplane.kick();
+  }
+}
+
+function publicNetwork(record: NetworkRecord): NetworkSpec {
+  const { tag, gatewayOfport, gatewayIfname, ...spec } = record;
+  void [tag, gatewayOfport, gatewayIfname];
+  return spec;
+}
+
+function publicEndpoint(record: EndpointRecord): EndpointInfo {
+  return {
+    networkId: record.networkId,
+    endpointId: record.endpointId,
+    ...(record.ipv4 !== undefined ? { ipv4: record.ipv4 } : {}),
+    ...(record.ipv6 !== undefined ? { ipv6: record.ipv6 } : {}),
+    mac: record.mac,
+    hostIfname: record.hostIfname,
+    containerIfname: record.containerIfname,
+    ofport: record.ofport,
+    ...(record.sandboxKey !== undefined ? { sandboxKey: record.sandboxKey } : {}),
+  };
+}

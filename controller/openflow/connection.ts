@@ -1,0 +1,330 @@
+// One OpenFlow 1.3 session with a switch. Explicit states:
+//
+//   connecting -> hello_wait -> features_wait -> ready -> closed
+//        ^                                         |
+//        +----------------- backoff <--------------+  (active sessions reconnect)
+//
+// Requests are correlated by xid; an OFPT_ERROR carrying a request's xid fails that
+// request. Multipart replies are reassembled. Echo requests are answered, and sent after
+// idle periods so a dead switch is noticed. Writes respect socket backpressure.
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { encodeInto, encodeMessage } from '../../flows/ofp/encode';
+import { Writer } from '../../flows/ofp/buffer';
+import { decodeMessage } from '../../flows/ofp/decode';
+import { OfpFramer } from '../../flows/ofp/framer';
+import { MULTIPART_REPLY_MORE, OFP13_VERSION } from '../../flows/ofp/constants';
+import type { FlowStats, OfpMessage, PortDesc } from '../../flows/ofp/types';
+import type { Clock } from '../clock';
+import { systemClock } from '../clock';
+import type { Logger } from '../log';
+import { silentLogger } from '../log';
+
+export type SessionState = 'connecting' | 'hello_wait' | 'features_wait' | 'ready' | 'backoff' | 'closed';
+
+export class OpenFlowError extends Error {
+  constructor(
+    readonly code: 'SWITCH_ERROR' | 'TIMEOUT' | 'CLOSED' | 'PROTOCOL',
+    message: string,
+    /** The OFPT_ERROR the switch sent, when it sent one. */
+    readonly switchError?: Extract<OfpMessage, { type: 'error' }>,
+  ) {
+    super(message);
+    this.name = 'OpenFlowError';
+  }
+}
+
+type Distribute<T> = T extends OfpMessage ? Omit<T, 'xid'> : never;
+export type OutgoingMessage = Distribute<OfpMessage>;
+
+interface Pending {
+  resolve: (messages: OfpMessage[]) => void;
+  reject: (error: OpenFlowError) => void;
+  timer: unknown;
+  parts: OfpMessage[];
+  /** True when the reply is multipart and more parts may follow. */
+  multipart: boolean;
+}
+
+export interface SessionEvents {
+  state: [state: SessionState];
+  ready: [features: Extract<OfpMessage, { type: 'features_reply' }>];
+  packet_in: [message: Extract<OfpMessage, { type: 'packet_in' }>];
+  port_status: [message: Extract<OfpMessage, { type: 'port_status' }>];
+  flow_removed: [message: Extract<OfpMessage, { type: 'flow_removed' }>];
+  /** An error whose xid matches no outstanding request (e.g. from a streamed flow_mod). */
+  unsolicited_error: [message: Extract<OfpMessage, { type: 'error' }>];
+}
+
+export interface SessionOptions {
+  clock?: Clock;
+  logger?: Logger;
+  requestTimeoutMs?: number;
+  /** Echo after this much silence; the switch is dead after twice as long. */
+  echoIntervalMs?: number;
+  /** Bytes of each packet-in the switch sends (0xffff = whole packet). */
+  missSendLen?: number;
+}
+
+export class OpenFlowSession extends EventEmitter<SessionEvents> {
+  private socket: Socket | undefined;
+  private framer = new OfpFramer();
+  private readonly pending = new Map<number, Pending>();
+  private nextXid = 1;
+  private stateValue: SessionState = 'connecting';
+  private features: Extract<OfpMessage, { type: 'features_reply' }> | undefined;
+  private lastReceived = 0;
+  private echoTimer: unknown;
+  private handshakeTimer: unknown;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly requestTimeoutMs: number;
+  private readonly echoIntervalMs: number;
+  private readonly missSendLen: number;
+
+  constructor(options: SessionOptions = {}) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.echoIntervalMs = options.echoIntervalMs ?? 5_000;
+    this.missSendLen = options.missSendLen ?? 0xffff;
+  }
+
+  get state(): SessionState {
+    return this.stateValue;
+  }
+
+  get datapathId(): bigint | undefined {
+    return this.features?.datapathId;
+  }
+
+  setState(state: SessionState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.emit('state', state);
+  }
+
+  /** Takes over a connected socket and performs the handshake; resolves when ready. */
+  attach(socket: Socket): Promise<void> {
+    this.socket = socket;
+    this.framer = new OfpFramer();
+    this.lastReceived = this.clock.now();
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.shutdown(new OpenFlowError('CLOSED', `switch connection error: ${error.message}`)));
+    socket.on('close', () => this.shutdown(new OpenFlowError('CLOSED', 'the switch closed the connection')));
+    return new Promise((resolve, reject) => {
+      const onState = (state: SessionState): void => {
+        if (state === 'ready') {
+          this.off('state', onState);
+          this.clock.clearTimeout(this.handshakeTimer);
+          resolve();
+        } else if (state === 'closed' || state === 'backoff') {
+          this.off('state', onState);
+          this.clock.clearTimeout(this.handshakeTimer);
+          reject(new OpenFlowError('CLOSED', 'the connection closed during the handshake'));
+        }
+      };
+      this.on('state', onState);
+      this.handshakeTimer = this.clock.setTimeout(() => {
+        this.fail(new OpenFlowError('TIMEOUT', `no OpenFlow handshake within ${this.requestTimeoutMs} ms`));
+      }, this.requestTimeoutMs);
+      this.setState('hello_wait');
+      this.write({ type: 'hello', versions: [OFP13_VERSION] });
+    });
+  }
+
+  private xid(): number {
+    const xid = this.nextXid;
+    this.nextXid = this.nextXid >= 0x7fffffff ? 1 : this.nextXid + 1;
+    return xid;
+  }
+
+  /** Sends without waiting for an answer; resolves when the socket accepted the bytes (backpressure). */
+  send(message: OutgoingMessage, xid = this.xid()): Promise<number> {
+    const ok = this.write(message, xid);
+    if (ok || !this.socket) return Promise.resolve(xid);
+    return new Promise((resolve) => this.socket?.once('drain', () => resolve(xid)));
+  }
+
+  /**
+   * Sends many messages without waiting for answers, encoded into large chunks so the
+   * switch gets few big writes; waits for the socket to drain between chunks. Returns the
+   * xid given to each message, in order.
+   */
+  async sendMany(messages: Iterable<OutgoingMessage>, chunkBytes = 256 * 1024): Promise<number[]> {
+    const xids: number[] = [];
+    let w = new Writer(chunkBytes + 4096);
+    for (const message of messages) {
+      const xid = this.xid();
+      xids.push(xid);
+      encodeInto(w, { ...message, xid } as OfpMessage);
+      if (w.length >= chunkBytes) {
+        await this.writeChunk(w.finish());
+        w = new Writer(chunkBytes + 4096);
+      }
+    }
+    if (w.length > 0) await this.writeChunk(w.finish());
+    return xids;
+  }
+
+  private writeChunk(chunk: Buffer): Promise<void> {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return Promise.reject(new OpenFlowError('CLOSED', 'the switch connection is closed'));
+    if (socket.write(chunk)) return Promise.resolve();
+    return new Promise((resolve) => socket.once('drain', () => resolve()));
+  }
+
+  private write(message: OutgoingMessage, xid = this.xid()): boolean {
+    if (!this.socket || this.socket.destroyed) return true;
+    return this.socket.write(encodeMessage({ ...message, xid } as OfpMessage));
+  }
+
+  /** Sends a request and resolves with its reply (all parts of a multipart reply). */
+  request(message: OutgoingMessage, timeoutMs = this.requestTimeoutMs, xid = this.xid()): Promise<OfpMessage[]> {
+    if (this.stateValue === 'closed' || !this.socket) return Promise.reject(new OpenFlowError('CLOSED', `cannot send ${message.type}: not connected`));
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.pending.delete(xid);
+        reject(new OpenFlowError('TIMEOUT', `${message.type} got no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const multipart = message.type.endsWith('_request') && ['flow_stats_request', 'port_desc_request', 'desc_request'].includes(message.type);
+      this.pending.set(xid, { resolve, reject, timer, parts: [], multipart });
+      this.write(message, xid);
+    });
+  }
+
+  async barrier(timeoutMs = this.requestTimeoutMs): Promise<void> {
+    await this.request({ type: 'barrier_request' }, timeoutMs);
+  }
+
+  async dumpFlows(filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {}): Promise<FlowStats[]> {
+    const replies = await this.request({
+      type: 'flow_stats_request',
+      flags: 0,
+      request: { tableId: filter.tableId ?? 0xff, cookie: filter.cookie ?? 0n, cookieMask: filter.cookieMask ?? 0n },
+    });
+    return replies.flatMap((r) => (r.type === 'flow_stats_reply' ? r.flows : []));
+  }
+
+  async portDescriptions(): Promise<PortDesc[]> {
+    const replies = await this.request({ type: 'port_desc_request', flags: 0 });
+    return replies.flatMap((r) => (r.type === 'port_desc_reply' ? r.ports : []));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastReceived = this.clock.now();
+    const frames = this.framer.push(chunk);
+    if (frames instanceof Error) {
+      this.fail(new OpenFlowError('PROTOCOL', `the switch sent a corrupt stream: ${frames.message}`));
+      return;
+    }
+    for (const frame of frames) {
+      const message = decodeMessage(frame);
+      if (message instanceof Error) {
+        // Tell the switch which message we could not parse, as OpenFlow asks, and go on.
+        this.logger.warn({ err: message }, 'undecodable OpenFlow message');
+        this.write({ type: 'error', errType: 1, code: 6, name: '', data: Buffer.from(frame.subarray(0, 64)) }, frame.length >= 8 ? frame.readUInt32BE(4) : 0);
+        continue;
+      }
+      this.dispatch(message);
+      if (this.stateValue === 'closed') return;
+    }
+  }
+
+  private dispatch(message: OfpMessage): void {
+    switch (message.type) {
+      case 'hello':
+        if (this.stateValue === 'hello_wait') {
+          if (message.versions.length > 0 && !message.versions.includes(OFP13_VERSION)) {
+            this.fail(new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${message.versions.join(',')})`));
+            return;
+          }
+          this.setState('features_wait');
+          this.request({ type: 'features_request' })
+            .then(([features]) => {
+              if (features?.type !== 'features_reply') throw new OpenFlowError('PROTOCOL', 'unexpected answer to features_request');
+              this.features = features;
+              // A management-socket (service) connection gets async messages only after this.
+              this.write({ type: 'set_config', flags: 0, missSendLen: this.missSendLen });
+              this.armEcho();
+              this.setState('ready');
+              this.emit('ready', features);
+            })
+            .catch((error: Error) => this.fail(error instanceof OpenFlowError ? error : new OpenFlowError('PROTOCOL', error.message)));
+        }
+        return;
+      case 'echo_request':
+        this.write({ type: 'echo_reply', data: message.data }, message.xid);
+        return;
+      case 'packet_in':
+        this.emit('packet_in', message);
+        return;
+      case 'port_status':
+        this.emit('port_status', message);
+        return;
+      case 'flow_removed':
+        this.emit('flow_removed', message);
+        return;
+      default:
+        break;
+    }
+    const pending = this.pending.get(message.xid);
+    if (!pending) {
+      if (message.type === 'error') this.emit('unsolicited_error', message);
+      return;
+    }
+    if (message.type === 'error') {
+      this.finish(message.xid, pending);
+      pending.reject(new OpenFlowError('SWITCH_ERROR', `switch refused the request: ${message.name}`, message));
+      return;
+    }
+    pending.parts.push(message);
+    const flags = 'flags' in message && typeof message.flags === 'number' ? message.flags : 0;
+    const more = pending.multipart && (flags & MULTIPART_REPLY_MORE) !== 0;
+    if (more) return;
+    this.finish(message.xid, pending);
+    pending.resolve(pending.parts);
+  }
+
+  private finish(xid: number, pending: Pending): void {
+    this.clock.clearTimeout(pending.timer);
+    this.pending.delete(xid);
+  }
+
+  private armEcho(): void {
+    if (this.echoIntervalMs <= 0) return;
+    this.echoTimer = this.clock.setTimeout(() => {
+      const silent = this.clock.now() - this.lastReceived;
+      if (silent >= 2 * this.echoIntervalMs) {
+        this.fail(new OpenFlowError('TIMEOUT', `the switch has been silent for ${silent} ms`));
+        return;
+      }
+      if (silent >= this.echoIntervalMs) this.write({ type: 'echo_request', data: Buffer.alloc(0) });
+      this.armEcho();
+    }, this.echoIntervalMs);
+  }
+
+  private fail(error: OpenFlowError): void {
+    this.shutdown(error);
+    this.socket?.destroy();
+  }
+
+  private shutdown(error: OpenFlowError): void {
+    if (this.stateValue === 'closed' || this.stateValue === 'backoff') return;
+    this.clock.clearTimeout(this.echoTimer);
+    this.clock.clearTimeout(this.handshakeTimer);
+    for (const [xid, pending] of this.pending) {
+      this.finish(xid, pending);
+      pending.reject(new OpenFlowError(error.code, error.message));
+    }
+    this.logger.debug({ err: error }, 'OpenFlow session ended');
+    this.socket = undefined;
+    this.setState('closed');
+  }
+
+  close(): void {
+    this.fail(new OpenFlowError('CLOSED', 'closed by the controller'));
+  }
+}

@@ -1,0 +1,92 @@
+// Which OVS ports the bridge should have, derived from the registry: one per plugged
+// endpoint (its host-side veth) and one internal port per network holding the gateway
+// address. Every port ovsnet owns carries external_ids:ovsnet-owner so orphans can be
+// found and nothing else on the bridge is ever touched.
+import type { EndpointRecord, NetworkRecord } from '../cnm/records';
+
+export const OWNER_KEY = 'ovsnet-owner';
+
+export interface PortIntent {
+  name: string;
+  /** OVS Interface.type: '' for a veth opened as a system device, 'internal' for a gateway. */
+  type: '' | 'internal';
+  ofportRequest: number;
+  owner: string;
+  mtu?: number;
+  /** MAC for internal (gateway) ports. */
+  mac?: string;
+  /** ovs-docker compatible keys for ports of attached containers. */
+  externalIds?: Record<string, string>;
+}
+
+export function endpointOwner(networkId: string, endpointId: string): string {
+  return `endpoint:${networkId}/${endpointId}`;
+}
+
+export function gatewayOwner(networkId: string): string {
+  return `gateway:${networkId}`;
+}
+
+/** The gateway port's MAC, derived from the network tag so it is known before OVS reports it. */
+export function gatewayMac(tag: number): string {
+  return `02:0e:00:00:${((tag >> 8) & 0xff).toString(16).padStart(2, '0')}:${(tag & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecord[]): PortIntent[] {
+  const byId = new Map(networks.map((n) => [n.id, n]));
+  const ports: PortIntent[] = [];
+  for (const network of networks) {
+    ports.push({
+      name: network.gatewayIfname,
+      type: 'internal',
+      ofportRequest: network.gatewayOfport,
+      owner: gatewayOwner(network.id),
+      mac: gatewayMac(network.tag),
+      ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+    });
+  }
+  for (const endpoint of endpoints) {
+    if (!endpoint.plugged) continue;
+    const network = byId.get(endpoint.networkId);
+    if (!network) continue; // cannot happen while the registry keeps its invariants
+    ports.push({
+      name: endpoint.hostIfname,
+      type: '',
+      ofportRequest: endpoint.ofport,
+      owner: endpointOwner(endpoint.networkId, endpoint.endpointId),
+      ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+    });
+  }
+  return ports;
+}
+
+export interface PortPlan {
+  add: PortIntent[];
+  /** Names of owned ports that no longer belong (or must be recreated). */
+  remove: string[];
+}
+
+/**
+ * Compares intent with the ports the bridge holds. Only ports carrying an owner are
+ * considered actual; a port whose settings drifted is removed and added again.
+ */
+export function planPorts(desired: PortIntent[], actual: PortIntent[]): PortPlan {
+  const have = new Map(actual.map((p) => [p.name, p]));
+  const want = new Map(desired.map((p) => [p.name, p]));
+  const plan: PortPlan = { add: [], remove: [] };
+  for (const [name, port] of have) {
+    const target = want.get(name);
+    if (!target || !samePort(target, port)) plan.remove.push(name);
+  }
+  for (const [name, port] of want) {
+    const current = have.get(name);
+    if (!current || !samePort(port, current)) plan.add.push(port);
+  }
+  plan.remove.sort();
+  plan.add.sort((a, b) => a.name.localeCompare(b.name));
+  return plan;
+}
+
+function samePort(a: PortIntent, b: PortIntent): boolean {
+  return a.type === b.type && a.ofportRequest === b.ofportRequest && a.owner === b.owner;
+}

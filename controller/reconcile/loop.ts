@@ -1,0 +1,122 @@
+// Runs a reconcile pass whenever desired state changes, coalescing bursts: however many
+// kicks arrive while a pass runs, exactly one more pass follows. Also runs periodically to
+// repair drift (someone changed the switch by hand). `waitSynced` resolves after a pass
+// that started after the call has succeeded, so a caller knows its change is applied.
+import type { Clock } from '../clock';
+import type { Logger } from '../log';
+
+export interface ReconcileLoopOptions {
+  pass: () => Promise<void>;
+  clock: Clock;
+  logger: Logger;
+  /** Period of drift repair passes. */
+  periodMs: number;
+  /** Delay before retrying a failed pass (doubles up to periodMs). */
+  retryMs?: number;
+}
+
+interface Waiter {
+  /** Generation of the first pass that satisfies this waiter. */
+  generation: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: unknown;
+}
+
+export class ReconcileLoop {
+  private running = false;
+  private dirty = false;
+  private stopped = false;
+  /** Generation of the pass that runs now or ran last. */
+  private generation = 0;
+  private waiters: Waiter[] = [];
+  private timer: unknown;
+  private failures = 0;
+  private lastError: Error | undefined;
+
+  constructor(private readonly options: ReconcileLoopOptions) {}
+
+  start(): void {
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    for (const w of this.waiters) {
+      this.options.clock.clearTimeout(w.timer);
+      w.reject(new Error('reconciler stopped'));
+    }
+    this.waiters = [];
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    this.dirty = true;
+    if (!this.running) void this.runPasses();
+  }
+
+  /** Resolves when a pass started after this call completes without error. */
+  waitSynced(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        generation: this.generation + 1,
+        resolve,
+        reject,
+        timer: this.options.clock.setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          const cause = this.lastError ? `: last error: ${this.lastError.message}` : '';
+          reject(new Error(`the switch did not reach the desired state within ${timeoutMs} ms${cause}`));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+      this.kick();
+    });
+  }
+
+  get lastFailure(): Error | undefined {
+    return this.lastError;
+  }
+
+  private async runPasses(): Promise<void> {
+    this.running = true;
+    while (this.dirty && !this.stopped) {
+      this.dirty = false;
+      this.generation++;
+      const generation = this.generation;
+      try {
+        await this.options.pass();
+        this.failures = 0;
+        this.lastError = undefined;
+        this.settle(generation);
+      } catch (error) {
+        this.failures++;
+        this.lastError = error as Error;
+        this.options.logger.warn({ err: error, failures: this.failures }, 'reconcile pass failed; will retry');
+        this.schedule(Math.min(this.options.periodMs, (this.options.retryMs ?? 200) * 2 ** (this.failures - 1)));
+        this.running = false;
+        return;
+      }
+    }
+    this.running = false;
+    this.schedule(this.options.periodMs);
+  }
+
+  private settle(generation: number): void {
+    const ready = this.waiters.filter((w) => w.generation <= generation);
+    this.waiters = this.waiters.filter((w) => w.generation > generation);
+    for (const w of ready) {
+      this.options.clock.clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, ms);
+  }
+}

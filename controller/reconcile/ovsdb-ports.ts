@@ -1,0 +1,59 @@
+// BridgePortsBackend over the OVSDB client: ovsnet's ports are the interfaces carrying
+// external_ids:ovsnet-owner; changes go out as one transaction per reconcile pass.
+import type { Vswitch } from '../../ovsdb/vswitch/vswitch';
+import { bumpNextCfg } from '../../ovsdb/vswitch/vswitch';
+import type { PortSpec } from '../../ovsdb/vswitch/types';
+import type { Uuid } from '../../ovsdb/protocol/notation';
+import { OWNER_KEY, type PortIntent, type PortPlan } from './desired-ports';
+import type { BridgePortsBackend, InterfaceStatus } from './ovs-dataplane';
+
+export class OvsdbPorts implements BridgePortsBackend {
+  constructor(
+    private readonly vswitch: Vswitch,
+    private readonly bridge: string,
+  ) {}
+
+  ownedPorts(): PortIntent[] {
+    const out: PortIntent[] = [];
+    for (const port of this.vswitch.ports(this.bridge)) {
+      const iface = port.interfaces[0];
+      const owner = iface?.externalIds[OWNER_KEY];
+      if (!iface || owner === undefined) continue;
+      out.push({ name: iface.name, type: iface.type === 'internal' ? 'internal' : '', ofportRequest: iface.ofportRequest ?? 0, owner });
+    }
+    return out;
+  }
+
+  async apply(plan: PortPlan): Promise<void> {
+    const specs: PortSpec[] = plan.add.map((p) => ({
+      bridge: this.bridge,
+      name: p.name,
+      type: p.type,
+      ofportRequest: p.ofportRequest,
+      externalIds: { [OWNER_KEY]: p.owner, ...(p.externalIds ?? {}) },
+      ...(p.mtu !== undefined ? { mtuRequest: p.mtu } : {}),
+      ...(p.mac !== undefined ? { mac: p.mac } : {}),
+    }));
+    // Removals go first. A port being recreated (its settings drifted) is added back in a
+    // second transaction: within one, its old name would still be taken.
+    const removed = new Set(plan.remove);
+    const fresh = specs.filter((s) => !removed.has(s.name));
+    const recreated = specs.filter((s) => removed.has(s.name));
+    const ops = [...this.vswitch.removePortsOperations(plan.remove), ...this.vswitch.addPortsOperations(fresh)];
+    if (ops.length > 0) {
+      const root = (this.vswitch.replica.rows('Open_vSwitch').next().value as { _uuid: ['uuid', Uuid] })._uuid[1];
+      await this.vswitch.transact([...ops, bumpNextCfg(root)]);
+    }
+    if (recreated.length > 0) await this.vswitch.addPorts(recreated);
+  }
+
+  interfaceStatus(name: string): InterfaceStatus {
+    const iface = this.vswitch.interface(name);
+    if (!iface) return {};
+    return { ...(iface.ofport !== undefined ? { ofport: iface.ofport } : {}), ...(iface.error !== undefined ? { error: iface.error } : {}) };
+  }
+
+  onChange(listener: () => void): void {
+    this.vswitch.replica.on('change', listener);
+  }
+}

@@ -1,0 +1,133 @@
+// Bounds-checked reading and growable writing of big-endian OpenFlow fields. A read past
+// the end throws OfpDecodeError, which the decoder turns into an error value.
+
+export class OfpDecodeError extends Error {
+  readonly code = 'OFP_DECODE' as const;
+}
+
+export class Reader {
+  constructor(
+    readonly buf: Buffer,
+    public offset = 0,
+    readonly end = buf.length,
+  ) {}
+
+  get remaining(): number {
+    return this.end - this.offset;
+  }
+
+  private need(n: number, what: string): void {
+    if (this.offset + n > this.end) throw new OfpDecodeError(`truncated ${what}: need ${n} bytes at offset ${this.offset}, have ${this.end - this.offset}`);
+  }
+
+  u8(what = 'u8'): number {
+    this.need(1, what);
+    return this.buf.readUInt8(this.offset++);
+  }
+  u16(what = 'u16'): number {
+    this.need(2, what);
+    const v = this.buf.readUInt16BE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+  u32(what = 'u32'): number {
+    this.need(4, what);
+    const v = this.buf.readUInt32BE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+  u64(what = 'u64'): bigint {
+    this.need(8, what);
+    const v = this.buf.readBigUInt64BE(this.offset);
+    this.offset += 8;
+    return v;
+  }
+  bytes(n: number, what = 'bytes'): Buffer {
+    this.need(n, what);
+    const v = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+  skip(n: number, what = 'padding'): void {
+    this.need(n, what);
+    this.offset += n;
+  }
+  /** A reader over the next n bytes; this reader moves past them. */
+  sub(n: number, what: string): Reader {
+    this.need(n, what);
+    const r = new Reader(this.buf, this.offset, this.offset + n);
+    this.offset += n;
+    return r;
+  }
+}
+
+export class Writer {
+  private buf: Buffer;
+  length = 0;
+
+  constructor(initial = 256) {
+    this.buf = Buffer.alloc(initial);
+  }
+
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = Buffer.alloc(size);
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf.writeUInt8(v & 0xff, this.length);
+    this.length += 1;
+    return this;
+  }
+  u16(v: number): this {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v & 0xffff, this.length);
+    this.length += 2;
+    return this;
+  }
+  u32(v: number): this {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.length);
+    this.length += 4;
+    return this;
+  }
+  u64(v: bigint): this {
+    this.ensure(8);
+    this.buf.writeBigUInt64BE(BigInt.asUintN(64, v), this.length);
+    this.length += 8;
+    return this;
+  }
+  bytes(b: Uint8Array): this {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+    return this;
+  }
+  zeros(n: number): this {
+    this.ensure(n);
+    this.buf.fill(0, this.length, this.length + n);
+    this.length += n;
+    return this;
+  }
+  /** Pads with zeros to a multiple of `align` bytes counted from `from`. */
+  padTo(align: number, from = 0): this {
+    const rem = (this.length - from) % align;
+    return rem === 0 ? this : this.zeros(align - rem);
+  }
+  setU16(at: number, v: number): void {
+    this.buf.writeUInt16BE(v & 0xffff, at);
+  }
+  setU32(at: number, v: number): void {
+    this.buf.writeUInt32BE(v >>> 0, at);
+  }
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.length));
+  }
+}
+
+export const pad8 = (n: number): number => (n + 7) & ~7;

@@ -1,0 +1,94 @@
+// The match fields ovsnet uses, by their ovs-fields(7) names: OXM class, field number,
+// width, value kind and whether a mask is allowed. One table drives encoding, decoding
+// and the text form.
+import { OxmClass } from './constants';
+
+export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
+
+export interface FieldDef {
+  name: string;
+  oxmClass: number;
+  field: number;
+  /** Width of the value in bytes. */
+  length: number;
+  kind: FieldKind;
+  maskable: boolean;
+}
+
+const B = OxmClass.OPENFLOW_BASIC;
+const N = OxmClass.NXM_1;
+
+const defs: FieldDef[] = [
+  { name: 'in_port', oxmClass: B, field: 0, length: 4, kind: 'u32', maskable: false },
+  { name: 'metadata', oxmClass: B, field: 2, length: 8, kind: 'u64', maskable: true },
+  { name: 'eth_dst', oxmClass: B, field: 3, length: 6, kind: 'mac', maskable: true },
+  { name: 'eth_src', oxmClass: B, field: 4, length: 6, kind: 'mac', maskable: true },
+  { name: 'eth_type', oxmClass: B, field: 5, length: 2, kind: 'u16', maskable: false },
+  { name: 'vlan_vid', oxmClass: B, field: 6, length: 2, kind: 'u16', maskable: true },
+  { name: 'vlan_pcp', oxmClass: B, field: 7, length: 1, kind: 'u8', maskable: false },
+  { name: 'ip_dscp', oxmClass: B, field: 8, length: 1, kind: 'u8', maskable: false },
+  { name: 'ip_ecn', oxmClass: B, field: 9, length: 1, kind: 'u8', maskable: false },
+  { name: 'ip_proto', oxmClass: B, field: 10, length: 1, kind: 'u8', maskable: false },
+  { name: 'ip_src', oxmClass: B, field: 11, length: 4, kind: 'ipv4', maskable: true },
+  { name: 'ip_dst', oxmClass: B, field: 12, length: 4, kind: 'ipv4', maskable: true },
+  { name: 'tcp_src', oxmClass: B, field: 13, length: 2, kind: 'u16', maskable: true },
+  { name: 'tcp_dst', oxmClass: B, field: 14, length: 2, kind: 'u16', maskable: true },
+  { name: 'udp_src', oxmClass: B, field: 15, length: 2, kind: 'u16', maskable: true },
+  { name: 'udp_dst', oxmClass: B, field: 16, length: 2, kind: 'u16', maskable: true },
+  { name: 'icmp_type', oxmClass: B, field: 19, length: 1, kind: 'u8', maskable: false },
+  { name: 'icmp_code', oxmClass: B, field: 20, length: 1, kind: 'u8', maskable: false },
+  { name: 'arp_op', oxmClass: B, field: 21, length: 2, kind: 'u16', maskable: false },
+  { name: 'arp_spa', oxmClass: B, field: 22, length: 4, kind: 'ipv4', maskable: true },
+  { name: 'arp_tpa', oxmClass: B, field: 23, length: 4, kind: 'ipv4', maskable: true },
+  { name: 'arp_sha', oxmClass: B, field: 24, length: 6, kind: 'mac', maskable: true },
+  { name: 'arp_tha', oxmClass: B, field: 25, length: 6, kind: 'mac', maskable: true },
+  { name: 'ipv6_src', oxmClass: B, field: 26, length: 16, kind: 'ipv6', maskable: true },
+  { name: 'ipv6_dst', oxmClass: B, field: 27, length: 16, kind: 'ipv6', maskable: true },
+  { name: 'icmpv6_type', oxmClass: B, field: 29, length: 1, kind: 'u8', maskable: false },
+  { name: 'icmpv6_code', oxmClass: B, field: 30, length: 1, kind: 'u8', maskable: false },
+  { name: 'nd_target', oxmClass: B, field: 31, length: 16, kind: 'ipv6', maskable: true },
+  { name: 'nd_sll', oxmClass: B, field: 32, length: 6, kind: 'mac', maskable: true },
+  { name: 'nd_tll', oxmClass: B, field: 33, length: 6, kind: 'mac', maskable: true },
+  { name: 'tun_id', oxmClass: B, field: 38, length: 8, kind: 'u64', maskable: true },
+  ...Array.from({ length: 16 }, (_, i): FieldDef => ({ name: `reg${i}`, oxmClass: N, field: i, length: 4, kind: 'u32', maskable: true })),
+  { name: 'tun_src', oxmClass: N, field: 31, length: 4, kind: 'ipv4', maskable: true },
+  { name: 'tun_dst', oxmClass: N, field: 32, length: 4, kind: 'ipv4', maskable: true },
+  { name: 'conj_id', oxmClass: N, field: 37, length: 4, kind: 'u32', maskable: false },
+  { name: 'ct_state', oxmClass: N, field: 105, length: 4, kind: 'u32', maskable: true },
+  { name: 'ct_zone', oxmClass: N, field: 106, length: 2, kind: 'u16', maskable: false },
+  { name: 'ct_mark', oxmClass: N, field: 107, length: 4, kind: 'u32', maskable: true },
+];
+
+/** ovs-fields(7) aliases accepted on input. */
+const aliases: Record<string, string> = {
+  tun_ipv4_src: 'tun_src',
+  tun_ipv4_dst: 'tun_dst',
+  nw_src: 'ip_src',
+  nw_dst: 'ip_dst',
+  nw_proto: 'ip_proto',
+  dl_src: 'eth_src',
+  dl_dst: 'eth_dst',
+  dl_type: 'eth_type',
+  tunnel_id: 'tun_id',
+  icmpv4_type: 'icmp_type',
+  icmpv4_code: 'icmp_code',
+  ipv6_nd_target: 'nd_target',
+};
+
+export const FIELDS_BY_NAME = new Map(defs.map((d) => [d.name, d]));
+export const FIELDS_BY_CODE = new Map(defs.map((d) => [(d.oxmClass << 7) | d.field, d]));
+
+export type FieldName = string;
+
+export function fieldDef(name: string): FieldDef | undefined {
+  return FIELDS_BY_NAME.get(aliases[name] ?? name);
+}
+
+export function fieldByCode(oxmClass: number, field: number): FieldDef | undefined {
+  return FIELDS_BY_CODE.get((oxmClass << 7) | field);
+}
+
+/** OXM header: class(16) | field(7) | hasmask(1) | length(8). */
+export function oxmHeader(def: FieldDef, masked: boolean): number {
+  return ((def.oxmClass << 16) | (def.field << 9) | (masked ? 0x100 : 0) | (masked ? def.length * 2 : def.length)) >>> 0;
+}

@@ -1,0 +1,85 @@
+// The OpenFlow 1.3 messages ovsnet speaks, as a discriminated union of plain values.
+import type { Action, RawAction } from './actions';
+import type { Instruction } from './instructions';
+import type { MatchField, RawOxm } from './match';
+import type { FlowModCommandName } from './constants';
+
+export interface FlowMod {
+  command: FlowModCommandName;
+  tableId: number;
+  priority: number;
+  cookie?: bigint;
+  cookieMask?: bigint;
+  idleTimeout?: number;
+  hardTimeout?: number;
+  bufferId?: number;
+  outPort?: number;
+  outGroup?: number;
+  flags?: number;
+  match: Array<MatchField | RawOxm>;
+  instructions: Instruction[];
+}
+
+export interface FlowStats {
+  tableId: number;
+  durationSec: number;
+  durationNsec: number;
+  priority: number;
+  idleTimeout: number;
+  hardTimeout: number;
+  flags: number;
+  cookie: bigint;
+  packetCount: bigint;
+  byteCount: bigint;
+  match: Array<MatchField | RawOxm>;
+  instructions: Instruction[];
+}
+
+export interface PortDesc {
+  portNo: number;
+  hwAddr: string;
+  name: string;
+  config: number;
+  state: number;
+  curr: number;
+  advertised: number;
+  supported: number;
+  peer: number;
+  currSpeed: number;
+  maxSpeed: number;
+}
+
+export interface FlowStatsRequest {
+  tableId: number;
+  outPort?: number;
+  outGroup?: number;
+  cookie?: bigint;
+  cookieMask?: bigint;
+  match?: MatchField[];
+}
+
+export type OfpMessage =
+  | { type: 'hello'; xid: number; versions: number[] }
+  | { type: 'error'; xid: number; errType: number; code: number; experimenter?: number; name: string; data: Buffer }
+  | { type: 'echo_request' | 'echo_reply'; xid: number; data: Buffer }
+  | { type: 'features_request'; xid: number }
+  | { type: 'features_reply'; xid: number; datapathId: bigint; nBuffers: number; nTables: number; auxiliaryId: number; capabilities: number }
+  | { type: 'get_config_request'; xid: number }
+  | { type: 'get_config_reply' | 'set_config'; xid: number; flags: number; missSendLen: number }
+  | { type: 'barrier_request' | 'barrier_reply'; xid: number }
+  | ({ type: 'flow_mod'; xid: number } & FlowMod)
+  | { type: 'packet_out'; xid: number; bufferId: number; inPort: number; actions: Array<Action | RawAction>; data: Buffer }
+  | { type: 'packet_in'; xid: number; bufferId: number; totalLen: number; reason: number; tableId: number; cookie: bigint; match: Array<MatchField | RawOxm>; data: Buffer }
+  | { type: 'port_status'; xid: number; reason: number; port: PortDesc }
+  | { type: 'flow_removed'; xid: number; cookie: bigint; priority: number; reason: number; tableId: number; durationSec: number; durationNsec: number; idleTimeout: number; hardTimeout: number; packetCount: bigint; byteCount: bigint; match: Array<MatchField | RawOxm> }
+  | { type: 'flow_stats_request'; xid: number; flags: number; request: FlowStatsRequest }
+  | { type: 'flow_stats_reply'; xid: number; flags: number; flows: FlowStats[] }
+  | { type: 'port_desc_request'; xid: number; flags: number }
+  | { type: 'port_desc_reply'; xid: number; flags: number; ports: PortDesc[] }
+  | { type: 'desc_request'; xid: number; flags: number }
+  | { type: 'desc_reply'; xid: number; flags: number; manufacturer: string; hardware: string; software: string; serialNum: string; datapath: string }
+  | { type: 'role_request' | 'role_reply'; xid: number; role: number; generationId: bigint }
+  | { type: 'bundle_control'; xid: number; bundleId: number; ctrlType: number; flags: number }
+  | { type: 'bundle_add'; xid: number; bundleId: number; flags: number; message: OfpMessage }
+  | { type: 'multipart_other'; xid: number; request: boolean; mpType: number; flags: number; body: Buffer }
+  | { type: 'unknown'; xid: number; msgType: number; body: Buffer };

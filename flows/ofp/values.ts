@@ -1,0 +1,105 @@
+// Field values between their text/number form and bytes: MACs as "aa:bb:cc:dd:ee:ff",
+// IPv4/IPv6 in dotted or colon form, integers as number (or bigint for 64 bits).
+import { isIPv4, isIPv6 } from 'node:net';
+import { OfpDecodeError } from './buffer';
+import type { FieldDef } from './fields';
+
+export type FieldValue = number | bigint | string;
+
+export class OfpEncodeError extends Error {
+  readonly code = 'OFP_ENCODE' as const;
+}
+
+function macBytes(text: string, field: string): Buffer {
+  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(text)) throw new OfpEncodeError(`${field}: "${text}" is not a MAC address`);
+  return Buffer.from(text.split(':').map((h) => Number.parseInt(h, 16)));
+}
+
+function ipv4Bytes(text: string, field: string): Buffer {
+  if (!isIPv4(text)) throw new OfpEncodeError(`${field}: "${text}" is not an IPv4 address`);
+  return Buffer.from(text.split('.').map(Number));
+}
+
+function ipv6Bytes(text: string, field: string): Buffer {
+  if (!isIPv6(text)) throw new OfpEncodeError(`${field}: "${text}" is not an IPv6 address`);
+  let parts: string[];
+  const last = text.split(':').at(-1) ?? '';
+  let tail: number[] = [];
+  let head = text;
+  if (last.includes('.')) {
+    const v4 = ipv4Bytes(last, field);
+    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
+    head = text.slice(0, text.length - last.length) + '0';
+  }
+  const [left, right] = head.split('::') as [string, string | undefined];
+  const l = left === '' ? [] : left.split(':');
+  const r = right === undefined ? [] : right === '' ? [] : right.split(':');
+  if (right === undefined) parts = l;
+  else parts = [...l, ...Array(8 - l.length - r.length).fill('0'), ...r];
+  const words = parts.map((p) => Number.parseInt(p, 16));
+  if (tail.length) words.splice(words.length - 1, 1, ...tail);
+  const out = Buffer.alloc(16);
+  words.slice(0, 8).forEach((w, i) => out.writeUInt16BE(w, i * 2));
+  return out;
+}
+
+export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
+  const out = Buffer.alloc(def.length);
+  switch (def.kind) {
+    case 'mac':
+      return macBytes(String(value), def.name);
+    case 'ipv4':
+      return ipv4Bytes(String(value), def.name);
+    case 'ipv6':
+      return ipv6Bytes(String(value), def.name);
+    case 'u64':
+      out.writeBigUInt64BE(BigInt.asUintN(64, BigInt(value)));
+      return out;
+    default: {
+      const n = Number(value);
+      const max = 2 ** (def.length * 8) - 1;
+      if (!Number.isInteger(n) || n < 0 || n > max) throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${def.length * 8} bits`);
+      out.writeUIntBE(n, 0, def.length);
+      return out;
+    }
+  }
+}
+
+export function decodeValue(def: FieldDef, bytes: Buffer): FieldValue {
+  if (bytes.length !== def.length) throw new OfpDecodeError(`${def.name}: ${bytes.length} bytes where ${def.length} are expected`);
+  switch (def.kind) {
+    case 'mac':
+      return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    case 'ipv4':
+      return [...bytes].join('.');
+    case 'ipv6':
+      return formatIpv6(bytes);
+    case 'u64':
+      return bytes.readBigUInt64BE(0);
+    default:
+      return bytes.readUIntBE(0, def.length);
+  }
+}
+
+export function formatIpv6(bytes: Buffer): string {
+  const words = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
+  // Longest run of zeros (length >= 2) becomes "::" (RFC 5952).
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = words.map((w) => w.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}

@@ -1,0 +1,40 @@
+// l2_lookup: known unicast MACs map to their port inside the frame's network; broadcast
+// and multicast are marked for flooding within the network; unknown unicast is dropped.
+import { cookie } from '../cookies';
+import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT } from '../registers';
+import type { PipelineState } from '../model';
+import type { FlowSpec } from '../spec';
+import type { Action } from '../../ofp/actions';
+
+function choose(port: number, kind: number): Action[] {
+  return [
+    { type: 'load', field: OUTPUT_PORT.register, value: port, ofs: OUTPUT_PORT.ofs, nBits: OUTPUT_PORT.bits },
+    { type: 'load', field: DESTINATION_KIND.register, value: kind, ofs: DESTINATION_KIND.ofs, nBits: DESTINATION_KIND.bits },
+  ];
+}
+
+export function l2Flows(state: PipelineState): FlowSpec[] {
+  const flows: FlowSpec[] = [
+    {
+      table: 'l2_lookup', priority: 50, cookie: cookie('l2', 0),
+      match: [{ field: 'eth_dst', value: '01:00:00:00:00:00', mask: '01:00:00:00:00:00' }],
+      actions: choose(0, Kind.BROADCAST), goto: 'policy', reason: 'broadcast and multicast are flooded within the network',
+    },
+  ];
+  for (const ep of state.endpoints) {
+    flows.push({
+      table: 'l2_lookup', priority: 100, cookie: cookie('l2', ep.ofport),
+      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_dst', value: ep.mac }],
+      actions: choose(ep.ofport, Kind.ENDPOINT), goto: 'policy', reason: `${ep.mac} is on port ${ep.ofport}`,
+    });
+  }
+  for (const net of state.networks) {
+    if (!net.gateway) continue;
+    flows.push({
+      table: 'l2_lookup', priority: 100, cookie: cookie('l2', net.gateway.ofport),
+      match: [fieldMatch(NETWORK_TAG, net.tag), { field: 'eth_dst', value: net.gateway.mac }],
+      actions: choose(net.gateway.ofport, Kind.GATEWAY), goto: 'policy', reason: `the gateway of network ${net.tag} is port ${net.gateway.ofport}`,
+    });
+  }
+  return flows;
+}

@@ -1,0 +1,83 @@
+// policy: isolation and inter-container communication. A frame only ever reaches ports of
+// its own network (l2_lookup matched the tag). The gateway may talk to everyone; endpoints
+// of an ICC-on network to each other; with ICC off only what an allow rule permits (one
+// conjunctive match per rule, so flows grow with endpoints plus rules, not their product),
+// with the replies of that traffic. Internal networks never reach beyond their subnets.
+import { cookie } from '../cookies';
+import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND } from '../registers';
+import type { PipelineRule, PipelineState } from '../model';
+import type { FlowSpec } from '../spec';
+import type { MatchField } from '../../ofp/match';
+
+const IPV4 = 0x0800;
+const IPV6 = 0x86dd;
+const PROTO = { tcp: 6, udp: 17, icmp: 1 } as const;
+
+function protocolClause(rule: PipelineRule, reply: boolean): MatchField[] | undefined {
+  if (!rule.proto) return undefined;
+  const base: MatchField[] = [{ field: 'eth_type', value: IPV4 }, { field: 'ip_proto', value: PROTO[rule.proto] }];
+  if (rule.port === undefined || rule.proto === 'icmp') return base;
+  return [...base, { field: `${rule.proto}_${reply ? 'src' : 'dst'}`, value: rule.port }];
+}
+
+function ruleFlows(rule: PipelineRule): FlowSpec[] {
+  const flows: FlowSpec[] = [];
+  const c = cookie('policy', rule.id);
+  for (const reply of [false, true]) {
+    const id = rule.id * 2 + (reply ? 1 : 0);
+    const senders = reply ? rule.to : rule.from;
+    const receivers = reply ? rule.from : rule.to;
+    const proto = protocolClause(rule, reply);
+    const n = proto ? 3 : 2;
+    const what = `rule ${rule.id}${reply ? ' (replies)' : ''}`;
+    for (const port of senders) {
+      flows.push({ table: 'policy', priority: 150, cookie: c, match: [{ field: 'in_port', value: port }], actions: [{ type: 'conjunction', id, clause: 1, nClauses: n }], reason: `${what}: from port ${port}` });
+    }
+    for (const port of receivers) {
+      flows.push({ table: 'policy', priority: 150, cookie: c, match: [{ field: OUTPUT_PORT.register, value: port }], actions: [{ type: 'conjunction', id, clause: 2, nClauses: n }], reason: `${what}: to port ${port}` });
+    }
+    if (proto) flows.push({ table: 'policy', priority: 150, cookie: c, match: proto, actions: [{ type: 'conjunction', id, clause: 3, nClauses: n }], reason: `${what}: ${rule.proto}${rule.port !== undefined ? ` port ${rule.port}` : ''}` });
+    flows.push({ table: 'policy', priority: 150, cookie: c, match: [{ field: 'conj_id', value: id }], actions: [], goto: 'output', reason: `${what} allows this traffic` });
+  }
+  return flows;
+}
+
+export function policyFlows(state: PipelineState): FlowSpec[] {
+  const base = cookie('policy', 0);
+  const flows: FlowSpec[] = [
+    { table: 'policy', priority: 300, cookie: base, match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY)], actions: [], goto: 'output', reason: 'the gateway (the host) reaches every endpoint of its network' },
+    { table: 'policy', priority: 290, cookie: base, match: [fieldMatch(DESTINATION_KIND, Kind.GATEWAY)], actions: [], goto: 'output', reason: 'every endpoint reaches its gateway' },
+    { table: 'policy', priority: 280, cookie: base, match: [fieldMatch(DESTINATION_KIND, Kind.BROADCAST)], actions: [], goto: 'output', reason: 'broadcast is limited per network in the output table' },
+  ];
+  for (const net of state.networks) {
+    const c = cookie('policy', net.tag << 8);
+    if (net.icc) {
+      flows.push({ table: 'policy', priority: 100, cookie: c, match: [fieldMatch(NETWORK_TAG, net.tag)], actions: [], goto: 'output', reason: `ICC is on in network ${net.tag}` });
+    }
+    if (net.internal && net.gateway) {
+      // Above the gateway rule: packets to the gateway must stay inside the subnets.
+      const toGateway = [fieldMatch(NETWORK_TAG, net.tag), fieldMatch(DESTINATION_KIND, Kind.GATEWAY)];
+      for (const subnet of net.subnets) {
+        const [address, prefix] = subnet.split('/') as [string, string];
+        const v6 = address.includes(':');
+        flows.push({
+          table: 'policy', priority: 296, cookie: c,
+          match: [...toGateway, { field: 'eth_type', value: v6 ? IPV6 : IPV4 }, { field: v6 ? 'ipv6_dst' : 'ip_dst', value: address, mask: prefixMask(Number(prefix), v6) }],
+          actions: [], goto: 'output', reason: `internal network ${net.tag}: ${subnet} stays reachable through the gateway port`,
+        });
+      }
+      flows.push(
+        { table: 'policy', priority: 295, cookie: c, match: [...toGateway, { field: 'eth_type', value: IPV4 }], actions: [], reason: `internal network ${net.tag}: nothing leaves the subnet` },
+        { table: 'policy', priority: 295, cookie: c, match: [...toGateway, { field: 'eth_type', value: IPV6 }], actions: [], reason: `internal network ${net.tag}: nothing leaves the subnet` },
+      );
+    }
+  }
+  for (const rule of state.rules) flows.push(...ruleFlows(rule));
+  return flows;
+}
+
+function prefixMask(prefix: number, v6: boolean): string {
+  if (!v6) return [0, 1, 2, 3].map((i) => Math.max(0, Math.min(8, prefix - i * 8))).map((b) => (0xff << (8 - b)) & 0xff).join('.');
+  const words = Array.from({ length: 8 }, (_, i) => Math.max(0, Math.min(16, prefix - i * 16))).map((b) => ((0xffff << (16 - b)) & 0xffff).toString(16));
+  return words.join(':');
+}

@@ -1,0 +1,27 @@
+// Every register bit the pipeline uses, allocated in one place (a test checks that no two
+// fields overlap).
+
+export interface RegisterField {
+  name: string;
+  register: `reg${number}`;
+  /** First bit and width within the 32-bit register. */
+  ofs: number;
+  bits: number;
+  purpose: string;
+}
+
+export const NETWORK_TAG: RegisterField = { name: 'network_tag', register: 'reg0', ofs: 0, bits: 16, purpose: 'network of the packet (set by classify)' };
+export const SOURCE_KIND: RegisterField = { name: 'source_kind', register: 'reg0', ofs: 16, bits: 4, purpose: '1 endpoint, 2 gateway (set by classify)' };
+export const DESTINATION_KIND: RegisterField = { name: 'destination_kind', register: 'reg0', ofs: 20, bits: 4, purpose: '1 endpoint, 2 gateway, 3 broadcast (set by l2_lookup)' };
+export const OUTPUT_PORT: RegisterField = { name: 'output_port', register: 'reg1', ofs: 0, bits: 32, purpose: 'ofport chosen by l2_lookup' };
+
+export const REGISTER_FIELDS: readonly RegisterField[] = [NETWORK_TAG, SOURCE_KIND, DESTINATION_KIND, OUTPUT_PORT];
+
+export const Kind = { ENDPOINT: 1, GATEWAY: 2, BROADCAST: 3 } as const;
+
+/** The value and mask that match `value` in `field` (for matches on a shared register). */
+export function fieldMatch(field: RegisterField, value: number): { field: string; value: number; mask?: number } {
+  if (field.bits === 32) return { field: field.register, value };
+  const mask = ((2 ** field.bits - 1) * 2 ** field.ofs) >>> 0;
+  return { field: field.register, value: (value * 2 ** field.ofs) >>> 0, mask };
+}

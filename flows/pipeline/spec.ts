@@ -1,0 +1,75 @@
+// A flow as the pipeline describes it: tables by name, a one-line reason for dumps, and a
+// conversion to the codec's FlowMod that checks the table's declared next tables.
+import type { Action } from '../ofp/actions';
+import type { MatchField } from '../ofp/match';
+import type { FlowMod } from '../ofp/types';
+import { TABLES, tableNumber, type TableName } from './tables';
+
+export interface FlowSpec {
+  table: TableName;
+  priority: number;
+  cookie: bigint;
+  match: MatchField[];
+  actions: Action[];
+  goto?: TableName;
+  reason: string;
+}
+
+export function toFlowMod(spec: FlowSpec): FlowMod {
+  if (spec.goto !== undefined) {
+    const allowed = TABLES.get(spec.table)?.next ?? [];
+    if (!allowed.includes(spec.goto)) throw new Error(`table ${spec.table} may not go to ${spec.goto} (${spec.reason})`);
+  }
+  const instructions: FlowMod['instructions'] = [];
+  const match = combineRegisterMatches(spec.match);
+  if (spec.actions.length > 0) instructions.push({ type: 'apply_actions', actions: spec.actions });
+  if (spec.goto !== undefined) instructions.push({ type: 'goto_table', table: tableNumber(spec.goto) });
+  return { command: 'add', tableId: tableNumber(spec.table), priority: spec.priority, cookie: spec.cookie, match, instructions };
+}
+
+/**
+ * Several sub-fields of one register (e.g. the network tag and the source kind in reg0)
+ * must travel as one masked OXM field: OpenFlow refuses a field that appears twice.
+ */
+export function combineRegisterMatches(match: MatchField[]): MatchField[] {
+  const out: MatchField[] = [];
+  const registers = new Map<string, MatchField>();
+  for (const m of match) {
+    if (!/^reg\d+$/.test(m.field) || m.mask === undefined) {
+      out.push(m);
+      continue;
+    }
+    const seen = registers.get(m.field);
+    if (!seen) {
+      const copy = { ...m };
+      registers.set(m.field, copy);
+      out.push(copy);
+      continue;
+    }
+    const mask = Number(seen.mask) | Number(m.mask);
+    if ((Number(seen.value) & Number(m.mask)) !== 0 || (Number(m.value) & Number(seen.mask)) !== 0) {
+      throw new Error(`overlapping matches on ${m.field}`);
+    }
+    seen.value = (Number(seen.value) | Number(m.value)) >>> 0;
+    seen.mask = mask >>> 0;
+  }
+  return out;
+}
+
+/**
+ * Merges flows that share table, priority and match: OpenFlow keeps only one of them, so
+ * their actions (in practice: conjunction clauses of different rules) must be combined.
+ */
+export function mergeSameMatch(specs: FlowSpec[]): FlowSpec[] {
+  const byKey = new Map<string, FlowSpec>();
+  for (const spec of specs) {
+    const key = `${spec.table}|${spec.priority}|${spec.match.map((m) => `${m.field}=${String(m.value)}/${String(m.mask ?? '')}`).sort().join(',')}`;
+    const existing = byKey.get(key);
+    if (!existing) byKey.set(key, { ...spec, actions: [...spec.actions] });
+    else {
+      existing.actions.push(...spec.actions);
+      existing.reason = `${existing.reason}; ${spec.reason}`;
+    }
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,345 @@
+// The OVSDB client: one logical session to a server that survives disconnects. It
+// reconnects with backoff (1 s doubling to 8 s, with jitter), re-establishes monitors -
+// resuming with monitor_cond_since from the last transaction id when the server supports
+// it, so nothing is lost or applied twice - and falls back to monitor_cond and monitor on
+// servers without those extensions.
+//
+//   disconnected --connect--> connecting --ok--> connected --close--> backoff --timer--> connecting
+//                                   \--fail--> backoff                   (closed: terminal)
+import { EventEmitter } from 'node:events';
+import type { JsonValue } from './protocol/jsonrpc';
+import { OvsdbError, checkTransactResult } from './protocol/errors';
+import type { Operation } from './protocol/operations';
+import { parseSchema, type DatabaseSchema } from './schema/schema';
+import { RpcConnection } from './session/connection';
+import { formatRemote, openSocket, parseRemote, type Remote } from './session/remote';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './session/backoff';
+import { systemClock, type Clock } from './session/clock';
+import { Replica } from './replica/replica';
+import type { RowData } from './replica/apply';
+
+export type ClientState = 'connecting' | 'connected' | 'backoff' | 'closed';
+
+export interface ClientOptions {
+  clock?: Clock;
+  backoff?: BackoffPolicy;
+  probeIntervalMs?: number;
+  requestTimeoutMs?: number;
+  /** How long connect() keeps trying before it gives up. */
+  connectTimeoutMs?: number;
+  logger?: { debug(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+export interface MonitorRequest {
+  columns?: string[];
+  where?: JsonValue[];
+}
+
+type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
+
+interface MonitorHandle {
+  id: string;
+  db: string;
+  requests: Record<string, MonitorRequest>;
+  replica: Replica;
+  lastTxnId: string;
+  method: MonitorMethod;
+}
+
+export interface ClientEvents {
+  state: [state: ClientState];
+  notification: [method: string, params: JsonValue[]];
+}
+
+const ZERO_TXN = '00000000-0000-0000-0000-000000000000';
+
+export class OvsdbClient extends EventEmitter<ClientEvents> {
+  private connection: RpcConnection | undefined;
+  private stateValue: ClientState = 'connecting';
+  private attempt = 0;
+  private readonly monitors = new Map<string, MonitorHandle>();
+  private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private nextMonitor = 1;
+  private readonly clock: Clock;
+  private readonly remote: Remote;
+  private reconnectTimer: unknown;
+  private readonly schemas = new Map<string, DatabaseSchema>();
+  private unsupported = new Set<MonitorMethod>();
+
+  private constructor(
+    remote: string,
+    private readonly options: ClientOptions,
+  ) {
+    super();
+    this.remote = parseRemote(remote);
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Connects (retrying within connectTimeoutMs) and resolves once the session is up. */
+  static async connect(remote: string, options: ClientOptions = {}): Promise<OvsdbClient> {
+    const client = new OvsdbClient(remote, options);
+    const timeout = options.connectTimeoutMs ?? 10_000;
+    void client.dial();
+    try {
+      await client.whenConnected(timeout);
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    return client;
+  }
+
+  get state(): ClientState {
+    return this.stateValue;
+  }
+
+  get remoteName(): string {
+    return formatRemote(this.remote);
+  }
+
+  private setState(state: ClientState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.emit('state', state);
+  }
+
+  private async dial(): Promise<void> {
+    if (this.stateValue === 'closed') return;
+    this.setState('connecting');
+    try {
+      const socket = await openSocket(this.remote, this.options.requestTimeoutMs ?? 10_000);
+      // close() may have been called while the socket was opening.
+      if ((this.stateValue as ClientState) === 'closed') {
+        socket.destroy();
+        return;
+      }
+      const connection = new RpcConnection(socket, {
+        clock: this.clock,
+        ...(this.options.probeIntervalMs !== undefined ? { probeIntervalMs: this.options.probeIntervalMs } : {}),
+        ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+      });
+      connection.on('notification', (method, params) => this.onNotification(method, params));
+      connection.on('close', (error) => this.onClose(connection, error));
+      this.connection = connection;
+      await this.restoreMonitors(connection);
+      this.attempt = 0;
+      this.setState('connected');
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.resolve();
+    } catch (error) {
+      this.options.logger?.debug({ err: error, remote: this.remoteName }, 'OVSDB connection attempt failed');
+      this.connection?.close();
+      this.scheduleReconnect();
+    }
+  }
+
+  private onClose(connection: RpcConnection, error: OvsdbError | undefined): void {
+    if (connection !== this.connection) return;
+    this.connection = undefined;
+    if (this.stateValue === 'closed') return;
+    this.options.logger?.warn({ err: error, remote: this.remoteName }, 'OVSDB connection lost; reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stateValue === 'closed') return;
+    this.setState('backoff');
+    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.reconnectTimer = this.clock.setTimeout(() => void this.dial(), delay);
+  }
+
+  /** Resolves when connected; rejects after timeoutMs or when the client is closed. */
+  whenConnected(timeoutMs: number): Promise<void> {
+    if (this.stateValue === 'connected') return Promise.resolve();
+    if (this.stateValue === 'closed') return Promise.reject(new OvsdbError('CONNECTION_CLOSED', 'the client is closed'));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          this.clock.clearTimeout(timer);
+          resolve();
+        },
+        reject: (e: Error) => {
+          this.clock.clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new OvsdbError('CONNECTION_CLOSED', `no OVSDB connection to ${this.remoteName} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Sends a request, waiting for the session to be up first (up to the request timeout). */
+  async call(method: string, params: JsonValue[], timeoutMs = this.options.requestTimeoutMs ?? 60_000): Promise<JsonValue> {
+    await this.whenConnected(timeoutMs);
+    const connection = this.connection;
+    if (!connection) throw new OvsdbError('CONNECTION_CLOSED', `not connected to ${this.remoteName}`);
+    return connection.request(method, params, timeoutMs);
+  }
+
+  listDbs(): Promise<string[]> {
+    return this.call('list_dbs', []) as Promise<string[]>;
+  }
+
+  async getSchema(db: string): Promise<DatabaseSchema> {
+    const cached = this.schemas.get(db);
+    if (cached) return cached;
+    const schema = parseSchema(await this.call('get_schema', [db]));
+    this.schemas.set(db, schema);
+    return schema;
+  }
+
+  /** Runs operations as one transaction; throws TransactionError naming the failed op. */
+  async transact(db: string, operations: Operation[], timeoutMs?: number): Promise<unknown[]> {
+    const results = await this.call('transact', [db, ...(operations as unknown as JsonValue[])], timeoutMs);
+    return checkTransactResult(operations, results);
+  }
+
+  /** Cancels an outstanding request by its JSON-RPC id (RFC 7047 4.1.4). */
+  cancel(id: number): void {
+    this.connection?.send('cancel', [id]);
+  }
+
+  echo(payload: JsonValue[] = []): Promise<JsonValue> {
+    return this.call('echo', payload);
+  }
+
+  lock(name: string): Promise<JsonValue> {
+    return this.call('lock', [name]);
+  }
+  steal(name: string): Promise<JsonValue> {
+    return this.call('steal', [name]);
+  }
+  unlock(name: string): Promise<JsonValue> {
+    return this.call('unlock', [name]);
+  }
+  setDbChangeAware(aware = true): Promise<JsonValue> {
+    return this.call('set_db_change_aware', [aware]);
+  }
+
+  /**
+   * Monitors tables into a replica that stays current across reconnects. Resolves once
+   * the initial contents are in the replica.
+   */
+  async monitor(db: string, requests: Record<string, MonitorRequest>): Promise<Replica> {
+    const schema = await this.getSchema(db);
+    for (const [table, request] of Object.entries(requests)) {
+      const tableSchema = schema.tables.get(table);
+      if (!tableSchema) throw new OvsdbError('SYNTAX_ERROR', `database ${db} has no table "${table}"`);
+      for (const column of request.columns ?? []) {
+        if (!tableSchema.columns.has(column)) throw new OvsdbError('UNKNOWN_COLUMN', `table ${table} has no column "${column}"`);
+      }
+    }
+    const columns = Object.fromEntries(Object.entries(requests).map(([t, r]) => [t, r.columns]));
+    const handle: MonitorHandle = {
+      id: `m${this.nextMonitor++}`,
+      db,
+      requests,
+      replica: new Replica(schema, columns),
+      lastTxnId: ZERO_TXN,
+      method: 'monitor_cond_since',
+    };
+    const connection = this.connection;
+    if (!connection) await this.whenConnected(this.options.requestTimeoutMs ?? 60_000);
+    await this.startMonitor(this.connection as RpcConnection, handle);
+    this.monitors.set(handle.id, handle);
+    return handle.replica;
+  }
+
+  /** Changes the conditions of a monitor (monitor_cond_change); columns cannot change. */
+  async changeMonitorConditions(replica: Replica, where: Record<string, JsonValue[]>): Promise<void> {
+    const handle = [...this.monitors.values()].find((m) => m.replica === replica);
+    if (!handle) throw new OvsdbError('PROTOCOL', 'unknown monitor');
+    if (handle.method === 'monitor') throw new OvsdbError('NOT_SUPPORTED', 'the server does not support conditional monitors');
+    const newId = `m${this.nextMonitor++}`;
+    const change = Object.fromEntries(Object.entries(where).map(([table, w]) => [table, [{ where: w }]]));
+    await this.call('monitor_cond_change', [handle.id, newId, change as JsonValue]);
+    for (const [table, w] of Object.entries(where)) {
+      const request = handle.requests[table];
+      if (request) request.where = w;
+    }
+    this.monitors.delete(handle.id);
+    handle.id = newId;
+    this.monitors.set(newId, handle);
+  }
+
+  private monitorParams(handle: MonitorHandle, method: MonitorMethod): JsonValue[] {
+    const requests: Record<string, JsonValue> = {};
+    for (const [table, request] of Object.entries(handle.requests)) {
+      const body: Record<string, JsonValue> = {};
+      if (request.columns) body['columns'] = request.columns;
+      if (request.where && method !== 'monitor') body['where'] = request.where;
+      requests[table] = method === 'monitor' ? body : [body];
+    }
+    const params: JsonValue[] = [handle.db, handle.id, requests];
+    if (method === 'monitor_cond_since') params.push(handle.lastTxnId);
+    return params;
+  }
+
+  private async startMonitor(connection: RpcConnection, handle: MonitorHandle): Promise<void> {
+    const order: MonitorMethod[] = ['monitor_cond_since', 'monitor_cond', 'monitor'];
+    for (const method of order) {
+      if (this.unsupported.has(method)) continue;
+      let reply: JsonValue;
+      try {
+        reply = await connection.request(method, this.monitorParams(handle, method));
+      } catch (error) {
+        if (error instanceof OvsdbError && (error.code === 'UNKNOWN_METHOD' || error.code === 'NOT_SUPPORTED')) {
+          this.unsupported.add(method);
+          continue;
+        }
+        throw error;
+      }
+      handle.method = method;
+      if (method === 'monitor_cond_since') {
+        const [found, lastTxnId, updates] = reply as [boolean, string, JsonValue];
+        // Not found means the server cannot replay from our txn id: start from scratch.
+        if (!found) handle.replica.clear();
+        handle.lastTxnId = lastTxnId;
+        handle.replica.applyUpdate2(updates as never);
+      } else {
+        handle.replica.clear();
+        if (method === 'monitor_cond') handle.replica.applyUpdate2(reply as never);
+        else handle.replica.applyUpdate(reply as never);
+      }
+      return;
+    }
+    throw new OvsdbError('NOT_SUPPORTED', 'the server supports no monitor method');
+  }
+
+  private async restoreMonitors(connection: RpcConnection): Promise<void> {
+    for (const handle of this.monitors.values()) await this.startMonitor(connection, handle);
+  }
+
+  private onNotification(method: string, params: JsonValue[]): void {
+    if (method === 'update3') {
+      const [id, lastTxnId, updates] = params as [string, string, JsonValue];
+      const handle = this.monitors.get(id);
+      if (handle) {
+        handle.replica.applyUpdate2(updates as never);
+        handle.lastTxnId = lastTxnId;
+      }
+    } else if (method === 'update2') {
+      const [id, updates] = params as [string, JsonValue];
+      this.monitors.get(id)?.replica.applyUpdate2(updates as never);
+    } else if (method === 'update') {
+      const [id, updates] = params as [string, JsonValue];
+      this.monitors.get(id)?.replica.applyUpdate(updates as Record<string, Record<string, { old?: RowData; new?: RowData }>>);
+    }
+    this.emit('notification', method, params);
+  }
+
+  close(): void {
+    if (this.stateValue === 'closed') return;
+    this.setState('closed');
+    if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.reject(new OvsdbError('CONNECTION_CLOSED', 'the client was closed'));
+    this.connection?.close();
+    this.connection = undefined;
+  }
+}

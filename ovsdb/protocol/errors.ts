@@ -1,0 +1,127 @@
+// OVSDB errors as values with stable codes: one class per error string of RFC 7047 (and
+// those OVS adds, ovsdb-server(7) 3.1), plus client-side failures (connection lost, timeout).
+
+export type OvsdbErrorCode =
+  | 'REFERENTIAL_INTEGRITY_VIOLATION'
+  | 'CONSTRAINT_VIOLATION'
+  | 'RESOURCES_EXHAUSTED'
+  | 'IO_ERROR'
+  | 'DUPLICATE_UUID_NAME'
+  | 'DOMAIN_ERROR'
+  | 'RANGE_ERROR'
+  | 'TIMED_OUT'
+  | 'NOT_SUPPORTED'
+  | 'ABORTED'
+  | 'NOT_OWNER'
+  | 'UNKNOWN_DATABASE'
+  | 'SYNTAX_ERROR'
+  | 'UNKNOWN_COLUMN'
+  | 'OVSDB_ERROR'
+  | 'INTERNAL_ERROR'
+  | 'PERMISSION_ERROR'
+  | 'UNKNOWN_METHOD'
+  | 'UNRECOGNIZED' // an error string this client does not know
+  | 'CONNECTION_CLOSED' // the session ended before the answer came
+  | 'REQUEST_TIMEOUT' // no answer within the client's deadline
+  | 'PROTOCOL'; // the server sent something that is not valid OVSDB
+
+const BY_STRING: Record<string, OvsdbErrorCode> = {
+  'referential integrity violation': 'REFERENTIAL_INTEGRITY_VIOLATION',
+  'constraint violation': 'CONSTRAINT_VIOLATION',
+  'resources exhausted': 'RESOURCES_EXHAUSTED',
+  'I/O error': 'IO_ERROR',
+  'duplicate uuid-name': 'DUPLICATE_UUID_NAME',
+  'domain error': 'DOMAIN_ERROR',
+  'range error': 'RANGE_ERROR',
+  'timed out': 'TIMED_OUT',
+  'not supported': 'NOT_SUPPORTED',
+  aborted: 'ABORTED',
+  'not owner': 'NOT_OWNER',
+  'unknown database': 'UNKNOWN_DATABASE',
+  'syntax error': 'SYNTAX_ERROR',
+  'unknown column': 'UNKNOWN_COLUMN',
+  'ovsdb error': 'OVSDB_ERROR',
+  'internal error': 'INTERNAL_ERROR',
+  'permission error': 'PERMISSION_ERROR',
+  'unknown method': 'UNKNOWN_METHOD',
+};
+
+export class OvsdbError extends Error {
+  constructor(
+    readonly code: OvsdbErrorCode,
+    message: string,
+    /** The error string as the server sent it, when it came from the server. */
+    readonly error?: string,
+    readonly details?: string,
+  ) {
+    super(message);
+    this.name = 'OvsdbError';
+  }
+}
+
+/** The error of one operation of a transaction (or of its commit, opIndex = op count). */
+export class TransactionError extends OvsdbError {
+  constructor(
+    code: OvsdbErrorCode,
+    message: string,
+    error: string,
+    details: string | undefined,
+    readonly opIndex: number,
+    readonly operation: unknown,
+  ) {
+    super(code, message, error, details);
+    this.name = 'TransactionError';
+  }
+}
+
+export function codeOf(error: string): OvsdbErrorCode {
+  return BY_STRING[error] ?? 'UNRECOGNIZED';
+}
+
+/** Turns a JSON-RPC or operation error object into an OvsdbError. */
+export function errorFromJson(value: unknown, context = 'OVSDB request'): OvsdbError {
+  if (typeof value === 'string') return new OvsdbError(codeOf(value), `${context} failed: ${value}`, value);
+  if (typeof value === 'object' && value !== null) {
+    const v = value as { error?: unknown; details?: unknown; syntax?: unknown };
+    const error = typeof v.error === 'string' ? v.error : 'unknown error';
+    const details = typeof v.details === 'string' ? v.details : undefined;
+    const syntax = typeof v.syntax === 'string' ? ` in ${v.syntax}` : '';
+    return new OvsdbError(codeOf(error), `${context} failed: ${error}${details ? `: ${details}` : ''}${syntax}`, error, details);
+  }
+  return new OvsdbError('PROTOCOL', `${context} failed with a malformed error: ${JSON.stringify(value)}`);
+}
+
+/**
+ * Checks a transact reply against the operations sent. The first failing operation carries
+ * the error and later ones are null; a failed commit appends one extra element after the
+ * operations (ovsdb/execution.c), so the whole array is scanned.
+ */
+export function checkTransactResult(operations: readonly unknown[], results: unknown): unknown[] {
+  if (!Array.isArray(results)) throw new OvsdbError('PROTOCOL', `transact answered ${JSON.stringify(results)}, not an array`);
+  results.forEach((result, index) => {
+    if (typeof result === 'object' && result !== null && 'error' in result && (result as { error: unknown }).error !== null) {
+      const { error, details } = result as { error: unknown; details?: unknown };
+      const text = typeof error === 'string' ? error : JSON.stringify(error);
+      const detailText = typeof details === 'string' ? details : undefined;
+      const which = index < operations.length ? `operation ${index} (${opName(operations[index])})` : 'commit';
+      throw new TransactionError(
+        codeOf(text),
+        `transaction failed at ${which}: ${text}${detailText ? `: ${detailText}` : ''}`,
+        text,
+        detailText,
+        index,
+        operations[index],
+      );
+    }
+  });
+  if (results.length < operations.length) {
+    throw new OvsdbError('PROTOCOL', `transact answered ${results.length} results for ${operations.length} operations`);
+  }
+  return results;
+}
+
+function opName(op: unknown): string {
+  if (typeof op !== 'object' || op === null) return '?';
+  const o = op as { op?: string; table?: string };
+  return o.table ? `${o.op} ${o.table}` : String(o.op);
+}

@@ -1,0 +1,83 @@
+// A whole ovsnet host for controller tests: a private OVS, the daemon runtime in-process
+// (its OVS and veths in the OVS namespace), and helpers that attach namespace "containers"
+// the way libnetwork does after Join (move the interface, address it, route via gateway).
+import { rmSync } from 'node:fs';
+import { OvsInstance } from '../../harness/ovs';
+import { Netns } from '../../harness/netns';
+import { makeRunDir } from '../../harness/ledger';
+import { startDaemon, type Daemon } from '../../../controller/daemon';
+import { silentLogger } from '../../../controller/log';
+import type { NetworkSpec } from '../../../controller/cnm/types';
+
+export interface Container {
+  ns: Netns;
+  networkId: string;
+  endpointId: string;
+  ip: string;
+  mac: string;
+  ofport: number;
+}
+
+export class ControllerHost {
+  readonly containers: Container[] = [];
+  private constructor(
+    readonly ovs: OvsInstance,
+    public daemon: Daemon,
+    readonly stateDir: string,
+  ) {}
+
+  static async start(): Promise<ControllerHost> {
+    const ovs = await OvsInstance.start();
+    const stateDir = makeRunDir('state');
+    try {
+      const daemon = await ControllerHost.daemonFor(ovs, stateDir);
+      return new ControllerHost(ovs, daemon, stateDir);
+    } catch (error) {
+      await ovs.stop();
+      throw error;
+    }
+  }
+
+  static daemonFor(ovs: OvsInstance, stateDir: string): Promise<Daemon> {
+    return startDaemon({
+      ovsdb: ovs.dbRemote, ovsRundir: ovs.rundir, bridge: 'br-int', datapath: 'netdev',
+      stateDir, logger: silentLogger, netns: ovs.netns.name, driftPeriodMs: 1000,
+    });
+  }
+
+  async restartDaemon(): Promise<void> {
+    await this.daemon.stop();
+    this.daemon = await ControllerHost.daemonFor(this.ovs, this.stateDir);
+  }
+
+  async network(id: string, subnet: string, options: Partial<NetworkSpec> = {}): Promise<void> {
+    const gateway = subnet.replace(/\.0\/\d+$/, '.1');
+    await this.daemon.service.createNetwork({ id, ipv4: [{ pool: subnet, gateway }], ipv6: [], icc: true, internal: false, ...options });
+  }
+
+  /** createEndpoint + join + what libnetwork does with the interface afterwards. */
+  async container(networkId: string, endpointId: string, ip: string): Promise<Container> {
+    const ns = await Netns.create('c');
+    const info = await this.daemon.service.createEndpoint({ networkId, endpointId, ipv4: ip });
+    const joined = await this.daemon.service.join(networkId, endpointId, ns.path);
+    await this.ovs.netns.ip('link', 'set', 'dev', joined.containerIfname, 'netns', ns.path);
+    await ns.ip('link', 'set', 'dev', joined.containerIfname, 'name', 'eth0');
+    await ns.ip('addr', 'add', ip, 'dev', 'eth0');
+    await ns.ip('link', 'set', 'dev', 'eth0', 'up');
+    if (joined.gatewayIpv4) await ns.ip('route', 'add', 'default', 'via', joined.gatewayIpv4);
+    const container = { ns, networkId, endpointId, ip: ip.split('/')[0] as string, mac: info.mac, ofport: info.ofport ?? 0 };
+    this.containers.push(container);
+    return container;
+  }
+
+  logs(): string {
+    return this.ovs.logs();
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.containers) await c.ns.destroy();
+    await this.daemon.stop();
+    await this.ovs.stop();
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startControlServer } from '../../../controller/control/server';
+import { callControl } from '../../../controller/control/client';
+import { ControllerError, isControllerError } from '../../../controller/errors';
+import { silentLogger } from '../../../controller/log';
+
+function rawExchange(path: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path, () => socket.write(text));
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => {
+      out += c;
+      if (out.endsWith('\n')) {
+        socket.end();
+        resolve(out);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+test('control socket: calls, errors with stable codes, malformed input, 0600, stale and live sockets', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ctl-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'ovsnet.ctl');
+  writeFileSync(path, 'stale'); // a leftover file where the socket goes
+  const server = await startControlServer(
+    path,
+    {
+      echo: async (p) => p,
+      missing: async () => {
+        throw new ControllerError('NOT_FOUND', 'network "x" does not exist');
+      },
+      broken: async () => {
+        throw new TypeError('boom');
+      },
+    },
+    silentLogger,
+  );
+  t.after(() => server.close());
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+
+  assert.deepEqual(await callControl(path, 'echo', { a: 1 }), { a: 1 });
+  await assert.rejects(callControl(path, 'missing'), (e: unknown) => isControllerError(e, 'NOT_FOUND') && /network "x"/.test((e as Error).message));
+  await assert.rejects(callControl(path, 'broken'), (e: unknown) => isControllerError(e, 'INTERNAL'));
+  await assert.rejects(callControl(path, 'nope'), /unknown method "nope"/);
+  assert.match(await rawExchange(path, 'this is not json\n'), /"BAD_REQUEST".*malformed request/);
+  assert.match(await rawExchange(path, '{"id":"x"}\n'), /BAD_REQUEST/);
+  assert.match(await rawExchange(path, '{"id":4,"method":"__proto__"}\n'), /unknown method/);
+
+  await assert.rejects(startControlServer(path, {}, silentLogger), (e: unknown) => isControllerError(e, 'CONFLICT'));
+  assert.deepEqual(await callControl(path, 'echo', [1]), [1], 'the live server is untouched');
+});
+
+test('control client: a clear error when no daemon listens', async () => {
+  await assert.rejects(callControl('/nonexistent/ovsnet.ctl', 'status'), /is `ovsnet daemon` running\?/);
+});
