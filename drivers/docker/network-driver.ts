@@ -16,7 +16,6 @@ import type {
 import { endpointRefOf, networkIdOf, toCreateNetwork, toEndpointSpec, toJoin, toPublish } from './requests';
 import { idempotently, type Route } from './routes';
 
-
 /**
  * Scope "local": Docker keeps each host's networks itself (the cluster store is gone).
  * ConnectivityScope "global": containers reach containers on other hosts through ovsnet's
