@@ -18,6 +18,7 @@ import { OvsDataplane } from './reconcile/ovs-dataplane';
 import { NetworkService } from './network-service';
 import { startControlServer, type ControlServer } from './control/server';
 import { controlMethods } from './control/methods';
+import { IpamService } from './ipam/service';
 
 export interface DaemonConfig {
   ovsdb: string;
@@ -35,6 +36,7 @@ export interface DaemonConfig {
 
 export interface Daemon {
   service: NetworkService;
+  ipam: IpamService;
   registry: Registry;
   dataplane: OvsDataplane;
   controlSocket: string;
@@ -81,7 +83,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     dataplane.start();
     await dataplane.waitSynced(30_000);
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
-    return { service, registry, dataplane, controlSocket, stop: stopAll };
+    return { service, ipam: new IpamService(store), registry, dataplane, controlSocket, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

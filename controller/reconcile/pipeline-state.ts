@@ -14,6 +14,7 @@ export function toPipelineState(state: DataplaneState): PipelineState {
       icc: n.icc,
       internal: n.internal,
       subnets: [...n.ipv4, ...n.ipv6].map((s) => s.pool),
+      gatewayAddresses: [...n.ipv4, ...n.ipv6].flatMap((s) => (s.gateway !== undefined ? [s.gateway] : [])),
       ...(ofport !== undefined ? { gateway: { ofport, mac: gatewayMac(n.tag) } } : {}),
     };
   });

@@ -2,6 +2,8 @@
 // `ovsnet` command line entry point.
 import { createLogger, ovsnetVersion, resolveDatapath, startDaemon, startEmbeddedOvs, SYSTEM_OVSDB, type DatapathChoice } from '../../controller/api';
 import { parseArgs, UsageError } from './args';
+import { DEFAULT_PLUGIN_DIR, startDockerPlugin } from '../docker/plugin';
+import type { Daemon, Logger } from '../../controller/api';
 
 const HELP = `ovsnet - Open vSwitch networking for Docker containers
 
@@ -21,6 +23,8 @@ Options for 'up' and 'daemon':
   --log-level LEVEL       trace | debug | info | warn | error (default info)
   --ovs-rundir DIR        where <bridge>.mgmt lives (daemon; default: beside the
                           OVSDB socket, else /var/run/openvswitch)
+  --plugin-dir DIR        where Docker looks for plugin sockets; ovsnet serves
+                          <DIR>/ovsnet.sock (default /run/docker/plugins)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -67,10 +71,24 @@ async function daemon(options: Map<string, string>): Promise<number> {
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
     logger,
   });
+  const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
   logger.info('stopping');
+  await plugin.close();
   await running.stop();
   return 0;
+}
+
+/** The Docker plugin socket in front of a running daemon. */
+async function servePlugin(running: Daemon, options: Map<string, string>, logger: Logger): Promise<{ socketPath: string; close(): Promise<void> }> {
+  try {
+    const plugin = await startDockerPlugin({ pluginDir: options.get('plugin-dir') ?? DEFAULT_PLUGIN_DIR, network: running.service, ipam: running.ipam, logger });
+    logger.info({ socket: plugin.socketPath }, 'Docker plugin is serving');
+    return plugin;
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
 }
 
 async function up(options: Map<string, string>): Promise<number> {
@@ -97,12 +115,20 @@ async function up(options: Map<string, string>): Promise<number> {
     await ovs.stop();
     throw error;
   }
+  let plugin;
+  try {
+    plugin = await servePlugin(running, options, logger);
+  } catch (error) {
+    await ovs.stop();
+    throw error;
+  }
   logger.info(
-    { ovsdb: ovs.ovsdbRemote, bridge: ovs.bridge, datapath: ovs.datapath, privateOvs: ovs.private, control: running.controlSocket },
+    { ovsdb: ovs.ovsdbRemote, bridge: ovs.bridge, datapath: ovs.datapath, privateOvs: ovs.private, control: running.controlSocket, plugin: plugin.socketPath },
     'ovsnet is ready',
   );
   await untilSignalled();
   logger.info('stopping');
+  await plugin.close();
   await running.stop();
   await ovs.stop();
   logger.info('stopped');

@@ -3,6 +3,7 @@
 import type { PipelineState } from './model';
 import { mergeSameMatch, type FlowSpec } from './spec';
 import { classifyFlows } from './features/classify';
+import { routedSourceFlows } from './features/routed-source';
 import { portSecurityFlows } from './features/port-security';
 import { arpResponderFlows } from './features/arp-responder';
 import { l2Flows } from './features/l2';
@@ -12,6 +13,7 @@ import { outputFlows } from './features/output';
 export function buildPipeline(state: PipelineState): FlowSpec[] {
   return mergeSameMatch([
     ...classifyFlows(state),
+    ...routedSourceFlows(state),
     ...portSecurityFlows(state),
     ...arpResponderFlows(state),
     ...l2Flows(state),

@@ -12,6 +12,7 @@ export const Feature = {
   policy: 5,
   output: 6,
   base: 7,
+  routed_source: 8,
 } as const;
 export type FeatureName = keyof typeof Feature;
 

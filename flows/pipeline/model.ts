@@ -13,6 +13,8 @@ export interface PipelineNetwork {
   /** Subnets in CIDR form (IPv4 and IPv6). */
   subnets: string[];
   gateway?: PipelineGateway;
+  /** The host's addresses on this network (no prefix). */
+  gatewayAddresses?: string[];
 }
 
 export interface PipelineEndpoint {

@@ -32,7 +32,7 @@ export function classifyFlows(state: PipelineState): FlowSpec[] {
     if (!net.gateway) continue;
     flows.push({
       table: 'classify', priority: 100, cookie: cookie('classify', net.gateway.ofport),
-      match: [{ field: 'in_port', value: net.gateway.ofport }], actions: tagActions(net.tag, Kind.GATEWAY), goto: 'l2_lookup',
+      match: [{ field: 'in_port', value: net.gateway.ofport }], actions: tagActions(net.tag, Kind.GATEWAY), goto: 'routed_source',
       reason: `gateway port ${net.gateway.ofport} of network ${net.tag} (trusted: the host)`,
     });
   }

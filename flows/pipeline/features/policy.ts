@@ -4,10 +4,11 @@
 // conjunctive match per rule, so flows grow with endpoints plus rules, not their product),
 // with the replies of that traffic. Internal networks never reach beyond their subnets.
 import { cookie } from '../cookies';
-import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND } from '../registers';
+import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND, SOURCE_NETWORK } from '../registers';
 import type { PipelineRule, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { MatchField } from '../../ofp/match';
+import { prefixMask } from '../prefix';
 
 const IPV4 = 0x0800;
 const IPV6 = 0x86dd;
@@ -45,12 +46,17 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
 export function policyFlows(state: PipelineState): FlowSpec[] {
   const base = cookie('policy', 0);
   const flows: FlowSpec[] = [
-    { table: 'policy', priority: 300, cookie: base, match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY)], actions: [], goto: 'output', reason: 'the gateway (the host) reaches every endpoint of its network' },
+    { table: 'policy', priority: 301, cookie: base, match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(SOURCE_NETWORK, 0)], actions: [], goto: 'output', reason: 'the host and the outside world reach endpoints through the gateway' },
+    { table: 'policy', priority: 300, cookie: base, match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY)], actions: [], reason: 'routed from another ovsnet network: isolated, as with Docker bridge networks' },
     { table: 'policy', priority: 290, cookie: base, match: [fieldMatch(DESTINATION_KIND, Kind.GATEWAY)], actions: [], goto: 'output', reason: 'every endpoint reaches its gateway' },
     { table: 'policy', priority: 280, cookie: base, match: [fieldMatch(DESTINATION_KIND, Kind.BROADCAST)], actions: [], goto: 'output', reason: 'broadcast is limited per network in the output table' },
   ];
   for (const net of state.networks) {
     const c = cookie('policy', net.tag << 8);
+    flows.push({
+      table: 'policy', priority: 302, cookie: c, match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(NETWORK_TAG, net.tag), fieldMatch(SOURCE_NETWORK, net.tag)], actions: [], goto: 'output',
+      reason: `from the gateway of network ${net.tag} with a source in that network`,
+    });
     if (net.icc) {
       flows.push({ table: 'policy', priority: 100, cookie: c, match: [fieldMatch(NETWORK_TAG, net.tag)], actions: [], goto: 'output', reason: `ICC is on in network ${net.tag}` });
     }
@@ -74,10 +80,4 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
   }
   for (const rule of state.rules) flows.push(...ruleFlows(rule));
   return flows;
-}
-
-function prefixMask(prefix: number, v6: boolean): string {
-  if (!v6) return [0, 1, 2, 3].map((i) => Math.max(0, Math.min(8, prefix - i * 8))).map((b) => (0xff << (8 - b)) & 0xff).join('.');
-  const words = Array.from({ length: 8 }, (_, i) => Math.max(0, Math.min(16, prefix - i * 16))).map((b) => ((0xffff << (16 - b)) & 0xffff).toString(16));
-  return words.join(':');
 }

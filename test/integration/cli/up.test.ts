@@ -20,7 +20,7 @@ test('ovsnet up starts a private OVS with br-int, reports ready, and stops it on
   const stateDir = makeRunDir('up');
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
 
-  const child = ns.spawn(process.execPath, [cli, 'up', '--state-dir', stateDir, '--log-level', 'info']);
+  const child = ns.spawn(process.execPath, [cli, 'up', '--state-dir', stateDir, '--plugin-dir', join(stateDir, 'plugins'), '--log-level', 'info']);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const deadline = Date.now() + 30_000;
@@ -33,6 +33,7 @@ test('ovsnet up starts a private OVS with br-int, reports ready, and stops it on
   assert.equal(ready['bridge'], 'br-int');
   assert.equal(ready['datapath'], 'netdev');
   assert.equal(ready['privateOvs'], true);
+  assert.equal(ready['plugin'], join(stateDir, 'plugins', 'ovsnet.sock'), 'the Docker plugin socket is served');
 
   const ovsDir = join(stateDir, 'ovs');
   const db = `--db=unix:${join(ovsDir, 'db.sock')}`;

@@ -30,6 +30,8 @@ export class ControllerHost {
     const ovs = await OvsInstance.start();
     const stateDir = makeRunDir('state');
     try {
+      // dockerd turns forwarding on; isolation between networks must not rely on it being off.
+      await ovs.netns.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
       const daemon = await ControllerHost.daemonFor(ovs, stateDir);
       return new ControllerHost(ovs, daemon, stateDir);
     } catch (error) {

@@ -43,7 +43,7 @@ test('kill -9 and restart of the daemon: no packet lost, no flow replaced; drift
   let daemon: ChildProcess | undefined;
   let output = '';
   const start = async (): Promise<void> => {
-    daemon = ovs.netns.spawn(process.execPath, [CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--log-level', 'info']);
+    daemon = ovs.netns.spawn(process.execPath, [CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', join(stateDir, 'plugins'), '--log-level', 'info']);
     daemon.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
     await until('daemon ready', async () => output.split('\n').filter((l) => l.includes('ovsnet daemon is ready')).length > 0, 30_000);
   };

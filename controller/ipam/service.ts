@@ -1,0 +1,146 @@
+// ovsnet's IPAM (Docker's remote IPAM API) on the state store: pools with reference counts,
+// addresses reserved with compare-and-swap so concurrent requests never get the same one,
+// every call idempotent. Dynamic pools come from 10.128.0.0/9 (/24 each) and fd0e::/16
+// (/64 each), never overlapping a pool already handed out.
+import { ControllerError, invalid, notFound } from '../errors';
+import type { KvStore } from '../store/kv';
+import { contains, formatAddress, overlaps, parseAddress, parseCidr, type ParsedCidr } from '../cnm/addresses';
+import type { AddressRequest, IpamApi, PoolGrant, PoolRequest } from '../cnm/types';
+
+interface PoolRecord {
+  id: string;
+  pool: string;
+  subPool?: string;
+  refs: number;
+}
+
+const DYNAMIC = { 4: { space: '10.128.0.0/9', prefix: 24 }, 6: { space: 'fd0e::/16', prefix: 64 } } as const;
+
+const poolKey = (id: string): string => `ipam/pool/${id}`;
+const addressKey = (poolId: string, address: string): string => `ipam/addr/${poolId}/${address}`;
+
+export class IpamService implements IpamApi {
+  constructor(private readonly store: KvStore) {}
+
+  defaultAddressSpaces(): { local: string; global: string } {
+    return { local: 'LocalDefault', global: 'GlobalDefault' };
+  }
+
+  private async pools(): Promise<PoolRecord[]> {
+    return (await this.store.list('ipam/pool/')).map((e) => e.value as PoolRecord);
+  }
+
+  async requestPool(request: PoolRequest): Promise<PoolGrant> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const pool = request.pool ? parseCidr(request.pool, 'pool') : await this.dynamicPool(request.v6 ? 6 : 4);
+      if (request.pool && (pool.family === 6) !== request.v6) throw invalid(`pool ${request.pool} is not an IPv${request.v6 ? 6 : 4} pool`);
+      const cidr = `${pool.network}/${pool.prefix}`;
+      let subPool: string | undefined;
+      if (request.subPool) {
+        const sub = parseCidr(request.subPool, 'sub-pool');
+        if (sub.family !== pool.family || sub.first < pool.first || sub.last > pool.last) throw invalid(`sub-pool ${request.subPool} is outside pool ${cidr}`);
+        subPool = `${sub.network}/${sub.prefix}`;
+      }
+      const id = `${request.addressSpace || 'LocalDefault'}/${cidr}${subPool ? `/${subPool}` : ''}`;
+      const existing = await this.store.get(poolKey(id));
+      if (existing) {
+        const record = existing.value as PoolRecord;
+        const updated = { ...record, refs: record.refs + 1 };
+        if ((await this.store.txn({ compares: [{ key: existing.key, revision: existing.revision }], puts: [{ key: existing.key, value: updated }] })).succeeded) {
+          return { poolId: id, pool: cidr };
+        }
+        continue;
+      }
+      const clash = (await this.pools()).find((p) => p.pool !== cidr && overlaps(parseCidr(p.pool), pool));
+      if (clash) throw new ControllerError('ALREADY_EXISTS', `pool ${cidr} overlaps pool ${clash.pool} already in use`);
+      const record: PoolRecord = { id, pool: cidr, refs: 1, ...(subPool ? { subPool } : {}) };
+      if ((await this.store.txn({ compares: [{ key: poolKey(id), revision: 0 }], puts: [{ key: poolKey(id), value: record }] })).succeeded) {
+        return { poolId: id, pool: cidr };
+      }
+    }
+    throw new ControllerError('UNAVAILABLE', 'the pool table kept changing; try again');
+  }
+
+  private async dynamicPool(family: 4 | 6): Promise<ParsedCidr> {
+    const space = parseCidr(DYNAMIC[family].space);
+    const prefix = DYNAMIC[family].prefix;
+    const size = 1n << BigInt((family === 4 ? 32 : 128) - prefix);
+    const taken = (await this.pools()).map((p) => parseCidr(p.pool)).filter((p) => p.family === family);
+    for (let start = space.first; start + size - 1n <= space.last && start - space.first < size * 65536n; start += size) {
+      const candidate = parseCidr(`${formatAddress(family, start)}/${prefix}`);
+      if (!taken.some((t) => overlaps(t, candidate))) return candidate;
+    }
+    throw new ControllerError('EXHAUSTED', `no free /${prefix} left in ${DYNAMIC[family].space}`);
+  }
+
+  async releasePool(poolId: string): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const existing = await this.store.get(poolKey(poolId));
+      if (!existing) return;
+      const record = existing.value as PoolRecord;
+      const compares = [{ key: existing.key, revision: existing.revision }];
+      const done =
+        record.refs > 1
+          ? await this.store.txn({ compares, puts: [{ key: existing.key, value: { ...record, refs: record.refs - 1 } }] })
+          : await this.store.txn({ compares, deletes: [existing.key, ...(await this.store.list(`ipam/addr/${poolId}/`)).map((e) => e.key)] });
+      if (done.succeeded) return;
+    }
+    throw new ControllerError('UNAVAILABLE', 'the pool kept changing; try again');
+  }
+
+  async requestAddress(request: AddressRequest): Promise<string> {
+    const existing = await this.store.get(poolKey(request.poolId));
+    if (!existing) throw notFound(`pool "${request.poolId}" does not exist`);
+    const record = existing.value as PoolRecord;
+    const pool = parseCidr(record.pool);
+    const range = record.subPool ? parseCidr(record.subPool) : pool;
+    const owner = request.owner ?? request.kind ?? 'endpoint';
+    if (request.address) {
+      const wanted = parseAddress(request.address.split('/')[0] as string, 'address');
+      if (wanted.family !== pool.family || !contains(pool, wanted.value)) throw invalid(`address ${request.address} is outside pool ${record.pool}`);
+      const key = addressKey(request.poolId, wanted.address);
+      const holder = await this.store.get(key);
+      if (holder) {
+        if ((holder.value as { owner: string }).owner === owner && request.owner !== undefined) return `${wanted.address}/${pool.prefix}`;
+        throw new ControllerError('ALREADY_EXISTS', `address ${wanted.address} is already in use`);
+      }
+      if (!(await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: { owner } }] })).succeeded) {
+        throw new ControllerError('ALREADY_EXISTS', `address ${wanted.address} is already in use`);
+      }
+      return `${wanted.address}/${pool.prefix}`;
+    }
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const used = new Set((await this.store.list(`ipam/addr/${request.poolId}/`)).map((e) => e.key.slice(`ipam/addr/${request.poolId}/`.length)));
+      // Concurrent requests would all race for the lowest free address; after a lost race,
+      // pick among the next few free ones instead.
+      const candidates = this.freeAddresses(pool, range, used, attempt === 0 ? 1 : 32);
+      const candidate = candidates[Math.floor(Math.random() * candidates.length)];
+      if (candidate === undefined) throw new ControllerError('EXHAUSTED', `pool ${record.pool} has no free address left`);
+      const key = addressKey(request.poolId, candidate);
+      if ((await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: { owner } }] })).succeeded) return `${candidate}/${pool.prefix}`;
+    }
+    throw new ControllerError('UNAVAILABLE', 'the pool kept changing; try again');
+  }
+
+  private freeAddresses(pool: ParsedCidr, range: ParsedCidr, used: Set<string>, want: number): string[] {
+    const found: string[] = [];
+    // IPv4 skips the network and broadcast addresses of the pool.
+    const skipEnds = pool.family === 4 && pool.prefix < 31;
+    const first = range.first > pool.first || !skipEnds ? range.first : range.first + 1n;
+    const last = range.last < pool.last || !skipEnds ? range.last : range.last - 1n;
+    for (let v = first, n = 0; v <= last && n < 1_000_000; v++, n++) {
+      if (pool.family === 6 && v === pool.first) continue; // the subnet-router anycast address
+      const text = formatAddress(pool.family, v);
+      if (!used.has(text)) found.push(text);
+      if (found.length >= want) break;
+    }
+    return found;
+  }
+
+  async releaseAddress(poolId: string, address: string): Promise<void> {
+    const bare = parseAddress(address.split('/')[0] as string, 'address').address;
+    const existing = await this.store.get(addressKey(poolId, bare));
+    if (!existing) return;
+    await this.store.txn({ compares: [{ key: existing.key, revision: existing.revision }], deletes: [existing.key] });
+  }
+}

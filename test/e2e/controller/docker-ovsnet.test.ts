@@ -1,0 +1,67 @@
+// `docker network create -d ovsnet` and `docker run --net` against a real dockerd, with
+// the real ovsnet daemon (as its own process) and a real OVS: containers on OVS ports,
+// reaching each other and their gateway, isolated from other networks, and everything
+// removed again with the containers and networks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { OvsInstance } from '../../harness/ovs';
+import { DockerEngine } from '../../harness/docker';
+import { makeRunDir } from '../../harness/ledger';
+import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
+import { withLogs } from '../../harness/failure-logs';
+import { sleep } from '../../../controller/ovs/private-ovs';
+
+const CLI = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+test('docker network create -d ovsnet; containers ping each other and the gateway; networks are isolated; cleanup is complete', async (t) => {
+  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
+  const ovs = await OvsInstance.start();
+  t.after(() => ovs.stop());
+  const docker = await DockerEngine.start({ netns: ovs.netns });
+  t.after(() => docker.stop());
+  const stateDir = makeRunDir('state');
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  let output = '';
+  const daemon: ChildProcess = ovs.netns.spawn(process.execPath, [
+    CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev',
+    '--state-dir', stateDir, '--plugin-dir', docker.pluginDir, '--log-level', 'info',
+  ]);
+  daemon.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-30_000)));
+  t.after(() => daemon.kill('SIGTERM'));
+  await withLogs([ovs, docker, { logs: () => output }], async () => {
+    await until('plugin serving', async () => output.includes('Docker plugin is serving'), 30_000);
+    const image = await docker.importBusybox();
+    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.70.0.0/24', 'n1');
+    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.71.0.0/24', 'n2');
+    for (const [name, net] of [['c1', 'n1'], ['c2', 'n1'], ['c3', 'n2']] as const) {
+      await docker.docker('run', '-d', '--name', name, '--net', net, image, 'sleep', '600');
+    }
+    const ip = async (name: string, net: string): Promise<string> => (await docker.docker('inspect', '-f', `{{.NetworkSettings.Networks.${net}.IPAddress}}`, name)).trim();
+    const c2 = await ip('c2', 'n1');
+    const c3 = await ip('c3', 'n2');
+    assert.match(c2, /^10\.70\.0\.\d+$/);
+    const ping = async (from: string, to: string): Promise<boolean> => (await docker.tryDocker('exec', from, 'ping', '-c', '2', '-W', '2', to)).code === 0;
+    assert.equal(await ping('c1', c2), true, 'c1 reaches c2 on n1');
+    assert.equal(await ping('c2', '10.70.0.1'), true, 'c2 reaches its gateway');
+    assert.equal(await ping('c1', c3), false, 'c1 cannot reach c3 on another network');
+    const ports = (await ovs.vsctl('list-ports', 'br-int')).trim().split('\n');
+    assert.equal(ports.filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw')).length, 3, `container ports on OVS: ${ports.join(' ')}`);
+
+    await docker.docker('rm', '-f', 'c1', 'c2', 'c3');
+    await docker.docker('network', 'rm', 'n1', 'n2');
+    await until('ports removed', async () => (await ovs.vsctl('list-ports', 'br-int')).trim() === '');
+    const veths = await ovs.netns.ip('-o', 'link', 'show');
+    assert.doesNotMatch(veths, /ovs[0-9a-f]{11}@|ovc[0-9a-f]{11}@/, 'no veth left behind');
+  });
+});

@@ -1,0 +1,64 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileKvStore } from '../../../controller/store/file-store';
+import { IpamService } from '../../../controller/ipam/service';
+import { isControllerError } from '../../../controller/errors';
+
+function setup(t: TestContext): IpamService {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ipam-'));
+  const store = FileKvStore.open(dir);
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return new IpamService(store);
+}
+
+test('pools: explicit, dynamic without overlap, reference counted, validated', async (t) => {
+  const ipam = setup(t);
+  const a = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.128.0.0/24', v6: false });
+  assert.equal(a.pool, '10.128.0.0/24');
+  const again = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.128.0.0/24', v6: false });
+  assert.equal(again.poolId, a.poolId, 'the same request gets the same pool');
+  const dynamic = await ipam.requestPool({ addressSpace: 'LocalDefault', v6: false });
+  assert.equal(dynamic.pool, '10.128.1.0/24', 'dynamic pools skip pools in use');
+  const v6 = await ipam.requestPool({ addressSpace: 'LocalDefault', v6: true });
+  assert.equal(v6.pool, 'fd0e::/64');
+  await assert.rejects(ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.128.0.128/25', v6: false }), /overlaps pool 10\.128\.0\.0\/24/);
+  await assert.rejects(ipam.requestPool({ addressSpace: 'LocalDefault', pool: 'nonsense', v6: false }), (e: unknown) => isControllerError(e, 'INVALID_ARGUMENT'));
+  await assert.rejects(ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.9.0.0/24', subPool: '10.8.0.0/25', v6: false }), /outside pool/);
+  await ipam.releasePool(a.poolId);
+  await ipam.requestAddress({ poolId: a.poolId }); // still held once
+  await ipam.releasePool(a.poolId);
+  await assert.rejects(ipam.requestAddress({ poolId: a.poolId }), (e: unknown) => isControllerError(e, 'NOT_FOUND'));
+  await ipam.releasePool(a.poolId);
+});
+
+test('addresses: first usable for the gateway, explicit, in use, exhaustion, release', async (t) => {
+  const ipam = setup(t);
+  const { poolId } = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.1.0.0/29', v6: false });
+  assert.equal(await ipam.requestAddress({ poolId, kind: 'gateway' }), '10.1.0.1/29');
+  assert.equal(await ipam.requestAddress({ poolId, address: '10.1.0.5' }), '10.1.0.5/29');
+  await assert.rejects(ipam.requestAddress({ poolId, address: '10.1.0.5' }), /10\.1\.0\.5 is already in use/);
+  await assert.rejects(ipam.requestAddress({ poolId, address: '10.2.0.5' }), /outside pool/);
+  const got = [];
+  for (let i = 0; i < 4; i++) got.push(await ipam.requestAddress({ poolId }));
+  assert.deepEqual(got, ['10.1.0.2/29', '10.1.0.3/29', '10.1.0.4/29', '10.1.0.6/29']);
+  await assert.rejects(ipam.requestAddress({ poolId }), (e: unknown) => isControllerError(e, 'EXHAUSTED'));
+  await ipam.releaseAddress(poolId, '10.1.0.3');
+  await ipam.releaseAddress(poolId, '10.1.0.3');
+  assert.equal(await ipam.requestAddress({ poolId }), '10.1.0.3/29');
+});
+
+test('concurrent requests never share an address; sub-pools and IPv6 pools work', async (t) => {
+  const ipam = setup(t);
+  const { poolId } = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.3.0.0/24', subPool: '10.3.0.128/25', v6: false });
+  const addresses = await Promise.all(Array.from({ length: 60 }, () => ipam.requestAddress({ poolId })));
+  assert.equal(new Set(addresses).size, 60);
+  assert.ok(addresses.every((a) => Number(a.split('.')[3]?.split('/')[0]) >= 128), 'allocation stays in the sub-pool');
+  const v6 = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: 'fd00:1::/64', v6: true });
+  assert.equal(await ipam.requestAddress({ poolId: v6.poolId }), 'fd00:1::1/64');
+});
