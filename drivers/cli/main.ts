@@ -2,6 +2,7 @@
 // `ovsnet` command line entry point.
 import { createLogger, ovsnetVersion, resolveDatapath, startDaemon, startEmbeddedOvs, SYSTEM_OVSDB, type DatapathChoice } from '../../controller/api';
 import { parseArgs, UsageError } from './args';
+import { inspect } from './inspect';
 import { DEFAULT_PLUGIN_DIR, startDockerPlugin } from '../docker/plugin';
 import type { Daemon, Logger } from '../../controller/api';
 
@@ -11,6 +12,15 @@ Usage:
   ovsnet up [options]     start ovsnet in the foreground; starts a private Open vSwitch
                           under the state directory when none is running
   ovsnet daemon [options] run the controller against an existing Open vSwitch
+  ovsnet status           OVS, bridge, OpenFlow session and counts of the running daemon
+  ovsnet network ls|inspect NETWORK
+  ovsnet endpoint ls
+  ovsnet policy allow --network ID --from A --to B [--proto tcp|udp|icmp] [--port N]
+  ovsnet policy ls | ovsnet policy rm RULE_ID
+                          A and B: endpoint id, container name or address
+  ovsnet flows            the installed pipeline, with table names
+                          (these talk to the daemon's control socket: --state-dir DIR
+                          or --control PATH; add --json for machine output)
   ovsnet --version        print the version
   ovsnet --help           print this help
 
@@ -43,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'up') return up(args.options);
   if (args.command === 'daemon') return daemon(args.options);
+  if (['status', 'network', 'endpoint', 'policy', 'flows'].includes(args.command)) return inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 

@@ -14,6 +14,7 @@ import { withLogs } from '../../harness/failure-logs';
 import { ping } from '../../harness/probes';
 import { callControl } from '../../../controller/control/client';
 import { sleep } from '../../../controller/ovs/private-ovs';
+import { run, runOk } from '../../../controller/host/exec';
 
 const CLI = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
 
@@ -69,6 +70,25 @@ test('kill -9 and restart of the daemon: no packet lost, no flow replaced; drift
     }
     const [a] = containers as [Netns, Netns];
     assert.equal(await ping(a, ips[1] as string), true);
+
+    // The inspection commands of the CLI, against this daemon.
+    const cli = async (...args: string[]): Promise<string> => runOk(process.execPath, [CLI, ...args, '--state-dir', stateDir]);
+    const status = JSON.parse(await cli('status', '--json')) as Record<string, unknown>;
+    assert.deepEqual([status['openflow'], status['networks'], status['endpoints']], ['connected', 1, 2]);
+    assert.match(await cli('network', 'ls'), /^ID\s+KEY\s+TAG\s+SUBNETS[\s\S]*n1\s+n1\s+1\s+10\.51\.0\.0\/24/);
+    assert.match(await cli('endpoint', 'ls'), /10\.51\.0\.2\/24[\s\S]*10\.51\.0\.3\/24/);
+    assert.match(await cli('flows'), /table=classify,priority=100,.*in_port=\d+ actions=load:0x1->reg0\[0\.\.15\]/);
+    const allowed = await cli('policy', 'allow', '--network', 'n1', '--from', ips[0] as string, '--to', ips[1] as string, '--proto', 'tcp', '--port', '80');
+    const ruleId = /allowed: ([0-9a-f]{12})/.exec(allowed)?.[1] as string;
+    assert.ok(ruleId, allowed);
+    assert.match(await cli('policy', 'ls'), new RegExp(`${ruleId}\\s+n1\\s+10\\.51\\.0\\.2\\s+10\\.51\\.0\\.3\\s+tcp\\s+80`));
+    await cli('policy', 'rm', ruleId);
+    assert.doesNotMatch(await cli('policy', 'ls'), new RegExp(ruleId));
+    const bad = await run(process.execPath, [CLI, 'policy', 'allow', '--network', 'nope', '--from', 'a', '--to', 'b', '--state-dir', stateDir], { allowFailure: true });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /network "nope" does not exist/);
+    await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br-int');
+    await sleep(1000);
     const before = await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br-int');
     await sleep(1500);
 
