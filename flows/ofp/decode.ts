@@ -54,7 +54,7 @@ function decodeMultipart(r: Reader, xid: number, request: boolean): OfpMessage {
   const mpType = r.u16('multipart type');
   const flags = r.u16('multipart flags');
   r.skip(4);
-  if (mpType === MultipartType.FLOW) {
+  if (mpType === MultipartType.FLOW || (mpType === MultipartType.AGGREGATE && request)) {
     if (request) {
       const tableId = r.u8();
       r.skip(3);
@@ -64,11 +64,44 @@ function decodeMultipart(r: Reader, xid: number, request: boolean): OfpMessage {
       const cookie = r.u64();
       const cookieMask = r.u64();
       const match = decodeMatch(r).filter((m): m is { field: string; value: number | bigint | string } => !Buffer.isBuffer(m.value));
-      return { type: 'flow_stats_request', xid, flags, request: { tableId, outPort, outGroup, cookie, cookieMask, match } };
+      const statsRequest = { tableId, outPort, outGroup, cookie, cookieMask, match };
+      return mpType === MultipartType.AGGREGATE
+        ? { type: 'aggregate_request', xid, flags, request: statsRequest }
+        : { type: 'flow_stats_request', xid, flags, request: statsRequest };
     }
     const flows: FlowStats[] = [];
     while (r.remaining > 0) flows.push(decodeFlowStats(r));
     return { type: 'flow_stats_reply', xid, flags, flows };
+  }
+  if (mpType === MultipartType.AGGREGATE) {
+    const packetCount = r.u64();
+    const byteCount = r.u64();
+    const flowCount = r.u32();
+    return { type: 'aggregate_reply', xid, flags, packetCount, byteCount, flowCount };
+  }
+  if (mpType === MultipartType.PORT_STATS) {
+    if (request) {
+      const portNo = r.u32('port stats port');
+      return { type: 'port_stats_request', xid, flags, portNo };
+    }
+    const stats = [];
+    while (r.remaining > 0) {
+      const portNo = r.u32();
+      r.skip(4);
+      const counters = Array.from({ length: 12 }, () => r.u64('port counter'));
+      stats.push({ portNo, counters, durationSec: r.u32(), durationNsec: r.u32() });
+    }
+    return { type: 'port_stats_reply', xid, flags, stats };
+  }
+  if (mpType === MultipartType.TABLE) {
+    if (request) return { type: 'table_stats_request', xid, flags };
+    const tables = [];
+    while (r.remaining > 0) {
+      const tableId = r.u8();
+      r.skip(3);
+      tables.push({ tableId, activeCount: r.u32(), lookupCount: r.u64(), matchedCount: r.u64() });
+    }
+    return { type: 'table_stats_reply', xid, flags, tables };
   }
   if (mpType === MultipartType.PORT_DESC) {
     if (request) return { type: 'port_desc_request', xid, flags };
@@ -192,6 +225,41 @@ function decodeBody(type: number, xid: number, r: Reader): OfpMessage {
       const packetCount = r.u64();
       const byteCount = r.u64();
       return { type: 'flow_removed', xid, cookie, priority, reason, tableId, durationSec, durationNsec, idleTimeout, hardTimeout, packetCount, byteCount, match: decodeMatch(r) };
+    }
+    case MsgType.GROUP_MOD: {
+      const command = r.u16();
+      const groupType = r.u8();
+      r.skip(1);
+      const groupId = r.u32();
+      const buckets = [];
+      while (r.remaining > 0) {
+        const start = r.offset;
+        const len = r.u16('bucket length');
+        if (len < 16) throw new OfpDecodeError(`bucket length ${len} is too short`);
+        const weight = r.u16();
+        const watchPort = r.u32();
+        const watchGroup = r.u32();
+        r.skip(4);
+        buckets.push({ weight, watchPort, watchGroup, actions: decodeActions(r.sub(len - (r.offset - start), 'bucket actions')) });
+      }
+      return { type: 'group_mod', xid, command, groupType, groupId, buckets };
+    }
+    case MsgType.METER_MOD: {
+      const command = r.u16();
+      const flags = r.u16();
+      const meterId = r.u32();
+      const bands = [];
+      while (r.remaining > 0) {
+        const bandType = r.u16('band type');
+        const len = r.u16('band length');
+        if (len !== 16 || (bandType !== 1 && bandType !== 2)) throw new OfpDecodeError(`meter band type ${bandType} length ${len} is not supported`);
+        const rate = r.u32();
+        const burstSize = r.u32();
+        const precLevel = r.u8();
+        r.skip(3);
+        bands.push(bandType === 2 ? { bandType: 2 as const, rate, burstSize, precLevel } : { bandType: 1 as const, rate, burstSize });
+      }
+      return { type: 'meter_mod', xid, command, flags, meterId, bands };
     }
     case MsgType.MULTIPART_REQUEST:
     case MsgType.MULTIPART_REPLY:

@@ -90,9 +90,27 @@ function body(w: Writer, m: OfpMessage): void {
       w.u16(m.idleTimeout).u16(m.hardTimeout).u64(m.packetCount).u64(m.byteCount);
       encodeMatch(w, knownMatch(m.match));
       return;
+    case 'group_mod':
+      w.u16(m.command).u8(m.groupType).zeros(1).u32(m.groupId);
+      for (const b of m.buckets) {
+        const start = w.length;
+        w.u16(0).u16(b.weight).u32(b.watchPort).u32(b.watchGroup).zeros(4);
+        encodeActions(w, b.actions.filter((a): a is Action => a.type !== 'raw'));
+        w.setU16(start, w.length - start);
+      }
+      return;
+    case 'meter_mod':
+      w.u16(m.command).u16(m.flags).u32(m.meterId);
+      for (const band of m.bands) {
+        w.u16(band.bandType).u16(16).u32(band.rate).u32(band.burstSize);
+        if (band.bandType === 2) w.u8(band.precLevel ?? 0).zeros(3);
+        else w.zeros(4);
+      }
+      return;
+    case 'aggregate_request':
     case 'flow_stats_request': {
       const r = m.request;
-      w.u16(MultipartType.FLOW).u16(m.flags).zeros(4);
+      w.u16(m.type === 'aggregate_request' ? MultipartType.AGGREGATE : MultipartType.FLOW).u16(m.flags).zeros(4);
       w.u8(r.tableId).zeros(3).u32(r.outPort ?? Port.ANY).u32(r.outGroup ?? GROUP_ANY).zeros(4).u64(r.cookie ?? 0n).u64(r.cookieMask ?? 0n);
       encodeMatch(w, r.match ?? []);
       return;
@@ -110,6 +128,27 @@ function body(w: Writer, m: OfpMessage): void {
       return;
     case 'port_desc_request':
       w.u16(MultipartType.PORT_DESC).u16(m.flags).zeros(4);
+      return;
+    case 'aggregate_reply':
+      w.u16(MultipartType.AGGREGATE).u16(m.flags).zeros(4).u64(m.packetCount).u64(m.byteCount).u32(m.flowCount).zeros(4);
+      return;
+    case 'port_stats_request':
+      w.u16(MultipartType.PORT_STATS).u16(m.flags).zeros(4).u32(m.portNo).zeros(4);
+      return;
+    case 'port_stats_reply':
+      w.u16(MultipartType.PORT_STATS).u16(m.flags).zeros(4);
+      for (const p of m.stats) {
+        w.u32(p.portNo).zeros(4);
+        for (let i = 0; i < 12; i++) w.u64(p.counters[i] ?? 0n);
+        w.u32(p.durationSec).u32(p.durationNsec);
+      }
+      return;
+    case 'table_stats_request':
+      w.u16(MultipartType.TABLE).u16(m.flags).zeros(4);
+      return;
+    case 'table_stats_reply':
+      w.u16(MultipartType.TABLE).u16(m.flags).zeros(4);
+      for (const t of m.tables) w.u8(t.tableId).zeros(3).u32(t.activeCount).u64(t.lookupCount).u64(t.matchedCount);
       return;
     case 'port_desc_reply':
       w.u16(MultipartType.PORT_DESC).u16(m.flags).zeros(4);
@@ -164,6 +203,14 @@ const TYPE_CODES: Record<OfpMessage['type'], number> = {
   packet_in: MsgType.PACKET_IN,
   port_status: MsgType.PORT_STATUS,
   flow_removed: MsgType.FLOW_REMOVED,
+  group_mod: MsgType.GROUP_MOD,
+  meter_mod: MsgType.METER_MOD,
+  aggregate_request: MsgType.MULTIPART_REQUEST,
+  aggregate_reply: MsgType.MULTIPART_REPLY,
+  port_stats_request: MsgType.MULTIPART_REQUEST,
+  port_stats_reply: MsgType.MULTIPART_REPLY,
+  table_stats_request: MsgType.MULTIPART_REQUEST,
+  table_stats_reply: MsgType.MULTIPART_REPLY,
   flow_stats_request: MsgType.MULTIPART_REQUEST,
   flow_stats_reply: MsgType.MULTIPART_REPLY,
   port_desc_request: MsgType.MULTIPART_REQUEST,

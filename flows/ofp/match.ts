@@ -3,7 +3,7 @@
 import { OfpDecodeError, Reader, Writer } from './buffer';
 import { OxmClass } from './constants';
 import { fieldByCode, fieldDef, oxmHeader } from './fields';
-import { decodeValue, encodeValue, OfpEncodeError, type FieldValue } from './values';
+import { decodeValue, encodeValue, OfpEncodeError, writeValue, type FieldValue } from './values';
 
 export interface MatchField {
   field: string;
@@ -27,11 +27,11 @@ export function encodeOxm(w: Writer, m: MatchField): void {
   if (!def) throw new OfpEncodeError(`unknown match field "${m.field}"`);
   if (m.mask !== undefined && !def.maskable) throw new OfpEncodeError(`field ${def.name} cannot be masked`);
   w.u32(oxmHeader(def, m.mask !== undefined));
-  const value = encodeValue(def, m.value);
   if (m.mask === undefined) {
-    w.bytes(value);
+    writeValue(w, def, m.value);
     return;
   }
+  const value = encodeValue(def, m.value);
   // OpenFlow rejects value bits outside the mask (OFPBMC_BAD_WILDCARDS): clear them.
   const mask = encodeValue(def, m.mask);
   w.bytes(value.map((b, i) => b & (mask[i] as number)));

@@ -58,6 +58,36 @@ export interface FlowStatsRequest {
   match?: MatchField[];
 }
 
+export interface Bucket {
+  weight: number;
+  watchPort: number;
+  watchGroup: number;
+  actions: Array<Action | RawAction>;
+}
+
+export interface MeterBand {
+  /** 1 = drop, 2 = DSCP remark. */
+  bandType: 1 | 2;
+  rate: number;
+  burstSize: number;
+  precLevel?: number;
+}
+
+export interface PortStats {
+  portNo: number;
+  /** rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors, tx_errors, rx_frame_err, rx_over_err, rx_crc_err, collisions */
+  counters: bigint[];
+  durationSec: number;
+  durationNsec: number;
+}
+
+export interface TableStats {
+  tableId: number;
+  activeCount: number;
+  lookupCount: bigint;
+  matchedCount: bigint;
+}
+
 export type OfpMessage =
   | { type: 'hello'; xid: number; versions: number[] }
   | { type: 'error'; xid: number; errType: number; code: number; experimenter?: number; name: string; data: Buffer }
@@ -81,5 +111,13 @@ export type OfpMessage =
   | { type: 'role_request' | 'role_reply'; xid: number; role: number; generationId: bigint }
   | { type: 'bundle_control'; xid: number; bundleId: number; ctrlType: number; flags: number }
   | { type: 'bundle_add'; xid: number; bundleId: number; flags: number; message: OfpMessage }
+  | { type: 'group_mod'; xid: number; command: number; groupType: number; groupId: number; buckets: Bucket[] }
+  | { type: 'meter_mod'; xid: number; command: number; flags: number; meterId: number; bands: MeterBand[] }
+  | { type: 'aggregate_request'; xid: number; flags: number; request: FlowStatsRequest }
+  | { type: 'aggregate_reply'; xid: number; flags: number; packetCount: bigint; byteCount: bigint; flowCount: number }
+  | { type: 'port_stats_request'; xid: number; flags: number; portNo: number }
+  | { type: 'port_stats_reply'; xid: number; flags: number; stats: PortStats[] }
+  | { type: 'table_stats_request'; xid: number; flags: number }
+  | { type: 'table_stats_reply'; xid: number; flags: number; tables: TableStats[] }
   | { type: 'multipart_other'; xid: number; request: boolean; mpType: number; flags: number; body: Buffer }
   | { type: 'unknown'; xid: number; msgType: number; body: Buffer };

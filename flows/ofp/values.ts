@@ -1,7 +1,7 @@
 // Field values between their text/number form and bytes: MACs as "aa:bb:cc:dd:ee:ff",
 // IPv4/IPv6 in dotted or colon form, integers as number (or bigint for 64 bits).
 import { isIPv4, isIPv6 } from 'node:net';
-import { OfpDecodeError } from './buffer';
+import { OfpDecodeError, type Writer } from './buffer';
 import type { FieldDef } from './fields';
 
 export type FieldValue = number | bigint | string;
@@ -62,6 +62,52 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
       out.writeUIntBE(n, 0, def.length);
       return out;
     }
+  }
+}
+
+const HEX: Record<string, number> = Object.fromEntries([...'0123456789abcdefABCDEF'].map((c) => [c, Number.parseInt(c, 16)]));
+
+/**
+ * Writes a value straight into the writer: the hot path of encoding many flows, so the
+ * common kinds avoid intermediate buffers. Same checks and errors as encodeValue.
+ */
+export function writeValue(w: Writer, def: FieldDef, value: FieldValue): void {
+  switch (def.kind) {
+    case 'u8':
+    case 'u16':
+    case 'u32': {
+      const n = typeof value === 'number' ? value : Number(value);
+      const max = def.length === 1 ? 0xff : def.length === 2 ? 0xffff : 0xffffffff;
+      if (!Number.isInteger(n) || n < 0 || n > max) throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${def.length * 8} bits`);
+      if (def.length === 1) w.u8(n);
+      else if (def.length === 2) w.u16(n);
+      else w.u32(n);
+      return;
+    }
+    case 'u64':
+      w.u64(BigInt.asUintN(64, BigInt(value)));
+      return;
+    case 'mac': {
+      const text = String(value);
+      if (text.length === 17) {
+        let ok = true;
+        const bytes: number[] = [];
+        for (let i = 0; i < 6 && ok; i++) {
+          const hi = HEX[text[i * 3] as string];
+          const lo = HEX[text[i * 3 + 1] as string];
+          if (hi === undefined || lo === undefined || (i < 5 && text[i * 3 + 2] !== ':')) ok = false;
+          else bytes.push(hi * 16 + lo);
+        }
+        if (ok) {
+          for (const b of bytes) w.u8(b);
+          return;
+        }
+      }
+      w.bytes(macBytes(text, def.name));
+      return;
+    }
+    default:
+      w.bytes(encodeValue(def, value));
   }
 }
 

@@ -25,6 +25,11 @@ const MESSAGES: OfpMessage[] = [
   { type: 'flow_stats_reply', xid: 9, flags: 1, flows: [{ tableId: 1, durationSec: 1, durationNsec: 2, priority: 100, idleTimeout: 0, hardTimeout: 0, flags: 0, cookie: 0x1234n, packetCount: 3n, byteCount: 4n, match: [{ field: 'reg0', value: 1 }], instructions: [{ type: 'goto_table', table: 2 }] }] },
   { type: 'role_reply', xid: 10, role: 2, generationId: 9n },
   { type: 'bundle_control', xid: 11, bundleId: 1, ctrlType: 5, flags: 0 },
+  { type: 'group_mod', xid: 12, command: 0, groupType: 1, groupId: 9, buckets: [{ weight: 1, watchPort: 2, watchGroup: 0xffffffff, actions: [{ type: 'output', port: 2 }] }] },
+  { type: 'meter_mod', xid: 13, command: 0, flags: 1, meterId: 2, bands: [{ bandType: 1, rate: 100, burstSize: 10 }, { bandType: 2, rate: 50, burstSize: 5, precLevel: 1 }] },
+  { type: 'aggregate_reply', xid: 14, flags: 0, packetCount: 10n, byteCount: 1000n, flowCount: 3 },
+  { type: 'port_stats_reply', xid: 15, flags: 0, stats: [{ portNo: 1, counters: Array.from({ length: 12 }, (_, i) => BigInt(i)), durationSec: 5, durationNsec: 6 }] },
+  { type: 'table_stats_reply', xid: 16, flags: 0, tables: [{ tableId: 0, activeCount: 4, lookupCount: 100n, matchedCount: 90n }] },
 ];
 
 test('every message round-trips: encode, decode, encode again gives the same bytes', () => {

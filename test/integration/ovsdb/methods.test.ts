@@ -1,0 +1,54 @@
+// The OVS extensions and RFC methods beyond transact and monitor, on a real ovsdb-server:
+// locks (lock, steal with the stolen notification, unlock), conditional monitoring with
+// monitor_cond_change, and set_db_change_aware.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OvsInstance } from '../../harness/ovs';
+import { OVS_BINARIES, requireBinaries } from '../../harness/require';
+import { OvsdbClient } from '../../../ovsdb/client';
+import { sleep } from '../../../controller/ovs/private-ovs';
+
+async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+test('locks: lock, contention, steal with notification, unlock', async (t) => {
+  if (!requireBinaries(t, OVS_BINARIES)) return;
+  const ovs = await OvsInstance.start();
+  t.after(() => ovs.stop());
+  const a = await OvsdbClient.connect(ovs.dbRemote);
+  t.after(() => a.close());
+  const b = await OvsdbClient.connect(ovs.dbRemote);
+  t.after(() => b.close());
+  const notices: string[] = [];
+  a.on('notification', (method) => notices.push(method));
+  assert.deepEqual(await a.lock('ovsnet'), { locked: true });
+  assert.deepEqual(await b.lock('ovsnet'), { locked: false }, 'a second client waits for the lock');
+  assert.deepEqual(await b.steal('ovsnet'), { locked: true });
+  await until('stolen notification', () => notices.includes('stolen'));
+  assert.deepEqual(await b.unlock('ovsnet'), {});
+  assert.deepEqual(await b.setDbChangeAware(true), {});
+});
+
+test('monitor_cond_change moves the replica to the new condition', async (t) => {
+  if (!requireBinaries(t, OVS_BINARIES)) return;
+  const ovs = await OvsInstance.start();
+  t.after(() => ovs.stop());
+  await ovs.addNetdevBridge('br0');
+  await ovs.vsctl('add-port', 'br0', 'pa', '--', 'set', 'interface', 'pa', 'type=internal', '--', 'add-port', 'br0', 'pb', '--', 'set', 'interface', 'pb', 'type=internal');
+  const client = await OvsdbClient.connect(ovs.dbRemote);
+  t.after(() => client.close());
+  const replica = await client.monitor('Open_vSwitch', { Interface: { columns: ['name'], where: [['name', '==', 'pa']] } });
+  const names = (): string[] => [...replica.rows('Interface')].map((r) => String(r['name'])).sort();
+  assert.deepEqual(names(), ['pa'], 'only rows matching the condition are replicated');
+  await client.changeMonitorConditions(replica, { Interface: [['name', '==', 'pb']] });
+  await until('condition applied', () => names().join() === 'pb');
+  await ovs.vsctl('set', 'interface', 'pa', 'external_ids:x=1');
+  await ovs.vsctl('add-port', 'br0', 'pc', '--', 'set', 'interface', 'pc', 'type=internal');
+  await sleep(300);
+  assert.deepEqual(names(), ['pb'], 'rows outside the condition stay out');
+});
