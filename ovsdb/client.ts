@@ -256,14 +256,20 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (handle.method === 'monitor') throw new OvsdbError('NOT_SUPPORTED', 'the server does not support conditional monitors');
     const newId = `m${this.nextMonitor++}`;
     const change = Object.fromEntries(Object.entries(where).map(([table, w]) => [table, [{ where: w }]]));
-    await this.call('monitor_cond_change', [handle.id, newId, change as JsonValue]);
+    // The updates the change causes arrive before the reply, under the new id.
+    this.monitors.set(newId, handle);
+    try {
+      await this.call('monitor_cond_change', [handle.id, newId, change as JsonValue]);
+    } catch (error) {
+      this.monitors.delete(newId);
+      throw error;
+    }
     for (const [table, w] of Object.entries(where)) {
       const request = handle.requests[table];
       if (request) request.where = w;
     }
     this.monitors.delete(handle.id);
     handle.id = newId;
-    this.monitors.set(newId, handle);
   }
 
   private monitorParams(handle: MonitorHandle, method: MonitorMethod): JsonValue[] {
