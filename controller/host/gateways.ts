@@ -2,7 +2,8 @@
 // docker0 holds the bridge network's gateway IP. Internal ports appear only once
 // ovs-vswitchd realised them, so a missing link is simply retried on the next pass.
 import { run, runOk } from './exec';
-import type { NetworkRecord } from '../cnm/records';
+import type { EndpointRecord, NetworkRecord } from '../cnm/records';
+import { HostNat } from './nat';
 import type { GatewayBackend } from '../reconcile/ovs-dataplane';
 
 interface IpAddrJson {
@@ -14,14 +15,21 @@ interface IpAddrJson {
 }
 
 export class HostGateways implements GatewayBackend {
-  constructor(private readonly netns?: string) {}
+  private readonly nat: HostNat;
+  /** Gateway ports whose checksum offload is already off (per process: cheap to redo). */
+  private readonly offloadOff = new Set<string>();
+
+  constructor(private readonly netns?: string) {
+    this.nat = new HostNat(netns);
+  }
 
   private ipArgs(args: string[]): string[] {
     return this.netns ? ['-n', this.netns, ...args] : args;
   }
 
-  async sync(networks: NetworkRecord[]): Promise<void> {
+  async sync(networks: NetworkRecord[], endpoints: EndpointRecord[]): Promise<void> {
     for (const network of networks) await this.syncOne(network);
+    await this.nat.sync(networks, endpoints);
   }
 
   private async syncOne(network: NetworkRecord): Promise<void> {
@@ -40,6 +48,13 @@ export class HostGateways implements GatewayBackend {
     }
     if (network.mtu !== undefined && link.mtu !== network.mtu) {
       await runOk('ip', this.ipArgs(['link', 'set', 'dev', network.gatewayIfname, 'mtu', String(network.mtu)]));
+    }
+    if (!this.offloadOff.has(network.gatewayIfname)) {
+      // The userspace datapath reads the tap with raw sockets and never completes an
+      // offloaded checksum: TCP and UDP from the host to containers would be dropped.
+      const ethtool = ['-K', network.gatewayIfname, 'tx', 'off'];
+      await runOk(this.netns ? 'ip' : 'ethtool', this.netns ? ['netns', 'exec', this.netns, 'ethtool', ...ethtool] : ethtool);
+      this.offloadOff.add(network.gatewayIfname);
     }
     if (!(link.flags ?? []).includes('UP')) await runOk('ip', this.ipArgs(['link', 'set', 'dev', network.gatewayIfname, 'up']));
   }

@@ -38,9 +38,9 @@ export interface FlowBackend {
   sync(state: DataplaneState): Promise<{ added: number; modified: number; removed: number }>;
 }
 
-/** Host side of gateways: addresses on internal ports, NAT. */
+/** Host side of gateways: addresses on internal ports, NAT and published ports. */
 export interface GatewayBackend {
-  sync(networks: NetworkRecord[]): Promise<void>;
+  sync(networks: NetworkRecord[], endpoints: EndpointRecord[]): Promise<void>;
 }
 
 export interface OvsDataplaneOptions {
@@ -109,7 +109,7 @@ export class OvsDataplane implements Dataplane {
       logger.debug({ add: plan.add.map((p) => p.name), remove: plan.remove }, 'port changes');
       await ports.apply(plan);
     }
-    await gateways.sync(networks);
+    await gateways.sync(networks, endpoints);
     const gatewayPorts = new Map<string, number>();
     for (const network of networks) {
       const ofport = ports.interfaceStatus(network.gatewayIfname).ofport;

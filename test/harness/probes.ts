@@ -68,3 +68,10 @@ export function tcpProbe(from: Netns, ip: string, port: number, options: ProbeOp
 export function udpProbe(from: Netns, ip: string, port: number, options: ProbeOptions = {}): Promise<boolean> {
   return connectProbe(from, 'udp', ip, port, options);
 }
+
+/** GET an http URL from inside a namespace; resolves with the body, or undefined on failure. */
+export async function httpGet(from: Netns, url: string, timeoutMs = 2000): Promise<string | undefined> {
+  const script = `require('http').get(${JSON.stringify(url)}, { timeout: ${timeoutMs} }, (res) => { let b = ''; res.on('data', (c) => (b += c)); res.on('end', () => { process.stdout.write(b); process.exit(res.statusCode === 200 ? 0 : 1); }); }).on('error', () => process.exit(1)).on('timeout', () => process.exit(1));`;
+  const result = await from.tryExec(process.execPath, ['-e', script], { timeoutMs: timeoutMs + 10_000 });
+  return result.code === 0 ? result.stdout : undefined;
+}

@@ -10,6 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import { OvsInstance } from '../../harness/ovs';
 import { DockerEngine } from '../../harness/docker';
 import { makeRunDir } from '../../harness/ledger';
+import { Netns, uniqueIfname, vethPair } from '../../harness/netns';
+import { httpGet } from '../../harness/probes';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { sleep } from '../../../controller/ovs/private-ovs';
@@ -57,9 +59,27 @@ test('docker network create -d ovsnet; containers ping each other and the gatewa
     assert.equal(await ping('c1', c3), false, 'c1 cannot reach c3 on another network');
     const ports = (await ovs.vsctl('list-ports', 'br-int')).trim().split('\n');
     assert.equal(ports.filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw')).length, 3, `container ports on OVS: ${ports.join(' ')}`);
+    assert.equal(await ping('c1', c2), true, 'still connected');
 
-    await docker.docker('rm', '-f', 'c1', 'c2', 'c3');
-    await docker.docker('network', 'rm', 'n1', 'n2');
+    // External connectivity: an "outside" namespace behind the host, reachable only through
+    // the host's NAT; a published port; an internal network that cannot get out.
+    const outside = await Netns.create('out');
+    t.after(() => outside.destroy());
+    await vethPair({ ns: ovs.netns, name: uniqueIfname('up'), addresses: ['10.99.0.1/24'] }, { ns: outside, name: 'eth0', addresses: ['10.99.0.2/24'] });
+    assert.equal(await ping('c1', '10.99.0.2'), true, 'containers reach the outside through SNAT');
+    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--internal', '--subnet', '10.72.0.0/24', 'n3');
+    await docker.docker('run', '-d', '--name', 'c4', '--net', 'n3', image, 'sleep', '600');
+    assert.equal(await ping('c4', '10.99.0.2'), false, 'an internal network cannot get out');
+    await docker.docker('run', '-d', '--name', 'web', '--net', 'n1', '-p', '8080:80', image, 'sh', '-c', 'echo hello-ovsnet > /www/index.html; exec httpd -f -p 80 -h /www');
+    let page = '';
+    await until('published port answers', async () => {
+      page = (await httpGet(outside, 'http://10.99.0.1:8080/index.html')) ?? '';
+      return page !== '';
+    });
+    assert.equal(page.trim(), 'hello-ovsnet', '-p 8080:80 reaches the container from outside');
+
+    await docker.docker('rm', '-f', 'c1', 'c2', 'c3', 'c4', 'web');
+    await docker.docker('network', 'rm', 'n1', 'n2', 'n3');
     await until('ports removed', async () => (await ovs.vsctl('list-ports', 'br-int')).trim() === '');
     const veths = await ovs.netns.ip('-o', 'link', 'show');
     assert.doesNotMatch(veths, /ovs[0-9a-f]{11}@|ovc[0-9a-f]{11}@/, 'no veth left behind');
