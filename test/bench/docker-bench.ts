@@ -1,0 +1,58 @@
+// `npm run bench:docker`: 20 x `docker run --rm` of the busybox image on an ovsnet network,
+// on a user-defined Docker bridge network, and with --net none; same private dockerd, same
+// run. The ovsnet daemon runs as its own process beside a private OVS.
+import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { OvsInstance } from '../harness/ovs';
+import { DockerEngine } from '../harness/docker';
+import { makeRunDir } from '../harness/ledger';
+import { sleep } from '../../controller/ovs/private-ovs';
+
+const RUNS = Number(process.env['OVSNET_BENCH_RUNS'] ?? 20);
+const CLI = join(__dirname, '..', '..', 'drivers', 'cli', 'main.js');
+
+async function main(): Promise<void> {
+  const ovs = await OvsInstance.start();
+  const stateDir = makeRunDir('state');
+  let docker: DockerEngine | undefined;
+  try {
+    docker = await DockerEngine.start({ netns: ovs.netns });
+    let output = '';
+    const daemon = ovs.netns.spawn(process.execPath, [CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', docker.pluginDir, '--log-level', 'warn']);
+    daemon.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const deadline = Date.now() + 30_000;
+    while (!(await docker.ping()) || !existsSync(join(docker.pluginDir, 'ovsnet.sock'))) {
+      if (Date.now() > deadline) throw new Error(`daemon did not start: ${output}`);
+      await sleep(100);
+    }
+    const image = await docker.importBusybox();
+    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.80.0.0/24', 'ob');
+    await docker.docker('network', 'create', '-d', 'bridge', '--subnet', '10.81.0.0/24', 'bb');
+    const time = async (net: string): Promise<number> => {
+      await docker!.docker('run', '--rm', '--net', net, image, 'true'); // warm-up
+      const t0 = performance.now();
+      for (let i = 0; i < RUNS; i++) await docker!.docker('run', '--rm', '--net', net, image, 'true');
+      return (performance.now() - t0) / RUNS;
+    };
+    const none = await time('none');
+    const bridge = await time('bb');
+    const ovsnet = await time('ob');
+    console.log(`docker run --rm, mean of ${RUNS}: --net none ${none.toFixed(0)} ms, Docker bridge network ${bridge.toFixed(0)} ms, ovsnet network ${ovsnet.toFixed(0)} ms`);
+    console.log(`RESULT docker time_ratio_vs_bridge=${(ovsnet / bridge).toFixed(2)} overhead_ms_vs_none=${(ovsnet - none).toFixed(0)}`);
+    await docker.docker('network', 'rm', 'ob', 'bb');
+    daemon.kill('SIGTERM');
+  } finally {
+    await docker?.stop();
+    await ovs.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
