@@ -177,7 +177,7 @@ export class Registry {
         if (holder) throw new ControllerError('ALREADY_EXISTS', `address ${address} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`);
         compares.push({ key: keys.address(network.id, address), revision: 0 });
       }
-      const mac = wanted.mac ?? (await this.freeMac(network.id, spec.endpointId));
+      const mac = wanted.mac ?? (await this.freeMac(network.id, spec.endpointId, wanted.ipv4));
       if (wanted.mac !== undefined) {
         const holder = await this.store.get(keys.mac(network.id, mac));
         if (holder) throw new ControllerError('ALREADY_EXISTS', `MAC ${mac} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`);
@@ -212,8 +212,17 @@ export class Registry {
     });
   }
 
-  /** A MAC derived from the endpoint id, so a retried request gets the same one. */
-  private async freeMac(networkId: string, endpointId: string): Promise<string> {
+  /**
+   * A MAC derived from the IPv4 address, as Docker's bridge does: a container restarted
+   * with the same address keeps its MAC, so its peers' ARP caches stay right. Without an
+   * IPv4 address, one derived from the endpoint id (a retried request gets the same one).
+   */
+  private async freeMac(networkId: string, endpointId: string, ipv4?: string): Promise<string> {
+    if (ipv4 !== undefined) {
+      const octets = (ipv4.split('/')[0] as string).split('.').map((o) => Number(o).toString(16).padStart(2, '0'));
+      const mac = ['02', '4f', ...octets].join(':');
+      if (!(await this.store.get(keys.mac(networkId, mac)))) return mac;
+    }
     for (let salt = 0; salt < 100; salt++) {
       const digest = createHash('sha256').update(`${networkId}/${endpointId}/${salt}`).digest();
       const mac = ['02', ...[...digest.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');

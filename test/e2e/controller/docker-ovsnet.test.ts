@@ -61,6 +61,18 @@ test('docker network create -d ovsnet; containers ping each other and the gatewa
     assert.equal(ports.filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw')).length, 3, `container ports on OVS: ${ports.join(' ')}`);
     assert.equal(await ping('c1', c2), true, 'still connected');
 
+    // stop/start gives the container a new endpoint; connect/disconnect add and remove one.
+    await docker.docker('stop', '-t', '0', 'c1');
+    await docker.docker('start', 'c1');
+    assert.equal(await ping('c1', c2), true, 'c1 works again after stop/start');
+    await docker.docker('network', 'connect', 'n2', 'c1');
+    assert.equal(await ping('c1', c3), true, 'after network connect, c1 reaches c3 on n2');
+    await docker.docker('network', 'disconnect', 'n2', 'c1');
+    assert.equal(await ping('c1', c3), false, 'after network disconnect, c1 no longer reaches c3');
+    assert.equal(await ping('c1', c2), true, 'and still reaches c2');
+    const after = (await ovs.vsctl('list-ports', 'br-int')).trim().split('\n');
+    assert.equal(after.filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw')).length, 3, `no port leaked by stop/start/connect/disconnect: ${after.join(' ')}`);
+
     // External connectivity: an "outside" namespace behind the host, reachable only through
     // the host's NAT; a published port; an internal network that cannot get out.
     const outside = await Netns.create('out');
