@@ -44,6 +44,11 @@ interface MonitorHandle {
   replica: Replica;
   lastTxnId: string;
   method: MonitorMethod;
+  /**
+   * Set while the monitor request is outstanding: updates that arrive right behind its
+   * reply (often in the same read) wait here, so they apply after the initial contents.
+   */
+  held?: Array<[string, JsonValue[]]>;
 }
 
 export interface ClientEvents {
@@ -244,8 +249,13 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     };
     const connection = this.connection;
     if (!connection) await this.whenConnected(this.options.requestTimeoutMs ?? 60_000);
-    await this.startMonitor(this.connection as RpcConnection, handle);
     this.monitors.set(handle.id, handle);
+    try {
+      await this.startMonitor(this.connection as RpcConnection, handle);
+    } catch (error) {
+      this.monitors.delete(handle.id);
+      throw error;
+    }
     return handle.replica;
   }
 
@@ -286,6 +296,17 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   }
 
   private async startMonitor(connection: RpcConnection, handle: MonitorHandle): Promise<void> {
+    handle.held = [];
+    try {
+      await this.requestMonitor(connection, handle);
+    } finally {
+      const held = handle.held;
+      handle.held = undefined;
+      for (const [method, params] of held) this.applyNotification(handle, method, params);
+    }
+  }
+
+  private async requestMonitor(connection: RpcConnection, handle: MonitorHandle): Promise<void> {
     const order: MonitorMethod[] = ['monitor_cond_since', 'monitor_cond', 'monitor'];
     for (const method of order) {
       if (this.unsupported.has(method)) continue;
@@ -321,21 +342,24 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   }
 
   private onNotification(method: string, params: JsonValue[]): void {
-    if (method === 'update3') {
-      const [id, lastTxnId, updates] = params as [string, string, JsonValue];
-      const handle = this.monitors.get(id);
-      if (handle) {
-        handle.replica.applyUpdate2(updates as never);
-        handle.lastTxnId = lastTxnId;
-      }
-    } else if (method === 'update2') {
-      const [id, updates] = params as [string, JsonValue];
-      this.monitors.get(id)?.replica.applyUpdate2(updates as never);
-    } else if (method === 'update') {
-      const [id, updates] = params as [string, JsonValue];
-      this.monitors.get(id)?.replica.applyUpdate(updates as Record<string, Record<string, { old?: RowData; new?: RowData }>>);
+    if (method === 'update3' || method === 'update2' || method === 'update') {
+      const handle = this.monitors.get(String(params[0]));
+      if (handle?.held) handle.held.push([method, params]);
+      else if (handle) this.applyNotification(handle, method, params);
     }
     this.emit('notification', method, params);
+  }
+
+  private applyNotification(handle: MonitorHandle, method: string, params: JsonValue[]): void {
+    if (method === 'update3') {
+      const [, lastTxnId, updates] = params as [string, string, JsonValue];
+      handle.replica.applyUpdate2(updates as never);
+      handle.lastTxnId = lastTxnId;
+    } else if (method === 'update2') {
+      handle.replica.applyUpdate2(params[1] as never);
+    } else {
+      handle.replica.applyUpdate(params[1] as Record<string, Record<string, { old?: RowData; new?: RowData }>>);
+    }
   }
 
   close(): void {

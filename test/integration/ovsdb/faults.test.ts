@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OvsdbClient } from '../../../ovsdb/client';
 import { OvsdbError } from '../../../ovsdb/protocol/errors';
+import { JsonStreamSplitter } from '../../../ovsdb/protocol/json-stream';
 
 type Behaviour = (socket: Socket, request: { method: string; id: unknown; params: unknown[] }) => void;
 
@@ -19,21 +20,11 @@ async function peer(t: { after(fn: () => unknown): void }, behaviours: Behaviour
   const server = createServer((socket) => {
     const behaviour = behaviours[Math.min(count, behaviours.length - 1)] as Behaviour;
     count++;
-    let buffer = '';
+    const splitter = new JsonStreamSplitter();
     socket.on('error', () => undefined);
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString();
-      // Test requests are small and arrive whole; split on the closing brace of each.
-      for (;;) {
-        const end = buffer.indexOf('}');
-        if (end < 0) break;
-        let message: { method?: string; id: unknown; params: unknown[]; result?: unknown };
-        try {
-          message = JSON.parse(buffer.slice(0, end + 1).replace(/^\s+/, '')) as typeof message;
-        } catch {
-          break;
-        }
-        buffer = buffer.slice(end + 1);
+    socket.on('data', (chunk: Buffer) => {
+      for (const text of splitter.push(chunk)) {
+        const message = JSON.parse(text) as { method?: string; id: unknown; params: unknown[]; result?: unknown };
         if (message.method === undefined) echoReplies.push(message.result);
         else behaviour(socket, message as { method: string; id: unknown; params: unknown[] });
       }
@@ -97,4 +88,25 @@ test('a silent server is detected by the inactivity probe', async (t) => {
 
 test('connect() to nothing fails with a clear error after its timeout', async () => {
   await assert.rejects(OvsdbClient.connect('unix:/nonexistent/db.sock', { connectTimeoutMs: 300, backoff: { minMs: 50, maxMs: 50, jitter: 0 } }), /no OVSDB connection to unix:\/nonexistent\/db\.sock within 300 ms/);
+});
+
+test('an update written in the same read as the monitor reply is applied after the initial rows', async (t) => {
+  const schema = { name: 'T', version: '1.0.0', tables: { Thing: { columns: { name: { type: 'string' }, n: { type: 'integer' } } } } };
+  const U = '11111111-1111-1111-1111-111111111111';
+  const p = await peer(t, [
+    (socket, req) => {
+      if (req.method === 'get_schema') socket.write(JSON.stringify({ id: req.id, result: schema, error: null }));
+      if (req.method === 'monitor_cond_since') {
+        const reply = JSON.stringify({ id: req.id, result: [false, 'txn-1', { Thing: { [U]: { initial: { name: 'a', n: 1 } } } }], error: null });
+        const update = JSON.stringify({ method: 'update3', params: [req.params[1], 'txn-2', { Thing: { [U]: { modify: { n: 2 } } } }], id: null });
+        socket.write(reply + update);
+      }
+    },
+  ]);
+  const client = await OvsdbClient.connect(`unix:${p.path}`);
+  t.after(() => client.close());
+  const replica = await client.monitor('T', { Thing: { columns: ['name', 'n'] } });
+  const deadline = Date.now() + 2000;
+  while (replica.get('Thing', U as never)?.['n'] !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(replica.get('Thing', U as never)?.['n'], 2, 'the update right behind the reply is not lost');
 });
