@@ -1,12 +1,3 @@
 // Time as a dependency, so state machines and schedulers can be tested with a fake clock.
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+// One definition, shared with the OVSDB library (controller/ may import ovsdb/, not the reverse).
+export { type Clock, systemClock } from '../ovsdb/session/clock';

@@ -14,17 +14,10 @@ import { Netns, uniqueIfname, vethPair } from '../../harness/netns';
 import { httpGet } from '../../harness/probes';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
-import { sleep } from '../../../controller/ovs/private-ovs';
+import { until } from '../../harness/until';
 
 const CLI = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 test('docker network create -d ovsnet; containers ping each other and the gateway; networks are isolated; cleanup is complete', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;

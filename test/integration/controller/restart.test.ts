@@ -15,6 +15,7 @@ import { ping } from '../../harness/probes';
 import { callControl } from '../../../controller/control/client';
 import { sleep } from '../../../controller/ovs/private-ovs';
 import { run, runOk } from '../../../controller/host/exec';
+import { until } from '../../harness/until';
 
 const CLI = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
 
@@ -26,13 +27,6 @@ function durations(dump: string): number[] {
   return [...dump.matchAll(/duration=([\d.]+)s/g)].map((m) => Number(m[1]));
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 test('kill -9 and restart of the daemon: no packet lost, no flow replaced; drift repaired', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, 'ping'])) return;

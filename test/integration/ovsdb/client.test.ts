@@ -9,15 +9,8 @@ import { OvsdbClient } from '../../../ovsdb/client';
 import { Vswitch } from '../../../ovsdb/vswitch/vswitch';
 import { OvsdbError, TransactionError } from '../../../ovsdb/protocol/errors';
 import { insert, select, eq } from '../../../ovsdb/protocol/operations';
-import { sleep } from '../../../controller/ovs/private-ovs';
+import { until } from '../../harness/until';
 
-async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs-vsctl and an ovsdb-server restart', async (t) => {
   if (!requireBinaries(t, OVS_BINARIES)) return;

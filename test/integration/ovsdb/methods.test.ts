@@ -7,14 +7,8 @@ import { OvsInstance } from '../../harness/ovs';
 import { OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { OvsdbClient } from '../../../ovsdb/client';
 import { sleep } from '../../../controller/ovs/private-ovs';
+import { until } from '../../harness/until';
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 test('locks: lock, contention, steal with notification, unlock', async (t) => {
   if (!requireBinaries(t, OVS_BINARIES)) return;
