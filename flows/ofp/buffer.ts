@@ -1,8 +1,30 @@
 // Bounds-checked reading and growable writing of big-endian OpenFlow fields. A read past
 // the end throws OfpDecodeError, which the decoder turns into an error value.
 
+/**
+ * What kind of malformation a decode error is; each maps to the OFPT_ERROR a peer should
+ * get back (see `replyErrorFor` in errors.ts).
+ */
+export type DecodeErrorKind =
+  | 'truncated'
+  | 'bad_length'
+  | 'bad_version'
+  | 'bad_match'
+  | 'bad_oxm_length'
+  | 'bad_action'
+  | 'bad_instruction'
+  | 'bad_multipart'
+  | 'bad_experimenter';
+
 export class OfpDecodeError extends Error {
   readonly code = 'OFP_DECODE' as const;
+  constructor(
+    message: string,
+    readonly kind: DecodeErrorKind = 'bad_length',
+  ) {
+    super(message);
+    this.name = 'OfpDecodeError';
+  }
 }
 
 export class Reader {
@@ -17,7 +39,7 @@ export class Reader {
   }
 
   private need(n: number, what: string): void {
-    if (this.offset + n > this.end) throw new OfpDecodeError(`truncated ${what}: need ${n} bytes at offset ${this.offset}, have ${this.end - this.offset}`);
+    if (this.offset + n > this.end) throw new OfpDecodeError(`truncated ${what}: need ${n} bytes at offset ${this.offset}, have ${this.end - this.offset}`, 'truncated');
   }
 
   u8(what = 'u8'): number {

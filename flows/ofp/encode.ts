@@ -1,192 +1,40 @@
-// Encodes OfpMessage values into OpenFlow 1.3 bytes.
+// Encodes OfpMessage values into OpenFlow 1.3 bytes. Values that cannot be encoded (a
+// MAC that is not a MAC, a number too wide for its field) throw OfpEncodeError: that is a
+// programming error of the caller, unlike malformed input, which decode returns as a value.
 import { Writer } from './buffer';
-import { BundleFlags, FlowModCommand, GROUP_ANY, MsgType, MultipartType, NO_BUFFER, OFP13_VERSION, ONF_VENDOR_ID, OnfBundle, Port } from './constants';
-import { encodeActions, type Action } from './actions';
-import { encodeInstructions } from './instructions';
-import { encodeMatch, type MatchField } from './match';
-import type { FlowMod, OfpMessage, PortDesc } from './types';
+import { BundleFlags, OFP13_VERSION } from './constants';
+import { FAMILIES } from './messages';
+import type { Encoders, NestedCodec } from './messages/family';
+import type { OfpMessage } from './types';
 
-const COMMANDS: Record<FlowMod['command'], number> = {
-  add: FlowModCommand.ADD,
-  modify: FlowModCommand.MODIFY,
-  modify_strict: FlowModCommand.MODIFY_STRICT,
-  delete: FlowModCommand.DELETE,
-  delete_strict: FlowModCommand.DELETE_STRICT,
-};
-
-function header(w: Writer, type: number, xid: number): void {
-  w.u8(OFP13_VERSION).u8(type).u16(0).u32(xid);
+const TYPE_CODES: { [K in OfpMessage['type']]?: number } = {};
+const ENCODERS: Encoders = {};
+for (const family of FAMILIES) {
+  Object.assign(TYPE_CODES, family.typeCodes);
+  Object.assign(ENCODERS, family.encoders);
 }
 
-function knownMatch(match: FlowMod['match']): MatchField[] {
-  return match.filter((m): m is MatchField => !Buffer.isBuffer(m.value));
-}
+type AnyEncoder = (w: Writer, m: OfpMessage, nested: NestedCodec) => void;
+const nested: NestedCodec = { decode: () => { throw new Error('not used when encoding'); }, encodeInto };
 
-function encodePortDesc(w: Writer, p: PortDesc): void {
-  const name = Buffer.alloc(16);
-  name.write(p.name.slice(0, 15), 'utf8');
-  w.u32(p.portNo).zeros(4).bytes(Buffer.from(p.hwAddr.split(':').map((h) => Number.parseInt(h, 16)))).zeros(2).bytes(name);
-  w.u32(p.config).u32(p.state).u32(p.curr).u32(p.advertised).u32(p.supported).u32(p.peer).u32(p.currSpeed).u32(p.maxSpeed);
+function typeCode(m: OfpMessage): number {
+  if (m.type === 'unknown') return m.msgType;
+  if (m.type === 'multipart_other') return m.request ? 18 : 19;
+  const code = TYPE_CODES[m.type];
+  if (code === undefined) throw new Error(`no encoder for message type ${m.type}`);
+  return code;
 }
-
-function body(w: Writer, m: OfpMessage): void {
-  switch (m.type) {
-    case 'hello': {
-      if (m.versions.length === 0) return;
-      let bitmap = 0;
-      for (const v of m.versions) bitmap |= 1 << v;
-      w.u16(1).u16(8).u32(bitmap >>> 0); // OFPHET_VERSIONBITMAP with one 32-bit word
-      return;
-    }
-    case 'error':
-      w.u16(m.errType).u16(m.code);
-      if (m.experimenter !== undefined) w.u32(m.experimenter);
-      w.bytes(m.data);
-      return;
-    case 'echo_request':
-    case 'echo_reply':
-      w.bytes(m.data);
-      return;
-    case 'features_request':
-    case 'get_config_request':
-    case 'barrier_request':
-    case 'barrier_reply':
-      return;
-    case 'features_reply':
-      w.u64(m.datapathId).u32(m.nBuffers).u8(m.nTables).u8(m.auxiliaryId).zeros(2).u32(m.capabilities).u32(0);
-      return;
-    case 'get_config_reply':
-    case 'set_config':
-      w.u16(m.flags).u16(m.missSendLen);
-      return;
-    case 'flow_mod':
-      w.u64(m.cookie ?? 0n).u64(m.cookieMask ?? 0n).u8(m.tableId).u8(COMMANDS[m.command]);
-      w.u16(m.idleTimeout ?? 0).u16(m.hardTimeout ?? 0).u16(m.priority).u32(m.bufferId ?? NO_BUFFER);
-      w.u32(m.outPort ?? Port.ANY).u32(m.outGroup ?? GROUP_ANY).u16(m.flags ?? 0).zeros(2);
-      encodeMatch(w, knownMatch(m.match));
-      encodeInstructions(w, m.instructions);
-      return;
-    case 'packet_out': {
-      w.u32(m.bufferId).u32(m.inPort);
-      const lenAt = w.length;
-      w.u16(0).zeros(6);
-      const start = w.length;
-      encodeActions(w, m.actions.filter((a): a is Action => a.type !== 'raw'));
-      w.setU16(lenAt, w.length - start);
-      w.bytes(m.data);
-      return;
-    }
-    case 'packet_in':
-      w.u32(m.bufferId).u16(m.totalLen).u8(m.reason).u8(m.tableId).u64(m.cookie);
-      encodeMatch(w, knownMatch(m.match));
-      w.zeros(2).bytes(m.data);
-      return;
-    case 'port_status':
-      w.u8(m.reason).zeros(7);
-      encodePortDesc(w, m.port);
-      return;
-    case 'flow_removed':
-      w.u64(m.cookie).u16(m.priority).u8(m.reason).u8(m.tableId).u32(m.durationSec).u32(m.durationNsec);
-      w.u16(m.idleTimeout).u16(m.hardTimeout).u64(m.packetCount).u64(m.byteCount);
-      encodeMatch(w, knownMatch(m.match));
-      return;
-    case 'flow_stats_request': {
-      const r = m.request;
-      w.u16(MultipartType.FLOW).u16(m.flags).zeros(4);
-      w.u8(r.tableId).zeros(3).u32(r.outPort ?? Port.ANY).u32(r.outGroup ?? GROUP_ANY).zeros(4).u64(r.cookie ?? 0n).u64(r.cookieMask ?? 0n);
-      encodeMatch(w, r.match ?? []);
-      return;
-    }
-    case 'flow_stats_reply':
-      w.u16(MultipartType.FLOW).u16(m.flags).zeros(4);
-      for (const f of m.flows) {
-        const start = w.length;
-        w.u16(0).u8(f.tableId).zeros(1).u32(f.durationSec).u32(f.durationNsec).u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout);
-        w.u16(f.flags).zeros(4).u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
-        encodeMatch(w, knownMatch(f.match));
-        encodeInstructions(w, f.instructions);
-        w.setU16(start, w.length - start);
-      }
-      return;
-    case 'port_desc_request':
-      w.u16(MultipartType.PORT_DESC).u16(m.flags).zeros(4);
-      return;
-    case 'port_desc_reply':
-      w.u16(MultipartType.PORT_DESC).u16(m.flags).zeros(4);
-      for (const p of m.ports) encodePortDesc(w, p);
-      return;
-    case 'desc_request':
-      w.u16(MultipartType.DESC).u16(m.flags).zeros(4);
-      return;
-    case 'desc_reply': {
-      w.u16(MultipartType.DESC).u16(m.flags).zeros(4);
-      for (const [text, size] of [[m.manufacturer, 256], [m.hardware, 256], [m.software, 256], [m.serialNum, 32], [m.datapath, 256]] as const) {
-        const b = Buffer.alloc(size);
-        b.write(text.slice(0, size - 1), 'utf8');
-        w.bytes(b);
-      }
-      return;
-    }
-    case 'role_request':
-    case 'role_reply':
-      w.u32(m.role).zeros(4).u64(m.generationId);
-      return;
-    case 'bundle_control':
-      w.u32(ONF_VENDOR_ID).u32(OnfBundle.CONTROL).u32(m.bundleId).u16(m.ctrlType).u16(m.flags);
-      return;
-    case 'bundle_add':
-      w.u32(ONF_VENDOR_ID).u32(OnfBundle.ADD_MESSAGE).u32(m.bundleId).zeros(2).u16(m.flags);
-      w.bytes(encodeMessage({ ...m.message, xid: m.xid }));
-      return;
-    case 'multipart_other':
-      w.u16(m.mpType).u16(m.flags).zeros(4).bytes(m.body);
-      return;
-    case 'unknown':
-      w.bytes(m.body);
-      return;
-  }
-}
-
-const TYPE_CODES: Record<OfpMessage['type'], number> = {
-  hello: MsgType.HELLO,
-  error: MsgType.ERROR,
-  echo_request: MsgType.ECHO_REQUEST,
-  echo_reply: MsgType.ECHO_REPLY,
-  features_request: MsgType.FEATURES_REQUEST,
-  features_reply: MsgType.FEATURES_REPLY,
-  get_config_request: MsgType.GET_CONFIG_REQUEST,
-  get_config_reply: MsgType.GET_CONFIG_REPLY,
-  set_config: MsgType.SET_CONFIG,
-  barrier_request: MsgType.BARRIER_REQUEST,
-  barrier_reply: MsgType.BARRIER_REPLY,
-  flow_mod: MsgType.FLOW_MOD,
-  packet_out: MsgType.PACKET_OUT,
-  packet_in: MsgType.PACKET_IN,
-  port_status: MsgType.PORT_STATUS,
-  flow_removed: MsgType.FLOW_REMOVED,
-  flow_stats_request: MsgType.MULTIPART_REQUEST,
-  flow_stats_reply: MsgType.MULTIPART_REPLY,
-  port_desc_request: MsgType.MULTIPART_REQUEST,
-  port_desc_reply: MsgType.MULTIPART_REPLY,
-  desc_request: MsgType.MULTIPART_REQUEST,
-  desc_reply: MsgType.MULTIPART_REPLY,
-  role_request: MsgType.ROLE_REQUEST,
-  role_reply: MsgType.ROLE_REPLY,
-  bundle_control: MsgType.EXPERIMENTER,
-  bundle_add: MsgType.EXPERIMENTER,
-  multipart_other: MsgType.MULTIPART_REQUEST,
-  unknown: 0,
-};
 
 /** Appends one message to a writer (many messages can share one buffer). */
 export function encodeInto(w: Writer, m: OfpMessage): void {
-  let type = TYPE_CODES[m.type];
-  if (m.type === 'multipart_other') type = m.request ? MsgType.MULTIPART_REQUEST : MsgType.MULTIPART_REPLY;
-  if (m.type === 'unknown') type = m.msgType;
   const start = w.length;
-  header(w, type, m.xid);
-  body(w, m);
-  w.setU16(start + 2, w.length - start);
+  const version = m.type === 'hello' ? (m.headerVersion ?? OFP13_VERSION) : OFP13_VERSION;
+  w.u8(version).u8(typeCode(m)).u16(0).u32(m.xid);
+  if (m.type === 'unknown') w.bytes(m.body);
+  else (ENCODERS[m.type] as AnyEncoder)(w, m, nested);
+  const length = w.length - start;
+  if (length > 0xffff) throw new RangeError(`${m.type} message of ${length} bytes exceeds the 64 KiB OpenFlow limit`);
+  w.setU16(start + 2, length);
 }
 
 export function encodeMessage(m: OfpMessage): Buffer {

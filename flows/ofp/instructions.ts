@@ -33,8 +33,7 @@ export function encodeInstructions(w: Writer, instructions: readonly Instruction
       case 'write_actions':
       case 'apply_actions':
         w.u16(ins.type === 'apply_actions' ? InstructionType.APPLY_ACTIONS : InstructionType.WRITE_ACTIONS).u16(0).zeros(4);
-        encodeActions(w, ins.actions.filter((a): a is Action => a.type !== 'raw'));
-        for (const raw of ins.actions) if (raw.type === 'raw') w.bytes(raw.data);
+        encodeActions(w, ins.actions);
         w.setU16(start + 2, w.length - start);
         break;
     }
@@ -47,7 +46,7 @@ export function decodeInstructions(r: Reader): Instruction[] {
     const start = r.offset;
     const type = r.u16('instruction type');
     const len = r.u16('instruction length');
-    if (len < 8 || len % 8 !== 0) throw new OfpDecodeError(`instruction ${type} has invalid length ${len}`);
+    if (len < 8 || len % 8 !== 0) throw new OfpDecodeError(`instruction ${type} has invalid length ${len}`, 'bad_instruction');
     const body = new Reader(r.buf, r.offset, start + len);
     r.skip(len - 4, 'instruction body');
     switch (type) {
@@ -67,7 +66,7 @@ export function decodeInstructions(r: Reader): Instruction[] {
         out.push({ type: type === InstructionType.APPLY_ACTIONS ? 'apply_actions' : 'write_actions', actions: decodeActions(body) });
         break;
       default:
-        throw new OfpDecodeError(`unknown instruction type ${type}`);
+        throw new OfpDecodeError(`unknown instruction type ${type}`, 'bad_instruction');
     }
   }
   return out;
