@@ -3,7 +3,7 @@
 // and the text form.
 import { OxmClass } from './constants';
 
-export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
+export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'u128' | 'mac' | 'ipv4' | 'ipv6';
 
 export interface FieldDef {
   name: string;
@@ -44,6 +44,9 @@ const defs: FieldDef[] = [
   { name: 'arp_tha', oxmClass: B, field: 25, length: 6, kind: 'mac', maskable: true },
   { name: 'ipv6_src', oxmClass: B, field: 26, length: 16, kind: 'ipv6', maskable: true },
   { name: 'ipv6_dst', oxmClass: B, field: 27, length: 16, kind: 'ipv6', maskable: true },
+  { name: 'sctp_src', oxmClass: B, field: 17, length: 2, kind: 'u16', maskable: true },
+  { name: 'sctp_dst', oxmClass: B, field: 18, length: 2, kind: 'u16', maskable: true },
+  { name: 'ipv6_label', oxmClass: B, field: 28, length: 4, kind: 'u32', maskable: true },
   { name: 'icmpv6_type', oxmClass: B, field: 29, length: 1, kind: 'u8', maskable: false },
   { name: 'icmpv6_code', oxmClass: B, field: 30, length: 1, kind: 'u8', maskable: false },
   { name: 'nd_target', oxmClass: B, field: 31, length: 16, kind: 'ipv6', maskable: true },
@@ -53,6 +56,14 @@ const defs: FieldDef[] = [
   ...Array.from({ length: 16 }, (_, i): FieldDef => ({ name: `reg${i}`, oxmClass: N, field: i, length: 4, kind: 'u32', maskable: true })),
   { name: 'tun_src', oxmClass: N, field: 31, length: 4, kind: 'ipv4', maskable: true },
   { name: 'tun_dst', oxmClass: N, field: 32, length: 4, kind: 'ipv4', maskable: true },
+  { name: 'nw_ttl', oxmClass: N, field: 29, length: 1, kind: 'u8', maskable: false },
+  { name: 'pkt_mark', oxmClass: N, field: 33, length: 4, kind: 'u32', maskable: true },
+  { name: 'tcp_flags', oxmClass: N, field: 34, length: 2, kind: 'u16', maskable: true },
+  { name: 'tun_flags', oxmClass: N, field: 104, length: 2, kind: 'u16', maskable: true },
+  { name: 'ct_label', oxmClass: N, field: 108, length: 16, kind: 'u128', maskable: true },
+  { name: 'tun_ipv6_src', oxmClass: N, field: 109, length: 16, kind: 'ipv6', maskable: true },
+  { name: 'tun_ipv6_dst', oxmClass: N, field: 110, length: 16, kind: 'ipv6', maskable: true },
+  ...Array.from({ length: 4 }, (_, i): FieldDef => ({ name: `xxreg${i}`, oxmClass: N, field: 111 + i, length: 16, kind: 'u128', maskable: true })),
   { name: 'conj_id', oxmClass: N, field: 37, length: 4, kind: 'u32', maskable: false },
   { name: 'ct_state', oxmClass: N, field: 105, length: 4, kind: 'u32', maskable: true },
   { name: 'ct_zone', oxmClass: N, field: 106, length: 2, kind: 'u16', maskable: false },

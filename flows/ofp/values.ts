@@ -53,8 +53,14 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
     case 'ipv6':
       return ipv6Bytes(String(value), def.name);
     case 'u64':
-      out.writeBigUInt64BE(BigInt.asUintN(64, BigInt(value)));
+    case 'u128': {
+      const bits = def.length * 8;
+      const n = typeof value === 'string' && !/^(0x)?[0-9a-f]+$/i.test(value) ? -1n : BigInt(value);
+      if (n < 0n || n >= 1n << BigInt(bits)) throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${bits} bits`);
+      out.writeBigUInt64BE(n & 0xffffffffffffffffn, def.length - 8);
+      if (def.length === 16) out.writeBigUInt64BE(n >> 64n, 0);
       return out;
+    }
     default: {
       const n = Number(value);
       const max = 2 ** (def.length * 8) - 1;
@@ -76,6 +82,8 @@ export function decodeValue(def: FieldDef, bytes: Buffer): FieldValue {
       return formatIpv6(bytes);
     case 'u64':
       return bytes.readBigUInt64BE(0);
+    case 'u128':
+      return (bytes.readBigUInt64BE(0) << 64n) | bytes.readBigUInt64BE(8);
     default:
       return bytes.readUIntBE(0, def.length);
   }
