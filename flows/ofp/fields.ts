@@ -103,3 +103,8 @@ export function fieldByCode(oxmClass: number, field: number): FieldDef | undefin
 export function oxmHeader(def: FieldDef, masked: boolean): number {
   return ((def.oxmClass << 16) | (def.field << 9) | (masked ? 0x100 : 0) | (masked ? def.length * 2 : def.length)) >>> 0;
 }
+
+/** The ovs-fields(7) name of a field given by name or alias (unknown names are returned as is). */
+export function canonicalFieldName(name: string): string {
+  return fieldDef(name)?.name ?? name;
+}

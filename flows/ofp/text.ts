@@ -2,6 +2,7 @@
 // syntax `ovs-ofctl -O OpenFlow13 add-flow` accepts, so a flow can be pasted into ovs-ofctl
 // and OVS itself can check that text and bytes say the same thing.
 import type { Action, FieldSlice, NatSpec, RawAction } from './actions';
+import { canonicalFieldName as fieldName } from './fields';
 import { canonicalOrder, type Instruction } from './instructions';
 import type { MatchField, RawOxm } from './match';
 import type { FlowMod, FlowStats } from './types';
@@ -25,7 +26,7 @@ function matchText(m: MatchField | RawOxm): string {
   if (Buffer.isBuffer(m.value)) return `${m.field}=0x${m.value.toString('hex')}${m.mask && Buffer.isBuffer(m.mask) ? `/0x${m.mask.toString('hex')}` : ''}`;
   const field = m as MatchField;
   const value = field.field === 'in_port' ? String(field.value) : num(field.value);
-  return `${field.field}=${value}${field.mask !== undefined ? `/${num(field.mask)}` : ''}`;
+  return `${fieldName(field.field)}=${value}${field.mask !== undefined ? `/${num(field.mask)}` : ''}`;
 }
 
 const PORT_TEXT: Record<string, string> = {
@@ -50,7 +51,7 @@ const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'g
 const CT_ALGS: Record<number, string> = { 21: 'ftp', 69: 'tftp' };
 
 function slice(s: FieldSlice): string {
-  return `${s.field}[${s.ofs}..${s.ofs + s.nBits - 1}]`;
+  return `${fieldName(s.field)}[${s.ofs}..${s.ofs + s.nBits - 1}]`;
 }
 
 function natText(nat: NatSpec): string {
@@ -72,7 +73,7 @@ export function actionText(a: Action | RawAction, options: TextOptions = {}): st
     case 'group':
       return `group:${a.groupId}`;
     case 'set_field':
-      return `set_field:${num(a.value)}->${a.field}`;
+      return `set_field:${num(a.value)}->${fieldName(a.field)}`;
     case 'push_vlan':
       return `push_vlan:0x${(a.ethertype ?? 0x8100).toString(16)}`;
     case 'pop_vlan':
@@ -82,12 +83,12 @@ export function actionText(a: Action | RawAction, options: TextOptions = {}): st
     case 'resubmit':
       return `resubmit(${a.inPort === undefined || a.inPort === 'in_port' ? '' : a.inPort},${table(a.table, options)})`;
     case 'move':
-      return `move:${a.src}[${a.srcOfs}..${a.srcOfs + a.nBits - 1}]->${a.dst}[${a.dstOfs}..${a.dstOfs + a.nBits - 1}]`;
+      return `move:${slice({ field: a.src, ofs: a.srcOfs, nBits: a.nBits })}->${slice({ field: a.dst, ofs: a.dstOfs, nBits: a.nBits })}`;
     case 'load':
     case 'reg_load': {
       const ofs = a.ofs ?? 0;
       const range = a.nBits === undefined ? '[]' : `[${ofs}..${ofs + a.nBits - 1}]`;
-      return `load:0x${BigInt(a.value).toString(16)}->${a.field}${range}`;
+      return `load:0x${BigInt(a.value).toString(16)}->${fieldName(a.field)}${range}`;
     }
     case 'conjunction':
       return `conjunction(${a.id},${a.clause}/${a.nClauses})`;

@@ -17,6 +17,16 @@ import { formatFlow } from '../../../flows/ofp/text';
 import { requireBinaries } from '../../harness/require';
 import { ALL_FIXTURES, hex } from '../../unit/ofp/fixtures';
 import { prng, randomFlow } from '../../unit/ofp/fixtures/random-flows';
+import type { FlowMod } from '../../../flows/ofp/types';
+
+/** Flows with the rarer action forms, checked along with the random ones. */
+const SPECIAL: FlowMod[] = [
+  { command: 'add', tableId: 1, priority: 1, match: [{ field: 'eth_type', value: 0x86dd }, { field: 'ip_proto', value: 6 }], instructions: [{ type: 'apply_actions', actions: [{ type: 'ct', commit: true, force: true, zoneField: { field: 'reg6', ofs: 0, nBits: 16 }, alg: 21, nat: { kind: 'dst', addrMin: 'fd00::1', addrMax: 'fd00::9', portMin: 80, portMax: 81, random: true } }] }] },
+  { command: 'add', tableId: 1, priority: 2, match: [{ field: 'eth_type', value: 0x0800 }], instructions: [{ type: 'apply_actions', actions: [{ type: 'ct', table: 5, nat: {} }, { type: 'ct_clear' }, { type: 'controller', reason: 0, maxLen: 200, controllerId: 3 }] }] },
+  { command: 'add', tableId: 1, priority: 3, match: [{ field: 'eth_type', value: 0x0800 }, { field: 'ct_state', value: 0x22, mask: 0x23 }, { field: 'ct_mark', value: 1, mask: 1 }, { field: 'ct_label', value: 5n, mask: 0xffn }], instructions: [{ type: 'apply_actions', actions: [{ type: 'ct', commit: true, zone: 7, nat: { kind: 'src', addrMin: '192.0.2.1', persistent: true, hash: true }, actions: [{ type: 'set_field', field: 'ct_mark', value: 3 }] }] }] },
+  { command: 'add', tableId: 0, priority: 4, match: [{ field: 'in_port', value: 3 }, { field: 'tun_ipv4_src', value: '192.0.2.9' }, { field: 'tun_id', value: 77n }, { field: 'pkt_mark', value: 1, mask: 1 }], instructions: [{ type: 'apply_actions', actions: [{ type: 'reg_load', field: 'reg3', value: 9n, ofs: 0, nBits: 8 }, { type: 'push_vlan' }, { type: 'set_field', field: 'vlan_vid', value: 0x1003 }, { type: 'output', port: 'normal' }] }] },
+  { command: 'add', tableId: 0, priority: 5, match: [{ field: 'eth_type', value: 0x0800 }, { field: 'ip_proto', value: 6 }, { field: 'tcp_flags', value: 2, mask: 0x12 }, { field: 'conj_id', value: 4 }], instructions: [{ type: 'write_metadata', metadata: 1n, mask: 1n }, { type: 'clear_actions' }, { type: 'goto_table', table: 4 }] },
+];
 
 const run = promisify(execFile);
 
@@ -43,7 +53,7 @@ test('every fixture reads the same in ovs-ofctl ofp-print', async (t) => {
 test('300 generated FlowMods: our bytes and our text are the same flow to OVS', async (t) => {
   if (!requireBinaries(t, ['ovs-ofctl'])) return;
   const rand = prng(20261123);
-  const flows = Array.from({ length: 300 }, () => randomFlow(rand));
+  const flows = [...SPECIAL, ...Array.from({ length: 300 }, () => randomFlow(rand))];
   const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ofp-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const w = new Writer();
