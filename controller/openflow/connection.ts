@@ -14,7 +14,8 @@ import { Writer } from '../../flows/ofp/buffer';
 import { decodeMessage } from '../../flows/ofp/decode';
 import { OfpFramer } from '../../flows/ofp/framer';
 import { MULTIPART_REPLY_MORE, OFP13_VERSION } from '../../flows/ofp/constants';
-import type { FlowStats, OfpMessage, PortDesc } from '../../flows/ofp/types';
+import { MULTIPART_REQUEST_TYPES, type FlowStats, type OfpMessage, type PortDesc, type PortStats, type TableStats } from '../../flows/ofp/types';
+import { ErrorCode, replyErrorFor } from '../../flows/ofp/errors';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { Logger } from '../log';
@@ -189,7 +190,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
         this.pending.delete(xid);
         reject(new OpenFlowError('TIMEOUT', `${message.type} got no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      const multipart = message.type.endsWith('_request') && ['flow_stats_request', 'port_desc_request', 'desc_request'].includes(message.type);
+      const multipart = MULTIPART_REQUEST_TYPES.has(message.type);
       this.pending.set(xid, { resolve, reject, timer, parts: [], multipart });
       this.write(message, xid);
     });
@@ -208,6 +209,28 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     return replies.flatMap((r) => (r.type === 'flow_stats_reply' ? r.flows : []));
   }
 
+  /** Flow, packet and byte totals of the flows a filter selects. */
+  async aggregate(filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {}): Promise<{ flowCount: number; packetCount: bigint; byteCount: bigint }> {
+    const replies = await this.request({
+      type: 'aggregate_request',
+      flags: 0,
+      request: { tableId: filter.tableId ?? 0xff, cookie: filter.cookie ?? 0n, cookieMask: filter.cookieMask ?? 0n },
+    });
+    const reply = replies.find((r): r is Extract<OfpMessage, { type: 'aggregate_reply' }> => r.type === 'aggregate_reply');
+    if (!reply) throw new OpenFlowError('PROTOCOL', 'the switch answered an aggregate request with something else');
+    return { flowCount: reply.flowCount, packetCount: reply.packetCount, byteCount: reply.byteCount };
+  }
+
+  async tableStats(): Promise<TableStats[]> {
+    const replies = await this.request({ type: 'table_stats_request', flags: 0 });
+    return replies.flatMap((r) => (r.type === 'table_stats_reply' ? r.tables : []));
+  }
+
+  async portStats(portNo = 0xffffffff): Promise<PortStats[]> {
+    const replies = await this.request({ type: 'port_stats_request', flags: 0, portNo });
+    return replies.flatMap((r) => (r.type === 'port_stats_reply' ? r.stats : []));
+  }
+
   async portDescriptions(): Promise<PortDesc[]> {
     const replies = await this.request({ type: 'port_desc_request', flags: 0 });
     return replies.flatMap((r) => (r.type === 'port_desc_reply' ? r.ports : []));
@@ -223,9 +246,11 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     for (const frame of frames) {
       const message = decodeMessage(frame);
       if (message instanceof Error) {
-        // Tell the switch which message we could not parse, as OpenFlow asks, and go on.
+        // Tell the switch which message we could not parse, as OpenFlow asks, and go on:
+        // the framing is intact, only this message is lost.
         this.logger.warn({ err: message }, 'undecodable OpenFlow message');
-        this.write({ type: 'error', errType: 1, code: 6, name: '', data: Buffer.from(frame.subarray(0, 64)) }, frame.length >= 8 ? frame.readUInt32BE(4) : 0);
+        const reply = replyErrorFor(message.kind);
+        this.write({ type: 'error', ...reply, name: '', data: Buffer.from(frame.subarray(0, 64)) }, frame.readUInt32BE(4));
         continue;
       }
       this.dispatch(message);
@@ -235,10 +260,22 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
 
   private dispatch(message: OfpMessage): void {
     switch (message.type) {
+      case 'error':
+        if (this.stateValue === 'hello_wait' || (this.stateValue === 'features_wait' && !this.pending.has(message.xid))) {
+          this.fail(new OpenFlowError('PROTOCOL', `the switch refused the handshake: ${message.name}`, message));
+          return;
+        }
+        break;
       case 'hello':
         if (this.stateValue === 'hello_wait') {
-          if (message.versions.length > 0 && !message.versions.includes(OFP13_VERSION)) {
-            this.fail(new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${message.versions.join(',')})`));
+          // With a bitmap, 1.3 must be in it; without one, the peer's header version is
+          // its highest and the session uses min(ours, theirs), which must be 1.3.
+          const theirs = message.versions.length > 0 ? message.versions : undefined;
+          const compatible = theirs ? theirs.includes(OFP13_VERSION) : (message.headerVersion ?? OFP13_VERSION) >= OFP13_VERSION;
+          if (!compatible) {
+            const offered = theirs ? theirs.join(',') : `up to ${message.headerVersion}`;
+            this.write({ type: 'error', ...ErrorCode.HELLO_INCOMPATIBLE, name: '', data: Buffer.from(`ovsnet speaks OpenFlow 1.3 (0x04); peer offers ${offered}`) }, message.xid);
+            this.fail(new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${offered})`));
             return;
           }
           this.setState('features_wait');
