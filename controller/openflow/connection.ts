@@ -275,7 +275,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
           if (!compatible) {
             const offered = theirs ? theirs.join(',') : `up to ${message.headerVersion}`;
             this.write({ type: 'error', ...ErrorCode.HELLO_INCOMPATIBLE, name: '', data: Buffer.from(`ovsnet speaks OpenFlow 1.3 (0x04); peer offers ${offered}`) }, message.xid);
-            this.fail(new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${offered})`));
+            this.fail(new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${offered})`), true);
             return;
           }
           this.setState('features_wait');
@@ -343,9 +343,12 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     }, this.echoIntervalMs);
   }
 
-  private fail(error: OpenFlowError): void {
+  /** Ends the session; `flush` lets already written bytes (a final OFPT_ERROR) reach the peer. */
+  private fail(error: OpenFlowError, flush = false): void {
+    const socket = this.socket;
     this.shutdown(error);
-    this.socket?.destroy();
+    if (flush) socket?.end();
+    else socket?.destroy();
   }
 
   private shutdown(error: OpenFlowError): void {

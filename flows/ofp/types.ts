@@ -144,3 +144,6 @@ export type OfpMessage =
   | { type: 'bundle_add'; xid: number; bundleId: number; flags: number; message: OfpMessage }
   | { type: 'multipart_other'; xid: number; request: boolean; mpType: number; flags: number; body: Buffer }
   | { type: 'unknown'; xid: number; msgType: number; body: Buffer };
+
+/** The message value of one kind (also for members that share a shape, like echo_request/reply). */
+export type MessageOf<K extends OfpMessage['type']> = OfpMessage extends infer T ? (T extends { type: infer U } ? (K extends U ? T : never) : never) : never;

@@ -3,8 +3,9 @@
 import type { OfpDecodeError, Reader, Writer } from '../buffer';
 import type { OfpMessage } from '../types';
 
-/** The message value of one kind (also for members that share a shape, like echo_request/reply). */
-export type MessageOf<K extends OfpMessage['type']> = OfpMessage extends infer T ? (T extends { type: infer U } ? (K extends U ? T : never) : never) : never;
+import type { MessageOf } from '../types';
+
+export type { MessageOf };
 
 /** Lets a family decode or encode a whole nested message (bundle_add) without an import cycle. */
 export interface NestedCodec {
