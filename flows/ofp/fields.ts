@@ -89,6 +89,25 @@ const aliases: Record<string, string> = {
 export const FIELDS_BY_NAME = new Map(defs.map((d) => [d.name, d]));
 export const FIELDS_BY_CODE = new Map(defs.map((d) => [(d.oxmClass << 7) | d.field, d]));
 
+/**
+ * Older NXM headers for the same fields (same width). OVS writes these inside Nicira
+ * actions (move, load, ct zone) of the flows it dumps, so the decoder must know them; the
+ * encoder always uses the OXM header above.
+ */
+const NXM_SYNONYMS: Array<[number, number, string]> = [
+  [OxmClass.NXM_0, 1, 'eth_dst'], [OxmClass.NXM_0, 2, 'eth_src'], [OxmClass.NXM_0, 3, 'eth_type'],
+  [OxmClass.NXM_0, 6, 'ip_proto'], [OxmClass.NXM_0, 7, 'ip_src'], [OxmClass.NXM_0, 8, 'ip_dst'],
+  [OxmClass.NXM_0, 9, 'tcp_src'], [OxmClass.NXM_0, 10, 'tcp_dst'], [OxmClass.NXM_0, 11, 'udp_src'], [OxmClass.NXM_0, 12, 'udp_dst'],
+  [OxmClass.NXM_0, 13, 'icmp_type'], [OxmClass.NXM_0, 14, 'icmp_code'],
+  [OxmClass.NXM_0, 15, 'arp_op'], [OxmClass.NXM_0, 16, 'arp_spa'], [OxmClass.NXM_0, 17, 'arp_tpa'],
+  [N, 16, 'tun_id'], [N, 17, 'arp_sha'], [N, 18, 'arp_tha'], [N, 19, 'ipv6_src'], [N, 20, 'ipv6_dst'],
+  [N, 21, 'icmpv6_type'], [N, 22, 'icmpv6_code'], [N, 23, 'nd_target'], [N, 24, 'nd_sll'], [N, 25, 'nd_tll'],
+];
+for (const [oxmClass, field, name] of NXM_SYNONYMS) {
+  const def = FIELDS_BY_NAME.get(name);
+  if (def) FIELDS_BY_CODE.set((oxmClass << 7) | field, def);
+}
+
 export type FieldName = string;
 
 export function fieldDef(name: string): FieldDef | undefined {
