@@ -154,19 +154,29 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
    * switch gets few big writes; waits for the socket to drain between chunks. Returns the
    * xid given to each message, in order.
    */
-  async sendMany(messages: Iterable<OutgoingMessage>, chunkBytes = 256 * 1024): Promise<number[]> {
-    const xids: number[] = [];
+  sendMany(messages: Iterable<OutgoingMessage>, chunkBytes = 256 * 1024): Promise<number[]> {
+    const list = Array.isArray(messages) ? (messages as OutgoingMessage[]) : [...messages];
+    return this.sendEncoded(list.length, (w, i, xid) => encodeInto(w, list[i] as OutgoingMessage, xid), chunkBytes);
+  }
+
+  /**
+   * The bulk path under sendMany: `encodeOne(w, i, xid)` appends message i with the given
+   * xid. Chunks of about `chunkBytes` are written as they fill, each after the previous
+   * one drained, so memory stays bounded whatever the count.
+   */
+  async sendEncoded(count: number, encodeOne: (w: Writer, index: number, xid: number) => void, chunkBytes = 256 * 1024): Promise<number[]> {
+    const xids = new Array<number>(count);
     let w = new Writer(chunkBytes + 4096);
-    for (const message of messages) {
+    for (let i = 0; i < count; i++) {
       const xid = this.xid();
-      xids.push(xid);
-      encodeInto(w, { ...message, xid } as OfpMessage);
+      xids[i] = xid;
+      encodeOne(w, i, xid);
       if (w.length >= chunkBytes) {
-        await this.writeChunk(w.finish());
+        await this.writeChunk(w.take());
         w = new Writer(chunkBytes + 4096);
       }
     }
-    if (w.length > 0) await this.writeChunk(w.finish());
+    if (w.length > 0) await this.writeChunk(w.take());
     return xids;
   }
 
@@ -179,7 +189,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
 
   private write(message: OutgoingMessage, xid = this.xid()): boolean {
     if (!this.socket || this.socket.destroyed) return true;
-    return this.socket.write(encodeMessage({ ...message, xid } as OfpMessage));
+    return this.socket.write(encodeMessage(message as OfpMessage, xid));
   }
 
   /** Sends a request and resolves with its reply (all parts of a multipart reply). */

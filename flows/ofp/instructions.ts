@@ -13,8 +13,13 @@ export type Instruction =
 /** The order of execution (OpenFlow 1.3 section 5.9), which OVS also requires on input. */
 const ORDER: Record<Instruction['type'], number> = { apply_actions: 0, clear_actions: 1, write_actions: 2, write_metadata: 3, goto_table: 4 };
 
-export function canonicalOrder(instructions: readonly Instruction[]): Instruction[] {
-  return [...instructions].sort((a, b) => ORDER[a.type] - ORDER[b.type]);
+export function canonicalOrder(instructions: readonly Instruction[]): readonly Instruction[] {
+  for (let i = 1; i < instructions.length; i++) {
+    if (ORDER[(instructions[i - 1] as Instruction).type] > ORDER[(instructions[i] as Instruction).type]) {
+      return [...instructions].sort((a, b) => ORDER[a.type] - ORDER[b.type]);
+    }
+  }
+  return instructions;
 }
 
 export function encodeInstructions(w: Writer, instructions: readonly Instruction[]): void {

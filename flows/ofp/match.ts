@@ -3,7 +3,7 @@
 import { OfpDecodeError, Reader, Writer } from './buffer';
 import { OxmClass } from './constants';
 import { fieldByCode, fieldDef, oxmHeader } from './fields';
-import { decodeValue, encodeValue, OfpEncodeError, type FieldValue } from './values';
+import { decodeValue, encodeValue, OfpEncodeError, writeValue, type FieldValue } from './values';
 
 export interface MatchField {
   field: string;
@@ -32,21 +32,33 @@ export function encodeOxm(w: Writer, m: MatchField): void {
   if (!def) throw new OfpEncodeError(`unknown match field "${m.field}"`);
   if (m.mask !== undefined && !def.maskable) throw new OfpEncodeError(`field ${def.name} cannot be masked`);
   w.u32(oxmHeader(def, m.mask !== undefined));
-  const value = encodeValue(def, m.value);
   if (m.mask === undefined) {
-    w.bytes(value);
+    writeValue(w, def, m.value);
     return;
   }
+  const value = encodeValue(def, m.value);
   // OpenFlow rejects value bits outside the mask (OFPBMC_BAD_WILDCARDS): clear them.
   const mask = encodeValue(def, m.mask);
   w.bytes(value.map((b, i) => b & (mask[i] as number)));
   w.bytes(mask);
 }
 
-export function encodeMatch(w: Writer, match: Match): void {
+/** Encodes a match; raw (unknown) fields are re-sent as the bytes they came in. */
+function encodeRawOxm(w: Writer, m: RawOxm): void {
+  const [, cls, field] = m.field.split(':').map(Number) as [number, number, number];
+  const masked = m.mask !== undefined;
+  w.u32(((cls << 16) | (field << 9) | (masked ? 0x100 : 0) | (m.value.length * (masked ? 2 : 1))) >>> 0);
+  w.bytes(m.value);
+  if (m.mask) w.bytes(m.mask);
+}
+
+export function encodeMatch(w: Writer, match: ReadonlyArray<MatchField | RawOxm>): void {
   const start = w.length;
   w.u16(OFPMT_OXM).u16(0);
-  for (const m of match) encodeOxm(w, m);
+  for (const m of match) {
+    if (Buffer.isBuffer(m.value)) encodeRawOxm(w, m as RawOxm);
+    else encodeOxm(w, m as MatchField);
+  }
   w.setU16(start + 2, w.length - start);
   w.padTo(8, start);
 }

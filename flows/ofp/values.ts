@@ -1,7 +1,7 @@
 // Field values between their text/number form and bytes: MACs as "aa:bb:cc:dd:ee:ff",
 // IPv4/IPv6 in dotted or colon form, integers as number (or bigint for 64 bits).
 import { isIPv4, isIPv6 } from 'node:net';
-import { OfpDecodeError } from './buffer';
+import { OfpDecodeError, type Writer } from './buffer';
 import type { FieldDef } from './fields';
 
 export type FieldValue = number | bigint | string;
@@ -110,4 +110,50 @@ export function formatIpv6(bytes: Buffer): string {
   const hex = words.map((w) => w.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Writes "aa:bb:cc:dd:ee:ff" as 6 bytes; false (nothing written) if it is not that shape. */
+function writeMac(w: Writer, text: string): boolean {
+  if (text.length !== 17) return false;
+  for (let i = 2; i < 17; i += 3) if (text.charCodeAt(i) !== 58) return false;
+  const out: number[] = [0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 6; i++) {
+    const hi = hexDigit(text.charCodeAt(i * 3));
+    const lo = hexDigit(text.charCodeAt(i * 3 + 1));
+    if (hi < 0 || lo < 0) return false;
+    out[i] = (hi << 4) | lo;
+  }
+  for (const b of out) w.u8(b);
+  return true;
+}
+
+/**
+ * Writes a field value straight into the writer. The common shapes (small integers, MACs)
+ * take a fast path without allocating; everything else goes through encodeValue, which
+ * also produces the error messages.
+ */
+export function writeValue(w: Writer, def: FieldDef, value: FieldValue): void {
+  if (typeof value === 'number' && value >= 0 && Number.isInteger(value)) {
+    if (def.kind === 'u32' && value <= 0xffffffff) {
+      w.u32(value);
+      return;
+    }
+    if (def.kind === 'u16' && value <= 0xffff) {
+      w.u16(value);
+      return;
+    }
+    if (def.kind === 'u8' && value <= 0xff) {
+      w.u8(value);
+      return;
+    }
+  }
+  if (def.kind === 'mac' && typeof value === 'string' && writeMac(w, value)) return;
+  w.bytes(encodeValue(def, value));
 }

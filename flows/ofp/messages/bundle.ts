@@ -12,9 +12,9 @@ export const bundle: MessageFamily = {
     bundle_control(w, m) {
       w.u32(ONF_VENDOR_ID).u32(OnfBundle.CONTROL).u32(m.bundleId).u16(m.ctrlType).u16(m.flags);
     },
-    bundle_add(w, m, nested) {
+    bundle_add(w, m, nested, xid) {
       w.u32(ONF_VENDOR_ID).u32(OnfBundle.ADD_MESSAGE).u32(m.bundleId).zeros(2).u16(m.flags);
-      nested.encodeInto(w, { ...m.message, xid: m.xid });
+      nested.encodeInto(w, m.message, xid);
     },
   },
   decoders: {

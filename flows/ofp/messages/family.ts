@@ -10,7 +10,7 @@ export type { MessageOf };
 /** Lets a family decode or encode a whole nested message (bundle_add) without an import cycle. */
 export interface NestedCodec {
   decode(buf: Buffer): OfpMessage | OfpDecodeError;
-  encodeInto(w: Writer, message: OfpMessage): void;
+  encodeInto(w: Writer, message: OfpMessage, xid?: number): void;
 }
 
 export interface Header {
@@ -21,7 +21,8 @@ export interface Header {
 
 export type BodyDecoder = (r: Reader, header: Header, nested: NestedCodec) => OfpMessage;
 
-export type Encoders = { [K in OfpMessage['type']]?: (w: Writer, m: MessageOf<K>, nested: NestedCodec) => void };
+/** `xid` is the xid the message goes out with (it may differ from `m.xid`). */
+export type Encoders = { [K in OfpMessage['type']]?: (w: Writer, m: MessageOf<K>, nested: NestedCodec, xid: number) => void };
 
 export interface MessageFamily {
   /** The OFPT_* number each message kind goes out with. */

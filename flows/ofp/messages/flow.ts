@@ -2,7 +2,7 @@
 import { OfpDecodeError, type Reader, type Writer } from '../buffer';
 import { FlowModCommand, GROUP_ANY, MsgType, NO_BUFFER, Port } from '../constants';
 import { decodeInstructions, encodeInstructions } from '../instructions';
-import { decodeMatch, encodeMatch, knownFields } from '../match';
+import { decodeMatch, encodeMatch, knownFields, type MatchField } from '../match';
 import type { FlowMod, FlowStats } from '../types';
 import type { MessageFamily } from './family';
 
@@ -49,16 +49,19 @@ export function decodeFlowStats(r: Reader): FlowStats {
   return { tableId, durationSec, durationNsec, priority, idleTimeout, hardTimeout, flags, cookie, packetCount, byteCount, match, instructions };
 }
 
+/** The FLOW_MOD body after the header (ofp_flow_mod, match, instructions). */
+export function encodeFlowModBody(w: Writer, m: FlowMod): void {
+  w.u64(m.cookie ?? 0n).u64(m.cookieMask ?? 0n).u8(m.tableId).u8(COMMANDS[m.command]);
+  w.u16(m.idleTimeout ?? 0).u16(m.hardTimeout ?? 0).u16(m.priority).u32(m.bufferId ?? NO_BUFFER);
+  w.u32(m.outPort ?? Port.ANY).u32(m.outGroup ?? GROUP_ANY).u16(m.flags ?? 0).zeros(2);
+  encodeMatch(w, m.match as MatchField[]);
+  encodeInstructions(w, m.instructions);
+}
+
 export const flow: MessageFamily = {
   typeCodes: { flow_mod: MsgType.FLOW_MOD, flow_removed: MsgType.FLOW_REMOVED },
   encoders: {
-    flow_mod(w, m) {
-      w.u64(m.cookie ?? 0n).u64(m.cookieMask ?? 0n).u8(m.tableId).u8(COMMANDS[m.command]);
-      w.u16(m.idleTimeout ?? 0).u16(m.hardTimeout ?? 0).u16(m.priority).u32(m.bufferId ?? NO_BUFFER);
-      w.u32(m.outPort ?? Port.ANY).u32(m.outGroup ?? GROUP_ANY).u16(m.flags ?? 0).zeros(2);
-      encodeMatch(w, knownFields(m.match));
-      encodeInstructions(w, m.instructions);
-    },
+    flow_mod: (w, m) => encodeFlowModBody(w, m),
     flow_removed(w, m) {
       w.u64(m.cookie).u16(m.priority).u8(m.reason).u8(m.tableId).u32(m.durationSec).u32(m.durationNsec);
       w.u16(m.idleTimeout).u16(m.hardTimeout).u64(m.packetCount).u64(m.byteCount);
