@@ -1,6 +1,5 @@
 // Field values between their text/number form and bytes: MACs as "aa:bb:cc:dd:ee:ff",
 // IPv4/IPv6 in dotted or colon form, integers as number (or bigint for 64 bits).
-import { isIPv4, isIPv6 } from 'node:net';
 import { OfpDecodeError, type Writer } from './buffer';
 import type { FieldDef } from './fields';
 
@@ -15,31 +14,40 @@ function macBytes(text: string, field: string): Buffer {
   return Buffer.from(text.split(':').map((h) => Number.parseInt(h, 16)));
 }
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
 function ipv4Bytes(text: string, field: string): Buffer {
-  if (!isIPv4(text)) throw new OfpEncodeError(`${field}: "${text}" is not an IPv4 address`);
+  if (!IPV4.test(text)) throw new OfpEncodeError(`${field}: "${text}" is not an IPv4 address`);
   return Buffer.from(text.split('.').map(Number));
 }
 
+/** 16 bytes of an IPv6 address in RFC 4291 text form (with "::" and a dotted IPv4 tail). */
 function ipv6Bytes(text: string, field: string): Buffer {
-  if (!isIPv6(text)) throw new OfpEncodeError(`${field}: "${text}" is not an IPv6 address`);
-  let parts: string[];
-  const last = text.split(':').at(-1) ?? '';
-  let tail: number[] = [];
+  const bad = (): OfpEncodeError => new OfpEncodeError(`${field}: "${text}" is not an IPv6 address`);
   let head = text;
-  if (last.includes('.')) {
-    const v4 = ipv4Bytes(last, field);
-    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
-    head = text.slice(0, text.length - last.length) + '0';
+  const tail: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  if (lastColon >= 0 && text.slice(lastColon + 1).includes('.')) {
+    const dotted = text.slice(lastColon + 1);
+    if (!IPV4.test(dotted)) throw bad();
+    const v4 = ipv4Bytes(dotted, field);
+    tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+    // Keep what precedes the dotted tail; "x::1.2.3.4" keeps its "::".
+    head = text.slice(0, lastColon);
+    if (head.endsWith(':')) head += ':';
   }
-  const [left, right] = head.split('::') as [string, string | undefined];
-  const l = left === '' ? [] : left.split(':');
-  const r = right === undefined ? [] : right === '' ? [] : right.split(':');
-  if (right === undefined) parts = l;
-  else parts = [...l, ...Array(8 - l.length - r.length).fill('0'), ...r];
-  const words = parts.map((p) => Number.parseInt(p, 16));
-  if (tail.length) words.splice(words.length - 1, 1, ...tail);
+  const halves = head.split('::');
+  if (halves.length > 2) throw bad();
+  const groups = (part: string | undefined): string[] => (part === undefined || part === '' ? [] : part.split(':'));
+  const left = groups(halves[0]);
+  const right = groups(halves[1]);
+  for (const g of [...left, ...right]) if (!HEX_GROUP.test(g)) throw bad();
+  const given = left.length + right.length + tail.length;
+  if (halves.length === 1 ? given !== 8 : given > 7) throw bad();
+  const words = [...left.map((g) => Number.parseInt(g, 16)), ...new Array<number>(8 - given).fill(0), ...right.map((g) => Number.parseInt(g, 16)), ...tail];
   const out = Buffer.alloc(16);
-  words.slice(0, 8).forEach((w, i) => out.writeUInt16BE(w, i * 2));
+  words.forEach((w, i) => out.writeUInt16BE(w, i * 2));
   return out;
 }
 
