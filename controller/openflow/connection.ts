@@ -263,7 +263,13 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
         this.write({ type: 'error', ...reply, name: '', data: Buffer.from(frame.subarray(0, 64)) }, frame.readUInt32BE(4));
         continue;
       }
-      this.dispatch(message);
+      try {
+        this.dispatch(message);
+      } catch (error) {
+        // A listener (packet_in, port_status ...) threw: that is the listener's bug, and it
+        // must not escape into the socket's data handler or stop the remaining messages.
+        this.logger.error({ err: error, type: message.type }, 'OpenFlow message handler failed');
+      }
       if (this.stateValue === 'closed') return;
     }
   }

@@ -10,6 +10,8 @@ import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { OpenFlowError, OpenFlowSession, type SessionOptions } from './connection';
 import { ReconnectMachine, type ReconnectOptions } from './reconnect';
+import { installFlows, type InstallOptions } from './install';
+import type { FlowMod, FlowStats } from '../../flows/ofp/types';
 
 export interface SwitchClientEvents {
   ready: [session: OpenFlowSession];
@@ -69,6 +71,20 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
       };
       this.once('ready', onReady);
     });
+  }
+
+  /**
+   * Applies flow changes (adds, modifies, deletes) on the current session, waiting up to
+   * `readyTimeoutMs` for one: atomically in one ONF bundle (default) or streamed and
+   * confirmed by a barrier. Rejects with InstallError listing each refused flow.
+   */
+  async installFlows(changes: readonly FlowMod[], options: InstallOptions & { readyTimeoutMs?: number } = {}): Promise<void> {
+    await installFlows(await this.ready(options.readyTimeoutMs ?? 10_000), changes, options);
+  }
+
+  /** The switch's flows, optionally only one table's and those whose cookie matches under the mask. */
+  async dumpFlows(filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {}, readyTimeoutMs = 10_000): Promise<FlowStats[]> {
+    return (await this.ready(readyTimeoutMs)).dumpFlows(filter);
   }
 
   /** Asks the state machine what to do, does it, and sleeps until it may say more. */

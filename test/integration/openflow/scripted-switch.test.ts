@@ -244,3 +244,21 @@ test('the switch client reconnects with backoff after the switch drops it', asyn
   assert.notEqual(again, session);
   assert.equal(connections, 3);
 });
+
+test('a throwing packet-in listener neither breaks the socket handler nor later messages', async (t) => {
+  const clock = new ManualClock();
+  const { session, sw, attached } = await pair(t, clock);
+  await handshake(sw);
+  await attached;
+  const seen: number[] = [];
+  session.on('packet_in', (m) => {
+    seen.push(m.totalLen);
+    throw new Error('listener bug');
+  });
+  const packetIn = { type: 'packet_in' as const, xid: 0, bufferId: 0xffffffff, totalLen: 14, reason: 1, tableId: 0, cookie: 0n, match: [], data: Buffer.alloc(14) };
+  // Both packet-ins and the echo arrive in one write: the first throw must not drop the rest.
+  sw.socket.write(Buffer.concat([encodeMessage(packetIn), encodeMessage({ ...packetIn, totalLen: 15, data: Buffer.alloc(15) }), encodeMessage({ type: 'echo_request', xid: 9, data: Buffer.alloc(0) })]));
+  assert.equal((await sw.expect('echo_reply')).xid, 9);
+  assert.deepEqual(seen, [14, 15]);
+  assert.equal(session.state, 'ready');
+});

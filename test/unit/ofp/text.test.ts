@@ -45,3 +45,11 @@ test('every action kind has a text form', () => {
   ];
   for (const [action, text] of cases) assert.equal(actionText(action), text);
 });
+
+test('messages have one-line summaries for logs', async () => {
+  const { describeMessage } = await import('../../../flows/ofp/describe');
+  assert.equal(describeMessage({ type: 'flow_mod', xid: 0x10, ...flow }, { tableNames: ['a', 'b', 'arp_responder'] }), `flow_mod xid=0x10 add ${formatFlow(flow, { tableNames: ['a', 'b', 'arp_responder'] })}`);
+  assert.equal(describeMessage({ type: 'error', xid: 2, errType: 4, code: 9, name: 'OFPBMC_BAD_PREREQ', data: Buffer.alloc(64) }), 'error xid=0x2 OFPBMC_BAD_PREREQ (64 bytes of the refused message)');
+  assert.equal(describeMessage({ type: 'bundle_control', xid: 3, bundleId: 7, ctrlType: 4, flags: 3 }), 'bundle_control xid=0x3 bundle=7 COMMIT_REQUEST flags=3');
+  assert.equal(describeMessage({ type: 'hello', xid: 1, versions: [4, 6] }), 'hello xid=0x1 versions=0x04,0x06');
+});
