@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenFlowSession, OpenFlowError } from '../../../controller/openflow/connection';
-import { SwitchClient } from '../../../controller/openflow/switch-client';
+import { SwitchClient, listenForSwitches } from '../../../controller/openflow/switch-client';
 import type { Clock } from '../../../controller/clock';
 import { encodeMessage } from '../../../flows/ofp/encode';
 import { decodeMessage } from '../../../flows/ofp/decode';
@@ -261,4 +261,37 @@ test('a throwing packet-in listener neither breaks the socket handler nor later 
   assert.equal((await sw.expect('echo_reply')).xid, 9);
   assert.deepEqual(seen, [14, 15]);
   assert.equal(session.state, 'ready');
+});
+
+test('TCP both ways: the client dials tcp:HOST:PORT, the listener accepts a switch over TCP', async (t) => {
+  // A switch listening on loopback (ptcp style), our client dialing it.
+  const swSockets: Socket[] = [];
+  const ptcp = createServer((s) => {
+    swSockets.push(s);
+    void handshake(new ScriptedSwitch(s));
+  });
+  await new Promise<void>((resolve) => ptcp.listen(0, '127.0.0.1', resolve));
+  const port = (ptcp.address() as { port: number }).port;
+  const client = new SwitchClient(`tcp:127.0.0.1:${port}`, { echoIntervalMs: 0 });
+  t.after(() => {
+    client.close();
+    for (const s of swSockets) s.destroy();
+    ptcp.close();
+  });
+  client.start();
+  assert.equal((await client.ready(5000)).datapathId, 0x42n);
+
+  // Our listener, a switch dialing in (controller tcp: style).
+  const sessions: OpenFlowSession[] = [];
+  const server = await listenForSwitches({ port: 0, host: '127.0.0.1' }, (s) => sessions.push(s), { echoIntervalMs: 0 });
+  const dialer = connect((server.address() as { port: number }).port, '127.0.0.1');
+  t.after(() => {
+    dialer.destroy();
+    for (const s of sessions) s.close();
+    server.close();
+  });
+  await handshake(new ScriptedSwitch(dialer));
+  for (let i = 0; i < 100 && sessions.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(sessions.length, 1);
+  assert.equal(sessions[0]?.state, 'ready');
 });
