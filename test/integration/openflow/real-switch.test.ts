@@ -90,6 +90,18 @@ test('errors name the offending flow; a failed bundle applies nothing; stream mo
     assert.equal(bundleError.failures[0]?.error, 'OFPBMC_BAD_PREREQ');
     assert.equal((await s.aggregate()).flowCount, 0, 'nothing of the bundle was applied');
 
+    // A flow that is valid alone but fails when the bundle commits (CHECK_OVERLAP against
+    // a flow already there): the commit fails and still nothing of the bundle is applied.
+    await installFlows(s, [{ ...good, tableId: 7 }]);
+    const overlapping: FlowMod = { ...good, tableId: 7, cookie: 0x23n, flags: 2, match: [{ field: 'reg2', value: 1 }] };
+    const commitError = await installFlows(s, [{ ...good, tableId: 6 }, overlapping], { mode: 'bundle' }).then(() => undefined, (e: unknown) => e);
+    assert.ok(commitError instanceof InstallError, String(commitError));
+    assert.equal(commitError.nothingApplied, true);
+    assert.equal(commitError.failures[0]?.flow, overlapping);
+    assert.equal(commitError.failures[0]?.error, 'OFPFMFC_OVERLAP');
+    assert.equal((await s.dumpFlows({ tableId: 6 })).length, 0, 'the good flow of the failed bundle is not there');
+    await installFlows(s, [{ command: 'delete', tableId: 7, priority: 0, match: [], instructions: [] }]);
+
     const streamError = await installFlows(s, [good, bad], { mode: 'stream' }).then(() => undefined, (e: unknown) => e);
     assert.ok(streamError instanceof InstallError);
     assert.equal(streamError.nothingApplied, false);
