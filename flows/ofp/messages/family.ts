@@ -1,9 +1,7 @@
 // The shape every message-family module has: which message type numbers it decodes, and
 // how it encodes each of its message kinds. decode.ts and encode.ts merge the families.
 import type { OfpDecodeError, Reader, Writer } from '../buffer';
-import type { OfpMessage } from '../types';
-
-import type { MessageOf } from '../types';
+import type { MessageOf, OfpMessage } from '../types';
 
 export type { MessageOf };
 

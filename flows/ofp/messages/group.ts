@@ -2,7 +2,7 @@
 import { OfpDecodeError } from '../buffer';
 import { decodeActions, encodeActions } from '../actions';
 import { GROUP_ANY, MsgType, Port } from '../constants';
-import type { GroupType, MessageOf } from './family-types';
+import type { GroupType, MessageOf } from '../types';
 import type { MessageFamily } from './family';
 
 const COMMANDS = ['add', 'modify', 'delete'] as const;

@@ -1,7 +1,7 @@
 // METER_MOD: command, flags, id, and rate bands (OpenFlow 1.3 section 7.3.4.4).
 import { OfpDecodeError } from '../buffer';
 import { MsgType } from '../constants';
-import type { MeterBand, MessageOf } from './family-types';
+import type { MeterBand, MessageOf } from '../types';
 import type { MessageFamily } from './family';
 
 const COMMANDS = ['add', 'modify', 'delete'] as const;
