@@ -69,6 +69,18 @@ test('our flow dump, printed by OVS, equals ovs-ofctl dump-flows', async (t) => 
     const dumped = (await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br0')).split('\n');
     assert.deepEqual(stable(printed), stable(dumped));
     assert.equal(stable(dumped).length, 6);
+
+    // Adds, modifies and deletes together in one atomic bundle.
+    await installFlows(s, [
+      { command: 'modify_strict', tableId: 0, priority: 100, match: [{ field: 'in_port', value: 1 }], instructions: [{ type: 'apply_actions', actions: [{ type: 'output', port: 3 }] }] },
+      { command: 'delete_strict', tableId: 3, priority: 90, match: [{ field: 'conj_id', value: 11 }, { field: 'eth_type', value: 0x0800 }], instructions: [] },
+      add(9, 1, 0x16n, [], []),
+    ], { mode: 'bundle' });
+    const after = await ovs.ofctl('-O', 'OpenFlow13', '--no-stats', 'dump-flows', 'br0');
+    assert.match(after, /cookie=0x10, priority=100,in_port=1 actions=output:3/);
+    assert.doesNotMatch(after, /conj_id=11/);
+    assert.match(after, /cookie=0x16, table=9, priority=1 actions=drop/);
+    assert.equal((await s.aggregate({ cookie: 0x10n, cookieMask: 0xf0n })).flowCount, 6);
   });
 });
 
