@@ -14,7 +14,8 @@ import { Writer } from '../../flows/ofp/buffer';
 import { decodeMessage } from '../../flows/ofp/decode';
 import { OfpFramer } from '../../flows/ofp/framer';
 import { MULTIPART_REPLY_MORE, OFP13_VERSION } from '../../flows/ofp/constants';
-import type { FlowStats, OfpMessage, PortDesc } from '../../flows/ofp/types';
+import { MULTIPART_REQUEST_TYPES, type FlowStats, type OfpMessage, type PortDesc, type PortStats, type TableStats } from '../../flows/ofp/types';
+import { ErrorCode, replyErrorFor } from '../../flows/ofp/errors';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { Logger } from '../log';
@@ -153,19 +154,29 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
    * switch gets few big writes; waits for the socket to drain between chunks. Returns the
    * xid given to each message, in order.
    */
-  async sendMany(messages: Iterable<OutgoingMessage>, chunkBytes = 256 * 1024): Promise<number[]> {
-    const xids: number[] = [];
+  sendMany(messages: Iterable<OutgoingMessage>, chunkBytes = 256 * 1024): Promise<number[]> {
+    const list = Array.isArray(messages) ? (messages as OutgoingMessage[]) : [...messages];
+    return this.sendEncoded(list.length, (w, i, xid) => encodeInto(w, list[i] as OutgoingMessage, xid), chunkBytes);
+  }
+
+  /**
+   * The bulk path under sendMany: `encodeOne(w, i, xid)` appends message i with the given
+   * xid. Chunks of about `chunkBytes` are written as they fill, each after the previous
+   * one drained, so memory stays bounded whatever the count.
+   */
+  async sendEncoded(count: number, encodeOne: (w: Writer, index: number, xid: number) => void, chunkBytes = 256 * 1024): Promise<number[]> {
+    const xids = new Array<number>(count);
     let w = new Writer(chunkBytes + 4096);
-    for (const message of messages) {
+    for (let i = 0; i < count; i++) {
       const xid = this.xid();
-      xids.push(xid);
-      encodeInto(w, { ...message, xid } as OfpMessage);
+      xids[i] = xid;
+      encodeOne(w, i, xid);
       if (w.length >= chunkBytes) {
-        await this.writeChunk(w.finish());
+        await this.writeChunk(w.take());
         w = new Writer(chunkBytes + 4096);
       }
     }
-    if (w.length > 0) await this.writeChunk(w.finish());
+    if (w.length > 0) await this.writeChunk(w.take());
     return xids;
   }
 
@@ -178,7 +189,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
 
   private write(message: OutgoingMessage, xid = this.xid()): boolean {
     if (!this.socket || this.socket.destroyed) return true;
-    return this.socket.write(encodeMessage({ ...message, xid } as OfpMessage));
+    return this.socket.write(encodeMessage(message as OfpMessage, xid));
   }
 
   /** Sends a request and resolves with its reply (all parts of a multipart reply). */
@@ -189,7 +200,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
         this.pending.delete(xid);
         reject(new OpenFlowError('TIMEOUT', `${message.type} got no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      const multipart = message.type.endsWith('_request') && ['flow_stats_request', 'port_desc_request', 'desc_request'].includes(message.type);
+      const multipart = MULTIPART_REQUEST_TYPES.has(message.type);
       this.pending.set(xid, { resolve, reject, timer, parts: [], multipart });
       this.write(message, xid);
     });
@@ -208,6 +219,28 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     return replies.flatMap((r) => (r.type === 'flow_stats_reply' ? r.flows : []));
   }
 
+  /** Flow, packet and byte totals of the flows a filter selects. */
+  async aggregate(filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {}): Promise<{ flowCount: number; packetCount: bigint; byteCount: bigint }> {
+    const replies = await this.request({
+      type: 'aggregate_request',
+      flags: 0,
+      request: { tableId: filter.tableId ?? 0xff, cookie: filter.cookie ?? 0n, cookieMask: filter.cookieMask ?? 0n },
+    });
+    const reply = replies.find((r): r is Extract<OfpMessage, { type: 'aggregate_reply' }> => r.type === 'aggregate_reply');
+    if (!reply) throw new OpenFlowError('PROTOCOL', 'the switch answered an aggregate request with something else');
+    return { flowCount: reply.flowCount, packetCount: reply.packetCount, byteCount: reply.byteCount };
+  }
+
+  async tableStats(): Promise<TableStats[]> {
+    const replies = await this.request({ type: 'table_stats_request', flags: 0 });
+    return replies.flatMap((r) => (r.type === 'table_stats_reply' ? r.tables : []));
+  }
+
+  async portStats(portNo = 0xffffffff): Promise<PortStats[]> {
+    const replies = await this.request({ type: 'port_stats_request', flags: 0, portNo });
+    return replies.flatMap((r) => (r.type === 'port_stats_reply' ? r.stats : []));
+  }
+
   async portDescriptions(): Promise<PortDesc[]> {
     const replies = await this.request({ type: 'port_desc_request', flags: 0 });
     return replies.flatMap((r) => (r.type === 'port_desc_reply' ? r.ports : []));
@@ -223,22 +256,42 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     for (const frame of frames) {
       const message = decodeMessage(frame);
       if (message instanceof Error) {
-        // Tell the switch which message we could not parse, as OpenFlow asks, and go on.
+        // Tell the switch which message we could not parse, as OpenFlow asks, and go on:
+        // the framing is intact, only this message is lost.
         this.logger.warn({ err: message }, 'undecodable OpenFlow message');
-        this.write({ type: 'error', errType: 1, code: 6, name: '', data: Buffer.from(frame.subarray(0, 64)) }, frame.length >= 8 ? frame.readUInt32BE(4) : 0);
+        const reply = replyErrorFor(message.kind);
+        this.write({ type: 'error', ...reply, name: '', data: Buffer.from(frame.subarray(0, 64)) }, frame.readUInt32BE(4));
         continue;
       }
-      this.dispatch(message);
+      try {
+        this.dispatch(message);
+      } catch (error) {
+        // A listener (packet_in, port_status ...) threw: that is the listener's bug, and it
+        // must not escape into the socket's data handler or stop the remaining messages.
+        this.logger.error({ err: error, type: message.type }, 'OpenFlow message handler failed');
+      }
       if (this.stateValue === 'closed') return;
     }
   }
 
   private dispatch(message: OfpMessage): void {
     switch (message.type) {
+      case 'error':
+        if (this.stateValue === 'hello_wait' || (this.stateValue === 'features_wait' && !this.pending.has(message.xid))) {
+          this.fail(new OpenFlowError('PROTOCOL', `the switch refused the handshake: ${message.name}`, message));
+          return;
+        }
+        break;
       case 'hello':
         if (this.stateValue === 'hello_wait') {
-          if (message.versions.length > 0 && !message.versions.includes(OFP13_VERSION)) {
-            this.fail(new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${message.versions.join(',')})`));
+          // With a bitmap, 1.3 must be in it; without one, the peer's header version is
+          // its highest and the session uses min(ours, theirs), which must be 1.3.
+          const theirs = message.versions.length > 0 ? message.versions : undefined;
+          const compatible = theirs ? theirs.includes(OFP13_VERSION) : (message.headerVersion ?? OFP13_VERSION) >= OFP13_VERSION;
+          if (!compatible) {
+            const offered = theirs ? theirs.join(',') : `up to ${message.headerVersion}`;
+            this.write({ type: 'error', ...ErrorCode.HELLO_INCOMPATIBLE, name: '', data: Buffer.from(`ovsnet speaks OpenFlow 1.3 (0x04); peer offers ${offered}`) }, message.xid);
+            this.fail(new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${offered})`), true);
             return;
           }
           this.setState('features_wait');
@@ -306,9 +359,12 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     }, this.echoIntervalMs);
   }
 
-  private fail(error: OpenFlowError): void {
+  /** Ends the session; `flush` lets already written bytes (a final OFPT_ERROR) reach the peer. */
+  private fail(error: OpenFlowError, flush = false): void {
+    const socket = this.socket;
     this.shutdown(error);
-    this.socket?.destroy();
+    if (flush) socket?.end();
+    else socket?.destroy();
   }
 
   private shutdown(error: OpenFlowError): void {

@@ -4,6 +4,7 @@
 import { BundleCtrlType, BundleFlags } from '../../flows/ofp/constants';
 import type { FlowMod, OfpMessage } from '../../flows/ofp/types';
 import { flowText } from '../../flows/ofp/text';
+import { encodeFlowModInto } from '../../flows/ofp/encode';
 import { OpenFlowError, type OpenFlowSession } from './connection';
 
 export interface FlowFailure {
@@ -66,7 +67,8 @@ async function viaBundle(session: OpenFlowSession, flows: readonly FlowMod[], by
   const flags = BundleFlags.ATOMIC | BundleFlags.ORDERED;
   await session.request({ type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.OPEN_REQUEST, flags }, timeoutMs);
   try {
-    const xids = await session.sendMany(flows.map((flow) => ({ type: 'bundle_add' as const, bundleId, flags, message: { type: 'flow_mod' as const, xid: 0, ...flow } })));
+    const bundle = { bundleId, flags };
+    const xids = await session.sendEncoded(flows.length, (w, i, xid) => encodeFlowModInto(w, flows[i] as FlowMod, xid, bundle));
     xids.forEach((xid, i) => byXid.set(xid, flows[i] as FlowMod));
     // OVS validates each message as it is added and leaves a rejected one out of the
     // bundle; committing then would apply the rest. The barrier flushes those errors first.
@@ -87,7 +89,7 @@ async function viaBundle(session: OpenFlowSession, flows: readonly FlowMod[], by
 }
 
 async function viaStream(session: OpenFlowSession, flows: readonly FlowMod[], byXid: Map<number, FlowMod>, timeoutMs?: number): Promise<void> {
-  const xids = await session.sendMany(flows.map((flow) => ({ type: 'flow_mod' as const, ...flow })));
+  const xids = await session.sendEncoded(flows.length, (w, i, xid) => encodeFlowModInto(w, flows[i] as FlowMod, xid));
   xids.forEach((xid, i) => byXid.set(xid, flows[i] as FlowMod));
   await session.barrier(timeoutMs);
 }

@@ -9,6 +9,9 @@ import { systemClock } from '../clock';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { OpenFlowError, OpenFlowSession, type SessionOptions } from './connection';
+import { ReconnectMachine, type ReconnectOptions } from './reconnect';
+import { installFlows, type InstallOptions } from './install';
+import type { FlowMod, FlowStats } from '../../flows/ofp/types';
 
 export interface SwitchClientEvents {
   ready: [session: OpenFlowSession];
@@ -22,21 +25,27 @@ function dial(target: string): Socket {
   return connect(Number(match[2]), (match[1] as string).replace(/^\[|\]$/g, ''));
 }
 
+export interface SwitchClientOptions extends SessionOptions, ReconnectOptions {}
+
 export class SwitchClient extends EventEmitter<SwitchClientEvents> {
   private current: OpenFlowSession | undefined;
-  private attempt = 0;
-  private timer: unknown;
+  private socket: Socket | undefined;
+  /** Increases with every dial, so events of an abandoned attempt are ignored. */
+  private generation = 0;
+  private wakeTimer: unknown;
   private closed = false;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  readonly machine: ReconnectMachine;
 
   constructor(
     readonly target: string,
-    private readonly options: SessionOptions & { minBackoffMs?: number; maxBackoffMs?: number } = {},
+    private readonly options: SwitchClientOptions = {},
   ) {
     super();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    this.machine = new ReconnectMachine({ connectTimeoutMs: options.requestTimeoutMs ?? 30_000, ...options });
   }
 
   get session(): OpenFlowSession | undefined {
@@ -44,7 +53,8 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
   }
 
   start(): void {
-    this.connectOnce();
+    this.machine.start(this.clock.now());
+    this.step();
   }
 
   /** Resolves with a ready session (waiting for a reconnect if needed). */
@@ -53,7 +63,7 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
     return new Promise((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.off('ready', onReady);
-        reject(new OpenFlowError('TIMEOUT', `no OpenFlow session with ${this.target} within ${timeoutMs} ms`));
+        reject(new OpenFlowError('TIMEOUT', `no OpenFlow session with ${this.target} within ${timeoutMs} ms${this.machine.stats.lastError ? ` (last error: ${this.machine.stats.lastError})` : ''}`));
       }, timeoutMs);
       const onReady = (session: OpenFlowSession): void => {
         this.clock.clearTimeout(timer);
@@ -63,52 +73,86 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
     });
   }
 
-  private connectOnce(): void {
+  /**
+   * Applies flow changes (adds, modifies, deletes) on the current session, waiting up to
+   * `readyTimeoutMs` for one: atomically in one ONF bundle (default) or streamed and
+   * confirmed by a barrier. Rejects with InstallError listing each refused flow.
+   */
+  async installFlows(changes: readonly FlowMod[], options: InstallOptions & { readyTimeoutMs?: number } = {}): Promise<void> {
+    await installFlows(await this.ready(options.readyTimeoutMs ?? 10_000), changes, options);
+  }
+
+  /** The switch's flows, optionally only one table's and those whose cookie matches under the mask. */
+  async dumpFlows(filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {}, readyTimeoutMs = 10_000): Promise<FlowStats[]> {
+    return (await this.ready(readyTimeoutMs)).dumpFlows(filter);
+  }
+
+  /** Asks the state machine what to do, does it, and sleeps until it may say more. */
+  private step(): void {
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     if (this.closed) return;
+    const now = this.clock.now();
+    const action = this.machine.poll(now);
+    if (action.kind === 'connect') this.dial();
+    else if (action.kind === 'abandon') this.lost(this.generation, action.reason);
+    const wait = this.machine.nextWakeup(this.clock.now());
+    if (wait !== undefined) this.wakeTimer = this.clock.setTimeout(() => this.step(), wait);
+  }
+
+  private dial(): void {
+    const generation = ++this.generation;
     const session = new OpenFlowSession(this.options);
     this.current = session;
     let socket: Socket;
     try {
       socket = dial(this.target);
     } catch (error) {
-      this.emit('down', error as Error);
+      this.lost(generation, (error as Error).message);
       return;
     }
+    this.socket = socket;
+    socket.once('error', (error) => this.lost(generation, error.message));
+    socket.once('close', () => this.lost(generation, 'connection closed'));
     socket.once('connect', () => {
+      if (generation !== this.generation) return;
+      this.machine.connected(this.clock.now());
       session.attach(socket).then(
         () => {
-          this.attempt = 0;
+          if (generation !== this.generation) return;
+          this.machine.ready(this.clock.now());
           this.emit('ready', session);
+          this.step();
         },
-        () => undefined,
+        (error: Error) => this.lost(generation, error.message),
       );
     });
-    socket.once('error', () => undefined);
     session.on('state', (state) => {
-      if (state === 'closed') this.scheduleReconnect();
-    });
-    socket.once('close', () => {
-      if (session.state !== 'closed') session.setState('closed');
+      if (state === 'closed') this.lost(generation, 'session closed');
     });
   }
 
-  private scheduleReconnect(): void {
-    if (this.closed || this.timer !== undefined) return;
-    this.emit('down', undefined);
-    const min = this.options.minBackoffMs ?? 250;
-    const max = this.options.maxBackoffMs ?? 8000;
-    const delay = Math.min(max, min * 2 ** this.attempt++) * (0.8 + Math.random() * 0.4);
-    this.logger.debug({ target: this.target, delay }, 'OpenFlow session down; reconnecting');
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.connectOnce();
-    }, delay);
+  /** The attempt or session of `generation` ended: back off and try again. */
+  private lost(generation: number, reason: string): void {
+    if (generation !== this.generation || this.closed) return;
+    this.generation++;
+    const wasReady = this.machine.state === 'ready';
+    this.machine.disconnected(this.clock.now(), reason);
+    this.socket?.destroy();
+    this.socket = undefined;
+    if (this.current && this.current.state !== 'closed') this.current.close();
+    this.logger.debug({ target: this.target, reason, backoffMs: this.machine.currentBackoffMs }, 'OpenFlow connection lost; reconnecting');
+    this.emit('down', wasReady ? undefined : new OpenFlowError('CLOSED', reason));
+    this.step();
   }
 
   close(): void {
     this.closed = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.machine.stop(this.clock.now());
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
+    this.generation++;
     this.current?.close();
+    this.socket?.destroy();
   }
 }
 

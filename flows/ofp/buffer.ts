@@ -1,8 +1,30 @@
 // Bounds-checked reading and growable writing of big-endian OpenFlow fields. A read past
 // the end throws OfpDecodeError, which the decoder turns into an error value.
 
+/**
+ * What kind of malformation a decode error is; each maps to the OFPT_ERROR a peer should
+ * get back (see `replyErrorFor` in errors.ts).
+ */
+export type DecodeErrorKind =
+  | 'truncated'
+  | 'bad_length'
+  | 'bad_version'
+  | 'bad_match'
+  | 'bad_oxm_length'
+  | 'bad_action'
+  | 'bad_instruction'
+  | 'bad_multipart'
+  | 'bad_experimenter';
+
 export class OfpDecodeError extends Error {
   readonly code = 'OFP_DECODE' as const;
+  constructor(
+    message: string,
+    readonly kind: DecodeErrorKind = 'bad_length',
+  ) {
+    super(message);
+    this.name = 'OfpDecodeError';
+  }
 }
 
 export class Reader {
@@ -17,7 +39,7 @@ export class Reader {
   }
 
   private need(n: number, what: string): void {
-    if (this.offset + n > this.end) throw new OfpDecodeError(`truncated ${what}: need ${n} bytes at offset ${this.offset}, have ${this.end - this.offset}`);
+    if (this.offset + n > this.end) throw new OfpDecodeError(`truncated ${what}: need ${n} bytes at offset ${this.offset}, have ${this.end - this.offset}`, 'truncated');
   }
 
   u8(what = 'u8'): number {
@@ -61,42 +83,53 @@ export class Reader {
   }
 }
 
+/**
+ * A growable big-endian writer. Bytes are stored by index (no per-call range checks), so
+ * encoding 100,000 flow_mods costs tens of milliseconds, not seconds.
+ */
 export class Writer {
   private buf: Buffer;
   length = 0;
 
   constructor(initial = 256) {
-    this.buf = Buffer.alloc(initial);
+    this.buf = Buffer.allocUnsafe(initial);
   }
 
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.length + n) size *= 2;
-    const next = Buffer.alloc(size);
+    const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
 
   u8(v: number): this {
     this.ensure(1);
-    this.buf.writeUInt8(v & 0xff, this.length);
-    this.length += 1;
+    this.buf[this.length++] = v & 0xff;
     return this;
   }
   u16(v: number): this {
     this.ensure(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.length);
+    const b = this.buf;
+    b[this.length] = (v >>> 8) & 0xff;
+    b[this.length + 1] = v & 0xff;
     this.length += 2;
     return this;
   }
   u32(v: number): this {
     this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.length);
+    const b = this.buf;
+    const at = this.length;
+    b[at] = (v >>> 24) & 0xff;
+    b[at + 1] = (v >>> 16) & 0xff;
+    b[at + 2] = (v >>> 8) & 0xff;
+    b[at + 3] = v & 0xff;
     this.length += 4;
     return this;
   }
   u64(v: bigint): this {
+    if (v === 0n) return this.zeros(8);
     this.ensure(8);
     this.buf.writeBigUInt64BE(BigInt.asUintN(64, v), this.length);
     this.length += 8;
@@ -110,7 +143,8 @@ export class Writer {
   }
   zeros(n: number): this {
     this.ensure(n);
-    this.buf.fill(0, this.length, this.length + n);
+    const b = this.buf;
+    for (let i = 0; i < n; i++) b[this.length + i] = 0;
     this.length += n;
     return this;
   }
@@ -120,13 +154,19 @@ export class Writer {
     return rem === 0 ? this : this.zeros(align - rem);
   }
   setU16(at: number, v: number): void {
-    this.buf.writeUInt16BE(v & 0xffff, at);
+    this.buf[at] = (v >>> 8) & 0xff;
+    this.buf[at + 1] = v & 0xff;
   }
   setU32(at: number, v: number): void {
     this.buf.writeUInt32BE(v >>> 0, at);
   }
+  /** A copy of the bytes written so far. */
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.length));
+  }
+  /** The bytes written so far without copying; the writer must not be used afterwards. */
+  take(): Buffer {
+    return this.buf.subarray(0, this.length);
   }
 }
 

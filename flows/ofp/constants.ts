@@ -77,14 +77,17 @@ export const NX_VENDOR_ID = 0x00002320;
 export const ONF_VENDOR_ID = 0x4f4e4600;
 
 export const NxActionSubtype = {
+  RESUBMIT: 1,
   REG_MOVE: 6,
   REG_LOAD: 7,
   NOTE: 8,
   RESUBMIT_TABLE: 14,
+  CONTROLLER: 20,
   CONJUNCTION: 34,
   CT: 35,
   NAT: 36,
   CONTROLLER2: 37,
+  CT_CLEAR: 43,
 } as const;
 
 export const MultipartType = { DESC: 0, FLOW: 1, AGGREGATE: 2, TABLE: 3, PORT_STATS: 4, PORT_DESC: 13, EXPERIMENTER: 0xffff } as const;

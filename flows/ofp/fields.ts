@@ -3,7 +3,7 @@
 // and the text form.
 import { OxmClass } from './constants';
 
-export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
+export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'u128' | 'mac' | 'ipv4' | 'ipv6';
 
 export interface FieldDef {
   name: string;
@@ -44,6 +44,9 @@ const defs: FieldDef[] = [
   { name: 'arp_tha', oxmClass: B, field: 25, length: 6, kind: 'mac', maskable: true },
   { name: 'ipv6_src', oxmClass: B, field: 26, length: 16, kind: 'ipv6', maskable: true },
   { name: 'ipv6_dst', oxmClass: B, field: 27, length: 16, kind: 'ipv6', maskable: true },
+  { name: 'sctp_src', oxmClass: B, field: 17, length: 2, kind: 'u16', maskable: true },
+  { name: 'sctp_dst', oxmClass: B, field: 18, length: 2, kind: 'u16', maskable: true },
+  { name: 'ipv6_label', oxmClass: B, field: 28, length: 4, kind: 'u32', maskable: true },
   { name: 'icmpv6_type', oxmClass: B, field: 29, length: 1, kind: 'u8', maskable: false },
   { name: 'icmpv6_code', oxmClass: B, field: 30, length: 1, kind: 'u8', maskable: false },
   { name: 'nd_target', oxmClass: B, field: 31, length: 16, kind: 'ipv6', maskable: true },
@@ -53,6 +56,14 @@ const defs: FieldDef[] = [
   ...Array.from({ length: 16 }, (_, i): FieldDef => ({ name: `reg${i}`, oxmClass: N, field: i, length: 4, kind: 'u32', maskable: true })),
   { name: 'tun_src', oxmClass: N, field: 31, length: 4, kind: 'ipv4', maskable: true },
   { name: 'tun_dst', oxmClass: N, field: 32, length: 4, kind: 'ipv4', maskable: true },
+  { name: 'nw_ttl', oxmClass: N, field: 29, length: 1, kind: 'u8', maskable: false },
+  { name: 'pkt_mark', oxmClass: N, field: 33, length: 4, kind: 'u32', maskable: true },
+  { name: 'tcp_flags', oxmClass: N, field: 34, length: 2, kind: 'u16', maskable: true },
+  { name: 'tun_flags', oxmClass: N, field: 104, length: 2, kind: 'u16', maskable: true },
+  { name: 'ct_label', oxmClass: N, field: 108, length: 16, kind: 'u128', maskable: true },
+  { name: 'tun_ipv6_src', oxmClass: N, field: 109, length: 16, kind: 'ipv6', maskable: true },
+  { name: 'tun_ipv6_dst', oxmClass: N, field: 110, length: 16, kind: 'ipv6', maskable: true },
+  ...Array.from({ length: 4 }, (_, i): FieldDef => ({ name: `xxreg${i}`, oxmClass: N, field: 111 + i, length: 16, kind: 'u128', maskable: true })),
   { name: 'conj_id', oxmClass: N, field: 37, length: 4, kind: 'u32', maskable: false },
   { name: 'ct_state', oxmClass: N, field: 105, length: 4, kind: 'u32', maskable: true },
   { name: 'ct_zone', oxmClass: N, field: 106, length: 2, kind: 'u16', maskable: false },
@@ -96,6 +107,25 @@ for (const [oxmClass, field, name, length] of nxmAliases) {
   FIELDS_BY_CODE.set((oxmClass << 7) | field, { ...base, oxmClass, field, length });
 }
 
+/**
+ * Older NXM headers for the same fields (same width). OVS writes these inside Nicira
+ * actions (move, load, ct zone) of the flows it dumps, so the decoder must know them; the
+ * encoder always uses the OXM header above.
+ */
+const NXM_SYNONYMS: Array<[number, number, string]> = [
+  [OxmClass.NXM_0, 1, 'eth_dst'], [OxmClass.NXM_0, 2, 'eth_src'], [OxmClass.NXM_0, 3, 'eth_type'],
+  [OxmClass.NXM_0, 6, 'ip_proto'], [OxmClass.NXM_0, 7, 'ip_src'], [OxmClass.NXM_0, 8, 'ip_dst'],
+  [OxmClass.NXM_0, 9, 'tcp_src'], [OxmClass.NXM_0, 10, 'tcp_dst'], [OxmClass.NXM_0, 11, 'udp_src'], [OxmClass.NXM_0, 12, 'udp_dst'],
+  [OxmClass.NXM_0, 13, 'icmp_type'], [OxmClass.NXM_0, 14, 'icmp_code'],
+  [OxmClass.NXM_0, 15, 'arp_op'], [OxmClass.NXM_0, 16, 'arp_spa'], [OxmClass.NXM_0, 17, 'arp_tpa'],
+  [N, 16, 'tun_id'], [N, 17, 'arp_sha'], [N, 18, 'arp_tha'], [N, 19, 'ipv6_src'], [N, 20, 'ipv6_dst'],
+  [N, 21, 'icmpv6_type'], [N, 22, 'icmpv6_code'], [N, 23, 'nd_target'], [N, 24, 'nd_sll'], [N, 25, 'nd_tll'],
+];
+for (const [oxmClass, field, name] of NXM_SYNONYMS) {
+  const def = FIELDS_BY_NAME.get(name);
+  if (def) FIELDS_BY_CODE.set((oxmClass << 7) | field, def);
+}
+
 export type FieldName = string;
 
 export function fieldDef(name: string): FieldDef | undefined {
@@ -109,4 +139,9 @@ export function fieldByCode(oxmClass: number, field: number): FieldDef | undefin
 /** OXM header: class(16) | field(7) | hasmask(1) | length(8). */
 export function oxmHeader(def: FieldDef, masked: boolean): number {
   return ((def.oxmClass << 16) | (def.field << 9) | (masked ? 0x100 : 0) | (masked ? def.length * 2 : def.length)) >>> 0;
+}
+
+/** The ovs-fields(7) name of a field given by name or alias (unknown names are returned as is). */
+export function canonicalFieldName(name: string): string {
+  return fieldDef(name)?.name ?? name;
 }

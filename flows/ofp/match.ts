@@ -20,6 +20,11 @@ export interface RawOxm {
 
 export type Match = MatchField[];
 
+/** The fields of a decoded match this codec understands (raw ones cannot be re-encoded by name). */
+export function knownFields(match: ReadonlyArray<MatchField | RawOxm>): MatchField[] {
+  return match.filter((m): m is MatchField => !Buffer.isBuffer(m.value));
+}
+
 const OFPMT_OXM = 1;
 
 export function encodeOxm(w: Writer, m: MatchField): void {
@@ -38,10 +43,22 @@ export function encodeOxm(w: Writer, m: MatchField): void {
   w.bytes(mask);
 }
 
-export function encodeMatch(w: Writer, match: Match): void {
+/** Encodes a match; raw (unknown) fields are re-sent as the bytes they came in. */
+function encodeRawOxm(w: Writer, m: RawOxm): void {
+  const [, cls, field] = m.field.split(':').map(Number) as [number, number, number];
+  const masked = m.mask !== undefined;
+  w.u32(((cls << 16) | (field << 9) | (masked ? 0x100 : 0) | (m.value.length * (masked ? 2 : 1))) >>> 0);
+  w.bytes(m.value);
+  if (m.mask) w.bytes(m.mask);
+}
+
+export function encodeMatch(w: Writer, match: ReadonlyArray<MatchField | RawOxm>): void {
   const start = w.length;
   w.u16(OFPMT_OXM).u16(0);
-  for (const m of match) encodeOxm(w, m);
+  for (const m of match) {
+    if (Buffer.isBuffer(m.value)) encodeRawOxm(w, m as RawOxm);
+    else encodeOxm(w, m as MatchField);
+  }
   w.setU16(start + 2, w.length - start);
   w.padTo(8, start);
 }
@@ -59,9 +76,9 @@ export function decodeOxm(r: Reader): MatchField | RawOxm {
     payload -= 4;
   }
   const def = fieldByCode(oxmClass, field);
-  if (hasMask && payload % 2 !== 0) throw new OfpDecodeError(`masked OXM ${oxmClass}:${field} has odd length ${length}`);
+  if (hasMask && payload % 2 !== 0) throw new OfpDecodeError(`masked OXM ${oxmClass}:${field} has odd length ${length}`, 'bad_oxm_length');
   const half = hasMask ? payload / 2 : payload;
-  if (def && half !== def.length) throw new OfpDecodeError(`OXM ${def.name} has length ${length}, expected ${hasMask ? def.length * 2 : def.length}`);
+  if (def && half !== def.length) throw new OfpDecodeError(`OXM ${def.name} has length ${length}, expected ${hasMask ? def.length * 2 : def.length}`, 'bad_oxm_length');
   const value = r.bytes(half, 'OXM value');
   const mask = hasMask ? r.bytes(half, 'OXM mask') : undefined;
   if (!def) {
@@ -76,8 +93,8 @@ export function decodeMatch(r: Reader): Array<MatchField | RawOxm> {
   const start = r.offset;
   const type = r.u16('match type');
   const length = r.u16('match length');
-  if (type !== OFPMT_OXM) throw new OfpDecodeError(`match type ${type} is not OXM`);
-  if (length < 4) throw new OfpDecodeError(`match length ${length} is shorter than its header`);
+  if (type !== OFPMT_OXM) throw new OfpDecodeError(`match type ${type} is not OXM`, 'bad_match');
+  if (length < 4) throw new OfpDecodeError(`match length ${length} is shorter than its header`, 'bad_match');
   const body = r.sub(length - 4, 'match fields');
   const fields: Array<MatchField | RawOxm> = [];
   while (body.remaining > 0) fields.push(decodeOxm(body));

@@ -1,15 +1,19 @@
 // A readable ovs-ofctl-style text form of flows, used in logs, dumps and tests. It is the
 // syntax `ovs-ofctl -O OpenFlow13 add-flow` accepts, so a flow can be pasted into ovs-ofctl
 // and OVS itself can check that text and bytes say the same thing.
-import type { Action, RawAction } from './actions';
+import type { Action, FieldSlice, NatSpec, RawAction } from './actions';
+import { canonicalFieldName as fieldName } from './fields';
 import { canonicalOrder, type Instruction } from './instructions';
 import type { MatchField, RawOxm } from './match';
 import type { FlowMod, FlowStats } from './types';
 import type { FieldValue } from './values';
 
+/** Table numbers to names: a function, a map, or an array indexed by table number. */
+export type TableNames = ((table: number) => string | undefined) | ReadonlyMap<number, string> | ReadonlyArray<string | undefined>;
+
 export interface TextOptions {
-  /** Table numbers to names, for human dumps (the result is then not ovs-ofctl input). */
-  tableNames?: (table: number) => string | undefined;
+  /** Table names for human dumps (the result is then not ovs-ofctl input). */
+  tableNames?: TableNames;
 }
 
 function num(value: FieldValue): string {
@@ -22,7 +26,7 @@ function matchText(m: MatchField | RawOxm): string {
   if (Buffer.isBuffer(m.value)) return `${m.field}=0x${m.value.toString('hex')}${m.mask && Buffer.isBuffer(m.mask) ? `/0x${m.mask.toString('hex')}` : ''}`;
   const field = m as MatchField;
   const value = field.field === 'in_port' ? String(field.value) : num(field.value);
-  return `${field.field}=${value}${field.mask !== undefined ? `/${num(field.mask)}` : ''}`;
+  return `${fieldName(field.field)}=${value}${field.mask !== undefined ? `/${num(field.mask)}` : ''}`;
 }
 
 const PORT_TEXT: Record<string, string> = {
@@ -36,7 +40,29 @@ const PORT_TEXT: Record<string, string> = {
 };
 
 function table(n: number, options: TextOptions): string {
-  return options.tableNames?.(n) ?? String(n);
+  const names = options.tableNames;
+  if (names === undefined) return String(n);
+  if (typeof names === 'function') return names(n) ?? String(n);
+  if (names instanceof Map) return names.get(n) ?? String(n);
+  return (names as ReadonlyArray<string | undefined>)[n] ?? String(n);
+}
+
+const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];
+const CT_ALGS: Record<number, string> = { 21: 'ftp', 69: 'tftp' };
+
+function slice(s: FieldSlice): string {
+  return `${fieldName(s.field)}[${s.ofs}..${s.ofs + s.nBits - 1}]`;
+}
+
+function natText(nat: NatSpec): string {
+  if (nat.kind === undefined) return 'nat';
+  const v6 = nat.addrMin?.includes(':') ?? false;
+  const addr = (a: string): string => (v6 ? `[${a}]` : a);
+  let range = '';
+  if (nat.addrMin !== undefined) range += `=${addr(nat.addrMin)}${nat.addrMax !== undefined && nat.addrMax !== nat.addrMin ? `-${addr(nat.addrMax)}` : ''}`;
+  if (nat.portMin !== undefined) range += `:${nat.portMin}${nat.portMax !== undefined && nat.portMax !== nat.portMin ? `-${nat.portMax}` : ''}`;
+  const flags = [nat.persistent ? 'persistent' : '', nat.hash ? 'hash' : '', nat.random ? 'random' : ''].filter(Boolean);
+  return `nat(${[`${nat.kind}${range}`, ...flags].join(',')})`;
 }
 
 export function actionText(a: Action | RawAction, options: TextOptions = {}): string {
@@ -47,7 +73,7 @@ export function actionText(a: Action | RawAction, options: TextOptions = {}): st
     case 'group':
       return `group:${a.groupId}`;
     case 'set_field':
-      return `set_field:${num(a.value)}->${a.field}`;
+      return `set_field:${num(a.value)}->${fieldName(a.field)}`;
     case 'push_vlan':
       return `push_vlan:0x${(a.ethertype ?? 0x8100).toString(16)}`;
     case 'pop_vlan':
@@ -57,22 +83,36 @@ export function actionText(a: Action | RawAction, options: TextOptions = {}): st
     case 'resubmit':
       return `resubmit(${a.inPort === undefined || a.inPort === 'in_port' ? '' : a.inPort},${table(a.table, options)})`;
     case 'move':
-      return `move:${a.src}[${a.srcOfs}..${a.srcOfs + a.nBits - 1}]->${a.dst}[${a.dstOfs}..${a.dstOfs + a.nBits - 1}]`;
-    case 'load': {
+      return `move:${slice({ field: a.src, ofs: a.srcOfs, nBits: a.nBits })}->${slice({ field: a.dst, ofs: a.dstOfs, nBits: a.nBits })}`;
+    case 'load':
+    case 'reg_load': {
       const ofs = a.ofs ?? 0;
       const range = a.nBits === undefined ? '[]' : `[${ofs}..${ofs + a.nBits - 1}]`;
-      return `load:0x${BigInt(a.value).toString(16)}->${a.field}${range}`;
+      return `load:0x${BigInt(a.value).toString(16)}->${fieldName(a.field)}${range}`;
     }
     case 'conjunction':
       return `conjunction(${a.id},${a.clause}/${a.nClauses})`;
     case 'ct': {
       const parts: string[] = [];
       if (a.commit) parts.push('commit');
+      if (a.force) parts.push('force');
       if (a.zone !== undefined) parts.push(`zone=${a.zone}`);
+      if (a.zoneField !== undefined) parts.push(`zone=${slice(a.zoneField)}`);
       if (a.table !== undefined) parts.push(`table=${table(a.table, options)}`);
-      if (a.nat) parts.push(`nat(${a.nat.kind})`);
+      if (a.alg !== undefined) parts.push(`alg=${CT_ALGS[a.alg] ?? a.alg}`);
+      if (a.nat) parts.push(natText(a.nat));
       if (a.actions?.length) parts.push(`exec(${a.actions.map((x) => actionText(x, options)).join(',')})`);
       return `ct(${parts.join(',')})`;
+    }
+    case 'ct_clear':
+      return 'ct_clear';
+    case 'controller': {
+      const reason = a.reason ?? 1;
+      const id = a.controllerId ?? 0;
+      const maxLen = a.maxLen ?? 65535;
+      if (reason === 1 && id === 0) return `CONTROLLER:${maxLen}`;
+      const parts = [reason !== 1 ? `reason=${PACKET_IN_REASONS[reason] ?? reason}` : '', maxLen !== 65535 ? `max_len=${maxLen}` : '', id !== 0 ? `id=${id}` : ''];
+      return `controller(${parts.filter(Boolean).join(',')})`;
     }
     case 'note':
       return `note:${[...a.data].map((b) => b.toString(16).padStart(2, '0')).join('.')}`;
@@ -111,6 +151,14 @@ export function flowText(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' 
   if (flow.cookie !== undefined && flow.cookie !== 0n) head.push(`cookie=0x${flow.cookie.toString(16)}`);
   const match = flow.match.map(matchText);
   return `${[...head, ...match].join(',')} actions=${instructionsText(flow.instructions, options)}`;
+}
+
+/**
+ * The ovs-ofctl-style text of a flow: `table=T,priority=P[,cookie=C],<match> actions=<actions>`.
+ * Without `tableNames` the text is valid `ovs-ofctl -O OpenFlow13 add-flow` input.
+ */
+export function formatFlow(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'cookie' | 'match' | 'instructions'>, options: TextOptions = {}): string {
+  return flowText(flow, options);
 }
 
 /** Match text with fields in a fixed order: switches reorder fields, identity must not. */

@@ -49,34 +49,20 @@ export interface PortDesc {
   maxSpeed: number;
 }
 
-export interface FlowStatsRequest {
-  tableId: number;
-  outPort?: number;
-  outGroup?: number;
-  cookie?: bigint;
-  cookieMask?: bigint;
-  match?: MatchField[];
-}
-
-export interface Bucket {
-  weight: number;
-  watchPort: number;
-  watchGroup: number;
-  actions: Array<Action | RawAction>;
-}
-
-export interface MeterBand {
-  /** 1 = drop, 2 = DSCP remark. */
-  bandType: 1 | 2;
-  rate: number;
-  burstSize: number;
-  precLevel?: number;
-}
-
 export interface PortStats {
   portNo: number;
-  /** rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors, tx_errors, rx_frame_err, rx_over_err, rx_crc_err, collisions */
-  counters: bigint[];
+  rxPackets: bigint;
+  txPackets: bigint;
+  rxBytes: bigint;
+  txBytes: bigint;
+  rxDropped: bigint;
+  txDropped: bigint;
+  rxErrors: bigint;
+  txErrors: bigint;
+  rxFrameErr: bigint;
+  rxOverErr: bigint;
+  rxCrcErr: bigint;
+  collisions: bigint;
   durationSec: number;
   durationNsec: number;
 }
@@ -88,8 +74,45 @@ export interface TableStats {
   matchedCount: bigint;
 }
 
+export type GroupType = 'all' | 'select' | 'indirect' | 'ff';
+
+export interface Bucket {
+  /** Relative weight, for select groups only. */
+  weight?: number;
+  /** Port or group whose liveness gates the bucket, for fast-failover groups. */
+  watchPort?: number;
+  watchGroup?: number;
+  actions: Array<Action | RawAction>;
+}
+
+export interface MeterBand {
+  type: 'drop' | 'dscp_remark';
+  /** kbit/s or packets/s, as the meter's flags say. */
+  rate: number;
+  burstSize: number;
+  /** For dscp_remark: how many drop-precedence levels to add. */
+  precLevel?: number;
+}
+
+export const MeterFlags = { KBPS: 1, PKTPS: 2, BURST: 4, STATS: 8 } as const;
+
+export interface FlowStatsRequest {
+  tableId: number;
+  outPort?: number;
+  outGroup?: number;
+  cookie?: bigint;
+  cookieMask?: bigint;
+  match?: MatchField[];
+}
+
+/** Multipart requests: a request of these types may be answered by several replies. */
+export const MULTIPART_REQUEST_TYPES: ReadonlySet<OfpMessage['type']> = new Set<OfpMessage['type']>([
+  'desc_request', 'flow_stats_request', 'aggregate_request', 'table_stats_request', 'port_stats_request', 'port_desc_request',
+]);
+
 export type OfpMessage =
-  | { type: 'hello'; xid: number; versions: number[] }
+  /** `headerVersion`: the version in the peer's header, which matters when it sent no bitmap. */
+  | { type: 'hello'; xid: number; versions: number[]; headerVersion?: number }
   | { type: 'error'; xid: number; errType: number; code: number; experimenter?: number; name: string; data: Buffer }
   | { type: 'echo_request' | 'echo_reply'; xid: number; data: Buffer }
   | { type: 'features_request'; xid: number }
@@ -108,16 +131,19 @@ export type OfpMessage =
   | { type: 'port_desc_reply'; xid: number; flags: number; ports: PortDesc[] }
   | { type: 'desc_request'; xid: number; flags: number }
   | { type: 'desc_reply'; xid: number; flags: number; manufacturer: string; hardware: string; software: string; serialNum: string; datapath: string }
+  | { type: 'aggregate_request'; xid: number; flags: number; request: FlowStatsRequest }
+  | { type: 'aggregate_reply'; xid: number; flags: number; packetCount: bigint; byteCount: bigint; flowCount: number }
+  | { type: 'table_stats_request'; xid: number; flags: number }
+  | { type: 'table_stats_reply'; xid: number; flags: number; tables: TableStats[] }
+  | { type: 'port_stats_request'; xid: number; flags: number; portNo: number }
+  | { type: 'port_stats_reply'; xid: number; flags: number; stats: PortStats[] }
+  | { type: 'group_mod'; xid: number; command: 'add' | 'modify' | 'delete'; groupType: GroupType; groupId: number; buckets: Bucket[] }
+  | { type: 'meter_mod'; xid: number; command: 'add' | 'modify' | 'delete'; flags: number; meterId: number; bands: MeterBand[] }
   | { type: 'role_request' | 'role_reply'; xid: number; role: number; generationId: bigint }
   | { type: 'bundle_control'; xid: number; bundleId: number; ctrlType: number; flags: number }
   | { type: 'bundle_add'; xid: number; bundleId: number; flags: number; message: OfpMessage }
-  | { type: 'group_mod'; xid: number; command: number; groupType: number; groupId: number; buckets: Bucket[] }
-  | { type: 'meter_mod'; xid: number; command: number; flags: number; meterId: number; bands: MeterBand[] }
-  | { type: 'aggregate_request'; xid: number; flags: number; request: FlowStatsRequest }
-  | { type: 'aggregate_reply'; xid: number; flags: number; packetCount: bigint; byteCount: bigint; flowCount: number }
-  | { type: 'port_stats_request'; xid: number; flags: number; portNo: number }
-  | { type: 'port_stats_reply'; xid: number; flags: number; stats: PortStats[] }
-  | { type: 'table_stats_request'; xid: number; flags: number }
-  | { type: 'table_stats_reply'; xid: number; flags: number; tables: TableStats[] }
   | { type: 'multipart_other'; xid: number; request: boolean; mpType: number; flags: number; body: Buffer }
   | { type: 'unknown'; xid: number; msgType: number; body: Buffer };
+
+/** The message value of one kind (also for members that share a shape, like echo_request/reply). */
+export type MessageOf<K extends OfpMessage['type']> = OfpMessage extends infer T ? (T extends { type: infer U } ? (K extends U ? T : never) : never) : never;

@@ -1,6 +1,5 @@
 // Field values between their text/number form and bytes: MACs as "aa:bb:cc:dd:ee:ff",
 // IPv4/IPv6 in dotted or colon form, integers as number (or bigint for 64 bits).
-import { isIPv4, isIPv6 } from 'node:net';
 import { OfpDecodeError, type Writer } from './buffer';
 import type { FieldDef } from './fields';
 
@@ -15,31 +14,40 @@ function macBytes(text: string, field: string): Buffer {
   return Buffer.from(text.split(':').map((h) => Number.parseInt(h, 16)));
 }
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
 function ipv4Bytes(text: string, field: string): Buffer {
-  if (!isIPv4(text)) throw new OfpEncodeError(`${field}: "${text}" is not an IPv4 address`);
+  if (!IPV4.test(text)) throw new OfpEncodeError(`${field}: "${text}" is not an IPv4 address`);
   return Buffer.from(text.split('.').map(Number));
 }
 
+/** 16 bytes of an IPv6 address in RFC 4291 text form (with "::" and a dotted IPv4 tail). */
 function ipv6Bytes(text: string, field: string): Buffer {
-  if (!isIPv6(text)) throw new OfpEncodeError(`${field}: "${text}" is not an IPv6 address`);
-  let parts: string[];
-  const last = text.split(':').at(-1) ?? '';
-  let tail: number[] = [];
+  const bad = (): OfpEncodeError => new OfpEncodeError(`${field}: "${text}" is not an IPv6 address`);
   let head = text;
-  if (last.includes('.')) {
-    const v4 = ipv4Bytes(last, field);
-    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
-    head = text.slice(0, text.length - last.length) + '0';
+  const tail: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  if (lastColon >= 0 && text.slice(lastColon + 1).includes('.')) {
+    const dotted = text.slice(lastColon + 1);
+    if (!IPV4.test(dotted)) throw bad();
+    const v4 = ipv4Bytes(dotted, field);
+    tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+    // Keep what precedes the dotted tail; "x::1.2.3.4" keeps its "::".
+    head = text.slice(0, lastColon);
+    if (head.endsWith(':')) head += ':';
   }
-  const [left, right] = head.split('::') as [string, string | undefined];
-  const l = left === '' ? [] : left.split(':');
-  const r = right === undefined ? [] : right === '' ? [] : right.split(':');
-  if (right === undefined) parts = l;
-  else parts = [...l, ...Array(8 - l.length - r.length).fill('0'), ...r];
-  const words = parts.map((p) => Number.parseInt(p, 16));
-  if (tail.length) words.splice(words.length - 1, 1, ...tail);
+  const halves = head.split('::');
+  if (halves.length > 2) throw bad();
+  const groups = (part: string | undefined): string[] => (part === undefined || part === '' ? [] : part.split(':'));
+  const left = groups(halves[0]);
+  const right = groups(halves[1]);
+  for (const g of [...left, ...right]) if (!HEX_GROUP.test(g)) throw bad();
+  const given = left.length + right.length + tail.length;
+  if (halves.length === 1 ? given !== 8 : given > 7) throw bad();
+  const words = [...left.map((g) => Number.parseInt(g, 16)), ...new Array<number>(8 - given).fill(0), ...right.map((g) => Number.parseInt(g, 16)), ...tail];
   const out = Buffer.alloc(16);
-  words.slice(0, 8).forEach((w, i) => out.writeUInt16BE(w, i * 2));
+  words.forEach((w, i) => out.writeUInt16BE(w, i * 2));
   return out;
 }
 
@@ -53,8 +61,14 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
     case 'ipv6':
       return ipv6Bytes(String(value), def.name);
     case 'u64':
-      out.writeBigUInt64BE(BigInt.asUintN(64, BigInt(value)));
+    case 'u128': {
+      const bits = def.length * 8;
+      const n = typeof value === 'string' && !/^(0x)?[0-9a-f]+$/i.test(value) ? -1n : BigInt(value);
+      if (n < 0n || n >= 1n << BigInt(bits)) throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${bits} bits`);
+      out.writeBigUInt64BE(n & 0xffffffffffffffffn, def.length - 8);
+      if (def.length === 16) out.writeBigUInt64BE(n >> 64n, 0);
       return out;
+    }
     default: {
       const n = Number(value);
       const max = 2 ** (def.length * 8) - 1;
@@ -62,52 +76,6 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
       out.writeUIntBE(n, 0, def.length);
       return out;
     }
-  }
-}
-
-const HEX: Record<string, number> = Object.fromEntries([...'0123456789abcdefABCDEF'].map((c) => [c, Number.parseInt(c, 16)]));
-
-/**
- * Writes a value straight into the writer: the hot path of encoding many flows, so the
- * common kinds avoid intermediate buffers. Same checks and errors as encodeValue.
- */
-export function writeValue(w: Writer, def: FieldDef, value: FieldValue): void {
-  switch (def.kind) {
-    case 'u8':
-    case 'u16':
-    case 'u32': {
-      const n = typeof value === 'number' ? value : Number(value);
-      const max = def.length === 1 ? 0xff : def.length === 2 ? 0xffff : 0xffffffff;
-      if (!Number.isInteger(n) || n < 0 || n > max) throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${def.length * 8} bits`);
-      if (def.length === 1) w.u8(n);
-      else if (def.length === 2) w.u16(n);
-      else w.u32(n);
-      return;
-    }
-    case 'u64':
-      w.u64(BigInt.asUintN(64, BigInt(value)));
-      return;
-    case 'mac': {
-      const text = String(value);
-      if (text.length === 17) {
-        let ok = true;
-        const bytes: number[] = [];
-        for (let i = 0; i < 6 && ok; i++) {
-          const hi = HEX[text[i * 3] as string];
-          const lo = HEX[text[i * 3 + 1] as string];
-          if (hi === undefined || lo === undefined || (i < 5 && text[i * 3 + 2] !== ':')) ok = false;
-          else bytes.push(hi * 16 + lo);
-        }
-        if (ok) {
-          for (const b of bytes) w.u8(b);
-          return;
-        }
-      }
-      w.bytes(macBytes(text, def.name));
-      return;
-    }
-    default:
-      w.bytes(encodeValue(def, value));
   }
 }
 
@@ -122,6 +90,8 @@ export function decodeValue(def: FieldDef, bytes: Buffer): FieldValue {
       return formatIpv6(bytes);
     case 'u64':
       return bytes.readBigUInt64BE(0);
+    case 'u128':
+      return (bytes.readBigUInt64BE(0) << 64n) | bytes.readBigUInt64BE(8);
     default:
       return bytes.readUIntBE(0, def.length);
   }
@@ -148,4 +118,50 @@ export function formatIpv6(bytes: Buffer): string {
   const hex = words.map((w) => w.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Writes "aa:bb:cc:dd:ee:ff" as 6 bytes; false (nothing written) if it is not that shape. */
+function writeMac(w: Writer, text: string): boolean {
+  if (text.length !== 17) return false;
+  for (let i = 2; i < 17; i += 3) if (text.charCodeAt(i) !== 58) return false;
+  const out: number[] = [0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 6; i++) {
+    const hi = hexDigit(text.charCodeAt(i * 3));
+    const lo = hexDigit(text.charCodeAt(i * 3 + 1));
+    if (hi < 0 || lo < 0) return false;
+    out[i] = (hi << 4) | lo;
+  }
+  for (const b of out) w.u8(b);
+  return true;
+}
+
+/**
+ * Writes a field value straight into the writer. The common shapes (small integers, MACs)
+ * take a fast path without allocating; everything else goes through encodeValue, which
+ * also produces the error messages.
+ */
+export function writeValue(w: Writer, def: FieldDef, value: FieldValue): void {
+  if (typeof value === 'number' && value >= 0 && Number.isInteger(value)) {
+    if (def.kind === 'u32' && value <= 0xffffffff) {
+      w.u32(value);
+      return;
+    }
+    if (def.kind === 'u16' && value <= 0xffff) {
+      w.u16(value);
+      return;
+    }
+    if (def.kind === 'u8' && value <= 0xff) {
+      w.u8(value);
+      return;
+    }
+  }
+  if (def.kind === 'mac' && typeof value === 'string' && writeMac(w, value)) return;
+  w.bytes(encodeValue(def, value));
 }

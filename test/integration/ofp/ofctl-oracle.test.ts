@@ -64,8 +64,6 @@ test('other messages decode cleanly in ovs-ofctl ofp-print', async (t) => {
     [{ type: 'role_request', xid: 9, role: 2, generationId: 7n }, /OFPT_ROLE_REQUEST \(OF1\.3\).*role=primary generation_id=7/],
     [{ type: 'bundle_control', xid: 10, bundleId: 3, ctrlType: BundleCtrlType.OPEN_REQUEST, flags: 3 }, /ONFT_BUNDLE_CONTROL[\s\S]*bundle_id=0x3 type=OPEN_REQUEST flags=atomic ordered/],
     [{ type: 'bundle_add', xid: 11, bundleId: 3, flags: 3, message: SAMPLE_FLOW_MODS[0] as OfpMessage }, /ONFT_BUNDLE_ADD_MESSAGE[\s\S]*bundle_id=0x3 flags=atomic ordered[\s\S]*OFPT_FLOW_MOD/],
-    [{ type: 'group_mod', xid: 13, command: 0, groupType: 0, groupId: 7, buckets: [{ weight: 0, watchPort: 0xffffffff, watchGroup: 0xffffffff, actions: [{ type: 'output', port: 3 }] }, { weight: 0, watchPort: 0xffffffff, watchGroup: 0xffffffff, actions: [{ type: 'output', port: 4 }] }] }, /OFPT_GROUP_MOD \(OF1\.3\)[\s\S]*ADD group_id=7,type=all,bucket=actions=output:3,bucket=actions=output:4/],
-    [{ type: 'meter_mod', xid: 14, command: 0, flags: 1, meterId: 5, bands: [{ bandType: 1, rate: 1000, burstSize: 0 }] }, /OFPT_METER_MOD \(OF1\.3\)[\s\S]*ADD meter=5 kbps bands=\s*type=drop rate=1000/],
     [{ type: 'aggregate_request', xid: 15, flags: 0, request: { tableId: 2 } }, /OFPST_AGGREGATE request \(OF1\.3\) \(xid=0xf\): table=2/],
     [{ type: 'port_stats_request', xid: 16, flags: 0, portNo: 0xffffffff }, /OFPST_PORT request \(OF1\.3\) \(xid=0x10\): port_no=ANY/],
     [{ type: 'table_stats_request', xid: 17, flags: 0 }, /OFPST_TABLE request \(OF1\.3\) \(xid=0x11\)/],

@@ -1,0 +1,58 @@
+// PORT_STATUS and the ofp_port and ofp_port_stats structures multipart replies reuse.
+import type { Reader, Writer } from '../buffer';
+import { MsgType } from '../constants';
+import type { PortDesc, PortStats } from '../types';
+import { cString, macBytes, macText, writeCString, type MessageFamily } from './family';
+
+export const PORT_DESC_LEN = 64;
+export const PORT_STATS_LEN = 112;
+
+export function encodePortDesc(w: Writer, p: PortDesc): void {
+  w.u32(p.portNo).zeros(4).bytes(macBytes(p.hwAddr)).zeros(2);
+  writeCString(w, p.name, 16);
+  w.u32(p.config).u32(p.state).u32(p.curr).u32(p.advertised).u32(p.supported).u32(p.peer).u32(p.currSpeed).u32(p.maxSpeed);
+}
+
+export function decodePortDesc(r: Reader): PortDesc {
+  const portNo = r.u32('port_no');
+  r.skip(4);
+  const hwAddr = macText(r.bytes(6, 'hw_addr'));
+  r.skip(2);
+  const name = cString(r.bytes(16, 'port name'));
+  return {
+    portNo, hwAddr, name,
+    config: r.u32(), state: r.u32(), curr: r.u32(), advertised: r.u32(), supported: r.u32(), peer: r.u32(), currSpeed: r.u32(), maxSpeed: r.u32(),
+  };
+}
+
+const COUNTERS = ['rxPackets', 'txPackets', 'rxBytes', 'txBytes', 'rxDropped', 'txDropped', 'rxErrors', 'txErrors', 'rxFrameErr', 'rxOverErr', 'rxCrcErr', 'collisions'] as const;
+
+export function encodePortStats(w: Writer, s: PortStats): void {
+  w.u32(s.portNo).zeros(4);
+  for (const counter of COUNTERS) w.u64(s[counter]);
+  w.u32(s.durationSec).u32(s.durationNsec);
+}
+
+export function decodePortStats(r: Reader): PortStats {
+  const portNo = r.u32('port_no');
+  r.skip(4);
+  const counters = Object.fromEntries(COUNTERS.map((c) => [c, r.u64(c)])) as Record<(typeof COUNTERS)[number], bigint>;
+  return { portNo, ...counters, durationSec: r.u32('duration_sec'), durationNsec: r.u32('duration_nsec') };
+}
+
+export const port: MessageFamily = {
+  typeCodes: { port_status: MsgType.PORT_STATUS },
+  encoders: {
+    port_status(w, m) {
+      w.u8(m.reason).zeros(7);
+      encodePortDesc(w, m.port);
+    },
+  },
+  decoders: {
+    [MsgType.PORT_STATUS](r, { xid }) {
+      const reason = r.u8('reason');
+      r.skip(7);
+      return { type: 'port_status', xid, reason, port: decodePortDesc(r) };
+    },
+  },
+};
