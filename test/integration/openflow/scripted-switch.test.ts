@@ -15,34 +15,8 @@ import { decodeMessage } from '../../../flows/ofp/decode';
 import { OfpFramer } from '../../../flows/ofp/framer';
 import type { MessageOf, OfpMessage } from '../../../flows/ofp/types';
 import { hex } from '../../unit/ofp/fixtures';
+import { FakeClock } from '../../harness/fake-clock';
 
-class ManualClock implements Clock {
-  private t = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private next = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const until = this.t + ms;
-    for (;;) {
-      const due = [...this.timers.entries()].filter(([, x]) => x.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at;
-      due[1].fn();
-    }
-    this.t = until;
-  }
-}
 
 /** The switch side: reads messages into a queue the test awaits one by one. */
 class ScriptedSwitch {
@@ -113,7 +87,7 @@ async function handshake(sw: ScriptedSwitch, helloHex = '06 00 0010 00000001 000
 }
 
 test('negotiates 1.3 with a switch that offers up to 1.5, then answers echoes', async (t) => {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const { session, sw, attached } = await pair(t, clock);
   await handshake(sw);
   await attached;
@@ -126,7 +100,7 @@ test('negotiates 1.3 with a switch that offers up to 1.5, then answers echoes', 
 });
 
 test('probes a silent switch with echo, and gives up on one that stays silent', async (t) => {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const { session, sw, attached } = await pair(t, clock, { echoIntervalMs: 5000 });
   await handshake(sw);
   await attached;
@@ -138,7 +112,7 @@ test('probes a silent switch with echo, and gives up on one that stays silent', 
 });
 
 test('refuses a switch without OpenFlow 1.3, telling it why', async (t) => {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const { sw, attached } = await pair(t, clock);
   const refused = assert.rejects(attached, /closed during the handshake/);
   await sw.expect('hello');
@@ -149,7 +123,7 @@ test('refuses a switch without OpenFlow 1.3, telling it why', async (t) => {
 });
 
 test('requests are matched by xid; multipart replies are reassembled; silence times out', async (t) => {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const { session, sw, attached } = await pair(t, clock);
   await handshake(sw);
   await attached;
@@ -176,7 +150,7 @@ test('requests are matched by xid; multipart replies are reassembled; silence ti
 });
 
 test('an undecodable message gets the matching OFPT_ERROR and the session goes on', async (t) => {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const { session, sw, attached } = await pair(t, clock);
   await handshake(sw);
   await attached;
@@ -192,7 +166,7 @@ test('an undecodable message gets the matching OFPT_ERROR and the session goes o
 });
 
 test('sendMany waits for the socket to drain when the switch stops reading', async (t) => {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const { session, sw, attached } = await pair(t, clock);
   await handshake(sw);
   await attached;
@@ -246,7 +220,7 @@ test('the switch client reconnects with backoff after the switch drops it', asyn
 });
 
 test('a throwing packet-in listener neither breaks the socket handler nor later messages', async (t) => {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const { session, sw, attached } = await pair(t, clock);
   await handshake(sw);
   await attached;

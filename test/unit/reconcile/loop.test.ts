@@ -2,36 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReconcileLoop } from '../../../controller/reconcile/loop';
 import { silentLogger } from '../../../controller/log';
-import type { Clock } from '../../../controller/clock';
+import { FakeClock } from '../../harness/fake-clock';
 
-class FakeClock implements Clock {
-  private t = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private next = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      const due = [...this.timers].filter(([, v]) => v.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at;
-      due[1].fn();
-      await flush();
-    }
-    this.t = end;
-  }
-}
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
@@ -83,11 +55,11 @@ test('failed passes are retried with backoff and a waiter times out with the cau
   const outcome = waiting.then(() => 'ok', (e: Error) => e.message);
   await flush();
   assert.equal(passes, 1);
-  await clock.advance(100);
+  await clock.advanceAsync(100, flush);
   assert.equal(passes, 2);
-  await clock.advance(200);
+  await clock.advanceAsync(200, flush);
   assert.equal(passes, 3, 'backoff doubles');
-  await clock.advance(1000);
+  await clock.advanceAsync(1000, flush);
   assert.match(await outcome, /within 1000 ms: last error: ovsdb is down/);
   loop.stop();
 });
@@ -98,9 +70,9 @@ test('drift repair: a pass runs every period without kicks', async () => {
   const loop = new ReconcileLoop({ clock, logger: silentLogger, periodMs: 2000, pass: async () => void passes++ });
   loop.start();
   await flush();
-  await clock.advance(6000);
+  await clock.advanceAsync(6000, flush);
   assert.equal(passes, 4);
   loop.stop();
-  await clock.advance(6000);
+  await clock.advanceAsync(6000, flush);
   assert.equal(passes, 4, 'stopped loops stay stopped');
 });
