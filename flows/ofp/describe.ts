@@ -1,6 +1,6 @@
 // One-line summaries of whole messages for logs ("what went over the wire"), building on
 // the ovs-ofctl-style flow text. Not meant to be parsed back.
-import { actionText, formatFlow, type TextOptions } from './text';
+import { actionText, flowText, type TextOptions } from './text';
 import type { OfpMessage } from './types';
 
 const BUNDLE_CTRL = ['OPEN_REQUEST', 'OPEN_REPLY', 'CLOSE_REQUEST', 'CLOSE_REPLY', 'COMMIT_REQUEST', 'COMMIT_REPLY', 'DISCARD_REQUEST', 'DISCARD_REPLY'];
@@ -14,7 +14,7 @@ export function describeMessage(m: OfpMessage, options: TextOptions = {}): strin
     case 'error':
       return `${head} ${m.name} (${m.data.length} bytes of the refused message)`;
     case 'flow_mod':
-      return `${head} ${m.command} ${formatFlow(m, options)}`;
+      return `${head} ${m.command} ${flowText(m, options)}`;
     case 'packet_in':
       return `${head} table=${m.tableId} reason=${m.reason} cookie=0x${m.cookie.toString(16)} ${m.match.map((f) => `${f.field}=${String(f.value)}`).join(',')} (${m.data.length} bytes)`;
     case 'packet_out':

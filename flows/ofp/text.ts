@@ -145,20 +145,15 @@ export function instructionsText(instructions: readonly Instruction[], options: 
   return parts.length === 0 ? 'drop' : parts.join(',');
 }
 
-/** `table=T,priority=P,cookie=C,<match> actions=<actions>` */
+/**
+ * The ovs-ofctl-style text of a flow: `table=T,priority=P[,cookie=C],<match> actions=<actions>`.
+ * Without `tableNames` the text is valid `ovs-ofctl -O OpenFlow13 add-flow` input.
+ */
 export function flowText(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'cookie' | 'match' | 'instructions'>, options: TextOptions = {}): string {
   const head = [`table=${table(flow.tableId, options)}`, `priority=${flow.priority}`];
   if (flow.cookie !== undefined && flow.cookie !== 0n) head.push(`cookie=0x${flow.cookie.toString(16)}`);
   const match = flow.match.map(matchText);
   return `${[...head, ...match].join(',')} actions=${instructionsText(flow.instructions, options)}`;
-}
-
-/**
- * The ovs-ofctl-style text of a flow: `table=T,priority=P[,cookie=C],<match> actions=<actions>`.
- * Without `tableNames` the text is valid `ovs-ofctl -O OpenFlow13 add-flow` input.
- */
-export function formatFlow(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'cookie' | 'match' | 'instructions'>, options: TextOptions = {}): string {
-  return flowText(flow, options);
 }
 
 /** Match text with fields in a fixed order: switches reorder fields, identity must not. */

@@ -1,5 +1,6 @@
 // Every register bit the pipeline uses, allocated in one place (a test checks that no two
 // fields overlap).
+import type { Action } from '../ofp/actions';
 
 export interface RegisterField {
   name: string;
@@ -26,4 +27,9 @@ export function fieldMatch(field: RegisterField, value: number): { field: string
   if (field.bits === 32) return { field: field.register, value };
   const mask = ((2 ** field.bits - 1) * 2 ** field.ofs) >>> 0;
   return { field: field.register, value: (value * 2 ** field.ofs) >>> 0, mask };
+}
+
+/** The action that writes `value` into `field` (the other bits of its register stay). */
+export function loadField(field: RegisterField, value: number): Action {
+  return { type: 'load', field: field.register, value, ofs: field.ofs, nBits: field.bits };
 }

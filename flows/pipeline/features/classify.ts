@@ -1,15 +1,15 @@
 // classify: which network a frame belongs to and where it came from. Frames from unknown
 // ports and VLAN-tagged frames never get further.
 import { cookie } from '../cookies';
-import { Kind, NETWORK_TAG, SOURCE_KIND } from '../registers';
+import { Kind, NETWORK_TAG, SOURCE_KIND, loadField } from '../registers';
 import type { PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { Action } from '../../ofp/actions';
 
 function tagActions(tag: number, kind: number): Action[] {
   return [
-    { type: 'load', field: NETWORK_TAG.register, value: tag, ofs: NETWORK_TAG.ofs, nBits: NETWORK_TAG.bits },
-    { type: 'load', field: SOURCE_KIND.register, value: kind, ofs: SOURCE_KIND.ofs, nBits: SOURCE_KIND.bits },
+    loadField(NETWORK_TAG, tag),
+    loadField(SOURCE_KIND, kind),
   ];
 }
 

@@ -1,15 +1,15 @@
 // l2_lookup: known unicast MACs map to their port inside the frame's network; broadcast
 // and multicast are marked for flooding within the network; unknown unicast is dropped.
 import { cookie } from '../cookies';
-import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT } from '../registers';
+import { DESTINATION_KIND, Kind, NETWORK_TAG, OUTPUT_PORT, fieldMatch, loadField } from '../registers';
 import type { PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { Action } from '../../ofp/actions';
 
 function choose(port: number, kind: number): Action[] {
   return [
-    { type: 'load', field: OUTPUT_PORT.register, value: port, ofs: OUTPUT_PORT.ofs, nBits: OUTPUT_PORT.bits },
-    { type: 'load', field: DESTINATION_KIND.register, value: kind, ofs: DESTINATION_KIND.ofs, nBits: DESTINATION_KIND.bits },
+    loadField(OUTPUT_PORT, port),
+    loadField(DESTINATION_KIND, kind),
   ];
 }
 

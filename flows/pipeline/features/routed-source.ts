@@ -4,7 +4,7 @@
 // isolation does, while the host itself (its gateway addresses) and the outside world
 // still reach the containers.
 import { cookie } from '../cookies';
-import { SOURCE_NETWORK } from '../registers';
+import { SOURCE_NETWORK, loadField } from '../registers';
 import type { PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import { prefixMask } from '../prefix';
@@ -21,7 +21,7 @@ export function routedSourceFlows(state: PipelineState): FlowSpec[] {
       flows.push({
         table: 'routed_source', priority: 100, cookie: c,
         match: [{ field: 'eth_type', value: v6 ? 0x86dd : 0x0800 }, { field: v6 ? 'ipv6_src' : 'ip_src', value: address, mask: prefixMask(Number(prefix), v6) }],
-        actions: [{ type: 'load', field: SOURCE_NETWORK.register, value: net.tag, ofs: SOURCE_NETWORK.ofs, nBits: SOURCE_NETWORK.bits }],
+        actions: [loadField(SOURCE_NETWORK, net.tag)],
         goto: 'l2_lookup', reason: `source in ${subnet}: network ${net.tag}`,
       });
     }
