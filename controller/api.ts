@@ -1,10 +1,22 @@
 // The northbound API of the controller: the only module drivers/ (Docker plugin, CLI)
-// import. Everything a front end needs is re-exported or defined here.
+// import. Everything a front end needs is re-exported or defined here. The daemon and the
+// logger load on first use: a short command such as `ovsnet attach` must not pay for the
+// OpenFlow pipeline and pino at every start.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger, LoggerOptions } from './log';
+import type { Daemon, DaemonConfig } from './daemon';
 
-export { createLogger, type Logger, type LoggerOptions } from './log';
+export type { Logger, LoggerOptions, Daemon, DaemonConfig };
 export { startEmbeddedOvs, resolveDatapath, SYSTEM_OVSDB, type EmbeddedOvs, type EmbeddedOptions, type DatapathChoice } from './embedded';
+
+export function createLogger(options?: LoggerOptions): Logger {
+  return (require('./log') as typeof import('./log')).createLogger(options);
+}
+
+export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  return (require('./daemon') as typeof import('./daemon')).startDaemon(config);
+}
 
 /** The package version, read from package.json at run time. */
 export function ovsnetVersion(): string {
@@ -14,5 +26,6 @@ export function ovsnetVersion(): string {
 
 export * from './cnm/types';
 export { ControllerError, isControllerError, type ControllerErrorCode } from './errors';
-export { startDaemon, type Daemon, type DaemonConfig } from './daemon';
 export { callControl } from './control/client';
+export { addPort, delPort, delPorts, setVlan, defaultOvsdbRemote, type AttachOptions } from './attach/manual-attach';
+export type { AddPortRequest } from './attach/request';

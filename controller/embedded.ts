@@ -1,15 +1,16 @@
 // The embedded default behind `ovsnet up`: use the OVS that is running, or start a private
 // one under the state directory, make sure the integration bridge exists, and stay up until
 // told to stop. Everything it started, it stops; nothing else is touched.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './log';
 import { PrivateOvs, ovsdbReachable } from './ovs/private-ovs';
 import { runOk } from './host/exec';
+import { resolveDatapath, type DatapathChoice } from './ovs/datapath';
+
+export { resolveDatapath, type DatapathChoice };
 
 export const SYSTEM_OVSDB = 'unix:/var/run/openvswitch/db.sock';
 
-export type DatapathChoice = 'auto' | 'system' | 'netdev';
 
 export interface EmbeddedOptions {
   stateDir: string;
@@ -32,10 +33,6 @@ export interface EmbeddedOvs {
 }
 
 /** `system` only when the kernel module is loaded; the userspace datapath otherwise. */
-export function resolveDatapath(choice: DatapathChoice): 'system' | 'netdev' {
-  if (choice !== 'auto') return choice;
-  return existsSync('/sys/module/openvswitch') ? 'system' : 'netdev';
-}
 
 export async function startEmbeddedOvs(options: EmbeddedOptions): Promise<EmbeddedOvs> {
   const { logger } = options;

@@ -2,8 +2,7 @@
 // `ovsnet` command line entry point.
 import { createLogger, ovsnetVersion, resolveDatapath, startDaemon, startEmbeddedOvs, SYSTEM_OVSDB, type DatapathChoice } from '../../controller/api';
 import { parseArgs, UsageError } from './args';
-import { inspect } from './inspect';
-import { DEFAULT_PLUGIN_DIR, startDockerPlugin } from '../docker/plugin';
+import { reportAndExit } from './exit';
 import type { Daemon, Logger } from '../../controller/api';
 
 const HELP = `ovsnet - Open vSwitch networking for Docker containers
@@ -21,6 +20,9 @@ Usage:
   ovsnet flows            the installed pipeline, with table names
                           (these talk to the daemon's control socket: --state-dir DIR
                           or --control PATH; add --json for machine output)
+  ovsnet attach add-port|del-port|del-ports|set-vlan ...
+                          attach containers by hand, ovs-docker compatible
+                          ('ovsnet attach --help'; also installed as 'ovs-docker')
   ovsnet --version        print the version
   ovsnet --help           print this help
 
@@ -38,6 +40,8 @@ Options for 'up' and 'daemon':
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // attach has ovs-docker's own argument grammar (options after the positionals).
+  if (argv[0] === 'attach') return (await import('./attach')).runAttach(argv.slice(1), 'ovsnet attach', {});
   const args = parseArgs(argv);
   if (args.flags.has('help') || args.command === 'help') {
     process.stdout.write(HELP);
@@ -53,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'up') return up(args.options);
   if (args.command === 'daemon') return daemon(args.options);
-  if (['status', 'network', 'endpoint', 'policy', 'flows'].includes(args.command)) return inspect(args);
+  if (['status', 'network', 'endpoint', 'policy', 'flows'].includes(args.command)) return (await import('./inspect')).inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 
@@ -93,6 +97,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
 /** The Docker plugin socket in front of a running daemon. */
 async function servePlugin(running: Daemon, options: Map<string, string>, logger: Logger): Promise<{ socketPath: string; close(): Promise<void> }> {
   try {
+    const { DEFAULT_PLUGIN_DIR, startDockerPlugin } = await import('../docker/plugin');
     const plugin = await startDockerPlugin({ pluginDir: options.get('plugin-dir') ?? DEFAULT_PLUGIN_DIR, network: running.service, ipam: running.ipam, logger });
     logger.info({ socket: plugin.socketPath }, 'Docker plugin is serving');
     return plugin;
@@ -159,14 +164,4 @@ function untilSignalled(): Promise<void> {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`ovsnet: ${error.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`ovsnet: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+main(process.argv.slice(2)).then((code) => process.exit(code), reportAndExit('ovsnet'));

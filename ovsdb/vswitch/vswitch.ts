@@ -158,11 +158,11 @@ export class Vswitch {
     await this.transact([...ops, bumpNextCfg(this.rootUuid())]);
   }
 
-  /** Sets an access VLAN tag on a port (ovs-docker set-vlan). */
-  async setPortTag(name: string, tag: number | undefined): Promise<void> {
+  /** Sets an access VLAN tag on a port (ovs-docker set-vlan), returning once it applies. */
+  async setPortTag(name: string, tag: number | undefined, timeoutMs = 30_000): Promise<void> {
     const port = this.replica.lookupOne('port-by-name', name);
     if (!port) throw new OvsdbError('CONSTRAINT_VIOLATION', `no port named "${name}"`);
-    await this.transact([update('Port', [eq('_uuid', uuid(port._uuid[1]))], { tag: tag === undefined ? set([]) : tag }), bumpNextCfg(this.rootUuid())]);
+    await this.transactApplied([update('Port', [eq('_uuid', uuid(port._uuid[1]))], { tag: tag === undefined ? set([]) : tag })], timeoutMs);
   }
 
   async transact(ops: Operation[]): Promise<unknown[]> {
@@ -271,6 +271,18 @@ export class Vswitch {
       }, timeoutMs);
       this.replica.on('change', listener);
     });
+  }
+
+  /**
+   * Runs the operations with a next_cfg bump and resolves once ovs-vswitchd has applied
+   * them (cur_cfg caught up), which is what ovs-vsctl waits for before it returns.
+   */
+  async transactApplied(ops: Operation[], timeoutMs: number): Promise<unknown[]> {
+    const root = this.rootUuid();
+    const results = await this.transact([...ops, bumpNextCfg(root), select('Open_vSwitch', [eq('_uuid', uuid(root))], ['next_cfg'])]);
+    const rows = (results[results.length - 1] as { rows: Array<{ next_cfg: number }> }).rows;
+    await this.waitCurCfg(rows[0]?.next_cfg ?? 0, timeoutMs);
+    return results.slice(0, ops.length);
   }
 
   /** next_cfg after a transaction that bumped it (select it in the same transaction). */

@@ -1,0 +1,190 @@
+// `ovsnet attach`: ovs-docker's add-port / del-port / del-ports / set-vlan done directly
+// against OVSDB and iproute2, or handed to the ovsnet daemon when it owns the bridge (its
+// bridge is fail_mode=secure: a port it does not know would get no flows at all).
+import { existsSync } from 'node:fs';
+import { OvsdbClient } from '../../ovsdb/client';
+import { Vswitch } from '../../ovsdb/vswitch/vswitch';
+import { stringMap } from '../../ovsdb/protocol/notation';
+import { callControl } from '../control/client';
+import { ControllerError, invalid, notFound } from '../errors';
+import { ADDRESS_KEY, CONTAINER_ID_KEY, CONTAINER_IFACE_KEY, checkBridgeName, checkContainerRef, checkIfname, checkVlan, validateAddPort, type AddPortRequest } from './request';
+import { knownTarget, runningTarget, type AttachTarget } from './target';
+import { attachedPorts } from './attached-ports';
+import { resolveDatapath } from '../ovs/datapath';
+import { createSandboxVeth, deleteHostLink, newHostIfname } from './host-port';
+
+/** The external_ids key on a bridge the ovsnet daemon owns: its control socket. */
+export const CONTROL_SOCKET_KEY = 'ovsnet-control';
+
+export interface AttachOptions {
+  /** OVSDB remote; default as ovs-vsctl: unix:$OVS_RUNDIR/db.sock, else /var/run/openvswitch/db.sock. */
+  db?: string;
+  env?: NodeJS.ProcessEnv;
+  /** ovs-docker creates a missing bridge; `ovsnet attach` refuses unless asked to. */
+  createBridge?: boolean;
+  timeoutMs?: number;
+}
+
+export function defaultOvsdbRemote(env: NodeJS.ProcessEnv = process.env): string {
+  const rundir = env['OVS_RUNDIR'];
+  return `unix:${rundir !== undefined && rundir !== '' ? rundir : '/var/run/openvswitch'}/db.sock`;
+}
+
+async function openVswitch(options: AttachOptions): Promise<Vswitch> {
+  const remote = options.db ?? defaultOvsdbRemote(options.env);
+  if (!/^(unix:.+|tcp:.+:\d+)$/.test(remote)) throw invalid(`--db must be unix:PATH or tcp:HOST:PORT, not "${remote}"`);
+  if (remote.startsWith('unix:') && !existsSync(remote.slice(5))) {
+    throw new ControllerError('UNAVAILABLE', `no OVSDB server at ${remote} (is Open vSwitch running? use --db to point elsewhere)`);
+  }
+  let client: OvsdbClient;
+  try {
+    client = await OvsdbClient.connect(remote, { connectTimeoutMs: 5000 });
+  } catch (error) {
+    throw new ControllerError('UNAVAILABLE', `cannot reach OVSDB at ${remote}: ${(error as Error).message}`);
+  }
+  try {
+    return await Vswitch.open(client);
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+async function withVswitch<T>(options: AttachOptions, work: (vswitch: Vswitch) => Promise<T>): Promise<T> {
+  const vswitch = await openVswitch(options);
+  try {
+    return await work(vswitch);
+  } finally {
+    vswitch.client.close();
+  }
+}
+
+function requireBridge(vswitch: Vswitch, bridge: string): { controlSocket?: string; datapathType: string } {
+  const row = vswitch.bridge(bridge);
+  if (!row) throw notFound(`bridge ${bridge} does not exist (create it with 'ovs-vsctl add-br ${bridge}')`);
+  const controlSocket = stringMap(row['external_ids'])[CONTROL_SOCKET_KEY];
+  return { ...(controlSocket !== undefined ? { controlSocket } : {}), datapathType: String(row['datapath_type'] ?? '') };
+}
+
+/** A daemon-owned bridge must be handled by that daemon; say so if it is not answering. */
+async function callDaemon(controlSocket: string, bridge: string, method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+  if (!existsSync(controlSocket)) {
+    throw new ControllerError('UNAVAILABLE', `bridge ${bridge} is managed by the ovsnet daemon, which is not running (no ${controlSocket}); start it first`);
+  }
+  return callControl(controlSocket, method, params, timeoutMs);
+}
+
+export async function addPort(input: AddPortRequest, options: AttachOptions = {}): Promise<{ port: string }> {
+  const request = validateAddPort(input);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return withVswitch(options, async (vswitch) => {
+    if (!vswitch.bridge(request.bridge) && options.createBridge) await vswitch.ensureBridge({ name: request.bridge, datapathType: resolveDatapath('auto') });
+    const bridge = requireBridge(vswitch, request.bridge);
+    const target = await runningTarget(request.container, { ...(request.netns !== undefined ? { netns: request.netns } : {}), ...(options.env ? { env: options.env } : {}) });
+    const already = attachedPorts(vswitch, target, { ifname: request.ifname });
+    if (already.length > 0) {
+      const found = already[0] as (typeof already)[0];
+      throw new ControllerError('ALREADY_EXISTS', `container ${request.container} already has ${request.ifname} attached (port ${found.port} on bridge ${found.bridge ?? '?'})`);
+    }
+    if (bridge.controlSocket !== undefined) {
+      if (request.vlan !== undefined) throw invalid(`--vlan does not apply on ${request.bridge}: ovsnet's networks isolate its ports (use --network)`);
+      return (await callDaemon(bridge.controlSocket, request.bridge, 'attach.add', { ...request, target }, timeoutMs)) as { port: string };
+    }
+    if (request.address !== undefined) checkAddressFree(vswitch, request.bridge, request.address);
+    const host = newHostIfname();
+    await createSandboxVeth(
+      host,
+      {
+        nsPath: target.nsPath,
+        ifname: request.ifname,
+        ...(request.mtu !== undefined ? { mtu: request.mtu } : {}),
+        ...(request.mac !== undefined ? { mac: request.mac } : {}),
+        ...(request.address !== undefined ? { address: request.address } : {}),
+        ...(request.gateway !== undefined ? { gateway: request.gateway } : {}),
+      },
+      bridge.datapathType === 'netdev',
+    );
+    try {
+      await vswitch.addPorts([
+        {
+          bridge: request.bridge,
+          name: host,
+          externalIds: {
+            [CONTAINER_ID_KEY]: request.container,
+            [CONTAINER_IFACE_KEY]: request.ifname,
+            ...(request.address !== undefined ? { [ADDRESS_KEY]: request.address } : {}),
+          },
+          ...(request.vlan !== undefined ? { tag: request.vlan } : {}),
+        },
+      ]);
+      await vswitch.waitRealised([host], timeoutMs);
+    } catch (error) {
+      await vswitch.removePorts([host]).catch(() => undefined);
+      await deleteHostLink(host);
+      throw error;
+    }
+    return { port: host };
+  });
+}
+
+function checkAddressFree(vswitch: Vswitch, bridge: string, address: string): void {
+  const host = address.split('/')[0];
+  for (const port of vswitch.ports(bridge)) {
+    const holder = port.interfaces[0]?.externalIds;
+    if (holder && holder[ADDRESS_KEY]?.split('/')[0] === host) {
+      throw new ControllerError('ALREADY_EXISTS', `address ${host} is already used on bridge ${bridge} by ${holder[CONTAINER_ID_KEY] ?? '?'} ${holder[CONTAINER_IFACE_KEY] ?? ''} (port ${port.name})`);
+    }
+  }
+}
+
+/** Removes the named interface of the container (ovs-docker del-port). */
+export async function delPort(bridgeName: string, ifname: string, container: string, options: AttachOptions = {}): Promise<{ removed: string[] }> {
+  checkBridgeName(bridgeName);
+  checkIfname(ifname);
+  checkContainerRef(container);
+  return removeAttached(bridgeName, container, ifname, options);
+}
+
+/** Removes every interface of the container on the bridge (ovs-docker del-ports); none is fine. */
+export async function delPorts(bridgeName: string, container: string, options: AttachOptions = {}): Promise<{ removed: string[] }> {
+  checkBridgeName(bridgeName);
+  checkContainerRef(container);
+  return removeAttached(bridgeName, container, undefined, options);
+}
+
+async function removeAttached(bridgeName: string, container: string, ifname: string | undefined, options: AttachOptions): Promise<{ removed: string[] }> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const target = await knownTarget(container, options.env ? { env: options.env } : {});
+  return withVswitch(options, async (vswitch) => {
+    const bridge = requireBridge(vswitch, bridgeName);
+    if (bridge.controlSocket !== undefined) {
+      return (await callDaemon(bridge.controlSocket, bridgeName, 'attach.remove', { target, ...(ifname !== undefined ? { ifname } : {}) }, timeoutMs)) as { removed: string[] };
+    }
+    const ports = attachedPorts(vswitch, target, { bridge: bridgeName, ...(ifname !== undefined ? { ifname } : {}) }).map((p) => p.port);
+    if (ports.length === 0 && ifname !== undefined) throw missing(bridgeName, target, ifname);
+    if (ports.length > 0) await vswitch.transactApplied(vswitch.removePortsOperations(ports), timeoutMs);
+    for (const port of ports) await deleteHostLink(port);
+    return { removed: ports };
+  });
+}
+
+/** Makes the container's interface an access port of the VLAN (ovs-docker set-vlan). */
+export async function setVlan(bridgeName: string, ifname: string, container: string, vlan: number, options: AttachOptions = {}): Promise<{ port: string }> {
+  checkBridgeName(bridgeName);
+  checkIfname(ifname);
+  checkContainerRef(container);
+  checkVlan(vlan);
+  const target = await knownTarget(container, options.env ? { env: options.env } : {});
+  return withVswitch(options, async (vswitch) => {
+    const bridge = requireBridge(vswitch, bridgeName);
+    if (bridge.controlSocket !== undefined) throw invalid(`set-vlan does not apply on ${bridgeName}: ovsnet's networks isolate its ports`);
+    const found = attachedPorts(vswitch, target, { bridge: bridgeName, ifname })[0];
+    if (!found) throw missing(bridgeName, target, ifname);
+    await vswitch.setPortTag(found.port, vlan, options.timeoutMs ?? 30_000);
+    return { port: found.port };
+  });
+}
+
+function missing(bridge: string, target: AttachTarget, ifname: string): ControllerError {
+  return notFound(`no port on bridge ${bridge} is attached for CONTAINER=${target.given} and INTERFACE=${ifname}`);
+}
