@@ -9,7 +9,7 @@ import { callControl } from '../control/client';
 import { ControllerError, invalid, notFound } from '../errors';
 import { ADDRESS_KEY, CONTAINER_ID_KEY, CONTAINER_IFACE_KEY, checkBridgeName, checkContainerRef, checkIfname, checkVlan, validateAddPort, type AddPortRequest } from './request';
 import { knownTarget, runningTarget, type AttachTarget } from './target';
-import { attachedPorts } from './attached-ports';
+import { attachedPorts, type AttachedPort } from './attached-ports';
 import { resolveDatapath } from '../ovs/datapath';
 import { createSandboxVeth, deleteHostLink, newHostIfname } from './host-port';
 
@@ -50,8 +50,15 @@ async function openVswitch(options: AttachOptions): Promise<Vswitch> {
   }
 }
 
-async function withVswitch<T>(options: AttachOptions, work: (vswitch: Vswitch) => Promise<T>): Promise<T> {
-  const vswitch = await openVswitch(options);
+async function withVswitch<T>(options: AttachOptions, work: (vswitch: Vswitch) => Promise<T>, alongside?: Promise<unknown>): Promise<T> {
+  let vswitch: Vswitch;
+  try {
+    vswitch = await openVswitch(options);
+  } catch (error) {
+    // Whatever ran alongside the connection is settled before anything is reported.
+    await alongside?.catch(() => undefined);
+    throw error;
+  }
   try {
     return await work(vswitch);
   } finally {
@@ -77,10 +84,12 @@ async function callDaemon(controlSocket: string, bridge: string, method: string,
 export async function addPort(input: AddPortRequest, options: AttachOptions = {}): Promise<{ port: string }> {
   const request = validateAddPort(input);
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // Docker and OVSDB are asked at the same time: each round trip is a good part of a command.
+  const resolving = runningTarget(request.container, { ...(request.netns !== undefined ? { netns: request.netns } : {}), ...(options.env ? { env: options.env } : {}) });
   return withVswitch(options, async (vswitch) => {
     if (!vswitch.bridge(request.bridge) && options.createBridge) await vswitch.ensureBridge({ name: request.bridge, datapathType: resolveDatapath('auto') });
     const bridge = requireBridge(vswitch, request.bridge);
-    const target = await runningTarget(request.container, { ...(request.netns !== undefined ? { netns: request.netns } : {}), ...(options.env ? { env: options.env } : {}) });
+    const target = await resolving;
     const already = attachedPorts(vswitch, target, { ifname: request.ifname });
     if (already.length > 0) {
       const found = already[0] as (typeof already)[0];
@@ -124,7 +133,7 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
       throw error;
     }
     return { port: host };
-  });
+  }, resolving);
 }
 
 function checkAddressFree(vswitch: Vswitch, bridge: string, address: string): void {
@@ -154,16 +163,18 @@ export async function delPorts(bridgeName: string, container: string, options: A
 
 async function removeAttached(bridgeName: string, container: string, ifname: string | undefined, options: AttachOptions): Promise<{ removed: string[] }> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const target = await knownTarget(container, options.env ? { env: options.env } : {});
   return withVswitch(options, async (vswitch) => {
     const bridge = requireBridge(vswitch, bridgeName);
+    const filter = { bridge: bridgeName, ...(ifname !== undefined ? { ifname } : {}) };
+    const { target, found } = await findAttached(vswitch, container, filter, options);
     if (bridge.controlSocket !== undefined) {
       return (await callDaemon(bridge.controlSocket, bridgeName, 'attach.remove', { target, ...(ifname !== undefined ? { ifname } : {}) }, timeoutMs)) as { removed: string[] };
     }
-    const ports = attachedPorts(vswitch, target, { bridge: bridgeName, ...(ifname !== undefined ? { ifname } : {}) }).map((p) => p.port);
+    const ports = found.map((p) => p.port);
     if (ports.length === 0 && ifname !== undefined) throw missing(bridgeName, target, ifname);
-    if (ports.length > 0) await vswitch.transactApplied(vswitch.removePortsOperations(ports), timeoutMs);
-    for (const port of ports) await deleteHostLink(port);
+    if (ports.length === 0) return { removed: [] };
+    // The OVS row and the veth go at the same time; each alone is a kernel or vswitchd round.
+    await Promise.all([vswitch.transactApplied(vswitch.removePortsOperations(ports), timeoutMs), ...ports.map((port) => deleteHostLink(port))]);
     return { removed: ports };
   });
 }
@@ -174,15 +185,28 @@ export async function setVlan(bridgeName: string, ifname: string, container: str
   checkIfname(ifname);
   checkContainerRef(container);
   checkVlan(vlan);
-  const target = await knownTarget(container, options.env ? { env: options.env } : {});
   return withVswitch(options, async (vswitch) => {
     const bridge = requireBridge(vswitch, bridgeName);
     if (bridge.controlSocket !== undefined) throw invalid(`set-vlan does not apply on ${bridgeName}: ovsnet's networks isolate its ports`);
-    const found = attachedPorts(vswitch, target, { bridge: bridgeName, ifname })[0];
+    const { target, found: all } = await findAttached(vswitch, container, { bridge: bridgeName, ifname }, options);
+    const found = all[0];
     if (!found) throw missing(bridgeName, target, ifname);
     await vswitch.setPortTag(found.port, vlan, options.timeoutMs ?? 30_000);
     return { port: found.port };
   });
+}
+
+/**
+ * Ports labelled with the container as typed are found without asking Docker (the common
+ * case, and it works for containers that are gone); otherwise Docker supplies the other
+ * names the container goes by.
+ */
+async function findAttached(vswitch: Vswitch, container: string, filter: { bridge: string; ifname?: string }, options: AttachOptions): Promise<{ target: AttachTarget; found: AttachedPort[] }> {
+  const typed: AttachTarget = { given: container, aliases: [container] };
+  const direct = attachedPorts(vswitch, typed, filter);
+  if (direct.length > 0) return { target: typed, found: direct };
+  const target = await knownTarget(container, options.env ? { env: options.env } : {});
+  return { target, found: attachedPorts(vswitch, target, filter) };
 }
 
 function missing(bridge: string, target: AttachTarget, ifname: string): ControllerError {
