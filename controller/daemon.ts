@@ -1,7 +1,7 @@
 // The ovsnet daemon's runtime: the state store, the OVSDB and OpenFlow connections to the
 // integration bridge, the reconcilers, the northbound service and the control socket,
 // started in dependency order and stopped in reverse.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { OvsdbClient } from '../ovsdb/client';
 import { Vswitch } from '../ovsdb/vswitch/vswitch';
@@ -19,6 +19,15 @@ import { NetworkService } from './network-service';
 import { startControlServer, type ControlServer } from './control/server';
 import { controlMethods } from './control/methods';
 import { IpamService } from './ipam/service';
+import { stringMap } from '../ovsdb/protocol/notation';
+import { CONTROL_SOCKET_KEY } from './attach/request';
+
+async function labelBridge(vswitch: Vswitch, bridge: string, controlSocket: string): Promise<void> {
+  const row = vswitch.bridge(bridge);
+  const externalIds = stringMap(row?.['external_ids']);
+  if (externalIds[CONTROL_SOCKET_KEY] === controlSocket) return;
+  await vswitch.ensureBridge({ name: bridge, externalIds: { ...externalIds, [CONTROL_SOCKET_KEY]: controlSocket } });
+}
 
 export interface DaemonConfig {
   ovsdb: string;
@@ -76,10 +85,13 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     stops.push(() => dataplane.stop());
     switchClient.on('ready', () => dataplane.kick());
     switchClient.start();
-    const service = new NetworkService({ registry, links: new HostLinks(config.netns), dataplane, logger });
-    const controlSocket = join(config.stateDir, 'ovsnet.ctl');
-    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, flows, switchClient, config }), logger);
+    const links = new HostLinks(config.netns);
+    const service = new NetworkService({ registry, links, dataplane, logger });
+    const controlSocket = resolve(config.stateDir, 'ovsnet.ctl');
+    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, flows, switchClient, links, config }), logger);
     stops.push(() => control.close());
+    // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
+    await labelBridge(vswitch, config.bridge, controlSocket);
     dataplane.start();
     await dataplane.waitSynced(30_000);
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');

@@ -7,14 +7,11 @@ import { Vswitch } from '../../ovsdb/vswitch/vswitch';
 import { stringMap } from '../../ovsdb/protocol/notation';
 import { callControl } from '../control/client';
 import { ControllerError, invalid, notFound } from '../errors';
-import { ADDRESS_KEY, CONTAINER_ID_KEY, CONTAINER_IFACE_KEY, checkBridgeName, checkContainerRef, checkIfname, checkVlan, validateAddPort, type AddPortRequest } from './request';
+import { ADDRESS_KEY, CONTROL_SOCKET_KEY, CONTAINER_ID_KEY, CONTAINER_IFACE_KEY, checkBridgeName, checkContainerRef, checkIfname, checkVlan, validateAddPort, type AddPortRequest } from './request';
 import { knownTarget, runningTarget, type AttachTarget } from './target';
 import { attachedPorts, type AttachedPort } from './attached-ports';
 import { resolveDatapath } from '../ovs/datapath';
 import { createSandboxVeth, deleteHostLink, newHostIfname } from './host-port';
-
-/** The external_ids key on a bridge the ovsnet daemon owns: its control socket. */
-export const CONTROL_SOCKET_KEY = 'ovsnet-control';
 
 export interface AttachOptions {
   /** OVSDB remote; default as ovs-vsctl: unix:$OVS_RUNDIR/db.sock, else /var/run/openvswitch/db.sock. */

@@ -6,6 +6,8 @@ import { parseAddress, parseCidr, parseMac } from '../cnm/addresses';
 /** The external_ids keys ovs-docker writes on the Interface row; both tools find ports by them. */
 export const CONTAINER_ID_KEY = 'container_id';
 export const CONTAINER_IFACE_KEY = 'container_iface';
+/** The external_ids key on a bridge the ovsnet daemon owns: its control socket. */
+export const CONTROL_SOCKET_KEY = 'ovsnet-control';
 /** Our own addition, so that "address in use" can be checked on plain bridges too. */
 export const ADDRESS_KEY = 'ovsnet_address';
 

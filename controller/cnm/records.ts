@@ -14,6 +14,12 @@ export interface NetworkRecord extends NetworkSpec {
   gatewayIfname: string;
 }
 
+/** A container attached by hand: the reference as typed and the interface name inside it. */
+export interface ManualAttachment {
+  containerId: string;
+  containerIface: string;
+}
+
 export interface EndpointRecord {
   networkId: string;
   endpointId: string;
@@ -29,6 +35,8 @@ export interface EndpointRecord {
   plugged?: boolean;
   /** Set while joined to a sandbox. */
   sandboxKey?: string;
+  /** Set for ports made by `ovsnet attach`: labels ovs-docker also understands. */
+  attachment?: ManualAttachment;
   /** Published ports, from ProgramExternalConnectivity. */
   ports?: Array<{ proto: string; containerPort: number; hostIp?: string; hostPort: number; hostPortEnd?: number }>;
 }

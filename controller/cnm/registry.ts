@@ -196,6 +196,7 @@ export class Registry {
         hostIfname: names.host,
         containerIfname: names.peer,
         ...(spec.containerName !== undefined ? { containerName: spec.containerName } : {}),
+        ...(spec.attachment !== undefined ? { attachment: { containerId: spec.attachment.containerId, containerIface: spec.attachment.containerIface } } : {}),
       };
       const puts = [
         { key: keys.endpoint(network.id, spec.endpointId), value: record },

@@ -45,6 +45,8 @@ export interface EndpointSpec {
   mac?: string;
   /** Name of the container (from Docker's IPAM options), for humans and policy rules. */
   containerName?: string;
+  /** For `ovsnet attach`: the container reference as typed and its interface name. */
+  attachment?: { containerId: string; containerIface: string };
 }
 
 export interface EndpointInfo {

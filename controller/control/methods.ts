@@ -8,12 +8,15 @@ import { tableName } from '../../flows/pipeline/tables';
 import { invalid } from '../errors';
 import type { AllowRule, NetworkSpec } from '../cnm/types';
 import type { ControlMethod } from './server';
+import type { HostLinks } from '../host/links';
+import { managedAdd, managedRemove, type ManagedAddRequest } from '../attach/managed';
 
 interface Context {
   service: NetworkService;
   registry: Registry;
   flows: OpenFlowSync;
   switchClient: SwitchClient;
+  links: HostLinks;
   config: { bridge: string; ovsdb: string; datapath: string };
 }
 
@@ -47,6 +50,8 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
     'endpoint.join': async (p) => ctx.service.join(str(p, 'networkId'), str(p, 'endpointId'), str(p, 'sandboxKey')),
     'endpoint.leave': async (p) => ctx.service.leave(str(p, 'networkId'), str(p, 'endpointId')),
     'endpoint.delete': async (p) => ctx.service.deleteEndpoint(str(p, 'networkId'), str(p, 'endpointId')),
+    'attach.add': async (p) => managedAdd(ctx, p as ManagedAddRequest),
+    'attach.remove': async (p) => managedRemove(ctx, p as Parameters<typeof managedRemove>[1]),
     'policy.allow': async (p) => ctx.registry.addRule(p as Omit<AllowRule, 'id'>),
     'policy.ls': async () => ctx.registry.listRules(),
     'policy.rm': async (p) => ctx.registry.removeRule(str(p, 'id')),

@@ -55,6 +55,9 @@ export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecor
       ofportRequest: endpoint.ofport,
       owner: endpointOwner(endpoint.networkId, endpoint.endpointId),
       ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+      ...(endpoint.attachment !== undefined
+        ? { externalIds: { container_id: endpoint.attachment.containerId, container_iface: endpoint.attachment.containerIface } }
+        : {}),
     });
   }
   return ports;

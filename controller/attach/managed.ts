@@ -1,0 +1,98 @@
+// `ovsnet attach` on the daemon's own bridge: the port becomes an endpoint of an ovsnet
+// network, so it gets the same anti-spoofing, isolation and policy flows as a Docker
+// container's, and the registry (not OVSDB labels) is what remembers it.
+import { createHash } from 'node:crypto';
+import type { Registry } from '../cnm/registry';
+import type { NetworkRecord } from '../cnm/records';
+import type { HostLinks } from '../host/links';
+import type { NetworkService } from '../network-service';
+import { parseAddress, parseCidr, contains } from '../cnm/addresses';
+import { ControllerError, invalid, notFound } from '../errors';
+import { validateAddPort, type AddPortRequest } from './request';
+import { matchesTarget, type AttachTarget } from './target';
+
+export interface ManagedAttachContext {
+  registry: Registry;
+  service: NetworkService;
+  links: HostLinks;
+}
+
+export interface ManagedAddRequest extends AddPortRequest {
+  target: AttachTarget & { nsPath: string };
+}
+
+/** Stable per container and interface, so a retried add finds its own endpoint. */
+export function attachEndpointId(containerId: string, ifname: string): string {
+  return createHash('sha256').update(`${containerId}\0${ifname}`).digest('hex');
+}
+
+async function chooseNetwork(registry: Registry, request: AddPortRequest): Promise<NetworkRecord> {
+  const networks = await registry.listNetworks();
+  if (request.network !== undefined) {
+    const wanted = request.network;
+    const found = networks.filter((n) => n.id === wanted || n.name === wanted || n.key === wanted || (wanted.length >= 6 && n.id.startsWith(wanted)));
+    if (found.length === 1) return found[0] as NetworkRecord;
+    if (found.length > 1) throw invalid(`--network ${wanted} matches ${found.length} networks; give more of the id`);
+    throw notFound(`no ovsnet network is called ${wanted}`);
+  }
+  const address = parseAddress((request.address as string).split('/')[0] as string);
+  const found = networks.filter((n) => [...n.ipv4, ...n.ipv6].some((s) => contains(parseCidr(s.pool), address.value)));
+  if (found.length === 1) return found[0] as NetworkRecord;
+  if (found.length > 1) throw invalid(`${address.address} lies in ${found.length} ovsnet networks; choose one with --network`);
+  throw notFound(`no ovsnet network has a subnet holding ${address.address}; create one or choose it with --network`);
+}
+
+export async function managedAdd(ctx: ManagedAttachContext, input: ManagedAddRequest): Promise<{ port: string; networkId: string; endpointId: string }> {
+  const request = validateAddPort(input);
+  const target = input.target;
+  if (typeof target?.nsPath !== 'string' || !target.nsPath.startsWith('/')) throw invalid('target.nsPath must be an absolute path');
+  if (request.address === undefined) throw invalid(`ports on ovsnet's bridge need --ipaddress: its flows only let a port send from its own address`);
+  if (request.vlan !== undefined) throw invalid(`--vlan does not apply on ovsnet's bridge: networks isolate its ports`);
+  for (const endpoint of await ctx.registry.listEndpoints()) {
+    if (endpoint.attachment && endpoint.attachment.containerIface === request.ifname && matchesTarget(target, endpoint.attachment.containerId)) {
+      throw new ControllerError('ALREADY_EXISTS', `container ${request.container} already has ${request.ifname} attached (port ${endpoint.hostIfname})`);
+    }
+  }
+  const network = await chooseNetwork(ctx.registry, request);
+  const family = request.address.includes(':') ? 'ipv6' : 'ipv4';
+  const endpointId = attachEndpointId(request.container, request.ifname);
+  const endpoint = await ctx.service.createEndpoint({
+    networkId: network.id,
+    endpointId,
+    [family]: request.address,
+    ...(request.mac !== undefined ? { mac: request.mac } : {}),
+    containerName: request.container,
+    attachment: { containerId: request.container, containerIface: request.ifname },
+  });
+  try {
+    const joined = await ctx.service.join(network.id, endpointId, target.nsPath);
+    const address = endpoint[family] as string;
+    await ctx.links.moveIntoSandbox(joined.containerIfname, target.nsPath, {
+      ifname: request.ifname,
+      addresses: [address],
+      ...(request.gateway !== undefined ? { [family === 'ipv4' ? 'gatewayIpv4' : 'gatewayIpv6']: request.gateway } : {}),
+      ...(request.gateway === undefined && joined.gatewayIpv4 !== undefined && family === 'ipv4' ? { gatewayIpv4: joined.gatewayIpv4 } : {}),
+      ...(request.gateway === undefined && joined.gatewayIpv6 !== undefined && family === 'ipv6' ? { gatewayIpv6: joined.gatewayIpv6 } : {}),
+    });
+    return { port: endpoint.hostIfname, networkId: network.id, endpointId };
+  } catch (error) {
+    await ctx.service.deleteEndpoint(network.id, endpointId);
+    throw error;
+  }
+}
+
+export async function managedRemove(ctx: ManagedAttachContext, params: { target: AttachTarget; ifname?: string }): Promise<{ removed: string[] }> {
+  const target = params.target;
+  if (!target || !Array.isArray(target.aliases)) throw invalid('target.aliases must be a list');
+  const removed: string[] = [];
+  for (const endpoint of await ctx.registry.listEndpoints()) {
+    if (!endpoint.attachment || !matchesTarget(target, endpoint.attachment.containerId)) continue;
+    if (params.ifname !== undefined && endpoint.attachment.containerIface !== params.ifname) continue;
+    await ctx.service.deleteEndpoint(endpoint.networkId, endpoint.endpointId);
+    removed.push(endpoint.hostIfname);
+  }
+  if (removed.length === 0 && params.ifname !== undefined) {
+    throw notFound(`no port is attached for CONTAINER=${target.given} and INTERFACE=${params.ifname}`);
+  }
+  return { removed };
+}
