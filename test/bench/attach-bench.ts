@@ -39,9 +39,14 @@ async function main(): Promise<void> {
   try {
     await host.container('bench');
     const { ovsnet, ovsDocker } = await measure(host);
+    // The floor for any Node.js command: starting an empty node twice per cycle.
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) await host.ovs.netns.exec(process.execPath, ['-e', '0']);
+    const nodeFloor = ((performance.now() - t0) / 20) * 2;
     const leftovers = await host.ports(BRIDGE);
     if (leftovers.length > 0) throw new Error(`ports left behind: ${leftovers.join(' ')}`);
     console.log(`add-port + del-port, mean of ${CYCLES} cycles: ovs-docker ${ovsDocker.toFixed(1)} ms, ovsnet attach ${ovsnet.toFixed(1)} ms`);
+    console.log(`floor: two empty node processes per cycle take ${nodeFloor.toFixed(1)} ms here (${(ovsDocker / nodeFloor).toFixed(2)}x ovs-docker's whole cycle)`);
     console.log(`RESULT attach speedup_vs_ovs_docker=${(ovsDocker / ovsnet).toFixed(2)}`);
   } finally {
     await host.stop();
