@@ -80,3 +80,23 @@ test('sub-fields of one register are combined into one masked match', () => {
   ]);
   assert.throws(() => combineRegisterMatches([{ field: 'reg0', value: 1, mask: 0xff }, { field: 'reg0', value: 2, mask: 0xff }]), /overlapping/);
 });
+
+test('a network of 4096 endpoints floods in slices that each fit an OpenFlow message, covering every port once', () => {
+  for (const icc of [true, false]) {
+    const s = state(4096, icc);
+    const flood = buildPipeline(s)
+      .filter((f) => f.table === 'output' && f.priority === (icc ? 50 : 60))
+      .map(toFlowMod);
+    assert.ok(flood.length > 1, 'more than one slice');
+    const outputs: number[] = [];
+    flood.forEach((flow, i) => {
+      assert.ok(encodeMessage({ type: 'flow_mod', ...flow } as never).length <= 65535, `slice ${i} fits in 64 KiB`);
+      const actions = flow.instructions.flatMap((ins) => ('actions' in ins ? ins.actions : []));
+      for (const a of actions) if (a.type === 'output') outputs.push(a.port as number);
+      const resubmits = actions.filter((a) => a.type === 'resubmit');
+      assert.equal(resubmits.length, i < flood.length - 1 ? 1 : 0, 'every slice but the last continues with the next');
+    });
+    const expected = s.endpoints.map((e) => e.ofport).concat(icc ? [40000] : []);
+    assert.deepEqual([...outputs].sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
+  }
+});

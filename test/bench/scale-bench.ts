@@ -1,0 +1,175 @@
+// `npm run bench:scale`: 4096 endpoints on one host, each with its own network namespace,
+// attached through the controller API (endpoint.create + endpoint.join over the control
+// socket of a real `ovsnet daemon` process, 32 requests in flight) to a private OVS with
+// the userspace datapath. Then one more attach is timed against `ovs-vsctl add-port` of one
+// more veth at the same port count, reachability is spot-checked, and the host is cleaned.
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { OvsInstance } from '../harness/ovs';
+import { makeNetnsName, makeRunDir, onEmergency } from '../harness/ledger';
+import { until } from '../harness/until';
+import { runOk, run } from '../../controller/host/exec';
+import { callControl } from '../../controller/control/client';
+import type { EndpointInfo } from '../../controller/cnm/types';
+
+const N = Number(process.env['OVSNET_SCALE_N'] ?? 4096);
+const IN_FLIGHT = 32;
+const CLI = join(__dirname, '..', '..', 'drivers', 'cli', 'main.js');
+const NETWORK = 'scale';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** 10.200.0.0/19: host i gets 10.200.(i+2 >> 8).(i+2 & 255); .1 is the gateway. */
+function addressOf(i: number): string {
+  const n = i + 2;
+  return `10.200.${n >> 8}.${n & 255}`;
+}
+
+async function ipBatch(lines: string[], netns?: string): Promise<void> {
+  for (let i = 0; i < lines.length; i += 2000) {
+    await runOk('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], { input: `${lines.slice(i, i + 2000).join('\n')}\n`, timeoutMs: 600_000 });
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function flowCount(ovs: OvsInstance): Promise<number> {
+  const text = await ovs.ofctl('-O', 'OpenFlow13', 'dump-aggregate', 'br-int');
+  return Number(/flow_count=(\d+)/.exec(text)?.[1] ?? NaN);
+}
+
+async function main(): Promise<void> {
+  const ovs = await OvsInstance.start();
+  const stateDir = makeRunDir('scale-state');
+  const sandboxes = Array.from({ length: N + 1 }, () => makeNetnsName('s'));
+  const dropSandboxes = (): void => {
+    spawnSync('ip', ['-batch', '-'], { input: sandboxes.map((s) => `netns del ${s}`).join('\n'), stdio: ['pipe', 'ignore', 'ignore'] });
+  };
+  const unregister = onEmergency(dropSandboxes);
+  let daemonOutput = '';
+  const daemon = ovs.netns.spawn(process.execPath, [...(process.env['OVSNET_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OVSNET_PROFILE_DIR']}`] : []), CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', join(stateDir, 'plugins'), '--log-level', 'warn']);
+  daemon.stderr?.on('data', (c: Buffer) => (daemonOutput = (daemonOutput + c.toString()).slice(-20_000)));
+  const control = join(stateDir, 'ovsnet.ctl');
+  const call = (method: string, params: unknown): Promise<unknown> => callControl(control, method, params, 120_000);
+  try {
+    await until('daemon ready', async () => (await call('status', {}).then(() => true, () => false)), 30_000);
+    const t0 = performance.now();
+    await ipBatch(sandboxes.map((s) => `netns add ${s}`));
+    console.log(`setup: ${N + 1} network namespaces in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await call('network.create', { id: NETWORK, name: NETWORK, ipv4: [{ pool: '10.200.0.0/19', gateway: '10.200.0.1' }], ipv6: [], icc: true, internal: false });
+    await until('gateway port', async () => (await ovs.vsctl('list-ports', 'br-int')).includes('ovsgw'), 30_000);
+    const flowsBefore = await flowCount(ovs);
+
+    // Attach N endpoints, IN_FLIGHT at a time; each moves its veth peer into its sandbox
+    // afterwards, as Docker does after Join.
+    const latencies: number[] = [];
+    const joined: EndpointInfo[] = new Array(N);
+    const toMove: string[] = [];
+    let next = 0;
+    const attach = async (i: number): Promise<number> => {
+      const start = performance.now();
+      const endpointId = `ep${String(i).padStart(6, '0')}scale`;
+      const info = (await call('endpoint.create', { networkId: NETWORK, endpointId, ipv4: `${addressOf(i)}/19` })) as EndpointInfo;
+      await call('endpoint.join', { networkId: NETWORK, endpointId, sandboxKey: `/run/netns/${sandboxes[i] as string}` });
+      joined[i] = info;
+      return performance.now() - start;
+    };
+    const worker = async (): Promise<void> => {
+      while (next < N) {
+        const i = next++;
+        latencies.push(await attach(i));
+        toMove.push(`link set dev ${(joined[i] as EndpointInfo).containerIfname} netns ${sandboxes[i] as string}`);
+        if (toMove.length >= 256) await ipBatch(toMove.splice(0), ovs.netns.name);
+        if (latencies.length % 512 === 0) console.log(`  ${latencies.length} attached, ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
+      }
+    };
+    const tStart = performance.now();
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    await ipBatch(toMove.splice(0), ovs.netns.name);
+    const totalS = (performance.now() - tStart) / 1000;
+    const ports = (await ovs.vsctl('list-ports', 'br-int')).split('\n').filter(Boolean).length;
+    const unrealised = (await ovs.vsctl('--bare', '--columns=name', 'find', 'interface', 'ofport<=0')).trim();
+    const flowsAfter = await flowCount(ovs);
+    const flowsPerEndpoint = (flowsAfter - flowsBefore) / N;
+    const rss = rssMb(daemon.pid as number);
+    console.log(`attached ${N} endpoints in ${totalS.toFixed(1)} s; bridge has ${ports} ports; unrealised: ${unrealised === '' ? 'none' : unrealised}; flows ${flowsBefore} -> ${flowsAfter}`);
+
+    // Spot check: four endpoints get their address inside their sandbox and ping.
+    const picks = [0, 1, Math.floor(N / 2), N - 1];
+    for (const i of picks) {
+      const info = joined[i] as EndpointInfo;
+      const ns = sandboxes[i] as string;
+      await runOk('ip', ['-n', ns, 'addr', 'add', `${addressOf(i)}/19`, 'dev', info.containerIfname]);
+      await runOk('ip', ['-n', ns, 'link', 'set', info.containerIfname, 'up']);
+      await runOk('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+    const pings: string[] = [];
+    for (const [a, b] of [[0, N - 1], [N - 1, Math.floor(N / 2)], [1, 0]] as const) {
+      const ok = (await run('ip', ['netns', 'exec', sandboxes[a] as string, 'ping', '-c', '2', '-W', '2', addressOf(b)], { allowFailure: true })).code === 0;
+      pings.push(`${a}->${b} ${ok ? 'ok' : 'FAILED'}`);
+    }
+    const gatewayOk = (await run('ip', ['netns', 'exec', sandboxes[N - 1] as string, 'ping', '-c', '2', '-W', '2', '10.200.0.1'], { allowFailure: true })).code === 0;
+    console.log(`spot check: ${pings.join(', ')}, ${N - 1}->gateway ${gatewayOk ? 'ok' : 'FAILED'}`);
+
+    // One more attach at N ports, against ovs-vsctl add-port of one more veth (the floor).
+    const oneMore: number[] = [];
+    const vsctl: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const i = N; // the spare sandbox; detached again after each round
+      const endpointId = `spare${k}scale`;
+      let t = performance.now();
+      await call('endpoint.create', { networkId: NETWORK, endpointId, ipv4: `${addressOf(i + k)}/19` });
+      await call('endpoint.join', { networkId: NETWORK, endpointId, sandboxKey: `/run/netns/${sandboxes[i] as string}` });
+      oneMore.push(performance.now() - t);
+      const veth = `vs${k}${process.pid % 10000}`;
+      await runOk('ip', ['-n', ovs.netns.name, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`]);
+      await runOk('ip', ['-n', ovs.netns.name, 'link', 'set', veth, 'up']);
+      t = performance.now();
+      await ovs.vsctl('add-port', 'br-int', veth);
+      vsctl.push(performance.now() - t);
+      await ovs.vsctl('del-port', 'br-int', veth);
+      await call('endpoint.delete', { networkId: NETWORK, endpointId });
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const ratio = median(oneMore) / median(vsctl);
+    console.log(`one more attach at ${N} ports: ovsnet ${median(oneMore).toFixed(0)} ms (create+join), ovs-vsctl add-port ${median(vsctl).toFixed(0)} ms`);
+
+    // Cleanup, measured: detaching through the controller in batches vs tearing down the host.
+    const t1 = performance.now();
+    daemon.kill('SIGTERM');
+    await ovs.stop(); // vswitchd stops, its namespace (with every host-side veth) goes at once
+    dropSandboxes();
+    console.log(`cleanup: OVS stopped and ${N + 1} namespaces with their veths removed in ${((performance.now() - t1) / 1000).toFixed(1)} s (no bridge deletion through OVSDB)`);
+
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `RESULT scale endpoints=${N} total_s=${totalS.toFixed(1)} attach_p50_ms=${percentile(latencies, 50).toFixed(0)} attach_p99_ms=${percentile(latencies, 99).toFixed(0)} ` +
+        `next_attach_ratio_vs_vsctl=${ratio.toFixed(2)} flows_per_endpoint=${flowsPerEndpoint.toFixed(2)} rss_mb=${rss.toFixed(0)}`,
+    );
+  } catch (error) {
+    console.error(daemonOutput);
+    throw error;
+  } finally {
+    daemon.kill('SIGKILL');
+    await ovs.stop();
+    dropSandboxes();
+    unregister();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
