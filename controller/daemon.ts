@@ -10,6 +10,7 @@ import type { Logger } from './log';
 import { FileKvStore } from './store/file-store';
 import { Registry } from './cnm/registry';
 import { HostLinks } from './host/links';
+import { useSpawnWorker } from './host/exec';
 import { HostGateways } from './host/gateways';
 import { SwitchClient } from './openflow/switch-client';
 import { OvsdbPorts } from './reconcile/ovsdb-ports';
@@ -56,7 +57,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const { logger } = config;
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const store = FileKvStore.open(join(config.stateDir, 'store'));
-  const stops: Array<() => Promise<void> | void> = [() => store.close()];
+  useSpawnWorker(true);
+  const stops: Array<() => Promise<void> | void> = [() => useSpawnWorker(false), () => store.close()];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop();
   };

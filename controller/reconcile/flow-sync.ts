@@ -20,19 +20,24 @@ export interface FlowDiff {
   remove: FlowMod[];
 }
 
-export function diffFlows(desired: FlowMod[], installed: FlowStats[]): FlowDiff {
-  const want = new Map(desired.map((f) => [identity(f), f]));
-  const have = new Map(installed.map((f) => [identity(f), f]));
+type Keyed = Map<string, { flow: Pick<FlowMod, 'tableId' | 'priority' | 'match'>; content: string }>;
+
+function keyed(flows: ReadonlyArray<FlowMod | FlowStats>): Keyed {
+  return new Map(flows.map((f) => [identity(f), { flow: f, content: content(f) }]));
+}
+
+export function diffFlows(want: Keyed, have: Keyed): FlowDiff {
   const diff: FlowDiff = { add: [], remove: [] };
-  for (const [key, flow] of have) {
+  for (const [key, current] of have) {
     const target = want.get(key);
-    if (target && content(target) === content(flow)) continue;
+    if (target && target.content === current.content) continue;
     // OpenFlow 1.3 MODIFY keeps the old cookie, so a changed flow is deleted and re-added.
-    diff.remove.push({ command: 'delete_strict', tableId: flow.tableId, priority: flow.priority, match: flow.match, instructions: [] });
+    const { tableId, priority, match } = current.flow;
+    diff.remove.push({ command: 'delete_strict', tableId, priority, match, instructions: [] });
   }
-  for (const [key, flow] of want) {
+  for (const [key, target] of want) {
     const current = have.get(key);
-    if (!current || content(current) !== content(flow)) diff.add.push(flow);
+    if (!current || current.content !== target.content) diff.add.push(target.flow as FlowMod);
   }
   return diff;
 }
@@ -40,10 +45,18 @@ export function diffFlows(desired: FlowMod[], installed: FlowStats[]): FlowDiff 
 export class OpenFlowSync implements FlowBackend {
   /** Flows in the switch after the last pass, for `ovsnet flows`. */
   lastInstalled = 0;
+  /**
+   * What the switch held after our last change. Reading the whole table back costs as
+   * much as computing it, so between verifications (every verifyEveryMs, which is what
+   * repairs flows changed by hand) passes trust it.
+   */
+  private known: { session: object; verifiedAt: number; flows: Keyed } | undefined;
 
   constructor(
     private readonly client: SwitchClient,
     private readonly timeoutMs = 30_000,
+    private readonly verifyEveryMs = 1000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   desired(state: DataplaneState): PipelineState {
@@ -52,14 +65,21 @@ export class OpenFlowSync implements FlowBackend {
 
   async sync(state: DataplaneState): Promise<{ added: number; modified: number; removed: number }> {
     const session = await this.client.ready(this.timeoutMs);
-    const desired = buildPipeline(toPipelineState(state)).map(toFlowMod);
-    const installed = await session.dumpFlows();
-    const diff = diffFlows(desired, installed);
+    const want = keyed(buildPipeline(toPipelineState(state)).map(toFlowMod));
+    let known = this.known;
+    if (!known || known.session !== session || this.now() - known.verifiedAt >= this.verifyEveryMs) {
+      const verifiedAt = this.now();
+      known = { session, verifiedAt, flows: keyed(await session.dumpFlows()) };
+    }
+    this.known = undefined; // until the change below is known to have landed
+    const diff = diffFlows(want, known.flows);
     if (diff.add.length + diff.remove.length > 0) {
       await installFlows(session, [...diff.remove, ...diff.add], { mode: 'bundle', timeoutMs: this.timeoutMs });
     }
-    this.lastInstalled = desired.length;
-    const replaced = diff.add.filter((f) => diff.remove.some((r) => identity(r) === identity(f))).length;
+    this.known = { ...known, flows: want };
+    this.lastInstalled = want.size;
+    const removed = new Set(diff.remove.map((r) => identity(r)));
+    const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
     return { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };
   }
 }

@@ -102,6 +102,7 @@ export class OvsDataplane implements Dataplane {
 
   private async pass(): Promise<void> {
     const { registry, ports, flows, gateways, logger } = this.options;
+    const started = this.options.clock.now();
     const networks = await registry.listNetworks();
     const endpoints = await registry.listEndpoints();
     const plan = planPorts(desiredPorts(networks, endpoints), ports.ownedPorts());
@@ -109,6 +110,7 @@ export class OvsDataplane implements Dataplane {
       logger.debug({ add: plan.add.map((p) => p.name), remove: plan.remove }, 'port changes');
       await ports.apply(plan);
     }
+    const gatewaysStart = this.options.clock.now();
     await gateways.sync(networks, endpoints);
     const gatewayPorts = new Map<string, number>();
     for (const network of networks) {
@@ -120,7 +122,9 @@ export class OvsDataplane implements Dataplane {
       const ofport = endpoint.plugged ? ports.interfaceStatus(endpoint.hostIfname).ofport : undefined;
       if (ofport !== undefined && ofport > 0) realised.push({ ...endpoint, realisedOfport: ofport });
     }
+    const flowsStart = this.options.clock.now();
     const changes = await flows.sync({ networks, endpoints: realised, gateways: gatewayPorts, rules: await registry.listRules() });
-    if (changes.added + changes.modified + changes.removed > 0) logger.debug(changes, 'flow changes');
+    const end = this.options.clock.now();
+    logger.debug({ ...changes, ports: plan.add.length + plan.remove.length, ms: { total: end - started, ports: gatewaysStart - started, gateways: flowsStart - gatewaysStart, flows: end - flowsStart } }, 'pass');
   }
 }

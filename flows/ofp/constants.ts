@@ -106,7 +106,7 @@ export const BundleCtrlType = {
 } as const;
 export const BundleFlags = { ATOMIC: 1, ORDERED: 2 } as const;
 
-export const OxmClass = { NXM_0: 0x0000, NXM_1: 0x0001, OPENFLOW_BASIC: 0x8000, EXPERIMENTER: 0xffff } as const;
+export const OxmClass = { NXM_0: 0x0000, NXM_1: 0x0001, ERICSSON: 0x1000, OPENFLOW_BASIC: 0x8000, EXPERIMENTER: 0xffff } as const;
 
 export const PortReason = { ADD: 0, DELETE: 1, MODIFY: 2 } as const;
 export const PacketInReason = { NO_MATCH: 0, ACTION: 1, INVALID_TTL: 2 } as const;

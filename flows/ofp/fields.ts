@@ -17,6 +17,8 @@ export interface FieldDef {
 
 const B = OxmClass.OPENFLOW_BASIC;
 const N = OxmClass.NXM_1;
+/** ovs-fields(7) ERICOXM_OF_*: the ND fields ARP-style responders need (OVS 2.11+). */
+const E = OxmClass.ERICSSON;
 
 const defs: FieldDef[] = [
   { name: 'in_port', oxmClass: B, field: 0, length: 4, kind: 'u32', maskable: false },
@@ -68,6 +70,8 @@ const defs: FieldDef[] = [
   { name: 'ct_state', oxmClass: N, field: 105, length: 4, kind: 'u32', maskable: true },
   { name: 'ct_zone', oxmClass: N, field: 106, length: 2, kind: 'u16', maskable: false },
   { name: 'ct_mark', oxmClass: N, field: 107, length: 4, kind: 'u32', maskable: true },
+  { name: 'nd_reserved', oxmClass: E, field: 1, length: 4, kind: 'u32', maskable: false },
+  { name: 'nd_options_type', oxmClass: E, field: 2, length: 1, kind: 'u8', maskable: false },
 ];
 
 /** ovs-fields(7) aliases accepted on input. */

@@ -185,7 +185,9 @@ export class Vswitch {
     if (bridgeName !== undefined && !bridge) return [];
     const allowed = bridge ? new Set(uuidsOf(bridge['ports'])) : undefined;
     const out: PortInfo[] = [];
-    for (const row of this.replica.rows('Port')) if (!allowed || allowed.has(row._uuid[1])) out.push(this.portInfo(row));
+    // Ports of a named bridge are listed by that bridge, not searched for among all bridges.
+    const known = bridge ? String(bridge['name']) : undefined;
+    for (const row of this.replica.rows('Port')) if (!allowed || allowed.has(row._uuid[1])) out.push(this.portInfo(row, known));
     return out;
   }
 
@@ -194,9 +196,11 @@ export class Vswitch {
     return this.replica.lookup(`interface-by-external-id:${key}`, value).map(interfaceInfo);
   }
 
-  private portInfo(row: ReplicaRow): PortInfo {
-    let bridgeName: string | undefined;
-    for (const bridge of this.replica.rows('Bridge')) if (uuidsOf(bridge['ports']).includes(row._uuid[1])) bridgeName = String(bridge['name']);
+  private portInfo(row: ReplicaRow, knownBridge?: string): PortInfo {
+    let bridgeName = knownBridge;
+    if (bridgeName === undefined) {
+      for (const bridge of this.replica.rows('Bridge')) if (uuidsOf(bridge['ports']).includes(row._uuid[1])) bridgeName = String(bridge['name']);
+    }
     const tag = optionalAtom(row['tag']);
     return {
       name: String(row['name']),

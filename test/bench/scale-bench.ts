@@ -4,7 +4,7 @@
 // the userspace datapath. Then one more attach is timed against `ovs-vsctl add-port` of one
 // more veth at the same port count, reachability is spot-checked, and the host is cleaned.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OvsInstance } from '../harness/ovs';
@@ -47,7 +47,7 @@ async function flowCount(ovs: OvsInstance): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const ovs = await OvsInstance.start();
+  const ovs = await OvsInstance.start(process.env['OVSNET_SCALE_LOG'] ? { keepDir: true } : {});
   const stateDir = makeRunDir('scale-state');
   const sandboxes = Array.from({ length: N + 1 }, () => makeNetnsName('s'));
   const dropSandboxes = (): void => {
@@ -55,14 +55,16 @@ async function main(): Promise<void> {
   };
   const unregister = onEmergency(dropSandboxes);
   let daemonOutput = '';
-  const daemon = ovs.netns.spawn(process.execPath, [...(process.env['OVSNET_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OVSNET_PROFILE_DIR']}`] : []), CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', join(stateDir, 'plugins'), '--log-level', 'warn']);
+  const daemon = ovs.netns.spawn(process.execPath, [...(process.env['OVSNET_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OVSNET_PROFILE_DIR']}`] : []), CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', join(stateDir, 'plugins'), '--log-level', process.env['OVSNET_SCALE_LOG'] ?? 'warn']);
   daemon.stderr?.on('data', (c: Buffer) => (daemonOutput = (daemonOutput + c.toString()).slice(-20_000)));
+  if (process.env['OVSNET_SCALE_LOG']) daemon.stderr?.pipe(createWriteStream(join(process.env['OVSNET_SCALE_LOG_DIR'] ?? '/tmp', 'ovsnet-scale-daemon.log')));
   const control = join(stateDir, 'ovsnet.ctl');
   const call = (method: string, params: unknown): Promise<unknown> => callControl(control, method, params, 120_000);
   try {
     await until('daemon ready', async () => (await call('status', {}).then(() => true, () => false)), 30_000);
     const t0 = performance.now();
     await ipBatch(sandboxes.map((s) => `netns add ${s}`));
+    if (process.env['OVSNET_SCALE_LOG']) console.log(`OVS logs kept in ${ovs.dir}`);
     console.log(`setup: ${N + 1} network namespaces in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await call('network.create', { id: NETWORK, name: NETWORK, ipv4: [{ pool: '10.200.0.0/19', gateway: '10.200.0.1' }], ipv6: [], icc: true, internal: false });
     await until('gateway port', async () => (await ovs.vsctl('list-ports', 'br-int')).includes('ovsgw'), 30_000);
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
         latencies.push(await attach(i));
         toMove.push(`link set dev ${(joined[i] as EndpointInfo).containerIfname} netns ${sandboxes[i] as string}`);
         if (toMove.length >= 256) await ipBatch(toMove.splice(0), ovs.netns.name);
-        if (latencies.length % 512 === 0) console.log(`  ${latencies.length} attached, ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
+        if (latencies.length % Math.max(64, N / 8) === 0) console.log(`  ${latencies.length} attached, ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
       }
     };
     const tStart = performance.now();

@@ -1,13 +1,28 @@
-// arp_responder: ARP requests for an endpoint's address are answered by the switch, so
-// they are never flooded (and never cross a tunnel). Everything else goes on to l2_lookup.
+// arp_responder: ARP requests and IPv6 neighbour solicitations for an endpoint's address
+// are answered by the switch, so they are never flooded (and never cross a tunnel).
+// Everything else goes on to l2_lookup. A solicitation becomes an advertisement in place;
+// nd_reply then writes the target link-layer address, which OVS accepts only in a flow
+// that matches an advertisement.
 import { cookie } from '../cookies';
 import { fieldMatch, NETWORK_TAG } from '../registers';
+import { tableNumber } from '../tables';
 import type { PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 
 export function arpResponderFlows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [
     { table: 'arp_responder', priority: 0, cookie: cookie('arp_responder', 0), match: [], actions: [], goto: 'l2_lookup', reason: 'ARP the switch does not answer is forwarded' },
+    {
+      table: 'arp_responder', priority: 110, cookie: cookie('arp_responder', 0),
+      match: [...NS, { field: 'nd_sll', value: '00:00:00:00:00:00' }], actions: [], goto: 'l2_lookup',
+      reason: 'a solicitation without a source link-layer address gets no room for an answer: forwarded',
+    },
+    {
+      table: 'nd_reply', priority: 100, cookie: cookie('arp_responder', 0),
+      match: [{ field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: ICMPV6 }, { field: 'icmpv6_type', value: 136 }],
+      actions: [{ type: 'move', src: 'eth_src', srcOfs: 0, dst: 'nd_tll', dstOfs: 0, nBits: 48 }, { type: 'output', port: 'in_port' }],
+      reason: 'the advertisement carries the answering MAC (already its source) as target link-layer address',
+    },
   ];
   for (const ep of state.endpoints) {
     if (!ep.ipv4) continue;
@@ -27,5 +42,28 @@ export function arpResponderFlows(state: PipelineState): FlowSpec[] {
       reason: `answer ARP for ${ep.ipv4} with ${ep.mac}`,
     });
   }
+  for (const ep of state.endpoints) {
+    if (!ep.ipv6) continue;
+    flows.push({
+      table: 'arp_responder', priority: 100, cookie: cookie('arp_responder', ep.ofport),
+      match: [fieldMatch(NETWORK_TAG, ep.networkTag), ...NS, { field: 'nd_target', value: ep.ipv6 }],
+      actions: [
+        { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'eth_dst', dstOfs: 0, nBits: 48 },
+        { type: 'set_field', field: 'eth_src', value: ep.mac },
+        { type: 'move', src: 'ipv6_src', srcOfs: 0, dst: 'ipv6_dst', dstOfs: 0, nBits: 128 },
+        { type: 'set_field', field: 'ipv6_src', value: ep.ipv6 },
+        { type: 'set_field', field: 'icmpv6_type', value: 136 },
+        // Solicited and Override set, Router clear (RFC 4861 4.4).
+        { type: 'set_field', field: 'nd_reserved', value: 0x60000000 },
+        { type: 'set_field', field: 'nd_options_type', value: 2 },
+        { type: 'resubmit', table: tableNumber('nd_reply') },
+      ],
+      reason: `answer neighbour solicitations for ${ep.ipv6} with ${ep.mac}`,
+    });
+  }
   return flows;
 }
+
+const IPV6 = 0x86dd;
+const ICMPV6 = 58;
+const NS = [{ field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: ICMPV6 }, { field: 'icmpv6_type', value: 135 }];

@@ -34,8 +34,8 @@ export function portSecurityFlows(state: PipelineState): FlowSpec[] {
     if (ep.ipv6) {
       flows.push(
         { table: 'port_security', priority: 260, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: 58 }, { field: 'icmpv6_type', value: 136 }, { field: 'nd_target', value: ep.ipv6 }], actions: [], goto: 'l2_lookup', reason: `neighbour advertisement for ${ep.ipv6} on port ${ep.ofport}` },
-        { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ipv6_src', value: ep.ipv6 }], actions: [], goto: 'l2_lookup', reason: `IPv6 from ${ep.ipv6} on port ${ep.ofport}` },
-        { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ipv6_src', value: 'fe80::', mask: 'ffc0::' }, { field: 'ip_proto', value: 58 }], actions: [], goto: 'l2_lookup', reason: `link-local ICMPv6 (neighbour discovery) on port ${ep.ofport}` },
+        { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ipv6_src', value: ep.ipv6 }], actions: [], goto: 'arp_responder', reason: `IPv6 from ${ep.ipv6} on port ${ep.ofport}` },
+        { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ipv6_src', value: 'fe80::', mask: 'ffc0::' }, { field: 'ip_proto', value: 58 }], actions: [], goto: 'arp_responder', reason: `link-local ICMPv6 (neighbour discovery) on port ${ep.ofport}` },
       );
     }
   }

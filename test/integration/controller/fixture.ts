@@ -59,14 +59,21 @@ export class ControllerHost {
 
   /** createEndpoint + join + what libnetwork does with the interface afterwards. */
   async container(networkId: string, endpointId: string, ip: string): Promise<Container> {
+    return this.containerWith(networkId, endpointId, ip);
+  }
+
+  /** A container with an IPv6 address too (CIDR), when given. */
+  async containerWith(networkId: string, endpointId: string, ip: string, ipv6?: string): Promise<Container> {
     const ns = await Netns.create('c');
-    const info = await this.daemon.service.createEndpoint({ networkId, endpointId, ipv4: ip });
+    const info = await this.daemon.service.createEndpoint({ networkId, endpointId, ipv4: ip, ...(ipv6 !== undefined ? { ipv6 } : {}) });
     const joined = await this.daemon.service.join(networkId, endpointId, ns.path);
     await this.ovs.netns.ip('link', 'set', 'dev', joined.containerIfname, 'netns', ns.path);
     await ns.ip('link', 'set', 'dev', joined.containerIfname, 'name', 'eth0');
     await ns.ip('addr', 'add', ip, 'dev', 'eth0');
+    if (ipv6 !== undefined) await ns.ip('-6', 'addr', 'add', ipv6, 'dev', 'eth0', 'nodad');
     await ns.ip('link', 'set', 'dev', 'eth0', 'up');
     if (joined.gatewayIpv4) await ns.ip('route', 'add', 'default', 'via', joined.gatewayIpv4);
+    if (ipv6 !== undefined && joined.gatewayIpv6) await ns.ip('-6', 'route', 'add', 'default', 'via', joined.gatewayIpv6);
     const container = { ns, networkId, endpointId, ip: ip.split('/')[0] as string, mac: info.mac, ofport: info.ofport ?? 0 };
     this.containers.push(container);
     return container;
