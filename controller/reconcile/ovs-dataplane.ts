@@ -21,6 +21,8 @@ export interface BridgePortsBackend {
   ownedPorts(): PortIntent[];
   apply(plan: PortPlan): Promise<void>;
   interfaceStatus(name: string): InterfaceStatus;
+  /** Resolves with the ofport once OVS realised the interface; rejects on its error. */
+  waitRealised(name: string, timeoutMs: number): Promise<number>;
   /** Called when the replica changes (someone else edited OVSDB, or vswitchd realised a port). */
   onChange(listener: () => void): void;
 }
@@ -85,19 +87,19 @@ export class OvsDataplane implements Dataplane {
 
   async waitEndpointReady(networkId: string, endpointId: string, timeoutMs: number): Promise<void> {
     const deadline = this.options.clock.now() + timeoutMs;
-    for (;;) {
-      const endpoint = await this.options.registry.requireEndpoint(networkId, endpointId);
-      const status = this.options.ports.interfaceStatus(endpoint.hostIfname);
-      if (status.error) {
-        throw new ControllerError('UNAVAILABLE', `Open vSwitch could not attach ${endpoint.hostIfname}: ${status.error}`);
-      }
-      const remaining = deadline - this.options.clock.now();
-      if (remaining <= 0) throw new ControllerError('UNAVAILABLE', `port ${endpoint.hostIfname} was not realised within ${timeoutMs} ms`);
-      // A pass that started after the port got its ofport has installed its flows.
-      const realised = status.ofport !== undefined && status.ofport > 0;
-      await this.loop.waitSynced(remaining);
-      if (realised) return;
+    const remaining = (): number => Math.max(1, deadline - this.options.clock.now());
+    // One pass after the plug adds the port and already installs its flows, written for the
+    // OpenFlow port number ovsnet requested; OVS then realises the port under that number.
+    await this.loop.waitSynced(remaining());
+    const endpoint = await this.options.registry.requireEndpoint(networkId, endpointId);
+    let ofport: number;
+    try {
+      ofport = await this.options.ports.waitRealised(endpoint.hostIfname, remaining());
+    } catch (error) {
+      throw new ControllerError('UNAVAILABLE', `Open vSwitch could not attach ${endpoint.hostIfname}: ${(error as Error).message}`);
     }
+    // Only if OVS chose another number do the flows need a pass of their own.
+    if (ofport !== endpoint.ofport) await this.loop.waitSynced(remaining());
   }
 
   private async pass(): Promise<void> {
@@ -119,8 +121,13 @@ export class OvsDataplane implements Dataplane {
     }
     const realised: DataplaneState['endpoints'] = [];
     for (const endpoint of endpoints) {
-      const ofport = endpoint.plugged ? ports.interfaceStatus(endpoint.hostIfname).ofport : undefined;
-      if (ofport !== undefined && ofport > 0) realised.push({ ...endpoint, realisedOfport: ofport });
+      if (!endpoint.plugged) continue;
+      const status = ports.interfaceStatus(endpoint.hostIfname);
+      if (status.error !== undefined || status.ofport === -1) continue;
+      // Until OVS reports the port, its flows use the number ovsnet asked for: they match
+      // nothing before the port exists, and the port works the moment it does.
+      const ofport = status.ofport !== undefined && status.ofport > 0 ? status.ofport : endpoint.ofport;
+      realised.push({ ...endpoint, realisedOfport: ofport });
     }
     const flowsStart = this.options.clock.now();
     const changes = await flows.sync({ networks, endpoints: realised, gateways: gatewayPorts, rules: await registry.listRules() });

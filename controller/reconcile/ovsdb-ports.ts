@@ -53,6 +53,11 @@ export class OvsdbPorts implements BridgePortsBackend {
     return { ...(iface.ofport !== undefined ? { ofport: iface.ofport } : {}), ...(iface.error !== undefined ? { error: iface.error } : {}) };
   }
 
+  async waitRealised(name: string, timeoutMs: number): Promise<number> {
+    const realised = await this.vswitch.waitRealised([name], timeoutMs);
+    return realised.get(name) as number;
+  }
+
   onChange(listener: () => void): void {
     this.vswitch.replica.on('change', listener);
   }
