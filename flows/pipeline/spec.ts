@@ -61,15 +61,25 @@ export function combineRegisterMatches(match: MatchField[]): MatchField[] {
  * their actions (in practice: conjunction clauses of different rules) must be combined.
  */
 export function mergeSameMatch(specs: FlowSpec[]): FlowSpec[] {
+  // Only conjunction clauses share matches by design; other flows pass through untouched
+  // (a unit test proves no two of them collide), which keeps this linear and allocation-free.
+  const out: FlowSpec[] = [];
   const byKey = new Map<string, FlowSpec>();
   for (const spec of specs) {
+    if (!spec.actions.some((a) => a.type === 'conjunction')) {
+      out.push(spec);
+      continue;
+    }
     const key = `${spec.table}|${spec.priority}|${spec.match.map((m) => `${m.field}=${String(m.value)}/${String(m.mask ?? '')}`).sort().join(',')}`;
     const existing = byKey.get(key);
-    if (!existing) byKey.set(key, { ...spec, actions: [...spec.actions] });
-    else {
+    if (!existing) {
+      const copy = { ...spec, actions: [...spec.actions] };
+      byKey.set(key, copy);
+      out.push(copy);
+    } else {
       existing.actions.push(...spec.actions);
       existing.reason = `${existing.reason}; ${spec.reason}`;
     }
   }
-  return [...byKey.values()];
+  return out;
 }

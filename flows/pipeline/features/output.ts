@@ -40,7 +40,9 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
   const ports = new Map<number, number[]>();
   for (const ep of state.endpoints) {
     flows.push({ table: 'output', priority: 100, cookie: cookie('output', ep.ofport), match: [{ field: OUTPUT_PORT.register, value: ep.ofport }], actions: [{ type: 'output', port: ep.ofport }], reason: `deliver to port ${ep.ofport}` });
-    ports.set(ep.networkTag, [...(ports.get(ep.networkTag) ?? []), ep.ofport]);
+    const members = ports.get(ep.networkTag);
+    if (members) members.push(ep.ofport);
+    else ports.set(ep.networkTag, [ep.ofport]);
   }
   for (const net of state.networks) {
     const members = ports.get(net.tag) ?? [];

@@ -100,3 +100,17 @@ test('a network of 4096 endpoints floods in slices that each fit an OpenFlow mes
     assert.deepEqual([...outputs].sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
   }
 });
+
+test('no two flows share table, priority and match unless they are merged conjunction clauses', () => {
+  const s = state(300, false);
+  s.rules = [
+    { id: 1, networkTag: 1, from: [32768, 32769], to: [32770], proto: 'tcp', port: 80 },
+    { id: 2, networkTag: 1, from: [32768], to: [32770, 32771] },
+  ];
+  const seen = new Set<string>();
+  for (const flow of buildPipeline(s).map(toFlowMod)) {
+    const key = `${flow.tableId}|${flow.priority}|${JSON.stringify(flow.match.map((m) => [m.field, String(m.value), String(m.mask ?? '')]).sort())}`;
+    assert.ok(!seen.has(key), `two flows with one match: ${key}`);
+    seen.add(key);
+  }
+});
