@@ -19,6 +19,7 @@ import { NetworkService } from './network-service';
 import { startControlServer, type ControlServer } from './control/server';
 import { controlMethods } from './control/methods';
 import { IpamService } from './ipam/service';
+import { startAddressReclaimer } from './ipam/reclaim';
 
 export interface DaemonConfig {
   ovsdb: string;
@@ -32,6 +33,8 @@ export interface DaemonConfig {
   netns?: string;
   clock?: Clock;
   driftPeriodMs?: number;
+  /** How long an address Docker requested but never used is held (default 60 s). */
+  addressGraceMs?: number;
 }
 
 export interface Daemon {
@@ -53,6 +56,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   };
   try {
     const registry = new Registry(store);
+    const ipam = new IpamService(store, config.clock ?? systemClock);
     const client = await OvsdbClient.connect(config.ovsdb, { logger });
     stops.push(() => client.close());
     const vswitch = await Vswitch.open(client);
@@ -78,12 +82,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     switchClient.start();
     const service = new NetworkService({ registry, links: new HostLinks(config.netns), dataplane, logger });
     const controlSocket = join(config.stateDir, 'ovsnet.ctl');
-    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, flows, switchClient, config }), logger);
+    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, ipam, flows, switchClient, config }), logger);
     stops.push(() => control.close());
     dataplane.start();
     await dataplane.waitSynced(30_000);
+    const reclaimer = startAddressReclaimer({ ipam, registry, clock: config.clock ?? systemClock, logger, graceMs: config.addressGraceMs ?? 60_000 });
+    stops.push(() => reclaimer.stop());
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
-    return { service, ipam: new IpamService(store), registry, dataplane, controlSocket, stop: stopAll };
+    return { service, ipam, registry, dataplane, controlSocket, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,4 +1,4 @@
-// `ovsnet status | network ls | network inspect | endpoint ls | policy ... | flows`: talk to
+// `ovsnet status | network ls | network inspect | endpoint ls | ipam ls | policy ... | flows`: talk to
 // the daemon's control socket and print human tables (or JSON with --json).
 import { join } from 'node:path';
 import { callControl } from '../../controller/api';
@@ -51,6 +51,13 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls)`);
       const eps = (await callControl(control, 'endpoint.ls')) as Row[];
       out(eps, () => table(eps, [['ENDPOINT', (e) => short(e['endpointId'])], ['NETWORK', (e) => short(e['networkId'])], ['IPV4', (e) => e['ipv4']], ['IPV6', (e) => e['ipv6']], ['MAC', (e) => e['mac']], ['PORT', (e) => e['hostIfname']], ['OFPORT', (e) => e['ofport']]]));
+      return 0;
+    }
+    case 'ipam': {
+      if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown ipam command "${sub}" (ls)`);
+      const pools = (await callControl(control, 'ipam.ls')) as Array<Row & { addresses: Row[] }>;
+      const rows = pools.flatMap((p) => (p.addresses.length > 0 ? p.addresses : [{}]).map((a) => ({ pool: p['pool'], ...a })));
+      out(pools, () => table(rows, [['POOL', (r) => r['pool']], ['ADDRESS', (r) => r['address']], ['OWNER', (r) => r['owner']]]));
       return 0;
     }
     case 'policy': {

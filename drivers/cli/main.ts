@@ -15,6 +15,7 @@ Usage:
   ovsnet status           OVS, bridge, OpenFlow session and counts of the running daemon
   ovsnet network ls|inspect NETWORK
   ovsnet endpoint ls
+  ovsnet ipam ls          address pools and the addresses held in each
   ovsnet policy allow --network ID --from A --to B [--proto tcp|udp|icmp] [--port N]
   ovsnet policy ls | ovsnet policy rm RULE_ID
                           A and B: endpoint id, container name or address
@@ -35,6 +36,8 @@ Options for 'up' and 'daemon':
                           OVSDB socket, else /var/run/openvswitch)
   --plugin-dir DIR        where Docker looks for plugin sockets; ovsnet serves
                           <DIR>/ovsnet.sock (default /run/docker/plugins)
+  --address-grace SECONDS how long an address Docker requested but never used
+                          is held before ovsnet gives it back (daemon; default 60)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -53,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'up') return up(args.options);
   if (args.command === 'daemon') return daemon(args.options);
-  if (['status', 'network', 'endpoint', 'policy', 'flows'].includes(args.command)) return inspect(args);
+  if (['status', 'network', 'endpoint', 'ipam', 'policy', 'flows'].includes(args.command)) return inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 
@@ -81,6 +84,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
     datapath: resolveDatapath(datapath),
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
     logger,
+    addressGraceMs: addressGrace(options),
   });
   const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
@@ -88,6 +92,12 @@ async function daemon(options: Map<string, string>): Promise<number> {
   await plugin.close();
   await running.stop();
   return 0;
+}
+
+function addressGrace(options: Map<string, string>): number {
+  const text = options.get('address-grace') ?? '60';
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--address-grace must be a whole number of seconds from 1, not "${text}"`);
+  return Number(text) * 1000;
 }
 
 /** The Docker plugin socket in front of a running daemon. */
