@@ -12,6 +12,7 @@ import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
+import { assertAddressesHeld, assertConnected, assertNothingLeaked, containerIp } from '../../harness/ovsnet-checks';
 
 const COUNT = 20;
 const GATEWAY = '10.80.0.1';
@@ -52,7 +53,7 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
       assert.equal(running.includes(name), !failed.includes(name), `${name}: docker run's exit status matches whether it runs`);
     }
 
-    await assertConnected(docker, running);
+    await assertConnected(docker, running, 'n1', GATEWAY);
     await assertNothingLeaked(ovs, daemon, running.length);
 
     // Failed runs leave a created container behind in Docker (not in ovsnet); remove it and
@@ -61,45 +62,13 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
     for (const name of failed) await docker.docker('run', '-d', '--name', name, '--net', 'n1', image, 'sleep', '600');
     const all = (await docker.docker('ps', '--filter', 'status=running', '--format', '{{.Names}}')).split('\n').filter(Boolean).sort();
     assert.equal(all.length, COUNT, 'every container runs after retrying the failed ones');
-    await assertConnected(docker, failed.length > 0 ? [...failed, ...running.slice(0, 1)] : running.slice(0, 2));
+    await assertConnected(docker, failed.length > 0 ? [...failed, ...running.slice(0, 1)] : running.slice(0, 2), 'n1', GATEWAY);
     await assertNothingLeaked(ovs, daemon, COUNT);
 
     // The address ledger of IPAM: exactly the gateway and the running containers, once
     // anything an interrupted RequestAddress left behind has been given back.
-    const ips = await Promise.all(all.map((name) => docker.docker('inspect', '-f', '{{.NetworkSettings.Networks.n1.IPAddress}}', name).then((s) => s.trim())));
+    const ips = await Promise.all(all.map((name) => containerIp(docker, name, 'n1')));
     assert.equal(new Set(ips).size, COUNT, `distinct addresses: ${ips.join(' ')}`);
-    const want = JSON.stringify([GATEWAY, ...ips].sort());
-    let held: string[] = [];
-    await until('IPAM holds only addresses in use', async () => {
-      const pools = (await daemon.cli('ipam', 'ls')) as Array<{ addresses: Array<{ address: string }> }>;
-      held = pools.flatMap((p) => p.addresses.map((a) => a.address)).sort();
-      return JSON.stringify(held) === want;
-    }, 30_000, 500).catch(() => assert.deepEqual(held, JSON.parse(want), 'IPAM holds the gateway and the running containers, nothing else'));
+    await assertAddressesHeld(daemon, [GATEWAY, ...ips]);
   });
 });
-
-/** Each container pings the gateway and its neighbour in the list (a ring). */
-async function assertConnected(docker: DockerEngine, names: string[]): Promise<void> {
-  const ip = async (name: string): Promise<string> => (await docker.docker('inspect', '-f', '{{.NetworkSettings.Networks.n1.IPAddress}}', name)).trim();
-  const addresses = await Promise.all(names.map(ip));
-  for (const [i, name] of names.entries()) {
-    for (const target of [GATEWAY, addresses[(i + 1) % names.length] as string]) {
-      const ping = await docker.tryDocker('exec', name, 'ping', '-c', '1', '-W', '3', target);
-      assert.equal(ping.code, 0, `${name} (${addresses[i]}) reaches ${target}`);
-    }
-  }
-}
-
-/** Exactly one endpoint, one OVS port and one host veth per running container. */
-async function assertNothingLeaked(ovs: OvsInstance, daemon: OvsnetDaemon, expected: number): Promise<void> {
-  const endpoints = (await daemon.cli('endpoint', 'ls')) as Array<{ hostIfname: string; sandboxKey?: string }>;
-  assert.equal(endpoints.length, expected, `endpoints: ${endpoints.map((e) => e.hostIfname).join(' ')}`);
-  const want = endpoints.map((e) => e.hostIfname).sort();
-  await until('OVS ports match the endpoints', async () => {
-    const ports = (await ovs.vsctl('list-ports', 'br-int')).split('\n').filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw'));
-    return JSON.stringify(ports.sort()) === JSON.stringify(want);
-  }, 10_000);
-  const links = (await ovs.netns.ip('-o', 'link', 'show')).split('\n');
-  const veths = links.map((l) => /^\d+: (ov[sc][0-9a-f]{11})@/.exec(l)?.[1]).filter((n): n is string => n !== undefined).sort();
-  assert.deepEqual(veths, want, 'host veths: one per endpoint, no container-side end left on the host');
-}
