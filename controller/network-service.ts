@@ -98,18 +98,15 @@ export class NetworkService implements NetworkApi {
   }
 
   async publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void> {
-    await this.registry.updateEndpoint(networkId, endpointId, (r) => ({ ...r, ports: ports.map((p) => ({ ...p })) }));
+    const published = await this.registry.publishPorts(networkId, endpointId, ports);
+    this.logger.info({ endpoint: endpointId, ports: published }, 'ports published');
     this.dataplane.kick();
   }
 
   async unpublishPorts(networkId: string, endpointId: string): Promise<void> {
     const endpoint = await this.registry.getEndpoint(networkId, endpointId);
     if (!endpoint?.ports) return;
-    await this.registry.updateEndpoint(networkId, endpointId, (r) => {
-      const { ports: _gone, ...rest } = r;
-      void _gone;
-      return rest;
-    });
+    await this.registry.publishPorts(networkId, endpointId, []);
     this.dataplane.kick();
   }
 }
@@ -131,5 +128,6 @@ function publicEndpoint(record: EndpointRecord): EndpointInfo {
     containerIfname: record.containerIfname,
     ofport: record.ofport,
     ...(record.sandboxKey !== undefined ? { sandboxKey: record.sandboxKey } : {}),
+    ...(record.ports !== undefined ? { ports: record.ports as PortBinding[] } : {}),
   };
 }

@@ -14,6 +14,7 @@ function table(rows: Row[], columns: Array<[string, (r: Row) => unknown]>): stri
 }
 
 const short = (id: unknown): string => String(id ?? '').slice(0, 12);
+const published = (e: Row): string => ((e['ports'] as Row[] | undefined) ?? []).map((p) => `${String(p['hostPort'])}->${String(p['containerPort'])}/${String(p['proto'])}`).join(',');
 const subnets = (n: Row): string => [...((n['ipv4'] as Row[]) ?? []), ...((n['ipv6'] as Row[]) ?? [])].map((s) => s['pool']).join(',');
 
 export async function inspect(args: ParsedArgs): Promise<number> {
@@ -50,7 +51,7 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     case 'endpoint': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls)`);
       const eps = (await callControl(control, 'endpoint.ls')) as Row[];
-      out(eps, () => table(eps, [['ENDPOINT', (e) => short(e['endpointId'])], ['NETWORK', (e) => short(e['networkId'])], ['IPV4', (e) => e['ipv4']], ['IPV6', (e) => e['ipv6']], ['MAC', (e) => e['mac']], ['PORT', (e) => e['hostIfname']], ['OFPORT', (e) => e['ofport']]]));
+      out(eps, () => table(eps, [['ENDPOINT', (e) => short(e['endpointId'])], ['NETWORK', (e) => short(e['networkId'])], ['IPV4', (e) => e['ipv4']], ['IPV6', (e) => e['ipv6']], ['MAC', (e) => e['mac']], ['PORT', (e) => e['hostIfname']], ['OFPORT', (e) => e['ofport']], ['PUBLISHED', published]]));
       return 0;
     }
     case 'ipam': {
