@@ -6,6 +6,7 @@ import { ControllerError, notFound } from './errors';
 import type { Registry } from './cnm/registry';
 import type { EndpointRecord, NetworkRecord } from './cnm/records';
 import type { HostLinks } from './host/links';
+import { listeningPorts } from './host/listening-ports';
 import type { Dataplane } from './dataplane';
 import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
 
@@ -98,7 +99,8 @@ export class NetworkService implements NetworkApi {
   }
 
   async publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void> {
-    const published = await this.registry.publishPorts(networkId, endpointId, ports);
+    const chooses = ports.some((p) => p.hostPort === 0 || (p.hostPortEnd ?? p.hostPort) > p.hostPort);
+    const published = await this.registry.publishPorts(networkId, endpointId, ports, chooses ? await listeningPorts() : undefined);
     this.logger.info({ endpoint: endpointId, ports: published }, 'ports published');
     this.dataplane.kick();
   }

@@ -23,7 +23,14 @@ function satisfies(request: PortBinding, have: PortBinding): boolean {
  * Concrete bindings (hostPortEnd gone, hostPort never 0) for `requested`, keeping any
  * port `endpointId` already holds that still fits, so a repeated call changes nothing.
  */
-export function chooseHostPorts(endpointId: string, requested: PortBinding[], current: PortBinding[], holder: PortHolder): PortBinding[] {
+export function chooseHostPorts(
+  endpointId: string,
+  requested: PortBinding[],
+  current: PortBinding[],
+  holder: PortHolder,
+  /** Ports host processes listen on: never chosen, though a fixed `-p` may name one. */
+  busyOnHost: (proto: Proto, port: number) => boolean = () => false,
+): PortBinding[] {
   const chosen: PortBinding[] = [];
   const isFree = (proto: Proto, port: number): boolean => {
     const owner = holder(proto, port);
@@ -39,11 +46,14 @@ export function chooseHostPorts(endpointId: string, requested: PortBinding[], cu
     }
     const [first, last] = request.hostPort === 0 ? [DYNAMIC_HOST_PORTS.first, DYNAMIC_HOST_PORTS.last] : [request.hostPort, request.hostPortEnd ?? request.hostPort];
     let port: number | undefined;
-    for (let candidate = first; candidate <= last && port === undefined; candidate++) if (isFree(request.proto, candidate)) port = candidate;
+    const fixed = first === last;
+    for (let candidate = first; candidate <= last && port === undefined; candidate++) {
+      if (isFree(request.proto, candidate) && (fixed || !busyOnHost(request.proto, candidate))) port = candidate;
+    }
     if (port === undefined) {
-      const wanted = first === last ? `host port ${first}/${request.proto} is` : `every host port ${first}-${last}/${request.proto} is`;
-      const by = first === last ? holder(request.proto, first) : undefined;
-      throw new ControllerError('ALREADY_EXISTS', `${wanted} already published${by !== undefined && by !== endpointId ? ` by endpoint ${by.slice(0, 12)}` : ''}`);
+      const wanted = fixed ? `host port ${first}/${request.proto} is` : `every host port ${first}-${last}/${request.proto} is`;
+      const by = fixed ? holder(request.proto, first) : undefined;
+      throw new ControllerError('ALREADY_EXISTS', `${wanted} already ${fixed ? 'published' : 'published or in use on the host'}${by !== undefined && by !== endpointId ? ` by endpoint ${by.slice(0, 12)}` : ''}`);
     }
     chosen.push({ ...single, hostPort: port });
   }

@@ -286,14 +286,14 @@ export class Registry {
    * become concrete host ports (see host-ports.ts), each held under an index key so two
    * endpoints never get the same one. Returns the bindings as published.
    */
-  async publishPorts(networkId: string, endpointId: string, requested: PortBinding[]): Promise<PortBinding[]> {
+  async publishPorts(networkId: string, endpointId: string, requested: PortBinding[], busyOnHost?: ReadonlySet<string>): Promise<PortBinding[]> {
     return this.commit<PortBinding[]>(async () => {
       const entry = await this.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
       const before = entry.value as EndpointRecord;
       const current = (before.ports ?? []) as PortBinding[];
       const held = new Map((await this.store.list(keys.hostPorts())).map((e) => [e.key, e]));
-      const chosen = chooseHostPorts(endpointId, requested, current, (proto, port) => held.get(keys.hostPort(proto, port))?.value as string | undefined);
+      const chosen = chooseHostPorts(endpointId, requested, current, (proto, port) => held.get(keys.hostPort(proto, port))?.value as string | undefined, (proto, port) => busyOnHost?.has(`${proto}/${port}`) ?? false);
       if (JSON.stringify(chosen) === JSON.stringify(current)) return { done: current };
       const { ports: _old, ...rest } = before;
       void _old;

@@ -42,6 +42,10 @@ test('-p 80, -P and a host port range get a chosen free port that reaches the co
     const image = await docker.importBusybox();
     await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.82.0.0/24', 'n1');
     const serve = (name: string): string[] => ['sh', '-c', `echo ${name} > /www/index.html; exec httpd -f -p 80 -h /www`];
+    // A host service on the first dynamic port: "any" must not take it over.
+    const hostService = ovs.netns.spawn('nc', ['-lk', '49153']);
+    t.after(() => hostService.kill('SIGKILL'));
+    await until('a host process listens on 49153', async () => (await ovs.netns.exec('ss', ['-Htln', 'sport = :49153'])).trim() !== '');
     await docker.docker('run', '-d', '--name', 'any', '--net', 'n1', '-p', '80', image, ...serve('any'));
     await docker.docker('run', '-d', '--name', 'all', '--net', 'n1', '--expose', '80', '-P', image, ...serve('all'));
     await docker.docker('run', '-d', '--name', 'range', '--net', 'n1', '-p', '18000-18002:80', image, ...serve('range'));
@@ -55,7 +59,7 @@ test('-p 80, -P and a host port range get a chosen free port that reaches the co
     };
     const ports = { any: await hostPortOf('any'), all: await hostPortOf('all'), range: await hostPortOf('range') };
     t.diagnostic(`chosen host ports: ${JSON.stringify(ports)}; docker port shows "${(await docker.docker('port', 'any')).trim()}"`);
-    assert.ok(ports.any >= 49153 && ports.all >= 49153 && ports.any !== ports.all, `-p 80 and -P get distinct dynamic ports: ${ports.any}, ${ports.all}`);
+    assert.ok(ports.any > 49153 && ports.all > 49153 && ports.any !== ports.all, `-p 80 and -P get distinct dynamic ports, not the host's 49153: ${ports.any}, ${ports.all}`);
     assert.ok(ports.range >= 18000 && ports.range <= 18002, `the range port ${ports.range} is inside 18000-18002`);
 
     for (const [name, port] of Object.entries(ports)) {

@@ -40,3 +40,18 @@ test('a fixed port or a whole range held by another endpoint is refused, naming 
   );
   assert.deepEqual(chooseHostPorts('ep1', [{ proto: 'udp', containerPort: 80, hostPort: 8080 }], [], held({ 'tcp/8080': 'ep2' })), [{ proto: 'udp', containerPort: 80, hostPort: 8080 }], 'tcp and udp ports are separate');
 });
+
+test('ports host processes listen on are never chosen for "any" or a range, but a fixed port is the user\'s call', () => {
+  const busy = (proto: string, port: number): boolean => proto === 'tcp' && (port === DYNAMIC_HOST_PORTS.first || port === 18000);
+  const chosen = chooseHostPorts('ep1', [
+    { proto: 'tcp', containerPort: 80, hostPort: 0 },
+    { proto: 'tcp', containerPort: 81, hostPort: 18000, hostPortEnd: 18001 },
+    { proto: 'udp', containerPort: 82, hostPort: 0 },
+    { proto: 'tcp', containerPort: 83, hostPort: 18000 },
+  ], [], held({}), busy);
+  assert.deepEqual(chosen.map((p) => p.hostPort), [DYNAMIC_HOST_PORTS.first + 1, 18001, DYNAMIC_HOST_PORTS.first, 18000]);
+  assert.throws(
+    () => chooseHostPorts('ep1', [{ proto: 'tcp', containerPort: 80, hostPort: 18000, hostPortEnd: 18001 }], [], held({ 'tcp/18001': 'x' }), busy),
+    /every host port 18000-18001\/tcp is already published or in use on the host/,
+  );
+});
