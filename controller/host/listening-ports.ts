@@ -3,8 +3,6 @@
 // take that service's connections from outside.
 import { readFile } from 'node:fs/promises';
 
-export type PortProto = 'tcp' | 'udp' | 'sctp';
-
 /** TCP sockets in LISTEN state (0A); every bound UDP socket counts. */
 const TCP_LISTEN = '0A';
 
