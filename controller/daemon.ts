@@ -19,7 +19,7 @@ import { NetworkService } from './network-service';
 import { startControlServer, type ControlServer } from './control/server';
 import { controlMethods } from './control/methods';
 import { IpamService } from './ipam/service';
-import { startAddressReclaimer } from './ipam/reclaim';
+import { startLeftoverReclaimer } from './leftovers';
 
 export interface DaemonConfig {
   ovsdb: string;
@@ -33,8 +33,8 @@ export interface DaemonConfig {
   netns?: string;
   clock?: Clock;
   driftPeriodMs?: number;
-  /** How long an address Docker requested but never used is held (default 60 s). */
-  addressGraceMs?: number;
+  /** How long an address or endpoint Docker left unused is kept (default 60 s). */
+  unusedGraceMs?: number;
 }
 
 export interface Daemon {
@@ -86,7 +86,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     stops.push(() => control.close());
     dataplane.start();
     await dataplane.waitSynced(30_000);
-    const reclaimer = startAddressReclaimer({ ipam, registry, clock: config.clock ?? systemClock, logger, graceMs: config.addressGraceMs ?? 60_000 });
+    const reclaimer = startLeftoverReclaimer({
+      ipam,
+      registry,
+      deleteEndpoint: (networkId, endpointId) => service.deleteEndpoint(networkId, endpointId),
+      clock: config.clock ?? systemClock,
+      logger,
+      graceMs: config.unusedGraceMs ?? 60_000,
+    });
     stops.push(() => reclaimer.stop());
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
     return { service, ipam, registry, dataplane, controlSocket, stop: stopAll };

@@ -36,8 +36,9 @@ Options for 'up' and 'daemon':
                           OVSDB socket, else /var/run/openvswitch)
   --plugin-dir DIR        where Docker looks for plugin sockets; ovsnet serves
                           <DIR>/ovsnet.sock (default /run/docker/plugins)
-  --address-grace SECONDS how long an address Docker requested but never used
-                          is held before ovsnet gives it back (daemon; default 60)
+  --unused-grace SECONDS  how long an address or endpoint that Docker left unused
+                          (a call cut short by an ovsnet crash) is kept before
+                          ovsnet removes it (daemon; default 60)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -84,7 +85,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
     datapath: resolveDatapath(datapath),
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
     logger,
-    addressGraceMs: addressGrace(options),
+    unusedGraceMs: unusedGrace(options),
   });
   const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
@@ -94,9 +95,9 @@ async function daemon(options: Map<string, string>): Promise<number> {
   return 0;
 }
 
-function addressGrace(options: Map<string, string>): number {
-  const text = options.get('address-grace') ?? '60';
-  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--address-grace must be a whole number of seconds from 1, not "${text}"`);
+function unusedGrace(options: Map<string, string>): number {
+  const text = options.get('unused-grace') ?? '60';
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--unused-grace must be a whole number of seconds from 1, not "${text}"`);
   return Number(text) * 1000;
 }
 

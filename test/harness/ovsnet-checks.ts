@@ -25,8 +25,12 @@ export async function assertConnected(docker: DockerEngine, names: string[], net
 
 /** Exactly one endpoint, one OVS port and one host veth per running container. */
 export async function assertNothingLeaked(ovs: OvsInstance, daemon: OvsnetDaemon, expected: number): Promise<void> {
-  const endpoints = (await daemon.cli('endpoint', 'ls')) as Array<{ hostIfname: string }>;
-  assert.equal(endpoints.length, expected, `endpoints: ${endpoints.map((e) => e.hostIfname).join(' ')}`);
+  // Polled: endpoints an interrupted call left unjoined are removed after a grace period.
+  let endpoints: Array<{ hostIfname: string }> = [];
+  await until('one endpoint per container', async () => {
+    endpoints = (await daemon.cli('endpoint', 'ls')) as Array<{ hostIfname: string }>;
+    return endpoints.length === expected;
+  }, 30_000, 500).catch(() => assert.equal(endpoints.length, expected, `endpoints: ${endpoints.map((e) => e.hostIfname).join(' ')}`));
   const want = endpoints.map((e) => e.hostIfname).sort();
   let ports: string[] = [];
   await until('OVS ports match the endpoints', async () => {

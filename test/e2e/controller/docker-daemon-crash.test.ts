@@ -25,9 +25,9 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
   t.after(() => docker.stop());
   const stateDir = makeRunDir('state');
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  // A short grace so the test sees addresses leaked by interrupted calls given back; still
+  // A short grace so the test sees what interrupted calls leave behind removed; still
   // longer than Docker takes to retry a call across the restart.
-  const daemon = new OvsnetDaemon(ovs, docker, stateDir, ['--address-grace', '10']);
+  const daemon = new OvsnetDaemon(ovs, docker, stateDir, ['--unused-grace', '10']);
   t.after(() => daemon.stop());
 
   await withLogs([ovs, docker, daemon], async () => {

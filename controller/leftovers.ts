@@ -1,18 +1,23 @@
-// Periodically gives back addresses IPAM handed out that no endpoint ever used (see
-// IpamService.reclaim for how they leak). What counts as used comes from the registry: the
-// addresses of ovsnet endpoints, gateways and aux addresses, per subnet pool.
-import type { Clock } from '../clock';
-import type { Logger } from '../log';
-import type { Registry } from '../cnm/registry';
-import { contains, parseAddress, parseCidr, type ParsedCidr } from '../cnm/addresses';
-import type { IpamService } from './service';
+// Periodically removes what Docker calls interrupted by an ovsnet crash leave behind:
+// endpoints created but never joined (cnm/unjoined-endpoints.ts), then addresses IPAM
+// handed out that nothing uses (IpamService.reclaim). What counts as used comes from the
+// registry: the addresses of ovsnet endpoints, gateways and aux addresses, per subnet pool.
+import type { Clock } from './clock';
+import type { Logger } from './log';
+import type { Registry } from './cnm/registry';
+import { contains, parseAddress, parseCidr, type ParsedCidr } from './cnm/addresses';
+import { UnjoinedEndpoints } from './cnm/unjoined-endpoints';
+import type { IpamService } from './ipam/service';
 
-export interface AddressReclaimerOptions {
+export interface LeftoverReclaimerOptions {
   ipam: IpamService;
   registry: Registry;
+  /** Deletes an endpoint with its veth (NetworkService.deleteEndpoint). */
+  deleteEndpoint: (networkId: string, endpointId: string) => Promise<void>;
   clock: Clock;
   logger: Logger;
-  /** How long an unused address is held before it is given back. */
+  /** How long an unused address or unjoined endpoint is kept before it is removed; must
+   * exceed the time Docker takes from RequestAddress to Join, retries included (~30 s). */
   graceMs: number;
 }
 
@@ -41,17 +46,20 @@ export async function addressesInUse(registry: Registry): Promise<Map<string, Se
   return inUse;
 }
 
-export function startAddressReclaimer(options: AddressReclaimerOptions): { stop(): void } {
+export function startLeftoverReclaimer(options: LeftoverReclaimerOptions): { stop(): void } {
   const { clock, logger } = options;
+  const unjoined = new UnjoinedEndpoints(options.registry, options.deleteEndpoint, clock);
   let timer: unknown;
   let stopped = false;
   const period = Math.max(1000, Math.floor(options.graceMs / 2));
   const tick = async (): Promise<void> => {
     try {
+      const endpoints = await unjoined.sweep(options.graceMs);
+      if (endpoints.length > 0) logger.info({ endpoints }, 'deleted endpoints Docker created but never joined');
       const reclaimed = await options.ipam.reclaim(await addressesInUse(options.registry), options.graceMs);
       if (reclaimed.length > 0) logger.info({ addresses: reclaimed }, 'released addresses Docker requested but never used');
     } catch (error) {
-      logger.warn({ err: error }, 'could not check for unused addresses; trying again later');
+      logger.warn({ err: error }, 'could not check for leftover endpoints and addresses; trying again later');
     }
     if (!stopped) timer = clock.setTimeout(() => void tick(), period);
   };
