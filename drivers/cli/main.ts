@@ -38,7 +38,7 @@ Options for 'up' and 'daemon':
                           <DIR>/ovsnet.sock (default /run/docker/plugins)
   --unused-grace SECONDS  how long an address or endpoint that Docker left unused
                           (a call cut short by an ovsnet crash) is kept before
-                          ovsnet removes it (daemon; default 60)
+                          ovsnet removes it (default 60)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -75,6 +75,7 @@ function commonOptions(options: Map<string, string>): { datapath: DatapathChoice
 
 async function daemon(options: Map<string, string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
+  const unusedGraceMs = unusedGrace(options);
   const ovsdb = options.get('ovsdb') ?? SYSTEM_OVSDB;
   if (!/^(unix:.+|tcp:.+:\d+)$/.test(ovsdb)) throw new UsageError(`--ovsdb must be unix:PATH or tcp:HOST:PORT, not "${ovsdb}"`);
   const rundir = options.get('ovs-rundir') ?? (ovsdb.startsWith('unix:') ? ovsdb.slice(5).replace(/\/[^/]*$/, '') : '/var/run/openvswitch');
@@ -85,7 +86,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
     datapath: resolveDatapath(datapath),
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
     logger,
-    unusedGraceMs: unusedGrace(options),
+    unusedGraceMs,
   });
   const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
@@ -115,6 +116,7 @@ async function servePlugin(running: Daemon, options: Map<string, string>, logger
 
 async function up(options: Map<string, string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
+  const unusedGraceMs = unusedGrace(options);
   const ovsdb = options.get('ovsdb');
   const ovs = await startEmbeddedOvs({
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
@@ -132,6 +134,7 @@ async function up(options: Map<string, string>): Promise<number> {
       datapath: ovs.datapath,
       stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
       logger,
+      unusedGraceMs,
     });
   } catch (error) {
     await ovs.stop();
