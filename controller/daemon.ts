@@ -22,6 +22,7 @@ import { controlMethods } from './control/methods';
 import { IpamService } from './ipam/service';
 import { stringMap } from '../ovsdb/protocol/notation';
 import { CONTROL_SOCKET_KEY } from './attach/request';
+import { startLeftoverReclaimer } from './leftovers';
 
 async function labelBridge(vswitch: Vswitch, bridge: string, controlSocket: string): Promise<void> {
   const row = vswitch.bridge(bridge);
@@ -42,6 +43,8 @@ export interface DaemonConfig {
   netns?: string;
   clock?: Clock;
   driftPeriodMs?: number;
+  /** How long an address or endpoint Docker left unused is kept (default 60 s). */
+  unusedGraceMs?: number;
 }
 
 export interface Daemon {
@@ -64,6 +67,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   };
   try {
     const registry = new Registry(store);
+    const ipam = new IpamService(store, config.clock ?? systemClock);
     const client = await OvsdbClient.connect(config.ovsdb, { logger });
     stops.push(() => client.close());
     const vswitch = await Vswitch.open(client);
@@ -90,14 +94,23 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const links = new HostLinks(config.netns);
     const service = new NetworkService({ registry, links, dataplane, logger });
     const controlSocket = resolve(config.stateDir, 'ovsnet.ctl');
-    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, flows, switchClient, links, config }), logger);
+    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, ipam, flows, switchClient, links, config }), logger);
     stops.push(() => control.close());
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
     dataplane.start();
     await dataplane.waitSynced(30_000);
+    const reclaimer = startLeftoverReclaimer({
+      ipam,
+      registry,
+      deleteEndpoint: (networkId, endpointId) => service.deleteEndpoint(networkId, endpointId),
+      clock: config.clock ?? systemClock,
+      logger,
+      graceMs: config.unusedGraceMs ?? 60_000,
+    });
+    stops.push(() => reclaimer.stop());
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
-    return { service, ipam: new IpamService(store), registry, dataplane, controlSocket, stop: stopAll };
+    return { service, ipam, registry, dataplane, controlSocket, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

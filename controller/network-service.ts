@@ -6,6 +6,7 @@ import { ControllerError, notFound } from './errors';
 import type { Registry } from './cnm/registry';
 import type { EndpointRecord, NetworkRecord } from './cnm/records';
 import type { HostLinks } from './host/links';
+import { listeningPorts } from './host/listening-ports';
 import type { Dataplane } from './dataplane';
 import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
 
@@ -98,18 +99,16 @@ export class NetworkService implements NetworkApi {
   }
 
   async publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void> {
-    await this.registry.updateEndpoint(networkId, endpointId, (r) => ({ ...r, ports: ports.map((p) => ({ ...p })) }));
+    const chooses = ports.some((p) => p.hostPort === 0 || (p.hostPortEnd ?? p.hostPort) > p.hostPort);
+    const published = await this.registry.publishPorts(networkId, endpointId, ports, chooses ? await listeningPorts() : undefined);
+    this.logger.info({ endpoint: endpointId, ports: published }, 'ports published');
     this.dataplane.kick();
   }
 
   async unpublishPorts(networkId: string, endpointId: string): Promise<void> {
     const endpoint = await this.registry.getEndpoint(networkId, endpointId);
     if (!endpoint?.ports) return;
-    await this.registry.updateEndpoint(networkId, endpointId, (r) => {
-      const { ports: _gone, ...rest } = r;
-      void _gone;
-      return rest;
-    });
+    await this.registry.publishPorts(networkId, endpointId, []);
     this.dataplane.kick();
   }
 }
@@ -131,5 +130,6 @@ function publicEndpoint(record: EndpointRecord): EndpointInfo {
     containerIfname: record.containerIfname,
     ofport: record.ofport,
     ...(record.sandboxKey !== undefined ? { sandboxKey: record.sandboxKey } : {}),
+    ...(record.ports !== undefined ? { ports: record.ports as PortBinding[] } : {}),
   };
 }

@@ -53,6 +53,9 @@ export const keys = {
   mac: (networkId: string, mac: string) => `mac/${networkId}/${mac}`,
   ofport: (ofport: number) => `ofport/${ofport}`,
   ofports: () => 'ofport/',
+  /** A published host port, held by the endpoint id it maps to. */
+  hostPort: (proto: string, port: number) => `hostport/${proto}/${port}`,
+  hostPorts: () => 'hostport/',
   rule: (id: string) => `rule/${id}`,
   rules: () => 'rule/',
 };

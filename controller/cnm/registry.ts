@@ -8,7 +8,8 @@ import type { KvStore, KvTxn } from '../store/kv';
 import { vethNamesFor } from '../host/links';
 import { contains, overlaps, parseAddress, parseCidr, parseMac, type ParsedCidr } from './addresses';
 import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord } from './records';
-import type { AllowRule, EndpointSpec, NetworkSpec, SubnetSpec } from './types';
+import type { AllowRule, EndpointSpec, NetworkSpec, PortBinding, SubnetSpec } from './types';
+import { chooseHostPorts } from './host-ports';
 import { validateNetworkSpec } from './validate';
 
 type Listener = () => void;
@@ -240,6 +241,7 @@ export class Registry {
       const record = entry.value as EndpointRecord;
       const deletes = [keys.endpoint(networkId, endpointId), keys.mac(networkId, record.mac), keys.ofport(record.ofport)];
       for (const cidr of [record.ipv4, record.ipv6]) if (cidr !== undefined) deletes.push(keys.address(networkId, cidr.split('/')[0] as string));
+      for (const p of record.ports ?? []) deletes.push(keys.hostPort(p.proto, p.hostPort));
       return { result: record, txn: { compares: [{ key: entry.key, revision: entry.revision }], deletes } };
     });
   }
@@ -277,6 +279,37 @@ export class Registry {
       const existing = await this.store.get(keys.rule(id));
       if (!existing) throw notFound(`allow rule "${id}" does not exist`);
       return { result: undefined, txn: { compares: [{ key: existing.key, revision: existing.revision }], deletes: [existing.key] } };
+    });
+  }
+
+  /**
+   * Publishes an endpoint's ports, replacing what it published before: "any" and ranges
+   * become concrete host ports (see host-ports.ts), each held under an index key so two
+   * endpoints never get the same one. Returns the bindings as published.
+   */
+  async publishPorts(networkId: string, endpointId: string, requested: PortBinding[], busyOnHost?: ReadonlySet<string>): Promise<PortBinding[]> {
+    return this.commit<PortBinding[]>(async () => {
+      const entry = await this.store.get(keys.endpoint(networkId, endpointId));
+      if (!entry) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
+      const before = entry.value as EndpointRecord;
+      const current = (before.ports ?? []) as PortBinding[];
+      const held = new Map((await this.store.list(keys.hostPorts())).map((e) => [e.key, e]));
+      const chosen = chooseHostPorts(endpointId, requested, current, (proto, port) => held.get(keys.hostPort(proto, port))?.value as string | undefined, (proto, port) => busyOnHost?.has(`${proto}/${port}`) ?? false);
+      if (JSON.stringify(chosen) === JSON.stringify(current)) return { done: current };
+      const { ports: _old, ...rest } = before;
+      void _old;
+      const after: EndpointRecord = chosen.length > 0 ? { ...rest, ports: chosen } : rest;
+      const wanted = new Set(chosen.map((p) => keys.hostPort(p.proto, p.hostPort)));
+      const compares = [{ key: entry.key, revision: entry.revision }];
+      const puts: Array<{ key: string; value: unknown }> = [{ key: entry.key, value: after }];
+      for (const key of wanted) {
+        const holder = held.get(key);
+        if (holder?.value === endpointId) continue;
+        compares.push({ key, revision: holder?.revision ?? 0 });
+        puts.push({ key, value: endpointId });
+      }
+      const deletes = current.map((p) => keys.hostPort(p.proto, p.hostPort)).filter((key) => !wanted.has(key) && held.get(key)?.value === endpointId);
+      return { result: chosen, txn: { compares, puts, deletes } };
     });
   }
 

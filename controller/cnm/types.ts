@@ -60,6 +60,8 @@ export interface EndpointInfo {
   containerIfname: string;
   ofport?: number;
   sandboxKey?: string;
+  /** Published ports with the host port actually chosen for each. */
+  ports?: PortBinding[];
 }
 
 export interface JoinResult {

@@ -1,6 +1,7 @@
 // The methods the control socket serves to the `ovsnet` CLI.
 import type { Registry } from '../cnm/registry';
 import type { NetworkService } from '../network-service';
+import type { IpamService } from '../ipam/service';
 import type { OpenFlowSync } from '../reconcile/flow-sync';
 import type { SwitchClient } from '../openflow/switch-client';
 import { flowText } from '../../flows/ofp/text';
@@ -14,6 +15,7 @@ import { managedAdd, managedRemove, type ManagedAddRequest } from '../attach/man
 interface Context {
   service: NetworkService;
   registry: Registry;
+  ipam: IpamService;
   flows: OpenFlowSync;
   switchClient: SwitchClient;
   links: HostLinks;
@@ -46,6 +48,7 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
       rules: await ctx.registry.listRules(str(p, 'id')),
     }),
     'endpoint.ls': async () => ctx.registry.listEndpoints(),
+    'ipam.ls': async () => ctx.ipam.list(),
     'endpoint.create': async (p) => ctx.service.createEndpoint(p as never),
     'endpoint.join': async (p) => ctx.service.join(str(p, 'networkId'), str(p, 'endpointId'), str(p, 'sandboxKey')),
     'endpoint.leave': async (p) => ctx.service.leave(str(p, 'networkId'), str(p, 'endpointId')),

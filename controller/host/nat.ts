@@ -39,7 +39,7 @@ export class HostNat {
       const ip = ep.ipv4?.split('/')[0];
       if (!net || !ip || !ep.sandboxKey) continue;
       for (const p of ep.ports ?? []) {
-        if (p.hostPort === 0) continue; // -P without a chosen port: Docker cannot show one for remote drivers
+        if (p.hostPort === 0) continue; // never stored: the registry chooses a port for "any"
         const dport = p.hostPortEnd && p.hostPortEnd > p.hostPort ? `${p.hostPort}:${p.hostPortEnd}` : String(p.hostPort);
         const to = p.hostPortEnd && p.hostPortEnd > p.hostPort ? `${ip}:${p.containerPort}-${p.containerPort + (p.hostPortEnd - p.hostPort)}` : `${ip}:${p.containerPort}`;
         const host = p.hostIp && !p.hostIp.includes(':') ? ` -d ${p.hostIp}` : '';

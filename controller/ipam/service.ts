@@ -6,6 +6,16 @@ import { ControllerError, invalid, notFound } from '../errors';
 import type { KvStore } from '../store/kv';
 import { contains, formatAddress, overlaps, parseAddress, parseCidr, type ParsedCidr } from '../cnm/addresses';
 import type { AddressRequest, IpamApi, PoolGrant, PoolRequest } from '../cnm/types';
+import { systemClock, type Clock } from '../clock';
+
+/** `at`: when it was handed out (ms), so an address nobody ever used can be reclaimed. */
+interface AddressRecord {
+  owner: string;
+  at?: number;
+}
+
+/** The owner of addresses Docker requests without saying for whom (its RequestAddress). */
+const ANONYMOUS = 'endpoint';
 
 interface PoolRecord {
   id: string;
@@ -20,7 +30,10 @@ const poolKey = (id: string): string => `ipam/pool/${id}`;
 const addressKey = (poolId: string, address: string): string => `ipam/addr/${poolId}/${address}`;
 
 export class IpamService implements IpamApi {
-  constructor(private readonly store: KvStore) {}
+  constructor(
+    private readonly store: KvStore,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   defaultAddressSpaces(): { local: string; global: string } {
     return { local: 'LocalDefault', global: 'GlobalDefault' };
@@ -94,7 +107,7 @@ export class IpamService implements IpamApi {
     const record = existing.value as PoolRecord;
     const pool = parseCidr(record.pool);
     const range = record.subPool ? parseCidr(record.subPool) : pool;
-    const owner = request.owner ?? request.kind ?? 'endpoint';
+    const owner = request.owner ?? request.kind ?? ANONYMOUS;
     if (request.address) {
       const wanted = parseAddress(request.address.split('/')[0] as string, 'address');
       if (wanted.family !== pool.family || !contains(pool, wanted.value)) throw invalid(`address ${request.address} is outside pool ${record.pool}`);
@@ -104,7 +117,7 @@ export class IpamService implements IpamApi {
         if ((holder.value as { owner: string }).owner === owner && request.owner !== undefined) return `${wanted.address}/${pool.prefix}`;
         throw new ControllerError('ALREADY_EXISTS', `address ${wanted.address} is already in use`);
       }
-      if (!(await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: { owner } }] })).succeeded) {
+      if (!(await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] })).succeeded) {
         throw new ControllerError('ALREADY_EXISTS', `address ${wanted.address} is already in use`);
       }
       return `${wanted.address}/${pool.prefix}`;
@@ -117,9 +130,52 @@ export class IpamService implements IpamApi {
       const candidate = candidates[Math.floor(Math.random() * candidates.length)];
       if (candidate === undefined) throw new ControllerError('EXHAUSTED', `pool ${record.pool} has no free address left`);
       const key = addressKey(request.poolId, candidate);
-      if ((await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: { owner } }] })).succeeded) return `${candidate}/${pool.prefix}`;
+      if ((await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] })).succeeded) return `${candidate}/${pool.prefix}`;
     }
     throw new ControllerError('UNAVAILABLE', 'the pool kept changing; try again');
+  }
+
+  /** Every pool with the addresses held in it (for `ovsnet ipam ls`). */
+  async list(): Promise<Array<{ poolId: string; pool: string; refs: number; addresses: Array<{ address: string; owner: string }> }>> {
+    const out = [];
+    for (const pool of await this.pools()) {
+      const prefix = `ipam/addr/${pool.id}/`;
+      const addresses = (await this.store.list(prefix)).map((e) => ({ address: e.key.slice(prefix.length), owner: (e.value as AddressRecord).owner }));
+      out.push({ poolId: pool.id, pool: pool.pool, refs: pool.refs, addresses });
+    }
+    return out;
+  }
+
+  private addressRecord(owner: string): AddressRecord {
+    return { owner, at: this.clock.now() };
+  }
+
+  /**
+   * Releases anonymous addresses handed out more than `graceMs` ago that nothing uses.
+   * Docker's RequestAddress names no owner, and when ovsnet dies between committing an
+   * address and answering, Docker retries with an empty body, fails the container and never
+   * learns the address, so it can never release it. `inUse` maps each pool (CIDR) of an
+   * ovsnet network to the addresses its endpoints hold; pools not in it are left alone
+   * (another network driver may be using them). The grace must exceed the time Docker
+   * takes from RequestAddress to CreateEndpoint, retries included (about 30 s).
+   */
+  async reclaim(inUse: ReadonlyMap<string, ReadonlySet<string>>, graceMs: number): Promise<string[]> {
+    const reclaimed: string[] = [];
+    const cutoff = this.clock.now() - graceMs;
+    for (const pool of await this.pools()) {
+      const used = inUse.get(pool.pool);
+      if (used === undefined) continue;
+      const prefix = `ipam/addr/${pool.id}/`;
+      for (const entry of await this.store.list(prefix)) {
+        const record = entry.value as AddressRecord;
+        const address = entry.key.slice(prefix.length);
+        if (record.owner !== ANONYMOUS || (record.at ?? 0) > cutoff || used.has(address)) continue;
+        // Compare-and-swap: an address re-requested meanwhile is not touched.
+        const done = await this.store.txn({ compares: [{ key: entry.key, revision: entry.revision }], deletes: [entry.key] });
+        if (done.succeeded) reclaimed.push(address);
+      }
+    }
+    return reclaimed;
   }
 
   private freeAddresses(pool: ParsedCidr, range: ParsedCidr, used: Set<string>, want: number): string[] {

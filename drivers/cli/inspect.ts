@@ -1,4 +1,4 @@
-// `ovsnet status | network ls | network inspect | endpoint ls | policy ... | flows`: talk to
+// `ovsnet status | network ls | network inspect | endpoint ls | ipam ls | policy ... | flows`: talk to
 // the daemon's control socket and print human tables (or JSON with --json).
 import { join } from 'node:path';
 import { callControl } from '../../controller/api';
@@ -14,6 +14,7 @@ function table(rows: Row[], columns: Array<[string, (r: Row) => unknown]>): stri
 }
 
 const short = (id: unknown): string => String(id ?? '').slice(0, 12);
+const published = (e: Row): string => ((e['ports'] as Row[] | undefined) ?? []).map((p) => `${String(p['hostPort'])}->${String(p['containerPort'])}/${String(p['proto'])}`).join(',');
 const subnets = (n: Row): string => [...((n['ipv4'] as Row[]) ?? []), ...((n['ipv6'] as Row[]) ?? [])].map((s) => s['pool']).join(',');
 
 export async function inspect(args: ParsedArgs): Promise<number> {
@@ -50,7 +51,14 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     case 'endpoint': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls)`);
       const eps = (await callControl(control, 'endpoint.ls')) as Row[];
-      out(eps, () => table(eps, [['ENDPOINT', (e) => short(e['endpointId'])], ['NETWORK', (e) => short(e['networkId'])], ['IPV4', (e) => e['ipv4']], ['IPV6', (e) => e['ipv6']], ['MAC', (e) => e['mac']], ['PORT', (e) => e['hostIfname']], ['OFPORT', (e) => e['ofport']]]));
+      out(eps, () => table(eps, [['ENDPOINT', (e) => short(e['endpointId'])], ['NETWORK', (e) => short(e['networkId'])], ['IPV4', (e) => e['ipv4']], ['IPV6', (e) => e['ipv6']], ['MAC', (e) => e['mac']], ['PORT', (e) => e['hostIfname']], ['OFPORT', (e) => e['ofport']], ['PUBLISHED', published]]));
+      return 0;
+    }
+    case 'ipam': {
+      if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown ipam command "${sub}" (ls)`);
+      const pools = (await callControl(control, 'ipam.ls')) as Array<Row & { addresses: Row[] }>;
+      const rows = pools.flatMap((p) => (p.addresses.length > 0 ? p.addresses : [{}]).map((a) => ({ pool: p['pool'], ...a })));
+      out(pools, () => table(rows, [['POOL', (r) => r['pool']], ['ADDRESS', (r) => r['address']], ['OWNER', (r) => r['owner']]]));
       return 0;
     }
     case 'policy': {

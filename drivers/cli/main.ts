@@ -14,6 +14,7 @@ Usage:
   ovsnet status           OVS, bridge, OpenFlow session and counts of the running daemon
   ovsnet network ls|inspect NETWORK
   ovsnet endpoint ls
+  ovsnet ipam ls          address pools and the addresses held in each
   ovsnet policy allow --network ID --from A --to B [--proto tcp|udp|icmp] [--port N]
   ovsnet policy ls | ovsnet policy rm RULE_ID
                           A and B: endpoint id, container name or address
@@ -37,6 +38,9 @@ Options for 'up' and 'daemon':
                           OVSDB socket, else /var/run/openvswitch)
   --plugin-dir DIR        where Docker looks for plugin sockets; ovsnet serves
                           <DIR>/ovsnet.sock (default /run/docker/plugins)
+  --unused-grace SECONDS  how long an address or endpoint that Docker left unused
+                          (a call cut short by an ovsnet crash) is kept before
+                          ovsnet removes it (default 60)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -57,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'up') return up(args.options);
   if (args.command === 'daemon') return daemon(args.options);
-  if (['status', 'network', 'endpoint', 'policy', 'flows'].includes(args.command)) return (await import('./inspect')).inspect(args);
+  if (['status', 'network', 'endpoint', 'ipam', 'policy', 'flows'].includes(args.command)) return (await import('./inspect')).inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 
@@ -75,6 +79,7 @@ function commonOptions(options: Map<string, string>): { datapath: DatapathChoice
 
 async function daemon(options: Map<string, string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
+  const unusedGraceMs = unusedGrace(options);
   const ovsdb = options.get('ovsdb') ?? SYSTEM_OVSDB;
   if (!/^(unix:.+|tcp:.+:\d+)$/.test(ovsdb)) throw new UsageError(`--ovsdb must be unix:PATH or tcp:HOST:PORT, not "${ovsdb}"`);
   const rundir = options.get('ovs-rundir') ?? (ovsdb.startsWith('unix:') ? ovsdb.slice(5).replace(/\/[^/]*$/, '') : '/var/run/openvswitch');
@@ -85,6 +90,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
     datapath: resolveDatapath(datapath),
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
     logger,
+    unusedGraceMs,
   });
   const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
@@ -92,6 +98,12 @@ async function daemon(options: Map<string, string>): Promise<number> {
   await plugin.close();
   await running.stop();
   return 0;
+}
+
+function unusedGrace(options: Map<string, string>): number {
+  const text = options.get('unused-grace') ?? '60';
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--unused-grace must be a whole number of seconds from 1, not "${text}"`);
+  return Number(text) * 1000;
 }
 
 /** The Docker plugin socket in front of a running daemon. */
@@ -109,6 +121,7 @@ async function servePlugin(running: Daemon, options: Map<string, string>, logger
 
 async function up(options: Map<string, string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
+  const unusedGraceMs = unusedGrace(options);
   const ovsdb = options.get('ovsdb');
   const ovs = await startEmbeddedOvs({
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
@@ -126,6 +139,7 @@ async function up(options: Map<string, string>): Promise<number> {
       datapath: ovs.datapath,
       stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
       logger,
+      unusedGraceMs,
     });
   } catch (error) {
     await ovs.stop();

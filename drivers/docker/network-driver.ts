@@ -138,5 +138,10 @@ function describeEndpoint(info: EndpointInfo): Record<string, string> {
   if (info.ipv6) value['ovsnet.ipv6'] = info.ipv6;
   if (info.ofport !== undefined) value['ovsnet.ofport'] = String(info.ofport);
   if (info.sandboxKey) value['ovsnet.sandbox'] = info.sandboxKey;
+  // The chosen host ports, for diagnostics: Docker reads its own portmap key only as a Go
+  // value that in-process drivers alone can produce, so `docker port` cannot show them.
+  if (info.ports && info.ports.length > 0) {
+    value['ovsnet.ports'] = info.ports.map((p) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.proto}`).join(',');
+  }
   return value;
 }

@@ -7,7 +7,7 @@
 //   - HTTP-level mistakes use a status code and the same field: 404 unknown method (Docker
 //     treats 404 as "not implemented"), 405 not POST, 413 body too large.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '../../controller/api';
+import { isControllerError, type Logger } from '../../controller/api';
 import { badRequest, describeError } from './errors';
 import { isObject, type JsonObject } from './fields';
 import { PLUGIN_CONTENT_TYPE } from './protocol';
@@ -98,9 +98,12 @@ class RequestHandler {
     try {
       if (route === undefined) throw new HttpProblem(404, `ovsnet: unknown plugin method "${method}"`);
       if (req.method !== 'POST') throw new HttpProblem(405, `ovsnet: ${method} must be called with POST, not ${req.method}`);
-      const body = parseBody(await this.readBody(req), method);
+      const text = await this.readBody(req);
+      const body = parseBody(text, method);
       this.logger.trace({ method, body }, 'plugin call received');
-      answer = await route.handle(body);
+      answer = await route.handle(body).catch((error: unknown) => {
+        throw text.trim() === '' && isControllerError(error, 'INVALID_ARGUMENT') ? emptyBodyError(method) : error;
+      });
     } catch (error) {
       if (error instanceof HttpProblem) {
         status = error.status;
@@ -145,6 +148,15 @@ class RequestHandler {
       });
     });
   }
+}
+
+/**
+ * Docker's plugin client retries a call whose connection broke (ovsnet restarting) with the
+ * request body already consumed, so the retry arrives empty. Nothing can be done with it;
+ * say why instead of naming the first missing field.
+ */
+function emptyBodyError(method: string): Error {
+  return badRequest(`${method} arrived with an empty body: Docker resent a call that an ovsnet restart interrupted without its arguments; run the command again`);
 }
 
 /** Whatever the Content-Type: empty and `null` mean {}, anything else must be an object. */

@@ -24,9 +24,11 @@ export class DockerEngine {
   private unregister: () => void = () => undefined;
   private stopped = false;
 
+  private child!: ChildProcess;
+
   private constructor(
     readonly dir: string,
-    private readonly child: ChildProcess,
+    private readonly options: DockerStartOptions,
   ) {}
 
   get socket(): string {
@@ -44,6 +46,13 @@ export class DockerEngine {
   static async start(options: DockerStartOptions = {}): Promise<DockerEngine> {
     const dir = makeRunDir('docker');
     for (const sub of ['root', 'exec', 'plugins']) mkdirSync(join(dir, sub), { recursive: true });
+    const engine = new DockerEngine(dir, options);
+    await engine.launch();
+    return engine;
+  }
+
+  private async launch(): Promise<void> {
+    const dir = this.dir;
     const dockerd = [
       'dockerd',
       '--data-root', join(dir, 'root'),
@@ -54,7 +63,7 @@ export class DockerEngine {
       '--iptables=false',
       '--ip-masq=false',
       '--bridge=none',
-      ...(options.extraArgs ?? []),
+      ...(this.options.extraArgs ?? []),
     ];
     const quoted = dockerd.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
     const script = [
@@ -64,30 +73,41 @@ export class DockerEngine {
       `exec ${quoted}`,
     ].join(' && ');
     const argv = ['unshare', '-m', 'sh', '-c', script];
-    if (options.netns) argv.unshift('nsenter', `--net=${options.netns.path}`);
+    if (this.options.netns) argv.unshift('nsenter', `--net=${this.options.netns.path}`);
     const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    const engine = new DockerEngine(dir, child);
+    this.child = child;
     if (child.pid !== undefined) recordPid(dir, 'dockerd-launcher', child.pid);
     const keep = (chunk: Buffer): void => {
-      engine.output.push(chunk.toString());
-      if (engine.output.length > 400) engine.output.splice(0, 100);
+      this.output.push(chunk.toString());
+      if (this.output.length > 400) this.output.splice(0, 100);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    engine.unregister = onEmergency(() => {
+    this.unregister();
+    this.unregister = onEmergency(() => {
       child.kill('SIGKILL');
-      const containerd = engine.containerdPid();
+      const containerd = this.containerdPid();
       if (containerd !== undefined) process.kill(containerd, 'SIGKILL');
     });
     try {
-      await engine.waitReady(60_000);
-      const containerd = engine.containerdPid();
+      await this.waitReady(60_000);
+      const containerd = this.containerdPid();
       if (containerd !== undefined) recordPid(dir, 'containerd', containerd);
     } catch (error) {
-      await engine.stop();
+      await this.stop();
       throw error;
     }
-    return engine;
+  }
+
+  /**
+   * Stops dockerd the way an operator does (SIGTERM: Docker stops its containers and
+   * releases their endpoints) and starts it again on the same data root and sockets.
+   */
+  async restart(): Promise<void> {
+    const containerd = this.containerdPid();
+    if (this.child.pid !== undefined && isAlive(this.child.pid)) await stopPid(this.child.pid, 30_000);
+    if (containerd !== undefined) await stopPid(containerd, 10_000);
+    await this.launch();
   }
 
   private containerdPid(): number | undefined {

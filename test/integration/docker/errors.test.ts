@@ -43,9 +43,11 @@ test('bodies are parsed whatever the Content-Type; "null" and empty bodies read 
   assert.deepEqual(form.json, {});
   assert.deepEqual((await call('Plugin.Activate', 'null')).json, { Implements: ['NetworkDriver', 'IpamDriver'] });
   assert.deepEqual((await call('Plugin.Activate', '{}\n')).json, { Implements: ['NetworkDriver', 'IpamDriver'] });
-  // An empty body where fields are required: the first missing field is named.
-  assert.deepEqual((await call('NetworkDriver.Leave')).json, { Err: 'ovsnet: NetworkID is missing' });
-  assert.deepEqual((await call('IpamDriver.ReleasePool')).json, { Error: 'ovsnet: PoolID is missing' });
+  // An empty body where fields are required is what Docker's retry of a call interrupted
+  // by an ovsnet restart looks like: the answer says so. "null" names the first missing field.
+  assert.match(String((await call('NetworkDriver.Leave')).json['Err']), /^ovsnet: NetworkDriver\.Leave arrived with an empty body: Docker resent a call that an ovsnet restart interrupted/);
+  assert.match(String((await call('IpamDriver.ReleasePool')).json['Error']), /^ovsnet: IpamDriver\.ReleasePool arrived with an empty body/);
+  assert.deepEqual((await call('NetworkDriver.Leave', 'null')).json, { Err: 'ovsnet: NetworkID is missing' });
 });
 
 test('missing and mistyped fields are named and never reach the controller', async (t) => {

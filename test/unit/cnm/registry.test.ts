@@ -132,3 +132,23 @@ test('allow rules: validated, deduplicated by content, removed with their networ
   await registry.deleteNetwork('n1');
   assert.equal((await registry.listRules()).length, 0, 'rules go with their network');
 });
+
+test('published host ports: chosen once, held by one endpoint, freed by unpublish and by endpoint delete', async (t) => {
+  const { registry, store } = setup(t);
+  await registry.createNetwork(net('n1', '10.1.0.0/24'));
+  await registry.createEndpoint({ networkId: 'n1', endpointId: 'ep-aaaa' });
+  await registry.createEndpoint({ networkId: 'n1', endpointId: 'ep-bbbb' });
+  const any = [{ proto: 'tcp' as const, containerPort: 80, hostPort: 0 }];
+  const a = await registry.publishPorts('n1', 'ep-aaaa', any);
+  assert.deepEqual(await registry.publishPorts('n1', 'ep-aaaa', any), a, 'a repeated call keeps the port');
+  const port = (a[0] as { hostPort: number }).hostPort;
+  const b = await registry.publishPorts('n1', 'ep-bbbb', any);
+  assert.notEqual((b[0] as { hostPort: number }).hostPort, port, 'another endpoint gets another port');
+  const fixed = [{ proto: 'tcp' as const, containerPort: 80, hostPort: port }];
+  await assert.rejects(registry.publishPorts('n1', 'ep-bbbb', fixed), new RegExp(`host port ${port}/tcp is already published by endpoint ep-aaaa`));
+  assert.deepEqual((await registry.getEndpoint('n1', 'ep-bbbb'))?.ports, b, 'a refused call changed nothing');
+  await registry.deleteEndpoint('n1', 'ep-aaaa');
+  assert.deepEqual(await registry.publishPorts('n1', 'ep-bbbb', fixed), fixed, 'deleting the endpoint freed its port');
+  await registry.publishPorts('n1', 'ep-bbbb', []);
+  assert.deepEqual(await store.list('hostport/'), [], 'unpublishing frees every port');
+});

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { FileKvStore } from '../../../controller/store/file-store';
 import { IpamService } from '../../../controller/ipam/service';
 import { isControllerError } from '../../../controller/errors';
+import { FakeClock } from '../../harness/fake-clock';
 
 function setup(t: TestContext): IpamService {
   const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ipam-'));
@@ -61,4 +62,29 @@ test('concurrent requests never share an address; sub-pools and IPv6 pools work'
   assert.ok(addresses.every((a) => Number(a.split('.')[3]?.split('/')[0]) >= 128), 'allocation stays in the sub-pool');
   const v6 = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: 'fd00:1::/64', v6: true });
   assert.equal(await ipam.requestAddress({ poolId: v6.poolId }), 'fd00:1::1/64');
+});
+
+test('reclaim: gives back only anonymous addresses past the grace that nothing uses, in pools it is told about', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ipam-'));
+  const store = FileKvStore.open(dir);
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const clock = new FakeClock();
+  const ipam = new IpamService(store, clock);
+  const pool = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.60.0.0/24', v6: false });
+  const other = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.61.0.0/24', v6: false });
+  const gateway = await ipam.requestAddress({ poolId: pool.poolId, kind: 'gateway' });
+  const used = await ipam.requestAddress({ poolId: pool.poolId });
+  const leaked = await ipam.requestAddress({ poolId: pool.poolId });
+  const foreign = await ipam.requestAddress({ poolId: other.poolId });
+  clock.advance(5_000);
+  const fresh = await ipam.requestAddress({ poolId: pool.poolId });
+  const inUse = new Map([['10.60.0.0/24', new Set(['10.60.0.1', used.split('/')[0] as string])]]);
+  assert.deepEqual(await ipam.reclaim(inUse, 60_000), [], 'nothing is reclaimed within the grace');
+  clock.advance(56_000);
+  assert.deepEqual(await ipam.reclaim(inUse, 60_000), [leaked.split('/')[0]], 'only the unused address past the grace');
+  const held = (await ipam.list()).flatMap((p) => p.addresses.map((a) => `${a.address}/24`)).sort();
+  assert.deepEqual(held, [gateway, used, foreign, fresh].sort(), 'the gateway, the used, the fresh and the other pool stay');
 });

@@ -1,0 +1,41 @@
+// Endpoints Docker created but never joined. When ovsnet dies between committing a
+// CreateEndpoint and answering it, Docker's retry arrives without a body and fails, and
+// libnetwork does not call DeleteEndpoint for an endpoint whose creation failed: the record
+// would hold its address and MAC forever, and the next container given that address by IPAM
+// would be refused. Docker joins an endpoint right after creating it, so one that stays
+// unjoined for a long grace period is such a leftover.
+import type { Clock } from '../clock';
+import type { Registry } from './registry';
+
+export class UnjoinedEndpoints {
+  /** When each unjoined endpoint was first seen so (since this process started). */
+  private readonly firstSeen = new Map<string, number>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly remove: (networkId: string, endpointId: string) => Promise<void>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Deletes endpoints seen unjoined for at least `graceMs`; returns "network/endpoint" ids. */
+  async sweep(graceMs: number): Promise<string[]> {
+    const now = this.clock.now();
+    const unjoined = new Set<string>();
+    const removed: string[] = [];
+    for (const endpoint of await this.registry.listEndpoints()) {
+      // Once plugged (joined at least once), an endpoint is Docker's to delete.
+      if (endpoint.plugged || endpoint.sandboxKey !== undefined) continue;
+      const id = `${endpoint.networkId}/${endpoint.endpointId}`;
+      unjoined.add(id);
+      const first = this.firstSeen.get(id) ?? now;
+      this.firstSeen.set(id, first);
+      if (now - first < graceMs) continue;
+      const current = await this.registry.getEndpoint(endpoint.networkId, endpoint.endpointId);
+      if (current === undefined || current.plugged || current.sandboxKey !== undefined) continue;
+      await this.remove(endpoint.networkId, endpoint.endpointId);
+      removed.push(id);
+    }
+    for (const id of [...this.firstSeen.keys()]) if (!unjoined.has(id) || removed.includes(id)) this.firstSeen.delete(id);
+    return removed;
+  }
+}

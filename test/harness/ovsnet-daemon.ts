@@ -1,0 +1,85 @@
+// The real `ovsnet daemon` as its own process inside a test host namespace, serving a
+// private dockerd's plugin directory: started, killed (-9) and restarted on the same state
+// directory, as an operator or a crash would.
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { run, runOk } from '../../controller/host/exec';
+import type { DockerEngine } from './docker';
+import type { OvsInstance } from './ovs';
+import { until } from './until';
+
+const CLI = join(__dirname, '..', '..', 'drivers', 'cli', 'main.js');
+
+export class OvsnetDaemon {
+  private child: ChildProcess | undefined;
+  private output = '';
+
+  constructor(
+    private readonly ovs: OvsInstance,
+    private readonly docker: DockerEngine,
+    readonly stateDir: string,
+    private readonly extraArgs: string[] = [],
+  ) {}
+
+  /** Starts the daemon and waits until its plugin socket serves. */
+  async start(): Promise<void> {
+    if (this.child) throw new Error('the ovsnet daemon is already running');
+    const marker = this.output.length;
+    const child = this.ovs.netns.spawn(process.execPath, [
+      CLI, 'daemon', '--ovsdb', this.ovs.dbRemote, '--ovs-rundir', this.ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev',
+      '--state-dir', this.stateDir, '--plugin-dir', this.docker.pluginDir, '--log-level', process.env['OVSNET_TEST_LOG_LEVEL'] ?? 'info',
+      ...this.extraArgs,
+    ]);
+    this.child = child;
+    const keep = (c: Buffer): void => {
+      this.output = (this.output + c.toString()).slice(-4_000_000);
+    };
+    child.stderr?.on('data', keep);
+    child.stdout?.on('data', keep);
+    child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    await until('the ovsnet plugin serving', () => this.output.slice(marker).includes('Docker plugin is serving') || this.child !== child, 30_000);
+    if (this.child !== child) throw new Error('the ovsnet daemon exited during start-up');
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** kill -9: no chance to close sockets, flush or clean up. */
+  async kill9(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGKILL');
+    await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    this.child = undefined;
+  }
+
+  /** SIGTERM and wait for a clean exit (the state store is closed afterwards). */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    this.child = undefined;
+  }
+
+  /** `ovsnet <args> --json` against this daemon's control socket. */
+  async cli(...args: string[]): Promise<unknown> {
+    const out = await runOk(process.execPath, [CLI, ...args, '--state-dir', this.stateDir, '--json']);
+    return JSON.parse(out) as unknown;
+  }
+
+  /** Runs the CLI and reports failure instead of throwing. */
+  async tryCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run(process.execPath, [CLI, ...args, '--state-dir', this.stateDir], { allowFailure: true });
+  }
+
+  logs(lines = 120): string {
+    return this.output.split('\n').slice(-lines).join('\n');
+  }
+}
