@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
 import { OvsInstance } from '../../harness/ovs';
 import { DockerEngine } from '../../harness/docker';
 import { makeRunDir } from '../../harness/ledger';
@@ -12,6 +11,7 @@ import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/re
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
 import { OVSNET_CLI } from './fixture';
+import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
 import { runOk } from '../../../controller/host/exec';
 
 test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet network with its isolation and anti-spoofing', async (t) => {
@@ -22,21 +22,12 @@ test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet n
   t.after(() => docker.stop());
   const stateDir = makeRunDir('state');
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  let output = '';
-  const startDaemon = (): ChildProcess => {
-    const child = ovs.netns.spawn(process.execPath, [
-      OVSNET_CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev',
-      '--state-dir', stateDir, '--plugin-dir', docker.pluginDir, '--log-level', 'info',
-    ]);
-    child.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-30_000)));
-    return child;
-  };
-  let daemon = startDaemon();
-  t.after(() => daemon.kill('SIGTERM'));
+  const daemon = new OvsnetDaemon(ovs, docker, stateDir);
+  t.after(() => daemon.stop());
   const env = { ...ovs.env, ...docker.env };
   const attach = (...args: string[]) => ovs.netns.tryExec(process.execPath, [OVSNET_CLI, 'attach', ...args], { env, timeoutMs: 60_000 });
-  await withLogs([ovs, docker, { logs: () => output }], async () => {
-    await until('plugin serving', async () => output.includes('Docker plugin is serving'), 30_000);
+  await withLogs([ovs, docker, daemon], async () => {
+    await daemon.start();
     const image = await docker.importBusybox();
     await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.60.0.0/24', 'n1');
     await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.61.0.0/24', 'n2');
@@ -89,12 +80,11 @@ test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet n
     assert.equal(await ping('m3', d1), true, 'm3 took over the address');
 
     // The daemon owns this bridge: without it, attach says so instead of wiring a dead port.
-    daemon.kill('SIGKILL');
-    await until('daemon gone', async () => daemon.exitCode !== null || daemon.signalCode !== null);
+    await daemon.kill9();
     const orphan = await attach('add-port', 'br-int', 'eth2', 'm1', '--ipaddress=10.60.0.60/24');
     assert.equal(orphan.code, 1);
     assert.match(orphan.stderr, /cannot reach the ovsnet daemon|which is not running/);
-    daemon = startDaemon();
+    await daemon.start();
     await until('daemon back', async () => (await attach('del-ports', 'br-int', 'm3')).code === 0, 30_000);
     assert.equal((await attach('del-ports', 'br-int', 'm2')).code, 0);
     await docker.docker('rm', '-f', 'd1', 'd2', 'm1', 'm2', 'm3');
