@@ -8,7 +8,7 @@
 //                                   \--fail--> backoff                   (closed: terminal)
 import { EventEmitter } from 'node:events';
 import type { JsonValue } from './protocol/jsonrpc';
-import { OvsdbError, checkTransactResult } from './protocol/errors';
+import { OvsdbCanceledError, OvsdbError, checkTransactResult } from './protocol/errors';
 import type { Operation } from './protocol/operations';
 import { parseSchema, type DatabaseSchema } from './schema/schema';
 import { RpcConnection } from './session/connection';
@@ -28,6 +28,13 @@ export interface ClientOptions {
   /** How long connect() keeps trying before it gives up. */
   connectTimeoutMs?: number;
   logger?: { debug(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+export interface RequestOptions {
+  /** How long to wait for the answer (and for the session, if it is down). */
+  timeoutMs?: number;
+  /** Aborting it cancels the request: see transact(). */
+  signal?: AbortSignal;
 }
 
 export interface MonitorRequest {
@@ -70,6 +77,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private reconnectTimer: unknown;
   private readonly schemas = new Map<string, DatabaseSchema>();
   private unsupported = new Set<MonitorMethod>();
+  /** Why the last connection attempt failed, so a connect timeout can say more than "no". */
+  private lastError: Error | undefined;
 
   private constructor(
     remote: string,
@@ -128,11 +137,13 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       this.connection = connection;
       await this.restoreMonitors(connection);
       this.attempt = 0;
+      this.lastError = undefined;
       this.setState('connected');
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w.resolve();
     } catch (error) {
+      this.lastError = error as Error;
       this.options.logger?.debug({ err: error, remote: this.remoteName }, 'OVSDB connection attempt failed');
       this.connection?.close();
       this.scheduleReconnect();
@@ -142,6 +153,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private onClose(connection: RpcConnection, error: OvsdbError | undefined): void {
     if (connection !== this.connection) return;
     this.connection = undefined;
+    this.lastError = error;
     if (this.stateValue === 'closed') return;
     this.options.logger?.warn({ err: error, remote: this.remoteName }, 'OVSDB connection lost; reconnecting');
     this.scheduleReconnect();
@@ -154,35 +166,47 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.reconnectTimer = this.clock.setTimeout(() => void this.dial(), delay);
   }
 
-  /** Resolves when connected; rejects after timeoutMs or when the client is closed. */
-  whenConnected(timeoutMs: number): Promise<void> {
+  /** Resolves when connected; rejects after timeoutMs, when the client is closed or on abort. */
+  whenConnected(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.stateValue === 'connected') return Promise.resolve();
     if (this.stateValue === 'closed') return Promise.reject(new OvsdbError('CONNECTION_CLOSED', 'the client is closed'));
     return new Promise((resolve, reject) => {
+      const finish = (): void => {
+        this.clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+      };
       const waiter = {
         resolve: () => {
-          this.clock.clearTimeout(timer);
+          finish();
           resolve();
         },
         reject: (e: Error) => {
-          this.clock.clearTimeout(timer);
+          finish();
           reject(e);
         },
       };
+      const onAbort = (): void => waiter.reject(new OvsdbCanceledError('connect', undefined, signal?.reason));
       const timer = this.clock.setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new OvsdbError('CONNECTION_CLOSED', `no OVSDB connection to ${this.remoteName} within ${timeoutMs} ms`));
+        const last = this.lastError ? ` (last error: ${this.lastError.message})` : '';
+        waiter.reject(new OvsdbError('CONNECTION_CLOSED', `no OVSDB connection to ${this.remoteName} within ${timeoutMs} ms${last}`));
       }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
   }
 
-  /** Sends a request, waiting for the session to be up first (up to the request timeout). */
-  async call(method: string, params: JsonValue[], timeoutMs = this.options.requestTimeoutMs ?? 60_000): Promise<JsonValue> {
-    await this.whenConnected(timeoutMs);
+  /**
+   * Sends a request, waiting for the session to be up first (up to the request timeout).
+   * `options` may be a timeout in ms, or { timeoutMs, signal }; see transact() for signal.
+   */
+  async call(method: string, params: JsonValue[], options: RequestOptions | number = {}): Promise<JsonValue> {
+    const { timeoutMs = this.options.requestTimeoutMs ?? 60_000, signal } = typeof options === 'number' ? { timeoutMs: options } : options;
+    if (signal?.aborted) throw new OvsdbCanceledError(method, undefined, signal.reason);
+    if (this.stateValue !== 'connected') await this.whenConnected(timeoutMs, signal);
     const connection = this.connection;
     if (!connection) throw new OvsdbError('CONNECTION_CLOSED', `not connected to ${this.remoteName}`);
-    return connection.request(method, params, timeoutMs);
+    return connection.request(method, params, timeoutMs, signal);
   }
 
   listDbs(): Promise<string[]> {
@@ -197,13 +221,18 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     return schema;
   }
 
-  /** Runs operations as one transaction; throws TransactionError naming the failed op. */
-  async transact(db: string, operations: Operation[], timeoutMs?: number): Promise<unknown[]> {
-    const results = await this.call('transact', [db, ...(operations as unknown as JsonValue[])], timeoutMs);
+  /**
+   * Runs operations as one transaction; throws TransactionError naming the failed op.
+   * Aborting `options.signal` cancels it (RFC 7047 4.1.4): the promise rejects with
+   * OvsdbCanceledError (code CANCELED) and a transaction the server is still holding - one
+   * blocked in a `wait` operation - is dropped without taking effect.
+   */
+  async transact(db: string, operations: Operation[], options: RequestOptions = {}): Promise<unknown[]> {
+    const results = await this.call('transact', [db, ...(operations as unknown as JsonValue[])], options);
     return checkTransactResult(operations, results);
   }
 
-  /** Cancels an outstanding request by its JSON-RPC id (RFC 7047 4.1.4). */
+  /** Cancels an outstanding request by its JSON-RPC id; prefer an AbortSignal in transact(). */
   cancel(id: number): void {
     this.connection?.send('cancel', [id]);
   }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { JsonStreamSplitter } from '../protocol/json-stream';
 import { classify, encodeRequest, encodeResponse, type JsonValue } from '../protocol/jsonrpc';
-import { OvsdbError, errorFromJson } from '../protocol/errors';
+import { OvsdbCanceledError, OvsdbError, errorFromJson } from '../protocol/errors';
 import type { Clock } from './clock';
 
 interface Pending {
@@ -60,15 +60,43 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     return this.closed;
   }
 
-  request(method: string, params: JsonValue[], timeoutMs = this.requestTimeoutMs): Promise<JsonValue> {
+  /**
+   * Sends a request. Aborting `signal` withdraws it with a JSON-RPC `cancel` (RFC 7047
+   * 4.1.4) and rejects with OvsdbCanceledError at once, without waiting for the server.
+   */
+  request(method: string, params: JsonValue[], timeoutMs = this.requestTimeoutMs, signal?: AbortSignal): Promise<JsonValue> {
+    if (signal?.aborted) return Promise.reject(new OvsdbCanceledError(method, undefined, signal.reason));
     if (this.closed) return Promise.reject(new OvsdbError('CONNECTION_CLOSED', `cannot send ${method}: not connected`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.pending.delete(id);
+        signal?.removeEventListener('abort', onAbort);
         reject(new OvsdbError('REQUEST_TIMEOUT', `${method} got no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { method, resolve, reject, timer });
+      const onAbort = (): void => {
+        if (!this.pending.delete(id)) return;
+        this.clock.clearTimeout(timer);
+        // ovsdb-server answers a canceled transact with error "canceled" only on db-change-aware
+        // sessions and drops it silently otherwise; either way no pending entry is left, so
+        // dispatch() discards the late answer like any other unmatched reply.
+        this.send('cancel', [id]);
+        reject(new OvsdbCanceledError(method, id, signal?.reason));
+      };
+      // Without a signal the pending entry takes resolve/reject as they are: this is the
+      // path every transaction takes, so it allocates no wrappers.
+      if (signal) {
+        signal.addEventListener('abort', onAbort, { once: true });
+        const done = (): void => signal.removeEventListener('abort', onAbort);
+        this.pending.set(id, {
+          method,
+          resolve: (value) => (done(), resolve(value)),
+          reject: (error) => (done(), reject(error)),
+          timer,
+        });
+      } else {
+        this.pending.set(id, { method, resolve, reject, timer });
+      }
       this.socket.write(encodeRequest(method, params, id));
     });
   }
@@ -119,7 +147,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
           this.probeOutstanding = false;
           return;
         }
-        if (!pending) return; // a late answer to a request that already timed out
+        if (!pending) return; // a late answer to a request that timed out or was canceled
         this.pending.delete(message.id as number);
         this.clock.clearTimeout(pending.timer);
         if (message.error !== null) pending.reject(errorFromJson(message.error, pending.method));
