@@ -24,7 +24,8 @@ export type OvsdbErrorCode =
   | 'UNRECOGNIZED' // an error string this client does not know
   | 'CONNECTION_CLOSED' // the session ended before the answer came
   | 'REQUEST_TIMEOUT' // no answer within the client's deadline
-  | 'PROTOCOL'; // the server sent something that is not valid OVSDB
+  | 'PROTOCOL' // the server sent something that is not valid OVSDB
+  | 'TLS_CONFIG'; // the TLS key, certificate or CA given for an ssl: remote cannot be used
 
 const BY_STRING: Record<string, OvsdbErrorCode> = {
   'referential integrity violation': 'REFERENTIAL_INTEGRITY_VIOLATION',

@@ -9,6 +9,7 @@ import { JsonStreamSplitter } from '../protocol/json-stream';
 import { classify, encodeRequest, encodeResponse, type JsonValue } from '../protocol/jsonrpc';
 import { OvsdbCanceledError, OvsdbError, errorFromJson } from '../protocol/errors';
 import type { Clock } from './clock';
+import { describeSocketError } from './remote';
 
 interface Pending {
   method: string;
@@ -51,7 +52,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.lastActivity = this.clock.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error) => this.shutdown(new OvsdbError('CONNECTION_CLOSED', `connection error: ${error.message}`)));
+    socket.on('error', (error) => this.shutdown(new OvsdbError('CONNECTION_CLOSED', `connection error: ${describeSocketError(error)}`)));
     socket.on('close', () => this.shutdown(new OvsdbError('CONNECTION_CLOSED', 'the server closed the connection')));
     this.armProbe();
   }
