@@ -6,7 +6,13 @@ import type { TableSchema } from '../schema/schema';
 
 export type RowData = Record<string, Value>;
 
-const keyOf = (atom: unknown): string => JSON.stringify(atom);
+/**
+ * Identity of an atom within one column. A column has a single atom type, so the bare value
+ * suffices: the string, number or boolean itself, or the UUID text of ["uuid", U]. This runs
+ * once per element of a set on every diff (a bridge's `ports` on every port change), where
+ * serialising each atom used to dominate the client's cost of a commit.
+ */
+const keyOf = (atom: unknown): unknown => (Array.isArray(atom) ? atom[1] : atom);
 
 function elements(value: Value | undefined): Atom[] {
   if (value === undefined) return [];
@@ -33,12 +39,21 @@ export function applyColumnDiff(table: TableSchema | undefined, column: string, 
     }
     return ['map', [...result.values()]];
   }
-  const result = new Map(elements(old).map((a) => [keyOf(a), a]));
+  // A diff is usually a few elements against a large set (one port against a bridge's
+  // ports): look the diff up, not the set, so the set is walked once without rebuilding it.
+  const toggled = new Map<unknown, Atom>();
   for (const atom of elements(diff)) {
-    if (result.has(keyOf(atom))) result.delete(keyOf(atom));
-    else result.set(keyOf(atom), atom);
+    const key = keyOf(atom);
+    if (toggled.has(key)) toggled.delete(key);
+    else toggled.set(key, atom);
   }
-  const atoms = [...result.values()];
+  const atoms: Atom[] = [];
+  for (const atom of elements(old)) {
+    const key = keyOf(atom);
+    if (toggled.has(key)) toggled.delete(key);
+    else atoms.push(atom);
+  }
+  for (const atom of toggled.values()) atoms.push(atom);
   return atoms.length === 1 ? (atoms[0] as Atom) : ['set', atoms];
 }
 
