@@ -14,6 +14,7 @@ import { parseSchema, type DatabaseSchema } from './schema/schema';
 import { RpcConnection } from './session/connection';
 import { formatRemote, openSocket, parseRemote, type Remote } from './session/remote';
 import { loadTlsMaterial, type TlsOptions } from './session/tls';
+import { LockBook } from './session/locks';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './session/backoff';
 import { systemClock, type Clock } from './session/clock';
 import { Replica } from './replica/replica';
@@ -82,6 +83,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private unsupported = new Set<MonitorMethod>();
   /** Why the last connection attempt failed, so a connect timeout can say more than "no". */
   private lastError: Error | undefined;
+  private readonly locks = new LockBook();
 
   private constructor(
     remote: string,
@@ -148,6 +150,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       // mean "accepted", and a refused certificate a failed attempt with the server's reason.
       if (this.remote.kind === 'ssl') await connection.request('echo', []);
       await this.restoreMonitors(connection);
+      await this.restoreLocks(connection);
       this.attempt = 0;
       this.lastError = undefined;
       this.setState('connected');
@@ -166,6 +169,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (connection !== this.connection) return;
     this.connection = undefined;
     this.lastError = error;
+    this.locks.disconnected();
     if (this.stateValue === 'closed') return;
     this.options.logger?.warn({ err: error, remote: this.remoteName }, 'OVSDB connection lost; reconnecting');
     this.scheduleReconnect();
@@ -253,14 +257,27 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     return this.call('echo', payload);
   }
 
-  lock(name: string): Promise<JsonValue> {
-    return this.call('lock', [name]);
+  /**
+   * Asks for a lock ({"locked": false} means queued; a "locked" notification follows when
+   * it is granted). Wanted locks are asked for again after every reconnect.
+   */
+  async lock(name: string): Promise<JsonValue> {
+    const reply = await this.call('lock', [name]);
+    this.locks.requested(name, reply);
+    return reply;
   }
-  steal(name: string): Promise<JsonValue> {
-    return this.call('steal', [name]);
+  async steal(name: string): Promise<JsonValue> {
+    const reply = await this.call('steal', [name]);
+    this.locks.requested(name, reply);
+    return reply;
   }
-  unlock(name: string): Promise<JsonValue> {
+  async unlock(name: string): Promise<JsonValue> {
+    this.locks.released(name);
     return this.call('unlock', [name]);
+  }
+  /** Whether this client holds the lock now, as far as the server has told it. */
+  hasLock(name: string): boolean {
+    return this.locks.holds(name);
   }
   setDbChangeAware(aware = true): Promise<JsonValue> {
     return this.call('set_db_change_aware', [aware]);
@@ -382,7 +399,13 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     for (const handle of this.monitors.values()) await this.startMonitor(connection, handle);
   }
 
+  /** Asks again for the locks wanted before the disconnect; a stolen lock is queued for, not stolen back. */
+  private async restoreLocks(connection: RpcConnection): Promise<void> {
+    for (const name of this.locks.names()) this.locks.requested(name, await connection.request('lock', [name]));
+  }
+
   private onNotification(method: string, params: JsonValue[]): void {
+    this.locks.notified(method, params);
     if (method === 'update3' || method === 'update2' || method === 'update') {
       const handle = this.monitors.get(String(params[0]));
       if (handle?.held) handle.held.push([method, params]);
