@@ -70,33 +70,34 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     if (this.closed) return Promise.reject(new OvsdbError('CONNECTION_CLOSED', `cannot send ${method}: not connected`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      let detach: (() => void) | undefined;
       const timer = this.clock.setTimeout(() => {
         this.pending.delete(id);
-        signal?.removeEventListener('abort', onAbort);
+        detach?.();
         reject(new OvsdbError('REQUEST_TIMEOUT', `${method} got no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      const onAbort = (): void => {
-        if (!this.pending.delete(id)) return;
-        this.clock.clearTimeout(timer);
-        // ovsdb-server answers a canceled transact with error "canceled" only on db-change-aware
-        // sessions and drops it silently otherwise; either way no pending entry is left, so
-        // dispatch() discards the late answer like any other unmatched reply.
-        this.send('cancel', [id]);
-        reject(new OvsdbCanceledError(method, id, signal?.reason));
-      };
-      // Without a signal the pending entry takes resolve/reject as they are: this is the
-      // path every transaction takes, so it allocates no wrappers.
-      if (signal) {
+      if (!signal) {
+        // The path every plain transaction takes: no listener, no wrappers.
+        this.pending.set(id, { method, resolve, reject, timer });
+      } else {
+        const onAbort = (): void => {
+          if (!this.pending.delete(id)) return;
+          this.clock.clearTimeout(timer);
+          // ovsdb-server answers a canceled transact with error "canceled" only on
+          // db-change-aware sessions and drops it silently otherwise; either way no pending
+          // entry is left, so dispatch() discards the late answer like any unmatched reply.
+          this.send('cancel', [id]);
+          reject(new OvsdbCanceledError(method, id, signal.reason));
+        };
         signal.addEventListener('abort', onAbort, { once: true });
-        const done = (): void => signal.removeEventListener('abort', onAbort);
+        const off = (): void => signal.removeEventListener('abort', onAbort);
+        detach = off;
         this.pending.set(id, {
           method,
-          resolve: (value) => (done(), resolve(value)),
-          reject: (error) => (done(), reject(error)),
+          resolve: (value) => (off(), resolve(value)),
+          reject: (error) => (off(), reject(error)),
           timer,
         });
-      } else {
-        this.pending.set(id, { method, resolve, reject, timer });
       }
       this.socket.write(encodeRequest(method, params, id));
     });
