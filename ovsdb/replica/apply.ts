@@ -3,22 +3,9 @@
 // symmetric difference of sets, and for maps the keys to toggle or replace.
 import type { Atom, Value } from '../protocol/notation';
 import type { TableSchema } from '../schema/schema';
+import { applySetDiff, keyOf } from './set-diff';
 
 export type RowData = Record<string, Value>;
-
-/**
- * Identity of an atom within one column. A column has a single atom type, so the bare value
- * suffices: the string, number or boolean itself, or the UUID text of ["uuid", U]. This runs
- * once per element of a set on every diff (a bridge's `ports` on every port change), where
- * serialising each atom used to dominate the client's cost of a commit.
- */
-const keyOf = (atom: unknown): unknown => (Array.isArray(atom) ? atom[1] : atom);
-
-function elements(value: Value | undefined): Atom[] {
-  if (value === undefined) return [];
-  if (Array.isArray(value) && value[0] === 'set') return value[1] as Atom[];
-  return [value as Atom];
-}
 
 function entries(value: Value | undefined): Array<[Atom, Atom]> {
   if (Array.isArray(value) && value[0] === 'map') return value[1] as Array<[Atom, Atom]>;
@@ -39,45 +26,8 @@ export function applyColumnDiff(table: TableSchema | undefined, column: string, 
     }
     return ['map', [...result.values()]];
   }
-  // A diff is usually one element against a large set (one port against a bridge's ports):
-  // find the diff's elements in the set and copy the rest, rather than hash every element.
-  const toggled = new Map<unknown, Atom>();
-  for (const atom of elements(diff)) {
-    const key = keyOf(atom);
-    if (toggled.has(key)) toggled.delete(key);
-    else toggled.set(key, atom);
-  }
-  const current = elements(old);
-  if (toggled.size === 0) return old ?? ['set', []];
-  const removeAt: number[] = [];
-  if (toggled.size <= SMALL_DIFF) {
-    const keys = [...toggled.keys()];
-    for (let i = 0; i < current.length && removeAt.length < keys.length; i++) {
-      const key = keyOf(current[i]);
-      for (let k = 0; k < keys.length; k++) {
-        if (keys[k] === key) {
-          removeAt.push(i);
-          break;
-        }
-      }
-    }
-  } else {
-    for (let i = 0; i < current.length; i++) if (toggled.has(keyOf(current[i]))) removeAt.push(i);
-  }
-  // slice() copies in one go; growing a fresh array element by element made a large set's
-  // every change a garbage-collection load.
-  const atoms = current.slice();
-  for (let j = removeAt.length - 1; j >= 0; j--) {
-    const index = removeAt[j] as number;
-    toggled.delete(keyOf(current[index]));
-    atoms.splice(index, 1);
-  }
-  for (const atom of toggled.values()) atoms.push(atom);
-  return atoms.length === 1 ? (atoms[0] as Atom) : ['set', atoms];
+  return applySetDiff(old, diff);
 }
-
-/** Up to this many changed elements, a linear search of the diff beats hashing each element. */
-const SMALL_DIFF = 8;
 
 type DefaultKind = 'map' | 'set' | 'number' | 'boolean' | 'string';
 

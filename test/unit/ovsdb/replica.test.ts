@@ -73,6 +73,10 @@ test('set diffs: one element against a large set, strings and integers, repeated
   const shrunk = applyColumnDiff(bridge, 'ports', grown, ['set', [ports[5] as never, added]]);
   assert.equal(setElements(shrunk).length, 999);
   assert.ok(!setElements(shrunk).some((p) => JSON.stringify(p) === JSON.stringify(ports[5]) || JSON.stringify(p) === JSON.stringify(added)));
+  // Values are never changed in place: the earlier set still answers as it was.
+  assert.equal(setElements(applyColumnDiff(bridge, 'ports', grown, added)).length, 1000);
+  assert.equal(setElements(applyColumnDiff(bridge, 'ports', ['set', ports], ports[0] as never)).length, 999);
+  assert.equal(setElements(grown).length, 1001);
   // A one-element result collapses to the bare atom, as the notation writes it.
   assert.equal(applyColumnDiff(bridge, 'protocols', ['set', ['OpenFlow10', 'OpenFlow13']], 'OpenFlow10'), 'OpenFlow13');
   assert.deepEqual(applyColumnDiff(bridge, 'protocols', 'OpenFlow13', ['set', ['OpenFlow13', 'OpenFlow14', 'OpenFlow15']]), ['set', ['OpenFlow14', 'OpenFlow15']]);
