@@ -92,3 +92,17 @@ test('ssl: unusable TLS options are TLS_CONFIG errors before anything is sent', 
   await assert.rejects(OvsdbClient.connect('ssl:127.0.0.1:1', { tls: { key: `${dir}/missing.key`, cert: pki.client.cert, ca: pki.ca } }), isConfig(/cannot read the TLS private key/));
   await assert.rejects(OvsdbClient.connect('ssl:127.0.0.1:1', { tls: { key: pki.server.key, cert: pki.client.cert, ca: pki.ca } }), isConfig(/unusable/));
 });
+
+test('ssl: verifyServerName also checks the certificate names the host dialled', async (t) => {
+  if (!requireBinaries(t, ['ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'openssl'])) return;
+  const { server, pki, remote } = await tlsServer(t);
+  const tls = { key: pki.client.key, cert: pki.client.cert, ca: pki.ca, verifyServerName: true };
+  const client = await OvsdbClient.connect(remote, { tls });
+  t.after(() => client.close());
+  assert.ok((await client.listDbs()).includes(DB), 'the certificate names 127.0.0.1');
+  // Same server, same CA, but dialled as "localhost", which the certificate does not name.
+  await assert.rejects(
+    connectMustFail(`ssl:localhost:${server.port}`, { connectTimeoutMs: 1500, backoff: FAST, tls }),
+    (e: unknown) => e instanceof OvsdbError && /last error: .*(localhost|altnames)/i.test(e.message),
+  );
+});
