@@ -56,9 +56,9 @@ function defaultPlan(table: TableSchema, columns: readonly string[] | undefined)
   return plan;
 }
 
-/** Fills the defaults update2 omits for `initial`/`insert` rows (empty sets and maps). */
+/** A copy of the row with the defaults update2 omits for `initial`/`insert` rows (empty sets and maps). */
 export function withDefaults(table: TableSchema | undefined, columns: readonly string[] | undefined, row: RowData): RowData {
-  if (!table) return row;
+  if (!table) return { ...row };
   const out: RowData = { ...row };
   for (const [name, kind] of defaultPlan(table, columns)) {
     if (name in out) continue;
