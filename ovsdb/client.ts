@@ -8,11 +8,13 @@
 //                                   \--fail--> backoff                   (closed: terminal)
 import { EventEmitter } from 'node:events';
 import type { JsonValue } from './protocol/jsonrpc';
-import { OvsdbError, checkTransactResult } from './protocol/errors';
+import { OvsdbCanceledError, OvsdbError, checkTransactResult } from './protocol/errors';
 import type { Operation } from './protocol/operations';
 import { parseSchema, type DatabaseSchema } from './schema/schema';
 import { RpcConnection } from './session/connection';
 import { formatRemote, openSocket, parseRemote, type Remote } from './session/remote';
+import { loadTlsMaterial, type TlsOptions } from './session/tls';
+import { LockBook } from './session/locks';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './session/backoff';
 import { systemClock, type Clock } from './session/clock';
 import { Replica } from './replica/replica';
@@ -27,7 +29,16 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** How long connect() keeps trying before it gives up. */
   connectTimeoutMs?: number;
+  /** Key, certificate and CA for ssl: remotes (paths or PEM). */
+  tls?: TlsOptions;
   logger?: { debug(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+export interface RequestOptions {
+  /** How long to wait for the answer (and for the session, if it is down). */
+  timeoutMs?: number;
+  /** Aborting it cancels the request: see transact(). */
+  signal?: AbortSignal;
 }
 
 export interface MonitorRequest {
@@ -70,6 +81,9 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private reconnectTimer: unknown;
   private readonly schemas = new Map<string, DatabaseSchema>();
   private unsupported = new Set<MonitorMethod>();
+  /** Why the last connection attempt failed, so a connect timeout can say more than "no". */
+  private lastError: Error | undefined;
+  private readonly locks = new LockBook();
 
   private constructor(
     remote: string,
@@ -77,6 +91,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   ) {
     super();
     this.remote = parseRemote(remote);
+    // Bad TLS material fails connect() at once instead of being retried until the timeout.
+    if (this.remote.kind === 'ssl') {
+      if (!options.tls) throw new OvsdbError('TLS_CONFIG', `${remote} needs the tls option { key, cert, ca }`);
+      loadTlsMaterial(options.tls);
+    }
     this.clock = options.clock ?? systemClock;
   }
 
@@ -112,7 +131,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     if (this.stateValue === 'closed') return;
     this.setState('connecting');
     try {
-      const socket = await openSocket(this.remote, this.options.requestTimeoutMs ?? 10_000);
+      const socket = await openSocket(this.remote, this.options.requestTimeoutMs ?? 10_000, this.options.tls);
       // close() may have been called while the socket was opening.
       if ((this.stateValue as ClientState) === 'closed') {
         socket.destroy();
@@ -126,13 +145,20 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       connection.on('notification', (method, params) => this.onNotification(method, params));
       connection.on('close', (error) => this.onClose(connection, error));
       this.connection = connection;
+      // Under TLS 1.3 our handshake completes before the server has checked our certificate,
+      // so a refusal only shows as an alert afterwards: one echo round trip makes "connected"
+      // mean "accepted", and a refused certificate a failed attempt with the server's reason.
+      if (this.remote.kind === 'ssl') await connection.request('echo', []);
       await this.restoreMonitors(connection);
+      await this.restoreLocks(connection);
       this.attempt = 0;
+      this.lastError = undefined;
       this.setState('connected');
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w.resolve();
     } catch (error) {
+      this.lastError = error as Error;
       this.options.logger?.debug({ err: error, remote: this.remoteName }, 'OVSDB connection attempt failed');
       this.connection?.close();
       this.scheduleReconnect();
@@ -142,6 +168,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private onClose(connection: RpcConnection, error: OvsdbError | undefined): void {
     if (connection !== this.connection) return;
     this.connection = undefined;
+    this.lastError = error;
+    this.locks.disconnected();
     if (this.stateValue === 'closed') return;
     this.options.logger?.warn({ err: error, remote: this.remoteName }, 'OVSDB connection lost; reconnecting');
     this.scheduleReconnect();
@@ -154,35 +182,47 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.reconnectTimer = this.clock.setTimeout(() => void this.dial(), delay);
   }
 
-  /** Resolves when connected; rejects after timeoutMs or when the client is closed. */
-  whenConnected(timeoutMs: number): Promise<void> {
+  /** Resolves when connected; rejects after timeoutMs, when the client is closed or on abort. */
+  whenConnected(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.stateValue === 'connected') return Promise.resolve();
     if (this.stateValue === 'closed') return Promise.reject(new OvsdbError('CONNECTION_CLOSED', 'the client is closed'));
     return new Promise((resolve, reject) => {
+      const finish = (): void => {
+        this.clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+      };
       const waiter = {
         resolve: () => {
-          this.clock.clearTimeout(timer);
+          finish();
           resolve();
         },
         reject: (e: Error) => {
-          this.clock.clearTimeout(timer);
+          finish();
           reject(e);
         },
       };
+      const onAbort = (): void => waiter.reject(new OvsdbCanceledError('connect', undefined, signal?.reason));
       const timer = this.clock.setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new OvsdbError('CONNECTION_CLOSED', `no OVSDB connection to ${this.remoteName} within ${timeoutMs} ms`));
+        const last = this.lastError ? ` (last error: ${this.lastError.message})` : '';
+        waiter.reject(new OvsdbError('CONNECTION_CLOSED', `no OVSDB connection to ${this.remoteName} within ${timeoutMs} ms${last}`));
       }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
   }
 
-  /** Sends a request, waiting for the session to be up first (up to the request timeout). */
-  async call(method: string, params: JsonValue[], timeoutMs = this.options.requestTimeoutMs ?? 60_000): Promise<JsonValue> {
-    await this.whenConnected(timeoutMs);
+  /**
+   * Sends a request, waiting for the session to be up first (up to the request timeout).
+   * `options` may be a timeout in ms, or { timeoutMs, signal }; see transact() for signal.
+   */
+  async call(method: string, params: JsonValue[], options: RequestOptions | number = {}): Promise<JsonValue> {
+    const { timeoutMs = this.options.requestTimeoutMs ?? 60_000, signal } = typeof options === 'number' ? { timeoutMs: options } : options;
+    if (signal?.aborted) throw new OvsdbCanceledError(method, undefined, signal.reason);
+    if (this.stateValue !== 'connected') await this.whenConnected(timeoutMs, signal);
     const connection = this.connection;
     if (!connection) throw new OvsdbError('CONNECTION_CLOSED', `not connected to ${this.remoteName}`);
-    return connection.request(method, params, timeoutMs);
+    return connection.request(method, params, timeoutMs, signal);
   }
 
   listDbs(): Promise<string[]> {
@@ -197,13 +237,18 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     return schema;
   }
 
-  /** Runs operations as one transaction; throws TransactionError naming the failed op. */
-  async transact(db: string, operations: Operation[], timeoutMs?: number): Promise<unknown[]> {
-    const results = await this.call('transact', [db, ...(operations as unknown as JsonValue[])], timeoutMs);
+  /**
+   * Runs operations as one transaction; throws TransactionError naming the failed op.
+   * Aborting `options.signal` cancels it (RFC 7047 4.1.4): the promise rejects with
+   * OvsdbCanceledError (code CANCELED) and a transaction the server is still holding - one
+   * blocked in a `wait` operation - is dropped without taking effect.
+   */
+  async transact(db: string, operations: Operation[], options: RequestOptions = {}): Promise<unknown[]> {
+    const results = await this.call('transact', [db, ...(operations as unknown as JsonValue[])], options);
     return checkTransactResult(operations, results);
   }
 
-  /** Cancels an outstanding request by its JSON-RPC id (RFC 7047 4.1.4). */
+  /** Cancels an outstanding request by its JSON-RPC id; prefer an AbortSignal in transact(). */
   cancel(id: number): void {
     this.connection?.send('cancel', [id]);
   }
@@ -212,14 +257,27 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     return this.call('echo', payload);
   }
 
-  lock(name: string): Promise<JsonValue> {
-    return this.call('lock', [name]);
+  /**
+   * Asks for a lock ({"locked": false} means queued; a "locked" notification follows when
+   * it is granted). Wanted locks are asked for again after every reconnect.
+   */
+  async lock(name: string): Promise<JsonValue> {
+    const reply = await this.call('lock', [name]);
+    this.locks.requested(name, reply);
+    return reply;
   }
-  steal(name: string): Promise<JsonValue> {
-    return this.call('steal', [name]);
+  async steal(name: string): Promise<JsonValue> {
+    const reply = await this.call('steal', [name]);
+    this.locks.requested(name, reply);
+    return reply;
   }
-  unlock(name: string): Promise<JsonValue> {
+  async unlock(name: string): Promise<JsonValue> {
+    this.locks.released(name);
     return this.call('unlock', [name]);
+  }
+  /** Whether this client holds the lock now, as far as the server has told it. */
+  hasLock(name: string): boolean {
+    return this.locks.holds(name);
   }
   setDbChangeAware(aware = true): Promise<JsonValue> {
     return this.call('set_db_change_aware', [aware]);
@@ -341,7 +399,13 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     for (const handle of this.monitors.values()) await this.startMonitor(connection, handle);
   }
 
+  /** Asks again for the locks wanted before the disconnect; a stolen lock is queued for, not stolen back. */
+  private async restoreLocks(connection: RpcConnection): Promise<void> {
+    for (const name of this.locks.names()) this.locks.requested(name, await connection.request('lock', [name]));
+  }
+
   private onNotification(method: string, params: JsonValue[]): void {
+    this.locks.notified(method, params);
     if (method === 'update3' || method === 'update2' || method === 'update') {
       const handle = this.monitors.get(String(params[0]));
       if (handle?.held) handle.held.push([method, params]);

@@ -20,10 +20,12 @@ export type OvsdbErrorCode =
   | 'INTERNAL_ERROR'
   | 'PERMISSION_ERROR'
   | 'UNKNOWN_METHOD'
+  | 'CANCELED' // the caller aborted the request (RFC 7047 4.1.4); the server's "canceled"
   | 'UNRECOGNIZED' // an error string this client does not know
   | 'CONNECTION_CLOSED' // the session ended before the answer came
   | 'REQUEST_TIMEOUT' // no answer within the client's deadline
-  | 'PROTOCOL'; // the server sent something that is not valid OVSDB
+  | 'PROTOCOL' // the server sent something that is not valid OVSDB
+  | 'TLS_CONFIG'; // the TLS key, certificate or CA given for an ssl: remote cannot be used
 
 const BY_STRING: Record<string, OvsdbErrorCode> = {
   'referential integrity violation': 'REFERENTIAL_INTEGRITY_VIOLATION',
@@ -44,6 +46,7 @@ const BY_STRING: Record<string, OvsdbErrorCode> = {
   'internal error': 'INTERNAL_ERROR',
   'permission error': 'PERMISSION_ERROR',
   'unknown method': 'UNKNOWN_METHOD',
+  canceled: 'CANCELED',
 };
 
 export class OvsdbError extends Error {
@@ -56,6 +59,23 @@ export class OvsdbError extends Error {
   ) {
     super(message);
     this.name = 'OvsdbError';
+  }
+}
+
+/**
+ * The caller's AbortSignal fired before the answer came. The request was withdrawn with a
+ * JSON-RPC `cancel`, so a transaction still waiting on the server never commits; one that
+ * had already committed stays committed (the server cannot undo it).
+ */
+export class OvsdbCanceledError extends OvsdbError {
+  constructor(
+    readonly method: string,
+    readonly requestId: number | undefined,
+    /** The signal's reason, for callers that abort with one. */
+    override readonly cause: unknown,
+  ) {
+    super('CANCELED', `${method} was canceled${requestId === undefined ? ' before it was sent' : ''}`);
+    this.name = 'OvsdbCanceledError';
   }
 }
 

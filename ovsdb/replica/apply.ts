@@ -3,16 +3,9 @@
 // symmetric difference of sets, and for maps the keys to toggle or replace.
 import type { Atom, Value } from '../protocol/notation';
 import type { TableSchema } from '../schema/schema';
+import { applySetDiff, keyOf } from './set-diff';
 
 export type RowData = Record<string, Value>;
-
-const keyOf = (atom: unknown): string => JSON.stringify(atom);
-
-function elements(value: Value | undefined): Atom[] {
-  if (value === undefined) return [];
-  if (Array.isArray(value) && value[0] === 'set') return value[1] as Atom[];
-  return [value as Atom];
-}
 
 function entries(value: Value | undefined): Array<[Atom, Atom]> {
   if (Array.isArray(value) && value[0] === 'map') return value[1] as Array<[Atom, Atom]>;
@@ -33,28 +26,44 @@ export function applyColumnDiff(table: TableSchema | undefined, column: string, 
     }
     return ['map', [...result.values()]];
   }
-  const result = new Map(elements(old).map((a) => [keyOf(a), a]));
-  for (const atom of elements(diff)) {
-    if (result.has(keyOf(atom))) result.delete(keyOf(atom));
-    else result.set(keyOf(atom), atom);
-  }
-  const atoms = [...result.values()];
-  return atoms.length === 1 ? (atoms[0] as Atom) : ['set', atoms];
+  return applySetDiff(old, diff);
 }
 
-/** Fills the defaults update2 omits for `initial`/`insert` rows (empty sets and maps). */
-export function withDefaults(table: TableSchema | undefined, columns: readonly string[] | undefined, row: RowData): RowData {
-  if (!table) return row;
-  const out: RowData = { ...row };
+type DefaultKind = 'map' | 'set' | 'number' | 'boolean' | 'string';
+
+/** Per table and column list, the columns that have a default and its kind: worked out once, not per row. */
+const defaultPlans = new WeakMap<TableSchema, Map<readonly string[] | undefined, Array<[string, DefaultKind]>>>();
+
+function defaultPlan(table: TableSchema, columns: readonly string[] | undefined): Array<[string, DefaultKind]> {
+  let byColumns = defaultPlans.get(table);
+  if (!byColumns) {
+    byColumns = new Map();
+    defaultPlans.set(table, byColumns);
+  }
+  let plan = byColumns.get(columns);
+  if (plan) return plan;
+  plan = [];
   for (const name of columns ?? table.columns.keys()) {
-    if (name in out) continue;
     const column = table.columns.get(name);
     if (!column) continue;
-    if (column.kind === 'map') out[name] = ['map', []];
-    else if (column.kind === 'set' || column.kind === 'optional') out[name] = ['set', []];
-    else if (column.type.key.type === 'integer' || column.type.key.type === 'real') out[name] = 0;
-    else if (column.type.key.type === 'boolean') out[name] = false;
-    else if (column.type.key.type === 'string') out[name] = '';
+    if (column.kind === 'map') plan.push([name, 'map']);
+    else if (column.kind === 'set' || column.kind === 'optional') plan.push([name, 'set']);
+    else if (column.type.key.type === 'integer' || column.type.key.type === 'real') plan.push([name, 'number']);
+    else if (column.type.key.type === 'boolean') plan.push([name, 'boolean']);
+    else if (column.type.key.type === 'string') plan.push([name, 'string']);
+  }
+  byColumns.set(columns, plan);
+  return plan;
+}
+
+/** A copy of the row with the defaults update2 omits for `initial`/`insert` rows (empty sets and maps). */
+export function withDefaults(table: TableSchema | undefined, columns: readonly string[] | undefined, row: RowData): RowData {
+  if (!table) return { ...row };
+  const out: RowData = { ...row };
+  for (const [name, kind] of defaultPlan(table, columns)) {
+    if (name in out) continue;
+    // Fresh empty sets and maps per row, so no two rows share a mutable value.
+    out[name] = kind === 'map' ? ['map', []] : kind === 'set' ? ['set', []] : kind === 'number' ? 0 : kind === 'boolean' ? false : '';
   }
   return out;
 }

@@ -115,7 +115,9 @@ export class Replica extends EventEmitter<ReplicaEvents> {
           if (existing) changes.push(this.remove(tableName, uuid, existing));
         } else if ('initial' in op || 'insert' in op) {
           const data = (op['initial'] ?? op['insert'] ?? {}) as RowData;
-          const row = { ...withDefaults(tableSchema, this.columns[tableName], data), _uuid: ['uuid', uuid] } as Row;
+          // withDefaults returns a copy of its own, so the UUID goes straight into it.
+          const row = withDefaults(tableSchema, this.columns[tableName], data) as Row;
+          row._uuid = ['uuid', uuid];
           changes.push(this.put(tableName, uuid, existing, row));
         } else if ('modify' in op && existing) {
           const next: Row = { ...existing };

@@ -7,8 +7,9 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { JsonStreamSplitter } from '../protocol/json-stream';
 import { classify, encodeRequest, encodeResponse, type JsonValue } from '../protocol/jsonrpc';
-import { OvsdbError, errorFromJson } from '../protocol/errors';
+import { OvsdbCanceledError, OvsdbError, errorFromJson } from '../protocol/errors';
 import type { Clock } from './clock';
+import { describeSocketError } from './remote';
 
 interface Pending {
   method: string;
@@ -51,7 +52,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.lastActivity = this.clock.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error) => this.shutdown(new OvsdbError('CONNECTION_CLOSED', `connection error: ${error.message}`)));
+    socket.on('error', (error) => this.shutdown(new OvsdbError('CONNECTION_CLOSED', `connection error: ${describeSocketError(error)}`)));
     socket.on('close', () => this.shutdown(new OvsdbError('CONNECTION_CLOSED', 'the server closed the connection')));
     this.armProbe();
   }
@@ -60,15 +61,44 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     return this.closed;
   }
 
-  request(method: string, params: JsonValue[], timeoutMs = this.requestTimeoutMs): Promise<JsonValue> {
+  /**
+   * Sends a request. Aborting `signal` withdraws it with a JSON-RPC `cancel` (RFC 7047
+   * 4.1.4) and rejects with OvsdbCanceledError at once, without waiting for the server.
+   */
+  request(method: string, params: JsonValue[], timeoutMs = this.requestTimeoutMs, signal?: AbortSignal): Promise<JsonValue> {
+    if (signal?.aborted) return Promise.reject(new OvsdbCanceledError(method, undefined, signal.reason));
     if (this.closed) return Promise.reject(new OvsdbError('CONNECTION_CLOSED', `cannot send ${method}: not connected`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      let detach: (() => void) | undefined;
       const timer = this.clock.setTimeout(() => {
         this.pending.delete(id);
+        detach?.();
         reject(new OvsdbError('REQUEST_TIMEOUT', `${method} got no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { method, resolve, reject, timer });
+      if (!signal) {
+        // The path every plain transaction takes: no listener, no wrappers.
+        this.pending.set(id, { method, resolve, reject, timer });
+      } else {
+        const onAbort = (): void => {
+          if (!this.pending.delete(id)) return;
+          this.clock.clearTimeout(timer);
+          // ovsdb-server answers a canceled transact with error "canceled" only on
+          // db-change-aware sessions and drops it silently otherwise; either way no pending
+          // entry is left, so dispatch() discards the late answer like any unmatched reply.
+          this.send('cancel', [id]);
+          reject(new OvsdbCanceledError(method, id, signal.reason));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        const off = (): void => signal.removeEventListener('abort', onAbort);
+        detach = off;
+        this.pending.set(id, {
+          method,
+          resolve: (value) => (off(), resolve(value)),
+          reject: (error) => (off(), reject(error)),
+          timer,
+        });
+      }
       this.socket.write(encodeRequest(method, params, id));
     });
   }
@@ -119,7 +149,7 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
           this.probeOutstanding = false;
           return;
         }
-        if (!pending) return; // a late answer to a request that already timed out
+        if (!pending) return; // a late answer to a request that timed out or was canceled
         this.pending.delete(message.id as number);
         this.clock.clearTimeout(pending.timer);
         if (message.error !== null) pending.reject(errorFromJson(message.error, pending.method));

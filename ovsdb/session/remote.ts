@@ -1,8 +1,11 @@
-// OVSDB connection methods (ovsdb(7)): unix:PATH and tcp:HOST:PORT (IPv6 hosts in brackets).
+// OVSDB connection methods (ovsdb(7)): unix:PATH, tcp:HOST:PORT and ssl:HOST:PORT (IPv6
+// hosts in brackets). ssl: needs TLS material (see tls.ts); otherwise it behaves as tcp:.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { OvsdbError } from '../protocol/errors';
+import { tlsConnectOptions, type TlsOptions } from './tls';
 
-export type Remote = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+export type Remote = { kind: 'unix'; path: string } | { kind: 'tcp' | 'ssl'; host: string; port: number };
 
 export function parseRemote(text: string): Remote {
   if (text.startsWith('unix:')) {
@@ -10,36 +13,56 @@ export function parseRemote(text: string): Remote {
     if (path === '') throw new OvsdbError('PROTOCOL', `remote "${text}" has no socket path`);
     return { kind: 'unix', path };
   }
-  if (text.startsWith('tcp:')) {
+  const kind = text.startsWith('tcp:') ? 'tcp' : text.startsWith('ssl:') ? 'ssl' : undefined;
+  if (kind !== undefined) {
     const rest = text.slice(4);
     const match = /^\[([^\]]+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
     const port = match ? Number(match[2]) : NaN;
-    if (!match || !(port > 0 && port < 65536)) throw new OvsdbError('PROTOCOL', `remote "${text}" must be tcp:HOST:PORT`);
-    return { kind: 'tcp', host: match[1] as string, port };
+    if (!match || !(port > 0 && port < 65536)) throw new OvsdbError('PROTOCOL', `remote "${text}" must be ${kind}:HOST:PORT`);
+    return { kind, host: match[1] as string, port };
   }
-  throw new OvsdbError('PROTOCOL', `remote "${text}" must start with unix: or tcp:`);
+  throw new OvsdbError('PROTOCOL', `remote "${text}" must start with unix:, tcp: or ssl:`);
 }
 
 export function formatRemote(remote: Remote): string {
-  return remote.kind === 'unix' ? `unix:${remote.path}` : `tcp:${remote.host.includes(':') ? `[${remote.host}]` : remote.host}:${remote.port}`;
+  return remote.kind === 'unix' ? `unix:${remote.path}` : `${remote.kind}:${remote.host.includes(':') ? `[${remote.host}]` : remote.host}:${remote.port}`;
 }
 
-/** Opens a socket to the remote; resolves once connected. */
-export function openSocket(remote: Remote, timeoutMs: number): Promise<Socket> {
+/**
+ * A socket error as a person should read it: OpenSSL's own message carries a library
+ * address and a source file name, while `reason` ("tlsv1 alert unknown ca") says the cause.
+ */
+export function describeSocketError(error: Error): string {
+  const reason = (error as { reason?: unknown }).reason;
+  return typeof reason === 'string' && reason !== '' ? reason : error.message;
+}
+
+/** Opens a socket to the remote; resolves once connected (for ssl:, once the handshake is done). */
+export function openSocket(remote: Remote, timeoutMs: number, tls?: TlsOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = remote.kind === 'unix' ? connect(remote.path) : connect(remote.port, remote.host);
+    let socket: Socket;
+    try {
+      if (remote.kind === 'unix') socket = connect(remote.path);
+      else if (remote.kind === 'tcp') socket = connect(remote.port, remote.host);
+      else if (!tls) throw new OvsdbError('TLS_CONFIG', `${formatRemote(remote)} needs TLS options { key, cert, ca }`);
+      else socket = tlsConnect(tlsConnectOptions(remote.host, remote.port, tls));
+    } catch (error) {
+      reject(error);
+      return;
+    }
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new OvsdbError('REQUEST_TIMEOUT', `connecting to ${formatRemote(remote)} timed out after ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.once('connect', () => {
+    socket.once(remote.kind === 'ssl' ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.setNoDelay?.(true);
       resolve(socket);
     });
     socket.once('error', (error) => {
       clearTimeout(timer);
-      reject(new OvsdbError('CONNECTION_CLOSED', `cannot connect to ${formatRemote(remote)}: ${error.message}`));
+      socket.destroy();
+      reject(new OvsdbError('CONNECTION_CLOSED', `cannot connect to ${formatRemote(remote)}: ${describeSocketError(error)}`));
     });
   });
 }

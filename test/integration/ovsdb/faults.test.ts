@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OvsdbClient } from '../../../ovsdb/client';
-import { OvsdbError } from '../../../ovsdb/protocol/errors';
+import { OvsdbCanceledError, OvsdbError } from '../../../ovsdb/protocol/errors';
 import { JsonStreamSplitter } from '../../../ovsdb/protocol/json-stream';
 
 type Behaviour = (socket: Socket, request: { method: string; id: unknown; params: unknown[] }) => void;
@@ -109,4 +109,24 @@ test('an update written in the same read as the monitor reply is applied after t
   const deadline = Date.now() + 2000;
   while (replica.get('Thing', U as never)?.['n'] !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   assert.equal(replica.get('Thing', U as never)?.['n'], 2, 'the update right behind the reply is not lost');
+});
+
+test('aborting a call that waits for the session rejects with CANCELED and sends nothing later', async (t) => {
+  const received: string[] = [];
+  const p = await peer(t, [
+    (socket, req) => {
+      received.push(req.method);
+      if (req.method === 'list_dbs') socket.write(JSON.stringify({ id: req.id, result: ['x'], error: null }));
+      else socket.destroy(); // anything else drops the session
+    },
+  ]);
+  const client = await OvsdbClient.connect(`unix:${p.path}`, { backoff: { minMs: 5000, maxMs: 5000, jitter: 0 } });
+  t.after(() => client.close());
+  await assert.rejects(client.echo(['drop']), (e: unknown) => e instanceof OvsdbError && e.code === 'CONNECTION_CLOSED');
+  assert.equal(client.state, 'backoff');
+  const controller = new AbortController();
+  const pending = client.transact('T', [{ op: 'comment', comment: 'never sent' }], { signal: controller.signal, timeoutMs: 30_000 });
+  controller.abort();
+  await assert.rejects(pending, (e: unknown) => e instanceof OvsdbCanceledError && e.code === 'CANCELED');
+  assert.deepEqual(received, ['echo'], 'the canceled transaction was never sent');
 });

@@ -1,6 +1,6 @@
 // The OVS extensions and RFC methods beyond transact and monitor, on a real ovsdb-server:
-// locks (lock, steal with the stolen notification, unlock), conditional monitoring with
-// monitor_cond_change, and set_db_change_aware.
+// locks (lock, steal with the stolen notification, unlock, re-taken after a server restart),
+// conditional monitoring with monitor_cond_change, and set_db_change_aware.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OvsInstance } from '../../harness/ovs';
@@ -8,6 +8,8 @@ import { OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { OvsdbClient } from '../../../ovsdb/client';
 import { sleep } from '../../../controller/ovs/private-ovs';
 import { until } from '../../harness/until';
+import { TransactionError } from '../../../ovsdb/protocol/errors';
+import { assertLock, comment } from '../../../ovsdb/protocol/operations';
 
 
 test('locks: lock, contention, steal with notification, unlock', async (t) => {
@@ -47,4 +49,30 @@ test('monitor_cond_change moves the replica to the new condition', async (t) => 
   await ovs.vsctl('add-port', 'br0', 'pc', '--', 'set', 'interface', 'pc', 'type=internal');
   await sleep(300);
   assert.deepEqual(names(), ['pb'], 'rows outside the condition stay out');
+});
+
+test('a lock is held again after ovsdb-server restarts', async (t) => {
+  if (!requireBinaries(t, OVS_BINARIES)) return;
+  const ovs = await OvsInstance.start();
+  t.after(() => ovs.stop());
+  const fast = { backoff: { minMs: 50, maxMs: 200, jitter: 0 } };
+  const a = await OvsdbClient.connect(ovs.dbRemote, fast);
+  t.after(() => a.close());
+  const b = await OvsdbClient.connect(ovs.dbRemote, fast);
+  t.after(() => b.close());
+  assert.deepEqual(await a.lock('ovsnet'), { locked: true });
+  assert.ok(a.hasLock('ovsnet'));
+  // The control: a session that does not hold the lock fails the assert operation.
+  await assert.rejects(b.transact('Open_vSwitch', [assertLock('ovsnet')]), (e: unknown) => e instanceof TransactionError && e.code === 'NOT_OWNER');
+
+  await ovs.restartOvsdb();
+  await until('a holds the lock again', () => a.state === 'connected' && a.hasLock('ovsnet'), 15_000);
+  // The server agrees: a's assert passes and b queues behind it.
+  await a.transact('Open_vSwitch', [assertLock('ovsnet'), comment('still the owner')]);
+  await until('b reconnected', () => b.state === 'connected', 15_000);
+  assert.deepEqual(await b.lock('ovsnet'), { locked: false });
+  assert.equal(b.hasLock('ovsnet'), false);
+  assert.deepEqual(await a.unlock('ovsnet'), {});
+  assert.equal(a.hasLock('ovsnet'), false);
+  await until('b is granted the lock', () => b.hasLock('ovsnet'));
 });

@@ -54,10 +54,13 @@ test('reconnect backoff doubles from 1 s to 8 s with bounded jitter', () => {
   assert.equal(backoffDelay(0, undefined, () => 1), 1200);
 });
 
-test('remotes: unix and tcp forms, errors name the input', () => {
+test('remotes: unix, tcp and ssl forms, errors name the input', () => {
   assert.deepEqual(parseRemote('unix:/run/db.sock'), { kind: 'unix', path: '/run/db.sock' });
   assert.deepEqual(parseRemote('tcp:127.0.0.1:6640'), { kind: 'tcp', host: '127.0.0.1', port: 6640 });
   assert.deepEqual(parseRemote('tcp:[::1]:6640'), { kind: 'tcp', host: '::1', port: 6640 });
-  assert.throws(() => parseRemote('ssl:x:1'), /must start with unix: or tcp:/);
+  assert.deepEqual(parseRemote('ssl:10.0.0.1:6640'), { kind: 'ssl', host: '10.0.0.1', port: 6640 });
+  assert.deepEqual(parseRemote('ssl:[fe80::1]:6640'), { kind: 'ssl', host: 'fe80::1', port: 6640 });
+  assert.throws(() => parseRemote('ssl:x'), /ssl:HOST:PORT/);
+  assert.throws(() => parseRemote('pssl:6640'), /must start with unix:, tcp: or ssl:/);
   assert.throws(() => parseRemote('tcp:host'), /tcp:HOST:PORT/);
 });

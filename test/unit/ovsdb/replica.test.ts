@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Replica, type RowChange } from '../../../ovsdb/replica/replica';
 import { parseSchema } from '../../../ovsdb/schema/schema';
+import { applyColumnDiff } from '../../../ovsdb/replica/apply';
 import { stringMap, setElements } from '../../../ovsdb/protocol/notation';
 
 const schema = parseSchema(JSON.parse(readFileSync('/usr/share/openvswitch/vswitch.ovsschema', 'utf8')));
@@ -60,4 +61,26 @@ test('update (RFC 7047): whole rows replace, null new deletes', () => {
   assert.equal(replica.get('Port', U1 as never)!['tag'], 6);
   replica.applyUpdate({ Port: { [U1]: { old: { name: 'p' } } } });
   assert.equal(replica.count('Port'), 0);
+});
+
+test('set diffs: one element against a large set, strings and integers, repeated toggles', () => {
+  const bridge = schema.tables.get('Bridge')!;
+  const ports = Array.from({ length: 1000 }, (_, i) => ['uuid', `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`] as never);
+  const added = ['uuid', 'ffffffff-0000-0000-0000-000000000000'] as never;
+  const grown = applyColumnDiff(bridge, 'ports', ['set', ports], added);
+  assert.equal(setElements(grown).length, 1001);
+  assert.deepEqual(setElements(grown).at(-1), added, 'a new element is appended, the rest keep their order');
+  const shrunk = applyColumnDiff(bridge, 'ports', grown, ['set', [ports[5] as never, added]]);
+  assert.equal(setElements(shrunk).length, 999);
+  assert.ok(!setElements(shrunk).some((p) => JSON.stringify(p) === JSON.stringify(ports[5]) || JSON.stringify(p) === JSON.stringify(added)));
+  // Values are never changed in place: the earlier set still answers as it was.
+  assert.equal(setElements(applyColumnDiff(bridge, 'ports', grown, added)).length, 1000);
+  assert.equal(setElements(applyColumnDiff(bridge, 'ports', ['set', ports], ports[0] as never)).length, 999);
+  assert.equal(setElements(grown).length, 1001);
+  // A one-element result collapses to the bare atom, as the notation writes it.
+  assert.equal(applyColumnDiff(bridge, 'protocols', ['set', ['OpenFlow10', 'OpenFlow13']], 'OpenFlow10'), 'OpenFlow13');
+  assert.deepEqual(applyColumnDiff(bridge, 'protocols', 'OpenFlow13', ['set', ['OpenFlow13', 'OpenFlow14', 'OpenFlow15']]), ['set', ['OpenFlow14', 'OpenFlow15']]);
+  const iface = schema.tables.get('Interface')!;
+  assert.deepEqual(applyColumnDiff(iface, 'ofport', ['set', []], 7), 7);
+  assert.deepEqual(applyColumnDiff(iface, 'ofport', 7, 7), ['set', []], 'the same element twice toggles it off');
 });
