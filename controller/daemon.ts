@@ -78,7 +78,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     }
     const switchClient = new SwitchClient(`unix:${join(config.ovsRundir, `${config.bridge}.mgmt`)}`, { logger });
     stops.push(() => switchClient.close());
-    const flows = new OpenFlowSync(switchClient);
+    // Every drift pass reads the table back: verification is due at half the drift period.
+    const flows = new OpenFlowSync(switchClient, 30_000, (config.driftPeriodMs ?? 2000) / 2);
     const dataplane = new OvsDataplane({
       registry,
       ports: new OvsdbPorts(vswitch, config.bridge),
