@@ -2,7 +2,9 @@
 import type { Registry } from '../cnm/registry';
 import type { NetworkService } from '../network-service';
 import type { IpamService } from '../ipam/service';
-import type { OpenFlowSync } from '../reconcile/flow-sync';
+import { OpenFlowSync } from '../reconcile/flow-sync';
+import type { FlowStats } from '../../flows/ofp/types';
+import { NETWORK_TAG } from '../../flows/pipeline/registers';
 import type { SwitchClient } from '../openflow/switch-client';
 import { flowText } from '../../flows/ofp/text';
 import { tableName } from '../../flows/pipeline/tables';
@@ -58,10 +60,34 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
     'policy.allow': async (p) => ctx.registry.addRule(p as Omit<AllowRule, 'id'>),
     'policy.ls': async () => ctx.registry.listRules(),
     'policy.rm': async (p) => ctx.registry.removeRule(str(p, 'id')),
-    flows: async () => {
+    flows: async (p) => {
+      const wanted = (p as { network?: unknown } | undefined)?.network;
+      let tag: number | undefined;
+      if (wanted !== undefined) {
+        if (typeof wanted !== 'string' || wanted === '') throw invalid('parameter "network" must be a network name or id');
+        const found = (await ctx.registry.listNetworks()).filter((n) => n.id === wanted || n.name === wanted || n.key === wanted || (wanted.length >= 6 && n.id.startsWith(wanted)));
+        if (found.length !== 1) throw invalid(found.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${found.length} networks`);
+        tag = (found[0] as { tag: number }).tag;
+      }
       const session = await ctx.switchClient.ready(5000);
       const dumped = await session.dumpFlows();
-      return dumped.map((f) => flowText(f, { tableNames: (n) => tableName(n) }));
+      const reasons = ctx.flows.reasons();
+      return dumped
+        .filter((f) => tag === undefined || concernsNetwork(f, tag))
+        .map((f) => {
+          const reason = reasons.get(OpenFlowSync.identity(f));
+          return `${flowText(f, { tableNames: (n) => tableName(n) })}${reason !== undefined ? `  # ${reason}` : ''}`;
+        });
     },
   };
+}
+
+/** A flow matches the network's tag in reg0, or classifies a port into it. */
+function concernsNetwork(flow: FlowStats, tag: number): boolean {
+  const low = (2 ** NETWORK_TAG.bits - 1) * 2 ** NETWORK_TAG.ofs;
+  const matched = flow.match.some((m) => m.field === NETWORK_TAG.register && (Number(m.mask ?? 0xffffffff) & low) === low && (Number(m.value) & low) === tag * 2 ** NETWORK_TAG.ofs);
+  if (matched) return true;
+  return flow.instructions.some((ins) =>
+    'actions' in ins && ins.actions.some((a) => a.type === 'load' && a.field === NETWORK_TAG.register && (a.ofs ?? 0) === NETWORK_TAG.ofs && Number(a.value) === tag),
+  );
 }

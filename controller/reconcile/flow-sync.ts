@@ -45,6 +45,8 @@ export function diffFlows(want: Keyed, have: Keyed): FlowDiff {
 export class OpenFlowSync implements FlowBackend {
   /** Flows in the switch after the last pass, for `ovsnet flows`. */
   lastInstalled = 0;
+  /** The pipeline state of the last pass, to explain dumped flows by their reasons. */
+  private lastState: PipelineState | undefined;
   /**
    * What the switch held after our last change. Reading the whole table back costs as
    * much as computing it, so between verifications (every verifyEveryMs, which is what
@@ -61,6 +63,18 @@ export class OpenFlowSync implements FlowBackend {
 
   desired(state: DataplaneState): PipelineState {
     return toPipelineState(state);
+  }
+
+  /** Why each flow of the last pass exists, by table|priority|match. */
+  reasons(): Map<string, string> {
+    const out = new Map<string, string>();
+    if (this.lastState) for (const spec of buildPipeline(this.lastState)) out.set(identity(toFlowMod(spec)), spec.reason);
+    return out;
+  }
+
+  /** Table, priority and canonical match: how a dumped flow is found among reasons(). */
+  static identity(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'match'>): string {
+    return identity(flow);
   }
 
   async sync(state: DataplaneState): Promise<{ added: number; modified: number; removed: number }> {
@@ -85,6 +99,7 @@ export class OpenFlowSync implements FlowBackend {
     }
     this.known = { ...known, flows: want, fingerprint };
     this.lastInstalled = want.size;
+    this.lastState = pipelineState;
     const removed = new Set(diff.remove.map((r) => identity(r)));
     const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
     return { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };

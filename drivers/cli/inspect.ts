@@ -92,9 +92,8 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       throw new UsageError(`unknown policy command "${sub}" (allow, ls, rm)`);
     }
     case 'flows': {
-      const flows = (await callControl(control, 'flows')) as string[];
-      const tag = args.options.get('network');
-      const shown = tag === undefined ? flows : flows.filter((f) => f.includes(`reg0=${tag}/`) || f.includes(`reg0=0x${Number(tag).toString(16)}/`));
+      const network = args.options.get('network');
+      const shown = (await callControl(control, 'flows', network !== undefined ? { network } : {})) as string[];
       out(shown, () => shown.join('\n'));
       return 0;
     }

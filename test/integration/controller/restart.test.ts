@@ -71,7 +71,15 @@ test('kill -9 and restart of the daemon: no packet lost, no flow replaced; drift
     assert.deepEqual([status['openflow'], status['networks'], status['endpoints']], ['connected', 1, 2]);
     assert.match(await cli('network', 'ls'), /^ID\s+KEY\s+TAG\s+SUBNETS[\s\S]*n1\s+n1\s+1\s+10\.51\.0\.0\/24/);
     assert.match(await cli('endpoint', 'ls'), /10\.51\.0\.2\/24[\s\S]*10\.51\.0\.3\/24/);
-    assert.match(await cli('flows'), /table=classify,priority=100,.*in_port=\d+ actions=load:0x1->reg0\[0\.\.15\]/);
+    const flows = await cli('flows');
+    assert.match(flows, /table=classify,priority=100,.*in_port=\d+ actions=load:0x1->reg0\[0\.\.15\].*  # /, 'flows carry the reason they exist');
+    assert.match(flows, /# answer ARP for 10\.51\.0\.2 with /);
+    await callControl(control, 'network.create', { id: 'n2', ipv4: [{ pool: '10.52.0.0/24', gateway: '10.52.0.1' }], ipv6: [], icc: true, internal: false });
+    const onlyN2 = await cli('flows', '--network', 'n2');
+    assert.match(onlyN2, /reg0=0x2\/0xffff|reg0=2\//, 'flows of n2 are listed');
+    assert.doesNotMatch(onlyN2, /10\.51\.0\.2/, 'n1 endpoint flows are not');
+    assert.ok(onlyN2.split('\n').length < flows.split('\n').length);
+    await callControl(control, 'network.delete', { id: 'n2' });
     const allowed = await cli('policy', 'allow', '--network', 'n1', '--from', ips[0] as string, '--to', ips[1] as string, '--proto', 'tcp', '--port', '80');
     const ruleId = /allowed: ([0-9a-f]{12})/.exec(allowed)?.[1] as string;
     assert.ok(ruleId, allowed);
