@@ -18,7 +18,8 @@ Usage:
   ovsnet policy allow --network ID --from A --to B [--proto tcp|udp|icmp] [--port N]
   ovsnet policy ls | ovsnet policy rm RULE_ID
                           A and B: endpoint id, container name or address
-  ovsnet flows            the installed pipeline, with table names
+  ovsnet flows [--network NAME]
+                          the installed pipeline: table names and why each flow exists
                           (these talk to the daemon's control socket: --state-dir DIR
                           or --control PATH; add --json for machine output)
   ovsnet attach add-port|del-port|del-ports|set-vlan ...
