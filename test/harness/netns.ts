@@ -8,12 +8,23 @@ export class Netns {
   private readonly children = new Set<ChildProcess>();
   private destroyed = false;
 
-  private constructor(readonly name: string) {
+  private constructor(
+    readonly name: string,
+    /** False for a name given to someone else's namespace (a container's): its processes are not ours. */
+    private readonly owned = true,
+  ) {
     this.unregister = onEmergency(() => {
       for (const child of this.children) child.kill('SIGKILL');
-      killNamespacePids(name);
+      if (owned) killNamespacePids(name);
       spawnSync('ip', ['netns', 'del', name]);
     });
+  }
+
+  /** Names the network namespace of process `pid` (e.g. a Docker container) so probes can run in it. */
+  static async attach(role: string, pid: number): Promise<Netns> {
+    const name = makeNetnsName(role);
+    await runOk('ip', ['netns', 'attach', name, String(pid)]);
+    return new Netns(name, false);
   }
 
   /** Creates `ovt<pid>-<role><n>` with loopback up. */
@@ -59,7 +70,7 @@ export class Netns {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const child of this.children) child.kill('SIGKILL');
-    killNamespacePids(this.name);
+    if (this.owned) killNamespacePids(this.name);
     await run('ip', ['netns', 'del', this.name], { allowFailure: true });
     this.unregister();
   }

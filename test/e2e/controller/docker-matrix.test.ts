@@ -1,0 +1,100 @@
+// The controller's reachability matrix with real Docker containers: three ovsnet networks
+// made by `docker network create` (one with ICC off and an allow rule, one --internal),
+// three `docker run` containers each. Every ordered pair is probed with ICMP, TCP and UDP
+// from inside the containers' namespaces, plus each container against its gateway; the
+// observed matrix must equal the policy exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { OvsInstance } from '../../harness/ovs';
+import { DockerEngine } from '../../harness/docker';
+import { makeRunDir } from '../../harness/ledger';
+import { Netns } from '../../harness/netns';
+import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
+import { withLogs } from '../../harness/failure-logs';
+import { ping, startEchoServer, tcpProbe, udpProbe } from '../../harness/probes';
+
+interface Member {
+  name: string;
+  network: string;
+  ip: string;
+  ns: Netns;
+}
+
+const NETS = [
+  { name: 'open', subnet: '10.44.0.0/24', args: [] as string[] },
+  { name: 'closed', subnet: '10.45.0.0/24', args: ['-o', 'ovsnet.icc=false'] },
+  { name: 'inner', subnet: '10.46.0.0/24', args: ['--internal'] },
+];
+
+test('docker containers on ovsnet networks: the reachability matrix equals the policy (ICC off + allow rule, internal)', async (t) => {
+  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
+  const ovs = await OvsInstance.start();
+  t.after(() => ovs.stop());
+  const docker = await DockerEngine.start({ netns: ovs.netns });
+  t.after(() => docker.stop());
+  const stateDir = makeRunDir('state');
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const daemon = new OvsnetDaemon(ovs, docker, stateDir);
+  t.after(() => daemon.stop());
+  const members: Member[] = [];
+  t.after(async () => {
+    for (const m of members) await m.ns.destroy();
+  });
+
+  await withLogs([ovs, docker, daemon], async () => {
+    await daemon.start();
+    const image = await docker.importBusybox();
+    for (const n of NETS) {
+      await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', n.subnet, ...n.args, n.name);
+      for (let i = 1; i <= 3; i++) {
+        const name = `${n.name}${i}`;
+        await docker.docker('run', '-d', '--name', name, '--net', n.name, image, 'sleep', '600');
+        const ip = (await docker.docker('inspect', '-f', `{{.NetworkSettings.Networks.${n.name}.IPAddress}}`, name)).trim();
+        const pid = Number((await docker.docker('inspect', '-f', '{{.State.Pid}}', name)).trim());
+        members.push({ name, network: n.name, ip, ns: await Netns.attach('d', pid) });
+      }
+    }
+    const closedId = (await docker.docker('network', 'inspect', '-f', '{{.Id}}', 'closed')).trim();
+    const [a, b] = members.filter((m) => m.network === 'closed') as [Member, Member];
+    const allowed = await daemon.tryCli('policy', 'allow', '--network', closedId, '--from', a.ip, '--to', b.ip, '--proto', 'tcp', '--port', '8080');
+    assert.equal(allowed.code, 0, allowed.stderr);
+
+    for (const m of members) {
+      await startEchoServer(m.ns, 'tcp', 8080);
+      await startEchoServer(m.ns, 'udp', 9090);
+    }
+    const expectation = (from: Member, to: Member, proto: 'icmp' | 'tcp' | 'udp'): boolean => {
+      if (from.network !== to.network) return false;
+      if (from.network !== 'closed') return true;
+      return proto === 'tcp' && from === a && to === b;
+    };
+    const mismatches: string[] = [];
+    const pairs = members.flatMap((from) => members.filter((to) => to !== from).map((to) => ({ from, to })));
+    for (let i = 0; i < pairs.length; i += 12) {
+      await Promise.all(
+        pairs.slice(i, i + 12).map(async ({ from, to }) => {
+          const observed = {
+            icmp: await ping(from.ns, to.ip, { timeoutMs: 700 }),
+            tcp: await tcpProbe(from.ns, to.ip, 8080, { timeoutMs: 700 }),
+            udp: await udpProbe(from.ns, to.ip, 9090, { timeoutMs: 700 }),
+          };
+          for (const proto of ['icmp', 'tcp', 'udp'] as const) {
+            if (observed[proto] !== expectation(from, to, proto)) mismatches.push(`${from.name} ${from.ip} -> ${to.name} ${to.ip} ${proto}: observed ${observed[proto]}`);
+          }
+        }),
+      );
+    }
+    for (const m of members) {
+      const gateway = m.ip.replace(/\.\d+$/, '.1');
+      if (!(await ping(m.ns, gateway, { timeoutMs: 1000 }))) mismatches.push(`${m.name} -> its gateway ${gateway}: unreachable`);
+    }
+    for (const m of members.filter((x) => x.network === 'inner')) {
+      if (await ping(m.ns, '10.44.0.1', { timeoutMs: 500 })) mismatches.push(`${m.name} (internal) reached the host at 10.44.0.1`);
+    }
+    assert.deepEqual(mismatches, []);
+    await docker.docker('rm', '-f', ...members.map((m) => m.name));
+    for (const n of NETS) await docker.docker('network', 'rm', n.name);
+  });
+});
