@@ -53,6 +53,8 @@ export interface Daemon {
   registry: Registry;
   dataplane: OvsDataplane;
   controlSocket: string;
+  /** Facts the front ends add for `ovsnet status` (e.g. the plugin socket they serve). */
+  info: Map<string, string>;
   stop(): Promise<void>;
 }
 
@@ -93,9 +95,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     switchClient.on('ready', () => dataplane.kick());
     switchClient.start();
     const links = new HostLinks(config.netns);
+    const info = new Map<string, string>();
     const service = new NetworkService({ registry, links, dataplane, logger });
     const controlSocket = resolve(config.stateDir, 'ovsnet.ctl');
-    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, ipam, flows, switchClient, links, config }), logger);
+    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, ipam, flows, switchClient, links, config, info, ovsdbConnected: () => client.state === 'connected' }), logger);
     stops.push(() => control.close());
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
@@ -111,7 +114,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     });
     stops.push(() => reclaimer.stop());
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
-    return { service, ipam, registry, dataplane, controlSocket, stop: stopAll };
+    return { service, ipam, registry, dataplane, controlSocket, info, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

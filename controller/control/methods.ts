@@ -21,6 +21,8 @@ interface Context {
   flows: OpenFlowSync;
   switchClient: SwitchClient;
   links: HostLinks;
+  info: Map<string, string>;
+  ovsdbConnected: () => boolean;
   config: { bridge: string; ovsdb: string; datapath: string };
 }
 
@@ -36,7 +38,9 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
       bridge: ctx.config.bridge,
       ovsdb: ctx.config.ovsdb,
       datapath: ctx.config.datapath,
+      ovsdbConnected: ctx.ovsdbConnected(),
       openflow: ctx.switchClient.session ? 'connected' : 'disconnected',
+      ...Object.fromEntries(ctx.info),
       networks: (await ctx.registry.listNetworks()).length,
       endpoints: (await ctx.registry.listEndpoints()).length,
       flows: ctx.flows.lastInstalled,

@@ -112,6 +112,7 @@ async function servePlugin(running: Daemon, options: Map<string, string>, logger
   try {
     const { DEFAULT_PLUGIN_DIR, startDockerPlugin } = await import('../docker/plugin');
     const plugin = await startDockerPlugin({ pluginDir: options.get('plugin-dir') ?? DEFAULT_PLUGIN_DIR, network: running.service, ipam: running.ipam, logger });
+    running.info.set('plugin', plugin.socketPath);
     logger.info({ socket: plugin.socketPath }, 'Docker plugin is serving');
     return plugin;
   } catch (error) {

@@ -1,0 +1,45 @@
+// `docker run --ip/--ip6/--mac-address` on an ovsnet network: the container gets exactly
+// what was asked, traffic flows with it (the port security pins exactly those), a taken
+// address is refused with Docker's error, and `ovsnet status` names the plugin socket.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { OvsInstance } from '../../harness/ovs';
+import { DockerEngine } from '../../harness/docker';
+import { makeRunDir } from '../../harness/ledger';
+import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
+import { withLogs } from '../../harness/failure-logs';
+
+test('docker run --ip, --ip6 and --mac-address get exactly those on an ovsnet network', async (t) => {
+  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
+  const ovs = await OvsInstance.start();
+  t.after(() => ovs.stop());
+  const docker = await DockerEngine.start({ netns: ovs.netns });
+  t.after(() => docker.stop());
+  const stateDir = makeRunDir('state');
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const daemon = new OvsnetDaemon(ovs, docker, stateDir);
+  t.after(() => daemon.stop());
+  await withLogs([ovs, docker, daemon], async () => {
+    await daemon.start();
+    const image = await docker.importBusybox();
+    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--ipv6', '--subnet', '10.47.0.0/24', '--subnet', 'fd00:47::/64', 'fixed');
+    await docker.docker('run', '-d', '--name', 'f1', '--net', 'fixed', '--ip', '10.47.0.50', '--ip6', 'fd00:47::50', '--mac-address', '02:aa:bb:cc:dd:50', image, 'sleep', '600');
+    await docker.docker('run', '-d', '--name', 'f2', '--net', 'fixed', image, 'sleep', '600');
+    const inside = await docker.docker('exec', 'f1', 'ip', 'addr', 'show', 'eth0');
+    assert.match(inside, /link\/ether 02:aa:bb:cc:dd:50/, 'the MAC asked for');
+    assert.match(inside, /inet 10\.47\.0\.50\/24/, 'the IPv4 address asked for');
+    assert.match(inside, /inet6 fd00:47::50\/64/, 'the IPv6 address asked for');
+    assert.equal((await docker.tryDocker('exec', 'f2', 'ping', '-c', '2', '-W', '2', '10.47.0.50')).code, 0, 'reachable at that address');
+    assert.equal((await docker.tryDocker('exec', 'f2', 'ping', '-6', '-c', '2', '-W', '2', 'fd00:47::50')).code, 0, 'and at the IPv6 one');
+    const taken = await docker.tryDocker('run', '-d', '--name', 'f3', '--net', 'fixed', '--ip', '10.47.0.50', image, 'sleep', '600');
+    assert.notEqual(taken.code, 0, 'a taken address is refused');
+    assert.match(taken.stderr, /10\.47\.0\.50/, `the error names the address: ${taken.stderr}`);
+    const status = (await daemon.cli('status')) as Record<string, unknown>;
+    assert.equal(status['plugin'], `${docker.pluginDir}/ovsnet.sock`, 'status names the plugin socket');
+    assert.equal(status['ovsdbConnected'], true);
+    await docker.docker('rm', '-f', 'f1', 'f2', 'f3');
+    await docker.docker('network', 'rm', 'fixed');
+  });
+});
