@@ -3,27 +3,16 @@
 // its network, not other networks, cannot spoof), and removal goes through the daemon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { OvsInstance } from '../../harness/ovs';
-import { DockerEngine } from '../../harness/docker';
-import { makeRunDir } from '../../harness/ledger';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
 import { OVSNET_CLI } from './fixture';
-import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import { dockerHost } from '../../harness/docker-host';
 import { runOk } from '../../../controller/host/exec';
 
 test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet network with its isolation and anti-spoofing', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const docker = await DockerEngine.start({ netns: ovs.netns });
-  t.after(() => docker.stop());
-  const stateDir = makeRunDir('state');
-  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const daemon = new OvsnetDaemon(ovs, docker, stateDir);
-  t.after(() => daemon.stop());
+  const { ovs, docker, daemon } = await dockerHost(t);
   const env = { ...ovs.env, ...docker.env };
   const attach = (...args: string[]) => ovs.netns.tryExec(process.execPath, [OVSNET_CLI, 'attach', ...args], { env, timeoutMs: 60_000 });
   await withLogs([ovs, docker, daemon], async () => {

@@ -5,12 +5,8 @@
 // after --unused-grace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { OvsInstance } from '../../harness/ovs';
-import { DockerEngine } from '../../harness/docker';
-import { makeRunDir } from '../../harness/ledger';
-import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import { dockerHost } from '../../harness/docker-host';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
@@ -22,17 +18,9 @@ const GATEWAY = '10.80.0.1';
 
 test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect, failures leave nothing, retries succeed', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const docker = await DockerEngine.start({ netns: ovs.netns });
-  t.after(() => docker.stop());
-  const stateDir = makeRunDir('state');
-  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
   // A short grace so the test sees what interrupted calls leave behind removed; still
   // longer than Docker takes to retry a call across the restart.
-  const daemon = new OvsnetDaemon(ovs, docker, stateDir, ['--unused-grace', '10']);
-  t.after(() => daemon.stop());
-
+  const { ovs, docker, daemon } = await dockerHost(t, ['--unused-grace', '10']);
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();
     const image = await docker.importBusybox();

@@ -3,24 +3,13 @@
 // cannot reach a container on a second dual-stack network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { OvsInstance } from '../../harness/ovs';
-import { DockerEngine } from '../../harness/docker';
-import { makeRunDir } from '../../harness/ledger';
-import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import { dockerHost } from '../../harness/docker-host';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 
 test('docker network create --ipv6: containers get IPv6 addresses, ping6 each other and the gateway, not another network', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const docker = await DockerEngine.start({ netns: ovs.netns });
-  t.after(() => docker.stop());
-  const stateDir = makeRunDir('state');
-  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const daemon = new OvsnetDaemon(ovs, docker, stateDir);
-  t.after(() => daemon.stop());
+  const { ovs, docker, daemon } = await dockerHost(t);
 
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();

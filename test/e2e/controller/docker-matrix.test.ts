@@ -5,12 +5,8 @@
 // observed matrix must equal the policy exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { OvsInstance } from '../../harness/ovs';
-import { DockerEngine } from '../../harness/docker';
-import { makeRunDir } from '../../harness/ledger';
 import { Netns } from '../../harness/netns';
-import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import { dockerHost } from '../../harness/docker-host';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { ping, startEchoServer, tcpProbe, udpProbe } from '../../harness/probes';
@@ -30,14 +26,7 @@ const NETS = [
 
 test('docker containers on ovsnet networks: the reachability matrix equals the policy (ICC off + allow rule, internal)', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const docker = await DockerEngine.start({ netns: ovs.netns });
-  t.after(() => docker.stop());
-  const stateDir = makeRunDir('state');
-  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const daemon = new OvsnetDaemon(ovs, docker, stateDir);
-  t.after(() => daemon.stop());
+  const { ovs, docker, daemon } = await dockerHost(t);
   const members: Member[] = [];
   t.after(async () => {
     for (const m of members) await m.ns.destroy();

@@ -4,12 +4,8 @@
 // back when the container goes, and a fixed port already published is refused clearly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { OvsInstance } from '../../harness/ovs';
-import { DockerEngine } from '../../harness/docker';
-import { makeRunDir } from '../../harness/ledger';
 import { Netns, uniqueIfname, vethPair } from '../../harness/netns';
-import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import { dockerHost } from '../../harness/docker-host';
 import { httpGet } from '../../harness/probes';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
@@ -25,14 +21,7 @@ interface PublishedEndpoint {
 
 test('-p 80, -P and a host port range get a chosen free port that reaches the container; freed on removal', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const docker = await DockerEngine.start({ netns: ovs.netns });
-  t.after(() => docker.stop());
-  const stateDir = makeRunDir('state');
-  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const daemon = new OvsnetDaemon(ovs, docker, stateDir);
-  t.after(() => daemon.stop());
+  const { ovs, docker, daemon } = await dockerHost(t);
   const outside = await Netns.create('out');
   t.after(() => outside.destroy());
 

@@ -4,11 +4,7 @@
 // back, and ovsnet holds exactly one endpoint, port, veth and address per container.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { OvsInstance } from '../../harness/ovs';
-import { DockerEngine } from '../../harness/docker';
-import { makeRunDir } from '../../harness/ledger';
-import { OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import { dockerHost } from '../../harness/docker-host';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
@@ -18,14 +14,7 @@ const GATEWAY = '10.81.0.1';
 
 test('dockerd restart: the ovsnet network survives, restarted containers reconnect, nothing leaks', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const docker = await DockerEngine.start({ netns: ovs.netns });
-  t.after(() => docker.stop());
-  const stateDir = makeRunDir('state');
-  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const daemon = new OvsnetDaemon(ovs, docker, stateDir);
-  t.after(() => daemon.stop());
+  const { ovs, docker, daemon } = await dockerHost(t);
 
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();
