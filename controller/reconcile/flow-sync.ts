@@ -2,7 +2,7 @@
 // what the switch holds, and applies only the difference in one atomic bundle. A flow is
 // identified by table, priority and match (in canonical order); it is replaced when its
 // actions or cookie differ. Flows nobody asked for (someone added them by hand) go.
-import { buildPipeline } from '../../flows/pipeline/build';
+import { buildPipeline, endpointFlows, sharedFlows } from '../../flows/pipeline/build';
 import { toFlowMod } from '../../flows/pipeline/spec';
 import type { PipelineState } from '../../flows/pipeline/model';
 import { canonicalMatchText, instructionsText } from '../../flows/ofp/text';
@@ -45,6 +45,8 @@ export function diffFlows(want: Keyed, have: Keyed): FlowDiff {
 export class OpenFlowSync implements FlowBackend {
   /** Flows in the switch after the last pass, for `ovsnet flows`. */
   lastInstalled = 0;
+  /** Keyed flows per endpoint (by its JSON), from the last pass. */
+  private endpointCache = new Map<string, Keyed>();
   /** The pipeline state of the last pass, to explain dumped flows by their reasons. */
   private lastState: PipelineState | undefined;
   /**
@@ -63,6 +65,24 @@ export class OpenFlowSync implements FlowBackend {
 
   desired(state: DataplaneState): PipelineState {
     return toPipelineState(state);
+  }
+
+  /**
+   * The desired flows keyed for the diff. An endpoint's flows depend on that endpoint
+   * alone, so they (and their keys, the costly part) are reused while it is unchanged: a
+   * pass costs what changed, not the size of the bridge.
+   */
+  private wanted(state: PipelineState): Keyed {
+    const want = keyed(sharedFlows(state).map(toFlowMod));
+    const next = new Map<string, Keyed>();
+    for (const ep of state.endpoints) {
+      const signature = JSON.stringify(ep);
+      const entries = next.get(signature) ?? this.endpointCache.get(signature) ?? keyed(endpointFlows(ep).map(toFlowMod));
+      next.set(signature, entries);
+      for (const [key, entry] of entries) want.set(key, entry);
+    }
+    this.endpointCache = next;
+    return want;
   }
 
   /** Why each flow of the last pass exists, by table|priority|match. */
@@ -87,7 +107,7 @@ export class OpenFlowSync implements FlowBackend {
     let known = this.known;
     const verifyDue = !known || known.session !== session || this.now() - known.verifiedAt >= this.verifyEveryMs;
     if (!verifyDue && known?.fingerprint === fingerprint) return { added: 0, modified: 0, removed: 0 };
-    const want = keyed(buildPipeline(pipelineState).map(toFlowMod));
+    const want = this.wanted(pipelineState);
     if (verifyDue || !known) {
       const verifiedAt = this.now();
       known = { session, verifiedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };

@@ -1,16 +1,24 @@
 // The whole pipeline for a desired state: every feature's flows, merged where OpenFlow
-// would otherwise keep only one of several flows with the same match.
-import type { PipelineState } from './model';
+// would otherwise keep only one of several flows with the same match. Flows that concern
+// one endpoint alone depend on nothing but that endpoint, so a caller may reuse them from
+// one state to the next (the controller does, at thousands of endpoints).
+import type { PipelineEndpoint, PipelineState } from './model';
 import { mergeSameMatch, type FlowSpec } from './spec';
-import { classifyFlows } from './features/classify';
+import { classifyEndpointFlows, classifyFlows } from './features/classify';
 import { routedSourceFlows } from './features/routed-source';
-import { portSecurityFlows } from './features/port-security';
-import { arpResponderFlows } from './features/arp-responder';
-import { l2Flows } from './features/l2';
+import { portSecurityEndpointFlows, portSecurityFlows } from './features/port-security';
+import { arpResponderEndpointFlows, arpResponderFlows } from './features/arp-responder';
+import { l2EndpointFlows, l2Flows } from './features/l2';
 import { policyFlows } from './features/policy';
-import { outputFlows } from './features/output';
+import { outputEndpointFlows, outputFlows } from './features/output';
 
-export function buildPipeline(state: PipelineState): FlowSpec[] {
+/** The flows of one endpoint: a pure function of the endpoint's own fields. */
+export function endpointFlows(ep: PipelineEndpoint): FlowSpec[] {
+  return [...classifyEndpointFlows(ep), ...portSecurityEndpointFlows(ep), ...arpResponderEndpointFlows(ep), ...l2EndpointFlows(ep), ...outputEndpointFlows(ep)];
+}
+
+/** Everything else: per network, per rule, and the fixed flows. */
+export function sharedFlows(state: PipelineState): FlowSpec[] {
   return mergeSameMatch([
     ...classifyFlows(state),
     ...routedSourceFlows(state),
@@ -20,4 +28,8 @@ export function buildPipeline(state: PipelineState): FlowSpec[] {
     ...policyFlows(state),
     ...outputFlows(state),
   ]);
+}
+
+export function buildPipeline(state: PipelineState): FlowSpec[] {
+  return [...sharedFlows(state), ...state.endpoints.flatMap(endpointFlows)];
 }

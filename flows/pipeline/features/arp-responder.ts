@@ -6,7 +6,7 @@
 import { cookie } from '../cookies';
 import { fieldMatch, NETWORK_TAG } from '../registers';
 import { tableNumber } from '../tables';
-import type { PipelineState } from '../model';
+import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 
 export function arpResponderFlows(state: PipelineState): FlowSpec[] {
@@ -24,8 +24,12 @@ export function arpResponderFlows(state: PipelineState): FlowSpec[] {
       reason: 'the advertisement carries the answering MAC (already its source) as target link-layer address',
     },
   ];
-  for (const ep of state.endpoints) {
-    if (!ep.ipv4) continue;
+  return flows;
+}
+
+export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
+  const flows: FlowSpec[] = [];
+  if (ep.ipv4) {
     flows.push({
       table: 'arp_responder', priority: 100, cookie: cookie('arp_responder', ep.ofport),
       match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_type', value: 0x0806 }, { field: 'arp_op', value: 1 }, { field: 'arp_tpa', value: ep.ipv4 }],
@@ -42,8 +46,7 @@ export function arpResponderFlows(state: PipelineState): FlowSpec[] {
       reason: `answer ARP for ${ep.ipv4} with ${ep.mac}`,
     });
   }
-  for (const ep of state.endpoints) {
-    if (!ep.ipv6) continue;
+  if (ep.ipv6) {
     flows.push({
       table: 'arp_responder', priority: 100, cookie: cookie('arp_responder', ep.ofport),
       match: [fieldMatch(NETWORK_TAG, ep.networkTag), ...NS, { field: 'nd_target', value: ep.ipv6 }],

@@ -2,7 +2,7 @@
 // ports and VLAN-tagged frames never get further.
 import { cookie } from '../cookies';
 import { Kind, NETWORK_TAG, SOURCE_KIND, loadField } from '../registers';
-import type { PipelineState } from '../model';
+import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { Action } from '../../ofp/actions';
 
@@ -21,13 +21,6 @@ export function classifyFlows(state: PipelineState): FlowSpec[] {
       reason: '802.1Q-tagged frames are never accepted from a port',
     },
   ];
-  for (const ep of state.endpoints) {
-    flows.push({
-      table: 'classify', priority: 100, cookie: cookie('classify', ep.ofport),
-      match: [{ field: 'in_port', value: ep.ofport }], actions: tagActions(ep.networkTag, Kind.ENDPOINT), goto: 'port_security',
-      reason: `endpoint port ${ep.ofport} belongs to network ${ep.networkTag}`,
-    });
-  }
   for (const net of state.networks) {
     if (!net.gateway) continue;
     flows.push({
@@ -37,4 +30,14 @@ export function classifyFlows(state: PipelineState): FlowSpec[] {
     });
   }
   return flows;
+}
+
+export function classifyEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
+  return [
+    {
+      table: 'classify', priority: 100, cookie: cookie('classify', ep.ofport),
+      match: [{ field: 'in_port', value: ep.ofport }], actions: tagActions(ep.networkTag, Kind.ENDPOINT), goto: 'port_security',
+      reason: `endpoint port ${ep.ofport} belongs to network ${ep.networkTag}`,
+    },
+  ];
 }

@@ -2,7 +2,7 @@
 // and multicast are marked for flooding within the network; unknown unicast is dropped.
 import { cookie } from '../cookies';
 import { DESTINATION_KIND, Kind, NETWORK_TAG, OUTPUT_PORT, fieldMatch, loadField } from '../registers';
-import type { PipelineState } from '../model';
+import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { Action } from '../../ofp/actions';
 
@@ -21,13 +21,6 @@ export function l2Flows(state: PipelineState): FlowSpec[] {
       actions: choose(0, Kind.BROADCAST), goto: 'policy', reason: 'broadcast and multicast are flooded within the network',
     },
   ];
-  for (const ep of state.endpoints) {
-    flows.push({
-      table: 'l2_lookup', priority: 100, cookie: cookie('l2', ep.ofport),
-      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_dst', value: ep.mac }],
-      actions: choose(ep.ofport, Kind.ENDPOINT), goto: 'policy', reason: `${ep.mac} is on port ${ep.ofport}`,
-    });
-  }
   for (const net of state.networks) {
     if (!net.gateway) continue;
     flows.push({
@@ -37,4 +30,14 @@ export function l2Flows(state: PipelineState): FlowSpec[] {
     });
   }
   return flows;
+}
+
+export function l2EndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
+  return [
+    {
+      table: 'l2_lookup', priority: 100, cookie: cookie('l2', ep.ofport),
+      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_dst', value: ep.mac }],
+      actions: choose(ep.ofport, Kind.ENDPOINT), goto: 'policy', reason: `${ep.mac} is on port ${ep.ofport}`,
+    },
+  ];
 }

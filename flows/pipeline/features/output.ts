@@ -6,7 +6,7 @@
 import { cookie } from '../cookies';
 import { fieldMatch, loadField, Kind, FLOOD_CHUNK, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND, DESTINATION_KIND } from '../registers';
 import { tableNumber } from '../tables';
-import type { PipelineState } from '../model';
+import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { Action } from '../../ofp/actions';
 import type { MatchField } from '../../ofp/match';
@@ -39,7 +39,6 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [];
   const ports = new Map<number, number[]>();
   for (const ep of state.endpoints) {
-    flows.push({ table: 'output', priority: 100, cookie: cookie('output', ep.ofport), match: [{ field: OUTPUT_PORT.register, value: ep.ofport }], actions: [{ type: 'output', port: ep.ofport }], reason: `deliver to port ${ep.ofport}` });
     const members = ports.get(ep.networkTag);
     if (members) members.push(ep.ofport);
     else ports.set(ep.networkTag, [ep.ofport]);
@@ -62,4 +61,8 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
     }
   }
   return flows;
+}
+
+export function outputEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
+  return [{ table: 'output', priority: 100, cookie: cookie('output', ep.ofport), match: [{ field: OUTPUT_PORT.register, value: ep.ofport }], actions: [{ type: 'output', port: ep.ofport }], reason: `deliver to port ${ep.ofport}` }];
 }

@@ -1,7 +1,7 @@
 // port_security: an endpoint may only send from its own MAC and IP, claim only its own
 // address in ARP and neighbour advertisements, and never act as a router or DHCP server.
 import { cookie } from '../cookies';
-import type { PipelineState } from '../model';
+import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 
 const IPV4 = 0x0800;
@@ -21,23 +21,26 @@ export function portSecurityFlows(state: PipelineState): FlowSpec[] {
     { table: 'port_security', priority: 90, cookie: c, match: [{ field: 'eth_type', value: ARP }], actions: [], reason: 'ARP claiming an address the port does not own is dropped' },
     { table: 'port_security', priority: 90, cookie: c, match: [{ field: 'eth_type', value: IPV6 }], actions: [], reason: 'IPv6 from an address the port does not own is dropped' },
   ];
-  for (const ep of state.endpoints) {
-    const k = cookie('port_security', ep.ofport);
-    const from = [{ field: 'in_port', value: ep.ofport }, { field: 'eth_src', value: ep.mac }];
-    flows.push({ table: 'port_security', priority: 50, cookie: k, match: from, actions: [], goto: 'l2_lookup', reason: `other protocols from ${ep.mac} on port ${ep.ofport}` });
-    if (ep.ipv4) {
-      flows.push(
-        { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV4 }, { field: 'ip_src', value: ep.ipv4 }], actions: [], goto: 'l2_lookup', reason: `IPv4 from ${ep.ipv4} ${ep.mac} on port ${ep.ofport}` },
-        { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: ARP }, { field: 'arp_spa', value: ep.ipv4 }, { field: 'arp_sha', value: ep.mac }], actions: [], goto: 'arp_responder', reason: `ARP claiming ${ep.ipv4} ${ep.mac} on port ${ep.ofport}` },
-      );
-    }
-    if (ep.ipv6) {
-      flows.push(
-        { table: 'port_security', priority: 260, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: 58 }, { field: 'icmpv6_type', value: 136 }, { field: 'nd_target', value: ep.ipv6 }], actions: [], goto: 'l2_lookup', reason: `neighbour advertisement for ${ep.ipv6} on port ${ep.ofport}` },
-        { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ipv6_src', value: ep.ipv6 }], actions: [], goto: 'arp_responder', reason: `IPv6 from ${ep.ipv6} on port ${ep.ofport}` },
-        { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ipv6_src', value: 'fe80::', mask: 'ffc0::' }, { field: 'ip_proto', value: 58 }], actions: [], goto: 'arp_responder', reason: `link-local ICMPv6 (neighbour discovery) on port ${ep.ofport}` },
-      );
-    }
+  return flows;
+}
+
+export function portSecurityEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
+  const flows: FlowSpec[] = [];
+  const k = cookie('port_security', ep.ofport);
+  const from = [{ field: 'in_port', value: ep.ofport }, { field: 'eth_src', value: ep.mac }];
+  flows.push({ table: 'port_security', priority: 50, cookie: k, match: from, actions: [], goto: 'l2_lookup', reason: `other protocols from ${ep.mac} on port ${ep.ofport}` });
+  if (ep.ipv4) {
+    flows.push(
+      { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV4 }, { field: 'ip_src', value: ep.ipv4 }], actions: [], goto: 'l2_lookup', reason: `IPv4 from ${ep.ipv4} ${ep.mac} on port ${ep.ofport}` },
+      { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: ARP }, { field: 'arp_spa', value: ep.ipv4 }, { field: 'arp_sha', value: ep.mac }], actions: [], goto: 'arp_responder', reason: `ARP claiming ${ep.ipv4} ${ep.mac} on port ${ep.ofport}` },
+    );
+  }
+  if (ep.ipv6) {
+    flows.push(
+      { table: 'port_security', priority: 260, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: 58 }, { field: 'icmpv6_type', value: 136 }, { field: 'nd_target', value: ep.ipv6 }], actions: [], goto: 'l2_lookup', reason: `neighbour advertisement for ${ep.ipv6} on port ${ep.ofport}` },
+      { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ipv6_src', value: ep.ipv6 }], actions: [], goto: 'arp_responder', reason: `IPv6 from ${ep.ipv6} on port ${ep.ofport}` },
+      { table: 'port_security', priority: 100, cookie: k, match: [...from, { field: 'eth_type', value: IPV6 }, { field: 'ipv6_src', value: 'fe80::', mask: 'ffc0::' }, { field: 'ip_proto', value: 58 }], actions: [], goto: 'arp_responder', reason: `link-local ICMPv6 (neighbour discovery) on port ${ep.ofport}` },
+    );
   }
   return flows;
 }
