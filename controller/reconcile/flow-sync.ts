@@ -2,28 +2,20 @@
 // what the switch holds, and applies only the difference in one atomic bundle. A flow is
 // identified by table, priority and match (in canonical order); it is replaced when its
 // actions or cookie differ. Flows nobody asked for (someone added them by hand) go.
-import { buildPipeline, endpointFlows, sharedFlows } from '../../flows/pipeline/build';
+import { buildPipeline } from '../../flows/pipeline/build';
 import { toFlowMod } from '../../flows/pipeline/spec';
 import type { PipelineState } from '../../flows/pipeline/model';
-import { canonicalMatchText, instructionsText } from '../../flows/ofp/text';
 import type { FlowMod, FlowStats } from '../../flows/ofp/types';
 import { installFlows } from '../openflow/install';
 import type { SwitchClient } from '../openflow/switch-client';
 import type { DataplaneState, FlowBackend } from './ovs-dataplane';
 import { toPipelineState } from './pipeline-state';
+import { DesiredFlows, identity, keyed, type Keyed } from './desired-flows';
 
-const identity = (f: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'match'>): string => `${f.tableId}|${f.priority}|${canonicalMatchText(f.match)}`;
-const content = (f: Pick<FlowMod | FlowStats, 'cookie' | 'instructions'>): string => `${(f.cookie ?? 0n).toString(16)}|${instructionsText(f.instructions)}`;
 
 export interface FlowDiff {
   add: FlowMod[];
   remove: FlowMod[];
-}
-
-type Keyed = Map<string, { flow: Pick<FlowMod, 'tableId' | 'priority' | 'match'>; content: string }>;
-
-function keyed(flows: ReadonlyArray<FlowMod | FlowStats>): Keyed {
-  return new Map(flows.map((f) => [identity(f), { flow: f, content: content(f) }]));
 }
 
 export function diffFlows(want: Keyed, have: Keyed): FlowDiff {
@@ -45,8 +37,7 @@ export function diffFlows(want: Keyed, have: Keyed): FlowDiff {
 export class OpenFlowSync implements FlowBackend {
   /** Flows in the switch after the last pass, for `ovsnet flows`. */
   lastInstalled = 0;
-  /** Keyed flows per endpoint (by its JSON), from the last pass. */
-  private endpointCache = new Map<string, Keyed>();
+  private readonly desiredFlows = new DesiredFlows();
   /** The pipeline state of the last pass, to explain dumped flows by their reasons. */
   private lastState: PipelineState | undefined;
   /**
@@ -65,24 +56,6 @@ export class OpenFlowSync implements FlowBackend {
 
   desired(state: DataplaneState): PipelineState {
     return toPipelineState(state);
-  }
-
-  /**
-   * The desired flows keyed for the diff. An endpoint's flows depend on that endpoint
-   * alone, so they (and their keys, the costly part) are reused while it is unchanged: a
-   * pass costs what changed, not the size of the bridge.
-   */
-  private wanted(state: PipelineState): Keyed {
-    const want = keyed(sharedFlows(state).map(toFlowMod));
-    const next = new Map<string, Keyed>();
-    for (const ep of state.endpoints) {
-      const signature = JSON.stringify(ep);
-      const entries = next.get(signature) ?? this.endpointCache.get(signature) ?? keyed(endpointFlows(ep).map(toFlowMod));
-      next.set(signature, entries);
-      for (const [key, entry] of entries) want.set(key, entry);
-    }
-    this.endpointCache = next;
-    return want;
   }
 
   /** Why each flow of the last pass exists, by table|priority|match. */
@@ -107,7 +80,7 @@ export class OpenFlowSync implements FlowBackend {
     let known = this.known;
     const verifyDue = !known || known.session !== session || this.now() - known.verifiedAt >= this.verifyEveryMs;
     if (!verifyDue && known?.fingerprint === fingerprint) return { added: 0, modified: 0, removed: 0 };
-    const want = this.wanted(pipelineState);
+    const want = this.desiredFlows.keyedFor(pipelineState);
     if (verifyDue || !known) {
       const verifiedAt = this.now();
       known = { session, verifiedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };

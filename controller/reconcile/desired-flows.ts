@@ -1,0 +1,36 @@
+// The desired flow table keyed for comparison with the switch: a flow is identified by
+// table, priority and canonical match, and compared by cookie and instructions. An
+// endpoint's flows depend on that endpoint alone, so they (and their keys, the costly
+// part) are reused while it is unchanged: a pass costs what changed, not the bridge size.
+import { endpointFlows, sharedFlows } from '../../flows/pipeline/build';
+import { toFlowMod } from '../../flows/pipeline/spec';
+import type { PipelineState } from '../../flows/pipeline/model';
+import { canonicalMatchText, instructionsText } from '../../flows/ofp/text';
+import type { FlowMod, FlowStats } from '../../flows/ofp/types';
+
+export const identity = (f: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'match'>): string => `${f.tableId}|${f.priority}|${canonicalMatchText(f.match)}`;
+export const content = (f: Pick<FlowMod | FlowStats, 'cookie' | 'instructions'>): string => `${(f.cookie ?? 0n).toString(16)}|${instructionsText(f.instructions)}`;
+
+export type Keyed = Map<string, { flow: Pick<FlowMod, 'tableId' | 'priority' | 'match'>; content: string }>;
+
+export function keyed(flows: ReadonlyArray<FlowMod | FlowStats>): Keyed {
+  return new Map(flows.map((f) => [identity(f), { flow: f, content: content(f) }]));
+}
+
+export class DesiredFlows {
+  /** Keyed flows per endpoint (by its JSON), from the last call. */
+  private cache = new Map<string, Keyed>();
+
+  keyedFor(state: PipelineState): Keyed {
+    const want = keyed(sharedFlows(state).map(toFlowMod));
+    const next = new Map<string, Keyed>();
+    for (const ep of state.endpoints) {
+      const signature = JSON.stringify(ep);
+      const entries = next.get(signature) ?? this.cache.get(signature) ?? keyed(endpointFlows(ep).map(toFlowMod));
+      next.set(signature, entries);
+      for (const [key, entry] of entries) want.set(key, entry);
+    }
+    this.cache = next;
+    return want;
+  }
+}
