@@ -38,6 +38,8 @@ export class OpenFlowSync implements FlowBackend {
   /** Flows in the switch after the last pass, for `ovsnet flows`. */
   lastInstalled = 0;
   private readonly desiredFlows = new DesiredFlows();
+  /** How long the last read-back of the table took. */
+  private lastDumpMs = 0;
   /** The pipeline state of the last pass, to explain dumped flows by their reasons. */
   private lastState: PipelineState | undefined;
   /**
@@ -78,12 +80,16 @@ export class OpenFlowSync implements FlowBackend {
     // woken by OVS reporting ports, which changes no flow).
     const fingerprint = JSON.stringify(pipelineState);
     let known = this.known;
-    const verifyDue = !known || known.session !== session || this.now() - known.verifiedAt >= this.verifyEveryMs;
+    // Reading the table back costs ovs-vswitchd and us in proportion to its size (seconds
+    // at tens of thousands of flows), so big tables are verified less often.
+    const verifyEvery = Math.max(this.verifyEveryMs, 5 * this.lastDumpMs);
+    const verifyDue = !known || known.session !== session || this.now() - known.verifiedAt >= verifyEvery;
     if (!verifyDue && known?.fingerprint === fingerprint) return { added: 0, modified: 0, removed: 0 };
     const want = this.desiredFlows.keyedFor(pipelineState);
     if (verifyDue || !known) {
       const verifiedAt = this.now();
       known = { session, verifiedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };
+      this.lastDumpMs = this.now() - verifiedAt;
     }
     this.known = undefined; // until the change below is known to have landed
     const diff = diffFlows(want, known.flows);
