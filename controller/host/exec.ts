@@ -29,31 +29,45 @@ export class CommandError extends Error {
   }
 }
 
-export function run(cmd: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-  if (worker) return worker.run(cmd, args, options);
-  return new Promise((resolve, reject) => {
+/** How one command ended, before it is judged (kept plain so the helper process can send it). */
+export interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Killed after its timeout. */
+  killed: boolean;
+  /** Node's own description of the failure (e.g. a command that could not be started). */
+  message?: string;
+}
+
+/** Starts one command by argv and reports how it ended; never rejects. */
+export function execOnce(cmd: string, args: readonly string[], options: Pick<ExecOptions, 'env' | 'timeoutMs' | 'input'> = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
     const child = execFile(
       cmd,
       args as string[],
-      {
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 60_000,
-        maxBuffer: 256 * 1024 * 1024,
-        encoding: 'utf8',
-      },
+      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
-        const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        const result = { code: exitCode, stdout, stderr };
-        if (exitCode !== 0 && !options.allowFailure) {
-          const reason = error && error.killed ? `${stderr}(killed after timeout)` : stderr || String(error?.message ?? '');
-          reject(new CommandError([cmd, ...args], exitCode, reason));
-          return;
-        }
-        resolve(result);
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr, killed: error?.killed === true, ...(error ? { message: String(error.message) } : {}) });
       },
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}
+
+/** The result of a command, or a CommandError when it failed and failure was not allowed. */
+function judge(cmd: string, args: readonly string[], options: ExecOptions, outcome: Outcome): ExecResult {
+  if (outcome.code !== 0 && !options.allowFailure) {
+    const reason = outcome.killed ? `${outcome.stderr}(killed after timeout)` : outcome.stderr || (outcome.message ?? '');
+    throw new CommandError([cmd, ...args], outcome.code, reason);
+  }
+  return { code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr };
+}
+
+export async function run(cmd: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const outcome = worker ? await worker.run(cmd, args, options) : await execOnce(cmd, args, options);
+  return judge(cmd, args, options, outcome);
 }
 
 /** Runs a command and returns its stdout, rejecting with CommandError on failure. */
@@ -61,29 +75,25 @@ export async function runOk(cmd: string, args: readonly string[], options: ExecO
   return (await run(cmd, args, options)).stdout;
 }
 
-interface WorkerReply {
-  id: number;
-  code: number;
-  stdout: string;
-  stderr: string;
-  killed: boolean;
-  spawnError?: string;
-}
-
 /** Commands started by spawn-worker.ts instead of this process (see there for why). */
 class SpawnWorker {
   private child: ChildProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { cmd: string; args: readonly string[]; options: ExecOptions; resolve: (r: ExecResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (outcome: Outcome) => void; reject: (e: Error) => void; argv: string[] }>();
 
   private start(): ChildProcess {
     const child = spawn(process.execPath, [join(__dirname, 'spawn-worker.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => this.settle(JSON.parse(line) as WorkerReply));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const reply = JSON.parse(line) as Outcome & { id: number };
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      waiting?.resolve(reply);
+    });
     child.on('exit', () => {
       if (this.child === child) this.child = undefined;
       for (const [id, waiting] of this.pending) {
         this.pending.delete(id);
-        waiting.reject(new CommandError([waiting.cmd, ...waiting.args], 1, 'the command helper process exited'));
+        waiting.reject(new CommandError(waiting.argv, 1, 'the command helper process exited'));
       }
     });
     // The helper must never keep the daemon alive on its own.
@@ -93,27 +103,14 @@ class SpawnWorker {
     return child;
   }
 
-  run(cmd: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {
+  run(cmd: string, args: readonly string[], options: ExecOptions): Promise<Outcome> {
     this.child ??= this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { cmd, args, options, resolve, reject });
+      this.pending.set(id, { resolve, reject, argv: [cmd, ...args] });
       const request = { id, cmd, args, timeoutMs: options.timeoutMs ?? 60_000, ...(options.input !== undefined ? { input: options.input } : {}), ...(options.env ? { env: options.env } : {}) };
       this.child?.stdin?.write(`${JSON.stringify(request)}\n`);
     });
-  }
-
-  private settle(reply: WorkerReply): void {
-    const waiting = this.pending.get(reply.id);
-    if (!waiting) return;
-    this.pending.delete(reply.id);
-    const { cmd, args, options } = waiting;
-    if (reply.code !== 0 && !options.allowFailure) {
-      const reason = reply.killed ? `${reply.stderr}(killed after timeout)` : reply.stderr || reply.spawnError || '';
-      waiting.reject(new CommandError([cmd, ...args], reply.code, reason));
-      return;
-    }
-    waiting.resolve({ code: reply.code, stdout: reply.stdout, stderr: reply.stderr });
   }
 
   stop(): void {

@@ -3,7 +3,7 @@
 // at thousands of joins that is seconds of a daemon doing nothing else. This process stays
 // small, so its forks are cheap, and they happen beside the daemon, not inside it.
 // Protocol on stdin/stdout: one JSON object per line each way.
-import { execFile } from 'node:child_process';
+import { execOnce } from './exec';
 import { createInterface } from 'node:readline';
 
 interface Request {
@@ -19,18 +19,7 @@ function serve(): void {
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     const request = JSON.parse(line) as Request;
-    const child = execFile(
-      request.cmd,
-      request.args,
-      { env: request.env ?? process.env, timeout: request.timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        const killed = error?.killed === true;
-        const spawnError = error && typeof error.code === 'string' ? error.message : undefined;
-        process.stdout.write(`${JSON.stringify({ id: request.id, code, stdout, stderr, killed, spawnError })}\n`);
-      },
-    );
-    if (request.input !== undefined) child.stdin?.end(request.input);
+    void execOnce(request.cmd, request.args, request).then((outcome) => process.stdout.write(`${JSON.stringify({ id: request.id, ...outcome })}\n`));
   });
   lines.on('close', () => process.exit(0));
 }
