@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { run, runOk, CommandError } from '../host/exec';
 import { ControllerError } from '../errors';
+import { HostLinks } from '../host/links';
 
 export interface SandboxLink {
   nsPath: string;
@@ -48,9 +49,6 @@ export async function createSandboxVeth(host: string, link: SandboxLink, checksu
 }
 
 /** Deleting the host end removes the container end with it; gone already is fine. */
-export async function deleteHostLink(host: string): Promise<void> {
-  const result = await run('ip', ['link', 'del', 'dev', host], { allowFailure: true });
-  if (result.code !== 0 && !/Cannot find device|does not exist/.test(result.stderr)) {
-    throw new CommandError(['ip', 'link', 'del', 'dev', host], result.code, result.stderr);
-  }
+export function deleteHostLink(host: string): Promise<void> {
+  return new HostLinks().deleteLink(host);
 }

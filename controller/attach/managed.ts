@@ -7,6 +7,7 @@ import type { NetworkRecord } from '../cnm/records';
 import type { HostLinks } from '../host/links';
 import type { NetworkService } from '../network-service';
 import { parseAddress, parseCidr, contains } from '../cnm/addresses';
+import { networksReferredTo } from '../cnm/network-ref';
 import { ControllerError, invalid, notFound } from '../errors';
 import { validateAddPort, type AddPortRequest } from './request';
 import { matchesTarget, type AttachTarget } from './target';
@@ -30,7 +31,7 @@ async function chooseNetwork(registry: Registry, request: AddPortRequest): Promi
   const networks = await registry.listNetworks();
   if (request.network !== undefined) {
     const wanted = request.network;
-    const found = networks.filter((n) => n.id === wanted || n.name === wanted || n.key === wanted || (wanted.length >= 6 && n.id.startsWith(wanted)));
+    const found = networksReferredTo(networks, wanted);
     if (found.length === 1) return found[0] as NetworkRecord;
     if (found.length > 1) throw invalid(`--network ${wanted} matches ${found.length} networks; give more of the id`);
     throw notFound(`no ovsnet network is called ${wanted}`);

@@ -29,16 +29,16 @@ export interface AddPortRequest {
   network?: string;
 }
 
-const IFNAME = /^[a-zA-Z0-9_.-]{1,15}$/;
-const BRIDGE = /^[a-zA-Z0-9_.-]{1,15}$/;
+/** Bridges and interfaces are both kernel link names: at most 15 bytes (IFNAMSIZ - 1). */
+const LINK_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
 
 export function checkBridgeName(name: string): string {
-  if (!BRIDGE.test(name)) throw invalid(`"${name}" is not a valid bridge name (1-15 letters, digits, '_', '.', '-')`);
+  if (!LINK_NAME.test(name)) throw invalid(`"${name}" is not a valid bridge name (1-15 letters, digits, '_', '.', '-')`);
   return name;
 }
 
 export function checkIfname(name: string): string {
-  if (!IFNAME.test(name) || name === '.' || name === '..') throw invalid(`"${name}" is not a valid interface name (1-15 letters, digits, '_', '.', '-')`);
+  if (!LINK_NAME.test(name) || name === '.' || name === '..') throw invalid(`"${name}" is not a valid interface name (1-15 letters, digits, '_', '.', '-')`);
   return name;
 }
 

@@ -2,7 +2,10 @@
 import type { Registry } from '../cnm/registry';
 import type { NetworkService } from '../network-service';
 import type { IpamService } from '../ipam/service';
-import { OpenFlowSync } from '../reconcile/flow-sync';
+import type { OpenFlowSync } from '../reconcile/flow-sync';
+import { identity } from '../reconcile/desired-flows';
+import { networksReferredTo } from '../cnm/network-ref';
+import type { NetworkRecord } from '../cnm/records';
 import type { FlowStats } from '../../flows/ofp/types';
 import { NETWORK_TAG } from '../../flows/pipeline/registers';
 import type { SwitchClient } from '../openflow/switch-client';
@@ -69,9 +72,9 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
       let tag: number | undefined;
       if (wanted !== undefined) {
         if (typeof wanted !== 'string' || wanted === '') throw invalid('parameter "network" must be a network name or id');
-        const found = (await ctx.registry.listNetworks()).filter((n) => n.id === wanted || n.name === wanted || n.key === wanted || (wanted.length >= 6 && n.id.startsWith(wanted)));
+        const found = networksReferredTo(await ctx.registry.listNetworks(), wanted);
         if (found.length !== 1) throw invalid(found.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${found.length} networks`);
-        tag = (found[0] as { tag: number }).tag;
+        tag = (found[0] as NetworkRecord).tag;
       }
       const session = await ctx.switchClient.ready(5000);
       const dumped = await session.dumpFlows();
@@ -79,7 +82,7 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
       return dumped
         .filter((f) => tag === undefined || concernsNetwork(f, tag))
         .map((f) => {
-          const reason = reasons.get(OpenFlowSync.identity(f));
+          const reason = reasons.get(identity(f));
           return `${flowText(f, { tableNames: (n) => tableName(n) })}${reason !== undefined ? `  # ${reason}` : ''}`;
         });
     },

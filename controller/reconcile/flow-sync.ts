@@ -5,7 +5,7 @@
 import { buildPipeline } from '../../flows/pipeline/build';
 import { toFlowMod } from '../../flows/pipeline/spec';
 import type { PipelineState } from '../../flows/pipeline/model';
-import type { FlowMod, FlowStats } from '../../flows/ofp/types';
+import type { FlowMod } from '../../flows/ofp/types';
 import { installFlows } from '../openflow/install';
 import type { SwitchClient } from '../openflow/switch-client';
 import type { DataplaneState, FlowBackend } from './ovs-dataplane';
@@ -60,16 +60,11 @@ export class OpenFlowSync implements FlowBackend {
     return toPipelineState(state);
   }
 
-  /** Why each flow of the last pass exists, by table|priority|match. */
+  /** Why each flow of the last pass exists, by identity() (table|priority|match). */
   reasons(): Map<string, string> {
     const out = new Map<string, string>();
     if (this.lastState) for (const spec of buildPipeline(this.lastState)) out.set(identity(toFlowMod(spec)), spec.reason);
     return out;
-  }
-
-  /** Table, priority and canonical match: how a dumped flow is found among reasons(). */
-  static identity(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'match'>): string {
-    return identity(flow);
   }
 
   async sync(state: DataplaneState): Promise<{ added: number; modified: number; removed: number }> {
