@@ -8,6 +8,7 @@ import { fieldMatch, NETWORK_TAG } from '../registers';
 import { tableNumber } from '../tables';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
+import { ETH_ARP, ETH_IPV6, IP_PROTO_ICMPV6 } from '../ethertypes';
 
 export function arpResponderFlows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [
@@ -19,7 +20,7 @@ export function arpResponderFlows(state: PipelineState): FlowSpec[] {
     },
     {
       table: 'nd_reply', priority: 100, cookie: cookie('arp_responder', 0),
-      match: [{ field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: ICMPV6 }, { field: 'icmpv6_type', value: 136 }],
+      match: [{ field: 'eth_type', value: ETH_IPV6 }, { field: 'ip_proto', value: IP_PROTO_ICMPV6 }, { field: 'icmpv6_type', value: 136 }],
       actions: [{ type: 'move', src: 'eth_src', srcOfs: 0, dst: 'nd_tll', dstOfs: 0, nBits: 48 }, { type: 'output', port: 'in_port' }],
       reason: 'the advertisement carries the answering MAC (already its source) as target link-layer address',
     },
@@ -32,7 +33,7 @@ export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   if (ep.ipv4) {
     flows.push({
       table: 'arp_responder', priority: 100, cookie: cookie('arp_responder', ep.ofport),
-      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_type', value: 0x0806 }, { field: 'arp_op', value: 1 }, { field: 'arp_tpa', value: ep.ipv4 }],
+      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_type', value: ETH_ARP }, { field: 'arp_op', value: 1 }, { field: 'arp_tpa', value: ep.ipv4 }],
       actions: [
         { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'eth_dst', dstOfs: 0, nBits: 48 },
         { type: 'set_field', field: 'eth_src', value: ep.mac },
@@ -67,6 +68,4 @@ export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   return flows;
 }
 
-const IPV6 = 0x86dd;
-const ICMPV6 = 58;
-const NS = [{ field: 'eth_type', value: IPV6 }, { field: 'ip_proto', value: ICMPV6 }, { field: 'icmpv6_type', value: 135 }];
+const NS = [{ field: 'eth_type', value: ETH_IPV6 }, { field: 'ip_proto', value: IP_PROTO_ICMPV6 }, { field: 'icmpv6_type', value: 135 }];

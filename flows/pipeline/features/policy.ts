@@ -7,16 +7,15 @@ import { cookie } from '../cookies';
 import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND, SOURCE_NETWORK } from '../registers';
 import type { PipelineRule, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
+import { ETH_IPV4, ETH_IPV6 } from '../ethertypes';
 import type { MatchField } from '../../ofp/match';
 import { prefixMask } from '../prefix';
 
-const IPV4 = 0x0800;
-const IPV6 = 0x86dd;
 const PROTO = { tcp: 6, udp: 17, icmp: 1 } as const;
 
 function protocolClause(rule: PipelineRule, reply: boolean): MatchField[] | undefined {
   if (!rule.proto) return undefined;
-  const base: MatchField[] = [{ field: 'eth_type', value: IPV4 }, { field: 'ip_proto', value: PROTO[rule.proto] }];
+  const base: MatchField[] = [{ field: 'eth_type', value: ETH_IPV4 }, { field: 'ip_proto', value: PROTO[rule.proto] }];
   if (rule.port === undefined || rule.proto === 'icmp') return base;
   return [...base, { field: `${rule.proto}_${reply ? 'src' : 'dst'}`, value: rule.port }];
 }
@@ -68,13 +67,13 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
         const v6 = address.includes(':');
         flows.push({
           table: 'policy', priority: 296, cookie: c,
-          match: [...toGateway, { field: 'eth_type', value: v6 ? IPV6 : IPV4 }, { field: v6 ? 'ipv6_dst' : 'ip_dst', value: address, mask: prefixMask(Number(prefix), v6) }],
+          match: [...toGateway, { field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 }, { field: v6 ? 'ipv6_dst' : 'ip_dst', value: address, mask: prefixMask(Number(prefix), v6) }],
           actions: [], goto: 'output', reason: `internal network ${net.tag}: ${subnet} stays reachable through the gateway port`,
         });
       }
       flows.push(
-        { table: 'policy', priority: 295, cookie: c, match: [...toGateway, { field: 'eth_type', value: IPV4 }], actions: [], reason: `internal network ${net.tag}: nothing leaves the subnet` },
-        { table: 'policy', priority: 295, cookie: c, match: [...toGateway, { field: 'eth_type', value: IPV6 }], actions: [], reason: `internal network ${net.tag}: nothing leaves the subnet` },
+        { table: 'policy', priority: 295, cookie: c, match: [...toGateway, { field: 'eth_type', value: ETH_IPV4 }], actions: [], reason: `internal network ${net.tag}: nothing leaves the subnet` },
+        { table: 'policy', priority: 295, cookie: c, match: [...toGateway, { field: 'eth_type', value: ETH_IPV6 }], actions: [], reason: `internal network ${net.tag}: nothing leaves the subnet` },
       );
     }
   }

@@ -7,6 +7,7 @@ import { cookie } from '../cookies';
 import { SOURCE_NETWORK, loadField } from '../registers';
 import type { PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
+import { ETH_IPV4, ETH_IPV6 } from '../ethertypes';
 import { prefixMask } from '../prefix';
 
 export function routedSourceFlows(state: PipelineState): FlowSpec[] {
@@ -20,7 +21,7 @@ export function routedSourceFlows(state: PipelineState): FlowSpec[] {
       const v6 = address.includes(':');
       flows.push({
         table: 'routed_source', priority: 100, cookie: c,
-        match: [{ field: 'eth_type', value: v6 ? 0x86dd : 0x0800 }, { field: v6 ? 'ipv6_src' : 'ip_src', value: address, mask: prefixMask(Number(prefix), v6) }],
+        match: [{ field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 }, { field: v6 ? 'ipv6_src' : 'ip_src', value: address, mask: prefixMask(Number(prefix), v6) }],
         actions: [loadField(SOURCE_NETWORK, net.tag)],
         goto: 'l2_lookup', reason: `source in ${subnet}: network ${net.tag}`,
       });
@@ -29,7 +30,7 @@ export function routedSourceFlows(state: PipelineState): FlowSpec[] {
       const v6 = gateway.includes(':');
       flows.push({
         table: 'routed_source', priority: 200, cookie: c,
-        match: [{ field: 'eth_type', value: v6 ? 0x86dd : 0x0800 }, { field: v6 ? 'ipv6_src' : 'ip_src', value: gateway }],
+        match: [{ field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 }, { field: v6 ? 'ipv6_src' : 'ip_src', value: gateway }],
         actions: [], goto: 'l2_lookup', reason: `${gateway} is the host itself`,
       });
     }
