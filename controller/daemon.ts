@@ -113,6 +113,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       graceMs: config.unusedGraceMs ?? 60_000,
     });
     stops.push(() => reclaimer.stop());
+    // Veths of endpoints deleted before a restart, and any whose removal failed.
+    service.sweepStaleLinks();
+    const staleSweeps = setInterval(() => service.sweepStaleLinks(), 30_000);
+    staleSweeps.unref();
+    stops.push(() => clearInterval(staleSweeps));
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
     return { service, ipam, registry, dataplane, controlSocket, info, stop: stopAll };
   } catch (error) {

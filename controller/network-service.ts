@@ -8,6 +8,7 @@ import type { EndpointRecord, NetworkRecord } from './cnm/records';
 import type { HostLinks } from './host/links';
 import { listeningPorts } from './host/listening-ports';
 import type { Dataplane } from './dataplane';
+import { StaleLinks } from './stale-links';
 import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
 
 export interface NetworkServiceOptions {
@@ -25,6 +26,7 @@ export class NetworkService implements NetworkApi {
   private readonly dataplane: Dataplane;
   private readonly logger: Logger;
   private readonly realiseTimeoutMs: number;
+  private readonly staleLinks: StaleLinks;
 
   constructor(options: NetworkServiceOptions) {
     this.registry = options.registry;
@@ -32,6 +34,12 @@ export class NetworkService implements NetworkApi {
     this.dataplane = options.dataplane;
     this.logger = options.logger;
     this.realiseTimeoutMs = options.realiseTimeoutMs ?? 30_000;
+    this.staleLinks = new StaleLinks(this.registry, this.links, this.logger);
+  }
+
+  /** Finishes removing veths of endpoints deleted before a crash or restart. */
+  sweepStaleLinks(): void {
+    this.staleLinks.sweep();
   }
 
   async createNetwork(spec: NetworkSpec): Promise<NetworkSpec> {
@@ -52,18 +60,19 @@ export class NetworkService implements NetworkApi {
   }
 
   async deleteEndpoint(networkId: string, endpointId: string): Promise<void> {
-    const record = await this.registry.getEndpoint(networkId, endpointId);
+    const record = await this.registry.deleteEndpoint(networkId, endpointId);
     if (!record) return;
-    // The veth goes first: once the record is gone nobody would know to remove it.
-    await this.links.deleteLink(record.hostIfname);
-    await this.registry.deleteEndpoint(networkId, endpointId);
     this.dataplane.kick();
+    // The veth goes after the answer (see stale-links.ts); the registry remembers it.
+    this.staleLinks.remove(record.hostIfname).catch((error: unknown) => this.logger.warn({ err: error, link: record.hostIfname }, 'could not remove the veth of a deleted endpoint; will retry'));
   }
 
   async join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
     if (typeof sandboxKey !== 'string' || sandboxKey === '') throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
     const network = await this.registry.requireNetwork(networkId);
     const endpoint = await this.registry.requireEndpoint(networkId, endpointId);
+    // An endpoint created again under a deleted one's id reuses its veth name.
+    await this.staleLinks.remove(endpoint.hostIfname);
     await this.links.createVeth(endpoint.hostIfname, endpoint.containerIfname, {
       ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
       peerMac: endpoint.mac,

@@ -56,6 +56,9 @@ export const keys = {
   /** A published host port, held by the endpoint id it maps to. */
   hostPort: (proto: string, port: number) => `hostport/${proto}/${port}`,
   hostPorts: () => 'hostport/',
+  /** A deleted endpoint's host link, until it is gone from the host (see stale-links.ts). */
+  staleLink: (name: string) => `unlink/${name}`,
+  staleLinks: () => 'unlink/',
   rule: (id: string) => `rule/${id}`,
   rules: () => 'rule/',
 };

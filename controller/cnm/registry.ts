@@ -242,8 +242,25 @@ export class Registry {
       const deletes = [keys.endpoint(networkId, endpointId), keys.mac(networkId, record.mac), keys.ofport(record.ofport)];
       for (const cidr of [record.ipv4, record.ipv6]) if (cidr !== undefined) deletes.push(keys.address(networkId, cidr.split('/')[0] as string));
       for (const p of record.ports ?? []) deletes.push(keys.hostPort(p.proto, p.hostPort));
-      return { result: record, txn: { compares: [{ key: entry.key, revision: entry.revision }], deletes } };
+      // The record goes, and with it the only knowledge that its veth is ours: the same
+      // transaction remembers the link until it is deleted, so a crash cannot leak it.
+      const puts = [{ key: keys.staleLink(record.hostIfname), value: { networkId, endpointId } }];
+      return { result: record, txn: { compares: [{ key: entry.key, revision: entry.revision }], puts, deletes } };
     });
+  }
+
+  /** Host links of deleted endpoints that are still to be removed from the host. */
+  async staleLinks(): Promise<string[]> {
+    return (await this.store.list(keys.staleLinks())).map((e) => e.key.slice(keys.staleLinks().length));
+  }
+
+  async isStaleLink(name: string): Promise<boolean> {
+    return (await this.store.get(keys.staleLink(name))) !== undefined;
+  }
+
+  /** The link is gone from the host. */
+  async forgetStaleLink(name: string): Promise<void> {
+    await this.store.txn({ deletes: [keys.staleLink(name)] });
   }
 
   async listRules(networkId?: string): Promise<AllowRule[]> {

@@ -37,8 +37,10 @@ export class HostLinks {
 
   /**
    * Creates `host` <-> `peer`, both up except the peer (the sandbox brings it up), with
-   * checksum offload off: the userspace datapath reads frames from raw sockets and never
-   * completes an offloaded checksum. Idempotent when the pair already exists.
+   * checksum offload off on the peer: the userspace datapath reads the container's frames
+   * from a raw socket on `host` and never completes a checksum the peer left to offload.
+   * (Frames OVS writes into `host` already carry whole checksums, so `host` keeps it.)
+   * Idempotent when the pair already exists.
    */
   async createVeth(host: string, peer: string, options: VethOptions = {}): Promise<void> {
     const mtu = options.mtu !== undefined ? ['mtu', String(options.mtu)] : [];
@@ -55,7 +57,6 @@ export class HostLinks {
       await this.ip(add);
     }
     try {
-      await this.inNetns('ethtool', ['-K', host, 'tx', 'off']);
       await this.inNetns('ethtool', ['-K', peer, 'tx', 'off']);
     } catch (error) {
       await this.deleteLink(host);

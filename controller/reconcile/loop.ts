@@ -6,7 +6,11 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 
 export interface ReconcileLoopOptions {
-  pass: () => Promise<void>;
+  /**
+   * One pass. It may hold some work back on purpose (see port-admission.ts) and return the
+   * delay after which to try again; such a pass does not count as synced.
+   */
+  pass: () => Promise<{ retryInMs: number } | void>;
   clock: Clock;
   logger: Logger;
   /** Period of drift repair passes. */
@@ -84,11 +88,11 @@ export class ReconcileLoop {
       this.dirty = false;
       this.generation++;
       const generation = this.generation;
+      let deferred: { retryInMs: number } | void;
       try {
-        await this.options.pass();
+        deferred = await this.options.pass();
         this.failures = 0;
         this.lastError = undefined;
-        this.settle(generation);
       } catch (error) {
         this.failures++;
         this.lastError = error as Error;
@@ -97,9 +101,25 @@ export class ReconcileLoop {
         this.running = false;
         return;
       }
+      if (deferred) {
+        // Waiters stay for a pass that does everything; a kick may bring it sooner.
+        this.moveWaiters(generation);
+        if (!this.dirty) {
+          this.running = false;
+          this.schedule(Math.max(1, deferred.retryInMs));
+          return;
+        }
+        continue;
+      }
+      this.settle(generation);
     }
     this.running = false;
     this.schedule(this.options.periodMs);
+  }
+
+  /** Waiters that this pass would have satisfied wait for the next one instead. */
+  private moveWaiters(generation: number): void {
+    for (const w of this.waiters) if (w.generation <= generation) w.generation = generation + 1;
   }
 
   private settle(generation: number): void {

@@ -11,6 +11,7 @@ import type { Dataplane } from '../dataplane';
 import { ControllerError } from '../errors';
 import { desiredPorts, planPorts, type PortIntent, type PortPlan } from './desired-ports';
 import { ReconcileLoop } from './loop';
+import { PortAdmission, type PortAdmissionLimits } from './port-admission';
 
 export interface InterfaceStatus {
   ofport?: number;
@@ -26,6 +27,8 @@ export interface BridgePortsBackend {
   waitRealised(name: string, timeoutMs: number): Promise<number>;
   /** Called when the replica changes (someone else edited OVSDB, or vswitchd realised a port). */
   onChange(listener: () => void): void;
+  /** ovs-vswitchd has not yet applied the last committed configuration. */
+  switchBusy(): boolean;
 }
 
 /** Everything the flow pipeline needs to know, with realised ofports. */
@@ -54,12 +57,15 @@ export interface OvsDataplaneOptions {
   clock: Clock;
   logger: Logger;
   driftPeriodMs?: number;
+  admissionLimits?: PortAdmissionLimits;
 }
 
 export class OvsDataplane implements Dataplane {
   private readonly loop: ReconcileLoop;
+  private readonly admission: PortAdmission;
 
   constructor(private readonly options: OvsDataplaneOptions) {
+    this.admission = new PortAdmission(options.clock, options.admissionLimits);
     this.loop = new ReconcileLoop({
       pass: () => this.pass(),
       clock: options.clock,
@@ -103,7 +109,7 @@ export class OvsDataplane implements Dataplane {
     if (ofport !== endpoint.ofport) await this.loop.waitSynced(remaining());
   }
 
-  private async pass(): Promise<void> {
+  private async pass(): Promise<{ retryInMs: number } | void> {
     const { registry, ports, flows, gateways, logger } = this.options;
     const started = this.options.clock.now();
     const networks = await registry.listNetworks();
@@ -123,19 +129,30 @@ export class OvsDataplane implements Dataplane {
       const ofport = status.ofport !== undefined && status.ofport > 0 ? status.ofport : endpoint.ofport;
       realised.push({ ...endpoint, realisedOfport: ofport });
     }
-    // Flows go first: a new port's flows are then in place when ovs-vswitchd realises it,
-    // and the bundle is not queued behind the reconfiguration the port change starts
-    // (seconds on a bridge of thousands of ports).
-    const changes = await flows.sync({ networks, endpoints: realised, gateways: gatewayPorts, rules: await registry.listRules() });
-    const portsStart = this.options.clock.now();
     const plan = planPorts(desiredPorts(networks, endpoints), ports.ownedPorts());
-    if (plan.add.length > 0 || plan.remove.length > 0) {
-      logger.debug({ add: plan.add.map((p) => p.name), remove: plan.remove }, 'port changes');
-      await ports.apply(plan);
-    }
+    const unjoined = endpoints.filter((e) => !e.plugged).map((e) => `${e.networkId}/${e.endpointId}`);
+    const decision = this.admission.decide({ additions: plan.add.length, unjoined, switchBusy: ports.switchBusy() });
+    // A held port that drifted stays as it is until it can be added back.
+    const applied: PortPlan = decision.admit ? plan : { add: [], remove: plan.remove.filter((name) => !plan.add.some((p) => p.name === name)) };
+    if (applied.add.length > 0 || applied.remove.length > 0) logger.debug({ add: applied.add.map((p) => p.name), remove: applied.remove }, 'port changes');
+    // Flows and ports go out together: ovs-vswitchd handles OpenFlow between its
+    // reconfigurations, so a bundle sent first and waited for would add the seconds of a
+    // busy switch's main-loop turns in front of the port change instead of beside it.
+    // A port realised before its flows drops its first frames (no flow matches them),
+    // which is harmless: a join answers only once both are in place.
+    const rules = await registry.listRules();
+    let portsMs = 0;
+    const [flowOutcome, portOutcome] = await Promise.allSettled([
+      flows.sync({ networks, endpoints: realised, gateways: gatewayPorts, rules }),
+      applied.add.length > 0 || applied.remove.length > 0 ? ports.apply(applied).then(() => (portsMs = this.options.clock.now() - started)) : Promise.resolve(),
+    ]);
+    if (flowOutcome.status === 'rejected') throw flowOutcome.reason;
+    if (portOutcome.status === 'rejected') throw portOutcome.reason;
+    const changes = flowOutcome.value;
     const gatewaysStart = this.options.clock.now();
     await gateways.sync(networks, endpoints);
     const end = this.options.clock.now();
-    logger.debug({ ...changes, ports: plan.add.length + plan.remove.length, ms: { total: end - started, flows: portsStart - started, ports: gatewaysStart - portsStart, gateways: end - gatewaysStart } }, 'pass');
+    logger.debug({ ...changes, ports: applied.add.length + applied.remove.length, held: decision.admit ? 0 : plan.add.length, ms: { total: end - started, flowsAndPorts: gatewaysStart - started, ports: portsMs, gateways: end - gatewaysStart } }, 'pass');
+    return decision.admit ? undefined : { retryInMs: decision.retryInMs };
   }
 }

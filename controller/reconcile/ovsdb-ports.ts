@@ -58,6 +58,11 @@ export class OvsdbPorts implements BridgePortsBackend {
     return realised.get(name) as number;
   }
 
+  switchBusy(): boolean {
+    const root = this.vswitch.replica.rows('Open_vSwitch').next().value as { next_cfg?: unknown; cur_cfg?: unknown } | undefined;
+    return root !== undefined && Number(root.cur_cfg ?? 0) < Number(root.next_cfg ?? 0);
+  }
+
   onChange(listener: () => void): void {
     this.vswitch.replica.on('change', listener);
   }

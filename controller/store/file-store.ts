@@ -65,7 +65,7 @@ export class FileKvStore implements KvStore {
     if (existsSync(this.snapshotPath)) {
       const snapshot = JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as Snapshot;
       this.revision = snapshot.revision;
-      for (const [key, value, revision] of snapshot.entries) this.data.set(key, { value, revision });
+      for (const [key, value, revision] of snapshot.entries) this.data.set(key, { value: deepFreeze(value), revision });
     }
     if (existsSync(this.journalPath)) {
       const lines = readFileSync(this.journalPath, 'utf8').split('\n');
@@ -87,7 +87,7 @@ export class FileKvStore implements KvStore {
   }
 
   private applyRecord(record: JournalRecord): void {
-    for (const [key, value] of record.puts ?? []) this.data.set(key, { value, revision: record.rev });
+    for (const [key, value] of record.puts ?? []) this.data.set(key, { value: deepFreeze(value), revision: record.rev });
     for (const key of record.deletes ?? []) this.data.delete(key);
     this.revision = record.rev;
   }
@@ -115,13 +115,13 @@ export class FileKvStore implements KvStore {
 
   async get(key: string): Promise<KvEntry | undefined> {
     const entry = this.data.get(key);
-    return entry ? { key, value: clone(entry.value), revision: entry.revision } : undefined;
+    return entry ? { key, value: entry.value, revision: entry.revision } : undefined;
   }
 
   async list(prefix: string): Promise<KvEntry[]> {
     const out: KvEntry[] = [];
     for (const [key, entry] of this.data) {
-      if (key.startsWith(prefix)) out.push({ key, value: clone(entry.value), revision: entry.revision });
+      if (key.startsWith(prefix)) out.push({ key, value: entry.value, revision: entry.revision });
     }
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
@@ -182,6 +182,15 @@ export class FileKvStore implements KvStore {
     if (this.journalFd !== undefined) closeSync(this.journalFd);
     this.journalFd = undefined;
   }
+}
+
+/** Stored values are shared with every reader, so nobody may change them in place. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function clone<T>(value: T): T {

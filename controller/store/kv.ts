@@ -4,6 +4,7 @@
 
 export interface KvEntry {
   key: string;
+  /** Shared and deeply frozen: read it, copy it to change it. */
   value: unknown;
   /** Store-wide revision of the transaction that last wrote this key (>= 1). */
   revision: number;

@@ -2,7 +2,7 @@
 // on a user-defined Docker bridge network, and with --net none; same private dockerd, same
 // run. The ovsnet daemon runs as its own process beside a private OVS.
 import { join } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { OvsInstance } from '../harness/ovs';
 import { DockerEngine } from '../harness/docker';
@@ -19,8 +19,10 @@ async function main(): Promise<void> {
   try {
     docker = await DockerEngine.start({ netns: ovs.netns });
     let output = '';
-    const daemon = ovs.netns.spawn(process.execPath, [CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', docker.pluginDir, '--log-level', 'warn']);
+    const daemon = ovs.netns.spawn(process.execPath, [CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', docker.pluginDir, '--log-level', process.env['OVSNET_BENCH_LOG'] ?? 'warn']);
     daemon.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    // OVSNET_BENCH_LOG=debug: every plugin call with its duration, in /tmp/ovsnet-docker-bench.log.
+    if (process.env['OVSNET_BENCH_LOG']) daemon.stderr?.pipe(createWriteStream('/tmp/ovsnet-docker-bench.log'));
     const deadline = Date.now() + 30_000;
     while (!(await docker.ping()) || !existsSync(join(docker.pluginDir, 'ovsnet.sock'))) {
       if (Date.now() > deadline) throw new Error(`daemon did not start: ${output}`);

@@ -129,21 +129,37 @@ async function main(): Promise<void> {
     // One more attach at N ports, against ovs-vsctl add-port of one more veth (the floor).
     const oneMore: number[] = [];
     const vsctl: number[] = [];
+    // Each timed step starts on an idle switch: no port removal of the previous round still
+    // being applied by ovs-vswitchd (its reconfiguration would be billed to the next step).
+    const quiesce = async (gone: string[]): Promise<void> => {
+      await until('removed ports gone', async () => {
+        const present = new Set((await ovs.vsctl('list-ports', 'br-int')).split('\n'));
+        return gone.every((p) => !present.has(p));
+      }, 60_000);
+      await until('ovs-vswitchd caught up', async () => {
+        const [next, cur] = (await ovs.vsctl('get', 'Open_vSwitch', '.', 'next_cfg', 'cur_cfg')).trim().split('\n').map(Number);
+        return next === cur;
+      }, 60_000);
+    };
+    let removed: string[] = [];
     for (let k = 0; k < 3; k++) {
+      await quiesce(removed);
       const i = N; // the spare sandbox; detached again after each round
       const endpointId = `spare${k}scale`;
       let t = performance.now();
-      await call('endpoint.create', { networkId: NETWORK, endpointId, ipv4: `${addressOf(i + k)}/19` });
+      const spare = (await call('endpoint.create', { networkId: NETWORK, endpointId, ipv4: `${addressOf(i + k)}/19` })) as EndpointInfo;
       await call('endpoint.join', { networkId: NETWORK, endpointId, sandboxKey: `/run/netns/${sandboxes[i] as string}` });
       oneMore.push(performance.now() - t);
       const veth = `vs${k}${process.pid % 10000}`;
       await runOk('ip', ['-n', ovs.netns.name, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`]);
       await runOk('ip', ['-n', ovs.netns.name, 'link', 'set', veth, 'up']);
+      await quiesce([]);
       t = performance.now();
       await ovs.vsctl('add-port', 'br-int', veth);
       vsctl.push(performance.now() - t);
       await ovs.vsctl('del-port', 'br-int', veth);
       await call('endpoint.delete', { networkId: NETWORK, endpointId });
+      removed = [spare.hostIfname];
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const ratio = median(oneMore) / median(vsctl);

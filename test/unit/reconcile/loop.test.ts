@@ -76,3 +76,35 @@ test('drift repair: a pass runs every period without kicks', async () => {
   await clock.advanceAsync(6000, flush);
   assert.equal(passes, 4, 'stopped loops stay stopped');
 });
+
+test('a pass that holds work back does not count as synced and is retried after its delay', async () => {
+  const clock = new FakeClock();
+  let passes = 0;
+  let holding = true;
+  const loop = new ReconcileLoop({
+    clock,
+    logger: silentLogger,
+    periodMs: 10_000,
+    pass: async () => {
+      passes++;
+      return holding ? { retryInMs: 300 } : undefined;
+    },
+  });
+  loop.start();
+  await flush();
+  let synced = false;
+  const waiting = loop.waitSynced(5000).then(() => (synced = true));
+  await flush();
+  assert.equal(passes, 2);
+  assert.equal(synced, false, 'a holding pass leaves the waiter waiting');
+  clock.advance(299);
+  await flush();
+  assert.equal(passes, 2, 'no retry before the delay');
+  holding = false;
+  clock.advance(1);
+  await flush();
+  assert.equal(passes, 3);
+  await waiting;
+  assert.equal(synced, true);
+  loop.stop();
+});

@@ -36,15 +36,16 @@ test('a transaction is all or nothing across keys', async (t) => {
   assert.equal(await store.get('ep/ep2'), undefined);
 });
 
-test('values are copies: mutating a returned value does not change the store', async (t) => {
+test('stored values are copies of what was put, and read-only for readers', async (t) => {
   const store = FileKvStore.open(tempDir(t));
   t.after(() => store.close());
   const value = { list: [1] };
   await store.txn({ puts: [{ key: 'k', value }] });
   value.list.push(2);
   const got = (await store.get('k'))!.value as { list: number[] };
-  got.list.push(3);
+  assert.throws(() => got.list.push(3), TypeError, 'a reader cannot change what others read');
   assert.deepEqual((await store.get('k'))!.value, { list: [1] });
+  assert.deepEqual((await store.list('k'))[0]?.value, { list: [1] });
 });
 
 test('list returns keys under a prefix in order', async (t) => {

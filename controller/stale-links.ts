@@ -1,0 +1,43 @@
+// Removes the veths of deleted endpoints from the host after DeleteEndpoint has answered.
+// Deleting a veth waits for the kernel's RCU grace periods (tens of milliseconds), which
+// Docker would otherwise wait for on every `docker rm`. The registry records each such link
+// in the transaction that deletes its endpoint, and forgets it only once the link is gone,
+// so a crash in between leaves a record that the next start finishes.
+// A join that reuses the name (same endpoint id created again) first waits for, or does,
+// the removal: removal of one name is serialised here, so it can never run after the
+// new veth exists.
+import type { Logger } from './log';
+import type { Registry } from './cnm/registry';
+import type { HostLinks } from './host/links';
+
+export class StaleLinks {
+  private readonly removing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly links: HostLinks,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Removes `name` if it is recorded as stale; resolves once it is gone (or was never stale). */
+  remove(name: string): Promise<void> {
+    const running = this.removing.get(name);
+    if (running) return running;
+    const work = (async () => {
+      if (!(await this.registry.isStaleLink(name))) return;
+      await this.links.deleteLink(name);
+      await this.registry.forgetStaleLink(name);
+    })().finally(() => this.removing.delete(name));
+    this.removing.set(name, work);
+    return work;
+  }
+
+  /** Removes every recorded stale link in the background; failures are retried on the next sweep. */
+  sweep(): void {
+    void (async () => {
+      for (const name of await this.registry.staleLinks()) {
+        await this.remove(name).catch((error: unknown) => this.logger.warn({ err: error, link: name }, 'could not remove the veth of a deleted endpoint; will retry'));
+      }
+    })().catch((error: unknown) => this.logger.warn({ err: error }, 'could not list stale links'));
+  }
+}

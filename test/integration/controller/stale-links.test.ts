@@ -1,0 +1,70 @@
+// DeleteEndpoint answers before the kernel has deleted the veth; these tests hold ovsnet to
+// the promise that the veth still goes: right after the answer, after a crash in between,
+// and without hurting an endpoint created again under the same id.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ControllerHost } from './fixture';
+import { OVS_BINARIES, requireBinaries } from '../../harness/require';
+import { withLogs } from '../../harness/failure-logs';
+import { until } from '../../harness/until';
+import { FileKvStore } from '../../../controller/store/file-store';
+import { Registry } from '../../../controller/cnm/registry';
+
+async function linkExists(host: ControllerHost, name: string): Promise<boolean> {
+  return (await host.ovs.netns.ip('-o', 'link', 'show')).split('\n').some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
+}
+
+test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint answers', async (t) => {
+  if (!requireBinaries(t, OVS_BINARIES)) return;
+  const host = await ControllerHost.start();
+  t.after(() => host.stop());
+  await withLogs([host], async () => {
+    await host.network('n', '10.41.0.0/24');
+    const info = await host.daemon.service.createEndpoint({ networkId: 'n', endpointId: 'ep-gone-0001', ipv4: '10.41.0.2/24' });
+    await host.daemon.service.join('n', 'ep-gone-0001', '/run/netns/none');
+    assert.equal(await linkExists(host, info.hostIfname), true);
+    await host.daemon.service.deleteEndpoint('n', 'ep-gone-0001');
+    await until('veth deleted', async () => !(await linkExists(host, info.hostIfname)), 10_000);
+    await until('port removed', async () => !(await host.ovs.vsctl('list-ports', 'br-int')).split('\n').includes(info.hostIfname), 10_000);
+    await until('nothing left to remove', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
+  });
+});
+
+test('a veth whose removal a crash interrupted is removed when the daemon starts again', async (t) => {
+  if (!requireBinaries(t, OVS_BINARIES)) return;
+  const host = await ControllerHost.start();
+  t.after(() => host.stop());
+  await withLogs([host], async () => {
+    await host.network('n', '10.42.0.0/24');
+    const info = await host.daemon.service.createEndpoint({ networkId: 'n', endpointId: 'ep-crash-0001', ipv4: '10.42.0.2/24' });
+    await host.daemon.service.join('n', 'ep-crash-0001', '/run/netns/none');
+    await host.daemon.stop();
+    // What a crash right after DeleteEndpoint's commit leaves: no endpoint, the veth still there.
+    const store = FileKvStore.open(join(host.stateDir, 'store'));
+    await new Registry(store).deleteEndpoint('n', 'ep-crash-0001');
+    await store.close();
+    assert.equal(await linkExists(host, info.hostIfname), true);
+    host.daemon = await ControllerHost.daemonFor(host.ovs, host.stateDir);
+    await until('veth deleted after restart', async () => !(await linkExists(host, info.hostIfname)), 10_000);
+    await until('nothing left to remove', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
+  });
+});
+
+test('an endpoint created again under a deleted id keeps its new veth', async (t) => {
+  if (!requireBinaries(t, OVS_BINARIES)) return;
+  const host = await ControllerHost.start();
+  t.after(() => host.stop());
+  await withLogs([host], async () => {
+    await host.network('n', '10.43.0.0/24');
+    for (let round = 0; round < 5; round++) {
+      await host.daemon.service.createEndpoint({ networkId: 'n', endpointId: 'ep-again-0001', ipv4: '10.43.0.2/24' });
+      await host.daemon.service.join('n', 'ep-again-0001', '/run/netns/none');
+      if (round < 4) await host.daemon.service.deleteEndpoint('n', 'ep-again-0001');
+    }
+    const info = await host.daemon.service.endpointInfo('n', 'ep-again-0001');
+    await until('no removal pending', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
+    assert.equal(await linkExists(host, info.hostIfname), true, 'the veth of the live endpoint is still there');
+    await host.daemon.dataplane.waitEndpointReady('n', 'ep-again-0001', 10_000);
+  });
+});
