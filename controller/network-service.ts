@@ -71,15 +71,19 @@ export class NetworkService implements NetworkApi {
     if (typeof sandboxKey !== 'string' || sandboxKey === '') throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
     const network = await this.registry.requireNetwork(networkId);
     const endpoint = await this.registry.requireEndpoint(networkId, endpointId);
+    const started = Date.now();
     // An endpoint created again under a deleted one's id reuses its veth name.
     await this.staleLinks.remove(endpoint.hostIfname);
     await this.links.createVeth(endpoint.hostIfname, endpoint.containerIfname, {
       ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
       peerMac: endpoint.mac,
     });
+    const linked = Date.now();
     await this.registry.updateEndpoint(networkId, endpointId, (r) => ({ ...r, plugged: true, sandboxKey }));
     this.dataplane.kick();
+    const recorded = Date.now();
     await this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs);
+    this.logger.debug({ endpoint: endpointId, ms: { veth: linked - started, record: recorded - linked, switch: Date.now() - recorded } }, 'joined');
     const gatewayIpv4 = network.ipv4.find((s) => s.gateway !== undefined)?.gateway;
     const gatewayIpv6 = network.ipv6.find((s) => s.gateway !== undefined)?.gateway;
     return {

@@ -32,8 +32,8 @@ export async function createSandboxVeth(host: string, link: SandboxLink, checksu
   }
   try {
     if (checksumOffloadOff) {
-      // The userspace datapath never completes offloaded checksums (see HostLinks.createVeth).
-      await runOk('ethtool', ['-K', host, 'tx', 'off']);
+      // The userspace datapath never completes checksums the container's end left to
+      // offload (see HostLinks.createVeth); the host end only carries whole ones.
       await runOk('nsenter', [`--net=${link.nsPath}`, 'ethtool', '-K', link.ifname, 'tx', 'off']);
     }
     const batch = [

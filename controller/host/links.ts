@@ -3,6 +3,7 @@
 // `netns` selects the namespace the controller's OVS lives in (tests run the whole host in
 // one); undefined means the namespace of this process.
 import { run, runOk, CommandError } from './exec';
+import { IpBatcher } from './ip-batch';
 
 export interface VethOptions {
   mtu?: number;
@@ -20,7 +21,11 @@ export interface SandboxAddressing {
 }
 
 export class HostLinks {
-  constructor(readonly netns?: string) {}
+  private readonly batcher: IpBatcher;
+
+  constructor(readonly netns?: string) {
+    this.batcher = new IpBatcher(netns);
+  }
 
   private ip(args: string[]): Promise<string> {
     return runOk('ip', this.netns ? ['-n', this.netns, ...args] : args);
@@ -48,7 +53,7 @@ export class HostLinks {
     const add = ['link', 'add', host, ...mtu, 'up', 'type', 'veth', 'peer', 'name', peer, ...mtu, ...mac];
     // Try the common case first: every process started costs the daemon a fork, and at
     // thousands of joins that adds up; only a clash makes it look at what is there.
-    const first = await run('ip', this.netns ? ['-n', this.netns, ...add] : add, { allowFailure: true });
+    const first = await this.batcher.run(add);
     if (first.code !== 0) {
       if (!/File exists/.test(first.stderr)) throw new CommandError(['ip', ...add], first.code, first.stderr);
       if ((await this.exists(host)) && (await this.exists(peer))) return; // a retried join

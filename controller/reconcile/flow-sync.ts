@@ -8,6 +8,7 @@ import type { PipelineState } from '../../flows/pipeline/model';
 import type { FlowMod } from '../../flows/ofp/types';
 import { installFlows } from '../openflow/install';
 import type { SwitchClient } from '../openflow/switch-client';
+import type { OpenFlowSession } from '../openflow/connection';
 import type { DataplaneState, FlowBackend } from './ovs-dataplane';
 import { toPipelineState } from './pipeline-state';
 import { DesiredFlows, identity, keyed, type Keyed } from './desired-flows';
@@ -44,11 +45,17 @@ export class OpenFlowSync implements FlowBackend {
   private lastState: PipelineState | undefined;
   /**
    * What the switch held after our last change. Reading the whole table back costs as
-   * much as computing it, so between verifications (every verifyEveryMs, which is what
-   * repairs flows changed by hand) passes trust it. `dumpedAt` is the last full read-back;
-   * in between, a flow count (cheap for the switch) catches flows added or deleted by hand.
+   * much as computing it, so passes trust this and a verification in the background checks
+   * it every verifyEveryMs (which is what repairs flows changed by hand): a full read-back,
+   * or on big tables mostly a flow count (cheap for the switch; catches flows added or
+   * deleted by hand), a full read-back then at most every 20x its last duration.
+   * `fingerprint` '' makes the next pass compute and apply the difference.
    */
   private known: { session: object; verifiedAt: number; dumpedAt: number; flows: Keyed; fingerprint: string } | undefined;
+  /** Bumped by every install, so a verification that overlapped one is not trusted. */
+  private installs = 0;
+  private lastInstallAt = 0;
+  private verifying = false;
 
   constructor(
     private readonly client: SwitchClient,
@@ -72,45 +79,77 @@ export class OpenFlowSync implements FlowBackend {
     const session = await this.client.ready(this.timeoutMs);
     const pipelineState = toPipelineState(state);
     // The pipeline is a pure function of this state: when it is what the last pass installed
-    // and no verification is due, there is nothing to compute (most passes at scale are
-    // woken by OVS reporting ports, which changes no flow).
+    // there is nothing to compute (most passes at scale are woken by OVS reporting ports,
+    // which changes no flow).
     const fingerprint = JSON.stringify(pipelineState);
     let known = this.known;
-    const now = this.now();
-    const sinceVerified = known ? now - known.verifiedAt : Infinity;
-    const unchanged = known?.fingerprint === fingerprint;
-    // A pass that carries a change (someone is waiting for it) leaves a due verification
-    // to the next quiet pass, unless changes never stop for long.
-    let verifyDue = !known || known.session !== session || (sinceVerified >= this.verifyEveryMs && (unchanged || sinceVerified >= 3 * this.verifyEveryMs));
-    // Reading the table back costs ovs-vswitchd and us in proportion to its size (seconds
-    // at tens of thousands of flows, time the switch then cannot spend adding ports), so
-    // on big tables most verifications only count the flows.
-    const dumpEvery = Math.max(this.verifyEveryMs, 20 * this.lastDumpMs);
-    if (verifyDue && known && known.session === session && now - known.dumpedAt < dumpEvery) {
-      const counted = await session.aggregate();
-      if (counted.flowCount === known.flows.size) {
-        known = { ...known, verifiedAt: now };
-        this.known = known;
-        verifyDue = false;
-      }
+    if (known?.session === session && known.fingerprint === fingerprint) {
+      this.verifyIfDue(session, known);
+      return { added: 0, modified: 0, removed: 0 };
     }
-    if (!verifyDue && unchanged) return { added: 0, modified: 0, removed: 0 };
     const want = this.desiredFlows.keyedFor(pipelineState);
-    if (verifyDue || !known) {
+    if (!known || known.session !== session) {
+      // A new connection (first pass, or the switch restarted): only a read-back tells.
       const dumpedAt = this.now();
       known = { session, verifiedAt: dumpedAt, dumpedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };
       this.lastDumpMs = this.now() - dumpedAt;
     }
     this.known = undefined; // until the change below is known to have landed
     const diff = diffFlows(want, known.flows);
-    if (diff.add.length + diff.remove.length > 0) {
+    const changes = diff.add.length + diff.remove.length > 0;
+    if (changes) {
+      this.installs++; // a check running now may or may not see this bundle: inconclusive
       await installFlows(session, [...diff.remove, ...diff.add], { mode: 'bundle', timeoutMs: this.timeoutMs });
+      this.lastInstallAt = this.now();
     }
     this.known = { ...known, flows: want, fingerprint };
     this.lastInstalled = want.size;
     this.lastState = pipelineState;
+    this.verifyIfDue(session, this.known);
     const removed = new Set(diff.remove.map((r) => identity(r)));
     const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
     return { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };
   }
+
+  /**
+   * Checks `known` against the switch without holding up passes: a busy ovs-vswitchd at
+   * thousands of ports answers a read-back (or even a count) only after its current
+   * reconfiguration, and a join must not wait for that. A difference found makes the
+   * next pass (at most the drift period away) repair it.
+   */
+  private verifyIfDue(session: OpenFlowSession, known: NonNullable<OpenFlowSync['known']>): void {
+    const now = this.now();
+    if (this.verifying || now - known.verifiedAt < this.verifyEveryMs) return;
+    // While changes keep coming (thousands of joins), a check would mostly overlap one and
+    // prove nothing, yet cost the busy switch a turn: wait for a quiet moment, or long.
+    if (now - this.lastInstallAt < this.verifyEveryMs && now - known.verifiedAt < 10 * this.verifyEveryMs) return;
+    this.verifying = true;
+    const installs = this.installs;
+    const started = this.now();
+    const fullDue = started - known.dumpedAt >= Math.max(this.verifyEveryMs, 20 * this.lastDumpMs);
+    const check = async (): Promise<void> => {
+      if (!fullDue) {
+        const counted = await session.aggregate();
+        const current = this.known;
+        if (this.installs !== installs || current?.session !== session) return; // overlapped a change: inconclusive
+        if (counted.flowCount === current.flows.size) this.known = { ...current, verifiedAt: started };
+        else this.known = undefined; // the next pass reads the table back and repairs it
+        return;
+      }
+      const flows = keyed(await session.dumpFlows());
+      this.lastDumpMs = this.now() - started;
+      const current = this.known;
+      if (this.installs !== installs || current?.session !== session) return;
+      this.known = sameFlows(flows, current.flows) ? { ...current, verifiedAt: started, dumpedAt: started } : { session, verifiedAt: started, dumpedAt: started, flows, fingerprint: '' };
+    };
+    check()
+      .catch(() => undefined) // the next due pass tries again; a lost session shows there too
+      .finally(() => (this.verifying = false));
+  }
+}
+
+function sameFlows(a: Keyed, b: Keyed): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, flow] of a) if (b.get(key)?.content !== flow.content) return false;
+  return true;
 }

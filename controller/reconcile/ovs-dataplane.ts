@@ -97,11 +97,14 @@ export class OvsDataplane implements Dataplane {
     const remaining = (): number => Math.max(1, deadline - this.options.clock.now());
     // One pass after the plug adds the port and already installs its flows, written for the
     // OpenFlow port number ovsnet requested; OVS then realises the port under that number.
+    const started = this.options.clock.now();
     await this.loop.waitSynced(remaining());
+    const synced = this.options.clock.now();
     const endpoint = await this.options.registry.requireEndpoint(networkId, endpointId);
     let ofport: number;
     try {
       ofport = await this.options.ports.waitRealised(endpoint.hostIfname, remaining());
+      this.options.logger.debug({ endpoint: endpointId, ms: { pass: synced - started, realised: this.options.clock.now() - synced } }, 'endpoint ready');
     } catch (error) {
       throw new ControllerError('UNAVAILABLE', `Open vSwitch could not attach ${endpoint.hostIfname}: ${(error as Error).message}`);
     }
