@@ -84,13 +84,24 @@ export class ReconcileLoop {
 
   private async runPasses(): Promise<void> {
     this.running = true;
+    let lastPassMs = 0;
     while (this.dirty && !this.stopped) {
+      // Passes cost tens of milliseconds at thousands of endpoints, and every request
+      // kicks one: back to back they would starve the very requests that cause them. A
+      // follow-up pass leaves the event loop as long as the last pass took (at most
+      // 100 ms), which also lets more changes share it.
+      if (lastPassMs >= 5) {
+        await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, Math.min(lastPassMs, 100)));
+        if (this.stopped) break;
+      }
       this.dirty = false;
       this.generation++;
       const generation = this.generation;
       let deferred: { retryInMs: number } | void;
+      const started = this.options.clock.now();
       try {
         deferred = await this.options.pass();
+        lastPassMs = this.options.clock.now() - started;
         this.failures = 0;
         this.lastError = undefined;
       } catch (error) {

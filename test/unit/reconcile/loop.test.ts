@@ -108,3 +108,30 @@ test('a pass that holds work back does not count as synced and is retried after 
   assert.equal(synced, true);
   loop.stop();
 });
+
+test('a follow-up pass waits as long as the last pass took, so requests are not starved', async () => {
+  const clock = new FakeClock();
+  let passes = 0;
+  let kickDuringPass = true;
+  const loop = new ReconcileLoop({
+    clock,
+    logger: silentLogger,
+    periodMs: 10_000,
+    pass: async () => {
+      passes++;
+      clock.advance(40); // this pass costs 40 ms
+      if (kickDuringPass) loop.kick();
+    },
+  });
+  loop.start();
+  await flush();
+  assert.equal(passes, 1);
+  kickDuringPass = false;
+  clock.advance(39);
+  await flush();
+  assert.equal(passes, 1, 'no follow-up before the event loop had the 40 ms back');
+  clock.advance(1);
+  await flush();
+  assert.equal(passes, 2);
+  loop.stop();
+});
