@@ -31,16 +31,26 @@ async function main(): Promise<void> {
     const image = await docker.importBusybox();
     await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.80.0.0/24', 'ob');
     await docker.docker('network', 'create', '-d', 'bridge', '--subnet', '10.81.0.0/24', 'bb');
-    const time = async (net: string): Promise<number> => {
-      await docker!.docker('run', '--rm', '--net', net, image, 'true'); // warm-up
-      const t0 = performance.now();
-      for (let i = 0; i < RUNS; i++) await docker!.docker('run', '--rm', '--net', net, image, 'true');
-      return (performance.now() - t0) / RUNS;
-    };
-    const none = await time('none');
-    const bridge = await time('bb');
-    const ovsnet = await time('ob');
-    console.log(`docker run --rm, mean of ${RUNS}: --net none ${none.toFixed(0)} ms, Docker bridge network ${bridge.toFixed(0)} ms, ovsnet network ${ovsnet.toFixed(0)} ms`);
+    // The three kinds take turns (in a rotating order) so that a machine getting faster or
+    // slower during the run weighs on all of them alike.
+    const kinds = ['none', 'bb', 'ob'] as const;
+    const times = new Map<string, number[]>(kinds.map((k) => [k, []]));
+    for (const net of kinds) await docker.docker('run', '--rm', '--net', net, image, 'true'); // warm-up
+    for (let i = 0; i < RUNS; i++) {
+      for (let k = 0; k < kinds.length; k++) {
+        const net = kinds[(i + k) % kinds.length] as string;
+        const t0 = performance.now();
+        await docker.docker('run', '--rm', '--net', net, image, 'true');
+        times.get(net)?.push(performance.now() - t0);
+      }
+    }
+    const mean = (net: string): number => (times.get(net) ?? []).reduce((a, b) => a + b, 0) / RUNS;
+    const median = (net: string): number => [...(times.get(net) ?? [])].sort((a, b) => a - b)[Math.floor(RUNS / 2)] ?? 0;
+    const none = mean('none');
+    const bridge = mean('bb');
+    const ovsnet = mean('ob');
+    console.log(`medians: --net none ${median('none').toFixed(0)} ms, bridge ${median('bb').toFixed(0)} ms, ovsnet ${median('ob').toFixed(0)} ms`);
+    console.log(`docker run --rm, mean of ${RUNS} (interleaved): --net none ${none.toFixed(0)} ms, Docker bridge network ${bridge.toFixed(0)} ms, ovsnet network ${ovsnet.toFixed(0)} ms`);
     console.log(`RESULT docker time_ratio_vs_bridge=${(ovsnet / bridge).toFixed(2)} overhead_ms_vs_none=${(ovsnet - none).toFixed(0)}`);
     await docker.docker('network', 'rm', 'ob', 'bb');
     daemon.kill('SIGTERM');
