@@ -55,6 +55,7 @@ export class OpenFlowSync implements FlowBackend {
   /** Bumped by every install, so a verification that overlapped one is not trusted. */
   private installs = 0;
   private lastInstallAt = 0;
+  private lastCheckAt = -Infinity;
   private verifying = false;
 
   constructor(
@@ -119,10 +120,13 @@ export class OpenFlowSync implements FlowBackend {
    */
   private verifyIfDue(session: OpenFlowSession, known: NonNullable<OpenFlowSync['known']>): void {
     const now = this.now();
-    if (this.verifying || now - known.verifiedAt < this.verifyEveryMs) return;
+    // At most one check per period, whatever the outcome of the last: an inconclusive one
+    // leaves verifiedAt old, and checking again at every pass would keep a busy switch busier.
+    if (this.verifying || now - known.verifiedAt < this.verifyEveryMs || now - this.lastCheckAt < this.verifyEveryMs) return;
     // While changes keep coming (thousands of joins), a check would mostly overlap one and
     // prove nothing, yet cost the busy switch a turn: wait for a quiet moment, or long.
     if (now - this.lastInstallAt < this.verifyEveryMs && now - known.verifiedAt < 10 * this.verifyEveryMs) return;
+    this.lastCheckAt = now;
     this.verifying = true;
     const installs = this.installs;
     const started = this.now();
