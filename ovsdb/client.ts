@@ -130,6 +130,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private async dial(): Promise<void> {
     if (this.stateValue === 'closed') return;
     this.setState('connecting');
+    let connection: RpcConnection | undefined;
     try {
       const socket = await openSocket(this.remote, this.options.requestTimeoutMs ?? 10_000, this.options.tls);
       // close() may have been called while the socket was opening.
@@ -137,13 +138,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         socket.destroy();
         return;
       }
-      const connection = new RpcConnection(socket, {
+      connection = new RpcConnection(socket, {
         clock: this.clock,
         ...(this.options.probeIntervalMs !== undefined ? { probeIntervalMs: this.options.probeIntervalMs } : {}),
         ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
       });
+      const opened = connection;
       connection.on('notification', (method, params) => this.onNotification(method, params));
-      connection.on('close', (error) => this.onClose(connection, error));
+      connection.on('close', (error) => this.onClose(opened, error));
       this.connection = connection;
       // Under TLS 1.3 our handshake completes before the server has checked our certificate,
       // so a refusal only shows as an alert afterwards: one echo round trip makes "connected"
@@ -160,7 +162,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     } catch (error) {
       this.lastError = error as Error;
       this.options.logger?.debug({ err: error, remote: this.remoteName }, 'OVSDB connection attempt failed');
-      this.connection?.close();
+      // When the connection itself closed, onClose has already scheduled the next attempt;
+      // scheduling another would run two dials at once, each closing the other's socket.
+      if (connection !== undefined && this.connection !== connection) return;
+      this.connection = undefined;
+      connection?.close();
       this.scheduleReconnect();
     }
   }
