@@ -6,10 +6,11 @@
 // unjoined for a long grace period is such a leftover.
 import type { Clock } from '../clock';
 import type { Registry } from './registry';
+import { FirstSeen } from '../first-seen';
 
 export class UnjoinedEndpoints {
   /** When each unjoined endpoint was first seen so (since this process started). */
-  private readonly firstSeen = new Map<string, number>();
+  private readonly firstSeen = new FirstSeen();
 
   constructor(
     private readonly registry: Registry,
@@ -20,22 +21,23 @@ export class UnjoinedEndpoints {
   /** Deletes endpoints seen unjoined for at least `graceMs`; returns "network/endpoint" ids. */
   async sweep(graceMs: number): Promise<string[]> {
     const now = this.clock.now();
-    const unjoined = new Set<string>();
+    // Once plugged (joined at least once), an endpoint is Docker's to delete.
+    const unjoined = (await this.registry.listEndpoints()).filter((e) => !e.plugged && e.sandboxKey === undefined);
+    const since = this.firstSeen.observe(unjoined.map(idOf), now);
     const removed: string[] = [];
-    for (const endpoint of await this.registry.listEndpoints()) {
-      // Once plugged (joined at least once), an endpoint is Docker's to delete.
-      if (endpoint.plugged || endpoint.sandboxKey !== undefined) continue;
-      const id = `${endpoint.networkId}/${endpoint.endpointId}`;
-      unjoined.add(id);
-      const first = this.firstSeen.get(id) ?? now;
-      this.firstSeen.set(id, first);
-      if (now - first < graceMs) continue;
+    for (const endpoint of unjoined) {
+      const id = idOf(endpoint);
+      if (now - (since.get(id) ?? now) < graceMs) continue;
       const current = await this.registry.getEndpoint(endpoint.networkId, endpoint.endpointId);
       if (current === undefined || current.plugged || current.sandboxKey !== undefined) continue;
       await this.remove(endpoint.networkId, endpoint.endpointId);
+      this.firstSeen.forget(id);
       removed.push(id);
     }
-    for (const id of [...this.firstSeen.keys()]) if (!unjoined.has(id) || removed.includes(id)) this.firstSeen.delete(id);
     return removed;
   }
+}
+
+function idOf(endpoint: { networkId: string; endpointId: string }): string {
+  return `${endpoint.networkId}/${endpoint.endpointId}`;
 }

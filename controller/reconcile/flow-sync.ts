@@ -85,7 +85,7 @@ export class OpenFlowSync implements FlowBackend {
     const fingerprint = JSON.stringify(pipelineState);
     let known = this.known;
     if (known?.session === session && known.fingerprint === fingerprint) {
-      this.verifyIfDue(session, known);
+      this.verifyIfDue(session);
       return { added: 0, modified: 0, removed: 0 };
     }
     const want = this.desiredFlows.keyedFor(pipelineState);
@@ -106,7 +106,7 @@ export class OpenFlowSync implements FlowBackend {
     this.known = { ...known, flows: want, fingerprint };
     this.lastInstalled = want.size;
     this.lastState = pipelineState;
-    this.verifyIfDue(session, this.known);
+    this.verifyIfDue(session);
     const removed = new Set(diff.remove.map((r) => identity(r)));
     const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
     return { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };
@@ -118,7 +118,9 @@ export class OpenFlowSync implements FlowBackend {
    * reconfiguration, and a join must not wait for that. A difference found makes the
    * next pass (at most the drift period away) repair it.
    */
-  private verifyIfDue(session: OpenFlowSession, known: NonNullable<OpenFlowSync['known']>): void {
+  private verifyIfDue(session: OpenFlowSession): void {
+    const known = this.known;
+    if (!known) return;
     const now = this.now();
     // At most one check per period, whatever the outcome of the last: an inconclusive one
     // leaves verifiedAt old, and checking again at every pass would keep a busy switch busier.
@@ -129,31 +131,25 @@ export class OpenFlowSync implements FlowBackend {
     this.lastCheckAt = now;
     this.verifying = true;
     const installs = this.installs;
-    const started = this.now();
-    const fullDue = started - known.dumpedAt >= Math.max(this.verifyEveryMs, 20 * this.lastDumpMs);
+    const fullDue = now - known.dumpedAt >= Math.max(this.verifyEveryMs, 20 * this.lastDumpMs);
     const check = async (): Promise<void> => {
       if (!fullDue) {
         const counted = await session.aggregate();
         const current = this.known;
         if (this.installs !== installs || current?.session !== session) return; // overlapped a change: inconclusive
-        if (counted.flowCount === current.flows.size) this.known = { ...current, verifiedAt: started };
+        if (counted.flowCount === current.flows.size) this.known = { ...current, verifiedAt: now };
         else this.known = undefined; // the next pass reads the table back and repairs it
         return;
       }
       const flows = keyed(await session.dumpFlows());
-      this.lastDumpMs = this.now() - started;
+      this.lastDumpMs = this.now() - now;
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;
-      this.known = sameFlows(flows, current.flows) ? { ...current, verifiedAt: started, dumpedAt: started } : { session, verifiedAt: started, dumpedAt: started, flows, fingerprint: '' };
+      const diff = diffFlows(flows, current.flows);
+      this.known = diff.add.length + diff.remove.length === 0 ? { ...current, verifiedAt: now, dumpedAt: now } : { session, verifiedAt: now, dumpedAt: now, flows, fingerprint: '' };
     };
     check()
       .catch(() => undefined) // the next due pass tries again; a lost session shows there too
       .finally(() => (this.verifying = false));
   }
-}
-
-function sameFlows(a: Keyed, b: Keyed): boolean {
-  if (a.size !== b.size) return false;
-  for (const [key, flow] of a) if (b.get(key)?.content !== flow.content) return false;
-  return true;
 }

@@ -136,8 +136,10 @@ export class OvsDataplane implements Dataplane {
     const unjoined = endpoints.filter((e) => !e.plugged).map((e) => `${e.networkId}/${e.endpointId}`);
     const decision = this.admission.decide({ additions: plan.add.length, unjoined, switchBusy: ports.switchBusy() });
     // A held port that drifted stays as it is until it can be added back.
-    const applied: PortPlan = decision.admit ? plan : { add: [], remove: plan.remove.filter((name) => !plan.add.some((p) => p.name === name)) };
-    if (applied.add.length > 0 || applied.remove.length > 0) logger.debug({ add: applied.add.map((p) => p.name), remove: applied.remove }, 'port changes');
+    const readded = new Set(plan.add.map((p) => p.name));
+    const applied: PortPlan = decision.admit ? plan : { add: [], remove: plan.remove.filter((name) => !readded.has(name)) };
+    const portWork = applied.add.length > 0 || applied.remove.length > 0;
+    if (portWork) logger.debug({ add: applied.add.map((p) => p.name), remove: applied.remove }, 'port changes');
     // Flows and ports go out together: ovs-vswitchd handles OpenFlow between its
     // reconfigurations, so a bundle sent first and waited for would add the seconds of a
     // busy switch's main-loop turns in front of the port change instead of beside it.
@@ -147,7 +149,7 @@ export class OvsDataplane implements Dataplane {
     let portsMs = 0;
     const [flowOutcome, portOutcome] = await Promise.allSettled([
       flows.sync({ networks, endpoints: realised, gateways: gatewayPorts, rules }),
-      applied.add.length > 0 || applied.remove.length > 0 ? ports.apply(applied).then(() => (portsMs = this.options.clock.now() - started)) : Promise.resolve(),
+      portWork ? ports.apply(applied).then(() => (portsMs = this.options.clock.now() - started)) : Promise.resolve(),
     ]);
     if (flowOutcome.status === 'rejected') throw flowOutcome.reason;
     if (portOutcome.status === 'rejected') throw portOutcome.reason;

@@ -1,9 +1,7 @@
 // BridgePortsBackend over the OVSDB client: ovsnet's ports are the interfaces carrying
 // external_ids:ovsnet-owner; changes go out as one transaction per reconcile pass.
 import type { Vswitch } from '../../ovsdb/vswitch/vswitch';
-import { bumpNextCfg } from '../../ovsdb/vswitch/vswitch';
 import type { PortSpec } from '../../ovsdb/vswitch/types';
-import type { Uuid } from '../../ovsdb/protocol/notation';
 import { OWNER_KEY, type PortIntent, type PortPlan } from './desired-ports';
 import type { BridgePortsBackend, InterfaceStatus } from './ovs-dataplane';
 
@@ -39,12 +37,8 @@ export class OvsdbPorts implements BridgePortsBackend {
     const removed = new Set(plan.remove);
     const fresh = specs.filter((s) => !removed.has(s.name));
     const recreated = specs.filter((s) => removed.has(s.name));
-    const ops = [...this.vswitch.removePortsOperations(plan.remove), ...this.vswitch.addPortsOperations(fresh)];
-    if (ops.length > 0) {
-      const root = (this.vswitch.replica.rows('Open_vSwitch').next().value as { _uuid: ['uuid', Uuid] })._uuid[1];
-      await this.vswitch.transact([...ops, bumpNextCfg(root)]);
-    }
-    if (recreated.length > 0) await this.vswitch.addPorts(recreated);
+    await this.vswitch.changePorts(plan.remove, fresh);
+    await this.vswitch.addPorts(recreated);
   }
 
   interfaceStatus(name: string): InterfaceStatus {
@@ -59,8 +53,7 @@ export class OvsdbPorts implements BridgePortsBackend {
   }
 
   switchBusy(): boolean {
-    const root = this.vswitch.replica.rows('Open_vSwitch').next().value as { next_cfg?: unknown; cur_cfg?: unknown } | undefined;
-    return root !== undefined && Number(root.cur_cfg ?? 0) < Number(root.next_cfg ?? 0);
+    return this.vswitch.configPending();
   }
 
   onChange(listener: () => void): void {

@@ -11,6 +11,7 @@
 // Both holds are bounded, so a port never waits on a switch that stopped or a join that
 // never comes; a lone `docker run` is never held (nothing else is pending).
 import type { Clock } from '../clock';
+import { FirstSeen } from '../first-seen';
 
 export interface AdmissionInput {
   /** Ports the pass would add. */
@@ -36,7 +37,7 @@ export const DEFAULT_ADMISSION_LIMITS: PortAdmissionLimits = { busyHoldMs: 5000,
 
 export class PortAdmission {
   private heldSince: number | undefined;
-  private readonly unjoinedSince = new Map<string, number>();
+  private readonly unjoinedSince = new FirstSeen();
 
   constructor(
     private readonly clock: Clock,
@@ -65,14 +66,8 @@ export class PortAdmission {
 
   /** Remembers when each endpoint was first seen unjoined; returns when the last expectation lapses. */
   private trackUnjoined(unjoined: string[], now: number): number {
-    const current = new Set(unjoined);
-    for (const id of this.unjoinedSince.keys()) if (!current.has(id)) this.unjoinedSince.delete(id);
     let until = 0;
-    for (const id of unjoined) {
-      const since = this.unjoinedSince.get(id) ?? now;
-      this.unjoinedSince.set(id, since);
-      until = Math.max(until, since + this.limits.joinExpectedMs);
-    }
+    for (const since of this.unjoinedSince.observe(unjoined, now).values()) until = Math.max(until, since + this.limits.joinExpectedMs);
     return until;
   }
 }

@@ -40,8 +40,12 @@ export class Vswitch {
     return name;
   }
 
+  private root(): ReplicaRow | undefined {
+    return this.replica.rows('Open_vSwitch').next().value as ReplicaRow | undefined;
+  }
+
   private rootUuid(): Uuid {
-    const root = this.replica.rows('Open_vSwitch').next().value as ReplicaRow | undefined;
+    const root = this.root();
     if (!root) throw new OvsdbError('PROTOCOL', 'the Open_vSwitch table has no row (run ovs-vsctl init)');
     return root._uuid[1];
   }
@@ -148,14 +152,24 @@ export class Vswitch {
   }
 
   async addPorts(ports: readonly PortSpec[]): Promise<void> {
-    if (ports.length === 0) return;
-    await this.transact([...this.addPortsOperations(ports), bumpNextCfg(this.rootUuid())]);
+    await this.changePorts([], ports);
   }
 
   async removePorts(names: readonly string[]): Promise<void> {
-    const ops = this.removePortsOperations(names);
+    await this.changePorts(names, []);
+  }
+
+  /** Removes and adds ports in one transaction (removals first, so a name can be reused only in a later one). */
+  async changePorts(remove: readonly string[], add: readonly PortSpec[]): Promise<void> {
+    const ops = [...this.removePortsOperations(remove), ...this.addPortsOperations(add)];
     if (ops.length === 0) return;
     await this.transact([...ops, bumpNextCfg(this.rootUuid())]);
+  }
+
+  /** ovs-vswitchd has not yet applied the last committed configuration (cur_cfg < next_cfg). */
+  configPending(): boolean {
+    const root = this.root();
+    return root !== undefined && Number(root['cur_cfg'] ?? 0) < Number(root['next_cfg'] ?? 0);
   }
 
   /** Sets an access VLAN tag on a port (ovs-docker set-vlan), returning once it applies. */
@@ -259,8 +273,7 @@ export class Vswitch {
   /** Resolves when cur_cfg >= target (ovs-vswitchd applied every change up to target). */
   waitCurCfg(target: number, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const root = (): ReplicaRow | undefined => this.replica.rows('Open_vSwitch').next().value as ReplicaRow | undefined;
-      const done = (): boolean => Number(root()?.['cur_cfg'] ?? 0) >= target;
+      const done = (): boolean => Number(this.root()?.['cur_cfg'] ?? 0) >= target;
       if (done()) return resolve();
       const listener = (): void => {
         if (done()) {

@@ -4,38 +4,19 @@
 // removed again with the containers and networks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { OvsInstance } from '../../harness/ovs';
-import { DockerEngine } from '../../harness/docker';
-import { makeRunDir } from '../../harness/ledger';
 import { Netns, uniqueIfname, vethPair } from '../../harness/netns';
 import { httpGet } from '../../harness/probes';
 import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
-
-const CLI = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
+import { dockerHost } from '../../harness/docker-host';
 
 
 test('docker network create -d ovsnet; containers ping each other and the gateway; networks are isolated; cleanup is complete', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const docker = await DockerEngine.start({ netns: ovs.netns });
-  t.after(() => docker.stop());
-  const stateDir = makeRunDir('state');
-  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  let output = '';
-  const daemon: ChildProcess = ovs.netns.spawn(process.execPath, [
-    CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev',
-    '--state-dir', stateDir, '--plugin-dir', docker.pluginDir, '--log-level', 'info',
-  ]);
-  daemon.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-30_000)));
-  t.after(() => daemon.kill('SIGTERM'));
-  await withLogs([ovs, docker, { logs: () => output }], async () => {
-    await until('plugin serving', async () => output.includes('Docker plugin is serving'), 30_000);
+  const { ovs, docker, daemon } = await dockerHost(t);
+  await withLogs([ovs, docker, daemon], async () => {
+    await daemon.start();
     const image = await docker.importBusybox();
     await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.70.0.0/24', 'n1');
     await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.71.0.0/24', 'n2');

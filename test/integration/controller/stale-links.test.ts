@@ -10,6 +10,15 @@ import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
 import { FileKvStore } from '../../../controller/store/file-store';
 import { Registry } from '../../../controller/cnm/registry';
+import type { EndpointInfo } from '../../../controller/cnm/types';
+
+/** A network "n" on the subnet (x.y.z.0/24) with one endpoint joined at .2. */
+async function joinedEndpoint(host: ControllerHost, subnet: string, endpointId: string): Promise<EndpointInfo> {
+  await host.network('n', subnet);
+  const info = await host.daemon.service.createEndpoint({ networkId: 'n', endpointId, ipv4: subnet.replace(/\.0\/24$/, '.2/24') });
+  await host.daemon.service.join('n', endpointId, '/run/netns/none');
+  return info;
+}
 
 async function linkExists(host: ControllerHost, name: string): Promise<boolean> {
   return (await host.ovs.netns.ip('-o', 'link', 'show')).split('\n').some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
@@ -20,9 +29,7 @@ test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint a
   const host = await ControllerHost.start();
   t.after(() => host.stop());
   await withLogs([host], async () => {
-    await host.network('n', '10.41.0.0/24');
-    const info = await host.daemon.service.createEndpoint({ networkId: 'n', endpointId: 'ep-gone-0001', ipv4: '10.41.0.2/24' });
-    await host.daemon.service.join('n', 'ep-gone-0001', '/run/netns/none');
+    const info = await joinedEndpoint(host, '10.41.0.0/24', 'ep-gone-0001');
     assert.equal(await linkExists(host, info.hostIfname), true);
     await host.daemon.service.deleteEndpoint('n', 'ep-gone-0001');
     await until('veth deleted', async () => !(await linkExists(host, info.hostIfname)), 10_000);
@@ -36,9 +43,7 @@ test('a veth whose removal a crash interrupted is removed when the daemon starts
   const host = await ControllerHost.start();
   t.after(() => host.stop());
   await withLogs([host], async () => {
-    await host.network('n', '10.42.0.0/24');
-    const info = await host.daemon.service.createEndpoint({ networkId: 'n', endpointId: 'ep-crash-0001', ipv4: '10.42.0.2/24' });
-    await host.daemon.service.join('n', 'ep-crash-0001', '/run/netns/none');
+    const info = await joinedEndpoint(host, '10.42.0.0/24', 'ep-crash-0001');
     await host.daemon.stop();
     // What a crash right after DeleteEndpoint's commit leaves: no endpoint, the veth still there.
     const store = FileKvStore.open(join(host.stateDir, 'store'));
