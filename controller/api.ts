@@ -24,6 +24,7 @@ export function ovsnetVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
+export { DEFAULT_PORT_POOL } from './port-pool';
 export * from './cnm/types';
 export { ControllerError, isControllerError, type ControllerErrorCode } from './errors';
 export { callControl } from './control/client';

@@ -17,6 +17,7 @@ import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
 import { OvsDataplane } from './reconcile/ovs-dataplane';
 import { NetworkService } from './network-service';
+import { DEFAULT_PORT_POOL } from './port-pool';
 import { startControlServer, type ControlServer } from './control/server';
 import { controlMethods } from './control/methods';
 import { IpamService } from './ipam/service';
@@ -45,6 +46,8 @@ export interface DaemonConfig {
   driftPeriodMs?: number;
   /** How long an address or endpoint Docker left unused is kept (default 60 s). */
   unusedGraceMs?: number;
+  /** Veth pairs kept ready on the bridge once joins start (default 8; 0: none). */
+  portPool?: number;
 }
 
 export interface Daemon {
@@ -96,13 +99,16 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     switchClient.start();
     const links = new HostLinks(config.netns);
     const info = new Map<string, string>();
-    const service = new NetworkService({ registry, links, dataplane, logger });
+    const portPool = config.portPool ?? DEFAULT_PORT_POOL;
+    const service = new NetworkService({ registry, links, dataplane, logger, portPool: { minIdle: portPool, clock: config.clock ?? systemClock } });
     const controlSocket = resolve(config.stateDir, 'ovsnet.ctl');
     const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, ipam, flows, switchClient, links, config, info, ovsdbConnected: () => client.state === 'connected' }), logger);
     stops.push(() => control.close());
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
     dataplane.start();
+    await service.pool?.start();
+    stops.push(() => service.pool?.stop());
     await dataplane.waitSynced(30_000);
     const reclaimer = startLeftoverReclaimer({
       ipam,
@@ -118,6 +124,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const staleSweeps = setInterval(() => service.sweepStaleLinks(), 30_000);
     staleSweeps.unref();
     stops.push(() => clearInterval(staleSweeps));
+    const poolTrims = setInterval(() => void service.pool?.trim().catch((error: unknown) => logger.warn({ err: error }, 'port pool: could not give idle slots back')), 30_000);
+    poolTrims.unref();
+    stops.push(() => clearInterval(poolTrims));
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
     return { service, ipam, registry, dataplane, controlSocket, info, stop: stopAll };
   } catch (error) {

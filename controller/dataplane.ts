@@ -11,6 +11,8 @@ export interface Dataplane {
    * when OVS reports an error for the interface.
    */
   waitEndpointReady(networkId: string, endpointId: string, timeoutMs: number): Promise<void>;
+  /** Waits until the named ports are on the bridge and realised; returns those that failed. */
+  waitPortsRealised(names: string[], timeoutMs: number): Promise<string[]>;
   /** Resolves once the switch holds the current desired state (ports and flows). */
   waitSynced(timeoutMs: number): Promise<void>;
 }

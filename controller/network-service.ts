@@ -9,6 +9,8 @@ import type { HostLinks } from './host/links';
 import { listeningPorts } from './host/listening-ports';
 import type { Dataplane } from './dataplane';
 import { StaleLinks } from './stale-links';
+import { PortPool } from './port-pool';
+import type { Clock } from './clock';
 import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
 
 export interface NetworkServiceOptions {
@@ -18,6 +20,8 @@ export interface NetworkServiceOptions {
   logger: Logger;
   /** How long Join waits for OVS to realise the port and its flows. */
   realiseTimeoutMs?: number;
+  /** Veth pairs kept ready on the bridge (see port-pool.ts); minIdle 0 or absent: none. */
+  portPool?: { minIdle: number; clock: Clock };
 }
 
 export class NetworkService implements NetworkApi {
@@ -27,6 +31,7 @@ export class NetworkService implements NetworkApi {
   private readonly logger: Logger;
   private readonly realiseTimeoutMs: number;
   private readonly staleLinks: StaleLinks;
+  readonly pool: PortPool | undefined;
 
   constructor(options: NetworkServiceOptions) {
     this.registry = options.registry;
@@ -35,6 +40,17 @@ export class NetworkService implements NetworkApi {
     this.logger = options.logger;
     this.realiseTimeoutMs = options.realiseTimeoutMs ?? 30_000;
     this.staleLinks = new StaleLinks(this.registry, this.links, this.logger);
+    this.pool = options.portPool
+      ? new PortPool({
+          registry: this.registry,
+          links: this.links,
+          dataplane: this.dataplane,
+          clock: options.portPool.clock,
+          logger: this.logger,
+          minIdle: options.portPool.minIdle,
+          removeLink: (name) => this.staleLinks.remove(name),
+        })
+      : undefined;
   }
 
   /** Finishes removing veths of endpoints deleted before a crash or restart. */
@@ -70,20 +86,31 @@ export class NetworkService implements NetworkApi {
   async join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
     if (typeof sandboxKey !== 'string' || sandboxKey === '') throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
     const network = await this.registry.requireNetwork(networkId);
-    const endpoint = await this.registry.requireEndpoint(networkId, endpointId);
+    let endpoint = await this.registry.requireEndpoint(networkId, endpointId);
     const started = Date.now();
-    // An endpoint created again under a deleted one's id reuses its veth name.
-    await this.staleLinks.remove(endpoint.hostIfname);
-    await this.links.createVeth(endpoint.hostIfname, endpoint.containerIfname, {
-      ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
-      peerMac: endpoint.mac,
-    });
-    const linked = Date.now();
+    let linked = started;
+    if (endpoint.pooled) {
+      // A retried join: the pooled pair is already this endpoint's (its container end may
+      // be in the sandbox by now, so nothing about the links is redone).
+    } else if (this.pool?.enabled && !endpoint.plugged && network.mtu === undefined && endpoint.attachment === undefined) {
+      // Pooled pairs have the default MTU; ports attached by hand carry ovs-docker's labels
+      // from their creation on: both get a veth of their own.
+      endpoint = await this.pool.claim(networkId, endpointId, sandboxKey, this.realiseTimeoutMs);
+      linked = Date.now();
+    } else {
+      // An endpoint created again under a deleted one's id reuses its veth name.
+      await this.staleLinks.remove(endpoint.hostIfname);
+      await this.links.createVeth(endpoint.hostIfname, endpoint.containerIfname, {
+        ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+        peerMac: endpoint.mac,
+      });
+      linked = Date.now();
+    }
     await this.registry.updateEndpoint(networkId, endpointId, (r) => ({ ...r, plugged: true, sandboxKey }));
     this.dataplane.kick();
     const recorded = Date.now();
     await this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs);
-    this.logger.debug({ endpoint: endpointId, ms: { veth: linked - started, record: recorded - linked, switch: Date.now() - recorded } }, 'joined');
+    this.logger.debug({ endpoint: endpointId, pooled: endpoint.pooled === true, ms: { veth: linked - started, record: recorded - linked, switch: Date.now() - recorded } }, 'joined');
     const gatewayIpv4 = network.ipv4.find((s) => s.gateway !== undefined)?.gateway;
     const gatewayIpv6 = network.ipv6.find((s) => s.gateway !== undefined)?.gateway;
     return {

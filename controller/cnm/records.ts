@@ -33,12 +33,23 @@ export interface EndpointRecord {
   ofport: number;
   /** Set once the veth exists and the port belongs on the bridge (join until delete). */
   plugged?: boolean;
+  /** The veth and OVS port came ready-made from the port pool (see port-pool.ts). */
+  pooled?: boolean;
   /** Set while joined to a sandbox. */
   sandboxKey?: string;
   /** Set for ports made by `ovsnet attach`: labels ovs-docker also understands. */
   attachment?: ManualAttachment;
   /** Published ports, from ProgramExternalConnectivity. */
   ports?: Array<{ proto: string; containerPort: number; hostIp?: string; hostPort: number; hostPortEnd?: number }>;
+}
+
+/** A pooled veth pair: `hostIfname` is an OVS port under `ofport`, `containerIfname` its peer. */
+export interface PoolSlotRecord {
+  hostIfname: string;
+  containerIfname: string;
+  ofport: number;
+  /** The veth pair exists: only then does the port belong on the bridge. */
+  made?: boolean;
 }
 
 export const keys = {
@@ -59,6 +70,9 @@ export const keys = {
   /** A deleted endpoint's host link, until it is gone from the host (see stale-links.ts). */
   staleLink: (name: string) => `unlink/${name}`,
   staleLinks: () => 'unlink/',
+  /** A veth pair on the bridge, made ahead of demand, that no endpoint holds yet. */
+  poolSlot: (hostIfname: string) => `pool/${hostIfname}`,
+  poolSlots: () => 'pool/',
   rule: (id: string) => `rule/${id}`,
   rules: () => 'rule/',
 };

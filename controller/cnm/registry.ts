@@ -2,12 +2,12 @@
 // sandboxes, kept in the KvStore with compare-and-swap transactions so that every call is
 // atomic, idempotent and safe to retry, and nothing is half-created. Reconcilers watch
 // `onChange` and make OVS match.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { ControllerError, conflict, invalid, notFound } from '../errors';
 import type { KvStore, KvTxn } from '../store/kv';
 import { vethNamesFor } from '../host/links';
 import { contains, overlaps, parseAddress, parseCidr, parseMac, type ParsedCidr } from './addresses';
-import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord } from './records';
+import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord, type PoolSlotRecord } from './records';
 import type { AllowRule, EndpointSpec, NetworkSpec, PortBinding, SubnetSpec } from './types';
 import { chooseHostPorts } from './host-ports';
 import { validateNetworkSpec } from './validate';
@@ -127,12 +127,16 @@ export class Registry {
   private async freeOfport(owner: string): Promise<number> {
     const size = LAST_CONTROLLER_OFPORT - FIRST_CONTROLLER_OFPORT + 1;
     const start = createHash('sha256').update(owner).digest().readUInt32BE(0) % size;
-    const used = new Set((await this.store.list(keys.ofports())).map((e) => Number(e.key.slice(keys.ofports().length))));
+    const used = await this.usedOfports();
     for (let i = 0; i < size; i++) {
       const port = FIRST_CONTROLLER_OFPORT + ((start + i) % size);
       if (!used.has(port)) return port;
     }
     throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
+  }
+
+  private async usedOfports(): Promise<Set<number>> {
+    return new Set((await this.store.list(keys.ofports())).map((e) => Number(e.key.slice(keys.ofports().length))));
   }
 
   /** Deletes a network that has no endpoints; deleting an absent network succeeds. */
@@ -261,6 +265,98 @@ export class Registry {
   /** The link is gone from the host. */
   async forgetStaleLink(name: string): Promise<void> {
     await this.store.txn({ deletes: [keys.staleLink(name)] });
+  }
+
+  async listPoolSlots(): Promise<PoolSlotRecord[]> {
+    return (await this.store.list(keys.poolSlots())).map((e) => e.value as PoolSlotRecord);
+  }
+
+  /**
+   * Reserves `count` new pool slots (veth names and OpenFlow port numbers) in one
+   * transaction, before their veths exist: a crash after it leaves slots that the next
+   * start finds without links and drops.
+   */
+  async addPoolSlots(count: number): Promise<PoolSlotRecord[]> {
+    return this.commit<PoolSlotRecord[]>(async () => {
+      const used = await this.usedOfports();
+      const size = LAST_CONTROLLER_OFPORT - FIRST_CONTROLLER_OFPORT + 1;
+      const start = randomInt(size);
+      const slots: PoolSlotRecord[] = [];
+      for (let i = 0; i < size && slots.length < count; i++) {
+        const ofport = FIRST_CONTROLLER_OFPORT + ((start + i) % size);
+        if (used.has(ofport)) continue;
+        const tag = randomBytes(6).toString('hex').slice(0, 11);
+        slots.push({ hostIfname: `ovp${tag}`, containerIfname: `ovq${tag}`, ofport });
+      }
+      if (slots.length < count) throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
+      return {
+        result: slots,
+        txn: {
+          compares: slots.flatMap((s) => [{ key: keys.poolSlot(s.hostIfname), revision: 0 }, { key: keys.ofport(s.ofport), revision: 0 }]),
+          puts: slots.flatMap((s) => [{ key: keys.poolSlot(s.hostIfname), value: s }, { key: keys.ofport(s.ofport), value: `pool:${s.hostIfname}` }]),
+        },
+      };
+    });
+  }
+
+  /** The slots' veth pairs exist: their ports may go on the bridge. */
+  async markPoolSlotsMade(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.commit<void>(async () => {
+      const entries = (await Promise.all(names.map((n) => this.store.get(keys.poolSlot(n))))).filter((e) => e !== undefined);
+      return {
+        result: undefined,
+        txn: {
+          compares: entries.map((e) => ({ key: e.key, revision: e.revision })),
+          puts: entries.map((e) => ({ key: e.key, value: { ...(e.value as PoolSlotRecord), made: true } })),
+        },
+      };
+    });
+  }
+
+  /** Gives slots up: their ports leave the bridge, and their veths are recorded as stale links. */
+  async dropPoolSlots(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.commit<void>(async () => {
+      const entries = (await Promise.all(names.map((n) => this.store.get(keys.poolSlot(n))))).filter((e) => e !== undefined);
+      if (entries.length === 0) return { done: undefined };
+      const slots = entries.map((e) => e.value as PoolSlotRecord);
+      return {
+        result: undefined,
+        txn: {
+          compares: entries.map((e) => ({ key: e.key, revision: e.revision })),
+          deletes: slots.flatMap((s) => [keys.poolSlot(s.hostIfname), keys.ofport(s.ofport)]),
+          puts: slots.map((s) => ({ key: keys.staleLink(s.hostIfname), value: { pool: true } })),
+        },
+      };
+    });
+  }
+
+  /**
+   * Plugs an endpoint into a pool slot: the endpoint takes the slot's veth, port and port
+   * number, the slot is gone, all in one transaction. Undefined when another join took the
+   * slot first; the endpoint as it is when it was already plugged (a retried join).
+   */
+  async claimPoolSlot(networkId: string, endpointId: string, slotName: string, sandboxKey: string): Promise<EndpointRecord | undefined> {
+    return this.commit<EndpointRecord | undefined>(async () => {
+      const entry = await this.store.get(keys.endpoint(networkId, endpointId));
+      if (!entry) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
+      const before = entry.value as EndpointRecord;
+      if (before.plugged) return { done: before };
+      const slotEntry = await this.store.get(keys.poolSlot(slotName));
+      if (!slotEntry) return { done: undefined };
+      const slot = slotEntry.value as PoolSlotRecord;
+      if (!slot.made) return { done: undefined };
+      const after: EndpointRecord = { ...before, hostIfname: slot.hostIfname, containerIfname: slot.containerIfname, ofport: slot.ofport, plugged: true, pooled: true, sandboxKey };
+      return {
+        result: after,
+        txn: {
+          compares: [{ key: entry.key, revision: entry.revision }, { key: slotEntry.key, revision: slotEntry.revision }],
+          puts: [{ key: entry.key, value: after }, { key: keys.ofport(slot.ofport), value: `endpoint:${networkId}/${endpointId}` }],
+          deletes: [slotEntry.key, keys.ofport(before.ofport)],
+        },
+      };
+    });
   }
 
   async listRules(networkId?: string): Promise<AllowRule[]> {

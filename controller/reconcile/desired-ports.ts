@@ -1,8 +1,8 @@
 // Which OVS ports the bridge should have, derived from the registry: one per plugged
-// endpoint (its host-side veth) and one internal port per network holding the gateway
-// address. Every port ovsnet owns carries external_ids:ovsnet-owner so orphans can be
+// endpoint (its host-side veth), one per pool slot (a veth made ahead of demand) and one
+// internal port per network holding the gateway address. Every port ovsnet owns carries external_ids:ovsnet-owner so orphans can be
 // found and nothing else on the bridge is ever touched.
-import type { EndpointRecord, NetworkRecord } from '../cnm/records';
+import type { EndpointRecord, NetworkRecord, PoolSlotRecord } from '../cnm/records';
 
 export const OWNER_KEY = 'ovsnet-owner';
 
@@ -23,6 +23,16 @@ export function endpointOwner(networkId: string, endpointId: string): string {
   return `endpoint:${networkId}/${endpointId}`;
 }
 
+/**
+ * A pooled port keeps the owner it was made with when an endpoint takes it: a changed
+ * owner would mean removing and adding the port, the reconfiguration the pool avoids.
+ */
+export function poolOwner(hostIfname: string): string {
+  return `${POOL_OWNER_PREFIX}${hostIfname}`;
+}
+
+export const POOL_OWNER_PREFIX = 'pool:';
+
 export function gatewayOwner(networkId: string): string {
   return `gateway:${networkId}`;
 }
@@ -32,7 +42,7 @@ export function gatewayMac(tag: number): string {
   return `02:0e:00:00:${((tag >> 8) & 0xff).toString(16).padStart(2, '0')}:${(tag & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecord[]): PortIntent[] {
+export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecord[], slots: PoolSlotRecord[] = []): PortIntent[] {
   const byId = new Map(networks.map((n) => [n.id, n]));
   const ports: PortIntent[] = [];
   for (const network of networks) {
@@ -53,13 +63,14 @@ export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecor
       name: endpoint.hostIfname,
       type: '',
       ofportRequest: endpoint.ofport,
-      owner: endpointOwner(endpoint.networkId, endpoint.endpointId),
+      owner: endpoint.pooled ? poolOwner(endpoint.hostIfname) : endpointOwner(endpoint.networkId, endpoint.endpointId),
       ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
       ...(endpoint.attachment !== undefined
         ? { externalIds: { container_id: endpoint.attachment.containerId, container_iface: endpoint.attachment.containerIface } }
         : {}),
     });
   }
+  for (const slot of slots) if (slot.made) ports.push({ name: slot.hostIfname, type: '', ofportRequest: slot.ofport, owner: poolOwner(slot.hostIfname) });
   return ports;
 }
 

@@ -9,7 +9,7 @@ import type { EndpointRecord, NetworkRecord } from '../cnm/records';
 import type { AllowRule } from '../cnm/types';
 import type { Dataplane } from '../dataplane';
 import { ControllerError } from '../errors';
-import { desiredPorts, planPorts, type PortIntent, type PortPlan } from './desired-ports';
+import { desiredPorts, planPorts, POOL_OWNER_PREFIX, type PortIntent, type PortPlan } from './desired-ports';
 import { ReconcileLoop } from './loop';
 import { PortAdmission, type PortAdmissionLimits } from './port-admission';
 
@@ -112,6 +112,13 @@ export class OvsDataplane implements Dataplane {
     if (ofport !== endpoint.ofport) await this.loop.waitSynced(remaining());
   }
 
+  /** Waits until the named ports are on the bridge and realised; returns those that failed. */
+  async waitPortsRealised(names: string[], timeoutMs: number): Promise<string[]> {
+    await this.loop.waitSynced(timeoutMs);
+    const outcomes = await Promise.allSettled(names.map((name) => this.options.ports.waitRealised(name, timeoutMs)));
+    return names.filter((_, i) => outcomes[i]?.status === 'rejected');
+  }
+
   private async pass(): Promise<{ retryInMs: number } | void> {
     const { registry, ports, flows, gateways, logger } = this.options;
     const started = this.options.clock.now();
@@ -132,8 +139,11 @@ export class OvsDataplane implements Dataplane {
       const ofport = status.ofport !== undefined && status.ofport > 0 ? status.ofport : endpoint.ofport;
       realised.push({ ...endpoint, realisedOfport: ofport });
     }
-    const plan = planPorts(desiredPorts(networks, endpoints), ports.ownedPorts());
-    const unjoined = endpoints.filter((e) => !e.plugged).map((e) => `${e.networkId}/${e.endpointId}`);
+    const plan = planPorts(desiredPorts(networks, endpoints, await registry.listPoolSlots()), ports.ownedPorts());
+    // Endpoints about to join bring ports of their own only without the port pool: pool
+    // slots need not wait for them.
+    const onlySlots = plan.add.every((p) => p.owner.startsWith(POOL_OWNER_PREFIX));
+    const unjoined = onlySlots ? [] : endpoints.filter((e) => !e.plugged).map((e) => `${e.networkId}/${e.endpointId}`);
     const decision = this.admission.decide({ additions: plan.add.length, unjoined, switchBusy: ports.switchBusy() });
     // A held port that drifted stays as it is until it can be added back.
     const readded = new Set(plan.add.map((p) => p.name));

@@ -54,6 +54,12 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       out(eps, () => table(eps, [['ENDPOINT', (e) => short(e['endpointId'])], ['NETWORK', (e) => short(e['networkId'])], ['IPV4', (e) => e['ipv4']], ['IPV6', (e) => e['ipv6']], ['MAC', (e) => e['mac']], ['PORT', (e) => e['hostIfname']], ['OFPORT', (e) => e['ofport']], ['PUBLISHED', published]]));
       return 0;
     }
+    case 'pool': {
+      if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown pool command "${sub}" (ls)`);
+      const slots = (await callControl(control, 'pool.ls')) as Row[];
+      out(slots, () => table(slots, [['PORT', (s) => s['hostIfname']], ['PEER', (s) => s['containerIfname']], ['OFPORT', (s) => s['ofport']], ['READY', (s) => s['made'] === true]]));
+      return 0;
+    }
     case 'ipam': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown ipam command "${sub}" (ls)`);
       const pools = (await callControl(control, 'ipam.ls')) as Array<Row & { addresses: Row[] }>;

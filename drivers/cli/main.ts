@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `ovsnet` command line entry point.
-import { createLogger, ovsnetVersion, resolveDatapath, startDaemon, startEmbeddedOvs, SYSTEM_OVSDB, type DatapathChoice } from '../../controller/api';
+import { createLogger, DEFAULT_PORT_POOL, ovsnetVersion, resolveDatapath, startDaemon, startEmbeddedOvs, SYSTEM_OVSDB, type DatapathChoice } from '../../controller/api';
 import { parseArgs, UsageError } from './args';
 import { reportAndExit } from './exit';
 import type { Daemon, Logger } from '../../controller/api';
@@ -15,6 +15,7 @@ Usage:
   ovsnet network ls|inspect NETWORK
   ovsnet endpoint ls
   ovsnet ipam ls          address pools and the addresses held in each
+  ovsnet pool ls          veth pairs ready on the bridge for the next joins
   ovsnet policy allow --network ID --from A --to B [--proto tcp|udp|icmp] [--port N]
   ovsnet policy ls | ovsnet policy rm RULE_ID
                           A and B: endpoint id, container name or address
@@ -42,6 +43,9 @@ Options for 'up' and 'daemon':
   --unused-grace SECONDS  how long an address or endpoint that Docker left unused
                           (a call cut short by an ovsnet crash) is kept before
                           ovsnet removes it (default 60)
+  --port-pool N           veth pairs kept ready on the bridge once containers start
+                          joining, so a join only installs flows (default 8; grows
+                          with demand; 0 turns it off)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -62,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'up') return up(args.options);
   if (args.command === 'daemon') return daemon(args.options);
-  if (['status', 'network', 'endpoint', 'ipam', 'policy', 'flows'].includes(args.command)) return (await import('./inspect')).inspect(args);
+  if (['status', 'network', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command)) return (await import('./inspect')).inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 
@@ -92,6 +96,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
     logger,
     unusedGraceMs,
+    portPool: portPoolOption(options),
   });
   const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
@@ -105,6 +110,12 @@ function unusedGrace(options: Map<string, string>): number {
   const text = options.get('unused-grace') ?? '60';
   if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--unused-grace must be a whole number of seconds from 1, not "${text}"`);
   return Number(text) * 1000;
+}
+
+function portPoolOption(options: Map<string, string>): number {
+  const text = options.get('port-pool') ?? String(DEFAULT_PORT_POOL);
+  if (!/^\d{1,4}$/.test(text) || Number(text) > 1024) throw new UsageError(`--port-pool must be a whole number from 0 to 1024, not "${text}"`);
+  return Number(text);
 }
 
 /** The Docker plugin socket in front of a running daemon. */
@@ -142,6 +153,7 @@ async function up(options: Map<string, string>): Promise<number> {
       stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
       logger,
       unusedGraceMs,
+      portPool: portPoolOption(options),
     });
   } catch (error) {
     await ovs.stop();

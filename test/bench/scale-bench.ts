@@ -12,7 +12,7 @@ import { makeNetnsName, makeRunDir, onEmergency } from '../harness/ledger';
 import { until } from '../harness/until';
 import { runOk, run } from '../../controller/host/exec';
 import { callControl } from '../../controller/control/client';
-import type { EndpointInfo } from '../../controller/cnm/types';
+import type { EndpointInfo, JoinResult } from '../../controller/cnm/types';
 
 const N = Number(process.env['OVSNET_SCALE_N'] ?? 4096);
 const IN_FLIGHT = 32;
@@ -103,8 +103,8 @@ async function main(): Promise<void> {
       const start = performance.now();
       const endpointId = `ep${String(i).padStart(6, '0')}scale`;
       const info = (await call('endpoint.create', { networkId: NETWORK, endpointId, ipv4: `${addressOf(i)}/19` })) as EndpointInfo;
-      await call('endpoint.join', { networkId: NETWORK, endpointId, sandboxKey: `/run/netns/${sandboxes[i] as string}` });
-      joined[i] = info;
+      const join = (await call('endpoint.join', { networkId: NETWORK, endpointId, sandboxKey: `/run/netns/${sandboxes[i] as string}` })) as JoinResult;
+      joined[i] = { ...info, containerIfname: join.containerIfname };
       return performance.now() - start;
     };
     const worker = async (): Promise<void> => {
@@ -130,13 +130,15 @@ async function main(): Promise<void> {
     const flowsAfter = await flowCount(ovs);
     const flowsPerEndpoint = (flowsAfter - flowsBefore) / N;
     const rss = rssMb(daemon.pid as number);
-    console.log(`attached ${N} endpoints in ${totalS.toFixed(1)} s; bridge has ${ports} ports; unrealised: ${unrealised === '' ? 'none' : unrealised}; flows ${flowsBefore} -> ${flowsAfter}`);
+    console.log(`attached ${N} endpoints in ${totalS.toFixed(1)} s; bridge has ${ports} ports (${ports - N - 1} of them idle in the port pool); unrealised: ${unrealised === '' ? 'none' : unrealised}; flows ${flowsBefore} -> ${flowsAfter}`);
 
-    // Spot check: four endpoints get their address inside their sandbox and ping.
+    // Spot check: four endpoints get their MAC and address inside their sandbox, as
+    // libnetwork gives them, and ping.
     const picks = [0, 1, Math.floor(N / 2), N - 1];
     for (const i of picks) {
       const info = joined[i] as EndpointInfo;
       const ns = sandboxes[i] as string;
+      await runOk('ip', ['-n', ns, 'link', 'set', 'dev', info.containerIfname, 'address', info.mac]);
       await runOk('ip', ['-n', ns, 'addr', 'add', `${addressOf(i)}/19`, 'dev', info.containerIfname]);
       await runOk('ip', ['-n', ns, 'link', 'set', info.containerIfname, 'up']);
       await runOk('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);

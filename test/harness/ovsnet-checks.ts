@@ -23,7 +23,7 @@ export async function assertConnected(docker: DockerEngine, names: string[], net
   }
 }
 
-/** Exactly one endpoint, one OVS port and one host veth per running container. */
+/** Exactly one endpoint, one OVS port and one host veth per running container (beside the port pool's own). */
 export async function assertNothingLeaked(ovs: OvsInstance, daemon: OvsnetDaemon, expected: number): Promise<void> {
   // Polled: endpoints an interrupted call left unjoined are removed after a grace period.
   let endpoints: Array<{ hostIfname: string }> = [];
@@ -33,13 +33,31 @@ export async function assertNothingLeaked(ovs: OvsInstance, daemon: OvsnetDaemon
   }, 30_000, 500).catch(() => assert.equal(endpoints.length, expected, `endpoints: ${endpoints.map((e) => e.hostIfname).join(' ')}`));
   const want = endpoints.map((e) => e.hostIfname).sort();
   let ports: string[] = [];
+  let pooled = new Set<string>();
   await until('OVS ports match the endpoints', async () => {
-    ports = (await ovs.vsctl('list-ports', 'br-int')).split('\n').filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw')).sort();
+    pooled = new Set(((await daemon.cli('pool', 'ls')) as Array<{ hostIfname: string; containerIfname: string }>).flatMap((s) => [s.hostIfname, s.containerIfname]));
+    ports = (await ovs.vsctl('list-ports', 'br-int')).split('\n').filter((p) => p.startsWith('ov') && !p.startsWith('ovsgw') && !pooled.has(p)).sort();
     return JSON.stringify(ports) === JSON.stringify(want);
   }, 10_000).catch(() => assert.deepEqual(ports, want, 'OVS container ports: one per endpoint'));
   const links = (await ovs.netns.ip('-o', 'link', 'show')).split('\n');
-  const veths = links.map((l) => /^\d+: (ov[sc][0-9a-f]{11})@/.exec(l)?.[1]).filter((n): n is string => n !== undefined).sort();
+  const veths = links.map((l) => /^\d+: (ov[scpq][0-9a-f]{11})@/.exec(l)?.[1]).filter((n): n is string => n !== undefined && !pooled.has(n)).sort();
   assert.deepEqual(veths, want, 'host veths: one per endpoint, no container-side end left on the host');
+}
+
+/** OVS ports of ovsnet's endpoints: every ovsnet port but the gateways and the idle pool slots. */
+export async function endpointPorts(ovs: OvsInstance, daemon: OvsnetDaemon): Promise<string[]> {
+  // Ports first: a slot made after this listing is not in it, one taken meanwhile is an endpoint's.
+  const ports = (await ovs.vsctl('list-ports', 'br-int')).split('\n').filter((p) => p.startsWith('ov') && !p.startsWith('ovsgw'));
+  const pooled = new Set(((await daemon.cli('pool', 'ls')) as Array<{ hostIfname: string }>).map((s) => s.hostIfname));
+  return ports.filter((p) => !pooled.has(p)).sort();
+}
+
+/** Veths on the host that are not the port pool's: what endpoints (or leaks) hold. */
+export async function endpointVeths(ovs: OvsInstance, daemon: OvsnetDaemon): Promise<string[]> {
+  const links = (await ovs.netns.ip('-o', 'link', 'show')).split('\n');
+  const names = links.map((l) => /^\d+: (ov[scpq][0-9a-f]{11})@/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+  const pooled = new Set(((await daemon.cli('pool', 'ls')) as Array<{ hostIfname: string; containerIfname: string }>).flatMap((s) => [s.hostIfname, s.containerIfname]));
+  return names.filter((n) => !pooled.has(n)).sort();
 }
 
 /** IPAM holds exactly `want` (polled: unused addresses are given back after a grace). */

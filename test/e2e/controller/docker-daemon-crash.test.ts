@@ -11,7 +11,7 @@ import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/re
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
 import { callPlugin } from '../../integration/docker/plugin-client';
-import { assertAddressesHeld, assertConnected, assertNothingLeaked, containerIp } from '../../harness/ovsnet-checks';
+import { assertAddressesHeld, assertConnected, assertNothingLeaked, containerIp, endpointPorts } from '../../harness/ovsnet-checks';
 
 const COUNT = 20;
 const GATEWAY = '10.80.0.1';
@@ -37,8 +37,7 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
     assert.equal(orphanEndpoint.json['Err'], undefined, JSON.stringify(orphanEndpoint.json));
 
     const names = Array.from({ length: COUNT }, (_, i) => `c${i}`);
-    const containerPorts = async (): Promise<string[]> =>
-      (await ovs.vsctl('list-ports', 'br-int')).split('\n').filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw'));
+    const containerPorts = (): Promise<string[]> => endpointPorts(ovs, daemon);
 
     const runs = names.map((name) => docker.tryDocker('run', '-d', '--name', name, '--net', 'n1', image, 'sleep', '600'));
     // Kill once the first containers are on the bridge: the rest are somewhere between

@@ -10,6 +10,7 @@ import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/re
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
 import { dockerHost } from '../../harness/docker-host';
+import { endpointPorts, endpointVeths } from '../../harness/ovsnet-checks';
 
 
 test('docker network create -d ovsnet; containers ping each other and the gateway; networks are isolated; cleanup is complete', async (t) => {
@@ -31,8 +32,8 @@ test('docker network create -d ovsnet; containers ping each other and the gatewa
     assert.equal(await ping('c1', c2), true, 'c1 reaches c2 on n1');
     assert.equal(await ping('c2', '10.70.0.1'), true, 'c2 reaches its gateway');
     assert.equal(await ping('c1', c3), false, 'c1 cannot reach c3 on another network');
-    const ports = (await ovs.vsctl('list-ports', 'br-int')).trim().split('\n');
-    assert.equal(ports.filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw')).length, 3, `container ports on OVS: ${ports.join(' ')}`);
+    const ports = await endpointPorts(ovs, daemon);
+    assert.equal(ports.length, 3, `container ports on OVS: ${ports.join(' ')}`);
     assert.equal(await ping('c1', c2), true, 'still connected');
 
     // stop/start gives the container a new endpoint; connect/disconnect add and remove one.
@@ -44,8 +45,8 @@ test('docker network create -d ovsnet; containers ping each other and the gatewa
     await docker.docker('network', 'disconnect', 'n2', 'c1');
     assert.equal(await ping('c1', c3), false, 'after network disconnect, c1 no longer reaches c3');
     assert.equal(await ping('c1', c2), true, 'and still reaches c2');
-    const after = (await ovs.vsctl('list-ports', 'br-int')).trim().split('\n');
-    assert.equal(after.filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw')).length, 3, `no port leaked by stop/start/connect/disconnect: ${after.join(' ')}`);
+    const after = await endpointPorts(ovs, daemon);
+    assert.equal(after.length, 3, `no port leaked by stop/start/connect/disconnect: ${after.join(' ')}`);
 
     // External connectivity: an "outside" namespace behind the host, reachable only through
     // the host's NAT; a published port; an internal network that cannot get out.
@@ -66,8 +67,9 @@ test('docker network create -d ovsnet; containers ping each other and the gatewa
 
     await docker.docker('rm', '-f', 'c1', 'c2', 'c3', 'c4', 'web');
     await docker.docker('network', 'rm', 'n1', 'n2', 'n3');
-    await until('ports removed', async () => (await ovs.vsctl('list-ports', 'br-int')).trim() === '');
+    await until('ports removed', async () => (await endpointPorts(ovs, daemon)).length === 0);
+    assert.ok(!(await ovs.vsctl('list-ports', 'br-int')).includes('ovsgw'), 'gateway ports removed with their networks');
     // DeleteEndpoint answers first and removes the veth right after.
-    await until('no veth left behind', async () => !/ovs[0-9a-f]{11}@|ovc[0-9a-f]{11}@/.test(await ovs.netns.ip('-o', 'link', 'show')));
+    await until('no veth left behind', async () => (await endpointVeths(ovs, daemon)).length === 0);
   });
 });

@@ -24,32 +24,40 @@ export class ControllerHost {
     readonly ovs: OvsInstance,
     public daemon: Daemon,
     readonly stateDir: string,
+    private readonly portPool?: number,
   ) {}
 
-  static async start(): Promise<ControllerHost> {
+  /** portPool: the daemon's --port-pool (its default when absent). */
+  static async start(options: { portPool?: number } = {}): Promise<ControllerHost> {
     const ovs = await OvsInstance.start();
     const stateDir = makeRunDir('state');
     try {
       // dockerd turns forwarding on; isolation between networks must not rely on it being off.
       await ovs.netns.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
-      const daemon = await ControllerHost.daemonFor(ovs, stateDir);
-      return new ControllerHost(ovs, daemon, stateDir);
+      const daemon = await ControllerHost.daemonFor(ovs, stateDir, options.portPool);
+      return new ControllerHost(ovs, daemon, stateDir, options.portPool);
     } catch (error) {
       await ovs.stop();
       throw error;
     }
   }
 
-  static daemonFor(ovs: OvsInstance, stateDir: string): Promise<Daemon> {
+  static daemonFor(ovs: OvsInstance, stateDir: string, portPool?: number): Promise<Daemon> {
     return startDaemon({
       ovsdb: ovs.dbRemote, ovsRundir: ovs.rundir, bridge: 'br-int', datapath: 'netdev',
       stateDir, logger: silentLogger, netns: ovs.netns.name, driftPeriodMs: 1000,
+      ...(portPool !== undefined ? { portPool } : {}),
     });
+  }
+
+  /** Starts the daemon again (after stop(), or a simulated crash) with the same settings. */
+  async startDaemonAgain(): Promise<void> {
+    this.daemon = await ControllerHost.daemonFor(this.ovs, this.stateDir, this.portPool);
   }
 
   async restartDaemon(): Promise<void> {
     await this.daemon.stop();
-    this.daemon = await ControllerHost.daemonFor(this.ovs, this.stateDir);
+    await this.startDaemonAgain();
   }
 
   async network(id: string, subnet: string, options: Partial<NetworkSpec> = {}): Promise<void> {
@@ -69,12 +77,15 @@ export class ControllerHost {
     const joined = await this.daemon.service.join(networkId, endpointId, ns.path);
     await this.ovs.netns.ip('link', 'set', 'dev', joined.containerIfname, 'netns', ns.path);
     await ns.ip('link', 'set', 'dev', joined.containerIfname, 'name', 'eth0');
+    // A pooled veth arrives with the kernel's MAC; libnetwork sets the endpoint's.
+    await ns.ip('link', 'set', 'dev', 'eth0', 'address', info.mac);
     await ns.ip('addr', 'add', ip, 'dev', 'eth0');
     if (ipv6 !== undefined) await ns.ip('-6', 'addr', 'add', ipv6, 'dev', 'eth0', 'nodad');
     await ns.ip('link', 'set', 'dev', 'eth0', 'up');
     if (joined.gatewayIpv4) await ns.ip('route', 'add', 'default', 'via', joined.gatewayIpv4);
     if (ipv6 !== undefined && joined.gatewayIpv6) await ns.ip('-6', 'route', 'add', 'default', 'via', joined.gatewayIpv6);
-    const container = { ns, networkId, endpointId, ip: ip.split('/')[0] as string, mac: info.mac, ofport: info.ofport ?? 0 };
+    const plugged = await this.daemon.service.endpointInfo(networkId, endpointId);
+    const container = { ns, networkId, endpointId, ip: ip.split('/')[0] as string, mac: info.mac, ofport: plugged.ofport ?? 0 };
     this.containers.push(container);
     return container;
   }

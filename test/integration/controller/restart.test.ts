@@ -55,10 +55,11 @@ test('kill -9 and restart of the daemon: no packet lost, no flow replaced; drift
       const ns = await Netns.create('c');
       containers.push(ns);
       const endpointId = `restart-ep-${i}-000000`;
-      await callControl(control, 'endpoint.create', { networkId: 'n1', endpointId, ipv4: ip });
+      const created = (await callControl(control, 'endpoint.create', { networkId: 'n1', endpointId, ipv4: ip })) as { mac: string };
       const joined = (await callControl(control, 'endpoint.join', { networkId: 'n1', endpointId, sandboxKey: ns.path })) as { containerIfname: string };
       await ovs.netns.ip('link', 'set', 'dev', joined.containerIfname, 'netns', ns.path);
       await ns.ip('link', 'set', 'dev', joined.containerIfname, 'name', 'eth0');
+      await ns.ip('link', 'set', 'dev', 'eth0', 'address', created.mac);
       await ns.ip('addr', 'add', `${ip}/24`, 'dev', 'eth0');
       await ns.ip('link', 'set', 'dev', 'eth0', 'up');
     }
@@ -116,7 +117,8 @@ test('kill -9 and restart of the daemon: no packet lost, no flow replaced; drift
       const now = flowLines(await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br-int'));
       return now.includes(victim) && !now.some((l) => l.includes('priority=999'));
     });
-    const port = (await ovs.vsctl('list-ports', 'br-int')).split('\n').find((p) => p.startsWith('ovs')) as string;
+    const port = ((await callControl(control, 'endpoint.ls', {})) as Array<{ hostIfname: string; ipv4: string }>).find((e) => e.ipv4 === `${ips[1] as string}/24`)?.hostIfname as string;
+    assert.ok(port, 'the endpoint has a port');
     await ovs.vsctl('del-port', 'br-int', port);
     await until('port restored', async () => (await ovs.vsctl('list-ports', 'br-int')).split('\n').includes(port));
     await until('traffic restored', async () => ping(a, ips[1] as string, { timeoutMs: 500 }));

@@ -15,9 +15,9 @@ import type { EndpointInfo } from '../../../controller/cnm/types';
 /** A network "n" on the subnet (x.y.z.0/24) with one endpoint joined at .2. */
 async function joinedEndpoint(host: ControllerHost, subnet: string, endpointId: string): Promise<EndpointInfo> {
   await host.network('n', subnet);
-  const info = await host.daemon.service.createEndpoint({ networkId: 'n', endpointId, ipv4: subnet.replace(/\.0\/24$/, '.2/24') });
+  await host.daemon.service.createEndpoint({ networkId: 'n', endpointId, ipv4: subnet.replace(/\.0\/24$/, '.2/24') });
   await host.daemon.service.join('n', endpointId, '/run/netns/none');
-  return info;
+  return host.daemon.service.endpointInfo('n', endpointId);
 }
 
 async function linkExists(host: ControllerHost, name: string): Promise<boolean> {
@@ -50,7 +50,7 @@ test('a veth whose removal a crash interrupted is removed when the daemon starts
     await new Registry(store).deleteEndpoint('n', 'ep-crash-0001');
     await store.close();
     assert.equal(await linkExists(host, info.hostIfname), true);
-    host.daemon = await ControllerHost.daemonFor(host.ovs, host.stateDir);
+    await host.startDaemonAgain();
     await until('veth deleted after restart', async () => !(await linkExists(host, info.hostIfname)), 10_000);
     await until('nothing left to remove', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
   });
@@ -58,7 +58,8 @@ test('a veth whose removal a crash interrupted is removed when the daemon starts
 
 test('an endpoint created again under a deleted id keeps its new veth', async (t) => {
   if (!requireBinaries(t, OVS_BINARIES)) return;
-  const host = await ControllerHost.start();
+  // Without the port pool, the veth's name comes from the endpoint id and is reused.
+  const host = await ControllerHost.start({ portPool: 0 });
   t.after(() => host.stop());
   await withLogs([host], async () => {
     await host.network('n', '10.43.0.0/24');
