@@ -115,8 +115,10 @@ export class OvsDataplane implements Dataplane {
   /** Waits until the named ports are on the bridge and realised; returns those that failed. */
   async waitPortsRealised(names: string[], timeoutMs: number): Promise<string[]> {
     await this.loop.waitSynced(timeoutMs);
-    const outcomes = await Promise.allSettled(names.map((name) => this.options.ports.waitRealised(name, timeoutMs)));
-    return names.filter((_, i) => outcomes[i]?.status === 'rejected');
+    // One at a time: each wait listens to every replica change, and a batch is hundreds.
+    const failed: string[] = [];
+    for (const name of names) await this.options.ports.waitRealised(name, timeoutMs).catch(() => failed.push(name));
+    return failed;
   }
 
   private async pass(): Promise<{ retryInMs: number } | void> {

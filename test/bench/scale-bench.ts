@@ -143,12 +143,14 @@ async function main(): Promise<void> {
       await runOk('ip', ['-n', ns, 'link', 'set', info.containerIfname, 'up']);
       await runOk('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
+    // Up to 10 s each: ovs-vswitchd forwards nothing while it reconfigures the bridge
+    // (seconds at this size), and the pool may be giving idle ports back meanwhile.
     const pings: string[] = [];
     for (const [a, b] of [[0, N - 1], [N - 1, Math.floor(N / 2)], [1, 0]] as const) {
-      const ok = (await run('ip', ['netns', 'exec', sandboxes[a] as string, 'ping', '-c', '2', '-W', '2', addressOf(b)], { allowFailure: true })).code === 0;
+      const ok = (await run('ip', ['netns', 'exec', sandboxes[a] as string, 'ping', '-c', '1', '-w', '10', addressOf(b)], { allowFailure: true })).code === 0;
       pings.push(`${a}->${b} ${ok ? 'ok' : 'FAILED'}`);
     }
-    const gatewayOk = (await run('ip', ['netns', 'exec', sandboxes[N - 1] as string, 'ping', '-c', '2', '-W', '2', '10.200.0.1'], { allowFailure: true })).code === 0;
+    const gatewayOk = (await run('ip', ['netns', 'exec', sandboxes[N - 1] as string, 'ping', '-c', '1', '-w', '10', '10.200.0.1'], { allowFailure: true })).code === 0;
     console.log(`spot check: ${pings.join(', ')}, ${N - 1}->gateway ${gatewayOk ? 'ok' : 'FAILED'}`);
 
     // One more attach at N ports, against ovs-vsctl add-port of one more veth (the floor).
