@@ -18,8 +18,14 @@ export class HostGateways implements GatewayBackend {
   private readonly nat: HostNat;
   /** Gateway ports whose checksum offload is already off (per process: cheap to redo). */
   private readonly offloadOff = new Set<string>();
+  /** When each network's gateway was last found as it should be, and for which settings. */
+  private readonly checked = new Map<string, { fingerprint: string; at: number }>();
 
-  constructor(private readonly netns?: string) {
+  /** recheckMs: how long a gateway found right is trusted (a hand edit is repaired after it). */
+  constructor(
+    private readonly netns?: string,
+    private readonly recheckMs = 1000,
+  ) {
     this.nat = new HostNat(netns);
   }
 
@@ -28,15 +34,25 @@ export class HostGateways implements GatewayBackend {
   }
 
   async sync(networks: NetworkRecord[], endpoints: EndpointRecord[]): Promise<void> {
-    for (const network of networks) await this.syncOne(network);
+    const now = Date.now();
+    for (const network of networks) {
+      // Reading a gateway's addresses costs a process: at most once per recheck period
+      // while the network is unchanged (a join waits for the pass that runs this).
+      const fingerprint = JSON.stringify([network.gatewayIfname, network.ipv4, network.ipv6, network.mtu]);
+      const seen = this.checked.get(network.id);
+      if (seen && seen.fingerprint === fingerprint && now - seen.at < this.recheckMs) continue;
+      if (await this.syncOne(network)) this.checked.set(network.id, { fingerprint, at: now });
+    }
+    for (const id of this.checked.keys()) if (!networks.some((n) => n.id === id)) this.checked.delete(id);
     await this.nat.sync(networks, endpoints);
   }
 
-  private async syncOne(network: NetworkRecord): Promise<void> {
+  /** True once the gateway link exists and holds what the network says. */
+  private async syncOne(network: NetworkRecord): Promise<boolean> {
     const shown = await run('ip', this.ipArgs(['-j', 'addr', 'show', 'dev', network.gatewayIfname]), { allowFailure: true });
-    if (shown.code !== 0) return; // not realised yet
+    if (shown.code !== 0) return false; // not realised yet
     const link = (JSON.parse(shown.stdout) as IpAddrJson[])[0];
-    if (!link) return;
+    if (!link) return false;
     const have = new Set((link.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
     for (const subnet of [...network.ipv4, ...network.ipv6]) {
       if (subnet.gateway === undefined) continue;
@@ -57,5 +73,6 @@ export class HostGateways implements GatewayBackend {
       this.offloadOff.add(network.gatewayIfname);
     }
     if (!(link.flags ?? []).includes('UP')) await runOk('ip', this.ipArgs(['link', 'set', 'dev', network.gatewayIfname, 'up']));
+    return true;
   }
 }

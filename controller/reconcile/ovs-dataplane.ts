@@ -1,6 +1,6 @@
-// The Dataplane on Open vSwitch: each reconcile pass reads the registry, makes the flow
-// table match (one atomic OpenFlow bundle), then the bridge's ports (one OVSDB
-// transaction), then configures gateway addresses on the host. Backends hide the protocol
+// The Dataplane on Open vSwitch: each reconcile pass reads the registry and, all at once,
+// makes the flow table match (one atomic OpenFlow bundle), the bridge's ports (one OVSDB
+// transaction) and the gateways' addresses and NAT on the host. Backends hide the protocol
 // libraries.
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
@@ -158,18 +158,22 @@ export class OvsDataplane implements Dataplane {
     // A port realised before its flows drops its first frames (no flow matches them),
     // which is harmless: a join answers only once both are in place.
     const rules = await registry.listRules();
+    const since = (): number => this.options.clock.now() - started;
     let portsMs = 0;
-    const [flowOutcome, portOutcome] = await Promise.allSettled([
-      flows.sync({ networks, endpoints: realised, gateways: gatewayPorts, rules }),
-      portWork ? ports.apply(applied).then(() => (portsMs = this.options.clock.now() - started)) : Promise.resolve(),
+    let flowsMs = 0;
+    let gatewaysMs = 0;
+    // The host side (gateway addresses, NAT) goes beside them too: it depends on neither,
+    // and a gateway port not realised yet is simply done by a later pass.
+    const [flowOutcome, portOutcome, gatewayOutcome] = await Promise.allSettled([
+      flows.sync({ networks, endpoints: realised, gateways: gatewayPorts, rules }).finally(() => (flowsMs = since())),
+      portWork ? ports.apply(applied).then(() => (portsMs = since())) : Promise.resolve(),
+      gateways.sync(networks, endpoints).finally(() => (gatewaysMs = since())),
     ]);
     if (flowOutcome.status === 'rejected') throw flowOutcome.reason;
     if (portOutcome.status === 'rejected') throw portOutcome.reason;
+    if (gatewayOutcome.status === 'rejected') throw gatewayOutcome.reason;
     const changes = flowOutcome.value;
-    const gatewaysStart = this.options.clock.now();
-    await gateways.sync(networks, endpoints);
-    const end = this.options.clock.now();
-    logger.debug({ ...changes, ports: applied.add.length + applied.remove.length, held: decision.admit ? 0 : plan.add.length, ms: { total: end - started, flowsAndPorts: gatewaysStart - started, ports: portsMs, gateways: end - gatewaysStart } }, 'pass');
+    logger.debug({ ...changes, ports: applied.add.length + applied.remove.length, held: decision.admit ? 0 : plan.add.length, ms: { total: since(), flows: flowsMs, ports: portsMs, gateways: gatewaysMs } }, 'pass');
     return decision.admit ? undefined : { retryInMs: decision.retryInMs };
   }
 }
