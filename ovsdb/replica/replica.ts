@@ -42,6 +42,9 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     readonly columns: Record<string, string[] | undefined>,
   ) {
     super();
+    // Every caller waiting for a row (a port to be realised, say) listens for changes;
+    // hundreds at once are normal under load, not a leak.
+    this.setMaxListeners(0);
     for (const table of Object.keys(columns)) this.tables.set(table, new Map());
   }
 
