@@ -124,9 +124,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const staleSweeps = setInterval(() => service.sweepStaleLinks(), 30_000);
     staleSweeps.unref();
     stops.push(() => clearInterval(staleSweeps));
-    const poolTrims = setInterval(() => void service.pool?.trim().catch((error: unknown) => logger.warn({ err: error }, 'port pool: could not give idle slots back')), 30_000);
-    poolTrims.unref();
-    stops.push(() => clearInterval(poolTrims));
+    const poolUpkeep = setInterval(() => void service.pool?.maintain().catch((error: unknown) => logger.warn({ err: error }, 'port pool: upkeep failed; will retry')), 30_000);
+    poolUpkeep.unref();
+    stops.push(() => clearInterval(poolUpkeep));
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
     return { service, ipam, registry, dataplane, controlSocket, info, stop: stopAll };
   } catch (error) {

@@ -49,6 +49,11 @@ const QUICK_REFILL_MS = 5000;
 const SLOW_REFILL_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 1000;
 
+/** The container end of a pooled pair (the registry names both from one tag). */
+function peerOf(hostIfname: string): string {
+  return hostIfname.replace(/^ovp/, 'ovq');
+}
+
 export class PortPool {
   private ready: string[] = [];
   private waiters: Array<() => void> = [];
@@ -125,8 +130,23 @@ export class PortPool {
     }
   }
 
-  /** Gives back slots beyond `minIdle` once nobody has claimed one for a while. */
-  async trim(): Promise<void> {
+  /**
+   * Periodic upkeep: drops ready slots whose veth pair is no longer whole (someone deleted
+   * or moved an end: a join would hand out a name libnetwork cannot find), and gives back
+   * slots beyond `minIdle` once nobody has claimed one for a while.
+   */
+  async maintain(): Promise<void> {
+    // Slots enter `ready` only once their links exist, so any ready before the listing
+    // must be in it, whatever a refill does meanwhile.
+    const candidates = [...this.ready];
+    if (candidates.length === 0) return;
+    const links = await this.options.links.linkNames();
+    const broken = candidates.filter((name) => this.ready.includes(name) && (!links.has(name) || !links.has(peerOf(name))));
+    if (broken.length > 0) {
+      this.ready = this.ready.filter((name) => !broken.includes(name));
+      this.options.logger.warn({ dropped: broken }, 'port pool: slots whose veth pair is no longer whole dropped');
+      await this.drop(broken);
+    }
     if (this.options.clock.now() - this.lastClaimAt < IDLE_BEFORE_TRIM_MS || this.refilling) return;
     const extra = this.ready.splice(this.options.minIdle);
     if (extra.length === 0) return;

@@ -61,6 +61,10 @@ test('joins take pooled ports that are already on the bridge, and the pool refil
     await intruder.ip('link', 'set', 'dev', peer, 'up');
     assert.equal(await ping(intruder, a.ip, { timeoutMs: 1000 }), false, 'an idle pooled port reaches no container');
     assert.equal(await ping(intruder, '10.61.0.1', { timeoutMs: 1000 }), false, 'nor the gateway');
+    // The daemon's periodic upkeep drops that slot: a join must not get a half pair.
+    await host.daemon.service.pool?.maintain();
+    assert.ok(!(await readySlots(host)).includes(idle), 'the slot missing its other end is dropped');
+    await until('its port is gone', async () => !(await bridgePorts(host)).includes(idle), 10_000);
 
     // Deleting a pooled endpoint removes its veth and port like any other.
     await host.daemon.service.deleteEndpoint('n', 'pool-ep-b');
