@@ -14,7 +14,7 @@
 import type { Clock } from './clock';
 import type { Logger } from './log';
 import type { Registry } from './cnm/registry';
-import type { EndpointRecord } from './cnm/records';
+import type { EndpointRecord, PoolSlotRecord } from './cnm/records';
 import type { HostLinks } from './host/links';
 import { ControllerError } from './errors';
 
@@ -49,9 +49,9 @@ const QUICK_REFILL_MS = 5000;
 const SLOW_REFILL_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 1000;
 
-/** The container end of a pooled pair (the registry names both from one tag). */
-function peerOf(hostIfname: string): string {
-  return hostIfname.replace(/^ovp/, 'ovq');
+/** A made slot whose two ends are both still among `links`. */
+function isWhole(slot: PoolSlotRecord, links: ReadonlySet<string>): boolean {
+  return slot.made === true && links.has(slot.hostIfname) && links.has(slot.containerIfname);
 }
 
 export class PortPool {
@@ -89,7 +89,7 @@ export class PortPool {
     const slots = await this.options.registry.listPoolSlots();
     if (slots.length === 0) return;
     const links = this.enabled ? await this.options.links.linkNames() : new Set<string>();
-    const intact = slots.filter((s) => s.made && links.has(s.hostIfname) && links.has(s.containerIfname)).map((s) => s.hostIfname);
+    const intact = slots.filter((s) => isWhole(s, links)).map((s) => s.hostIfname);
     const keep = new Set(intact);
     const dropped = slots.map((s) => s.hostIfname).filter((name) => !keep.has(name));
     await this.drop(dropped);
@@ -100,7 +100,7 @@ export class PortPool {
 
   stop(): void {
     this.stopped = true;
-    for (const wake of this.waiters.splice(0)) wake();
+    this.wake();
   }
 
   /**
@@ -141,7 +141,11 @@ export class PortPool {
     const candidates = [...this.ready];
     if (candidates.length === 0) return;
     const links = await this.options.links.linkNames();
-    const broken = candidates.filter((name) => this.ready.includes(name) && (!links.has(name) || !links.has(peerOf(name))));
+    const slots = new Map((await this.options.registry.listPoolSlots()).map((s) => [s.hostIfname, s]));
+    const broken = candidates.filter((name) => {
+      const slot = slots.get(name);
+      return slot !== undefined && this.ready.includes(name) && !isWhole(slot, links);
+    });
     if (broken.length > 0) {
       this.ready = this.ready.filter((name) => !broken.includes(name));
       this.options.logger.warn({ dropped: broken }, 'port pool: slots whose veth pair is no longer whole dropped');

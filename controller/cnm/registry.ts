@@ -4,7 +4,7 @@
 // `onChange` and make OVS match.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { ControllerError, conflict, invalid, notFound } from '../errors';
-import type { KvStore, KvTxn } from '../store/kv';
+import type { KvEntry, KvStore, KvTxn } from '../store/kv';
 import { vethNamesFor } from '../host/links';
 import { contains, overlaps, parseAddress, parseCidr, parseMac, type ParsedCidr } from './addresses';
 import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord, type PoolSlotRecord } from './records';
@@ -13,6 +13,8 @@ import { chooseHostPorts } from './host-ports';
 import { validateNetworkSpec } from './validate';
 
 type Listener = () => void;
+
+const OFPORT_RANGE = LAST_CONTROLLER_OFPORT - FIRST_CONTROLLER_OFPORT + 1;
 
 export class Registry {
   private readonly listeners = new Set<Listener>();
@@ -125,18 +127,20 @@ export class Registry {
    * concurrent requests rarely race for the same number (and a retry finds the same one).
    */
   private async freeOfport(owner: string): Promise<number> {
-    const size = LAST_CONTROLLER_OFPORT - FIRST_CONTROLLER_OFPORT + 1;
-    const start = createHash('sha256').update(owner).digest().readUInt32BE(0) % size;
-    const used = await this.usedOfports();
-    for (let i = 0; i < size; i++) {
-      const port = FIRST_CONTROLLER_OFPORT + ((start + i) % size);
-      if (!used.has(port)) return port;
-    }
-    throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
+    const start = createHash('sha256').update(owner).digest().readUInt32BE(0) % OFPORT_RANGE;
+    return (await this.freeOfports(start, 1))[0] as number;
   }
 
-  private async usedOfports(): Promise<Set<number>> {
-    return new Set((await this.store.list(keys.ofports())).map((e) => Number(e.key.slice(keys.ofports().length))));
+  /** `count` free OpenFlow port numbers of the controller range, probing from `start`. */
+  private async freeOfports(start: number, count: number): Promise<number[]> {
+    const used = new Set((await this.store.list(keys.ofports())).map((e) => Number(e.key.slice(keys.ofports().length))));
+    const free: number[] = [];
+    for (let i = 0; i < OFPORT_RANGE && free.length < count; i++) {
+      const port = FIRST_CONTROLLER_OFPORT + ((start + i) % OFPORT_RANGE);
+      if (!used.has(port)) free.push(port);
+    }
+    if (free.length < count) throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
+    return free;
   }
 
   /** Deletes a network that has no endpoints; deleting an absent network succeeds. */
@@ -278,17 +282,10 @@ export class Registry {
    */
   async addPoolSlots(count: number): Promise<PoolSlotRecord[]> {
     return this.commit<PoolSlotRecord[]>(async () => {
-      const used = await this.usedOfports();
-      const size = LAST_CONTROLLER_OFPORT - FIRST_CONTROLLER_OFPORT + 1;
-      const start = randomInt(size);
-      const slots: PoolSlotRecord[] = [];
-      for (let i = 0; i < size && slots.length < count; i++) {
-        const ofport = FIRST_CONTROLLER_OFPORT + ((start + i) % size);
-        if (used.has(ofport)) continue;
+      const slots = (await this.freeOfports(randomInt(OFPORT_RANGE), count)).map((ofport): PoolSlotRecord => {
         const tag = randomBytes(6).toString('hex').slice(0, 11);
-        slots.push({ hostIfname: `ovp${tag}`, containerIfname: `ovq${tag}`, ofport });
-      }
-      if (slots.length < count) throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
+        return { hostIfname: `ovp${tag}`, containerIfname: `ovq${tag}`, ofport };
+      });
       return {
         result: slots,
         txn: {
@@ -299,11 +296,16 @@ export class Registry {
     });
   }
 
+  /** The stored entries of those of the named slots that still exist. */
+  private async poolSlotEntries(names: string[]): Promise<KvEntry[]> {
+    return (await Promise.all(names.map((n) => this.store.get(keys.poolSlot(n))))).filter((e) => e !== undefined);
+  }
+
   /** The slots' veth pairs exist: their ports may go on the bridge. */
   async markPoolSlotsMade(names: string[]): Promise<void> {
     if (names.length === 0) return;
     await this.commit<void>(async () => {
-      const entries = (await Promise.all(names.map((n) => this.store.get(keys.poolSlot(n))))).filter((e) => e !== undefined);
+      const entries = await this.poolSlotEntries(names);
       return {
         result: undefined,
         txn: {
@@ -318,7 +320,7 @@ export class Registry {
   async dropPoolSlots(names: string[]): Promise<void> {
     if (names.length === 0) return;
     await this.commit<void>(async () => {
-      const entries = (await Promise.all(names.map((n) => this.store.get(keys.poolSlot(n))))).filter((e) => e !== undefined);
+      const entries = await this.poolSlotEntries(names);
       if (entries.length === 0) return { done: undefined };
       const slots = entries.map((e) => e.value as PoolSlotRecord);
       return {

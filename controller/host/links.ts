@@ -3,7 +3,7 @@
 // `netns` selects the namespace the controller's OVS lives in (tests run the whole host in
 // one); undefined means the namespace of this process.
 import { run, runOk, CommandError } from './exec';
-import { failedLines, IpBatcher } from './ip-batch';
+import { IpBatcher } from './ip-batch';
 
 export interface VethOptions {
   mtu?: number;
@@ -78,15 +78,13 @@ export class HostLinks {
     const failed = new Set<string>();
     if (pairs.length === 0) return failed;
     for (const p of pairs) if (!/^[0-9A-Za-z_.-]{1,15}$/.test(p.host) || !/^[0-9A-Za-z_.-]{1,15}$/.test(p.peer)) throw new Error(`unusable interface names ${p.host}/${p.peer}`);
-    const ns = this.netns ? ['-n', this.netns] : [];
-    const lines = pairs.map((p) => `link add ${p.host} up type veth peer name ${p.peer}`);
-    const made = await run('ip', [...ns, '-force', '-batch', '-'], { input: `${lines.join('\n')}\n`, allowFailure: true });
-    const failures = failedLines(made.stderr);
-    if (made.code !== 0 && failures.size === 0) throw new CommandError(['ip', ...ns, '-force', '-batch', '-'], made.code, made.stderr);
+    // Submitted together, the lines share the batcher's `ip -force -batch` runs.
+    const made = await Promise.all(pairs.map((p) => this.batcher.run(['link', 'add', p.host, 'up', 'type', 'veth', 'peer', 'name', p.peer])));
     pairs.forEach((p, i) => {
-      if (failures.has(i + 1)) failed.add(p.host);
+      if (made[i]?.code !== 0) failed.add(p.host);
     });
     const ok = pairs.filter((p) => !failed.has(p.host));
+    if (ok.length === 0) return failed;
     // xargs runs one ethtool per name from its input: no shell, and one process to start here.
     const offload = ['xargs', '-I', '{}', 'ethtool', '-K', '{}', 'tx', 'off'];
     const result = await run(this.netns ? 'ip' : 'xargs', this.netns ? ['netns', 'exec', this.netns, ...offload] : offload.slice(1), { input: `${ok.map((p) => p.peer).join('\n')}\n`, allowFailure: true });
@@ -94,7 +92,7 @@ export class HostLinks {
       // Which one failed is not worth parsing out: a pair whose peer might still offload
       // checksums would lose packets, so all of this round are given up.
       for (const p of ok) failed.add(p.host);
-      await run('ip', [...ns, '-force', '-batch', '-'], { input: `${ok.map((p) => `link del dev ${p.host}`).join('\n')}\n`, allowFailure: true });
+      await Promise.all(ok.map((p) => this.batcher.run(['link', 'del', 'dev', p.host])));
     }
     return failed;
   }
