@@ -33,14 +33,11 @@ export async function assertNothingLeaked(ovs: OvsInstance, daemon: OvsnetDaemon
   }, 30_000, 500).catch(() => assert.equal(endpoints.length, expected, `endpoints: ${endpoints.map((e) => e.hostIfname).join(' ')}`));
   const want = endpoints.map((e) => e.hostIfname).sort();
   let ports: string[] = [];
-  let pooled = new Set<string>();
   await until('OVS ports match the endpoints', async () => {
-    pooled = new Set(((await daemon.cli('pool', 'ls')) as Array<{ hostIfname: string; containerIfname: string }>).flatMap((s) => [s.hostIfname, s.containerIfname]));
-    ports = (await ovs.vsctl('list-ports', 'br-int')).split('\n').filter((p) => p.startsWith('ov') && !p.startsWith('ovsgw') && !pooled.has(p)).sort();
+    ports = await endpointPorts(ovs, daemon);
     return JSON.stringify(ports) === JSON.stringify(want);
   }, 10_000).catch(() => assert.deepEqual(ports, want, 'OVS container ports: one per endpoint'));
-  const links = (await ovs.netns.ip('-o', 'link', 'show')).split('\n');
-  const veths = links.map((l) => /^\d+: (ov[scpq][0-9a-f]{11})@/.exec(l)?.[1]).filter((n): n is string => n !== undefined && !pooled.has(n)).sort();
+  const veths = await endpointVeths(ovs, daemon);
   assert.deepEqual(veths, want, 'host veths: one per endpoint, no container-side end left on the host');
 }
 

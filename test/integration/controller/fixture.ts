@@ -90,6 +90,11 @@ export class ControllerHost {
     return container;
   }
 
+  /** The link exists in the OVS namespace (where ovsnet makes veths). */
+  async linkExists(name: string): Promise<boolean> {
+    return (await this.ovs.netns.ip('-o', 'link', 'show')).split('\n').some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
+  }
+
   logs(): string {
     return this.ovs.logs();
   }

@@ -15,9 +15,6 @@ async function bridgePorts(host: ControllerHost): Promise<string[]> {
   return (await host.ovs.vsctl('list-ports', 'br-int')).split('\n').filter(Boolean);
 }
 
-async function linkExists(host: ControllerHost, name: string): Promise<boolean> {
-  return (await host.ovs.netns.ip('-o', 'link', 'show')).split('\n').some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
-}
 
 /** Ready slots in the order joins take them. */
 async function readySlots(host: ControllerHost): Promise<string[]> {
@@ -68,7 +65,7 @@ test('joins take pooled ports that are already on the bridge, and the pool refil
 
     // Deleting a pooled endpoint removes its veth and port like any other.
     await host.daemon.service.deleteEndpoint('n', 'pool-ep-b');
-    await until('pooled veth deleted', async () => !(await linkExists(host, next)), 10_000);
+    await until('pooled veth deleted', async () => !(await host.linkExists(next)), 10_000);
     await until('its port removed', async () => !(await bridgePorts(host)).includes(next), 10_000);
   });
 });

@@ -20,9 +20,6 @@ async function joinedEndpoint(host: ControllerHost, subnet: string, endpointId: 
   return host.daemon.service.endpointInfo('n', endpointId);
 }
 
-async function linkExists(host: ControllerHost, name: string): Promise<boolean> {
-  return (await host.ovs.netns.ip('-o', 'link', 'show')).split('\n').some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
-}
 
 test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint answers', async (t) => {
   if (!requireBinaries(t, OVS_BINARIES)) return;
@@ -30,9 +27,9 @@ test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint a
   t.after(() => host.stop());
   await withLogs([host], async () => {
     const info = await joinedEndpoint(host, '10.41.0.0/24', 'ep-gone-0001');
-    assert.equal(await linkExists(host, info.hostIfname), true);
+    assert.equal(await host.linkExists(info.hostIfname), true);
     await host.daemon.service.deleteEndpoint('n', 'ep-gone-0001');
-    await until('veth deleted', async () => !(await linkExists(host, info.hostIfname)), 10_000);
+    await until('veth deleted', async () => !(await host.linkExists(info.hostIfname)), 10_000);
     await until('port removed', async () => !(await host.ovs.vsctl('list-ports', 'br-int')).split('\n').includes(info.hostIfname), 10_000);
     await until('nothing left to remove', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
   });
@@ -49,9 +46,9 @@ test('a veth whose removal a crash interrupted is removed when the daemon starts
     const store = FileKvStore.open(join(host.stateDir, 'store'));
     await new Registry(store).deleteEndpoint('n', 'ep-crash-0001');
     await store.close();
-    assert.equal(await linkExists(host, info.hostIfname), true);
+    assert.equal(await host.linkExists(info.hostIfname), true);
     await host.startDaemonAgain();
-    await until('veth deleted after restart', async () => !(await linkExists(host, info.hostIfname)), 10_000);
+    await until('veth deleted after restart', async () => !(await host.linkExists(info.hostIfname)), 10_000);
     await until('nothing left to remove', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
   });
 });
@@ -70,7 +67,7 @@ test('an endpoint created again under a deleted id keeps its new veth', async (t
     }
     const info = await host.daemon.service.endpointInfo('n', 'ep-again-0001');
     await until('no removal pending', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
-    assert.equal(await linkExists(host, info.hostIfname), true, 'the veth of the live endpoint is still there');
+    assert.equal(await host.linkExists(info.hostIfname), true, 'the veth of the live endpoint is still there');
     await host.daemon.dataplane.waitEndpointReady('n', 'ep-again-0001', 10_000);
   });
 });
