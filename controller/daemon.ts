@@ -74,7 +74,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const registry = new Registry(store);
     const ipam = new IpamService(store, config.clock ?? systemClock);
     const client = await OvsdbClient.connect(config.ovsdb, { logger });
-    stops.push(() => client.close());
+    // Work that waits on ovs-vswitchd ends when the client closes; it must end before the store does.
+    const afterClientClosed: Array<() => Promise<void>> = [];
+    stops.push(async () => {
+      client.close();
+      for (const settle of afterClientClosed) await settle();
+    });
     const vswitch = await Vswitch.open(client);
     // Created once with these settings and never flipped later: OVS flushes flows when
     // fail_mode or the controller change (DESIGN.md 2).
@@ -109,6 +114,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     dataplane.start();
     await service.pool?.start();
     stops.push(() => service.pool?.stop());
+    afterClientClosed.push(async () => service.pool?.settled());
     await dataplane.waitSynced(30_000);
     const reclaimer = startLeftoverReclaimer({
       ipam,

@@ -98,9 +98,18 @@ export class PortPool {
     if (dropped.length > 0) this.options.logger.info({ dropped: dropped.length, ready: this.ready.length }, 'port pool: slots without their veth dropped');
   }
 
+  /** No more claims or refills; waiting joins fail. See `settled` for the refill in flight. */
   stop(): void {
     this.stopped = true;
     this.wake();
+  }
+
+  /**
+   * Resolves once no refill runs. A refill waiting for ovs-vswitchd ends when the OVSDB
+   * client closes, so a daemon awaits this after closing it.
+   */
+  async settled(): Promise<void> {
+    await this.refilling;
   }
 
   /**
@@ -196,6 +205,7 @@ export class PortPool {
     if (this.refilling || this.stopped || this.ready.length >= this.lowWater()) return;
     this.refilling = this.refill()
       .catch((error: unknown) => {
+        if (this.stopped) return undefined;
         this.options.logger.warn({ err: error }, 'port pool: could not make veths; trying again');
         return new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, RETRY_AFTER_FAILURE_MS));
       })
@@ -226,6 +236,8 @@ export class PortPool {
       // The next batch waits for this one: ovs-vswitchd applies one at a time anyway, and
       // a batch sized after its wait follows demand better than many small ones.
       const broken = await dataplane.waitPortsRealised(made, 120_000);
+      // Stopping ends the wait with every port "failed"; they are fine and stay for the next run.
+      if (this.stopped) return;
       const unusable = broken.filter((name) => this.ready.includes(name));
       this.ready = this.ready.filter((name) => !unusable.includes(name));
       await this.drop(unusable);

@@ -87,6 +87,7 @@ class SpawnWorker {
       const reply = JSON.parse(line) as Outcome & { id: number };
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
+      this.holdOpen(child, this.pending.size > 0);
       waiting?.resolve(reply);
     });
     child.on('exit', () => {
@@ -96,11 +97,26 @@ class SpawnWorker {
         waiting.reject(new CommandError(waiting.argv, 1, 'the command helper process exited'));
       }
     });
-    // The helper must never keep the daemon alive on its own.
-    child.unref();
-    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    // An idle helper must never keep the daemon alive on its own.
+    this.holdOpen(child, false);
     (child.stdin as unknown as { unref?: () => void }).unref?.();
     return child;
+  }
+
+  /**
+   * While a reply is awaited the helper keeps the process alive, as a child of its own
+   * would: otherwise a process whose last work is a command (a daemon stopping) exits
+   * mid-await, before its cleanup has run.
+   */
+  private holdOpen(child: ChildProcess, busy: boolean): void {
+    const stdout = child.stdout as unknown as { ref?: () => void; unref?: () => void };
+    if (busy) {
+      child.ref();
+      stdout.ref?.();
+    } else {
+      child.unref();
+      stdout.unref?.();
+    }
   }
 
   run(cmd: string, args: readonly string[], options: ExecOptions): Promise<Outcome> {
@@ -108,6 +124,7 @@ class SpawnWorker {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, argv: [cmd, ...args] });
+      if (this.pending.size === 1 && this.child) this.holdOpen(this.child, true);
       const request = { id, cmd, args, timeoutMs: options.timeoutMs ?? 60_000, ...(options.input !== undefined ? { input: options.input } : {}), ...(options.env ? { env: options.env } : {}) };
       this.child?.stdin?.write(`${JSON.stringify(request)}\n`);
     });

@@ -34,6 +34,7 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
   private generation = 0;
   private wakeTimer: unknown;
   private closed = false;
+  private readonly onClosed = new Set<() => void>();
   private readonly clock: Clock;
   private readonly logger: Logger;
   readonly machine: ReconnectMachine;
@@ -60,16 +61,28 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
   /** Resolves with a ready session (waiting for a reconnect if needed). */
   ready(timeoutMs: number): Promise<OpenFlowSession> {
     if (this.session) return Promise.resolve(this.session);
+    if (this.closed) return Promise.reject(new OpenFlowError('CLOSED', `the client of ${this.target} is closed`));
     return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
+      const finish = (): void => {
+        this.clock.clearTimeout(timer);
         this.off('ready', onReady);
+        this.onClosed.delete(closed);
+      };
+      const timer = this.clock.setTimeout(() => {
+        finish();
         reject(new OpenFlowError('TIMEOUT', `no OpenFlow session with ${this.target} within ${timeoutMs} ms${this.machine.stats.lastError ? ` (last error: ${this.machine.stats.lastError})` : ''}`));
       }, timeoutMs);
       const onReady = (session: OpenFlowSession): void => {
-        this.clock.clearTimeout(timer);
+        finish();
         resolve(session);
       };
+      // No session will come after close(); a waiter's timer would keep the process alive.
+      const closed = (): void => {
+        finish();
+        reject(new OpenFlowError('CLOSED', `the client of ${this.target} was closed`));
+      };
       this.once('ready', onReady);
+      this.onClosed.add(closed);
     });
   }
 
@@ -153,6 +166,7 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
     this.generation++;
     this.current?.close();
     this.socket?.destroy();
+    for (const closed of [...this.onClosed]) closed();
   }
 }
 

@@ -62,6 +62,8 @@ export class ReconcileLoop {
 
   /** Resolves when a pass started after this call completes without error. */
   waitSynced(timeoutMs: number): Promise<void> {
+    // No pass will run again: a waiter would only hold a timer (and its process) open.
+    if (this.stopped) return Promise.reject(new Error('reconciler stopped'));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         generation: this.generation + 1,

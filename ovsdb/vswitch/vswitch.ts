@@ -19,10 +19,16 @@ export const MONITORED = {
 };
 
 export class Vswitch {
+  /** Pending waits, ended when the client closes. */
+  private readonly onClientClosed = new Set<() => void>();
+
   private constructor(
     readonly client: OvsdbClient,
     readonly replica: Replica,
   ) {
+    client.on('state', (state) => {
+      if (state === 'closed') for (const end of [...this.onClientClosed]) end();
+    });
     replica.createIndex('bridge-by-name', 'Bridge', (r) => String(r['name']));
     replica.createIndex('port-by-name', 'Port', (r) => String(r['name']));
     replica.createIndex('interface-by-name', 'Interface', (r) => String(r['name']));
@@ -233,60 +239,66 @@ export class Vswitch {
    * error when OVS reports one (ofport -1 or Interface.error), or after timeoutMs.
    */
   waitRealised(names: readonly string[], timeoutMs: number): Promise<Map<string, number>> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const result = new Map<string, number>();
-        for (const name of names) {
-          const info = this.interface(name);
-          if (info?.error) {
-            finish();
-            reject(new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} failed: ${info.error}`));
-            return true;
-          }
-          if (info?.ofport === -1) {
-            finish();
-            reject(new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} could not be opened (ofport -1)`));
-            return true;
-          }
-          if (!info || info.ofport === undefined || info.ofport <= 0) return false;
-          result.set(name, info.ofport);
-        }
-        finish();
-        resolve(result);
-        return true;
-      };
-      const listener = (): void => void check();
-      const timer = setTimeout(() => {
-        finish();
-        const missing = names.filter((n) => !(this.interface(n)?.ofport ?? 0));
-        reject(new OvsdbError('REQUEST_TIMEOUT', `ovs-vswitchd did not realise ${missing.join(', ')} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.replica.off('change', listener);
-      };
-      this.replica.on('change', listener);
-      check();
+    return this.waitForReplica(timeoutMs, () => {
+      const result = new Map<string, number>();
+      for (const name of names) {
+        const info = this.interface(name);
+        if (info?.error) throw new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} failed: ${info.error}`);
+        if (info?.ofport === -1) throw new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} could not be opened (ofport -1)`);
+        if (!info || info.ofport === undefined || info.ofport <= 0) return undefined;
+        result.set(name, info.ofport);
+      }
+      return result;
+    }, () => {
+      const missing = names.filter((n) => !(this.interface(n)?.ofport ?? 0));
+      return `ovs-vswitchd did not realise ${missing.join(', ')} within ${timeoutMs} ms`;
     });
   }
 
   /** Resolves when cur_cfg >= target (ovs-vswitchd applied every change up to target). */
-  waitCurCfg(target: number, timeoutMs: number): Promise<void> {
+  async waitCurCfg(target: number, timeoutMs: number): Promise<void> {
+    await this.waitForReplica(
+      timeoutMs,
+      () => (Number(this.root()?.['cur_cfg'] ?? 0) >= target ? true : undefined),
+      () => `ovs-vswitchd did not reach configuration ${target} within ${timeoutMs} ms`,
+    );
+  }
+
+  /**
+   * Evaluates `outcome` now and on every replica change until it returns a value or throws.
+   * A closed client ends the wait at once: its replica will never change again, and a
+   * pending timer would keep an embedding process alive long after it stopped us.
+   */
+  private waitForReplica<T>(timeoutMs: number, outcome: () => T | undefined, timeoutMessage: () => string): Promise<T> {
     return new Promise((resolve, reject) => {
-      const done = (): boolean => Number(this.root()?.['cur_cfg'] ?? 0) >= target;
-      if (done()) return resolve();
-      const listener = (): void => {
-        if (done()) {
-          clearTimeout(timer);
-          this.replica.off('change', listener);
-          resolve();
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.replica.off('change', evaluate);
+        this.onClientClosed.delete(closed);
+      };
+      const evaluate = (): void => {
+        try {
+          const value = outcome();
+          if (value === undefined) return;
+          finish();
+          resolve(value);
+        } catch (error) {
+          finish();
+          reject(error);
         }
       };
+      const closed = (): void => {
+        finish();
+        reject(new OvsdbError('CONNECTION_CLOSED', 'the client was closed while waiting for ovs-vswitchd'));
+      };
       const timer = setTimeout(() => {
-        this.replica.off('change', listener);
-        reject(new OvsdbError('REQUEST_TIMEOUT', `ovs-vswitchd did not reach configuration ${target} within ${timeoutMs} ms`));
+        finish();
+        reject(new OvsdbError('REQUEST_TIMEOUT', timeoutMessage()));
       }, timeoutMs);
-      this.replica.on('change', listener);
+      if (this.client.state === 'closed') return closed();
+      this.replica.on('change', evaluate);
+      this.onClientClosed.add(closed);
+      evaluate();
     });
   }
 

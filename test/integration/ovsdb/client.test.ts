@@ -10,6 +10,7 @@ import { Vswitch } from '../../../ovsdb/vswitch/vswitch';
 import { OvsdbError, TransactionError } from '../../../ovsdb/protocol/errors';
 import { insert, select, eq } from '../../../ovsdb/protocol/operations';
 import { until } from '../../harness/until';
+import { readPid } from '../../../controller/ovs/private-ovs';
 
 
 test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs-vsctl and an ovsdb-server restart', async (t) => {
@@ -97,4 +98,39 @@ test('bad requests give typed errors and leave the client usable', async (t) => 
     (e: unknown) => e instanceof TransactionError && e.code === 'CONSTRAINT_VIOLATION',
   );
   assert.ok((await client.listDbs()).includes('Open_vSwitch'), 'still usable');
+});
+
+test('waits for ovs-vswitchd end as soon as the client is closed, not at their timeout', async (t) => {
+  if (!requireBinaries(t, OVS_BINARIES)) return;
+  const ovs = await OvsInstance.start();
+  t.after(() => ovs.stop());
+  const vswitchd = readPid(ovs.ovs.pidfile('ovs-vswitchd'));
+  assert.ok(vswitchd !== undefined);
+  const client = await OvsdbClient.connect(ovs.dbRemote);
+  t.after(() => client.close());
+  const vs = await Vswitch.open(client);
+  await vs.ensureBridge({ name: 'br0', datapathType: 'netdev', failMode: 'secure', protocols: ['OpenFlow13'] });
+  const veth = uniqueIfname('vw');
+  await ovs.netns.ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`);
+  // A frozen ovs-vswitchd realises nothing: both waits below could only end by their timeout.
+  const thaw = (): void => {
+    try {
+      process.kill(vswitchd, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  };
+  process.kill(vswitchd, 'SIGSTOP');
+  t.after(thaw);
+  await vs.addPorts([{ bridge: 'br0', name: veth }]);
+  const realised = vs.waitRealised([veth], 60_000);
+  const applied = vs.waitCurCfg(Number.MAX_SAFE_INTEGER, 60_000);
+  const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: unknown) => (e instanceof OvsdbError ? e.code : String(e)));
+  const started = Date.now();
+  client.close();
+  const outcomes = await Promise.all([outcome(realised), outcome(applied)]);
+  thaw();
+  assert.deepEqual(outcomes, ['CONNECTION_CLOSED', 'CONNECTION_CLOSED']);
+  assert.ok(Date.now() - started < 1000, `the waits ended ${Date.now() - started} ms after close`);
+  assert.equal(await outcome(vs.waitRealised([veth], 60_000)), 'CONNECTION_CLOSED', 'a wait begun after close ends at once');
 });

@@ -24,7 +24,10 @@ interface Fakes {
   pool: PortPool;
 }
 
-function setup(t: TestContext, minIdle = 4): Fakes {
+/** The switch's answer to "are these ports realised?" (names of those that failed). */
+type Realise = (names: string[]) => Promise<string[]>;
+
+function setup(t: TestContext, minIdle = 4, realise: Realise = async () => []): Fakes {
   const dir = mkdtempSync(join(tmpdir(), 'ovsnet-pool-'));
   const store = FileKvStore.open(dir);
   const registry = new Registry(store);
@@ -46,7 +49,7 @@ function setup(t: TestContext, minIdle = 4): Fakes {
       },
       linkNames: async () => new Set(links),
     },
-    dataplane: { kick: () => undefined, waitPortsRealised: async () => [] },
+    dataplane: { kick: () => undefined, waitPortsRealised: (names) => realise(names) },
     clock: systemClock,
     logger: silentLogger,
     minIdle,
@@ -138,4 +141,29 @@ test('a restart keeps made slots whose veths exist and drops the rest', async (t
   await again.start();
   assert.deepEqual([...again.readySlots()].sort(), [...kept].sort());
   assert.deepEqual((await registry.listPoolSlots()).map((s) => s.hostIfname).sort(), [...kept].sort());
+});
+
+test('stopping while a batch waits for the switch keeps its slots and settles once the wait ends', async (t) => {
+  let endWait: ((failed: string[]) => void) | undefined;
+  let waitingFor: string[] = [];
+  const { registry, pool, links } = setup(t, 4, (names) => new Promise((resolve) => {
+    waitingFor = names;
+    endWait = resolve;
+  }));
+  const [first, second] = (await network(registry, 2)) as [string, string];
+  const taken = await pool.claim('n', first, '/run/netns/x', 5000);
+  while (endWait === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+  pool.stop();
+  let settled = false;
+  const settling = pool.settled().then(() => (settled = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(settled, false, 'a refill in flight is waited for');
+  // What a closed OVSDB client does to the wait: every port "failed".
+  endWait(waitingFor);
+  await settling;
+  const slots = (await registry.listPoolSlots()).map((s) => s.hostIfname);
+  const idle = waitingFor.filter((name) => name !== taken.hostIfname);
+  assert.ok(idle.length > 0 && idle.every((name) => slots.includes(name) && links.has(name)), `the batch is kept for the next run: ${idle.join(',')} in ${slots.join(',')}`);
+  assert.deepEqual(await registry.staleLinks(), [], 'no veth marked for removal');
+  await assert.rejects(pool.claim('n', second, '/run/netns/x', 5000), /stopping/);
 });
