@@ -271,7 +271,9 @@ export class Vswitch {
    */
   private waitForReplica<T>(timeoutMs: number, outcome: () => T | undefined, timeoutMessage: () => string): Promise<T> {
     return new Promise((resolve, reject) => {
+      let settled = false;
       const finish = (): void => {
+        settled = true;
         clearTimeout(timer);
         this.replica.off('change', evaluate);
         this.onClientClosed.delete(closed);
@@ -295,10 +297,12 @@ export class Vswitch {
         finish();
         reject(new OvsdbError('REQUEST_TIMEOUT', timeoutMessage()));
       }, timeoutMs);
+      // What the replica already shows holds even after a close; only waiting ends.
+      evaluate();
+      if (settled) return;
       if (this.client.state === 'closed') return closed();
       this.replica.on('change', evaluate);
       this.onClientClosed.add(closed);
-      evaluate();
     });
   }
 
