@@ -52,6 +52,24 @@ export interface PoolSlotRecord {
   made?: boolean;
 }
 
+/**
+ * Owners: who holds an OpenFlow port number (the value of `ofport/<n>`) and, the same
+ * string, which OVS port belongs to whom (external_ids:ovsnet-owner).
+ */
+export function endpointOwner(networkId: string, endpointId: string): string {
+  return `endpoint:${networkId}/${endpointId}`;
+}
+
+export const POOL_OWNER_PREFIX = 'pool:';
+
+/**
+ * A pooled port keeps the owner it was made with when an endpoint takes it: a changed
+ * owner would mean removing and adding the port, the reconfiguration the pool avoids.
+ */
+export function poolOwner(hostIfname: string): string {
+  return `${POOL_OWNER_PREFIX}${hostIfname}`;
+}
+
 export const keys = {
   network: (id: string) => `net/${id}`,
   networks: () => 'net/',

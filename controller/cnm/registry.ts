@@ -7,7 +7,7 @@ import { ControllerError, conflict, invalid, notFound } from '../errors';
 import type { KvEntry, KvStore, KvTxn } from '../store/kv';
 import { vethNamesFor } from '../host/links';
 import { contains, overlaps, parseAddress, parseCidr, parseMac, type ParsedCidr } from './addresses';
-import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, type EndpointRecord, type NetworkRecord, type PoolSlotRecord } from './records';
+import { endpointOwner, FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, poolOwner, type EndpointRecord, type NetworkRecord, type PoolSlotRecord } from './records';
 import type { AllowRule, EndpointSpec, NetworkSpec, PortBinding, SubnetSpec } from './types';
 import { chooseHostPorts } from './host-ports';
 import { validateNetworkSpec } from './validate';
@@ -192,7 +192,7 @@ export class Registry {
         if (holder) throw new ControllerError('ALREADY_EXISTS', `MAC ${mac} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`);
       }
       compares.push({ key: keys.mac(network.id, mac), revision: 0 });
-      const ofport = await this.freeOfport(`endpoint:${network.id}/${spec.endpointId}`);
+      const ofport = await this.freeOfport(endpointOwner(network.id, spec.endpointId));
       compares.push({ key: keys.ofport(ofport), revision: 0 });
       const names = vethNamesFor(spec.endpointId);
       const record: EndpointRecord = {
@@ -210,7 +210,7 @@ export class Registry {
       const puts = [
         { key: keys.endpoint(network.id, spec.endpointId), value: record },
         { key: keys.mac(network.id, mac), value: spec.endpointId },
-        { key: keys.ofport(ofport), value: `endpoint:${network.id}/${spec.endpointId}` },
+        { key: keys.ofport(ofport), value: endpointOwner(network.id, spec.endpointId) },
       ];
       for (const cidr of [record.ipv4, record.ipv6]) {
         if (cidr !== undefined) puts.push({ key: keys.address(network.id, cidr.split('/')[0] as string), value: spec.endpointId });
@@ -290,7 +290,7 @@ export class Registry {
         result: slots,
         txn: {
           compares: slots.flatMap((s) => [{ key: keys.poolSlot(s.hostIfname), revision: 0 }, { key: keys.ofport(s.ofport), revision: 0 }]),
-          puts: slots.flatMap((s) => [{ key: keys.poolSlot(s.hostIfname), value: s }, { key: keys.ofport(s.ofport), value: `pool:${s.hostIfname}` }]),
+          puts: slots.flatMap((s) => [{ key: keys.poolSlot(s.hostIfname), value: s }, { key: keys.ofport(s.ofport), value: poolOwner(s.hostIfname) }]),
         },
       };
     });
@@ -354,7 +354,7 @@ export class Registry {
         result: after,
         txn: {
           compares: [{ key: entry.key, revision: entry.revision }, { key: slotEntry.key, revision: slotEntry.revision }],
-          puts: [{ key: entry.key, value: after }, { key: keys.ofport(slot.ofport), value: `endpoint:${networkId}/${endpointId}` }],
+          puts: [{ key: entry.key, value: after }, { key: keys.ofport(slot.ofport), value: endpointOwner(networkId, endpointId) }],
           deletes: [slotEntry.key, keys.ofport(before.ofport)],
         },
       };

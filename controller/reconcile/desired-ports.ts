@@ -2,7 +2,7 @@
 // endpoint (its host-side veth), one per pool slot (a veth made ahead of demand) and one
 // internal port per network holding the gateway address. Every port ovsnet owns carries external_ids:ovsnet-owner so orphans can be
 // found and nothing else on the bridge is ever touched.
-import type { EndpointRecord, NetworkRecord, PoolSlotRecord } from '../cnm/records';
+import { endpointOwner, poolOwner, type EndpointRecord, type NetworkRecord, type PoolSlotRecord } from '../cnm/records';
 
 export const OWNER_KEY = 'ovsnet-owner';
 
@@ -18,20 +18,6 @@ export interface PortIntent {
   /** ovs-docker compatible keys for ports of attached containers. */
   externalIds?: Record<string, string>;
 }
-
-export function endpointOwner(networkId: string, endpointId: string): string {
-  return `endpoint:${networkId}/${endpointId}`;
-}
-
-/**
- * A pooled port keeps the owner it was made with when an endpoint takes it: a changed
- * owner would mean removing and adding the port, the reconfiguration the pool avoids.
- */
-export function poolOwner(hostIfname: string): string {
-  return `${POOL_OWNER_PREFIX}${hostIfname}`;
-}
-
-export const POOL_OWNER_PREFIX = 'pool:';
 
 export function gatewayOwner(networkId: string): string {
   return `gateway:${networkId}`;

@@ -5,11 +5,11 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { Registry } from '../cnm/registry';
-import type { EndpointRecord, NetworkRecord } from '../cnm/records';
+import { POOL_OWNER_PREFIX, type EndpointRecord, type NetworkRecord } from '../cnm/records';
 import type { AllowRule } from '../cnm/types';
 import type { Dataplane } from '../dataplane';
 import { ControllerError } from '../errors';
-import { desiredPorts, planPorts, POOL_OWNER_PREFIX, type PortIntent, type PortPlan } from './desired-ports';
+import { desiredPorts, planPorts, type PortIntent, type PortPlan } from './desired-ports';
 import { ReconcileLoop } from './loop';
 import { PortAdmission, type PortAdmissionLimits } from './port-admission';
 
