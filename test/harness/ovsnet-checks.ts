@@ -49,6 +49,11 @@ export async function endpointPorts(ovs: OvsInstance, daemon: OvsnetDaemon): Pro
   return ports.filter((p) => !pooled.has(p)).sort();
 }
 
+/** No endpoint port and no gateway port is left on the bridge (idle pool slots may be). */
+export async function onlyPoolPortsLeft(ovs: OvsInstance, daemon: OvsnetDaemon): Promise<boolean> {
+  return (await endpointPorts(ovs, daemon)).length === 0 && !(await ovs.vsctl('list-ports', 'br-int')).includes('ovsgw');
+}
+
 /** Veths on the host that are not the port pool's: what endpoints (or leaks) hold. */
 export async function endpointVeths(ovs: OvsInstance, daemon: OvsnetDaemon): Promise<string[]> {
   const links = (await ovs.netns.ip('-o', 'link', 'show')).split('\n');

@@ -9,7 +9,7 @@ import { until } from '../../harness/until';
 import { OVSNET_CLI } from './fixture';
 import { dockerHost } from '../../harness/docker-host';
 import { runOk } from '../../../controller/host/exec';
-import { endpointPorts } from '../../harness/ovsnet-checks';
+import { endpointPorts, onlyPoolPortsLeft } from '../../harness/ovsnet-checks';
 
 test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet network with its isolation and anti-spoofing', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
@@ -79,6 +79,6 @@ test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet n
     assert.equal((await attach('del-ports', 'br-int', 'm2')).code, 0);
     await docker.docker('rm', '-f', 'd1', 'd2', 'm1', 'm2', 'm3');
     await docker.docker('network', 'rm', 'n1', 'n2');
-    await until('all ports removed', async () => (await endpointPorts(ovs, daemon)).length === 0 && !(await ovs.vsctl('list-ports', 'br-int')).includes('ovsgw'));
+    await until('all ports removed', () => onlyPoolPortsLeft(ovs, daemon));
   });
 });
