@@ -8,7 +8,14 @@ import type { Logger, LoggerOptions } from './log';
 import type { Daemon, DaemonConfig } from './daemon';
 
 export type { Logger, LoggerOptions, Daemon, DaemonConfig };
-export { startEmbeddedOvs, resolveDatapath, SYSTEM_OVSDB, type EmbeddedOvs, type EmbeddedOptions, type DatapathChoice } from './embedded';
+export {
+  startEmbeddedOvs,
+  resolveDatapath,
+  SYSTEM_OVSDB,
+  type EmbeddedOvs,
+  type EmbeddedOptions,
+  type DatapathChoice,
+} from './embedded';
 
 export function createLogger(options?: LoggerOptions): Logger {
   return (require('./log') as typeof import('./log')).createLogger(options);

@@ -84,7 +84,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     // Created once with these settings and never flipped later: OVS flushes flows when
     // fail_mode or the controller change (DESIGN.md 2).
     if (!vswitch.bridge(config.bridge)) {
-      await vswitch.ensureBridge({ name: config.bridge, datapathType: config.datapath, failMode: 'secure', protocols: ['OpenFlow13'] });
+      await vswitch.ensureBridge({
+        name: config.bridge,
+        datapathType: config.datapath,
+        failMode: 'secure',
+        protocols: ['OpenFlow13'],
+      });
     }
     const switchClient = new SwitchClient(`unix:${join(config.ovsRundir, `${config.bridge}.mgmt`)}`, { logger });
     stops.push(() => switchClient.close());
@@ -105,9 +110,29 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const links = new HostLinks(config.netns);
     const info = new Map<string, string>();
     const portPool = config.portPool ?? DEFAULT_PORT_POOL;
-    const service = new NetworkService({ registry, links, dataplane, logger, portPool: { minIdle: portPool, clock: config.clock ?? systemClock } });
+    const service = new NetworkService({
+      registry,
+      links,
+      dataplane,
+      logger,
+      portPool: { minIdle: portPool, clock: config.clock ?? systemClock },
+    });
     const controlSocket = resolve(config.stateDir, 'ovsnet.ctl');
-    const control: ControlServer = await startControlServer(controlSocket, controlMethods({ service, registry, ipam, flows, switchClient, links, config, info, ovsdbConnected: () => client.state === 'connected' }), logger);
+    const control: ControlServer = await startControlServer(
+      controlSocket,
+      controlMethods({
+        service,
+        registry,
+        ipam,
+        flows,
+        switchClient,
+        links,
+        config,
+        info,
+        ovsdbConnected: () => client.state === 'connected',
+      }),
+      logger,
+    );
     stops.push(() => control.close());
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
@@ -130,7 +155,13 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const staleSweeps = setInterval(() => service.sweepStaleLinks(), 30_000);
     staleSweeps.unref();
     stops.push(() => clearInterval(staleSweeps));
-    const poolUpkeep = setInterval(() => void service.pool?.maintain().catch((error: unknown) => logger.warn({ err: error }, 'port pool: upkeep failed; will retry')), 30_000);
+    const poolUpkeep = setInterval(
+      () =>
+        void service.pool
+          ?.maintain()
+          .catch((error: unknown) => logger.warn({ err: error }, 'port pool: upkeep failed; will retry')),
+      30_000,
+    );
     poolUpkeep.unref();
     stops.push(() => clearInterval(poolUpkeep));
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');

@@ -11,7 +11,6 @@ export { resolveDatapath, type DatapathChoice };
 
 export const SYSTEM_OVSDB = 'unix:/var/run/openvswitch/db.sock';
 
-
 export interface EmbeddedOptions {
   stateDir: string;
   bridge: string;
@@ -55,9 +54,18 @@ export async function startEmbeddedOvs(options: EmbeddedOptions): Promise<Embedd
   }
   try {
     await runOk('ovs-vsctl', [
-      `--db=${remote}`, '--timeout=30',
-      '--may-exist', 'add-br', options.bridge, '--',
-      'set', 'bridge', options.bridge, `datapath_type=${datapath}`, 'fail_mode=secure', 'protocols=OpenFlow13',
+      `--db=${remote}`,
+      '--timeout=30',
+      '--may-exist',
+      'add-br',
+      options.bridge,
+      '--',
+      'set',
+      'bridge',
+      options.bridge,
+      `datapath_type=${datapath}`,
+      'fail_mode=secure',
+      'protocols=OpenFlow13',
     ]);
   } catch (error) {
     await started?.stop();

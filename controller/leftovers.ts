@@ -57,7 +57,8 @@ export function startLeftoverReclaimer(options: LeftoverReclaimerOptions): { sto
       const endpoints = await unjoined.sweep(options.graceMs);
       if (endpoints.length > 0) logger.info({ endpoints }, 'deleted endpoints Docker created but never joined');
       const reclaimed = await options.ipam.reclaim(await addressesInUse(options.registry), options.graceMs);
-      if (reclaimed.length > 0) logger.info({ addresses: reclaimed }, 'released addresses Docker requested but never used');
+      if (reclaimed.length > 0)
+        logger.info({ addresses: reclaimed }, 'released addresses Docker requested but never used');
     } catch (error) {
       logger.warn({ err: error }, 'could not check for leftover endpoints and addresses; trying again later');
     }

@@ -80,11 +80,19 @@ export class NetworkService implements NetworkApi {
     if (!record) return;
     this.dataplane.kick();
     // The veth goes after the answer (see stale-links.ts); the registry remembers it.
-    this.staleLinks.remove(record.hostIfname).catch((error: unknown) => this.logger.warn({ err: error, link: record.hostIfname }, 'could not remove the veth of a deleted endpoint; will retry'));
+    this.staleLinks
+      .remove(record.hostIfname)
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, link: record.hostIfname },
+          'could not remove the veth of a deleted endpoint; will retry',
+        ),
+      );
   }
 
   async join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
-    if (typeof sandboxKey !== 'string' || sandboxKey === '') throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
+    if (typeof sandboxKey !== 'string' || sandboxKey === '')
+      throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
     const network = await this.registry.requireNetwork(networkId);
     let endpoint = await this.registry.requireEndpoint(networkId, endpointId);
     const started = Date.now();
@@ -92,7 +100,12 @@ export class NetworkService implements NetworkApi {
     if (endpoint.pooled) {
       // A retried join: the pooled pair is already this endpoint's (its container end may
       // be in the sandbox by now, so nothing about the links is redone).
-    } else if (this.pool?.enabled && !endpoint.plugged && network.mtu === undefined && endpoint.attachment === undefined) {
+    } else if (
+      this.pool?.enabled &&
+      !endpoint.plugged &&
+      network.mtu === undefined &&
+      endpoint.attachment === undefined
+    ) {
       // Pooled pairs have the default MTU; ports attached by hand carry ovs-docker's labels
       // from their creation on: both get a veth of their own.
       endpoint = await this.pool.claim(networkId, endpointId, sandboxKey, this.realiseTimeoutMs);
@@ -110,7 +123,14 @@ export class NetworkService implements NetworkApi {
     this.dataplane.kick();
     const recorded = Date.now();
     await this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs);
-    this.logger.debug({ endpoint: endpointId, pooled: endpoint.pooled === true, ms: { veth: linked - started, record: recorded - linked, switch: Date.now() - recorded } }, 'joined');
+    this.logger.debug(
+      {
+        endpoint: endpointId,
+        pooled: endpoint.pooled === true,
+        ms: { veth: linked - started, record: recorded - linked, switch: Date.now() - recorded },
+      },
+      'joined',
+    );
     const gatewayIpv4 = network.ipv4.find((s) => s.gateway !== undefined)?.gateway;
     const gatewayIpv6 = network.ipv6.find((s) => s.gateway !== undefined)?.gateway;
     return {
@@ -140,7 +160,12 @@ export class NetworkService implements NetworkApi {
 
   async publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void> {
     const chooses = ports.some((p) => p.hostPort === 0 || (p.hostPortEnd ?? p.hostPort) > p.hostPort);
-    const published = await this.registry.publishPorts(networkId, endpointId, ports, chooses ? await listeningPorts() : undefined);
+    const published = await this.registry.publishPorts(
+      networkId,
+      endpointId,
+      ports,
+      chooses ? await listeningPorts() : undefined,
+    );
     this.logger.info({ endpoint: endpointId, ports: published }, 'ports published');
     this.dataplane.kick();
   }

@@ -95,7 +95,11 @@ export class PortPool {
     await this.drop(dropped);
     this.ready = intact;
     this.inUse = this.ready.length > 0;
-    if (dropped.length > 0) this.options.logger.info({ dropped: dropped.length, ready: this.ready.length }, 'port pool: slots without their veth dropped');
+    if (dropped.length > 0)
+      this.options.logger.info(
+        { dropped: dropped.length, ready: this.ready.length },
+        'port pool: slots without their veth dropped',
+      );
   }
 
   /** No more claims or refills; waiting joins fail. See `settled` for the refill in flight. */
@@ -172,7 +176,11 @@ export class PortPool {
     await this.options.registry.dropPoolSlots(names);
     this.options.dataplane.kick();
     for (const name of names) {
-      await this.options.removeLink(name).catch((error: unknown) => this.options.logger.warn({ err: error, link: name }, 'could not remove a pooled veth; will retry'));
+      await this.options
+        .removeLink(name)
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: error, link: name }, 'could not remove a pooled veth; will retry'),
+        );
     }
   }
 
@@ -185,10 +193,15 @@ export class PortPool {
   private waitForSlot(deadline: number): Promise<void> {
     const { clock } = this.options;
     return new Promise((resolve, reject) => {
-      const timer = clock.setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== wake);
-        reject(new ControllerError('UNAVAILABLE', 'no pooled port became ready in time; is Open vSwitch keeping up?'));
-      }, Math.max(1, deadline - clock.now()));
+      const timer = clock.setTimeout(
+        () => {
+          this.waiters = this.waiters.filter((w) => w !== wake);
+          reject(
+            new ControllerError('UNAVAILABLE', 'no pooled port became ready in time; is Open vSwitch keeping up?'),
+          );
+        },
+        Math.max(1, deadline - clock.now()),
+      );
       const wake = (): void => {
         clock.clearTimeout(timer);
         resolve();
@@ -221,8 +234,10 @@ export class PortPool {
     for (;;) {
       if (this.ready.length >= this.lowWater() || this.stopped) return;
       const started = clock.now();
-      if (this.lastBatchEnd !== undefined && started - this.lastBatchEnd < QUICK_REFILL_MS) this.batchSize = Math.min(this.maxBatch, this.batchSize * 2);
-      else if (this.lastBatchEnd === undefined || started - this.lastBatchEnd > SLOW_REFILL_MS) this.batchSize = Math.max(this.options.minIdle, Math.floor(this.batchSize / 2));
+      if (this.lastBatchEnd !== undefined && started - this.lastBatchEnd < QUICK_REFILL_MS)
+        this.batchSize = Math.min(this.maxBatch, this.batchSize * 2);
+      else if (this.lastBatchEnd === undefined || started - this.lastBatchEnd > SLOW_REFILL_MS)
+        this.batchSize = Math.max(this.options.minIdle, Math.floor(this.batchSize / 2));
       const want = Math.max(1, Math.min(this.batchSize, this.maxIdle - this.ready.length));
       const slots = await registry.addPoolSlots(want);
       const failed = await links.createVethPairs(slots.map((s) => ({ host: s.hostIfname, peer: s.containerIfname })));
@@ -242,7 +257,15 @@ export class PortPool {
       this.ready = this.ready.filter((name) => !unusable.includes(name));
       await this.drop(unusable);
       this.lastBatchEnd = clock.now();
-      logger.debug({ made: made.length, failed: failed.size + unusable.length, ready: this.ready.length, ms: { veths: linked - started, realised: clock.now() - linked } }, 'port pool: batch');
+      logger.debug(
+        {
+          made: made.length,
+          failed: failed.size + unusable.length,
+          ready: this.ready.length,
+          ms: { veths: linked - started, realised: clock.now() - linked },
+        },
+        'port pool: batch',
+      );
     }
   }
 }

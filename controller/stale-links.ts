@@ -36,7 +36,9 @@ export class StaleLinks {
   sweep(): void {
     void (async () => {
       for (const name of await this.registry.staleLinks()) {
-        await this.remove(name).catch((error: unknown) => this.logger.warn({ err: error, link: name }, 'could not remove the veth of a deleted endpoint; will retry'));
+        await this.remove(name).catch((error: unknown) =>
+          this.logger.warn({ err: error, link: name }, 'could not remove the veth of a deleted endpoint; will retry'),
+        );
       }
     })().catch((error: unknown) => this.logger.warn({ err: error }, 'could not list stale links'));
   }

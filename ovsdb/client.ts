@@ -191,7 +191,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   /** Resolves when connected; rejects after timeoutMs, when the client is closed or on abort. */
   whenConnected(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.stateValue === 'connected') return Promise.resolve();
-    if (this.stateValue === 'closed') return Promise.reject(new OvsdbError('CONNECTION_CLOSED', 'the client is closed'));
+    if (this.stateValue === 'closed')
+      return Promise.reject(new OvsdbError('CONNECTION_CLOSED', 'the client is closed'));
     return new Promise((resolve, reject) => {
       const finish = (): void => {
         this.clock.clearTimeout(timer);
@@ -211,7 +212,12 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       const onAbort = (): void => waiter.reject(new OvsdbCanceledError('connect', undefined, signal?.reason));
       const timer = this.clock.setTimeout(() => {
         const last = this.lastError ? ` (last error: ${this.lastError.message})` : '';
-        waiter.reject(new OvsdbError('CONNECTION_CLOSED', `no OVSDB connection to ${this.remoteName} within ${timeoutMs} ms${last}`));
+        waiter.reject(
+          new OvsdbError(
+            'CONNECTION_CLOSED',
+            `no OVSDB connection to ${this.remoteName} within ${timeoutMs} ms${last}`,
+          ),
+        );
       }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
@@ -223,7 +229,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * `options` may be a timeout in ms, or { timeoutMs, signal }; see transact() for signal.
    */
   async call(method: string, params: JsonValue[], options: RequestOptions | number = {}): Promise<JsonValue> {
-    const { timeoutMs = this.options.requestTimeoutMs ?? 60_000, signal } = typeof options === 'number' ? { timeoutMs: options } : options;
+    const { timeoutMs = this.options.requestTimeoutMs ?? 60_000, signal } =
+      typeof options === 'number' ? { timeoutMs: options } : options;
     if (signal?.aborted) throw new OvsdbCanceledError(method, undefined, signal.reason);
     if (this.stateValue !== 'connected') await this.whenConnected(timeoutMs, signal);
     const connection = this.connection;
@@ -299,7 +306,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       const tableSchema = schema.tables.get(table);
       if (!tableSchema) throw new OvsdbError('SYNTAX_ERROR', `database ${db} has no table "${table}"`);
       for (const column of request.columns ?? []) {
-        if (!tableSchema.columns.has(column)) throw new OvsdbError('UNKNOWN_COLUMN', `table ${table} has no column "${column}"`);
+        if (!tableSchema.columns.has(column))
+          throw new OvsdbError('UNKNOWN_COLUMN', `table ${table} has no column "${column}"`);
       }
     }
     const columns = Object.fromEntries(Object.entries(requests).map(([t, r]) => [t, r.columns]));
@@ -327,7 +335,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   async changeMonitorConditions(replica: Replica, where: Record<string, JsonValue[]>): Promise<void> {
     const handle = [...this.monitors.values()].find((m) => m.replica === replica);
     if (!handle) throw new OvsdbError('PROTOCOL', 'unknown monitor');
-    if (handle.method === 'monitor') throw new OvsdbError('NOT_SUPPORTED', 'the server does not support conditional monitors');
+    if (handle.method === 'monitor')
+      throw new OvsdbError('NOT_SUPPORTED', 'the server does not support conditional monitors');
     const newId = `m${this.nextMonitor++}`;
     const change = Object.fromEntries(Object.entries(where).map(([table, w]) => [table, [{ where: w }]]));
     // The updates the change causes arrive before the reply, under the new id.

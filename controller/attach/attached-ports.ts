@@ -13,7 +13,11 @@ export interface AttachedPort {
 }
 
 /** Ports attached to the target; `bridge` narrows to one bridge, `ifname` to one interface. */
-export function attachedPorts(vswitch: Vswitch, target: AttachTarget, filter: { bridge?: string; ifname?: string } = {}): AttachedPort[] {
+export function attachedPorts(
+  vswitch: Vswitch,
+  target: AttachTarget,
+  filter: { bridge?: string; ifname?: string } = {},
+): AttachedPort[] {
   const out: AttachedPort[] = [];
   for (const port of vswitch.ports(filter.bridge)) {
     const found = attachment(port);
@@ -28,5 +32,10 @@ function attachment(port: PortInfo): AttachedPort | undefined {
   const iface = port.interfaces[0];
   const containerIface = iface?.externalIds[CONTAINER_IFACE_KEY];
   if (!iface || containerIface === undefined) return undefined;
-  return { port: port.name, ...(port.bridge !== undefined ? { bridge: port.bridge } : {}), containerIface, externalIds: iface.externalIds };
+  return {
+    port: port.name,
+    ...(port.bridge !== undefined ? { bridge: port.bridge } : {}),
+    containerIface,
+    externalIds: iface.externalIds,
+  };
 }

@@ -23,12 +23,38 @@ export function newHostIfname(): string {
 export async function createSandboxVeth(host: string, link: SandboxLink, checksumOffloadOff: boolean): Promise<void> {
   const mtu = link.mtu !== undefined ? ['mtu', String(link.mtu)] : [];
   const mac = link.mac !== undefined ? ['address', link.mac] : [];
-  const created = await run('ip', ['link', 'add', host, ...mtu, 'up', 'type', 'veth', 'peer', 'name', link.ifname, ...mtu, ...mac, 'netns', link.nsPath], { allowFailure: true });
+  const created = await run(
+    'ip',
+    [
+      'link',
+      'add',
+      host,
+      ...mtu,
+      'up',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      link.ifname,
+      ...mtu,
+      ...mac,
+      'netns',
+      link.nsPath,
+    ],
+    { allowFailure: true },
+  );
   if (created.code !== 0) {
     if (/File exists/.test(created.stderr)) {
-      throw new ControllerError('ALREADY_EXISTS', `an interface named ${link.ifname} already exists in the container (or ${host} on the host)`);
+      throw new ControllerError(
+        'ALREADY_EXISTS',
+        `an interface named ${link.ifname} already exists in the container (or ${host} on the host)`,
+      );
     }
-    throw new CommandError(['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', link.ifname], created.code, created.stderr);
+    throw new CommandError(
+      ['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', link.ifname],
+      created.code,
+      created.stderr,
+    );
   }
   try {
     if (checksumOffloadOff) {
@@ -37,7 +63,9 @@ export async function createSandboxVeth(host: string, link: SandboxLink, checksu
       await runOk('nsenter', [`--net=${link.nsPath}`, 'ethtool', '-K', link.ifname, 'tx', 'off']);
     }
     const batch = [
-      ...(link.address !== undefined ? [`addr add ${link.address} dev ${link.ifname}${link.address.includes(':') ? ' nodad' : ''}`] : []),
+      ...(link.address !== undefined
+        ? [`addr add ${link.address} dev ${link.ifname}${link.address.includes(':') ? ' nodad' : ''}`]
+        : []),
       `link set ${link.ifname} up`,
       ...(link.gateway !== undefined ? [`route replace default via ${link.gateway} dev ${link.ifname}`] : []),
     ];

@@ -39,19 +39,32 @@ async function chooseNetwork(registry: Registry, request: AddPortRequest): Promi
   const address = parseAddress((request.address as string).split('/')[0] as string);
   const found = networks.filter((n) => [...n.ipv4, ...n.ipv6].some((s) => contains(parseCidr(s.pool), address.value)));
   if (found.length === 1) return found[0] as NetworkRecord;
-  if (found.length > 1) throw invalid(`${address.address} lies in ${found.length} ovsnet networks; choose one with --network`);
+  if (found.length > 1)
+    throw invalid(`${address.address} lies in ${found.length} ovsnet networks; choose one with --network`);
   throw notFound(`no ovsnet network has a subnet holding ${address.address}; create one or choose it with --network`);
 }
 
-export async function managedAdd(ctx: ManagedAttachContext, input: ManagedAddRequest): Promise<{ port: string; networkId: string; endpointId: string }> {
+export async function managedAdd(
+  ctx: ManagedAttachContext,
+  input: ManagedAddRequest,
+): Promise<{ port: string; networkId: string; endpointId: string }> {
   const request = validateAddPort(input);
   const target = input.target;
-  if (typeof target?.nsPath !== 'string' || !target.nsPath.startsWith('/')) throw invalid('target.nsPath must be an absolute path');
-  if (request.address === undefined) throw invalid(`ports on ovsnet's bridge need --ipaddress: its flows only let a port send from its own address`);
+  if (typeof target?.nsPath !== 'string' || !target.nsPath.startsWith('/'))
+    throw invalid('target.nsPath must be an absolute path');
+  if (request.address === undefined)
+    throw invalid(`ports on ovsnet's bridge need --ipaddress: its flows only let a port send from its own address`);
   if (request.vlan !== undefined) throw invalid(`--vlan does not apply on ovsnet's bridge: networks isolate its ports`);
   for (const endpoint of await ctx.registry.listEndpoints()) {
-    if (endpoint.attachment && endpoint.attachment.containerIface === request.ifname && matchesTarget(target, endpoint.attachment.containerId)) {
-      throw new ControllerError('ALREADY_EXISTS', `container ${request.container} already has ${request.ifname} attached (port ${endpoint.hostIfname})`);
+    if (
+      endpoint.attachment &&
+      endpoint.attachment.containerIface === request.ifname &&
+      matchesTarget(target, endpoint.attachment.containerId)
+    ) {
+      throw new ControllerError(
+        'ALREADY_EXISTS',
+        `container ${request.container} already has ${request.ifname} attached (port ${endpoint.hostIfname})`,
+      );
     }
   }
   const network = await chooseNetwork(ctx.registry, request);
@@ -71,9 +84,15 @@ export async function managedAdd(ctx: ManagedAttachContext, input: ManagedAddReq
     await ctx.links.moveIntoSandbox(joined.containerIfname, target.nsPath, {
       ifname: request.ifname,
       addresses: [address],
-      ...(request.gateway !== undefined ? { [family === 'ipv4' ? 'gatewayIpv4' : 'gatewayIpv6']: request.gateway } : {}),
-      ...(request.gateway === undefined && joined.gatewayIpv4 !== undefined && family === 'ipv4' ? { gatewayIpv4: joined.gatewayIpv4 } : {}),
-      ...(request.gateway === undefined && joined.gatewayIpv6 !== undefined && family === 'ipv6' ? { gatewayIpv6: joined.gatewayIpv6 } : {}),
+      ...(request.gateway !== undefined
+        ? { [family === 'ipv4' ? 'gatewayIpv4' : 'gatewayIpv6']: request.gateway }
+        : {}),
+      ...(request.gateway === undefined && joined.gatewayIpv4 !== undefined && family === 'ipv4'
+        ? { gatewayIpv4: joined.gatewayIpv4 }
+        : {}),
+      ...(request.gateway === undefined && joined.gatewayIpv6 !== undefined && family === 'ipv6'
+        ? { gatewayIpv6: joined.gatewayIpv6 }
+        : {}),
     });
     return { port: endpoint.hostIfname, networkId: network.id, endpointId };
   } catch (error) {
@@ -82,7 +101,10 @@ export async function managedAdd(ctx: ManagedAttachContext, input: ManagedAddReq
   }
 }
 
-export async function managedRemove(ctx: ManagedAttachContext, params: { target: AttachTarget; ifname?: string }): Promise<{ removed: string[] }> {
+export async function managedRemove(
+  ctx: ManagedAttachContext,
+  params: { target: AttachTarget; ifname?: string },
+): Promise<{ removed: string[] }> {
   const target = params.target;
   if (!target || !Array.isArray(target.aliases)) throw invalid('target.aliases must be a list');
   const removed: string[] = [];

@@ -7,7 +7,18 @@ import { Vswitch } from '../../ovsdb/vswitch/vswitch';
 import { stringMap } from '../../ovsdb/protocol/notation';
 import { callControl } from '../control/client';
 import { ControllerError, invalid, notFound } from '../errors';
-import { ADDRESS_KEY, CONTROL_SOCKET_KEY, CONTAINER_ID_KEY, CONTAINER_IFACE_KEY, checkBridgeName, checkContainerRef, checkIfname, checkVlan, validateAddPort, type AddPortRequest } from './request';
+import {
+  ADDRESS_KEY,
+  CONTROL_SOCKET_KEY,
+  CONTAINER_ID_KEY,
+  CONTAINER_IFACE_KEY,
+  checkBridgeName,
+  checkContainerRef,
+  checkIfname,
+  checkVlan,
+  validateAddPort,
+  type AddPortRequest,
+} from './request';
 import { knownTarget, runningTarget, type AttachTarget } from './target';
 import { attachedPorts, type AttachedPort } from './attached-ports';
 import { resolveDatapath } from '../ovs/datapath';
@@ -31,7 +42,10 @@ async function openVswitch(options: AttachOptions): Promise<Vswitch> {
   const remote = options.db ?? defaultOvsdbRemote(options.env);
   if (!/^(unix:.+|tcp:.+:\d+)$/.test(remote)) throw invalid(`--db must be unix:PATH or tcp:HOST:PORT, not "${remote}"`);
   if (remote.startsWith('unix:') && !existsSync(remote.slice(5))) {
-    throw new ControllerError('UNAVAILABLE', `no OVSDB server at ${remote} (is Open vSwitch running? use --db to point elsewhere)`);
+    throw new ControllerError(
+      'UNAVAILABLE',
+      `no OVSDB server at ${remote} (is Open vSwitch running? use --db to point elsewhere)`,
+    );
   }
   let client: OvsdbClient;
   try {
@@ -47,7 +61,11 @@ async function openVswitch(options: AttachOptions): Promise<Vswitch> {
   }
 }
 
-async function withVswitch<T>(options: AttachOptions, work: (vswitch: Vswitch) => Promise<T>, alongside?: Promise<unknown>): Promise<T> {
+async function withVswitch<T>(
+  options: AttachOptions,
+  work: (vswitch: Vswitch) => Promise<T>,
+  alongside?: Promise<unknown>,
+): Promise<T> {
   let vswitch: Vswitch;
   try {
     vswitch = await openVswitch(options);
@@ -67,13 +85,25 @@ function requireBridge(vswitch: Vswitch, bridge: string): { controlSocket?: stri
   const row = vswitch.bridge(bridge);
   if (!row) throw notFound(`bridge ${bridge} does not exist (create it with 'ovs-vsctl add-br ${bridge}')`);
   const controlSocket = stringMap(row['external_ids'])[CONTROL_SOCKET_KEY];
-  return { ...(controlSocket !== undefined ? { controlSocket } : {}), datapathType: String(row['datapath_type'] ?? '') };
+  return {
+    ...(controlSocket !== undefined ? { controlSocket } : {}),
+    datapathType: String(row['datapath_type'] ?? ''),
+  };
 }
 
 /** A daemon-owned bridge must be handled by that daemon; say so if it is not answering. */
-async function callDaemon(controlSocket: string, bridge: string, method: string, params: unknown, timeoutMs: number): Promise<unknown> {
+async function callDaemon(
+  controlSocket: string,
+  bridge: string,
+  method: string,
+  params: unknown,
+  timeoutMs: number,
+): Promise<unknown> {
   if (!existsSync(controlSocket)) {
-    throw new ControllerError('UNAVAILABLE', `bridge ${bridge} is managed by the ovsnet daemon, which is not running (no ${controlSocket}); start it first`);
+    throw new ControllerError(
+      'UNAVAILABLE',
+      `bridge ${bridge} is managed by the ovsnet daemon, which is not running (no ${controlSocket}); start it first`,
+    );
   }
   return callControl(controlSocket, method, params, timeoutMs);
 }
@@ -82,55 +112,75 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
   const request = validateAddPort(input);
   const timeoutMs = options.timeoutMs ?? 30_000;
   // Docker and OVSDB are asked at the same time: each round trip is a good part of a command.
-  const resolving = runningTarget(request.container, { ...(request.netns !== undefined ? { netns: request.netns } : {}), ...(options.env ? { env: options.env } : {}) });
-  return withVswitch(options, async (vswitch) => {
-    if (!vswitch.bridge(request.bridge) && options.createBridge) await vswitch.ensureBridge({ name: request.bridge, datapathType: resolveDatapath('auto') });
-    const bridge = requireBridge(vswitch, request.bridge);
-    const target = await resolving;
-    const already = attachedPorts(vswitch, target, { ifname: request.ifname });
-    if (already.length > 0) {
-      const found = already[0] as (typeof already)[0];
-      throw new ControllerError('ALREADY_EXISTS', `container ${request.container} already has ${request.ifname} attached (port ${found.port} on bridge ${found.bridge ?? '?'})`);
-    }
-    if (bridge.controlSocket !== undefined) {
-      if (request.vlan !== undefined) throw invalid(`--vlan does not apply on ${request.bridge}: ovsnet's networks isolate its ports (use --network)`);
-      return (await callDaemon(bridge.controlSocket, request.bridge, 'attach.add', { ...request, target }, timeoutMs)) as { port: string };
-    }
-    if (request.address !== undefined) checkAddressFree(vswitch, request.bridge, request.address);
-    const host = newHostIfname();
-    await createSandboxVeth(
-      host,
-      {
-        nsPath: target.nsPath,
-        ifname: request.ifname,
-        ...(request.mtu !== undefined ? { mtu: request.mtu } : {}),
-        ...(request.mac !== undefined ? { mac: request.mac } : {}),
-        ...(request.address !== undefined ? { address: request.address } : {}),
-        ...(request.gateway !== undefined ? { gateway: request.gateway } : {}),
-      },
-      bridge.datapathType === 'netdev',
-    );
-    try {
-      await vswitch.addPorts([
+  const resolving = runningTarget(request.container, {
+    ...(request.netns !== undefined ? { netns: request.netns } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  return withVswitch(
+    options,
+    async (vswitch) => {
+      if (!vswitch.bridge(request.bridge) && options.createBridge)
+        await vswitch.ensureBridge({ name: request.bridge, datapathType: resolveDatapath('auto') });
+      const bridge = requireBridge(vswitch, request.bridge);
+      const target = await resolving;
+      const already = attachedPorts(vswitch, target, { ifname: request.ifname });
+      if (already.length > 0) {
+        const found = already[0] as (typeof already)[0];
+        throw new ControllerError(
+          'ALREADY_EXISTS',
+          `container ${request.container} already has ${request.ifname} attached (port ${found.port} on bridge ${found.bridge ?? '?'})`,
+        );
+      }
+      if (bridge.controlSocket !== undefined) {
+        if (request.vlan !== undefined)
+          throw invalid(
+            `--vlan does not apply on ${request.bridge}: ovsnet's networks isolate its ports (use --network)`,
+          );
+        return (await callDaemon(
+          bridge.controlSocket,
+          request.bridge,
+          'attach.add',
+          { ...request, target },
+          timeoutMs,
+        )) as { port: string };
+      }
+      if (request.address !== undefined) checkAddressFree(vswitch, request.bridge, request.address);
+      const host = newHostIfname();
+      await createSandboxVeth(
+        host,
         {
-          bridge: request.bridge,
-          name: host,
-          externalIds: {
-            [CONTAINER_ID_KEY]: request.container,
-            [CONTAINER_IFACE_KEY]: request.ifname,
-            ...(request.address !== undefined ? { [ADDRESS_KEY]: request.address } : {}),
-          },
-          ...(request.vlan !== undefined ? { tag: request.vlan } : {}),
+          nsPath: target.nsPath,
+          ifname: request.ifname,
+          ...(request.mtu !== undefined ? { mtu: request.mtu } : {}),
+          ...(request.mac !== undefined ? { mac: request.mac } : {}),
+          ...(request.address !== undefined ? { address: request.address } : {}),
+          ...(request.gateway !== undefined ? { gateway: request.gateway } : {}),
         },
-      ]);
-      await vswitch.waitRealised([host], timeoutMs);
-    } catch (error) {
-      await vswitch.removePorts([host]).catch(() => undefined);
-      await deleteHostLink(host);
-      throw error;
-    }
-    return { port: host };
-  }, resolving);
+        bridge.datapathType === 'netdev',
+      );
+      try {
+        await vswitch.addPorts([
+          {
+            bridge: request.bridge,
+            name: host,
+            externalIds: {
+              [CONTAINER_ID_KEY]: request.container,
+              [CONTAINER_IFACE_KEY]: request.ifname,
+              ...(request.address !== undefined ? { [ADDRESS_KEY]: request.address } : {}),
+            },
+            ...(request.vlan !== undefined ? { tag: request.vlan } : {}),
+          },
+        ]);
+        await vswitch.waitRealised([host], timeoutMs);
+      } catch (error) {
+        await vswitch.removePorts([host]).catch(() => undefined);
+        await deleteHostLink(host);
+        throw error;
+      }
+      return { port: host };
+    },
+    resolving,
+  );
 }
 
 function checkAddressFree(vswitch: Vswitch, bridge: string, address: string): void {
@@ -138,13 +188,21 @@ function checkAddressFree(vswitch: Vswitch, bridge: string, address: string): vo
   for (const port of vswitch.ports(bridge)) {
     const holder = port.interfaces[0]?.externalIds;
     if (holder && holder[ADDRESS_KEY]?.split('/')[0] === host) {
-      throw new ControllerError('ALREADY_EXISTS', `address ${host} is already used on bridge ${bridge} by ${holder[CONTAINER_ID_KEY] ?? '?'} ${holder[CONTAINER_IFACE_KEY] ?? ''} (port ${port.name})`);
+      throw new ControllerError(
+        'ALREADY_EXISTS',
+        `address ${host} is already used on bridge ${bridge} by ${holder[CONTAINER_ID_KEY] ?? '?'} ${holder[CONTAINER_IFACE_KEY] ?? ''} (port ${port.name})`,
+      );
     }
   }
 }
 
 /** Removes the named interface of the container (ovs-docker del-port). */
-export async function delPort(bridgeName: string, ifname: string, container: string, options: AttachOptions = {}): Promise<{ removed: string[] }> {
+export async function delPort(
+  bridgeName: string,
+  ifname: string,
+  container: string,
+  options: AttachOptions = {},
+): Promise<{ removed: string[] }> {
   checkBridgeName(bridgeName);
   checkIfname(ifname);
   checkContainerRef(container);
@@ -152,39 +210,64 @@ export async function delPort(bridgeName: string, ifname: string, container: str
 }
 
 /** Removes every interface of the container on the bridge (ovs-docker del-ports); none is fine. */
-export async function delPorts(bridgeName: string, container: string, options: AttachOptions = {}): Promise<{ removed: string[] }> {
+export async function delPorts(
+  bridgeName: string,
+  container: string,
+  options: AttachOptions = {},
+): Promise<{ removed: string[] }> {
   checkBridgeName(bridgeName);
   checkContainerRef(container);
   return removeAttached(bridgeName, container, undefined, options);
 }
 
-async function removeAttached(bridgeName: string, container: string, ifname: string | undefined, options: AttachOptions): Promise<{ removed: string[] }> {
+async function removeAttached(
+  bridgeName: string,
+  container: string,
+  ifname: string | undefined,
+  options: AttachOptions,
+): Promise<{ removed: string[] }> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   return withVswitch(options, async (vswitch) => {
     const bridge = requireBridge(vswitch, bridgeName);
     const filter = { bridge: bridgeName, ...(ifname !== undefined ? { ifname } : {}) };
     const { target, found } = await findAttached(vswitch, container, filter, options);
     if (bridge.controlSocket !== undefined) {
-      return (await callDaemon(bridge.controlSocket, bridgeName, 'attach.remove', { target, ...(ifname !== undefined ? { ifname } : {}) }, timeoutMs)) as { removed: string[] };
+      return (await callDaemon(
+        bridge.controlSocket,
+        bridgeName,
+        'attach.remove',
+        { target, ...(ifname !== undefined ? { ifname } : {}) },
+        timeoutMs,
+      )) as { removed: string[] };
     }
     const ports = found.map((p) => p.port);
     if (ports.length === 0 && ifname !== undefined) throw missing(bridgeName, target, ifname);
     if (ports.length === 0) return { removed: [] };
     // The OVS row and the veth go at the same time; each alone is a kernel or vswitchd round.
-    await Promise.all([vswitch.transactApplied(vswitch.removePortsOperations(ports), timeoutMs), ...ports.map((port) => deleteHostLink(port))]);
+    await Promise.all([
+      vswitch.transactApplied(vswitch.removePortsOperations(ports), timeoutMs),
+      ...ports.map((port) => deleteHostLink(port)),
+    ]);
     return { removed: ports };
   });
 }
 
 /** Makes the container's interface an access port of the VLAN (ovs-docker set-vlan). */
-export async function setVlan(bridgeName: string, ifname: string, container: string, vlan: number, options: AttachOptions = {}): Promise<{ port: string }> {
+export async function setVlan(
+  bridgeName: string,
+  ifname: string,
+  container: string,
+  vlan: number,
+  options: AttachOptions = {},
+): Promise<{ port: string }> {
   checkBridgeName(bridgeName);
   checkIfname(ifname);
   checkContainerRef(container);
   checkVlan(vlan);
   return withVswitch(options, async (vswitch) => {
     const bridge = requireBridge(vswitch, bridgeName);
-    if (bridge.controlSocket !== undefined) throw invalid(`set-vlan does not apply on ${bridgeName}: ovsnet's networks isolate its ports`);
+    if (bridge.controlSocket !== undefined)
+      throw invalid(`set-vlan does not apply on ${bridgeName}: ovsnet's networks isolate its ports`);
     const { target, found: all } = await findAttached(vswitch, container, { bridge: bridgeName, ifname }, options);
     const found = all[0];
     if (!found) throw missing(bridgeName, target, ifname);
@@ -198,7 +281,12 @@ export async function setVlan(bridgeName: string, ifname: string, container: str
  * case, and it works for containers that are gone); otherwise Docker supplies the other
  * names the container goes by.
  */
-async function findAttached(vswitch: Vswitch, container: string, filter: { bridge: string; ifname?: string }, options: AttachOptions): Promise<{ target: AttachTarget; found: AttachedPort[] }> {
+async function findAttached(
+  vswitch: Vswitch,
+  container: string,
+  filter: { bridge: string; ifname?: string },
+  options: AttachOptions,
+): Promise<{ target: AttachTarget; found: AttachedPort[] }> {
   const typed: AttachTarget = { given: container, aliases: [container] };
   const direct = attachedPorts(vswitch, typed, filter);
   if (direct.length > 0) return { target: typed, found: direct };

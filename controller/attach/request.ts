@@ -33,12 +33,14 @@ export interface AddPortRequest {
 const LINK_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
 
 export function checkBridgeName(name: string): string {
-  if (!LINK_NAME.test(name)) throw invalid(`"${name}" is not a valid bridge name (1-15 letters, digits, '_', '.', '-')`);
+  if (!LINK_NAME.test(name))
+    throw invalid(`"${name}" is not a valid bridge name (1-15 letters, digits, '_', '.', '-')`);
   return name;
 }
 
 export function checkIfname(name: string): string {
-  if (!LINK_NAME.test(name) || name === '.' || name === '..') throw invalid(`"${name}" is not a valid interface name (1-15 letters, digits, '_', '.', '-')`);
+  if (!LINK_NAME.test(name) || name === '.' || name === '..')
+    throw invalid(`"${name}" is not a valid interface name (1-15 letters, digits, '_', '.', '-')`);
   return name;
 }
 
@@ -56,7 +58,9 @@ export function validateAddPort(request: AddPortRequest): AddPortRequest {
   };
   let family: 4 | 6 | undefined;
   if (request.address !== undefined) {
-    const withPrefix = request.address.includes('/') ? request.address : `${request.address}/${request.address.includes(':') ? 128 : 32}`;
+    const withPrefix = request.address.includes('/')
+      ? request.address
+      : `${request.address}/${request.address.includes(':') ? 128 : 32}`;
     const cidr = parseCidr(withPrefix, '--ipaddress', true);
     const host = parseAddress(withPrefix.split('/')[0] as string, '--ipaddress');
     family = host.family;
@@ -64,14 +68,16 @@ export function validateAddPort(request: AddPortRequest): AddPortRequest {
   }
   if (request.gateway !== undefined) {
     const gateway = parseAddress(request.gateway, '--gateway');
-    if (family !== undefined && gateway.family !== family) throw invalid(`--gateway ${request.gateway} is not of the same family as --ipaddress ${request.address ?? ''}`);
+    if (family !== undefined && gateway.family !== family)
+      throw invalid(`--gateway ${request.gateway} is not of the same family as --ipaddress ${request.address ?? ''}`);
     out.gateway = gateway.address;
   }
   if (request.mac !== undefined) {
     out.mac = parseMac(request.mac, '--macaddress');
   }
   if (request.mtu !== undefined) {
-    if (!Number.isInteger(request.mtu) || request.mtu < 68 || request.mtu > 65535) throw invalid(`--mtu must be an integer from 68 to 65535, not "${String(request.mtu)}"`);
+    if (!Number.isInteger(request.mtu) || request.mtu < 68 || request.mtu > 65535)
+      throw invalid(`--mtu must be an integer from 68 to 65535, not "${String(request.mtu)}"`);
     out.mtu = request.mtu;
   }
   if (request.vlan !== undefined) out.vlan = checkVlan(request.vlan);
@@ -85,7 +91,8 @@ export function validateAddPort(request: AddPortRequest): AddPortRequest {
 
 export function checkVlan(vlan: number): number {
   // 0 and 4095 are reserved by 802.1Q; OVS accepts 0-4095 but a tag of 0 means "priority only".
-  if (!Number.isInteger(vlan) || vlan < 1 || vlan > 4094) throw invalid(`VLAN must be an integer from 1 to 4094, not "${String(vlan)}"`);
+  if (!Number.isInteger(vlan) || vlan < 1 || vlan > 4094)
+    throw invalid(`VLAN must be an integer from 1 to 4094, not "${String(vlan)}"`);
   return vlan;
 }
 

@@ -23,11 +23,19 @@ export interface TargetOptions {
 }
 
 /** A target that must be running, for add-port. */
-export async function runningTarget(container: string, options: TargetOptions = {}): Promise<AttachTarget & { nsPath: string }> {
+export async function runningTarget(
+  container: string,
+  options: TargetOptions = {},
+): Promise<AttachTarget & { nsPath: string }> {
   if (options.netns !== undefined) return { given: container, aliases: [container], nsPath: netnsPath(options.netns) };
   const state = await inspectContainer(container, dockerSocketPath(options.env));
   if (!state.running || state.pid <= 0) throw new ControllerError('CONFLICT', `container ${container} is not running`);
-  return { given: container, aliases: uniq([container, state.id, state.name]), fullId: state.id, nsPath: `/proc/${state.pid}/ns/net` };
+  return {
+    given: container,
+    aliases: uniq([container, state.id, state.name]),
+    fullId: state.id,
+    nsPath: `/proc/${state.pid}/ns/net`,
+  };
 }
 
 /**
@@ -40,7 +48,8 @@ export async function knownTarget(container: string, options: TargetOptions = {}
     const state = await inspectContainer(container, dockerSocketPath(options.env));
     return { given: container, aliases: uniq([container, state.id, state.name]), fullId: state.id };
   } catch (error) {
-    if (isControllerError(error, 'NOT_FOUND') || isControllerError(error, 'UNAVAILABLE')) return { given: container, aliases: [container] };
+    if (isControllerError(error, 'NOT_FOUND') || isControllerError(error, 'UNAVAILABLE'))
+      return { given: container, aliases: [container] };
     throw error;
   }
 }

@@ -35,7 +35,8 @@ export function parseCidr(text: string, what = 'subnet', requirePrefix = true): 
   const family: Family = addr instanceof Address6 ? 6 : 4;
   const prefix = addr.subnetMask;
   const max = family === 4 ? 32 : 128;
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw invalid(`${what} "${text}" has an invalid prefix length`);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max)
+    throw invalid(`${what} "${text}" has an invalid prefix length`);
   const value = addr.bigInt();
   const size = 1n << BigInt(max - prefix);
   const first = (value / size) * size;

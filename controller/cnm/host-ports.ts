@@ -14,7 +14,8 @@ export type Proto = PortBinding['proto'];
 export type PortHolder = (proto: Proto, port: number) => string | undefined;
 
 function satisfies(request: PortBinding, have: PortBinding): boolean {
-  if (have.proto !== request.proto || have.containerPort !== request.containerPort || have.hostIp !== request.hostIp) return false;
+  if (have.proto !== request.proto || have.containerPort !== request.containerPort || have.hostIp !== request.hostIp)
+    return false;
   if (request.hostPort === 0) return true;
   return have.hostPort >= request.hostPort && have.hostPort <= (request.hostPortEnd ?? request.hostPort);
 }
@@ -34,7 +35,9 @@ export function chooseHostPorts(
   const chosen: PortBinding[] = [];
   const isFree = (proto: Proto, port: number): boolean => {
     const owner = holder(proto, port);
-    return (owner === undefined || owner === endpointId) && !chosen.some((c) => c.proto === proto && c.hostPort === port);
+    return (
+      (owner === undefined || owner === endpointId) && !chosen.some((c) => c.proto === proto && c.hostPort === port)
+    );
   };
   for (const request of requested) {
     const kept = current.find((have) => satisfies(request, have) && isFree(have.proto, have.hostPort));
@@ -44,16 +47,24 @@ export function chooseHostPorts(
       chosen.push({ ...single, hostPort: kept.hostPort });
       continue;
     }
-    const [first, last] = request.hostPort === 0 ? [DYNAMIC_HOST_PORTS.first, DYNAMIC_HOST_PORTS.last] : [request.hostPort, request.hostPortEnd ?? request.hostPort];
+    const [first, last] =
+      request.hostPort === 0
+        ? [DYNAMIC_HOST_PORTS.first, DYNAMIC_HOST_PORTS.last]
+        : [request.hostPort, request.hostPortEnd ?? request.hostPort];
     let port: number | undefined;
     const fixed = first === last;
     for (let candidate = first; candidate <= last && port === undefined; candidate++) {
       if (isFree(request.proto, candidate) && (fixed || !busyOnHost(request.proto, candidate))) port = candidate;
     }
     if (port === undefined) {
-      const wanted = fixed ? `host port ${first}/${request.proto} is` : `every host port ${first}-${last}/${request.proto} is`;
+      const wanted = fixed
+        ? `host port ${first}/${request.proto} is`
+        : `every host port ${first}-${last}/${request.proto} is`;
       const by = fixed ? holder(request.proto, first) : undefined;
-      throw new ControllerError('ALREADY_EXISTS', `${wanted} already ${fixed ? 'published' : 'published or in use on the host'}${by !== undefined && by !== endpointId ? ` by endpoint ${by.slice(0, 12)}` : ''}`);
+      throw new ControllerError(
+        'ALREADY_EXISTS',
+        `${wanted} already ${fixed ? 'published' : 'published or in use on the host'}${by !== undefined && by !== endpointId ? ` by endpoint ${by.slice(0, 12)}` : ''}`,
+      );
     }
     chosen.push({ ...single, hostPort: port });
   }

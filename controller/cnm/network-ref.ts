@@ -3,5 +3,7 @@
 import type { NetworkRecord } from './records';
 
 export function networksReferredTo(networks: readonly NetworkRecord[], ref: string): NetworkRecord[] {
-  return networks.filter((n) => n.id === ref || n.name === ref || n.key === ref || (ref.length >= 6 && n.id.startsWith(ref)));
+  return networks.filter(
+    (n) => n.id === ref || n.name === ref || n.key === ref || (ref.length >= 6 && n.id.startsWith(ref)),
+  );
 }

@@ -7,7 +7,17 @@ import { ControllerError, conflict, invalid, notFound } from '../errors';
 import type { KvEntry, KvStore, KvTxn } from '../store/kv';
 import { vethNamesFor } from '../host/links';
 import { contains, overlaps, parseAddress, parseCidr, parseMac, type ParsedCidr } from './addresses';
-import { endpointOwner, FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG, poolOwner, type EndpointRecord, type NetworkRecord, type PoolSlotRecord } from './records';
+import {
+  endpointOwner,
+  FIRST_CONTROLLER_OFPORT,
+  keys,
+  LAST_CONTROLLER_OFPORT,
+  MAX_NETWORK_TAG,
+  poolOwner,
+  type EndpointRecord,
+  type NetworkRecord,
+  type PoolSlotRecord,
+} from './records';
 import type { AllowRule, EndpointSpec, NetworkSpec, PortBinding, SubnetSpec } from './types';
 import { chooseHostPorts } from './host-ports';
 import { validateNetworkSpec } from './validate';
@@ -88,10 +98,15 @@ export class Registry {
       const others = await this.listNetworks();
       if (spec.vni !== undefined) {
         const same = others.find((n) => n.vni === spec.vni);
-        if (same) throw new ControllerError('ALREADY_EXISTS', `VNI ${spec.vni} is already used by network "${same.id}"`);
+        if (same)
+          throw new ControllerError('ALREADY_EXISTS', `VNI ${spec.vni} is already used by network "${same.id}"`);
       }
       const keyEntry = await this.store.get(keys.networkKey(key));
-      if (keyEntry) throw new ControllerError('ALREADY_EXISTS', `network key "${key}" is already used by network "${String(keyEntry.value)}"`);
+      if (keyEntry)
+        throw new ControllerError(
+          'ALREADY_EXISTS',
+          `network key "${key}" is already used by network "${String(keyEntry.value)}"`,
+        );
       checkNoOverlap(spec, others);
       const tag = await this.freeTag();
       const gatewayOfport = await this.freeOfport(`gateway:${spec.id}`);
@@ -133,13 +148,16 @@ export class Registry {
 
   /** `count` free OpenFlow port numbers of the controller range, probing from `start`. */
   private async freeOfports(start: number, count: number): Promise<number[]> {
-    const used = new Set((await this.store.list(keys.ofports())).map((e) => Number(e.key.slice(keys.ofports().length))));
+    const used = new Set(
+      (await this.store.list(keys.ofports())).map((e) => Number(e.key.slice(keys.ofports().length))),
+    );
     const free: number[] = [];
     for (let i = 0; i < OFPORT_RANGE && free.length < count; i++) {
       const port = FIRST_CONTROLLER_OFPORT + ((start + i) % OFPORT_RANGE);
       if (!used.has(port)) free.push(port);
     }
-    if (free.length < count) throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
+    if (free.length < count)
+      throw new ControllerError('EXHAUSTED', 'every OpenFlow port number of the controller range is in use');
     return free;
   }
 
@@ -150,15 +168,25 @@ export class Registry {
       if (!entry) return { done: undefined };
       const endpoints = await this.listEndpoints(id);
       if (endpoints.length > 0) {
-        throw conflict(`network "${id}" still has ${endpoints.length} endpoint(s): ${endpoints.map((e) => e.endpointId.slice(0, 12)).join(', ')}`);
+        throw conflict(
+          `network "${id}" still has ${endpoints.length} endpoint(s): ${endpoints.map((e) => e.endpointId.slice(0, 12)).join(', ')}`,
+        );
       }
       const record = entry.value as NetworkRecord;
-      const rules = (await this.store.list(keys.rules())).filter((r) => (r.value as { networkId: string }).networkId === id);
+      const rules = (await this.store.list(keys.rules())).filter(
+        (r) => (r.value as { networkId: string }).networkId === id,
+      );
       return {
         result: undefined,
         txn: {
           compares: [{ key: keys.network(id), revision: entry.revision }],
-          deletes: [keys.network(id), keys.networkKey(record.key), keys.tag(record.tag), keys.ofport(record.gatewayOfport), ...rules.map((r) => r.key)],
+          deletes: [
+            keys.network(id),
+            keys.networkKey(record.key),
+            keys.tag(record.tag),
+            keys.ofport(record.gatewayOfport),
+            ...rules.map((r) => r.key),
+          ],
         },
       };
     });
@@ -176,20 +204,31 @@ export class Registry {
           (wanted.ipv6 === undefined || wanted.ipv6 === existing.ipv6) &&
           (wanted.mac === undefined || wanted.mac === existing.mac);
         if (same) return { done: existing };
-        throw new ControllerError('ALREADY_EXISTS', `endpoint "${spec.endpointId}" already exists with different addresses`);
+        throw new ControllerError(
+          'ALREADY_EXISTS',
+          `endpoint "${spec.endpointId}" already exists with different addresses`,
+        );
       }
       const compares: KvTxn['compares'] = [{ key: keys.endpoint(spec.networkId, spec.endpointId), revision: 0 }];
       for (const cidr of [wanted.ipv4, wanted.ipv6]) {
         if (cidr === undefined) continue;
         const address = cidr.split('/')[0] as string;
         const holder = await this.store.get(keys.address(network.id, address));
-        if (holder) throw new ControllerError('ALREADY_EXISTS', `address ${address} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`);
+        if (holder)
+          throw new ControllerError(
+            'ALREADY_EXISTS',
+            `address ${address} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`,
+          );
         compares.push({ key: keys.address(network.id, address), revision: 0 });
       }
       const mac = wanted.mac ?? (await this.freeMac(network.id, spec.endpointId, wanted.ipv4));
       if (wanted.mac !== undefined) {
         const holder = await this.store.get(keys.mac(network.id, mac));
-        if (holder) throw new ControllerError('ALREADY_EXISTS', `MAC ${mac} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`);
+        if (holder)
+          throw new ControllerError(
+            'ALREADY_EXISTS',
+            `MAC ${mac} is already used by endpoint "${String(holder.value)}" in network "${network.id}"`,
+          );
       }
       compares.push({ key: keys.mac(network.id, mac), revision: 0 });
       const ofport = await this.freeOfport(endpointOwner(network.id, spec.endpointId));
@@ -205,7 +244,9 @@ export class Registry {
         hostIfname: names.host,
         containerIfname: names.peer,
         ...(spec.containerName !== undefined ? { containerName: spec.containerName } : {}),
-        ...(spec.attachment !== undefined ? { attachment: { containerId: spec.attachment.containerId, containerIface: spec.attachment.containerIface } } : {}),
+        ...(spec.attachment !== undefined
+          ? { attachment: { containerId: spec.attachment.containerId, containerIface: spec.attachment.containerIface } }
+          : {}),
       };
       const puts = [
         { key: keys.endpoint(network.id, spec.endpointId), value: record },
@@ -213,7 +254,8 @@ export class Registry {
         { key: keys.ofport(ofport), value: endpointOwner(network.id, spec.endpointId) },
       ];
       for (const cidr of [record.ipv4, record.ipv6]) {
-        if (cidr !== undefined) puts.push({ key: keys.address(network.id, cidr.split('/')[0] as string), value: spec.endpointId });
+        if (cidr !== undefined)
+          puts.push({ key: keys.address(network.id, cidr.split('/')[0] as string), value: spec.endpointId });
       }
       // The network must still exist when the endpoint lands.
       const netEntry = await this.store.get(keys.network(network.id));
@@ -247,8 +289,13 @@ export class Registry {
       const entry = await this.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) return { done: undefined };
       const record = entry.value as EndpointRecord;
-      const deletes = [keys.endpoint(networkId, endpointId), keys.mac(networkId, record.mac), keys.ofport(record.ofport)];
-      for (const cidr of [record.ipv4, record.ipv6]) if (cidr !== undefined) deletes.push(keys.address(networkId, cidr.split('/')[0] as string));
+      const deletes = [
+        keys.endpoint(networkId, endpointId),
+        keys.mac(networkId, record.mac),
+        keys.ofport(record.ofport),
+      ];
+      for (const cidr of [record.ipv4, record.ipv6])
+        if (cidr !== undefined) deletes.push(keys.address(networkId, cidr.split('/')[0] as string));
       for (const p of record.ports ?? []) deletes.push(keys.hostPort(p.proto, p.hostPort));
       // The record goes, and with it the only knowledge that its veth is ours: the same
       // transaction remembers the link until it is deleted, so a crash cannot leak it.
@@ -289,8 +336,14 @@ export class Registry {
       return {
         result: slots,
         txn: {
-          compares: slots.flatMap((s) => [{ key: keys.poolSlot(s.hostIfname), revision: 0 }, { key: keys.ofport(s.ofport), revision: 0 }]),
-          puts: slots.flatMap((s) => [{ key: keys.poolSlot(s.hostIfname), value: s }, { key: keys.ofport(s.ofport), value: poolOwner(s.hostIfname) }]),
+          compares: slots.flatMap((s) => [
+            { key: keys.poolSlot(s.hostIfname), revision: 0 },
+            { key: keys.ofport(s.ofport), revision: 0 },
+          ]),
+          puts: slots.flatMap((s) => [
+            { key: keys.poolSlot(s.hostIfname), value: s },
+            { key: keys.ofport(s.ofport), value: poolOwner(s.hostIfname) },
+          ]),
         },
       };
     });
@@ -339,7 +392,12 @@ export class Registry {
    * number, the slot is gone, all in one transaction. Undefined when another join took the
    * slot first; the endpoint as it is when it was already plugged (a retried join).
    */
-  async claimPoolSlot(networkId: string, endpointId: string, slotName: string, sandboxKey: string): Promise<EndpointRecord | undefined> {
+  async claimPoolSlot(
+    networkId: string,
+    endpointId: string,
+    slotName: string,
+    sandboxKey: string,
+  ): Promise<EndpointRecord | undefined> {
     return this.commit<EndpointRecord | undefined>(async () => {
       const entry = await this.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
@@ -349,12 +407,26 @@ export class Registry {
       if (!slotEntry) return { done: undefined };
       const slot = slotEntry.value as PoolSlotRecord;
       if (!slot.made) return { done: undefined };
-      const after: EndpointRecord = { ...before, hostIfname: slot.hostIfname, containerIfname: slot.containerIfname, ofport: slot.ofport, plugged: true, pooled: true, sandboxKey };
+      const after: EndpointRecord = {
+        ...before,
+        hostIfname: slot.hostIfname,
+        containerIfname: slot.containerIfname,
+        ofport: slot.ofport,
+        plugged: true,
+        pooled: true,
+        sandboxKey,
+      };
       return {
         result: after,
         txn: {
-          compares: [{ key: entry.key, revision: entry.revision }, { key: slotEntry.key, revision: slotEntry.revision }],
-          puts: [{ key: entry.key, value: after }, { key: keys.ofport(slot.ofport), value: endpointOwner(networkId, endpointId) }],
+          compares: [
+            { key: entry.key, revision: entry.revision },
+            { key: slotEntry.key, revision: slotEntry.revision },
+          ],
+          puts: [
+            { key: entry.key, value: after },
+            { key: keys.ofport(slot.ofport), value: endpointOwner(networkId, endpointId) },
+          ],
           deletes: [slotEntry.key, keys.ofport(before.ofport)],
         },
       };
@@ -381,7 +453,10 @@ export class Registry {
       return {
         result: rule,
         txn: {
-          compares: [{ key: keys.rule(rule.id), revision: 0 }, { key: net.key, revision: net.revision }],
+          compares: [
+            { key: keys.rule(rule.id), revision: 0 },
+            { key: net.key, revision: net.revision },
+          ],
           puts: [{ key: keys.rule(rule.id), value: rule }],
         },
       };
@@ -393,7 +468,10 @@ export class Registry {
     await this.commit<void>(async () => {
       const existing = await this.store.get(keys.rule(id));
       if (!existing) throw notFound(`allow rule "${id}" does not exist`);
-      return { result: undefined, txn: { compares: [{ key: existing.key, revision: existing.revision }], deletes: [existing.key] } };
+      return {
+        result: undefined,
+        txn: { compares: [{ key: existing.key, revision: existing.revision }], deletes: [existing.key] },
+      };
     });
   }
 
@@ -402,14 +480,25 @@ export class Registry {
    * become concrete host ports (see host-ports.ts), each held under an index key so two
    * endpoints never get the same one. Returns the bindings as published.
    */
-  async publishPorts(networkId: string, endpointId: string, requested: PortBinding[], busyOnHost?: ReadonlySet<string>): Promise<PortBinding[]> {
+  async publishPorts(
+    networkId: string,
+    endpointId: string,
+    requested: PortBinding[],
+    busyOnHost?: ReadonlySet<string>,
+  ): Promise<PortBinding[]> {
     return this.commit<PortBinding[]>(async () => {
       const entry = await this.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
       const before = entry.value as EndpointRecord;
       const current = (before.ports ?? []) as PortBinding[];
       const held = new Map((await this.store.list(keys.hostPorts())).map((e) => [e.key, e]));
-      const chosen = chooseHostPorts(endpointId, requested, current, (proto, port) => held.get(keys.hostPort(proto, port))?.value as string | undefined, (proto, port) => busyOnHost?.has(`${proto}/${port}`) ?? false);
+      const chosen = chooseHostPorts(
+        endpointId,
+        requested,
+        current,
+        (proto, port) => held.get(keys.hostPort(proto, port))?.value as string | undefined,
+        (proto, port) => busyOnHost?.has(`${proto}/${port}`) ?? false,
+      );
       if (JSON.stringify(chosen) === JSON.stringify(current)) return { done: current };
       const { ports: _old, ...rest } = before;
       void _old;
@@ -423,20 +512,29 @@ export class Registry {
         compares.push({ key, revision: holder?.revision ?? 0 });
         puts.push({ key, value: endpointId });
       }
-      const deletes = current.map((p) => keys.hostPort(p.proto, p.hostPort)).filter((key) => !wanted.has(key) && held.get(key)?.value === endpointId);
+      const deletes = current
+        .map((p) => keys.hostPort(p.proto, p.hostPort))
+        .filter((key) => !wanted.has(key) && held.get(key)?.value === endpointId);
       return { result: chosen, txn: { compares, puts, deletes } };
     });
   }
 
   /** Updates fields of an existing endpoint (join/leave/ports). */
-  async updateEndpoint(networkId: string, endpointId: string, change: (record: EndpointRecord) => EndpointRecord): Promise<EndpointRecord> {
+  async updateEndpoint(
+    networkId: string,
+    endpointId: string,
+    change: (record: EndpointRecord) => EndpointRecord,
+  ): Promise<EndpointRecord> {
     return this.commit<EndpointRecord>(async () => {
       const entry = await this.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
       const before = entry.value as EndpointRecord;
       const after = change(structuredClone(before));
       if (JSON.stringify(after) === JSON.stringify(before)) return { done: before };
-      return { result: after, txn: { compares: [{ key: entry.key, revision: entry.revision }], puts: [{ key: entry.key, value: after }] } };
+      return {
+        result: after,
+        txn: { compares: [{ key: entry.key, revision: entry.revision }], puts: [{ key: entry.key, value: after }] },
+      };
     });
   }
 }
@@ -448,7 +546,11 @@ function sameSpec(stored: NetworkRecord, spec: NetworkSpec): boolean {
 }
 
 function normalise(spec: NetworkSpec): unknown {
-  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(spec)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 function checkNoOverlap(spec: NetworkSpec, others: NetworkRecord[]): void {
@@ -457,7 +559,8 @@ function checkNoOverlap(spec: NetworkSpec, others: NetworkRecord[]): void {
     for (const subnet of [...other.ipv4, ...other.ipv6]) {
       const theirs = parseCidr(subnet.pool);
       const clash = mine.find((m) => overlaps(m, theirs));
-      if (clash) throw conflict(`subnet ${clash.network}/${clash.prefix} overlaps ${subnet.pool} of network "${other.id}"`);
+      if (clash)
+        throw conflict(`subnet ${clash.network}/${clash.prefix} overlaps ${subnet.pool} of network "${other.id}"`);
     }
   }
 }
@@ -473,8 +576,10 @@ function validateEndpoint(network: NetworkRecord, spec: EndpointSpec): WantedEnd
     throw invalid(`endpoint id "${String(spec.endpointId)}" must be 4-128 letters, digits, '.', '_' or '-'`);
   }
   const wanted: WantedEndpoint = {};
-  if (spec.ipv4 !== undefined && spec.ipv4 !== '') wanted.ipv4 = checkEndpointAddress(network.ipv4, spec.ipv4, 4, network.id);
-  if (spec.ipv6 !== undefined && spec.ipv6 !== '') wanted.ipv6 = checkEndpointAddress(network.ipv6, spec.ipv6, 6, network.id);
+  if (spec.ipv4 !== undefined && spec.ipv4 !== '')
+    wanted.ipv4 = checkEndpointAddress(network.ipv4, spec.ipv4, 4, network.id);
+  if (spec.ipv6 !== undefined && spec.ipv6 !== '')
+    wanted.ipv6 = checkEndpointAddress(network.ipv6, spec.ipv6, 6, network.id);
   if (spec.mac !== undefined && spec.mac !== '') wanted.mac = parseMac(spec.mac);
   return wanted;
 }
@@ -482,10 +587,15 @@ function validateEndpoint(network: NetworkRecord, spec: EndpointSpec): WantedEnd
 /** The address must be inside one of the network's subnets and not its gateway. */
 function checkEndpointAddress(subnets: SubnetSpec[], text: string, family: 4 | 6, networkId: string): string {
   const cidr = text.includes('/') ? parseCidr(text, `IPv${family} address`, true) : undefined;
-  const bare = cidr ? { family: cidr.family, address: cidr.address, value: cidr.value } : parseAddress(text, `IPv${family} address`);
+  const bare = cidr
+    ? { family: cidr.family, address: cidr.address, value: cidr.value }
+    : parseAddress(text, `IPv${family} address`);
   if (bare.family !== family) throw invalid(`"${text}" is not an IPv${family} address`);
   const home = subnets.map((s) => ({ s, p: parseCidr(s.pool) })).find(({ p }) => contains(p, bare.value));
-  if (!home) throw invalid(`address ${bare.address} is outside the subnets of network "${networkId}" (${subnets.map((s) => s.pool).join(', ') || 'none'})`);
+  if (!home)
+    throw invalid(
+      `address ${bare.address} is outside the subnets of network "${networkId}" (${subnets.map((s) => s.pool).join(', ') || 'none'})`,
+    );
   if (home.s.gateway !== undefined && parseAddress(home.s.gateway).value === bare.value) {
     throw conflict(`address ${bare.address} is the gateway of network "${networkId}"`);
   }
@@ -510,10 +620,12 @@ function validateRule(input: Omit<AllowRule, 'id'>): AllowRule {
     if (looksLikeAddress && value.includes('/')) parseCidr(value, `rule "${side}"`);
     else if (looksLikeAddress) parseAddress(value, `rule "${side}"`);
   }
-  if (input.proto !== undefined && !['tcp', 'udp', 'icmp'].includes(input.proto)) throw invalid(`rule proto "${String(input.proto)}" must be tcp, udp or icmp`);
+  if (input.proto !== undefined && !['tcp', 'udp', 'icmp'].includes(input.proto))
+    throw invalid(`rule proto "${String(input.proto)}" must be tcp, udp or icmp`);
   if (input.port !== undefined) {
     if (input.proto !== 'tcp' && input.proto !== 'udp') throw invalid('rule port needs proto tcp or udp');
-    if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) throw invalid(`rule port ${String(input.port)} must be 1-65535`);
+    if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535)
+      throw invalid(`rule port ${String(input.port)} must be 1-65535`);
   }
   const rule: Omit<AllowRule, 'id'> = {
     networkId: input.networkId,

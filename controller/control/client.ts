@@ -3,13 +3,23 @@ import { connect } from 'node:net';
 import { ControllerError, type ControllerErrorCode } from '../errors';
 import { LineSplitter, type ControlResponse } from './protocol';
 
-export async function callControl(path: string, method: string, params: unknown = {}, timeoutMs = 30_000): Promise<unknown> {
+export async function callControl(
+  path: string,
+  method: string,
+  params: unknown = {},
+  timeoutMs = 30_000,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     const splitter = new LineSplitter();
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new ControllerError('UNAVAILABLE', `the ovsnet daemon at ${path} did not answer ${method} within ${timeoutMs} ms`));
+      reject(
+        new ControllerError(
+          'UNAVAILABLE',
+          `the ovsnet daemon at ${path} did not answer ${method} within ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     socket.setEncoding('utf8');
     socket.once('connect', () => socket.write(`${JSON.stringify({ id: 1, method, params })}\n`));
@@ -20,7 +30,9 @@ export async function callControl(path: string, method: string, params: unknown 
       socket.end();
       const response = JSON.parse(line) as ControlResponse;
       if ('error' in response) {
-        const code = (['METHOD_NOT_FOUND', 'BAD_REQUEST'].includes(response.error.code) ? 'INVALID_ARGUMENT' : response.error.code) as ControllerErrorCode;
+        const code = (
+          ['METHOD_NOT_FOUND', 'BAD_REQUEST'].includes(response.error.code) ? 'INVALID_ARGUMENT' : response.error.code
+        ) as ControllerErrorCode;
         reject(new ControllerError(code, response.error.message));
       } else resolve(response.result);
     });

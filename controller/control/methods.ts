@@ -73,9 +73,11 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
       const wanted = (p as { network?: unknown } | undefined)?.network;
       let tag: number | undefined;
       if (wanted !== undefined) {
-        if (typeof wanted !== 'string' || wanted === '') throw invalid('parameter "network" must be a network name or id');
+        if (typeof wanted !== 'string' || wanted === '')
+          throw invalid('parameter "network" must be a network name or id');
         const found = networksReferredTo(await ctx.registry.listNetworks(), wanted);
-        if (found.length !== 1) throw invalid(found.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${found.length} networks`);
+        if (found.length !== 1)
+          throw invalid(found.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${found.length} networks`);
         tag = (found[0] as NetworkRecord).tag;
       }
       const session = await ctx.switchClient.ready(5000);
@@ -94,9 +96,22 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
 /** A flow matches the network's tag in reg0, or classifies a port into it. */
 function concernsNetwork(flow: FlowStats, tag: number): boolean {
   const low = (2 ** NETWORK_TAG.bits - 1) * 2 ** NETWORK_TAG.ofs;
-  const matched = flow.match.some((m) => m.field === NETWORK_TAG.register && (Number(m.mask ?? 0xffffffff) & low) === low && (Number(m.value) & low) === tag * 2 ** NETWORK_TAG.ofs);
+  const matched = flow.match.some(
+    (m) =>
+      m.field === NETWORK_TAG.register &&
+      (Number(m.mask ?? 0xffffffff) & low) === low &&
+      (Number(m.value) & low) === tag * 2 ** NETWORK_TAG.ofs,
+  );
   if (matched) return true;
-  return flow.instructions.some((ins) =>
-    'actions' in ins && ins.actions.some((a) => a.type === 'load' && a.field === NETWORK_TAG.register && (a.ofs ?? 0) === NETWORK_TAG.ofs && Number(a.value) === tag),
+  return flow.instructions.some(
+    (ins) =>
+      'actions' in ins &&
+      ins.actions.some(
+        (a) =>
+          a.type === 'load' &&
+          a.field === NETWORK_TAG.register &&
+          (a.ofs ?? 0) === NETWORK_TAG.ofs &&
+          Number(a.value) === tag,
+      ),
   );
 }

@@ -15,7 +15,11 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-export async function startControlServer(path: string, methods: Record<string, ControlMethod>, logger: Logger): Promise<ControlServer> {
+export async function startControlServer(
+  path: string,
+  methods: Record<string, ControlMethod>,
+  logger: Logger,
+): Promise<ControlServer> {
   mkdirSync(dirname(path), { recursive: true });
   if (existsSync(path)) {
     if (await socketAnswers(path)) throw new ControllerError('CONFLICT', `another ovsnet daemon is serving ${path}`);
@@ -51,7 +55,12 @@ function serve(socket: Socket, methods: Record<string, ControlMethod>, logger: L
     let request: ControlRequest;
     try {
       request = JSON.parse(line) as ControlRequest;
-      if (typeof request !== 'object' || request === null || typeof request.method !== 'string' || typeof request.id !== 'number') {
+      if (
+        typeof request !== 'object' ||
+        request === null ||
+        typeof request.method !== 'string' ||
+        typeof request.id !== 'number'
+      ) {
         throw new Error('expected {"id": number, "method": string, "params": ...}');
       }
     } catch (error) {
@@ -70,7 +79,10 @@ function serve(socket: Socket, methods: Record<string, ControlMethod>, logger: L
         reply({ id: request.id, error: { code: error.code, message: error.message } });
       } else {
         logger.error({ err: error, method: request.method }, 'control method failed');
-        reply({ id: request.id, error: { code: 'INTERNAL', message: `internal error in ${request.method}: ${(error as Error).message}` } });
+        reply({
+          id: request.id,
+          error: { code: 'INTERNAL', message: `internal error in ${request.method}: ${(error as Error).message}` },
+        });
       }
     }
   };

@@ -15,7 +15,11 @@ export interface ContainerState {
 export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string {
   const host = env['DOCKER_HOST'];
   if (host === undefined || host === '') return '/var/run/docker.sock';
-  if (!host.startsWith('unix://')) throw new ControllerError('INVALID_ARGUMENT', `DOCKER_HOST "${host}" is not a unix:// socket; only local engines are supported`);
+  if (!host.startsWith('unix://'))
+    throw new ControllerError(
+      'INVALID_ARGUMENT',
+      `DOCKER_HOST "${host}" is not a unix:// socket; only local engines are supported`,
+    );
   return host.slice('unix://'.length);
 }
 
@@ -34,16 +38,27 @@ function getJson(socketPath: string, path: string, timeoutMs: number): Promise<{
       });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (error) => reject(new ControllerError('UNAVAILABLE', `cannot reach the Docker engine at ${socketPath}: ${error.message}`)));
+    req.on('error', (error) =>
+      reject(new ControllerError('UNAVAILABLE', `cannot reach the Docker engine at ${socketPath}: ${error.message}`)),
+    );
     req.end();
   });
 }
 
-export async function inspectContainer(container: string, socketPath = dockerSocketPath(), timeoutMs = 10_000): Promise<ContainerState> {
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(container)) throw new ControllerError('INVALID_ARGUMENT', `"${container}" is not a valid container name or id`);
+export async function inspectContainer(
+  container: string,
+  socketPath = dockerSocketPath(),
+  timeoutMs = 10_000,
+): Promise<ContainerState> {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(container))
+    throw new ControllerError('INVALID_ARGUMENT', `"${container}" is not a valid container name or id`);
   const { status, body } = await getJson(socketPath, `/containers/${encodeURIComponent(container)}/json`, timeoutMs);
   if (status === 404) throw new ControllerError('NOT_FOUND', `no such container: ${container}`);
-  if (status !== 200) throw new ControllerError('UNAVAILABLE', `Docker answered ${status} for container ${container}: ${(body as { message?: string }).message ?? ''}`);
+  if (status !== 200)
+    throw new ControllerError(
+      'UNAVAILABLE',
+      `Docker answered ${status} for container ${container}: ${(body as { message?: string }).message ?? ''}`,
+    );
   const info = body as { Id?: string; Name?: string; State?: { Running?: boolean; Pid?: number } };
   return {
     id: info.Id ?? '',

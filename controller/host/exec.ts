@@ -41,15 +41,30 @@ export interface Outcome {
 }
 
 /** Starts one command by argv and reports how it ended; never rejects. */
-export function execOnce(cmd: string, args: readonly string[], options: Pick<ExecOptions, 'env' | 'timeoutMs' | 'input'> = {}): Promise<Outcome> {
+export function execOnce(
+  cmd: string,
+  args: readonly string[],
+  options: Pick<ExecOptions, 'env' | 'timeoutMs' | 'input'> = {},
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = execFile(
       cmd,
       args as string[],
-      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      {
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs ?? 60_000,
+        maxBuffer: 256 * 1024 * 1024,
+        encoding: 'utf8',
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr, killed: error?.killed === true, ...(error ? { message: String(error.message) } : {}) });
+        resolve({
+          code,
+          stdout,
+          stderr,
+          killed: error?.killed === true,
+          ...(error ? { message: String(error.message) } : {}),
+        });
       },
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
@@ -59,7 +74,9 @@ export function execOnce(cmd: string, args: readonly string[], options: Pick<Exe
 /** The result of a command, or a CommandError when it failed and failure was not allowed. */
 function judge(cmd: string, args: readonly string[], options: ExecOptions, outcome: Outcome): ExecResult {
   if (outcome.code !== 0 && !options.allowFailure) {
-    const reason = outcome.killed ? `${outcome.stderr}(killed after timeout)` : outcome.stderr || (outcome.message ?? '');
+    const reason = outcome.killed
+      ? `${outcome.stderr}(killed after timeout)`
+      : outcome.stderr || (outcome.message ?? '');
     throw new CommandError([cmd, ...args], outcome.code, reason);
   }
   return { code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr };
@@ -79,7 +96,10 @@ export async function runOk(cmd: string, args: readonly string[], options: ExecO
 class SpawnWorker {
   private child: ChildProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (outcome: Outcome) => void; reject: (e: Error) => void; argv: string[] }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (outcome: Outcome) => void; reject: (e: Error) => void; argv: string[] }
+  >();
 
   private start(): ChildProcess {
     const child = spawn(process.execPath, [join(__dirname, 'spawn-worker.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -125,7 +145,14 @@ class SpawnWorker {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, argv: [cmd, ...args] });
       if (this.pending.size === 1 && this.child) this.holdOpen(this.child, true);
-      const request = { id, cmd, args, timeoutMs: options.timeoutMs ?? 60_000, ...(options.input !== undefined ? { input: options.input } : {}), ...(options.env ? { env: options.env } : {}) };
+      const request = {
+        id,
+        cmd,
+        args,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        ...(options.input !== undefined ? { input: options.input } : {}),
+        ...(options.env ? { env: options.env } : {}),
+      };
       this.child?.stdin?.write(`${JSON.stringify(request)}\n`);
     });
   }

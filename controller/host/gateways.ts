@@ -49,7 +49,9 @@ export class HostGateways implements GatewayBackend {
 
   /** True once the gateway link exists and holds what the network says. */
   private async syncOne(network: NetworkRecord): Promise<boolean> {
-    const shown = await run('ip', this.ipArgs(['-j', 'addr', 'show', 'dev', network.gatewayIfname]), { allowFailure: true });
+    const shown = await run('ip', this.ipArgs(['-j', 'addr', 'show', 'dev', network.gatewayIfname]), {
+      allowFailure: true,
+    });
     if (shown.code !== 0) return false; // not realised yet
     const link = (JSON.parse(shown.stdout) as IpAddrJson[])[0];
     if (!link) return false;
@@ -69,10 +71,14 @@ export class HostGateways implements GatewayBackend {
       // The userspace datapath reads the tap with raw sockets and never completes an
       // offloaded checksum: TCP and UDP from the host to containers would be dropped.
       const ethtool = ['-K', network.gatewayIfname, 'tx', 'off'];
-      await runOk(this.netns ? 'ip' : 'ethtool', this.netns ? ['netns', 'exec', this.netns, 'ethtool', ...ethtool] : ethtool);
+      await runOk(
+        this.netns ? 'ip' : 'ethtool',
+        this.netns ? ['netns', 'exec', this.netns, 'ethtool', ...ethtool] : ethtool,
+      );
       this.offloadOff.add(network.gatewayIfname);
     }
-    if (!(link.flags ?? []).includes('UP')) await runOk('ip', this.ipArgs(['link', 'set', 'dev', network.gatewayIfname, 'up']));
+    if (!(link.flags ?? []).includes('UP'))
+      await runOk('ip', this.ipArgs(['link', 'set', 'dev', network.gatewayIfname, 'up']));
     return true;
   }
 }

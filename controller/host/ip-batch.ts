@@ -48,8 +48,13 @@ export class IpBatcher {
     }
     // Arguments are names, numbers and MACs that callers validated; batch lines split on
     // whitespace, so anything else would change the command's meaning.
-    for (const q of batch) if (q.args.some((a) => a === '' || /\s|"|'|\\|#/.test(a))) throw new Error(`ip argument unsafe for a batch line: ${q.args.join(' ')}`);
-    const result = await run('ip', [...ns, '-force', '-batch', '-'], { input: `${batch.map((q) => q.args.join(' ')).join('\n')}\n`, allowFailure: true });
+    for (const q of batch)
+      if (q.args.some((a) => a === '' || /\s|"|'|\\|#/.test(a)))
+        throw new Error(`ip argument unsafe for a batch line: ${q.args.join(' ')}`);
+    const result = await run('ip', [...ns, '-force', '-batch', '-'], {
+      input: `${batch.map((q) => q.args.join(' ')).join('\n')}\n`,
+      allowFailure: true,
+    });
     const failures = failedLines(result.stderr);
     if (result.code !== 0 && failures.size === 0) {
       // Not one line's fault (the namespace is gone, ip itself failed): nothing was done.

@@ -36,7 +36,9 @@ export class HostLinks {
   }
 
   async exists(name: string): Promise<boolean> {
-    const result = await run('ip', [...(this.netns ? ['-n', this.netns] : []), 'link', 'show', 'dev', name], { allowFailure: true });
+    const result = await run('ip', [...(this.netns ? ['-n', this.netns] : []), 'link', 'show', 'dev', name], {
+      allowFailure: true,
+    });
     return result.code === 0;
   }
 
@@ -77,9 +79,13 @@ export class HostLinks {
   async createVethPairs(pairs: Array<{ host: string; peer: string }>): Promise<Set<string>> {
     const failed = new Set<string>();
     if (pairs.length === 0) return failed;
-    for (const p of pairs) if (!/^[0-9A-Za-z_.-]{1,15}$/.test(p.host) || !/^[0-9A-Za-z_.-]{1,15}$/.test(p.peer)) throw new Error(`unusable interface names ${p.host}/${p.peer}`);
+    for (const p of pairs)
+      if (!/^[0-9A-Za-z_.-]{1,15}$/.test(p.host) || !/^[0-9A-Za-z_.-]{1,15}$/.test(p.peer))
+        throw new Error(`unusable interface names ${p.host}/${p.peer}`);
     // Submitted together, the lines share the batcher's `ip -force -batch` runs.
-    const made = await Promise.all(pairs.map((p) => this.batcher.run(['link', 'add', p.host, 'up', 'type', 'veth', 'peer', 'name', p.peer])));
+    const made = await Promise.all(
+      pairs.map((p) => this.batcher.run(['link', 'add', p.host, 'up', 'type', 'veth', 'peer', 'name', p.peer])),
+    );
     pairs.forEach((p, i) => {
       if (made[i]?.code !== 0) failed.add(p.host);
     });
@@ -87,7 +93,11 @@ export class HostLinks {
     if (ok.length === 0) return failed;
     // xargs runs one ethtool per name from its input: no shell, and one process to start here.
     const offload = ['xargs', '-I', '{}', 'ethtool', '-K', '{}', 'tx', 'off'];
-    const result = await run(this.netns ? 'ip' : 'xargs', this.netns ? ['netns', 'exec', this.netns, ...offload] : offload.slice(1), { input: `${ok.map((p) => p.peer).join('\n')}\n`, allowFailure: true });
+    const result = await run(
+      this.netns ? 'ip' : 'xargs',
+      this.netns ? ['netns', 'exec', this.netns, ...offload] : offload.slice(1),
+      { input: `${ok.map((p) => p.peer).join('\n')}\n`, allowFailure: true },
+    );
     if (result.code !== 0) {
       // Which one failed is not worth parsing out: a pair whose peer might still offload
       // checksums would lose packets, so all of this round are given up.
@@ -100,7 +110,12 @@ export class HostLinks {
   /** Names of every link in the namespace (one `ip` call). */
   async linkNames(): Promise<Set<string>> {
     const text = await this.ip(['-o', 'link', 'show']);
-    return new Set(text.split('\n').map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => n !== undefined));
+    return new Set(
+      text
+        .split('\n')
+        .map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1])
+        .filter((n): n is string => n !== undefined),
+    );
   }
 
   /** Deletes a link (and its veth peer); a link that is already gone is fine. */
@@ -125,22 +140,33 @@ export class HostLinks {
       await inSandbox(['addr', 'add', address, 'dev', addressing.ifname, ...(address.includes(':') ? ['nodad'] : [])]);
     }
     await inSandbox(['link', 'set', 'dev', addressing.ifname, 'up']);
-    if (addressing.gatewayIpv4) await inSandbox(['route', 'replace', 'default', 'via', addressing.gatewayIpv4, 'dev', addressing.ifname]);
-    if (addressing.gatewayIpv6) await inSandbox(['-6', 'route', 'replace', 'default', 'via', addressing.gatewayIpv6, 'dev', addressing.ifname]);
+    if (addressing.gatewayIpv4)
+      await inSandbox(['route', 'replace', 'default', 'via', addressing.gatewayIpv4, 'dev', addressing.ifname]);
+    if (addressing.gatewayIpv6)
+      await inSandbox(['-6', 'route', 'replace', 'default', 'via', addressing.gatewayIpv6, 'dev', addressing.ifname]);
   }
 
   /** Deletes a link inside a sandbox namespace; gone is fine. */
   async deleteInSandbox(sandboxPath: string, ifname: string): Promise<void> {
-    const result = await run('nsenter', [`--net=${sandboxPath}`, 'ip', 'link', 'del', 'dev', ifname], { allowFailure: true });
+    const result = await run('nsenter', [`--net=${sandboxPath}`, 'ip', 'link', 'del', 'dev', ifname], {
+      allowFailure: true,
+    });
     if (result.code !== 0 && !/Cannot find device/.test(result.stderr)) {
-      throw new CommandError(['nsenter', `--net=${sandboxPath}`, 'ip', 'link', 'del', ifname], result.code, result.stderr);
+      throw new CommandError(
+        ['nsenter', `--net=${sandboxPath}`, 'ip', 'link', 'del', ifname],
+        result.code,
+        result.stderr,
+      );
     }
   }
 }
 
 /** Interface names are at most 15 bytes; derive stable ones from an endpoint id. */
 export function vethNamesFor(endpointId: string): { host: string; peer: string } {
-  const tag = endpointId.replace(/[^0-9a-zA-Z]/g, '').slice(0, 11).toLowerCase();
+  const tag = endpointId
+    .replace(/[^0-9a-zA-Z]/g, '')
+    .slice(0, 11)
+    .toLowerCase();
   if (tag.length < 4) throw new Error(`endpoint id "${endpointId}" is too short to name an interface`);
   return { host: `ovs${tag}`, peer: `ovc${tag}` };
 }

@@ -27,7 +27,9 @@ async function portsIn(file: string, listenOnly: boolean): Promise<number[]> {
 /** `${proto}/${port}` for every port bound on the host (SCTP is not listed by /proc/net). */
 export async function listeningPorts(): Promise<Set<string>> {
   const out = new Set<string>();
-  for (const port of [...(await portsIn('/proc/net/tcp', true)), ...(await portsIn('/proc/net/tcp6', true))]) out.add(`tcp/${port}`);
-  for (const port of [...(await portsIn('/proc/net/udp', false)), ...(await portsIn('/proc/net/udp6', false))]) out.add(`udp/${port}`);
+  for (const port of [...(await portsIn('/proc/net/tcp', true)), ...(await portsIn('/proc/net/tcp6', true))])
+    out.add(`tcp/${port}`);
+  for (const port of [...(await portsIn('/proc/net/udp', false)), ...(await portsIn('/proc/net/udp6', false))])
+    out.add(`udp/${port}`);
   return out;
 }

@@ -23,7 +23,11 @@ export class HostNat {
   private async ensureJump(chain: string, target: string, extra: string[] = []): Promise<void> {
     const rule = [chain, ...extra, '-j', target];
     const check = ['-w', '-t', 'nat', '-C', ...rule];
-    const present = await run(this.netns ? 'ip' : 'iptables', this.netns ? ['netns', 'exec', this.netns, 'iptables', ...check] : check, { allowFailure: true });
+    const present = await run(
+      this.netns ? 'ip' : 'iptables',
+      this.netns ? ['netns', 'exec', this.netns, 'iptables', ...check] : check,
+      { allowFailure: true },
+    );
     if (present.code !== 0) await this.cmd('iptables', ['-w', '-t', 'nat', '-A', ...rule]);
   }
 
@@ -31,7 +35,8 @@ export class HostNat {
     const lines = ['*nat', `:${POSTROUTING} - [0:0]`, `:${DNAT_CHAIN} - [0:0]`];
     const external = networks.filter((n) => !n.internal);
     for (const net of external) {
-      for (const subnet of net.ipv4) lines.push(`-A ${POSTROUTING} -s ${subnet.pool} ! -o ${net.gatewayIfname} -j MASQUERADE`);
+      for (const subnet of net.ipv4)
+        lines.push(`-A ${POSTROUTING} -s ${subnet.pool} ! -o ${net.gatewayIfname} -j MASQUERADE`);
     }
     const byId = new Map(external.map((n) => [n.id, n]));
     for (const ep of endpoints) {
@@ -40,10 +45,16 @@ export class HostNat {
       if (!net || !ip || !ep.sandboxKey) continue;
       for (const p of ep.ports ?? []) {
         if (p.hostPort === 0) continue; // never stored: the registry chooses a port for "any"
-        const dport = p.hostPortEnd && p.hostPortEnd > p.hostPort ? `${p.hostPort}:${p.hostPortEnd}` : String(p.hostPort);
-        const to = p.hostPortEnd && p.hostPortEnd > p.hostPort ? `${ip}:${p.containerPort}-${p.containerPort + (p.hostPortEnd - p.hostPort)}` : `${ip}:${p.containerPort}`;
+        const dport =
+          p.hostPortEnd && p.hostPortEnd > p.hostPort ? `${p.hostPort}:${p.hostPortEnd}` : String(p.hostPort);
+        const to =
+          p.hostPortEnd && p.hostPortEnd > p.hostPort
+            ? `${ip}:${p.containerPort}-${p.containerPort + (p.hostPortEnd - p.hostPort)}`
+            : `${ip}:${p.containerPort}`;
         const host = p.hostIp && !p.hostIp.includes(':') ? ` -d ${p.hostIp}` : '';
-        lines.push(`-A ${DNAT_CHAIN}${host} -p ${p.proto} --dport ${dport} ! -i ${net.gatewayIfname} -j DNAT --to-destination ${to}`);
+        lines.push(
+          `-A ${DNAT_CHAIN}${host} -p ${p.proto} --dport ${dport} ! -i ${net.gatewayIfname} -j DNAT --to-destination ${to}`,
+        );
       }
     }
     lines.push('COMMIT', '');

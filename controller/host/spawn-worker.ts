@@ -19,7 +19,9 @@ function serve(): void {
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     const request = JSON.parse(line) as Request;
-    void execOnce(request.cmd, request.args, request).then((outcome) => process.stdout.write(`${JSON.stringify({ id: request.id, ...outcome })}\n`));
+    void execOnce(request.cmd, request.args, request).then((outcome) =>
+      process.stdout.write(`${JSON.stringify({ id: request.id, ...outcome })}\n`),
+    );
   });
   lines.on('close', () => process.exit(0));
 }

@@ -46,12 +46,14 @@ export class IpamService implements IpamApi {
   async requestPool(request: PoolRequest): Promise<PoolGrant> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const pool = request.pool ? parseCidr(request.pool, 'pool') : await this.dynamicPool(request.v6 ? 6 : 4);
-      if (request.pool && (pool.family === 6) !== request.v6) throw invalid(`pool ${request.pool} is not an IPv${request.v6 ? 6 : 4} pool`);
+      if (request.pool && (pool.family === 6) !== request.v6)
+        throw invalid(`pool ${request.pool} is not an IPv${request.v6 ? 6 : 4} pool`);
       const cidr = `${pool.network}/${pool.prefix}`;
       let subPool: string | undefined;
       if (request.subPool) {
         const sub = parseCidr(request.subPool, 'sub-pool');
-        if (sub.family !== pool.family || sub.first < pool.first || sub.last > pool.last) throw invalid(`sub-pool ${request.subPool} is outside pool ${cidr}`);
+        if (sub.family !== pool.family || sub.first < pool.first || sub.last > pool.last)
+          throw invalid(`sub-pool ${request.subPool} is outside pool ${cidr}`);
         subPool = `${sub.network}/${sub.prefix}`;
       }
       const id = `${request.addressSpace || 'LocalDefault'}/${cidr}${subPool ? `/${subPool}` : ''}`;
@@ -59,7 +61,14 @@ export class IpamService implements IpamApi {
       if (existing) {
         const record = existing.value as PoolRecord;
         const updated = { ...record, refs: record.refs + 1 };
-        if ((await this.store.txn({ compares: [{ key: existing.key, revision: existing.revision }], puts: [{ key: existing.key, value: updated }] })).succeeded) {
+        if (
+          (
+            await this.store.txn({
+              compares: [{ key: existing.key, revision: existing.revision }],
+              puts: [{ key: existing.key, value: updated }],
+            })
+          ).succeeded
+        ) {
           return { poolId: id, pool: cidr };
         }
         continue;
@@ -67,7 +76,14 @@ export class IpamService implements IpamApi {
       const clash = (await this.pools()).find((p) => p.pool !== cidr && overlaps(parseCidr(p.pool), pool));
       if (clash) throw new ControllerError('ALREADY_EXISTS', `pool ${cidr} overlaps pool ${clash.pool} already in use`);
       const record: PoolRecord = { id, pool: cidr, refs: 1, ...(subPool ? { subPool } : {}) };
-      if ((await this.store.txn({ compares: [{ key: poolKey(id), revision: 0 }], puts: [{ key: poolKey(id), value: record }] })).succeeded) {
+      if (
+        (
+          await this.store.txn({
+            compares: [{ key: poolKey(id), revision: 0 }],
+            puts: [{ key: poolKey(id), value: record }],
+          })
+        ).succeeded
+      ) {
         return { poolId: id, pool: cidr };
       }
     }
@@ -79,7 +95,11 @@ export class IpamService implements IpamApi {
     const prefix = DYNAMIC[family].prefix;
     const size = 1n << BigInt((family === 4 ? 32 : 128) - prefix);
     const taken = (await this.pools()).map((p) => parseCidr(p.pool)).filter((p) => p.family === family);
-    for (let start = space.first; start + size - 1n <= space.last && start - space.first < size * 65536n; start += size) {
+    for (
+      let start = space.first;
+      start + size - 1n <= space.last && start - space.first < size * 65536n;
+      start += size
+    ) {
       const candidate = parseCidr(`${formatAddress(family, start)}/${prefix}`);
       if (!taken.some((t) => overlaps(t, candidate))) return candidate;
     }
@@ -94,8 +114,14 @@ export class IpamService implements IpamApi {
       const compares = [{ key: existing.key, revision: existing.revision }];
       const done =
         record.refs > 1
-          ? await this.store.txn({ compares, puts: [{ key: existing.key, value: { ...record, refs: record.refs - 1 } }] })
-          : await this.store.txn({ compares, deletes: [existing.key, ...(await this.store.list(`ipam/addr/${poolId}/`)).map((e) => e.key)] });
+          ? await this.store.txn({
+              compares,
+              puts: [{ key: existing.key, value: { ...record, refs: record.refs - 1 } }],
+            })
+          : await this.store.txn({
+              compares,
+              deletes: [existing.key, ...(await this.store.list(`ipam/addr/${poolId}/`)).map((e) => e.key)],
+            });
       if (done.succeeded) return;
     }
     throw new ControllerError('UNAVAILABLE', 'the pool kept changing; try again');
@@ -110,37 +136,56 @@ export class IpamService implements IpamApi {
     const owner = request.owner ?? request.kind ?? ANONYMOUS;
     if (request.address) {
       const wanted = parseAddress(request.address.split('/')[0] as string, 'address');
-      if (wanted.family !== pool.family || !contains(pool, wanted.value)) throw invalid(`address ${request.address} is outside pool ${record.pool}`);
+      if (wanted.family !== pool.family || !contains(pool, wanted.value))
+        throw invalid(`address ${request.address} is outside pool ${record.pool}`);
       const key = addressKey(request.poolId, wanted.address);
       const holder = await this.store.get(key);
       if (holder) {
-        if ((holder.value as { owner: string }).owner === owner && request.owner !== undefined) return `${wanted.address}/${pool.prefix}`;
+        if ((holder.value as { owner: string }).owner === owner && request.owner !== undefined)
+          return `${wanted.address}/${pool.prefix}`;
         throw new ControllerError('ALREADY_EXISTS', `address ${wanted.address} is already in use`);
       }
-      if (!(await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] })).succeeded) {
+      if (
+        !(await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] }))
+          .succeeded
+      ) {
         throw new ControllerError('ALREADY_EXISTS', `address ${wanted.address} is already in use`);
       }
       return `${wanted.address}/${pool.prefix}`;
     }
     for (let attempt = 0; attempt < 50; attempt++) {
-      const used = new Set((await this.store.list(`ipam/addr/${request.poolId}/`)).map((e) => e.key.slice(`ipam/addr/${request.poolId}/`.length)));
+      const used = new Set(
+        (await this.store.list(`ipam/addr/${request.poolId}/`)).map((e) =>
+          e.key.slice(`ipam/addr/${request.poolId}/`.length),
+        ),
+      );
       // Concurrent requests would all race for the lowest free address; after a lost race,
       // pick among the next few free ones instead.
       const candidates = this.freeAddresses(pool, range, used, attempt === 0 ? 1 : 32);
       const candidate = candidates[Math.floor(Math.random() * candidates.length)];
-      if (candidate === undefined) throw new ControllerError('EXHAUSTED', `pool ${record.pool} has no free address left`);
+      if (candidate === undefined)
+        throw new ControllerError('EXHAUSTED', `pool ${record.pool} has no free address left`);
       const key = addressKey(request.poolId, candidate);
-      if ((await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] })).succeeded) return `${candidate}/${pool.prefix}`;
+      if (
+        (await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] }))
+          .succeeded
+      )
+        return `${candidate}/${pool.prefix}`;
     }
     throw new ControllerError('UNAVAILABLE', 'the pool kept changing; try again');
   }
 
   /** Every pool with the addresses held in it (for `ovsnet ipam ls`). */
-  async list(): Promise<Array<{ poolId: string; pool: string; refs: number; addresses: Array<{ address: string; owner: string }> }>> {
+  async list(): Promise<
+    Array<{ poolId: string; pool: string; refs: number; addresses: Array<{ address: string; owner: string }> }>
+  > {
     const out = [];
     for (const pool of await this.pools()) {
       const prefix = `ipam/addr/${pool.id}/`;
-      const addresses = (await this.store.list(prefix)).map((e) => ({ address: e.key.slice(prefix.length), owner: (e.value as AddressRecord).owner }));
+      const addresses = (await this.store.list(prefix)).map((e) => ({
+        address: e.key.slice(prefix.length),
+        owner: (e.value as AddressRecord).owner,
+      }));
       out.push({ poolId: pool.id, pool: pool.pool, refs: pool.refs, addresses });
     }
     return out;
@@ -171,7 +216,10 @@ export class IpamService implements IpamApi {
         const address = entry.key.slice(prefix.length);
         if (record.owner !== ANONYMOUS || (record.at ?? 0) > cutoff || used.has(address)) continue;
         // Compare-and-swap: an address re-requested meanwhile is not touched.
-        const done = await this.store.txn({ compares: [{ key: entry.key, revision: entry.revision }], deletes: [entry.key] });
+        const done = await this.store.txn({
+          compares: [{ key: entry.key, revision: entry.revision }],
+          deletes: [entry.key],
+        });
         if (done.succeeded) reclaimed.push(address);
       }
     }

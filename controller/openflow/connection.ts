@@ -14,7 +14,14 @@ import { Writer } from '../../flows/ofp/buffer';
 import { decodeMessage } from '../../flows/ofp/decode';
 import { OfpFramer } from '../../flows/ofp/framer';
 import { MULTIPART_REPLY_MORE, OFP13_VERSION } from '../../flows/ofp/constants';
-import { MULTIPART_REQUEST_TYPES, type FlowStats, type OfpMessage, type PortDesc, type PortStats, type TableStats } from '../../flows/ofp/types';
+import {
+  MULTIPART_REQUEST_TYPES,
+  type FlowStats,
+  type OfpMessage,
+  type PortDesc,
+  type PortStats,
+  type TableStats,
+} from '../../flows/ofp/types';
 import { ErrorCode, replyErrorFor } from '../../flows/ofp/errors';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
@@ -113,7 +120,9 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     this.lastReceived = this.clock.now();
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error) => this.shutdown(new OpenFlowError('CLOSED', `switch connection error: ${error.message}`)));
+    socket.on('error', (error) =>
+      this.shutdown(new OpenFlowError('CLOSED', `switch connection error: ${error.message}`)),
+    );
     socket.on('close', () => this.shutdown(new OpenFlowError('CLOSED', 'the switch closed the connection')));
     return new Promise((resolve, reject) => {
       const onState = (state: SessionState): void => {
@@ -164,7 +173,11 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
    * xid. Chunks of about `chunkBytes` are written as they fill, each after the previous
    * one drained, so memory stays bounded whatever the count.
    */
-  async sendEncoded(count: number, encodeOne: (w: Writer, index: number, xid: number) => void, chunkBytes = 256 * 1024): Promise<number[]> {
+  async sendEncoded(
+    count: number,
+    encodeOne: (w: Writer, index: number, xid: number) => void,
+    chunkBytes = 256 * 1024,
+  ): Promise<number[]> {
     const xids = new Array<number>(count);
     let w = new Writer(chunkBytes + 4096);
     for (let i = 0; i < count; i++) {
@@ -182,7 +195,8 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
 
   private writeChunk(chunk: Buffer): Promise<void> {
     const socket = this.socket;
-    if (!socket || socket.destroyed) return Promise.reject(new OpenFlowError('CLOSED', 'the switch connection is closed'));
+    if (!socket || socket.destroyed)
+      return Promise.reject(new OpenFlowError('CLOSED', 'the switch connection is closed'));
     if (socket.write(chunk)) return Promise.resolve();
     return new Promise((resolve) => socket.once('drain', () => resolve()));
   }
@@ -194,7 +208,8 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
 
   /** Sends a request and resolves with its reply (all parts of a multipart reply). */
   request(message: OutgoingMessage, timeoutMs = this.requestTimeoutMs, xid = this.xid()): Promise<OfpMessage[]> {
-    if (this.stateValue === 'closed' || !this.socket) return Promise.reject(new OpenFlowError('CLOSED', `cannot send ${message.type}: not connected`));
+    if (this.stateValue === 'closed' || !this.socket)
+      return Promise.reject(new OpenFlowError('CLOSED', `cannot send ${message.type}: not connected`));
     return new Promise((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.pending.delete(xid);
@@ -220,13 +235,17 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   }
 
   /** Flow, packet and byte totals of the flows a filter selects. */
-  async aggregate(filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {}): Promise<{ flowCount: number; packetCount: bigint; byteCount: bigint }> {
+  async aggregate(
+    filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {},
+  ): Promise<{ flowCount: number; packetCount: bigint; byteCount: bigint }> {
     const replies = await this.request({
       type: 'aggregate_request',
       flags: 0,
       request: { tableId: filter.tableId ?? 0xff, cookie: filter.cookie ?? 0n, cookieMask: filter.cookieMask ?? 0n },
     });
-    const reply = replies.find((r): r is Extract<OfpMessage, { type: 'aggregate_reply' }> => r.type === 'aggregate_reply');
+    const reply = replies.find(
+      (r): r is Extract<OfpMessage, { type: 'aggregate_reply' }> => r.type === 'aggregate_reply',
+    );
     if (!reply) throw new OpenFlowError('PROTOCOL', 'the switch answered an aggregate request with something else');
     return { flowCount: reply.flowCount, packetCount: reply.packetCount, byteCount: reply.byteCount };
   }
@@ -260,7 +279,10 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
         // the framing is intact, only this message is lost.
         this.logger.warn({ err: message }, 'undecodable OpenFlow message');
         const reply = replyErrorFor(message.kind);
-        this.write({ type: 'error', ...reply, name: '', data: Buffer.from(frame.subarray(0, 64)) }, frame.readUInt32BE(4));
+        this.write(
+          { type: 'error', ...reply, name: '', data: Buffer.from(frame.subarray(0, 64)) },
+          frame.readUInt32BE(4),
+        );
         continue;
       }
       try {
@@ -277,7 +299,10 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   private dispatch(message: OfpMessage): void {
     switch (message.type) {
       case 'error':
-        if (this.stateValue === 'hello_wait' || (this.stateValue === 'features_wait' && !this.pending.has(message.xid))) {
+        if (
+          this.stateValue === 'hello_wait' ||
+          (this.stateValue === 'features_wait' && !this.pending.has(message.xid))
+        ) {
           this.fail(new OpenFlowError('PROTOCOL', `the switch refused the handshake: ${message.name}`, message));
           return;
         }
@@ -287,17 +312,31 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
           // With a bitmap, 1.3 must be in it; without one, the peer's header version is
           // its highest and the session uses min(ours, theirs), which must be 1.3.
           const theirs = message.versions.length > 0 ? message.versions : undefined;
-          const compatible = theirs ? theirs.includes(OFP13_VERSION) : (message.headerVersion ?? OFP13_VERSION) >= OFP13_VERSION;
+          const compatible = theirs
+            ? theirs.includes(OFP13_VERSION)
+            : (message.headerVersion ?? OFP13_VERSION) >= OFP13_VERSION;
           if (!compatible) {
             const offered = theirs ? theirs.join(',') : `up to ${message.headerVersion}`;
-            this.write({ type: 'error', ...ErrorCode.HELLO_INCOMPATIBLE, name: '', data: Buffer.from(`ovsnet speaks OpenFlow 1.3 (0x04); peer offers ${offered}`) }, message.xid);
-            this.fail(new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${offered})`), true);
+            this.write(
+              {
+                type: 'error',
+                ...ErrorCode.HELLO_INCOMPATIBLE,
+                name: '',
+                data: Buffer.from(`ovsnet speaks OpenFlow 1.3 (0x04); peer offers ${offered}`),
+              },
+              message.xid,
+            );
+            this.fail(
+              new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${offered})`),
+              true,
+            );
             return;
           }
           this.setState('features_wait');
           this.request({ type: 'features_request' })
             .then(([features]) => {
-              if (features?.type !== 'features_reply') throw new OpenFlowError('PROTOCOL', 'unexpected answer to features_request');
+              if (features?.type !== 'features_reply')
+                throw new OpenFlowError('PROTOCOL', 'unexpected answer to features_request');
               this.features = features;
               // A management-socket (service) connection gets async messages only after this.
               this.write({ type: 'set_config', flags: 0, missSendLen: this.missSendLen });
@@ -305,7 +344,9 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
               this.setState('ready');
               this.emit('ready', features);
             })
-            .catch((error: Error) => this.fail(error instanceof OpenFlowError ? error : new OpenFlowError('PROTOCOL', error.message)));
+            .catch((error: Error) =>
+              this.fail(error instanceof OpenFlowError ? error : new OpenFlowError('PROTOCOL', error.message)),
+            );
         }
         return;
       case 'echo_request':

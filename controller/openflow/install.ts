@@ -35,7 +35,11 @@ let nextBundleId = 1;
 /** Some bundled messages were refused before commit. */
 class BundleRejected extends Error {}
 
-export async function installFlows(session: OpenFlowSession, flows: readonly FlowMod[], options: InstallOptions = {}): Promise<void> {
+export async function installFlows(
+  session: OpenFlowSession,
+  flows: readonly FlowMod[],
+  options: InstallOptions = {},
+): Promise<void> {
   if (flows.length === 0) return;
   const errors = new Map<number, string>();
   const byXid = new Map<number, FlowMod>();
@@ -49,51 +53,88 @@ export async function installFlows(session: OpenFlowSession, flows: readonly Flo
   } catch (error) {
     const failures = collect(errors, byXid);
     if (error instanceof BundleRejected) {
-      throw new InstallError(`the switch refused ${failures.length} of ${flows.length} flows; the bundle was discarded and nothing was applied${describe(failures)}`, failures, true);
+      throw new InstallError(
+        `the switch refused ${failures.length} of ${flows.length} flows; the bundle was discarded and nothing was applied${describe(failures)}`,
+        failures,
+        true,
+      );
     }
     if (error instanceof OpenFlowError && error.code === 'SWITCH_ERROR') {
-      throw new InstallError(`the switch rejected the bundle (${error.switchError?.name ?? error.message}); nothing was applied${describe(failures)}`, failures, true);
+      throw new InstallError(
+        `the switch rejected the bundle (${error.switchError?.name ?? error.message}); nothing was applied${describe(failures)}`,
+        failures,
+        true,
+      );
     }
     throw error;
   } finally {
     session.off('unsolicited_error', onError);
   }
   const failures = collect(errors, byXid);
-  if (failures.length > 0) throw new InstallError(`${failures.length} of ${flows.length} flow changes failed${describe(failures)}`, failures, false);
+  if (failures.length > 0)
+    throw new InstallError(
+      `${failures.length} of ${flows.length} flow changes failed${describe(failures)}`,
+      failures,
+      false,
+    );
 }
 
-async function viaBundle(session: OpenFlowSession, flows: readonly FlowMod[], byXid: Map<number, FlowMod>, errors: Map<number, string>, timeoutMs?: number): Promise<void> {
+async function viaBundle(
+  session: OpenFlowSession,
+  flows: readonly FlowMod[],
+  byXid: Map<number, FlowMod>,
+  errors: Map<number, string>,
+  timeoutMs?: number,
+): Promise<void> {
   const bundleId = nextBundleId++;
   const flags = BundleFlags.ATOMIC | BundleFlags.ORDERED;
   // The switch handles a connection's messages in order, so the bundle's contents follow
   // its OPEN without waiting for the answer: a busy ovs-vswitchd at thousands of ports
   // answers once per main-loop iteration, and each round trip saved is one iteration.
-  const opened = session.request({ type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.OPEN_REQUEST, flags }, timeoutMs);
+  const opened = session.request(
+    { type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.OPEN_REQUEST, flags },
+    timeoutMs,
+  );
   opened.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   try {
     const bundle = { bundleId, flags };
-    const xids = await session.sendEncoded(flows.length, (w, i, xid) => encodeFlowModInto(w, flows[i] as FlowMod, xid, bundle));
+    const xids = await session.sendEncoded(flows.length, (w, i, xid) =>
+      encodeFlowModInto(w, flows[i] as FlowMod, xid, bundle),
+    );
     xids.forEach((xid, i) => byXid.set(xid, flows[i] as FlowMod));
     // OVS validates each message as it is added and leaves a rejected one out of the
     // bundle; committing then would apply the rest. The barrier flushes those errors first.
     await session.barrier(timeoutMs);
     await opened;
     if ([...errors.keys()].some((xid) => byXid.has(xid))) {
-      await session.request({ type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.DISCARD_REQUEST, flags }, timeoutMs);
+      await session.request(
+        { type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.DISCARD_REQUEST, flags },
+        timeoutMs,
+      );
       throw new BundleRejected();
     }
-    await session.request({ type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.COMMIT_REQUEST, flags }, timeoutMs);
+    await session.request(
+      { type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.COMMIT_REQUEST, flags },
+      timeoutMs,
+    );
   } catch (error) {
     // A bundle that failed to commit is discarded by the switch; one that failed before
     // commit must be discarded explicitly so it does not linger until its timeout.
     if (!(error instanceof BundleRejected) && !(error instanceof OpenFlowError && error.code === 'SWITCH_ERROR')) {
-      await session.request({ type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.DISCARD_REQUEST, flags }, 5000).catch(() => undefined);
+      await session
+        .request({ type: 'bundle_control', bundleId, ctrlType: BundleCtrlType.DISCARD_REQUEST, flags }, 5000)
+        .catch(() => undefined);
     }
     throw error;
   }
 }
 
-async function viaStream(session: OpenFlowSession, flows: readonly FlowMod[], byXid: Map<number, FlowMod>, timeoutMs?: number): Promise<void> {
+async function viaStream(
+  session: OpenFlowSession,
+  flows: readonly FlowMod[],
+  byXid: Map<number, FlowMod>,
+  timeoutMs?: number,
+): Promise<void> {
   const xids = await session.sendEncoded(flows.length, (w, i, xid) => encodeFlowModInto(w, flows[i] as FlowMod, xid));
   xids.forEach((xid, i) => byXid.set(xid, flows[i] as FlowMod));
   await session.barrier(timeoutMs);
@@ -110,6 +151,9 @@ function collect(errors: Map<number, string>, byXid: Map<number, FlowMod>): Flow
 
 function describe(failures: FlowFailure[]): string {
   if (failures.length === 0) return '';
-  const shown = failures.slice(0, 3).map((f) => `\n  ${f.error}: ${flowText(f.flow)}`).join('');
+  const shown = failures
+    .slice(0, 3)
+    .map((f) => `\n  ${f.error}: ${flowText(f.flow)}`)
+    .join('');
   return `${shown}${failures.length > 3 ? `\n  ... and ${failures.length - 3} more` : ''}`;
 }

@@ -123,7 +123,10 @@ export class ReconnectMachine {
       case 'connecting':
       case 'handshaking':
         if (now - this.enteredAt < this.connectTimeoutMs) return { kind: 'none' };
-        return { kind: 'abandon', reason: `no ${this.stateValue === 'connecting' ? 'connection' : 'OpenFlow handshake'} within ${this.connectTimeoutMs} ms` };
+        return {
+          kind: 'abandon',
+          reason: `no ${this.stateValue === 'connecting' ? 'connection' : 'OpenFlow handshake'} within ${this.connectTimeoutMs} ms`,
+        };
     }
   }
 

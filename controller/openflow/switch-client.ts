@@ -70,7 +70,12 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
       };
       const timer = this.clock.setTimeout(() => {
         finish();
-        reject(new OpenFlowError('TIMEOUT', `no OpenFlow session with ${this.target} within ${timeoutMs} ms${this.machine.stats.lastError ? ` (last error: ${this.machine.stats.lastError})` : ''}`));
+        reject(
+          new OpenFlowError(
+            'TIMEOUT',
+            `no OpenFlow session with ${this.target} within ${timeoutMs} ms${this.machine.stats.lastError ? ` (last error: ${this.machine.stats.lastError})` : ''}`,
+          ),
+        );
       }, timeoutMs);
       const onReady = (session: OpenFlowSession): void => {
         finish();
@@ -91,12 +96,18 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
    * `readyTimeoutMs` for one: atomically in one ONF bundle (default) or streamed and
    * confirmed by a barrier. Rejects with InstallError listing each refused flow.
    */
-  async installFlows(changes: readonly FlowMod[], options: InstallOptions & { readyTimeoutMs?: number } = {}): Promise<void> {
+  async installFlows(
+    changes: readonly FlowMod[],
+    options: InstallOptions & { readyTimeoutMs?: number } = {},
+  ): Promise<void> {
     await installFlows(await this.ready(options.readyTimeoutMs ?? 10_000), changes, options);
   }
 
   /** The switch's flows, optionally only one table's and those whose cookie matches under the mask. */
-  async dumpFlows(filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {}, readyTimeoutMs = 10_000): Promise<FlowStats[]> {
+  async dumpFlows(
+    filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {},
+    readyTimeoutMs = 10_000,
+  ): Promise<FlowStats[]> {
     return (await this.ready(readyTimeoutMs)).dumpFlows(filter);
   }
 
@@ -154,7 +165,10 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
     this.socket?.destroy();
     this.socket = undefined;
     if (this.current && this.current.state !== 'closed') this.current.close();
-    this.logger.debug({ target: this.target, reason, backoffMs: this.machine.currentBackoffMs }, 'OpenFlow connection lost; reconnecting');
+    this.logger.debug(
+      { target: this.target, reason, backoffMs: this.machine.currentBackoffMs },
+      'OpenFlow connection lost; reconnecting',
+    );
     this.emit('down', wasReady ? undefined : new OpenFlowError('CLOSED', reason));
     this.step();
   }

@@ -112,7 +112,6 @@ export class PrivateOvs {
       .join('\n');
   }
 
-
   private async launch(daemon: Daemon, args: string[]): Promise<void> {
     const argv = [
       daemon,
@@ -129,7 +128,10 @@ export class PrivateOvs {
 
 function tail(path: string, lines: number): string {
   try {
-    return readFileSync(path, 'utf8').split('\n').slice(-lines - 1).join('\n');
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -184,6 +186,9 @@ export function sleep(ms: number): Promise<void> {
 
 /** True when `ovs-vsctl show` answers on the given remote within a short timeout. */
 export async function ovsdbReachable(remote: string): Promise<boolean> {
-  const result = await run('ovs-vsctl', [`--db=${remote}`, '--timeout=2', 'show'], { allowFailure: true, timeoutMs: 5_000 });
+  const result = await run('ovs-vsctl', [`--db=${remote}`, '--timeout=2', 'show'], {
+    allowFailure: true,
+    timeoutMs: 5_000,
+  });
   return result.code === 0;
 }

@@ -8,8 +8,10 @@ import type { PipelineState } from '../../flows/pipeline/model';
 import { canonicalMatchText, instructionsText } from '../../flows/ofp/text';
 import type { FlowMod, FlowStats } from '../../flows/ofp/types';
 
-export const identity = (f: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'match'>): string => `${f.tableId}|${f.priority}|${canonicalMatchText(f.match)}`;
-export const content = (f: Pick<FlowMod | FlowStats, 'cookie' | 'instructions'>): string => `${(f.cookie ?? 0n).toString(16)}|${instructionsText(f.instructions)}`;
+export const identity = (f: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'match'>): string =>
+  `${f.tableId}|${f.priority}|${canonicalMatchText(f.match)}`;
+export const content = (f: Pick<FlowMod | FlowStats, 'cookie' | 'instructions'>): string =>
+  `${(f.cookie ?? 0n).toString(16)}|${instructionsText(f.instructions)}`;
 
 export type Keyed = Map<string, { flow: Pick<FlowMod, 'tableId' | 'priority' | 'match'>; content: string }>;
 

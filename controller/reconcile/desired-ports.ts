@@ -28,7 +28,11 @@ export function gatewayMac(tag: number): string {
   return `02:0e:00:00:${((tag >> 8) & 0xff).toString(16).padStart(2, '0')}:${(tag & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecord[], slots: PoolSlotRecord[] = []): PortIntent[] {
+export function desiredPorts(
+  networks: NetworkRecord[],
+  endpoints: EndpointRecord[],
+  slots: PoolSlotRecord[] = [],
+): PortIntent[] {
   const byId = new Map(networks.map((n) => [n.id, n]));
   const ports: PortIntent[] = [];
   for (const network of networks) {
@@ -52,11 +56,18 @@ export function desiredPorts(networks: NetworkRecord[], endpoints: EndpointRecor
       owner: endpoint.pooled ? poolOwner(endpoint.hostIfname) : endpointOwner(endpoint.networkId, endpoint.endpointId),
       ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
       ...(endpoint.attachment !== undefined
-        ? { externalIds: { container_id: endpoint.attachment.containerId, container_iface: endpoint.attachment.containerIface } }
+        ? {
+            externalIds: {
+              container_id: endpoint.attachment.containerId,
+              container_iface: endpoint.attachment.containerIface,
+            },
+          }
         : {}),
     });
   }
-  for (const slot of slots) if (slot.made) ports.push({ name: slot.hostIfname, type: '', ofportRequest: slot.ofport, owner: poolOwner(slot.hostIfname) });
+  for (const slot of slots)
+    if (slot.made)
+      ports.push({ name: slot.hostIfname, type: '', ofportRequest: slot.ofport, owner: poolOwner(slot.hostIfname) });
   return ports;
 }
 

@@ -13,7 +13,6 @@ import type { DataplaneState, FlowBackend } from './ovs-dataplane';
 import { toPipelineState } from './pipeline-state';
 import { DesiredFlows, identity, keyed, type Keyed } from './desired-flows';
 
-
 export interface FlowDiff {
   add: FlowMod[];
   remove: FlowMod[];
@@ -51,7 +50,8 @@ export class OpenFlowSync implements FlowBackend {
    * deleted by hand), a full read-back then at most every 20x its last duration.
    * `fingerprint` '' makes the next pass compute and apply the difference.
    */
-  private known: { session: object; verifiedAt: number; dumpedAt: number; flows: Keyed; fingerprint: string } | undefined;
+  private known:
+    { session: object; verifiedAt: number; dumpedAt: number; flows: Keyed; fingerprint: string } | undefined;
   /** Bumped by every install, so a verification that overlapped one is not trusted. */
   private installs = 0;
   private lastInstallAt = 0;
@@ -72,7 +72,8 @@ export class OpenFlowSync implements FlowBackend {
   /** Why each flow of the last pass exists, by identity() (table|priority|match). */
   reasons(): Map<string, string> {
     const out = new Map<string, string>();
-    if (this.lastState) for (const spec of buildPipeline(this.lastState)) out.set(identity(toFlowMod(spec)), spec.reason);
+    if (this.lastState)
+      for (const spec of buildPipeline(this.lastState)) out.set(identity(toFlowMod(spec)), spec.reason);
     return out;
   }
 
@@ -124,7 +125,8 @@ export class OpenFlowSync implements FlowBackend {
     const now = this.now();
     // At most one check per period, whatever the outcome of the last: an inconclusive one
     // leaves verifiedAt old, and checking again at every pass would keep a busy switch busier.
-    if (this.verifying || now - known.verifiedAt < this.verifyEveryMs || now - this.lastCheckAt < this.verifyEveryMs) return;
+    if (this.verifying || now - known.verifiedAt < this.verifyEveryMs || now - this.lastCheckAt < this.verifyEveryMs)
+      return;
     // While changes keep coming (thousands of joins), a check would mostly overlap one and
     // prove nothing, yet cost the busy switch a turn: wait for a quiet moment, or long.
     if (now - this.lastInstallAt < this.verifyEveryMs && now - known.verifiedAt < 10 * this.verifyEveryMs) return;
@@ -146,7 +148,10 @@ export class OpenFlowSync implements FlowBackend {
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;
       const diff = diffFlows(flows, current.flows);
-      this.known = diff.add.length + diff.remove.length === 0 ? { ...current, verifiedAt: now, dumpedAt: now } : { session, verifiedAt: now, dumpedAt: now, flows, fingerprint: '' };
+      this.known =
+        diff.add.length + diff.remove.length === 0
+          ? { ...current, verifiedAt: now, dumpedAt: now }
+          : { session, verifiedAt: now, dumpedAt: now, flows, fingerprint: '' };
     };
     check()
       .catch(() => undefined) // the next due pass tries again; a lost session shows there too

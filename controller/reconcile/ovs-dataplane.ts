@@ -104,9 +104,15 @@ export class OvsDataplane implements Dataplane {
     let ofport: number;
     try {
       ofport = await this.options.ports.waitRealised(endpoint.hostIfname, remaining());
-      this.options.logger.debug({ endpoint: endpointId, ms: { pass: synced - started, realised: this.options.clock.now() - synced } }, 'endpoint ready');
+      this.options.logger.debug(
+        { endpoint: endpointId, ms: { pass: synced - started, realised: this.options.clock.now() - synced } },
+        'endpoint ready',
+      );
     } catch (error) {
-      throw new ControllerError('UNAVAILABLE', `Open vSwitch could not attach ${endpoint.hostIfname}: ${(error as Error).message}`);
+      throw new ControllerError(
+        'UNAVAILABLE',
+        `Open vSwitch could not attach ${endpoint.hostIfname}: ${(error as Error).message}`,
+      );
     }
     // Only if OVS chose another number do the flows need a pass of their own.
     if (ofport !== endpoint.ofport) await this.loop.waitSynced(remaining());
@@ -149,7 +155,9 @@ export class OvsDataplane implements Dataplane {
     const decision = this.admission.decide({ additions: plan.add.length, unjoined, switchBusy: ports.switchBusy() });
     // A held port that drifted stays as it is until it can be added back.
     const readded = new Set(plan.add.map((p) => p.name));
-    const applied: PortPlan = decision.admit ? plan : { add: [], remove: plan.remove.filter((name) => !readded.has(name)) };
+    const applied: PortPlan = decision.admit
+      ? plan
+      : { add: [], remove: plan.remove.filter((name) => !readded.has(name)) };
     const portWork = applied.add.length > 0 || applied.remove.length > 0;
     if (portWork) logger.debug({ add: applied.add.map((p) => p.name), remove: applied.remove }, 'port changes');
     // Flows and ports go out together: ovs-vswitchd handles OpenFlow between its
@@ -173,7 +181,15 @@ export class OvsDataplane implements Dataplane {
     if (portOutcome.status === 'rejected') throw portOutcome.reason;
     if (gatewayOutcome.status === 'rejected') throw gatewayOutcome.reason;
     const changes = flowOutcome.value;
-    logger.debug({ ...changes, ports: applied.add.length + applied.remove.length, held: decision.admit ? 0 : plan.add.length, ms: { total: since(), flows: flowsMs, ports: portsMs, gateways: gatewaysMs } }, 'pass');
+    logger.debug(
+      {
+        ...changes,
+        ports: applied.add.length + applied.remove.length,
+        held: decision.admit ? 0 : plan.add.length,
+        ms: { total: since(), flows: flowsMs, ports: portsMs, gateways: gatewaysMs },
+      },
+      'pass',
+    );
     return decision.admit ? undefined : { retryInMs: decision.retryInMs };
   }
 }

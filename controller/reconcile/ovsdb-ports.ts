@@ -17,7 +17,12 @@ export class OvsdbPorts implements BridgePortsBackend {
       const iface = port.interfaces[0];
       const owner = iface?.externalIds[OWNER_KEY];
       if (!iface || owner === undefined) continue;
-      out.push({ name: iface.name, type: iface.type === 'internal' ? 'internal' : '', ofportRequest: iface.ofportRequest ?? 0, owner });
+      out.push({
+        name: iface.name,
+        type: iface.type === 'internal' ? 'internal' : '',
+        ofportRequest: iface.ofportRequest ?? 0,
+        owner,
+      });
     }
     return out;
   }
@@ -44,7 +49,10 @@ export class OvsdbPorts implements BridgePortsBackend {
   interfaceStatus(name: string): InterfaceStatus {
     const iface = this.vswitch.interface(name);
     if (!iface) return {};
-    return { ...(iface.ofport !== undefined ? { ofport: iface.ofport } : {}), ...(iface.error !== undefined ? { error: iface.error } : {}) };
+    return {
+      ...(iface.ofport !== undefined ? { ofport: iface.ofport } : {}),
+      ...(iface.error !== undefined ? { error: iface.error } : {}),
+    };
   }
 
   async waitRealised(name: string, timeoutMs: number): Promise<number> {

@@ -31,23 +31,32 @@ export function toPipelineState(state: DataplaneState): PipelineState {
   });
   // Rules get small conjunction ids in a stable order (by their content-derived id).
   const rules: PipelineRule[] = [];
-  [...state.rules].sort((a, b) => a.id.localeCompare(b.id)).forEach((rule, index) => {
-    const members = state.endpoints.filter((e) => e.networkId === rule.networkId);
-    const select = (selector: string): number[] =>
-      members
-        .filter((e) => e.endpointId === selector || (selector.length >= 12 && e.endpointId.startsWith(selector)) || e.containerName === selector || bare(e.ipv4) === selector || bare(e.ipv6) === selector)
-        .map((e) => e.realisedOfport);
-    const from = select(rule.from);
-    const to = select(rule.to);
-    if (from.length === 0 || to.length === 0) return; // nothing to allow until both sides exist
-    rules.push({
-      id: index + 1,
-      networkTag: tagOf.get(rule.networkId) ?? 0,
-      from,
-      to,
-      ...(rule.proto !== undefined ? { proto: rule.proto } : {}),
-      ...(rule.port !== undefined ? { port: rule.port } : {}),
+  [...state.rules]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .forEach((rule, index) => {
+      const members = state.endpoints.filter((e) => e.networkId === rule.networkId);
+      const select = (selector: string): number[] =>
+        members
+          .filter(
+            (e) =>
+              e.endpointId === selector ||
+              (selector.length >= 12 && e.endpointId.startsWith(selector)) ||
+              e.containerName === selector ||
+              bare(e.ipv4) === selector ||
+              bare(e.ipv6) === selector,
+          )
+          .map((e) => e.realisedOfport);
+      const from = select(rule.from);
+      const to = select(rule.to);
+      if (from.length === 0 || to.length === 0) return; // nothing to allow until both sides exist
+      rules.push({
+        id: index + 1,
+        networkTag: tagOf.get(rule.networkId) ?? 0,
+        from,
+        to,
+        ...(rule.proto !== undefined ? { proto: rule.proto } : {}),
+        ...(rule.port !== undefined ? { port: rule.port } : {}),
+      });
     });
-  });
   return { networks, endpoints: endpoints.filter((e) => e.networkTag !== 0), rules };
 }

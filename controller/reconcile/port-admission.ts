@@ -33,7 +33,11 @@ export interface PortAdmissionLimits {
   joinExpectedMs: number;
 }
 
-export const DEFAULT_ADMISSION_LIMITS: PortAdmissionLimits = { busyHoldMs: 5000, joinHoldMs: 400, joinExpectedMs: 2000 };
+export const DEFAULT_ADMISSION_LIMITS: PortAdmissionLimits = {
+  busyHoldMs: 5000,
+  joinHoldMs: 400,
+  joinExpectedMs: 2000,
+};
 
 export class PortAdmission {
   private heldSince: number | undefined;
@@ -67,7 +71,8 @@ export class PortAdmission {
   /** Remembers when each endpoint was first seen unjoined; returns when the last expectation lapses. */
   private trackUnjoined(unjoined: string[], now: number): number {
     let until = 0;
-    for (const since of this.unjoinedSince.observe(unjoined, now).values()) until = Math.max(until, since + this.limits.joinExpectedMs);
+    for (const since of this.unjoinedSince.observe(unjoined, now).values())
+      until = Math.max(until, since + this.limits.joinExpectedMs);
     return until;
   }
 }

@@ -87,7 +87,8 @@ export class FileKvStore implements KvStore {
   }
 
   private applyRecord(record: JournalRecord): void {
-    for (const [key, value] of record.puts ?? []) this.data.set(key, { value: deepFreeze(value), revision: record.rev });
+    for (const [key, value] of record.puts ?? [])
+      this.data.set(key, { value: deepFreeze(value), revision: record.rev });
     for (const key of record.deletes ?? []) this.data.delete(key);
     this.revision = record.rev;
   }
@@ -129,7 +130,8 @@ export class FileKvStore implements KvStore {
   txn(txn: KvTxn): Promise<KvTxnResult> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     // After a failed write the memory may be ahead of the disk; only a reopen is safe.
-    if (this.failure) return Promise.reject(new Error(`store needs a restart after a write error: ${this.failure.message}`));
+    if (this.failure)
+      return Promise.reject(new Error(`store needs a restart after a write error: ${this.failure.message}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ txn, resolve, reject });
       if (!this.flushing) {

@@ -4,7 +4,9 @@
 import { addPort, delPort, delPorts, setVlan, type AddPortRequest, type AttachOptions } from '../../controller/api';
 import { UsageError } from './args';
 
-export const ATTACH_HELP = (util: string): string => `${util}: attach containers to Open vSwitch bridges by hand (ovs-docker compatible)
+export const ATTACH_HELP = (
+  util: string,
+): string => `${util}: attach containers to Open vSwitch bridges by hand (ovs-docker compatible)
 usage: ${util} COMMAND [--db=REMOTE]
 
 Commands:
@@ -59,8 +61,12 @@ function integer(text: string | undefined, what: string): number | undefined {
 }
 
 function expectPositionals(parsed: Parsed, count: number, shape: string, command: string): string[] {
-  if (parsed.positionals.length < count) throw new UsageError(`${command}: not enough arguments (usage: ${command} ${shape})`);
-  if (parsed.positionals.length > count) throw new UsageError(`${command}: unexpected argument "${parsed.positionals[count] ?? ''}" (usage: ${command} ${shape})`);
+  if (parsed.positionals.length < count)
+    throw new UsageError(`${command}: not enough arguments (usage: ${command} ${shape})`);
+  if (parsed.positionals.length > count)
+    throw new UsageError(
+      `${command}: unexpected argument "${parsed.positionals[count] ?? ''}" (usage: ${command} ${shape})`,
+    );
   return parsed.positionals;
 }
 
@@ -77,7 +83,12 @@ export async function runAttach(argv: readonly string[], util: string, base: Att
   };
   if (command === 'add-port') {
     const parsed = parse(rest, ADD_OPTIONS, command);
-    const [bridge, ifname, container] = expectPositionals(parsed, 3, 'BRIDGE INTERFACE CONTAINER [options]', command) as [string, string, string];
+    const [bridge, ifname, container] = expectPositionals(
+      parsed,
+      3,
+      'BRIDGE INTERFACE CONTAINER [options]',
+      command,
+    ) as [string, string, string];
     const o = parsed.options;
     const request: AddPortRequest = { bridge, ifname, container };
     const set = <K extends keyof AddPortRequest>(key: K, value: AddPortRequest[K] | undefined): void => {
@@ -95,7 +106,11 @@ export async function runAttach(argv: readonly string[], util: string, base: Att
   }
   if (command === 'del-port') {
     const parsed = parse(rest, new Set(['db']), command);
-    const [bridge, ifname, container] = expectPositionals(parsed, 3, 'BRIDGE INTERFACE CONTAINER', command) as [string, string, string];
+    const [bridge, ifname, container] = expectPositionals(parsed, 3, 'BRIDGE INTERFACE CONTAINER', command) as [
+      string,
+      string,
+      string,
+    ];
     await delPort(bridge, ifname, container, withDb(parsed));
     return 0;
   }
@@ -107,7 +122,12 @@ export async function runAttach(argv: readonly string[], util: string, base: Att
   }
   if (command === 'set-vlan') {
     const parsed = parse(rest, new Set(['db']), command);
-    const [bridge, ifname, container, vlan] = expectPositionals(parsed, 4, 'BRIDGE INTERFACE CONTAINER VLAN', command) as [string, string, string, string];
+    const [bridge, ifname, container, vlan] = expectPositionals(
+      parsed,
+      4,
+      'BRIDGE INTERFACE CONTAINER VLAN',
+      command,
+    ) as [string, string, string, string];
     await setVlan(bridge, ifname, container, integer(vlan, 'VLAN') as number, withDb(parsed));
     return 0;
   }

@@ -9,39 +9,67 @@ type Row = Record<string, unknown>;
 function table(rows: Row[], columns: Array<[string, (r: Row) => unknown]>): string {
   const cells = rows.map((r) => columns.map(([, get]) => String(get(r) ?? '')));
   const widths = columns.map(([title], i) => Math.max(title.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (values: string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map(([title]) => title)), ...cells.map(line)].join('\n');
 }
 
 const short = (id: unknown): string => String(id ?? '').slice(0, 12);
-const published = (e: Row): string => ((e['ports'] as Row[] | undefined) ?? []).map((p) => `${String(p['hostPort'])}->${String(p['containerPort'])}/${String(p['proto'])}`).join(',');
-const subnets = (n: Row): string => [...((n['ipv4'] as Row[]) ?? []), ...((n['ipv6'] as Row[]) ?? [])].map((s) => s['pool']).join(',');
+const published = (e: Row): string =>
+  ((e['ports'] as Row[] | undefined) ?? [])
+    .map((p) => `${String(p['hostPort'])}->${String(p['containerPort'])}/${String(p['proto'])}`)
+    .join(',');
+const subnets = (n: Row): string =>
+  [...((n['ipv4'] as Row[]) ?? []), ...((n['ipv6'] as Row[]) ?? [])].map((s) => s['pool']).join(',');
 
 export async function inspect(args: ParsedArgs): Promise<number> {
   const control = args.options.get('control') ?? join(args.options.get('state-dir') ?? '/var/lib/ovsnet', 'ovsnet.ctl');
   const json = args.flags.has('json');
   const out = (value: unknown, human: () => string): void => {
-    process.stdout.write(`${json ? JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) : human()}\n`);
+    process.stdout.write(
+      `${json ? JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) : human()}\n`,
+    );
   };
   const [sub, ...rest] = args.positionals;
   switch (args.command) {
     case 'status': {
       const s = (await callControl(control, 'status')) as Row;
-      out(s, () => Object.entries(s).map(([k, v]) => `${k.padEnd(10)} ${String(v)}`).join('\n'));
+      out(s, () =>
+        Object.entries(s)
+          .map(([k, v]) => `${k.padEnd(10)} ${String(v)}`)
+          .join('\n'),
+      );
       return 0;
     }
     case 'network': {
       if (sub === 'ls' || sub === undefined) {
         const nets = (await callControl(control, 'network.ls')) as Row[];
-        out(nets, () => table(nets, [['ID', (n) => short(n['id'])], ['KEY', (n) => n['key']], ['TAG', (n) => n['tag']], ['SUBNETS', subnets], ['ICC', (n) => n['icc']], ['INTERNAL', (n) => n['internal']]]));
+        out(nets, () =>
+          table(nets, [
+            ['ID', (n) => short(n['id'])],
+            ['KEY', (n) => n['key']],
+            ['TAG', (n) => n['tag']],
+            ['SUBNETS', subnets],
+            ['ICC', (n) => n['icc']],
+            ['INTERNAL', (n) => n['internal']],
+          ]),
+        );
         return 0;
       }
       if (sub === 'inspect') {
         const wanted = rest[0];
         if (!wanted) throw new UsageError('usage: ovsnet network inspect NETWORK');
         const nets = (await callControl(control, 'network.ls')) as Row[];
-        const match = nets.filter((n) => n['id'] === wanted || n['key'] === wanted || String(n['id']).startsWith(wanted));
-        if (match.length !== 1) throw new UsageError(match.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${match.length} networks`);
+        const match = nets.filter(
+          (n) => n['id'] === wanted || n['key'] === wanted || String(n['id']).startsWith(wanted),
+        );
+        if (match.length !== 1)
+          throw new UsageError(
+            match.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${match.length} networks`,
+          );
         const detail = await callControl(control, 'network.inspect', { id: (match[0] as Row)['id'] });
         out(detail, () => JSON.stringify(detail, null, 2));
         return 0;
@@ -51,26 +79,61 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     case 'endpoint': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls)`);
       const eps = (await callControl(control, 'endpoint.ls')) as Row[];
-      out(eps, () => table(eps, [['ENDPOINT', (e) => short(e['endpointId'])], ['NETWORK', (e) => short(e['networkId'])], ['IPV4', (e) => e['ipv4']], ['IPV6', (e) => e['ipv6']], ['MAC', (e) => e['mac']], ['PORT', (e) => e['hostIfname']], ['OFPORT', (e) => e['ofport']], ['PUBLISHED', published]]));
+      out(eps, () =>
+        table(eps, [
+          ['ENDPOINT', (e) => short(e['endpointId'])],
+          ['NETWORK', (e) => short(e['networkId'])],
+          ['IPV4', (e) => e['ipv4']],
+          ['IPV6', (e) => e['ipv6']],
+          ['MAC', (e) => e['mac']],
+          ['PORT', (e) => e['hostIfname']],
+          ['OFPORT', (e) => e['ofport']],
+          ['PUBLISHED', published],
+        ]),
+      );
       return 0;
     }
     case 'pool': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown pool command "${sub}" (ls)`);
       const slots = (await callControl(control, 'pool.ls')) as Row[];
-      out(slots, () => table(slots, [['PORT', (s) => s['hostIfname']], ['PEER', (s) => s['containerIfname']], ['OFPORT', (s) => s['ofport']], ['READY', (s) => s['made'] === true]]));
+      out(slots, () =>
+        table(slots, [
+          ['PORT', (s) => s['hostIfname']],
+          ['PEER', (s) => s['containerIfname']],
+          ['OFPORT', (s) => s['ofport']],
+          ['READY', (s) => s['made'] === true],
+        ]),
+      );
       return 0;
     }
     case 'ipam': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown ipam command "${sub}" (ls)`);
       const pools = (await callControl(control, 'ipam.ls')) as Array<Row & { addresses: Row[] }>;
-      const rows = pools.flatMap((p) => (p.addresses.length > 0 ? p.addresses : [{}]).map((a) => ({ pool: p['pool'], ...a })));
-      out(pools, () => table(rows, [['POOL', (r) => r['pool']], ['ADDRESS', (r) => r['address']], ['OWNER', (r) => r['owner']]]));
+      const rows = pools.flatMap((p) =>
+        (p.addresses.length > 0 ? p.addresses : [{}]).map((a) => ({ pool: p['pool'], ...a })),
+      );
+      out(pools, () =>
+        table(rows, [
+          ['POOL', (r) => r['pool']],
+          ['ADDRESS', (r) => r['address']],
+          ['OWNER', (r) => r['owner']],
+        ]),
+      );
       return 0;
     }
     case 'policy': {
       if (sub === 'ls' || sub === undefined) {
         const rules = (await callControl(control, 'policy.ls')) as Row[];
-        out(rules, () => table(rules, [['ID', (r) => r['id']], ['NETWORK', (r) => short(r['networkId'])], ['FROM', (r) => r['from']], ['TO', (r) => r['to']], ['PROTO', (r) => r['proto'] ?? 'any'], ['PORT', (r) => r['port'] ?? 'any']]));
+        out(rules, () =>
+          table(rules, [
+            ['ID', (r) => r['id']],
+            ['NETWORK', (r) => short(r['networkId'])],
+            ['FROM', (r) => r['from']],
+            ['TO', (r) => r['to']],
+            ['PROTO', (r) => r['proto'] ?? 'any'],
+            ['PORT', (r) => r['port'] ?? 'any'],
+          ]),
+        );
         return 0;
       }
       if (sub === 'allow') {
@@ -82,7 +145,9 @@ export async function inspect(args: ParsedArgs): Promise<number> {
         const port = args.options.get('port');
         const proto = args.options.get('proto');
         const rule = await callControl(control, 'policy.allow', {
-          networkId: need('network'), from: need('from'), to: need('to'),
+          networkId: need('network'),
+          from: need('from'),
+          to: need('to'),
           ...(proto !== undefined ? { proto } : {}),
           ...(port !== undefined ? { port: Number(port) } : {}),
         });

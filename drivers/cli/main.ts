@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 // `ovsnet` command line entry point.
-import { createLogger, DEFAULT_PORT_POOL, ovsnetVersion, resolveDatapath, startDaemon, startEmbeddedOvs, SYSTEM_OVSDB, type DatapathChoice } from '../../controller/api';
+import {
+  createLogger,
+  DEFAULT_PORT_POOL,
+  ovsnetVersion,
+  resolveDatapath,
+  startDaemon,
+  startEmbeddedOvs,
+  SYSTEM_OVSDB,
+  type DatapathChoice,
+} from '../../controller/api';
 import { parseArgs, UsageError } from './args';
 import { reportAndExit } from './exit';
 import type { Daemon, Logger } from '../../controller/api';
@@ -66,11 +75,15 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'up') return up(args.options);
   if (args.command === 'daemon') return daemon(args.options);
-  if (['status', 'network', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command)) return (await import('./inspect')).inspect(args);
+  if (['status', 'network', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))
+    return (await import('./inspect')).inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 
-function commonOptions(options: Map<string, string>): { datapath: DatapathChoice; logger: ReturnType<typeof createLogger> } {
+function commonOptions(options: Map<string, string>): {
+  datapath: DatapathChoice;
+  logger: ReturnType<typeof createLogger>;
+} {
   const datapath = options.get('datapath') ?? 'auto';
   if (!['auto', 'system', 'netdev'].includes(datapath)) {
     throw new UsageError(`--datapath must be auto, system or netdev, not "${datapath}"`);
@@ -86,8 +99,11 @@ async function daemon(options: Map<string, string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
   const unusedGraceMs = unusedGrace(options);
   const ovsdb = options.get('ovsdb') ?? SYSTEM_OVSDB;
-  if (!/^(unix:.+|tcp:.+:\d+)$/.test(ovsdb)) throw new UsageError(`--ovsdb must be unix:PATH or tcp:HOST:PORT, not "${ovsdb}"`);
-  const rundir = options.get('ovs-rundir') ?? (ovsdb.startsWith('unix:') ? ovsdb.slice(5).replace(/\/[^/]*$/, '') : '/var/run/openvswitch');
+  if (!/^(unix:.+|tcp:.+:\d+)$/.test(ovsdb))
+    throw new UsageError(`--ovsdb must be unix:PATH or tcp:HOST:PORT, not "${ovsdb}"`);
+  const rundir =
+    options.get('ovs-rundir') ??
+    (ovsdb.startsWith('unix:') ? ovsdb.slice(5).replace(/\/[^/]*$/, '') : '/var/run/openvswitch');
   const running = await startDaemon({
     ovsdb,
     ovsRundir: rundir,
@@ -108,21 +124,32 @@ async function daemon(options: Map<string, string>): Promise<number> {
 
 function unusedGrace(options: Map<string, string>): number {
   const text = options.get('unused-grace') ?? '60';
-  if (!/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--unused-grace must be a whole number of seconds from 1, not "${text}"`);
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1)
+    throw new UsageError(`--unused-grace must be a whole number of seconds from 1, not "${text}"`);
   return Number(text) * 1000;
 }
 
 function portPoolOption(options: Map<string, string>): number {
   const text = options.get('port-pool') ?? String(DEFAULT_PORT_POOL);
-  if (!/^\d{1,4}$/.test(text) || Number(text) > 1024) throw new UsageError(`--port-pool must be a whole number from 0 to 1024, not "${text}"`);
+  if (!/^\d{1,4}$/.test(text) || Number(text) > 1024)
+    throw new UsageError(`--port-pool must be a whole number from 0 to 1024, not "${text}"`);
   return Number(text);
 }
 
 /** The Docker plugin socket in front of a running daemon. */
-async function servePlugin(running: Daemon, options: Map<string, string>, logger: Logger): Promise<{ socketPath: string; close(): Promise<void> }> {
+async function servePlugin(
+  running: Daemon,
+  options: Map<string, string>,
+  logger: Logger,
+): Promise<{ socketPath: string; close(): Promise<void> }> {
   try {
     const { DEFAULT_PLUGIN_DIR, startDockerPlugin } = await import('../docker/plugin');
-    const plugin = await startDockerPlugin({ pluginDir: options.get('plugin-dir') ?? DEFAULT_PLUGIN_DIR, network: running.service, ipam: running.ipam, logger });
+    const plugin = await startDockerPlugin({
+      pluginDir: options.get('plugin-dir') ?? DEFAULT_PLUGIN_DIR,
+      network: running.service,
+      ipam: running.ipam,
+      logger,
+    });
     running.info.set('plugin', plugin.socketPath);
     logger.info({ socket: plugin.socketPath }, 'Docker plugin is serving');
     return plugin;
@@ -167,7 +194,14 @@ async function up(options: Map<string, string>): Promise<number> {
     throw error;
   }
   logger.info(
-    { ovsdb: ovs.ovsdbRemote, bridge: ovs.bridge, datapath: ovs.datapath, privateOvs: ovs.private, control: running.controlSocket, plugin: plugin.socketPath },
+    {
+      ovsdb: ovs.ovsdbRemote,
+      bridge: ovs.bridge,
+      datapath: ovs.datapath,
+      privateOvs: ovs.private,
+      control: running.controlSocket,
+      plugin: plugin.socketPath,
+    },
     'ovsnet is ready',
   );
   await untilSignalled();

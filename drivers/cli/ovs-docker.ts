@@ -4,4 +4,7 @@
 import { runAttach } from './attach';
 import { reportAndExit } from './exit';
 
-runAttach(process.argv.slice(2), 'ovs-docker', { createBridge: true }).then((code) => process.exit(code), reportAndExit('ovs-docker'));
+runAttach(process.argv.slice(2), 'ovs-docker', { createBridge: true }).then(
+  (code) => process.exit(code),
+  reportAndExit('ovs-docker'),
+);

@@ -48,7 +48,8 @@ export function addressOf(text: string, what: string): { address: string; family
 
 /** Whether a plain address lies inside a CIDR pool of the same family. */
 export function poolContains(pool: Cidr, address: string): boolean {
-  const network = pool.family === 4 ? new Address4(`${pool.address}/${pool.prefix}`) : new Address6(`${pool.address}/${pool.prefix}`);
+  const network =
+    pool.family === 4 ? new Address4(`${pool.address}/${pool.prefix}`) : new Address6(`${pool.address}/${pool.prefix}`);
   const candidate = parseAddress(address);
   if (candidate === undefined) return false;
   if (pool.family === 4) return candidate instanceof Address4 && candidate.isInSubnet(network);

@@ -2,7 +2,12 @@
 // "Err"): libnetwork's IPAM proxy reads a different field than its network driver proxy.
 import { ControllerError, type IpamApi, type Logger } from '../../controller/api';
 import type { JsonObject } from './fields';
-import type { AddressSpacesResponse, IpamCapabilitiesResponse, RequestAddressResponse, RequestPoolResponse } from './protocol';
+import type {
+  AddressSpacesResponse,
+  IpamCapabilitiesResponse,
+  RequestAddressResponse,
+  RequestPoolResponse,
+} from './protocol';
 import { requiredString } from './fields';
 import { toAddressRequest, toPoolRequest, toReleaseAddress } from './requests';
 import { idempotently, type Route } from './routes';
@@ -19,34 +24,58 @@ export function ipamDriverRoutes(ipam: IpamApi, logger: Logger): Array<[string, 
   return [
     ['IpamDriver.GetCapabilities', route(async () => IPAM_CAPABILITIES)],
 
-    ['IpamDriver.GetDefaultAddressSpaces', route(async () => {
-      const spaces = ipam.defaultAddressSpaces();
-      const answer: AddressSpacesResponse = { LocalDefaultAddressSpace: spaces.local, GlobalDefaultAddressSpace: spaces.global };
-      return answer;
-    })],
+    [
+      'IpamDriver.GetDefaultAddressSpaces',
+      route(async () => {
+        const spaces = ipam.defaultAddressSpaces();
+        const answer: AddressSpacesResponse = {
+          LocalDefaultAddressSpace: spaces.local,
+          GlobalDefaultAddressSpace: spaces.global,
+        };
+        return answer;
+      }),
+    ],
 
-    ['IpamDriver.RequestPool', route(async (body) => {
-      const grant = await ipam.requestPool(toPoolRequest(body));
-      const answer: RequestPoolResponse = { PoolID: grant.poolId, Pool: grant.pool, Data: grant.data ?? {} };
-      return answer;
-    })],
+    [
+      'IpamDriver.RequestPool',
+      route(async (body) => {
+        const grant = await ipam.requestPool(toPoolRequest(body));
+        const answer: RequestPoolResponse = { PoolID: grant.poolId, Pool: grant.pool, Data: grant.data ?? {} };
+        return answer;
+      }),
+    ],
 
-    ['IpamDriver.ReleasePool', route(async (body) => {
-      const poolId = requiredString(body, 'PoolID');
-      return idempotently(logger, `pool ${poolId}`, () => ipam.releasePool(poolId));
-    })],
+    [
+      'IpamDriver.ReleasePool',
+      route(async (body) => {
+        const poolId = requiredString(body, 'PoolID');
+        return idempotently(logger, `pool ${poolId}`, () => ipam.releasePool(poolId));
+      }),
+    ],
 
-    ['IpamDriver.RequestAddress', route(async (body) => {
-      const address = await ipam.requestAddress(toAddressRequest(body));
-      // Docker reports an empty answer as "no address returned"; say who is at fault.
-      if (!address.includes('/')) throw new ControllerError('INTERNAL', `the controller returned "${address}" instead of an address with prefix`);
-      const answer: RequestAddressResponse = { Address: address, Data: {} };
-      return answer;
-    })],
+    [
+      'IpamDriver.RequestAddress',
+      route(async (body) => {
+        const address = await ipam.requestAddress(toAddressRequest(body));
+        // Docker reports an empty answer as "no address returned"; say who is at fault.
+        if (!address.includes('/'))
+          throw new ControllerError(
+            'INTERNAL',
+            `the controller returned "${address}" instead of an address with prefix`,
+          );
+        const answer: RequestAddressResponse = { Address: address, Data: {} };
+        return answer;
+      }),
+    ],
 
-    ['IpamDriver.ReleaseAddress', route(async (body) => {
-      const release = toReleaseAddress(body);
-      return idempotently(logger, `address ${release.address}`, () => ipam.releaseAddress(release.poolId, release.address));
-    })],
+    [
+      'IpamDriver.ReleaseAddress',
+      route(async (body) => {
+        const release = toReleaseAddress(body);
+        return idempotently(logger, `address ${release.address}`, () =>
+          ipam.releaseAddress(release.poolId, release.address),
+        );
+      }),
+    ],
   ];
 }

@@ -74,7 +74,11 @@ const DOCKER_ALIASES: Record<string, { alias: string; field: 'icc' | 'mtu' }> = 
   [DockerKeys.mtu]: { alias: 'ovsnet.mtu', field: 'mtu' },
 };
 
-function assign<K extends 'icc' | 'mtu' | 'vni' | 'tunnel' | 'key'>(into: NetworkOptions, field: K, value: NetworkOptions[K] | undefined): boolean {
+function assign<K extends 'icc' | 'mtu' | 'vni' | 'tunnel' | 'key'>(
+  into: NetworkOptions,
+  field: K,
+  value: NetworkOptions[K] | undefined,
+): boolean {
   if (value === undefined) return false;
   into[field] = value;
   return true;

@@ -41,7 +41,11 @@ export function pluginRoutes(network: NetworkApi, ipam: IpamApi, logger: Logger)
 export async function startDockerPlugin(options: DockerPluginOptions): Promise<DockerPlugin> {
   const logger = options.logger.child({ component: 'docker-plugin' });
   const socketPath = join(options.pluginDir, `${PLUGIN_NAME}.sock`);
-  const server = await PluginServer.start({ socketPath, routes: pluginRoutes(options.network, options.ipam, logger), logger });
+  const server = await PluginServer.start({
+    socketPath,
+    routes: pluginRoutes(options.network, options.ipam, logger),
+    logger,
+  });
   logger.info({ socket: socketPath }, 'Docker plugin serving NetworkDriver and IpamDriver');
   return {
     socketPath,

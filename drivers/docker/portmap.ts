@@ -20,7 +20,8 @@ function parseBinding(entry: unknown, where: string): PortBinding {
   if (!isObject(entry)) throw badRequest(`${where.slice(0, -1)} must be an object`);
   const protoNumber = integerField(entry, 'Proto', 0, 255, where);
   const proto = PROTOCOLS[protoNumber];
-  if (proto === undefined) throw badRequest(`${where}Proto ${protoNumber} is not supported: use 6 (tcp), 17 (udp) or 132 (sctp)`);
+  if (proto === undefined)
+    throw badRequest(`${where}Proto ${protoNumber} is not supported: use 6 (tcp), 17 (udp) or 132 (sctp)`);
   const binding: PortBinding = {
     proto,
     containerPort: integerField(entry, 'Port', 1, 65535, where),

@@ -121,5 +121,8 @@ export function toAddressRequest(body: JsonObject): AddressRequest {
 }
 
 export function toReleaseAddress(body: JsonObject): { poolId: string; address: string } {
-  return { poolId: requiredString(body, 'PoolID'), address: addressOf(requiredString(body, 'Address'), 'Address').address };
+  return {
+    poolId: requiredString(body, 'PoolID'),
+    address: addressOf(requiredString(body, 'Address'), 'Address').address,
+  };
 }

@@ -15,7 +15,11 @@ export interface Route {
 export type RouteTable = ReadonlyMap<string, Route>;
 
 /** Runs a delete/release and treats "it does not exist" as done: Docker repeats these. */
-export async function idempotently(logger: Logger, what: string, action: () => Promise<void>): Promise<Record<string, never>> {
+export async function idempotently(
+  logger: Logger,
+  what: string,
+  action: () => Promise<void>,
+): Promise<Record<string, never>> {
   try {
     await action();
   } catch (error) {

@@ -73,7 +73,8 @@ export class PluginServer {
     this.http.closeIdleConnections();
     await removeSocketFile(this.socketPath, this.socketIno);
     const timer = setTimeout(() => {
-      if (this.calls.running > 0) this.logger.warn({ running: this.calls.running }, 'closing the plugin socket with calls still running');
+      if (this.calls.running > 0)
+        this.logger.warn({ running: this.calls.running }, 'closing the plugin socket with calls still running');
       this.http.closeAllConnections();
     }, graceMs);
     await closed;
@@ -97,7 +98,8 @@ class RequestHandler {
     let answer: object;
     try {
       if (route === undefined) throw new HttpProblem(404, `ovsnet: unknown plugin method "${method}"`);
-      if (req.method !== 'POST') throw new HttpProblem(405, `ovsnet: ${method} must be called with POST, not ${req.method}`);
+      if (req.method !== 'POST')
+        throw new HttpProblem(405, `ovsnet: ${method} must be called with POST, not ${req.method}`);
       const text = await this.readBody(req);
       const body = parseBody(text, method);
       this.logger.trace({ method, body }, 'plugin call received');
@@ -124,7 +126,10 @@ class RequestHandler {
     });
     res.end(text);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    this.logger.debug({ method, status, ms, ...(this.logger.isLevelEnabled('trace') ? { answer } : {}) }, 'plugin call');
+    this.logger.debug(
+      { method, status, ms, ...(this.logger.isLevelEnabled('trace') ? { answer } : {}) },
+      'plugin call',
+    );
   }
 
   private readBody(req: IncomingMessage): Promise<string> {
@@ -156,7 +161,9 @@ class RequestHandler {
  * say why instead of naming the first missing field.
  */
 function emptyBodyError(method: string): Error {
-  return badRequest(`${method} arrived with an empty body: Docker resent a call that an ovsnet restart interrupted without its arguments; run the command again`);
+  return badRequest(
+    `${method} arrived with an empty body: Docker resent a call that an ovsnet restart interrupted without its arguments; run the command again`,
+  );
 }
 
 /** Whatever the Content-Type: empty and `null` mean {}, anything else must be an object. */

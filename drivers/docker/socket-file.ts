@@ -31,7 +31,9 @@ export async function probeSocketFile(path: string, timeoutMs = 1000): Promise<E
     // A listener that does not even accept within the timeout is still someone's: keep it.
     const timer = setTimeout(() => done('live'), timeoutMs);
     socket.once('connect', () => done('live'));
-    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? 'stale' : 'live'));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? 'stale' : 'live'),
+    );
   });
 }
 
@@ -52,10 +54,13 @@ function listen(server: Server, path: string): Promise<void> {
  */
 export async function listenOnSocketFile(server: Server, path: string): Promise<number> {
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES - 6) {
-    throw new Error(`socket path ${path} is too long for a unix socket (at most ${MAX_SOCKET_PATH_BYTES - 6} bytes here)`);
+    throw new Error(
+      `socket path ${path} is too long for a unix socket (at most ${MAX_SOCKET_PATH_BYTES - 6} bytes here)`,
+    );
   }
   const state = await probeSocketFile(path);
-  if (state === 'live') throw new Error(`another server is already listening on ${path}; stop it first (is ovsnet already running?)`);
+  if (state === 'live')
+    throw new Error(`another server is already listening on ${path}; stop it first (is ovsnet already running?)`);
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   const privateDir = await mkdtemp(join(dirname(path), '.ovs.'));
   const privatePath = join(privateDir, 's');

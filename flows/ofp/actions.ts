@@ -51,7 +51,11 @@ export function encodeAction(w: Writer, a: Action): void {
   const start = w.length;
   switch (a.type) {
     case 'output':
-      w.u16(ActionType.OUTPUT).u16(16).u32(portNumber(a.port)).u16(a.maxLen ?? 0xffff).zeros(6);
+      w.u16(ActionType.OUTPUT)
+        .u16(16)
+        .u32(portNumber(a.port))
+        .u16(a.maxLen ?? 0xffff)
+        .zeros(6);
       return;
     case 'group':
       w.u16(ActionType.GROUP).u16(8).u32(a.groupId);
@@ -63,7 +67,10 @@ export function encodeAction(w: Writer, a: Action): void {
       w.setU16(start + 2, w.length - start);
       return;
     case 'push_vlan':
-      w.u16(ActionType.PUSH_VLAN).u16(8).u16(a.ethertype ?? 0x8100).zeros(2);
+      w.u16(ActionType.PUSH_VLAN)
+        .u16(8)
+        .u16(a.ethertype ?? 0x8100)
+        .zeros(2);
       return;
     case 'pop_vlan':
       w.u16(ActionType.POP_VLAN).u16(8).zeros(4);

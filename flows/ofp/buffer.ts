@@ -39,7 +39,11 @@ export class Reader {
   }
 
   private need(n: number, what: string): void {
-    if (this.offset + n > this.end) throw new OfpDecodeError(`truncated ${what}: need ${n} bytes at offset ${this.offset}, have ${this.end - this.offset}`, 'truncated');
+    if (this.offset + n > this.end)
+      throw new OfpDecodeError(
+        `truncated ${what}: need ${n} bytes at offset ${this.offset}, have ${this.end - this.offset}`,
+        'truncated',
+      );
   }
 
   u8(what = 'u8'): number {

@@ -51,9 +51,22 @@ export const TABLE_ALL = 0xff;
 export const FlowModCommand = { ADD: 0, MODIFY: 1, MODIFY_STRICT: 2, DELETE: 3, DELETE_STRICT: 4 } as const;
 export type FlowModCommandName = 'add' | 'modify' | 'modify_strict' | 'delete' | 'delete_strict';
 
-export const FlowModFlags = { SEND_FLOW_REM: 1, CHECK_OVERLAP: 2, RESET_COUNTS: 4, NO_PKT_COUNTS: 8, NO_BYT_COUNTS: 16 } as const;
+export const FlowModFlags = {
+  SEND_FLOW_REM: 1,
+  CHECK_OVERLAP: 2,
+  RESET_COUNTS: 4,
+  NO_PKT_COUNTS: 8,
+  NO_BYT_COUNTS: 16,
+} as const;
 
-export const InstructionType = { GOTO_TABLE: 1, WRITE_METADATA: 2, WRITE_ACTIONS: 3, APPLY_ACTIONS: 4, CLEAR_ACTIONS: 5, METER: 6 } as const;
+export const InstructionType = {
+  GOTO_TABLE: 1,
+  WRITE_METADATA: 2,
+  WRITE_ACTIONS: 3,
+  APPLY_ACTIONS: 4,
+  CLEAR_ACTIONS: 5,
+  METER: 6,
+} as const;
 
 export const ActionType = {
   OUTPUT: 0,
@@ -90,7 +103,15 @@ export const NxActionSubtype = {
   CT_CLEAR: 43,
 } as const;
 
-export const MultipartType = { DESC: 0, FLOW: 1, AGGREGATE: 2, TABLE: 3, PORT_STATS: 4, PORT_DESC: 13, EXPERIMENTER: 0xffff } as const;
+export const MultipartType = {
+  DESC: 0,
+  FLOW: 1,
+  AGGREGATE: 2,
+  TABLE: 3,
+  PORT_STATS: 4,
+  PORT_DESC: 13,
+  EXPERIMENTER: 0xffff,
+} as const;
 export const MULTIPART_REPLY_MORE = 1;
 
 export const OnfBundle = { CONTROL: 2300, ADD_MESSAGE: 2301 } as const;
@@ -106,7 +127,13 @@ export const BundleCtrlType = {
 } as const;
 export const BundleFlags = { ATOMIC: 1, ORDERED: 2 } as const;
 
-export const OxmClass = { NXM_0: 0x0000, NXM_1: 0x0001, ERICSSON: 0x1000, OPENFLOW_BASIC: 0x8000, EXPERIMENTER: 0xffff } as const;
+export const OxmClass = {
+  NXM_0: 0x0000,
+  NXM_1: 0x0001,
+  ERICSSON: 0x1000,
+  OPENFLOW_BASIC: 0x8000,
+  EXPERIMENTER: 0xffff,
+} as const;
 
 export const PortReason = { ADD: 0, DELETE: 1, MODIFY: 2 } as const;
 export const PacketInReason = { NO_MATCH: 0, ACTION: 1, INVALID_TTL: 2 } as const;

@@ -8,18 +8,21 @@ import type { BodyDecoder, NestedCodec } from './messages/family';
 import type { OfpMessage } from './types';
 
 const DECODERS = new Map<number, BodyDecoder>();
-for (const family of FAMILIES) for (const [type, decoder] of Object.entries(family.decoders)) DECODERS.set(Number(type), decoder);
+for (const family of FAMILIES)
+  for (const [type, decoder] of Object.entries(family.decoders)) DECODERS.set(Number(type), decoder);
 
 const nested: NestedCodec = { decode: (buf) => decodeMessage(buf), encodeInto };
 
 /** Decodes exactly one message (as the framer delivers it). */
 export function decodeMessage(buf: Buffer): OfpMessage | OfpDecodeError {
-  if (buf.length < OFP_HEADER_LEN) return new OfpDecodeError(`message of ${buf.length} bytes is shorter than the header`, 'truncated');
+  if (buf.length < OFP_HEADER_LEN)
+    return new OfpDecodeError(`message of ${buf.length} bytes is shorter than the header`, 'truncated');
   const version = buf.readUInt8(0);
   const type = buf.readUInt8(1);
   const length = buf.readUInt16BE(2);
   const xid = buf.readUInt32BE(4);
-  if (length !== buf.length) return new OfpDecodeError(`header length ${length} does not match the ${buf.length} bytes received`, 'bad_length');
+  if (length !== buf.length)
+    return new OfpDecodeError(`header length ${length} does not match the ${buf.length} bytes received`, 'bad_length');
   // HELLO and ERROR have the same layout in every version: they are how peers that speak
   // different versions find out.
   if (version !== OFP13_VERSION && type !== MsgType.HELLO && type !== MsgType.ERROR) {

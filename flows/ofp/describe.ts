@@ -3,7 +3,16 @@
 import { actionText, flowText, type TextOptions } from './text';
 import type { OfpMessage } from './types';
 
-const BUNDLE_CTRL = ['OPEN_REQUEST', 'OPEN_REPLY', 'CLOSE_REQUEST', 'CLOSE_REPLY', 'COMMIT_REQUEST', 'COMMIT_REPLY', 'DISCARD_REQUEST', 'DISCARD_REPLY'];
+const BUNDLE_CTRL = [
+  'OPEN_REQUEST',
+  'OPEN_REPLY',
+  'CLOSE_REQUEST',
+  'CLOSE_REPLY',
+  'COMMIT_REQUEST',
+  'COMMIT_REPLY',
+  'DISCARD_REQUEST',
+  'DISCARD_REPLY',
+];
 const PORT_REASON = ['add', 'delete', 'modify'];
 
 export function describeMessage(m: OfpMessage, options: TextOptions = {}): string {

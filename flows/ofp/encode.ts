@@ -19,7 +19,12 @@ for (const family of FAMILIES) {
 export type DistributiveOmitXid = OfpMessage extends infer T ? (T extends OfpMessage ? Omit<T, 'xid'> : never) : never;
 
 type AnyEncoder = (w: Writer, m: OfpMessage, nested: NestedCodec, xid: number) => void;
-const nested: NestedCodec = { decode: () => { throw new Error('not used when encoding'); }, encodeInto };
+const nested: NestedCodec = {
+  decode: () => {
+    throw new Error('not used when encoding');
+  },
+  encodeInto,
+};
 
 function typeCode(m: OfpMessage): number {
   if (m.type === 'unknown') return m.msgType;
@@ -33,10 +38,17 @@ function typeCode(m: OfpMessage): number {
  * Appends one message to a writer (many messages can share one buffer). `xid` overrides
  * the message's own, so callers need not copy a message to number it.
  */
-export function encodeInto(w: Writer, m: OfpMessage | DistributiveOmitXid, xid = (m as { xid?: number }).xid ?? 0): void {
+export function encodeInto(
+  w: Writer,
+  m: OfpMessage | DistributiveOmitXid,
+  xid = (m as { xid?: number }).xid ?? 0,
+): void {
   const start = w.length;
   const version = m.type === 'hello' ? (m.headerVersion ?? OFP13_VERSION) : OFP13_VERSION;
-  w.u8(version).u8(typeCode(m as OfpMessage)).u16(0).u32(xid);
+  w.u8(version)
+    .u8(typeCode(m as OfpMessage))
+    .u16(0)
+    .u32(xid);
   if (m.type === 'unknown') w.bytes(m.body);
   else (ENCODERS[m.type] as AnyEncoder)(w, m as OfpMessage, nested, xid);
   const length = w.length - start;
@@ -56,7 +68,12 @@ export const ATOMIC_ORDERED = BundleFlags.ATOMIC | BundleFlags.ORDERED;
  * Appends one FLOW_MOD for `flow` (or, with `bundle`, an ONF BUNDLE_ADD_MESSAGE carrying
  * it) without building intermediate message objects: the bulk path for large installs.
  */
-export function encodeFlowModInto(w: Writer, flow: FlowMod, xid: number, bundle?: { bundleId: number; flags: number }): void {
+export function encodeFlowModInto(
+  w: Writer,
+  flow: FlowMod,
+  xid: number,
+  bundle?: { bundleId: number; flags: number },
+): void {
   const outer = w.length;
   if (bundle) {
     w.u8(OFP13_VERSION).u8(MsgType.EXPERIMENTER).u16(0).u32(xid);

@@ -55,7 +55,14 @@ const defs: FieldDef[] = [
   { name: 'nd_sll', oxmClass: B, field: 32, length: 6, kind: 'mac', maskable: true },
   { name: 'nd_tll', oxmClass: B, field: 33, length: 6, kind: 'mac', maskable: true },
   { name: 'tun_id', oxmClass: B, field: 38, length: 8, kind: 'u64', maskable: true },
-  ...Array.from({ length: 16 }, (_, i): FieldDef => ({ name: `reg${i}`, oxmClass: N, field: i, length: 4, kind: 'u32', maskable: true })),
+  ...Array.from({ length: 16 }, (_, i): FieldDef => ({
+    name: `reg${i}`,
+    oxmClass: N,
+    field: i,
+    length: 4,
+    kind: 'u32',
+    maskable: true,
+  })),
   { name: 'tun_src', oxmClass: N, field: 31, length: 4, kind: 'ipv4', maskable: true },
   { name: 'tun_dst', oxmClass: N, field: 32, length: 4, kind: 'ipv4', maskable: true },
   { name: 'nw_ttl', oxmClass: N, field: 29, length: 1, kind: 'u8', maskable: false },
@@ -65,7 +72,14 @@ const defs: FieldDef[] = [
   { name: 'ct_label', oxmClass: N, field: 108, length: 16, kind: 'u128', maskable: true },
   { name: 'tun_ipv6_src', oxmClass: N, field: 109, length: 16, kind: 'ipv6', maskable: true },
   { name: 'tun_ipv6_dst', oxmClass: N, field: 110, length: 16, kind: 'ipv6', maskable: true },
-  ...Array.from({ length: 4 }, (_, i): FieldDef => ({ name: `xxreg${i}`, oxmClass: N, field: 111 + i, length: 16, kind: 'u128', maskable: true })),
+  ...Array.from({ length: 4 }, (_, i): FieldDef => ({
+    name: `xxreg${i}`,
+    oxmClass: N,
+    field: 111 + i,
+    length: 16,
+    kind: 'u128',
+    maskable: true,
+  })),
   { name: 'conj_id', oxmClass: N, field: 37, length: 4, kind: 'u32', maskable: false },
   { name: 'ct_state', oxmClass: N, field: 105, length: 4, kind: 'u32', maskable: true },
   { name: 'ct_zone', oxmClass: N, field: 106, length: 2, kind: 'u16', maskable: false },
@@ -95,13 +109,31 @@ const aliases: Record<string, string> = {
  * uses in reg_move/reg_load actions it sends back; recognised when decoding only.
  */
 const nxmAliases: Array<[number, number, string, number]> = [
-  [0, 1, 'eth_dst', 6], [0, 2, 'eth_src', 6], [0, 3, 'eth_type', 2], [0, 6, 'ip_proto', 1],
-  [0, 7, 'ip_src', 4], [0, 8, 'ip_dst', 4], [0, 9, 'tcp_src', 2], [0, 10, 'tcp_dst', 2],
-  [0, 11, 'udp_src', 2], [0, 12, 'udp_dst', 2], [0, 13, 'icmp_type', 1], [0, 14, 'icmp_code', 1],
-  [0, 15, 'arp_op', 2], [0, 16, 'arp_spa', 4], [0, 17, 'arp_tpa', 4],
-  [1, 16, 'tun_id', 8], [1, 17, 'arp_sha', 6], [1, 18, 'arp_tha', 6], [1, 19, 'ipv6_src', 16],
-  [1, 20, 'ipv6_dst', 16], [1, 21, 'icmpv6_type', 1], [1, 22, 'icmpv6_code', 1], [1, 23, 'nd_target', 16],
-  [1, 24, 'nd_sll', 6], [1, 25, 'nd_tll', 6],
+  [0, 1, 'eth_dst', 6],
+  [0, 2, 'eth_src', 6],
+  [0, 3, 'eth_type', 2],
+  [0, 6, 'ip_proto', 1],
+  [0, 7, 'ip_src', 4],
+  [0, 8, 'ip_dst', 4],
+  [0, 9, 'tcp_src', 2],
+  [0, 10, 'tcp_dst', 2],
+  [0, 11, 'udp_src', 2],
+  [0, 12, 'udp_dst', 2],
+  [0, 13, 'icmp_type', 1],
+  [0, 14, 'icmp_code', 1],
+  [0, 15, 'arp_op', 2],
+  [0, 16, 'arp_spa', 4],
+  [0, 17, 'arp_tpa', 4],
+  [1, 16, 'tun_id', 8],
+  [1, 17, 'arp_sha', 6],
+  [1, 18, 'arp_tha', 6],
+  [1, 19, 'ipv6_src', 16],
+  [1, 20, 'ipv6_dst', 16],
+  [1, 21, 'icmpv6_type', 1],
+  [1, 22, 'icmpv6_code', 1],
+  [1, 23, 'nd_target', 16],
+  [1, 24, 'nd_sll', 6],
+  [1, 25, 'nd_tll', 6],
 ];
 
 export const FIELDS_BY_NAME = new Map(defs.map((d) => [d.name, d]));
@@ -117,13 +149,31 @@ for (const [oxmClass, field, name, length] of nxmAliases) {
  * encoder always uses the OXM header above.
  */
 const NXM_SYNONYMS: Array<[number, number, string]> = [
-  [OxmClass.NXM_0, 1, 'eth_dst'], [OxmClass.NXM_0, 2, 'eth_src'], [OxmClass.NXM_0, 3, 'eth_type'],
-  [OxmClass.NXM_0, 6, 'ip_proto'], [OxmClass.NXM_0, 7, 'ip_src'], [OxmClass.NXM_0, 8, 'ip_dst'],
-  [OxmClass.NXM_0, 9, 'tcp_src'], [OxmClass.NXM_0, 10, 'tcp_dst'], [OxmClass.NXM_0, 11, 'udp_src'], [OxmClass.NXM_0, 12, 'udp_dst'],
-  [OxmClass.NXM_0, 13, 'icmp_type'], [OxmClass.NXM_0, 14, 'icmp_code'],
-  [OxmClass.NXM_0, 15, 'arp_op'], [OxmClass.NXM_0, 16, 'arp_spa'], [OxmClass.NXM_0, 17, 'arp_tpa'],
-  [N, 16, 'tun_id'], [N, 17, 'arp_sha'], [N, 18, 'arp_tha'], [N, 19, 'ipv6_src'], [N, 20, 'ipv6_dst'],
-  [N, 21, 'icmpv6_type'], [N, 22, 'icmpv6_code'], [N, 23, 'nd_target'], [N, 24, 'nd_sll'], [N, 25, 'nd_tll'],
+  [OxmClass.NXM_0, 1, 'eth_dst'],
+  [OxmClass.NXM_0, 2, 'eth_src'],
+  [OxmClass.NXM_0, 3, 'eth_type'],
+  [OxmClass.NXM_0, 6, 'ip_proto'],
+  [OxmClass.NXM_0, 7, 'ip_src'],
+  [OxmClass.NXM_0, 8, 'ip_dst'],
+  [OxmClass.NXM_0, 9, 'tcp_src'],
+  [OxmClass.NXM_0, 10, 'tcp_dst'],
+  [OxmClass.NXM_0, 11, 'udp_src'],
+  [OxmClass.NXM_0, 12, 'udp_dst'],
+  [OxmClass.NXM_0, 13, 'icmp_type'],
+  [OxmClass.NXM_0, 14, 'icmp_code'],
+  [OxmClass.NXM_0, 15, 'arp_op'],
+  [OxmClass.NXM_0, 16, 'arp_spa'],
+  [OxmClass.NXM_0, 17, 'arp_tpa'],
+  [N, 16, 'tun_id'],
+  [N, 17, 'arp_sha'],
+  [N, 18, 'arp_tha'],
+  [N, 19, 'ipv6_src'],
+  [N, 20, 'ipv6_dst'],
+  [N, 21, 'icmpv6_type'],
+  [N, 22, 'icmpv6_code'],
+  [N, 23, 'nd_target'],
+  [N, 24, 'nd_sll'],
+  [N, 25, 'nd_tll'],
 ];
 for (const [oxmClass, field, name] of NXM_SYNONYMS) {
   const def = FIELDS_BY_NAME.get(name);
@@ -142,7 +192,9 @@ export function fieldByCode(oxmClass: number, field: number): FieldDef | undefin
 
 /** OXM header: class(16) | field(7) | hasmask(1) | length(8). */
 export function oxmHeader(def: FieldDef, masked: boolean): number {
-  return ((def.oxmClass << 16) | (def.field << 9) | (masked ? 0x100 : 0) | (masked ? def.length * 2 : def.length)) >>> 0;
+  return (
+    ((def.oxmClass << 16) | (def.field << 9) | (masked ? 0x100 : 0) | (masked ? def.length * 2 : def.length)) >>> 0
+  );
 }
 
 /** The ovs-fields(7) name of a field given by name or alias (unknown names are returned as is). */

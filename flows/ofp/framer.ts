@@ -16,7 +16,8 @@ export class OfpFramer {
     while (this.length >= OFP_HEADER_LEN) {
       const head = this.peek(OFP_HEADER_LEN);
       const messageLength = head.readUInt16BE(2);
-      if (messageLength < OFP_HEADER_LEN) return new OfpDecodeError(`message header announces ${messageLength} bytes, less than the 8-byte header`);
+      if (messageLength < OFP_HEADER_LEN)
+        return new OfpDecodeError(`message header announces ${messageLength} bytes, less than the 8-byte header`);
       if (this.length < messageLength) break;
       out.push(this.take(messageLength));
     }

@@ -11,7 +11,13 @@ export type Instruction =
   | { type: 'clear_actions' };
 
 /** The order of execution (OpenFlow 1.3 section 5.9), which OVS also requires on input. */
-const ORDER: Record<Instruction['type'], number> = { apply_actions: 0, clear_actions: 1, write_actions: 2, write_metadata: 3, goto_table: 4 };
+const ORDER: Record<Instruction['type'], number> = {
+  apply_actions: 0,
+  clear_actions: 1,
+  write_actions: 2,
+  write_metadata: 3,
+  goto_table: 4,
+};
 
 export function canonicalOrder(instructions: readonly Instruction[]): readonly Instruction[] {
   for (let i = 1; i < instructions.length; i++) {
@@ -37,7 +43,9 @@ export function encodeInstructions(w: Writer, instructions: readonly Instruction
         break;
       case 'write_actions':
       case 'apply_actions':
-        w.u16(ins.type === 'apply_actions' ? InstructionType.APPLY_ACTIONS : InstructionType.WRITE_ACTIONS).u16(0).zeros(4);
+        w.u16(ins.type === 'apply_actions' ? InstructionType.APPLY_ACTIONS : InstructionType.WRITE_ACTIONS)
+          .u16(0)
+          .zeros(4);
         encodeActions(w, ins.actions);
         w.setU16(start + 2, w.length - start);
         break;
@@ -51,7 +59,8 @@ export function decodeInstructions(r: Reader): Instruction[] {
     const start = r.offset;
     const type = r.u16('instruction type');
     const len = r.u16('instruction length');
-    if (len < 8 || len % 8 !== 0) throw new OfpDecodeError(`instruction ${type} has invalid length ${len}`, 'bad_instruction');
+    if (len < 8 || len % 8 !== 0)
+      throw new OfpDecodeError(`instruction ${type} has invalid length ${len}`, 'bad_instruction');
     const body = new Reader(r.buf, r.offset, start + len);
     r.skip(len - 4, 'instruction body');
     switch (type) {
@@ -68,7 +77,10 @@ export function decodeInstructions(r: Reader): Instruction[] {
       case InstructionType.APPLY_ACTIONS:
       case InstructionType.WRITE_ACTIONS:
         body.skip(4);
-        out.push({ type: type === InstructionType.APPLY_ACTIONS ? 'apply_actions' : 'write_actions', actions: decodeActions(body) });
+        out.push({
+          type: type === InstructionType.APPLY_ACTIONS ? 'apply_actions' : 'write_actions',
+          actions: decodeActions(body),
+        });
         break;
       default:
         throw new OfpDecodeError(`unknown instruction type ${type}`, 'bad_instruction');

@@ -76,9 +76,14 @@ export function decodeOxm(r: Reader): MatchField | RawOxm {
     payload -= 4;
   }
   const def = fieldByCode(oxmClass, field);
-  if (hasMask && payload % 2 !== 0) throw new OfpDecodeError(`masked OXM ${oxmClass}:${field} has odd length ${length}`, 'bad_oxm_length');
+  if (hasMask && payload % 2 !== 0)
+    throw new OfpDecodeError(`masked OXM ${oxmClass}:${field} has odd length ${length}`, 'bad_oxm_length');
   const half = hasMask ? payload / 2 : payload;
-  if (def && half !== def.length) throw new OfpDecodeError(`OXM ${def.name} has length ${length}, expected ${hasMask ? def.length * 2 : def.length}`, 'bad_oxm_length');
+  if (def && half !== def.length)
+    throw new OfpDecodeError(
+      `OXM ${def.name} has length ${length}, expected ${hasMask ? def.length * 2 : def.length}`,
+      'bad_oxm_length',
+    );
   const value = r.bytes(half, 'OXM value');
   const mask = hasMask ? r.bytes(half, 'OXM mask') : undefined;
   if (!def) {

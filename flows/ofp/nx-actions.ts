@@ -41,13 +41,33 @@ export type NxAction =
   /** The same action by its older ovs-ofctl name; decodes as 'load'. */
   | ({ type: 'reg_load' } & LoadFields)
   | { type: 'conjunction'; id: number; clause: number; nClauses: number }
-  | { type: 'ct'; commit?: boolean; force?: boolean; zone?: number; zoneField?: FieldSlice; table?: number; alg?: number; nat?: NatSpec; actions?: Array<Action | RawAction> }
+  | {
+      type: 'ct';
+      commit?: boolean;
+      force?: boolean;
+      zone?: number;
+      zoneField?: FieldSlice;
+      table?: number;
+      alg?: number;
+      nat?: NatSpec;
+      actions?: Array<Action | RawAction>;
+    }
   | { type: 'ct_clear' }
   | { type: 'note'; data: Buffer }
   /** Send to the controller with an explicit reason (packet-in reason) and controller id. */
   | { type: 'controller'; maxLen?: number; reason?: number; controllerId?: number };
 
-const NX_TYPES = new Set<string>(['resubmit', 'move', 'load', 'reg_load', 'conjunction', 'ct', 'ct_clear', 'note', 'controller']);
+const NX_TYPES = new Set<string>([
+  'resubmit',
+  'move',
+  'load',
+  'reg_load',
+  'conjunction',
+  'ct',
+  'ct_clear',
+  'note',
+  'controller',
+]);
 
 export function isNxAction(a: Action | RawAction): a is NxAction {
   return NX_TYPES.has(a.type);
@@ -87,7 +107,8 @@ function headerField(header: number): string {
 
 function checkSlice(s: FieldSlice, what: string): number {
   const { header, bits } = knownField(s.field);
-  if (s.nBits < 1 || s.ofs < 0 || s.ofs + s.nBits > bits) throw new OfpEncodeError(`${what} ${s.field}[${s.ofs}..${s.ofs + s.nBits - 1}] exceeds the ${bits}-bit field`);
+  if (s.nBits < 1 || s.ofs < 0 || s.ofs + s.nBits > bits)
+    throw new OfpEncodeError(`${what} ${s.field}[${s.ofs}..${s.ofs + s.nBits - 1}] exceeds the ${bits}-bit field`);
   return header;
 }
 
@@ -132,11 +153,17 @@ function decodeNat(body: Reader): NatSpec {
   return nat;
 }
 
-export function encodeNxAction(w: Writer, a: NxAction, encodeNested: (w: Writer, actions: ReadonlyArray<Action | RawAction>) => void): void {
+export function encodeNxAction(
+  w: Writer,
+  a: NxAction,
+  encodeNested: (w: Writer, actions: ReadonlyArray<Action | RawAction>) => void,
+): void {
   switch (a.type) {
     case 'resubmit': {
       const start = nxHeader(w, NxActionSubtype.RESUBMIT_TABLE);
-      w.u16(a.inPort === undefined || a.inPort === 'in_port' ? IN_PORT_NONE : a.inPort).u8(a.table).zeros(3);
+      w.u16(a.inPort === undefined || a.inPort === 'in_port' ? IN_PORT_NONE : a.inPort)
+        .u8(a.table)
+        .zeros(3);
       return finish(w, start);
     }
     case 'move': {
@@ -154,26 +181,39 @@ export function encodeNxAction(w: Writer, a: NxAction, encodeNested: (w: Writer,
       if (nBits > 64) throw new OfpEncodeError(`load into ${a.field}: ${nBits} bits is more than reg_load's 64`);
       const header = checkSlice({ field: a.field, ofs, nBits }, 'load into');
       const value = BigInt(a.value);
-      if (value < 0n || value >= 1n << BigInt(nBits)) throw new OfpEncodeError(`load value ${value} does not fit in ${nBits} bits`);
+      if (value < 0n || value >= 1n << BigInt(nBits))
+        throw new OfpEncodeError(`load value ${value} does not fit in ${nBits} bits`);
       const start = nxHeader(w, NxActionSubtype.REG_LOAD);
-      w.u16((ofs << 6) | (nBits - 1)).u32(header).u64(value);
+      w.u16((ofs << 6) | (nBits - 1))
+        .u32(header)
+        .u64(value);
       return finish(w, start);
     }
     case 'conjunction': {
       if (a.nClauses < 2 || a.nClauses > 64 || a.clause < 1 || a.clause > a.nClauses) {
-        throw new OfpEncodeError(`conjunction(${a.id},${a.clause}/${a.nClauses}) needs 2..64 clauses and 1 <= clause <= n`);
+        throw new OfpEncodeError(
+          `conjunction(${a.id},${a.clause}/${a.nClauses}) needs 2..64 clauses and 1 <= clause <= n`,
+        );
       }
       const start = nxHeader(w, NxActionSubtype.CONJUNCTION);
-      w.u8(a.clause - 1).u8(a.nClauses).u32(a.id);
+      w.u8(a.clause - 1)
+        .u8(a.nClauses)
+        .u32(a.id);
       return finish(w, start);
     }
     case 'ct': {
-      if (a.zone !== undefined && a.zoneField !== undefined) throw new OfpEncodeError('ct takes zone or zoneField, not both');
+      if (a.zone !== undefined && a.zoneField !== undefined)
+        throw new OfpEncodeError('ct takes zone or zoneField, not both');
       const zoneSrc = a.zoneField ? checkSlice(a.zoneField, 'ct zone') : 0;
       const zoneValue = a.zoneField ? (a.zoneField.ofs << 6) | (a.zoneField.nBits - 1) : (a.zone ?? 0);
       const flags = (a.commit ? NX_CT_F_COMMIT : 0) | (a.force ? NX_CT_F_FORCE : 0);
       const start = nxHeader(w, NxActionSubtype.CT);
-      w.u16(flags).u32(zoneSrc).u16(zoneValue).u8(a.table ?? CT_RECIRC_NONE).zeros(3).u16(a.alg ?? 0);
+      w.u16(flags)
+        .u32(zoneSrc)
+        .u16(zoneValue)
+        .u8(a.table ?? CT_RECIRC_NONE)
+        .zeros(3)
+        .u16(a.alg ?? 0);
       if (a.nat) encodeNat(w, a.nat);
       encodeNested(w, a.actions ?? []);
       return finish(w, start);
@@ -191,13 +231,20 @@ export function encodeNxAction(w: Writer, a: NxAction, encodeNested: (w: Writer,
     }
     case 'controller': {
       const start = nxHeader(w, NxActionSubtype.CONTROLLER);
-      w.u16(a.maxLen ?? 0xffff).u16(a.controllerId ?? 0).u8(a.reason ?? OFPR_ACTION).u8(0);
+      w.u16(a.maxLen ?? 0xffff)
+        .u16(a.controllerId ?? 0)
+        .u8(a.reason ?? OFPR_ACTION)
+        .u8(0);
       return finish(w, start);
     }
   }
 }
 
-export function decodeNxAction(body: Reader, whole: Buffer, decodeNested: (r: Reader) => Array<Action | RawAction>): Action | RawAction {
+export function decodeNxAction(
+  body: Reader,
+  whole: Buffer,
+  decodeNested: (r: Reader) => Array<Action | RawAction>,
+): Action | RawAction {
   const vendor = body.u32('experimenter id');
   if (vendor !== NX_VENDOR_ID) return { type: 'raw', actionType: ActionType.EXPERIMENTER, data: whole };
   const subtype = body.u16('NX subtype');
@@ -211,7 +258,14 @@ export function decodeNxAction(body: Reader, whole: Buffer, decodeNested: (r: Re
       const nBits = body.u16('move n_bits');
       const srcOfs = body.u16('move src_ofs');
       const dstOfs = body.u16('move dst_ofs');
-      return { type: 'move', nBits, srcOfs, dstOfs, src: headerField(body.u32('move src')), dst: headerField(body.u32('move dst')) };
+      return {
+        type: 'move',
+        nBits,
+        srcOfs,
+        dstOfs,
+        src: headerField(body.u32('move src')),
+        dst: headerField(body.u32('move dst')),
+      };
     }
     case NxActionSubtype.REG_LOAD: {
       const ofsNbits = body.u16('load ofs_nbits');

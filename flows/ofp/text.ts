@@ -9,7 +9,8 @@ import type { FlowMod, FlowStats } from './types';
 import type { FieldValue } from './values';
 
 /** Table numbers to names: a function, a map, or an array indexed by table number. */
-export type TableNames = ((table: number) => string | undefined) | ReadonlyMap<number, string> | ReadonlyArray<string | undefined>;
+export type TableNames =
+  ((table: number) => string | undefined) | ReadonlyMap<number, string> | ReadonlyArray<string | undefined>;
 
 export interface TextOptions {
   /** Table names for human dumps (the result is then not ovs-ofctl input). */
@@ -23,7 +24,8 @@ function num(value: FieldValue): string {
 }
 
 function matchText(m: MatchField | RawOxm): string {
-  if (Buffer.isBuffer(m.value)) return `${m.field}=0x${m.value.toString('hex')}${m.mask && Buffer.isBuffer(m.mask) ? `/0x${m.mask.toString('hex')}` : ''}`;
+  if (Buffer.isBuffer(m.value))
+    return `${m.field}=0x${m.value.toString('hex')}${m.mask && Buffer.isBuffer(m.mask) ? `/0x${m.mask.toString('hex')}` : ''}`;
   const field = m as MatchField;
   const value = field.field === 'in_port' ? String(field.value) : num(field.value);
   return `${fieldName(field.field)}=${value}${field.mask !== undefined ? `/${num(field.mask)}` : ''}`;
@@ -59,9 +61,13 @@ function natText(nat: NatSpec): string {
   const v6 = nat.addrMin?.includes(':') ?? false;
   const addr = (a: string): string => (v6 ? `[${a}]` : a);
   let range = '';
-  if (nat.addrMin !== undefined) range += `=${addr(nat.addrMin)}${nat.addrMax !== undefined && nat.addrMax !== nat.addrMin ? `-${addr(nat.addrMax)}` : ''}`;
-  if (nat.portMin !== undefined) range += `:${nat.portMin}${nat.portMax !== undefined && nat.portMax !== nat.portMin ? `-${nat.portMax}` : ''}`;
-  const flags = [nat.persistent ? 'persistent' : '', nat.hash ? 'hash' : '', nat.random ? 'random' : ''].filter(Boolean);
+  if (nat.addrMin !== undefined)
+    range += `=${addr(nat.addrMin)}${nat.addrMax !== undefined && nat.addrMax !== nat.addrMin ? `-${addr(nat.addrMax)}` : ''}`;
+  if (nat.portMin !== undefined)
+    range += `:${nat.portMin}${nat.portMax !== undefined && nat.portMax !== nat.portMin ? `-${nat.portMax}` : ''}`;
+  const flags = [nat.persistent ? 'persistent' : '', nat.hash ? 'hash' : '', nat.random ? 'random' : ''].filter(
+    Boolean,
+  );
   return `nat(${[`${nat.kind}${range}`, ...flags].join(',')})`;
 }
 
@@ -111,7 +117,11 @@ export function actionText(a: Action | RawAction, options: TextOptions = {}): st
       const id = a.controllerId ?? 0;
       const maxLen = a.maxLen ?? 65535;
       if (reason === 1 && id === 0) return `CONTROLLER:${maxLen}`;
-      const parts = [reason !== 1 ? `reason=${PACKET_IN_REASONS[reason] ?? reason}` : '', maxLen !== 65535 ? `max_len=${maxLen}` : '', id !== 0 ? `id=${id}` : ''];
+      const parts = [
+        reason !== 1 ? `reason=${PACKET_IN_REASONS[reason] ?? reason}` : '',
+        maxLen !== 65535 ? `max_len=${maxLen}` : '',
+        id !== 0 ? `id=${id}` : '',
+      ];
       return `controller(${parts.filter(Boolean).join(',')})`;
     }
     case 'note':
@@ -149,7 +159,10 @@ export function instructionsText(instructions: readonly Instruction[], options: 
  * The ovs-ofctl-style text of a flow: `table=T,priority=P[,cookie=C],<match> actions=<actions>`.
  * Without `tableNames` the text is valid `ovs-ofctl -O OpenFlow13 add-flow` input.
  */
-export function flowText(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'cookie' | 'match' | 'instructions'>, options: TextOptions = {}): string {
+export function flowText(
+  flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'cookie' | 'match' | 'instructions'>,
+  options: TextOptions = {},
+): string {
   const head = [`table=${table(flow.tableId, options)}`, `priority=${flow.priority}`];
   if (flow.cookie !== undefined && flow.cookie !== 0n) head.push(`cookie=0x${flow.cookie.toString(16)}`);
   const match = flow.match.map(matchText);
@@ -162,7 +175,9 @@ export function canonicalMatchText(match: ReadonlyArray<MatchField | RawOxm>): s
 }
 
 /** A flow's text with its match in canonical order, for comparing desired and installed flows. */
-export function canonicalFlowText(flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'cookie' | 'match' | 'instructions'>): string {
+export function canonicalFlowText(
+  flow: Pick<FlowMod | FlowStats, 'tableId' | 'priority' | 'cookie' | 'match' | 'instructions'>,
+): string {
   const cookie = flow.cookie !== undefined && flow.cookie !== 0n ? `,cookie=0x${flow.cookie.toString(16)}` : '';
   return `table=${flow.tableId},priority=${flow.priority}${cookie},${canonicalMatchText(flow.match)} actions=${instructionsText(flow.instructions)}`;
 }

@@ -107,7 +107,12 @@ export interface FlowStatsRequest {
 
 /** Multipart requests: a request of these types may be answered by several replies. */
 export const MULTIPART_REQUEST_TYPES: ReadonlySet<OfpMessage['type']> = new Set<OfpMessage['type']>([
-  'desc_request', 'flow_stats_request', 'aggregate_request', 'table_stats_request', 'port_stats_request', 'port_desc_request',
+  'desc_request',
+  'flow_stats_request',
+  'aggregate_request',
+  'table_stats_request',
+  'port_stats_request',
+  'port_desc_request',
 ]);
 
 export type OfpMessage =
@@ -116,29 +121,91 @@ export type OfpMessage =
   | { type: 'error'; xid: number; errType: number; code: number; experimenter?: number; name: string; data: Buffer }
   | { type: 'echo_request' | 'echo_reply'; xid: number; data: Buffer }
   | { type: 'features_request'; xid: number }
-  | { type: 'features_reply'; xid: number; datapathId: bigint; nBuffers: number; nTables: number; auxiliaryId: number; capabilities: number }
+  | {
+      type: 'features_reply';
+      xid: number;
+      datapathId: bigint;
+      nBuffers: number;
+      nTables: number;
+      auxiliaryId: number;
+      capabilities: number;
+    }
   | { type: 'get_config_request'; xid: number }
   | { type: 'get_config_reply' | 'set_config'; xid: number; flags: number; missSendLen: number }
   | { type: 'barrier_request' | 'barrier_reply'; xid: number }
   | ({ type: 'flow_mod'; xid: number } & FlowMod)
-  | { type: 'packet_out'; xid: number; bufferId: number; inPort: number; actions: Array<Action | RawAction>; data: Buffer }
-  | { type: 'packet_in'; xid: number; bufferId: number; totalLen: number; reason: number; tableId: number; cookie: bigint; match: Array<MatchField | RawOxm>; data: Buffer }
+  | {
+      type: 'packet_out';
+      xid: number;
+      bufferId: number;
+      inPort: number;
+      actions: Array<Action | RawAction>;
+      data: Buffer;
+    }
+  | {
+      type: 'packet_in';
+      xid: number;
+      bufferId: number;
+      totalLen: number;
+      reason: number;
+      tableId: number;
+      cookie: bigint;
+      match: Array<MatchField | RawOxm>;
+      data: Buffer;
+    }
   | { type: 'port_status'; xid: number; reason: number; port: PortDesc }
-  | { type: 'flow_removed'; xid: number; cookie: bigint; priority: number; reason: number; tableId: number; durationSec: number; durationNsec: number; idleTimeout: number; hardTimeout: number; packetCount: bigint; byteCount: bigint; match: Array<MatchField | RawOxm> }
+  | {
+      type: 'flow_removed';
+      xid: number;
+      cookie: bigint;
+      priority: number;
+      reason: number;
+      tableId: number;
+      durationSec: number;
+      durationNsec: number;
+      idleTimeout: number;
+      hardTimeout: number;
+      packetCount: bigint;
+      byteCount: bigint;
+      match: Array<MatchField | RawOxm>;
+    }
   | { type: 'flow_stats_request'; xid: number; flags: number; request: FlowStatsRequest }
   | { type: 'flow_stats_reply'; xid: number; flags: number; flows: FlowStats[] }
   | { type: 'port_desc_request'; xid: number; flags: number }
   | { type: 'port_desc_reply'; xid: number; flags: number; ports: PortDesc[] }
   | { type: 'desc_request'; xid: number; flags: number }
-  | { type: 'desc_reply'; xid: number; flags: number; manufacturer: string; hardware: string; software: string; serialNum: string; datapath: string }
+  | {
+      type: 'desc_reply';
+      xid: number;
+      flags: number;
+      manufacturer: string;
+      hardware: string;
+      software: string;
+      serialNum: string;
+      datapath: string;
+    }
   | { type: 'aggregate_request'; xid: number; flags: number; request: FlowStatsRequest }
   | { type: 'aggregate_reply'; xid: number; flags: number; packetCount: bigint; byteCount: bigint; flowCount: number }
   | { type: 'table_stats_request'; xid: number; flags: number }
   | { type: 'table_stats_reply'; xid: number; flags: number; tables: TableStats[] }
   | { type: 'port_stats_request'; xid: number; flags: number; portNo: number }
   | { type: 'port_stats_reply'; xid: number; flags: number; stats: PortStats[] }
-  | { type: 'group_mod'; xid: number; command: 'add' | 'modify' | 'delete'; groupType: GroupType; groupId: number; buckets: Bucket[] }
-  | { type: 'meter_mod'; xid: number; command: 'add' | 'modify' | 'delete'; flags: number; meterId: number; bands: MeterBand[] }
+  | {
+      type: 'group_mod';
+      xid: number;
+      command: 'add' | 'modify' | 'delete';
+      groupType: GroupType;
+      groupId: number;
+      buckets: Bucket[];
+    }
+  | {
+      type: 'meter_mod';
+      xid: number;
+      command: 'add' | 'modify' | 'delete';
+      flags: number;
+      meterId: number;
+      bands: MeterBand[];
+    }
   | { type: 'role_request' | 'role_reply'; xid: number; role: number; generationId: bigint }
   | { type: 'bundle_control'; xid: number; bundleId: number; ctrlType: number; flags: number }
   | { type: 'bundle_add'; xid: number; bundleId: number; flags: number; message: OfpMessage }
@@ -146,4 +213,10 @@ export type OfpMessage =
   | { type: 'unknown'; xid: number; msgType: number; body: Buffer };
 
 /** The message value of one kind (also for members that share a shape, like echo_request/reply). */
-export type MessageOf<K extends OfpMessage['type']> = OfpMessage extends infer T ? (T extends { type: infer U } ? (K extends U ? T : never) : never) : never;
+export type MessageOf<K extends OfpMessage['type']> = OfpMessage extends infer T
+  ? T extends { type: infer U }
+    ? K extends U
+      ? T
+      : never
+    : never
+  : never;

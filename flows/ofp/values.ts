@@ -10,7 +10,8 @@ export class OfpEncodeError extends Error {
 }
 
 function macBytes(text: string, field: string): Buffer {
-  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(text)) throw new OfpEncodeError(`${field}: "${text}" is not a MAC address`);
+  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(text))
+    throw new OfpEncodeError(`${field}: "${text}" is not a MAC address`);
   return Buffer.from(text.split(':').map((h) => Number.parseInt(h, 16)));
 }
 
@@ -45,7 +46,12 @@ function ipv6Bytes(text: string, field: string): Buffer {
   for (const g of [...left, ...right]) if (!HEX_GROUP.test(g)) throw bad();
   const given = left.length + right.length + tail.length;
   if (halves.length === 1 ? given !== 8 : given > 7) throw bad();
-  const words = [...left.map((g) => Number.parseInt(g, 16)), ...new Array<number>(8 - given).fill(0), ...right.map((g) => Number.parseInt(g, 16)), ...tail];
+  const words = [
+    ...left.map((g) => Number.parseInt(g, 16)),
+    ...new Array<number>(8 - given).fill(0),
+    ...right.map((g) => Number.parseInt(g, 16)),
+    ...tail,
+  ];
   const out = Buffer.alloc(16);
   words.forEach((w, i) => out.writeUInt16BE(w, i * 2));
   return out;
@@ -64,7 +70,8 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
     case 'u128': {
       const bits = def.length * 8;
       const n = typeof value === 'string' && !/^(0x)?[0-9a-f]+$/i.test(value) ? -1n : BigInt(value);
-      if (n < 0n || n >= 1n << BigInt(bits)) throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${bits} bits`);
+      if (n < 0n || n >= 1n << BigInt(bits))
+        throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${bits} bits`);
       out.writeBigUInt64BE(n & 0xffffffffffffffffn, def.length - 8);
       if (def.length === 16) out.writeBigUInt64BE(n >> 64n, 0);
       return out;
@@ -72,7 +79,8 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
     default: {
       const n = Number(value);
       const max = 2 ** (def.length * 8) - 1;
-      if (!Number.isInteger(n) || n < 0 || n > max) throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${def.length * 8} bits`);
+      if (!Number.isInteger(n) || n < 0 || n > max)
+        throw new OfpEncodeError(`${def.name}: ${String(value)} does not fit in ${def.length * 8} bits`);
       out.writeUIntBE(n, 0, def.length);
       return out;
     }
@@ -80,7 +88,8 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
 }
 
 export function decodeValue(def: FieldDef, bytes: Buffer): FieldValue {
-  if (bytes.length !== def.length) throw new OfpDecodeError(`${def.name}: ${bytes.length} bytes where ${def.length} are expected`);
+  if (bytes.length !== def.length)
+    throw new OfpDecodeError(`${def.name}: ${bytes.length} bytes where ${def.length} are expected`);
   switch (def.kind) {
     case 'mac':
       return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
@@ -102,7 +111,7 @@ export function formatIpv6(bytes: Buffer): string {
   // Longest run of zeros (length >= 2) becomes "::" (RFC 5952).
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

@@ -14,7 +14,13 @@ import { outputEndpointFlows, outputFlows } from './features/output';
 
 /** The flows of one endpoint: a pure function of the endpoint's own fields. */
 export function endpointFlows(ep: PipelineEndpoint): FlowSpec[] {
-  return [...classifyEndpointFlows(ep), ...portSecurityEndpointFlows(ep), ...arpResponderEndpointFlows(ep), ...l2EndpointFlows(ep), ...outputEndpointFlows(ep)];
+  return [
+    ...classifyEndpointFlows(ep),
+    ...portSecurityEndpointFlows(ep),
+    ...arpResponderEndpointFlows(ep),
+    ...l2EndpointFlows(ep),
+    ...outputEndpointFlows(ep),
+  ];
 }
 
 /** Everything else: per network, per rule, and the fixed flows. */

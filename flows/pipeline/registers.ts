@@ -11,15 +11,59 @@ export interface RegisterField {
   purpose: string;
 }
 
-export const NETWORK_TAG: RegisterField = { name: 'network_tag', register: 'reg0', ofs: 0, bits: 16, purpose: 'network of the packet (set by classify)' };
-export const SOURCE_KIND: RegisterField = { name: 'source_kind', register: 'reg0', ofs: 16, bits: 4, purpose: '1 endpoint, 2 gateway (set by classify)' };
-export const DESTINATION_KIND: RegisterField = { name: 'destination_kind', register: 'reg0', ofs: 20, bits: 4, purpose: '1 endpoint, 2 gateway, 3 broadcast (set by l2_lookup)' };
-export const FLOOD_CHUNK: RegisterField = { name: 'flood_chunk', register: 'reg0', ofs: 24, bits: 8, purpose: 'which slice of a large network is flooded next (output resubmits to itself)' };
-export const OUTPUT_PORT: RegisterField = { name: 'output_port', register: 'reg1', ofs: 0, bits: 32, purpose: 'ofport chosen by l2_lookup' };
+export const NETWORK_TAG: RegisterField = {
+  name: 'network_tag',
+  register: 'reg0',
+  ofs: 0,
+  bits: 16,
+  purpose: 'network of the packet (set by classify)',
+};
+export const SOURCE_KIND: RegisterField = {
+  name: 'source_kind',
+  register: 'reg0',
+  ofs: 16,
+  bits: 4,
+  purpose: '1 endpoint, 2 gateway (set by classify)',
+};
+export const DESTINATION_KIND: RegisterField = {
+  name: 'destination_kind',
+  register: 'reg0',
+  ofs: 20,
+  bits: 4,
+  purpose: '1 endpoint, 2 gateway, 3 broadcast (set by l2_lookup)',
+};
+export const FLOOD_CHUNK: RegisterField = {
+  name: 'flood_chunk',
+  register: 'reg0',
+  ofs: 24,
+  bits: 8,
+  purpose: 'which slice of a large network is flooded next (output resubmits to itself)',
+};
+export const OUTPUT_PORT: RegisterField = {
+  name: 'output_port',
+  register: 'reg1',
+  ofs: 0,
+  bits: 32,
+  purpose: 'ofport chosen by l2_lookup',
+};
 
-export const SOURCE_NETWORK: RegisterField = { name: 'source_network', register: 'reg2', ofs: 0, bits: 16, purpose: 'for traffic from a gateway: the ovsnet network its source address is in, 0 for the outside (set by routed_source)' };
+export const SOURCE_NETWORK: RegisterField = {
+  name: 'source_network',
+  register: 'reg2',
+  ofs: 0,
+  bits: 16,
+  purpose:
+    'for traffic from a gateway: the ovsnet network its source address is in, 0 for the outside (set by routed_source)',
+};
 
-export const REGISTER_FIELDS: readonly RegisterField[] = [NETWORK_TAG, SOURCE_KIND, DESTINATION_KIND, FLOOD_CHUNK, OUTPUT_PORT, SOURCE_NETWORK];
+export const REGISTER_FIELDS: readonly RegisterField[] = [
+  NETWORK_TAG,
+  SOURCE_KIND,
+  DESTINATION_KIND,
+  FLOOD_CHUNK,
+  OUTPUT_PORT,
+  SOURCE_NETWORK,
+];
 
 export const Kind = { ENDPOINT: 1, GATEWAY: 2, BROADCAST: 3 } as const;
 

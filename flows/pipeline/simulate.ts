@@ -142,5 +142,7 @@ export function simulate(flows: readonly FlowSpec[], input: Frame): SimulationRe
 
 /** The ports a frame reaches (sorted). */
 export function reaches(flows: readonly FlowSpec[], input: Frame): number[] {
-  return simulate(flows, input).deliveries.map((d) => d.port).sort((a, b) => a - b);
+  return simulate(flows, input)
+    .deliveries.map((d) => d.port)
+    .sort((a, b) => a - b);
 }

@@ -18,13 +18,21 @@ export interface FlowSpec {
 export function toFlowMod(spec: FlowSpec): FlowMod {
   if (spec.goto !== undefined) {
     const allowed = TABLES.get(spec.table)?.next ?? [];
-    if (!allowed.includes(spec.goto)) throw new Error(`table ${spec.table} may not go to ${spec.goto} (${spec.reason})`);
+    if (!allowed.includes(spec.goto))
+      throw new Error(`table ${spec.table} may not go to ${spec.goto} (${spec.reason})`);
   }
   const instructions: FlowMod['instructions'] = [];
   const match = combineRegisterMatches(spec.match);
   if (spec.actions.length > 0) instructions.push({ type: 'apply_actions', actions: spec.actions });
   if (spec.goto !== undefined) instructions.push({ type: 'goto_table', table: tableNumber(spec.goto) });
-  return { command: 'add', tableId: tableNumber(spec.table), priority: spec.priority, cookie: spec.cookie, match, instructions };
+  return {
+    command: 'add',
+    tableId: tableNumber(spec.table),
+    priority: spec.priority,
+    cookie: spec.cookie,
+    match,
+    instructions,
+  };
 }
 
 /**
@@ -70,7 +78,10 @@ export function mergeSameMatch(specs: FlowSpec[]): FlowSpec[] {
       out.push(spec);
       continue;
     }
-    const key = `${spec.table}|${spec.priority}|${spec.match.map((m) => `${m.field}=${String(m.value)}/${String(m.mask ?? '')}`).sort().join(',')}`;
+    const key = `${spec.table}|${spec.priority}|${spec.match
+      .map((m) => `${m.field}=${String(m.value)}/${String(m.mask ?? '')}`)
+      .sort()
+      .join(',')}`;
     const existing = byKey.get(key);
     if (!existing) {
       const copy = { ...spec, actions: [...spec.actions] };

@@ -20,18 +20,57 @@ export interface TableDef {
   miss: 'drop';
 }
 
-export type TableName = 'classify' | 'port_security' | 'routed_source' | 'arp_responder' | 'l2_lookup' | 'policy' | 'output' | 'nd_reply';
+export type TableName =
+  'classify' | 'port_security' | 'routed_source' | 'arp_responder' | 'l2_lookup' | 'policy' | 'output' | 'nd_reply';
 
 const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
-  { name: 'classify', purpose: 'in_port -> network tag and source kind; unknown ports and 802.1Q frames dropped', next: ['port_security', 'routed_source'], miss: 'drop' },
-  { name: 'port_security', purpose: 'source MAC/IP pinned per endpoint port, ARP and ND fields checked, RA and DHCP-server replies dropped', next: ['arp_responder', 'l2_lookup'], miss: 'drop' },
-  { name: 'routed_source', purpose: 'traffic from a gateway: which ovsnet network its source address belongs to (the host routes between networks)', next: ['l2_lookup'], miss: 'drop' },
-  { name: 'arp_responder', purpose: 'ARP requests and IPv6 neighbour solicitations for known addresses answered from flows', next: ['l2_lookup'], miss: 'drop' },
-  { name: 'l2_lookup', purpose: '(network, destination MAC) -> output port; broadcast marked for flooding; unknown unicast dropped', next: ['policy'], miss: 'drop' },
-  { name: 'policy', purpose: 'isolation and ICC: same network only; ICC off allows only the gateway and explicit rules; internal networks stay inside their subnets', next: ['output'], miss: 'drop' },
+  {
+    name: 'classify',
+    purpose: 'in_port -> network tag and source kind; unknown ports and 802.1Q frames dropped',
+    next: ['port_security', 'routed_source'],
+    miss: 'drop',
+  },
+  {
+    name: 'port_security',
+    purpose: 'source MAC/IP pinned per endpoint port, ARP and ND fields checked, RA and DHCP-server replies dropped',
+    next: ['arp_responder', 'l2_lookup'],
+    miss: 'drop',
+  },
+  {
+    name: 'routed_source',
+    purpose:
+      'traffic from a gateway: which ovsnet network its source address belongs to (the host routes between networks)',
+    next: ['l2_lookup'],
+    miss: 'drop',
+  },
+  {
+    name: 'arp_responder',
+    purpose: 'ARP requests and IPv6 neighbour solicitations for known addresses answered from flows',
+    next: ['l2_lookup'],
+    miss: 'drop',
+  },
+  {
+    name: 'l2_lookup',
+    purpose: '(network, destination MAC) -> output port; broadcast marked for flooding; unknown unicast dropped',
+    next: ['policy'],
+    miss: 'drop',
+  },
+  {
+    name: 'policy',
+    purpose:
+      'isolation and ICC: same network only; ICC off allows only the gateway and explicit rules; internal networks stay inside their subnets',
+    next: ['output'],
+    miss: 'drop',
+  },
   { name: 'output', purpose: 'deliver to the chosen port, or flood within the network', next: [], miss: 'drop' },
   // Last so that adding it renumbered nothing; reached by resubmit from arp_responder.
-  { name: 'nd_reply', purpose: 'finishes a neighbour advertisement built by arp_responder (OVS lets nd_tll be written only on an advertisement)', next: [], miss: 'drop' },
+  {
+    name: 'nd_reply',
+    purpose:
+      'finishes a neighbour advertisement built by arp_responder (OVS lets nd_tll be written only on an advertisement)',
+    next: [],
+    miss: 'drop',
+  },
 ];
 
 export const TABLES: ReadonlyMap<TableName, TableDef> = new Map(ORDER.map((t, i) => [t.name, { ...t, number: i }]));

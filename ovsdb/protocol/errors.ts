@@ -106,7 +106,12 @@ export function errorFromJson(value: unknown, context = 'OVSDB request'): OvsdbE
     const error = typeof v.error === 'string' ? v.error : 'unknown error';
     const details = typeof v.details === 'string' ? v.details : undefined;
     const syntax = typeof v.syntax === 'string' ? ` in ${v.syntax}` : '';
-    return new OvsdbError(codeOf(error), `${context} failed: ${error}${details ? `: ${details}` : ''}${syntax}`, error, details);
+    return new OvsdbError(
+      codeOf(error),
+      `${context} failed: ${error}${details ? `: ${details}` : ''}${syntax}`,
+      error,
+      details,
+    );
   }
   return new OvsdbError('PROTOCOL', `${context} failed with a malformed error: ${JSON.stringify(value)}`);
 }
@@ -117,9 +122,15 @@ export function errorFromJson(value: unknown, context = 'OVSDB request'): OvsdbE
  * operations (ovsdb/execution.c), so the whole array is scanned.
  */
 export function checkTransactResult(operations: readonly unknown[], results: unknown): unknown[] {
-  if (!Array.isArray(results)) throw new OvsdbError('PROTOCOL', `transact answered ${JSON.stringify(results)}, not an array`);
+  if (!Array.isArray(results))
+    throw new OvsdbError('PROTOCOL', `transact answered ${JSON.stringify(results)}, not an array`);
   results.forEach((result, index) => {
-    if (typeof result === 'object' && result !== null && 'error' in result && (result as { error: unknown }).error !== null) {
+    if (
+      typeof result === 'object' &&
+      result !== null &&
+      'error' in result &&
+      (result as { error: unknown }).error !== null
+    ) {
       const { error, details } = result as { error: unknown; details?: unknown };
       const text = typeof error === 'string' ? error : JSON.stringify(error);
       const detailText = typeof details === 'string' ? details : undefined;

@@ -45,7 +45,9 @@ export class JsonStreamSplitter {
         if (isWhitespace(byte)) continue;
         if (byte !== OPEN_BRACE && byte !== OPEN_BRACKET) {
           this.reset();
-          throw new JsonFramingError(`expected a JSON object or array, found byte 0x${byte.toString(16).padStart(2, '0')}`);
+          throw new JsonFramingError(
+            `expected a JSON object or array, found byte 0x${byte.toString(16).padStart(2, '0')}`,
+          );
         }
         segmentStart = i;
       }
@@ -55,7 +57,8 @@ export class JsonStreamSplitter {
         this.depth--;
         if (this.depth === 0) {
           const tail = chunk.subarray(segmentStart, i + 1);
-          const whole = this.pending.length === 0 ? tail : Buffer.concat([...this.pending, tail], this.pendingLength + tail.length);
+          const whole =
+            this.pending.length === 0 ? tail : Buffer.concat([...this.pending, tail], this.pendingLength + tail.length);
           out.push(whole.toString('utf8'));
           this.pending = [];
           this.pendingLength = 0;

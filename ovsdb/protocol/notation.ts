@@ -30,15 +30,18 @@ export function asUuid(text: string): Uuid {
 }
 
 export function asNamedUuid(name: string): NamedUuid {
-  if (!ID_PATTERN.test(name)) throw new NotationError(`"${name}" is not a valid uuid-name (letters, digits, underscore)`);
+  if (!ID_PATTERN.test(name))
+    throw new NotationError(`"${name}" is not a valid uuid-name (letters, digits, underscore)`);
   return name as NamedUuid;
 }
 
 export const uuid = (u: Uuid): UuidAtom => ['uuid', u];
 export const namedUuid = (n: NamedUuid): NamedUuidAtom => ['named-uuid', n];
 export const set = (atoms: Atom[]): OvsSet => ['set', atoms];
-export const map = (entries: Record<string, Atom> | Array<[Atom, Atom]>): OvsMap =>
-  ['map', Array.isArray(entries) ? entries : Object.entries(entries)];
+export const map = (entries: Record<string, Atom> | Array<[Atom, Atom]>): OvsMap => [
+  'map',
+  Array.isArray(entries) ? entries : Object.entries(entries),
+];
 /** An optional value: the empty set when absent, the bare atom otherwise. */
 export const optional = (atom: Atom | undefined): Atom | OvsSet => (atom === undefined ? ['set', []] : atom);
 
@@ -68,7 +71,9 @@ export function stringMap(value: unknown): Record<string, string> {
 
 /** UUIDs referenced by a reference column. */
 export function uuidsOf(value: unknown): Uuid[] {
-  return setElements(value).filter(isUuidAtom).map((a) => a[1]);
+  return setElements(value)
+    .filter(isUuidAtom)
+    .map((a) => a[1]);
 }
 
 /** The single atom of an optional column, or undefined when it is the empty set. */

@@ -13,7 +13,15 @@ export type Operation =
   | { op: 'update'; table: string; where: Condition[]; row: Row }
   | { op: 'mutate'; table: string; where: Condition[]; mutations: Mutation[] }
   | { op: 'delete'; table: string; where: Condition[] }
-  | { op: 'wait'; table: string; where: Condition[]; columns: string[]; until: '==' | '!='; rows: Row[]; timeout?: number }
+  | {
+      op: 'wait';
+      table: string;
+      where: Condition[];
+      columns: string[];
+      until: '==' | '!=';
+      rows: Row[];
+      timeout?: number;
+    }
   | { op: 'commit'; durable: boolean }
   | { op: 'abort' }
   | { op: 'comment'; comment: string }
@@ -24,7 +32,12 @@ export const insert = (table: string, row: Row, uuidName?: NamedUuid): Operation
 export const select = (table: string, where: Condition[] = [], columns?: string[]): Operation =>
   columns === undefined ? { op: 'select', table, where } : { op: 'select', table, where, columns };
 export const update = (table: string, where: Condition[], row: Row): Operation => ({ op: 'update', table, where, row });
-export const mutate = (table: string, where: Condition[], mutations: Mutation[]): Operation => ({ op: 'mutate', table, where, mutations });
+export const mutate = (table: string, where: Condition[], mutations: Mutation[]): Operation => ({
+  op: 'mutate',
+  table,
+  where,
+  mutations,
+});
 export const del = (table: string, where: Condition[]): Operation => ({ op: 'delete', table, where });
 export const wait = (
   table: string,
@@ -33,7 +46,10 @@ export const wait = (
   until: '==' | '!=',
   rows: Row[],
   timeout?: number,
-): Operation => (timeout === undefined ? { op: 'wait', table, where, columns, until, rows } : { op: 'wait', table, where, columns, until, rows, timeout });
+): Operation =>
+  timeout === undefined
+    ? { op: 'wait', table, where, columns, until, rows }
+    : { op: 'wait', table, where, columns, until, rows, timeout };
 export const commit = (durable: boolean): Operation => ({ op: 'commit', durable });
 export const abort = (): Operation => ({ op: 'abort' });
 export const comment = (text: string): Operation => ({ op: 'comment', comment: text });

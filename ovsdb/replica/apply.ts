@@ -13,7 +13,12 @@ function entries(value: Value | undefined): Array<[Atom, Atom]> {
 }
 
 /** Applies one column diff of update2's "modify". */
-export function applyColumnDiff(table: TableSchema | undefined, column: string, old: Value | undefined, diff: Value): Value {
+export function applyColumnDiff(
+  table: TableSchema | undefined,
+  column: string,
+  old: Value | undefined,
+  diff: Value,
+): Value {
   const kind = table?.columns.get(column)?.kind ?? 'scalar';
   if (kind === 'scalar') return diff;
   if (kind === 'map') {
@@ -57,13 +62,26 @@ function defaultPlan(table: TableSchema, columns: readonly string[] | undefined)
 }
 
 /** A copy of the row with the defaults update2 omits for `initial`/`insert` rows (empty sets and maps). */
-export function withDefaults(table: TableSchema | undefined, columns: readonly string[] | undefined, row: RowData): RowData {
+export function withDefaults(
+  table: TableSchema | undefined,
+  columns: readonly string[] | undefined,
+  row: RowData,
+): RowData {
   if (!table) return { ...row };
   const out: RowData = { ...row };
   for (const [name, kind] of defaultPlan(table, columns)) {
     if (name in out) continue;
     // Fresh empty sets and maps per row, so no two rows share a mutable value.
-    out[name] = kind === 'map' ? ['map', []] : kind === 'set' ? ['set', []] : kind === 'number' ? 0 : kind === 'boolean' ? false : '';
+    out[name] =
+      kind === 'map'
+        ? ['map', []]
+        : kind === 'set'
+          ? ['set', []]
+          : kind === 'number'
+            ? 0
+            : kind === 'boolean'
+              ? false
+              : '';
   }
   return out;
 }

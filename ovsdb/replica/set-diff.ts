@@ -50,7 +50,10 @@ export function applySetDiff(old: Value | undefined, diff: Value): Value {
   for (const [key, atom] of toggled) {
     if (keys.has(key)) {
       keys.delete(key);
-      atoms.splice(atoms.findIndex((a) => keyOf(a) === key), 1);
+      atoms.splice(
+        atoms.findIndex((a) => keyOf(a) === key),
+        1,
+      );
     } else {
       keys.add(key);
       atoms.push(atom);

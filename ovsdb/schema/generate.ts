@@ -55,7 +55,12 @@ export function generateModels(schemaText: string, source: string): string {
   ];
   const tables = [...schema.tables.values()].sort((a, b) => a.name.localeCompare(b.name));
   for (const table of tables) {
-    lines.push('', `/** Table ${table.name}${table.isRoot ? ' (root)' : ''}. */`, `export interface ${typeName(table.name)} {`, '  _uuid: Uuid;');
+    lines.push(
+      '',
+      `/** Table ${table.name}${table.isRoot ? ' (root)' : ''}. */`,
+      `export interface ${typeName(table.name)} {`,
+      '  _uuid: Uuid;',
+    );
     for (const column of [...table.columns.values()].sort((a, b) => a.name.localeCompare(b.name))) {
       const { type, optional } = columnTs(column);
       const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(column.name) ? column.name : JSON.stringify(column.name);

@@ -59,7 +59,8 @@ function parseBase(value: unknown, where: string): BaseType {
   }
   if (typeof value !== 'object' || value === null) throw new SchemaError(`${where}: bad base type`);
   const v = value as Record<string, unknown>;
-  if (typeof v['type'] !== 'string' || !ATOMIC.has(v['type'])) throw new SchemaError(`${where}: unknown atomic type ${JSON.stringify(v['type'])}`);
+  if (typeof v['type'] !== 'string' || !ATOMIC.has(v['type']))
+    throw new SchemaError(`${where}: unknown atomic type ${JSON.stringify(v['type'])}`);
   const base: BaseType = { type: v['type'] as AtomicType };
   if (Array.isArray(v['enum']) && v['enum'][0] === 'set') base.enum = v['enum'][1] as unknown[];
   else if (v['enum'] !== undefined) base.enum = [v['enum']];
@@ -103,7 +104,13 @@ export function parseSchema(json: unknown): DatabaseSchema {
     for (const [columnName, columnJson] of Object.entries((t['columns'] ?? {}) as Record<string, unknown>)) {
       const c = columnJson as Record<string, unknown>;
       const type = parseType(c['type'], `${tableName}.${columnName}`);
-      columns.set(columnName, { name: columnName, type, kind: kindOf(type), ephemeral: c['ephemeral'] === true, mutable: c['mutable'] !== false });
+      columns.set(columnName, {
+        name: columnName,
+        type,
+        kind: kindOf(type),
+        ephemeral: c['ephemeral'] === true,
+        mutable: c['mutable'] !== false,
+      });
     }
     const table: TableSchema = {
       name: tableName,
@@ -114,7 +121,11 @@ export function parseSchema(json: unknown): DatabaseSchema {
     if (typeof t['maxRows'] === 'number') table.maxRows = t['maxRows'];
     tables.set(tableName, table);
   }
-  const schema: DatabaseSchema = { name: s['name'], version: typeof s['version'] === 'string' ? s['version'] : '', tables };
+  const schema: DatabaseSchema = {
+    name: s['name'],
+    version: typeof s['version'] === 'string' ? s['version'] : '',
+    tables,
+  };
   if (typeof s['cksum'] === 'string') schema.cksum = s['cksum'];
   return schema;
 }

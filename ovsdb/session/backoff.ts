@@ -9,7 +9,11 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { minMs: 1000, maxMs: 8000, jitter: 0.2 };
 
-export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(policy.maxMs, policy.minMs * 2 ** Math.max(0, attempt));
   const spread = base * policy.jitter;
   return Math.round(base - spread + random() * 2 * spread);

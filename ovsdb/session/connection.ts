@@ -52,7 +52,9 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.lastActivity = this.clock.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error) => this.shutdown(new OvsdbError('CONNECTION_CLOSED', `connection error: ${describeSocketError(error)}`)));
+    socket.on('error', (error) =>
+      this.shutdown(new OvsdbError('CONNECTION_CLOSED', `connection error: ${describeSocketError(error)}`)),
+    );
     socket.on('close', () => this.shutdown(new OvsdbError('CONNECTION_CLOSED', 'the server closed the connection')));
     this.armProbe();
   }
@@ -65,7 +67,12 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
    * Sends a request. Aborting `signal` withdraws it with a JSON-RPC `cancel` (RFC 7047
    * 4.1.4) and rejects with OvsdbCanceledError at once, without waiting for the server.
    */
-  request(method: string, params: JsonValue[], timeoutMs = this.requestTimeoutMs, signal?: AbortSignal): Promise<JsonValue> {
+  request(
+    method: string,
+    params: JsonValue[],
+    timeoutMs = this.requestTimeoutMs,
+    signal?: AbortSignal,
+  ): Promise<JsonValue> {
     if (signal?.aborted) return Promise.reject(new OvsdbCanceledError(method, undefined, signal.reason));
     if (this.closed) return Promise.reject(new OvsdbError('CONNECTION_CLOSED', `cannot send ${method}: not connected`));
     const id = this.nextId++;

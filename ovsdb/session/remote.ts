@@ -18,14 +18,17 @@ export function parseRemote(text: string): Remote {
     const rest = text.slice(4);
     const match = /^\[([^\]]+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
     const port = match ? Number(match[2]) : NaN;
-    if (!match || !(port > 0 && port < 65536)) throw new OvsdbError('PROTOCOL', `remote "${text}" must be ${kind}:HOST:PORT`);
+    if (!match || !(port > 0 && port < 65536))
+      throw new OvsdbError('PROTOCOL', `remote "${text}" must be ${kind}:HOST:PORT`);
     return { kind, host: match[1] as string, port };
   }
   throw new OvsdbError('PROTOCOL', `remote "${text}" must start with unix:, tcp: or ssl:`);
 }
 
 export function formatRemote(remote: Remote): string {
-  return remote.kind === 'unix' ? `unix:${remote.path}` : `${remote.kind}:${remote.host.includes(':') ? `[${remote.host}]` : remote.host}:${remote.port}`;
+  return remote.kind === 'unix'
+    ? `unix:${remote.path}`
+    : `${remote.kind}:${remote.host.includes(':') ? `[${remote.host}]` : remote.host}:${remote.port}`;
 }
 
 /**
@@ -52,7 +55,9 @@ export function openSocket(remote: Remote, timeoutMs: number, tls?: TlsOptions):
     }
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new OvsdbError('REQUEST_TIMEOUT', `connecting to ${formatRemote(remote)} timed out after ${timeoutMs} ms`));
+      reject(
+        new OvsdbError('REQUEST_TIMEOUT', `connecting to ${formatRemote(remote)} timed out after ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     socket.once(remote.kind === 'ssl' ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
@@ -62,7 +67,9 @@ export function openSocket(remote: Remote, timeoutMs: number, tls?: TlsOptions):
     socket.once('error', (error) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new OvsdbError('CONNECTION_CLOSED', `cannot connect to ${formatRemote(remote)}: ${describeSocketError(error)}`));
+      reject(
+        new OvsdbError('CONNECTION_CLOSED', `cannot connect to ${formatRemote(remote)}: ${describeSocketError(error)}`),
+      );
     });
   });
 }

@@ -39,11 +39,18 @@ function load(what: string, value: string | Buffer): Buffer {
 
 /** Reads and checks the material: unreadable files, bad PEM or a key that does not fit the certificate are TLS_CONFIG errors. */
 export function loadTlsMaterial(options: TlsOptions): TlsMaterial {
-  const material = { key: load('private key', options.key), cert: load('certificate', options.cert), ca: load('CA certificate', options.ca) };
+  const material = {
+    key: load('private key', options.key),
+    cert: load('certificate', options.cert),
+    ca: load('CA certificate', options.ca),
+  };
   try {
     createSecureContext(material);
   } catch (error) {
-    throw new OvsdbError('TLS_CONFIG', `the TLS key, certificate or CA certificate is unusable: ${(error as Error).message}`);
+    throw new OvsdbError(
+      'TLS_CONFIG',
+      `the TLS key, certificate or CA certificate is unusable: ${(error as Error).message}`,
+    );
   }
   return material;
 }

@@ -75,7 +75,8 @@ export class PortBatcher {
       if (q.request.kind !== 'add') return true;
       try {
         this.vswitch.checkAddPort(q.request.spec);
-        if (names.has(q.request.spec.name)) throw new Error(`port "${q.request.spec.name}" is already requested in this batch`);
+        if (names.has(q.request.spec.name))
+          throw new Error(`port "${q.request.spec.name}" is already requested in this batch`);
         names.add(q.request.spec.name);
         return true;
       } catch (error) {
@@ -87,7 +88,9 @@ export class PortBatcher {
 
   private async send(requests: Request[]): Promise<void> {
     const adds = requests.filter((r): r is Extract<Request, { kind: 'add' }> => r.kind === 'add').map((r) => r.spec);
-    const removes = requests.filter((r): r is Extract<Request, { kind: 'remove' }> => r.kind === 'remove').map((r) => r.name);
+    const removes = requests
+      .filter((r): r is Extract<Request, { kind: 'remove' }> => r.kind === 'remove')
+      .map((r) => r.name);
     const ops: Operation[] = [...this.vswitch.removePortsOperations(removes), ...this.vswitch.addPortsOperations(adds)];
     if (ops.length === 0) return;
     const root = (this.vswitch.replica.rows('Open_vSwitch').next().value as { _uuid: ['uuid', Uuid] })._uuid[1];

@@ -4,7 +4,20 @@
 // a change (Interface.ofport assigned, or Interface.error reported, or cur_cfg caught up).
 import type { OvsdbClient } from '../client';
 import { OvsdbError } from '../protocol/errors';
-import { asNamedUuid, map, namedUuid, optionalAtom, set, setElements, stringMap, uuid, uuidsOf, type Atom, type Uuid, type Value } from '../protocol/notation';
+import {
+  asNamedUuid,
+  map,
+  namedUuid,
+  optionalAtom,
+  set,
+  setElements,
+  stringMap,
+  uuid,
+  uuidsOf,
+  type Atom,
+  type Uuid,
+  type Value,
+} from '../protocol/notation';
 import { eq, insert, mutate, select, update, type Operation, type Row } from '../protocol/operations';
 import type { Replica, Row as ReplicaRow } from '../replica/replica';
 import type { BridgeSpec, InterfaceInfo, PortInfo, PortSpec } from './types';
@@ -15,7 +28,9 @@ export const MONITORED = {
   Open_vSwitch: { columns: ['bridges', 'next_cfg', 'cur_cfg'] },
   Bridge: { columns: ['name', 'ports', 'datapath_type', 'fail_mode', 'protocols', 'other_config', 'external_ids'] },
   Port: { columns: ['name', 'interfaces', 'external_ids', 'tag'] },
-  Interface: { columns: ['name', 'type', 'ofport', 'ofport_request', 'error', 'external_ids', 'options', 'mtu_request', 'mac'] },
+  Interface: {
+    columns: ['name', 'type', 'ofport', 'ofport_request', 'error', 'external_ids', 'options', 'mtu_request', 'mac'],
+  },
 };
 
 export class Vswitch {
@@ -75,7 +90,10 @@ export class Vswitch {
         if (!sameValue(existing[column], value)) changed[column] = value;
       }
       if (Object.keys(changed).length === 0) return;
-      await this.transact([update('Bridge', [eq('_uuid', uuid(existing._uuid[1]))], changed), bumpNextCfg(this.rootUuid())]);
+      await this.transact([
+        update('Bridge', [eq('_uuid', uuid(existing._uuid[1]))], changed),
+        bumpNextCfg(this.rootUuid()),
+      ]);
       return;
     }
     const iface = asNamedUuid('brif');
@@ -95,14 +113,19 @@ export class Vswitch {
     const existing = this.bridge(name);
     if (!existing) return;
     await this.transact([
-      mutate('Open_vSwitch', [eq('_uuid', uuid(this.rootUuid()))], [['bridges', 'delete', set([uuid(existing._uuid[1])])]]),
+      mutate(
+        'Open_vSwitch',
+        [eq('_uuid', uuid(this.rootUuid()))],
+        [['bridges', 'delete', set([uuid(existing._uuid[1])])]],
+      ),
       bumpNextCfg(this.rootUuid()),
     ]);
   }
 
   /** Throws the reason a port cannot be added, as the server would refuse it. */
   checkAddPort(spec: PortSpec): void {
-    if (!this.bridge(spec.bridge)) throw new OvsdbError('CONSTRAINT_VIOLATION', `bridge "${spec.bridge}" does not exist`);
+    if (!this.bridge(spec.bridge))
+      throw new OvsdbError('CONSTRAINT_VIOLATION', `bridge "${spec.bridge}" does not exist`);
     if (this.replica.lookupOne('port-by-name', spec.name) || this.replica.lookupOne('interface-by-name', spec.name)) {
       throw new OvsdbError('CONSTRAINT_VIOLATION', `a port named "${spec.name}" already exists`);
     }
@@ -154,7 +177,9 @@ export class Vswitch {
         }
       }
     }
-    return [...byBridge].map(([bridge, refs]) => mutate('Bridge', [eq('_uuid', uuid(bridge))], [['ports', 'delete', set(refs)]]));
+    return [...byBridge].map(([bridge, refs]) =>
+      mutate('Bridge', [eq('_uuid', uuid(bridge))], [['ports', 'delete', set(refs)]]),
+    );
   }
 
   async addPorts(ports: readonly PortSpec[]): Promise<void> {
@@ -182,7 +207,10 @@ export class Vswitch {
   async setPortTag(name: string, tag: number | undefined, timeoutMs = 30_000): Promise<void> {
     const port = this.replica.lookupOne('port-by-name', name);
     if (!port) throw new OvsdbError('CONSTRAINT_VIOLATION', `no port named "${name}"`);
-    await this.transactApplied([update('Port', [eq('_uuid', uuid(port._uuid[1]))], { tag: tag === undefined ? set([]) : tag })], timeoutMs);
+    await this.transactApplied(
+      [update('Port', [eq('_uuid', uuid(port._uuid[1]))], { tag: tag === undefined ? set([]) : tag })],
+      timeoutMs,
+    );
   }
 
   async transact(ops: Operation[]): Promise<unknown[]> {
@@ -207,7 +235,8 @@ export class Vswitch {
     const out: PortInfo[] = [];
     // Ports of a named bridge are listed by that bridge, not searched for among all bridges.
     const known = bridge ? String(bridge['name']) : undefined;
-    for (const row of this.replica.rows('Port')) if (!allowed || allowed.has(row._uuid[1])) out.push(this.portInfo(row, known));
+    for (const row of this.replica.rows('Port'))
+      if (!allowed || allowed.has(row._uuid[1])) out.push(this.portInfo(row, known));
     return out;
   }
 
@@ -219,7 +248,8 @@ export class Vswitch {
   private portInfo(row: ReplicaRow, knownBridge?: string): PortInfo {
     let bridgeName = knownBridge;
     if (bridgeName === undefined) {
-      for (const bridge of this.replica.rows('Bridge')) if (uuidsOf(bridge['ports']).includes(row._uuid[1])) bridgeName = String(bridge['name']);
+      for (const bridge of this.replica.rows('Bridge'))
+        if (uuidsOf(bridge['ports']).includes(row._uuid[1])) bridgeName = String(bridge['name']);
     }
     const tag = optionalAtom(row['tag']);
     return {
@@ -239,20 +269,25 @@ export class Vswitch {
    * error when OVS reports one (ofport -1 or Interface.error), or after timeoutMs.
    */
   waitRealised(names: readonly string[], timeoutMs: number): Promise<Map<string, number>> {
-    return this.waitForReplica(timeoutMs, () => {
-      const result = new Map<string, number>();
-      for (const name of names) {
-        const info = this.interface(name);
-        if (info?.error) throw new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} failed: ${info.error}`);
-        if (info?.ofport === -1) throw new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} could not be opened (ofport -1)`);
-        if (!info || info.ofport === undefined || info.ofport <= 0) return undefined;
-        result.set(name, info.ofport);
-      }
-      return result;
-    }, () => {
-      const missing = names.filter((n) => !(this.interface(n)?.ofport ?? 0));
-      return `ovs-vswitchd did not realise ${missing.join(', ')} within ${timeoutMs} ms`;
-    });
+    return this.waitForReplica(
+      timeoutMs,
+      () => {
+        const result = new Map<string, number>();
+        for (const name of names) {
+          const info = this.interface(name);
+          if (info?.error) throw new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} failed: ${info.error}`);
+          if (info?.ofport === -1)
+            throw new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} could not be opened (ofport -1)`);
+          if (!info || info.ofport === undefined || info.ofport <= 0) return undefined;
+          result.set(name, info.ofport);
+        }
+        return result;
+      },
+      () => {
+        const missing = names.filter((n) => !(this.interface(n)?.ofport ?? 0));
+        return `ovs-vswitchd did not realise ${missing.join(', ')} within ${timeoutMs} ms`;
+      },
+    );
   }
 
   /** Resolves when cur_cfg >= target (ovs-vswitchd applied every change up to target). */
@@ -312,7 +347,11 @@ export class Vswitch {
    */
   async transactApplied(ops: Operation[], timeoutMs: number): Promise<unknown[]> {
     const root = this.rootUuid();
-    const results = await this.transact([...ops, bumpNextCfg(root), select('Open_vSwitch', [eq('_uuid', uuid(root))], ['next_cfg'])]);
+    const results = await this.transact([
+      ...ops,
+      bumpNextCfg(root),
+      select('Open_vSwitch', [eq('_uuid', uuid(root))], ['next_cfg']),
+    ]);
     const rows = (results[results.length - 1] as { rows: Array<{ next_cfg: number }> }).rows;
     await this.waitCurCfg(rows[0]?.next_cfg ?? 0, timeoutMs);
     return results.slice(0, ops.length);
@@ -321,7 +360,10 @@ export class Vswitch {
   /** next_cfg after a transaction that bumped it (select it in the same transaction). */
   async bumpAndGetNextCfg(): Promise<number> {
     const root = this.rootUuid();
-    const results = await this.transact([bumpNextCfg(root), select('Open_vSwitch', [eq('_uuid', uuid(root))], ['next_cfg'])]);
+    const results = await this.transact([
+      bumpNextCfg(root),
+      select('Open_vSwitch', [eq('_uuid', uuid(root))], ['next_cfg']),
+    ]);
     const rows = (results[1] as { rows: Array<{ next_cfg: number }> }).rows;
     return rows[0]?.next_cfg ?? 0;
   }
@@ -348,10 +390,14 @@ export function interfaceInfo(row: ReplicaRow): InterfaceInfo {
 
 function canonicalValue(value: Value | undefined): string {
   if (value === undefined) return 'undefined';
-  if (Array.isArray(value) && value[0] === 'set') return JSON.stringify([...setElements(value)].map((a) => JSON.stringify(a)).sort());
-  if (Array.isArray(value) && value[0] === 'map') return JSON.stringify((value[1] as Array<[Atom, Atom]>).map((e) => JSON.stringify(e)).sort());
+  if (Array.isArray(value) && value[0] === 'set')
+    return JSON.stringify([...setElements(value)].map((a) => JSON.stringify(a)).sort());
+  if (Array.isArray(value) && value[0] === 'map')
+    return JSON.stringify((value[1] as Array<[Atom, Atom]>).map((e) => JSON.stringify(e)).sort());
   const elements = setElements(value);
-  return elements.length === 1 && !Array.isArray(value) ? JSON.stringify([JSON.stringify(value)]) : JSON.stringify(value);
+  return elements.length === 1 && !Array.isArray(value)
+    ? JSON.stringify([JSON.stringify(value)])
+    : JSON.stringify(value);
 }
 
 function sameValue(a: Value | undefined, b: Value): boolean {

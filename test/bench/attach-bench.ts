@@ -12,7 +12,10 @@ const BRIDGE = 'bench-br';
 type Tool = (...args: string[]) => Promise<ExecResult>;
 
 async function cycle(tool: Tool, ifname: string): Promise<void> {
-  for (const args of [['add-port', BRIDGE, ifname, 'bench', '--ipaddress=10.9.0.2/24'], ['del-port', BRIDGE, ifname, 'bench']]) {
+  for (const args of [
+    ['add-port', BRIDGE, ifname, 'bench', '--ipaddress=10.9.0.2/24'],
+    ['del-port', BRIDGE, ifname, 'bench'],
+  ]) {
     const result = await tool(...args);
     if (result.code !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
   }
@@ -25,7 +28,10 @@ async function measure(host: AttachHost): Promise<{ ovsnet: number; ovsDocker: n
   await cycle(host.ovsDocker, 'eth1');
   for (let done = 0; done < CYCLES; done += 10) {
     const block = Math.min(10, CYCLES - done);
-    for (const [name, tool] of [['ovsDocker', host.ovsDocker], ['ovsnet', host.ovsnet]] as const) {
+    for (const [name, tool] of [
+      ['ovsDocker', host.ovsDocker],
+      ['ovsnet', host.ovsnet],
+    ] as const) {
       const t0 = performance.now();
       for (let i = 0; i < block; i++) await cycle(tool, 'eth1');
       totals[name] += performance.now() - t0;
@@ -45,8 +51,12 @@ async function main(): Promise<void> {
     const nodeFloor = ((performance.now() - t0) / 20) * 2;
     const leftovers = await host.ports(BRIDGE);
     if (leftovers.length > 0) throw new Error(`ports left behind: ${leftovers.join(' ')}`);
-    console.log(`add-port + del-port, mean of ${CYCLES} cycles: ovs-docker ${ovsDocker.toFixed(1)} ms, ovsnet attach ${ovsnet.toFixed(1)} ms`);
-    console.log(`floor: two empty node processes per cycle take ${nodeFloor.toFixed(1)} ms here (${(ovsDocker / nodeFloor).toFixed(2)}x ovs-docker's whole cycle)`);
+    console.log(
+      `add-port + del-port, mean of ${CYCLES} cycles: ovs-docker ${ovsDocker.toFixed(1)} ms, ovsnet attach ${ovsnet.toFixed(1)} ms`,
+    );
+    console.log(
+      `floor: two empty node processes per cycle take ${nodeFloor.toFixed(1)} ms here (${(ovsDocker / nodeFloor).toFixed(2)}x ovs-docker's whole cycle)`,
+    );
     console.log(`RESULT attach speedup_vs_ovs_docker=${(ovsDocker / ovsnet).toFixed(2)}`);
   } finally {
     await host.stop();

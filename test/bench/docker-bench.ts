@@ -19,7 +19,24 @@ async function main(): Promise<void> {
   try {
     docker = await DockerEngine.start({ netns: ovs.netns });
     let output = '';
-    const daemon = ovs.netns.spawn(process.execPath, [CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', docker.pluginDir, '--log-level', process.env['OVSNET_BENCH_LOG'] ?? 'warn']);
+    const daemon = ovs.netns.spawn(process.execPath, [
+      CLI,
+      'daemon',
+      '--ovsdb',
+      ovs.dbRemote,
+      '--ovs-rundir',
+      ovs.rundir,
+      '--bridge',
+      'br-int',
+      '--datapath',
+      'netdev',
+      '--state-dir',
+      stateDir,
+      '--plugin-dir',
+      docker.pluginDir,
+      '--log-level',
+      process.env['OVSNET_BENCH_LOG'] ?? 'warn',
+    ]);
     daemon.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     // OVSNET_BENCH_LOG=debug: every plugin call with its duration, in /tmp/ovsnet-docker-bench.log.
     if (process.env['OVSNET_BENCH_LOG']) daemon.stderr?.pipe(createWriteStream('/tmp/ovsnet-docker-bench.log'));
@@ -29,7 +46,17 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     const image = await docker.importBusybox();
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.80.0.0/24', 'ob');
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.80.0.0/24',
+      'ob',
+    );
     await docker.docker('network', 'create', '-d', 'bridge', '--subnet', '10.81.0.0/24', 'bb');
     // The three kinds take turns (in a rotating order) so that a machine getting faster or
     // slower during the run weighs on all of them alike.
@@ -45,13 +72,20 @@ async function main(): Promise<void> {
       }
     }
     const mean = (net: string): number => (times.get(net) ?? []).reduce((a, b) => a + b, 0) / RUNS;
-    const median = (net: string): number => [...(times.get(net) ?? [])].sort((a, b) => a - b)[Math.floor(RUNS / 2)] ?? 0;
+    const median = (net: string): number =>
+      [...(times.get(net) ?? [])].sort((a, b) => a - b)[Math.floor(RUNS / 2)] ?? 0;
     const none = mean('none');
     const bridge = mean('bb');
     const ovsnet = mean('ob');
-    console.log(`medians: --net none ${median('none').toFixed(0)} ms, bridge ${median('bb').toFixed(0)} ms, ovsnet ${median('ob').toFixed(0)} ms`);
-    console.log(`docker run --rm, mean of ${RUNS} (interleaved): --net none ${none.toFixed(0)} ms, Docker bridge network ${bridge.toFixed(0)} ms, ovsnet network ${ovsnet.toFixed(0)} ms`);
-    console.log(`RESULT docker time_ratio_vs_bridge=${(ovsnet / bridge).toFixed(2)} overhead_ms_vs_none=${(ovsnet - none).toFixed(0)}`);
+    console.log(
+      `medians: --net none ${median('none').toFixed(0)} ms, bridge ${median('bb').toFixed(0)} ms, ovsnet ${median('ob').toFixed(0)} ms`,
+    );
+    console.log(
+      `docker run --rm, mean of ${RUNS} (interleaved): --net none ${none.toFixed(0)} ms, Docker bridge network ${bridge.toFixed(0)} ms, ovsnet network ${ovsnet.toFixed(0)} ms`,
+    );
+    console.log(
+      `RESULT docker time_ratio_vs_bridge=${(ovsnet / bridge).toFixed(2)} overhead_ms_vs_none=${(ovsnet - none).toFixed(0)}`,
+    );
     await docker.docker('network', 'rm', 'ob', 'bb');
     daemon.kill('SIGTERM');
   } finally {

@@ -23,7 +23,10 @@ function flows(): FlowMod[] {
     command: 'add' as const,
     tableId: 0,
     priority: 100,
-    match: [{ field: 'reg0', value: i % 4096 }, { field: 'eth_dst', value: mac(i) }],
+    match: [
+      { field: 'reg0', value: i % 4096 },
+      { field: 'eth_dst', value: mac(i) },
+    ],
     instructions: [{ type: 'apply_actions' as const, actions: [{ type: 'output' as const, port: 1 + (i % 16) }] }],
   }));
 }
@@ -40,9 +43,23 @@ async function emptyTable(ovs: OvsInstance): Promise<void> {
 async function osken(ovs: OvsInstance): Promise<number> {
   const port = 16653;
   const app = join(__dirname, '..', '..', '..', 'test', 'bench', 'osken-flows.py');
-  const child = spawn('ip', ['netns', 'exec', ovs.netns.name, '/usr/bin/osken-manager', '--ofp-listen-host', '127.0.0.1', '--ofp-tcp-listen-port', String(port), app], {
-    env: { ...process.env, OSKEN_FLOWS: String(COUNT) },
-  });
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ovs.netns.name,
+      '/usr/bin/osken-manager',
+      '--ofp-listen-host',
+      '127.0.0.1',
+      '--ofp-tcp-listen-port',
+      String(port),
+      app,
+    ],
+    {
+      env: { ...process.env, OSKEN_FLOWS: String(COUNT) },
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

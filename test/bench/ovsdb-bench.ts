@@ -22,7 +22,10 @@ async function makeVeths(ovs: OvsInstance, prefix: string, count: number): Promi
 }
 
 async function clearBridge(vs: Vswitch): Promise<void> {
-  const names = vs.ports(BRIDGE).map((p) => p.name).filter((n) => n !== BRIDGE);
+  const names = vs
+    .ports(BRIDGE)
+    .map((p) => p.name)
+    .filter((n) => n !== BRIDGE);
   if (names.length === 0) return;
   await vs.removePorts(names);
   const target = await vs.bumpAndGetNextCfg();
@@ -35,7 +38,12 @@ function seconds(ms: number): string {
 
 async function ovsdbapp(ovs: OvsInstance, names: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', [join(__dirname, '..', '..', '..', 'test', 'bench', 'ovsdbapp-ports.py'), ovs.dbRemote, BRIDGE, ...names]);
+    const child = spawn('/usr/bin/python3', [
+      join(__dirname, '..', '..', '..', 'test', 'bench', 'ovsdbapp-ports.py'),
+      ovs.dbRemote,
+      BRIDGE,
+      ...names,
+    ]);
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -52,14 +60,28 @@ async function replicaMemory(rows: number): Promise<number> {
   const db = join(dir, 'conf.db');
   await runOk('ovsdb-tool', ['create', db, '/usr/share/openvswitch/vswitch.ovsschema']);
   const env = { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir };
-  await runOk('ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${dir}/ovsdb-server.pid`, `--log-file=${dir}/ovsdb-server.log`, `--remote=punix:${dir}/db.sock`, `--unixctl=${dir}/ovsdb-server.ctl`, db], { env });
+  await runOk(
+    'ovsdb-server',
+    [
+      '--detach',
+      '--no-chdir',
+      `--pidfile=${dir}/ovsdb-server.pid`,
+      `--log-file=${dir}/ovsdb-server.log`,
+      `--remote=punix:${dir}/db.sock`,
+      `--unixctl=${dir}/ovsdb-server.ctl`,
+      db,
+    ],
+    { env },
+  );
   try {
     await runOk('ovs-vsctl', [`--db=unix:${dir}/db.sock`, '--no-wait', 'init', '--', 'add-br', BRIDGE]);
     const writer = await OvsdbClient.connect(`unix:${dir}/db.sock`);
     const wvs = await Vswitch.open(writer);
     for (let i = 0; i < rows; i += 2000) {
       const batch = Array.from({ length: Math.min(2000, rows - i) }, (_, k) => ({
-        bridge: BRIDGE, name: `m${i + k}`, ofportRequest: 32768 + ((i + k) % 30000),
+        bridge: BRIDGE,
+        name: `m${i + k}`,
+        ofportRequest: 32768 + ((i + k) % 30000),
         externalIds: { 'ovsnet-owner': `endpoint:net/${i + k}`, container_id: `c${i + k}`, container_iface: 'eth0' },
       }));
       await wvs.transact(wvs.addPortsOperations(batch));
@@ -101,7 +123,9 @@ async function main(): Promise<void> {
     for (const name of twoHundred) await ovs.vsctl('add-port', BRIDGE, name);
     const theirsRealised = performance.now() - t0;
     await clearBridge(vs);
-    console.log(`realised, 200 ports one by one: ovsnet ${seconds(oursRealised)} s, ovs-vsctl ${seconds(theirsRealised)} s`);
+    console.log(
+      `realised, 200 ports one by one: ovsnet ${seconds(oursRealised)} s, ovs-vsctl ${seconds(theirsRealised)} s`,
+    );
 
     const thousand = [...twoHundred, ...(await makeVeths(ovs, 'bd', 800))];
     // commit: one transaction per port, each timed to its reply.
@@ -111,7 +135,9 @@ async function main(): Promise<void> {
     await clearBridge(vs);
     const theirsCommit = await ovsdbapp(ovs, thousand);
     await clearBridge(vs);
-    console.log(`commit, 1000 ports, one transaction each: ovsnet ${seconds(oursCommit)} s, ovsdbapp ${seconds(theirsCommit)} s`);
+    console.log(
+      `commit, 1000 ports, one transaction each: ovsnet ${seconds(oursCommit)} s, ovsdbapp ${seconds(theirsCommit)} s`,
+    );
 
     // 3. concurrent: 1000 requests at once until all are realised.
     const batcher = new PortBatcher(vs);
@@ -125,11 +151,15 @@ async function main(): Promise<void> {
     await run('ovs-vsctl', [`--db=${ovs.dbRemote}`, '--timeout=300', ...chained], { env: ovs.env, timeoutMs: 300_000 });
     const theirsConcurrent = performance.now() - t0;
     await clearBridge(vs);
-    console.log(`concurrent, 1000 ports at once until realised: ovsnet ${seconds(oursConcurrent)} s in ${batcher.transactions} transactions, one chained ovs-vsctl ${seconds(theirsConcurrent)} s`);
+    console.log(
+      `concurrent, 1000 ports at once until realised: ovsnet ${seconds(oursConcurrent)} s in ${batcher.transactions} transactions, one chained ovs-vsctl ${seconds(theirsConcurrent)} s`,
+    );
     client.close();
 
     const replicaMb = await replicaMemory(10_000);
-    console.log(`replica heap for 10,000 ports (Port + Interface rows, 3 indexes + external_ids index): ${replicaMb.toFixed(1)} MB`);
+    console.log(
+      `replica heap for 10,000 ports (Port + Interface rows, 3 indexes + external_ids index): ${replicaMb.toFixed(1)} MB`,
+    );
 
     const commitSpeedup = theirsCommit / oursCommit;
     const realisedSpeedup = theirsRealised / oursRealised;

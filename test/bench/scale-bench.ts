@@ -31,7 +31,10 @@ function addressOf(i: number): string {
 
 async function ipBatch(lines: string[], netns?: string): Promise<void> {
   for (let i = 0; i < lines.length; i += 2000) {
-    await runOk('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], { input: `${lines.slice(i, i + 2000).join('\n')}\n`, timeoutMs: 600_000 });
+    await runOk('ip', [...(netns ? ['-n', netns] : []), '-batch', '-'], {
+      input: `${lines.slice(i, i + 2000).join('\n')}\n`,
+      timeoutMs: 600_000,
+    });
   }
 }
 
@@ -55,10 +58,18 @@ async function switchFloor(): Promise<number> {
   const ovs = await OvsInstance.start();
   try {
     await ovs.vsctl('add-br', 'br-int', '--', 'set', 'bridge', 'br-int', 'datapath_type=netdev');
-    await ipBatch(Array.from({ length: N }, (_, i) => `link add fl${i} up type veth peer name flp${i}`), ovs.netns.name);
+    await ipBatch(
+      Array.from({ length: N }, (_, i) => `link add fl${i} up type veth peer name flp${i}`),
+      ovs.netns.name,
+    );
     const t0 = performance.now();
     for (let first = 0; first < N; first += IN_FLIGHT) {
-      const args = Array.from({ length: Math.min(IN_FLIGHT, N - first) }, (_, k) => ['--', 'add-port', 'br-int', `fl${first + k}`]).flat();
+      const args = Array.from({ length: Math.min(IN_FLIGHT, N - first) }, (_, k) => [
+        '--',
+        'add-port',
+        'br-int',
+        `fl${first + k}`,
+      ]).flat();
       await ovs.vsctl('--timeout=600', ...args);
     }
     return (performance.now() - t0) / 1000;
@@ -69,27 +80,69 @@ async function switchFloor(): Promise<number> {
 
 async function main(): Promise<void> {
   const floorS = process.env['OVSNET_SCALE_FLOOR'] ? await switchFloor() : undefined;
-  if (floorS !== undefined) console.log(`switch floor: ovs-vsctl adds ${N} ports ${IN_FLIGHT} per transaction, each waited for, in ${floorS.toFixed(1)} s`);
+  if (floorS !== undefined)
+    console.log(
+      `switch floor: ovs-vsctl adds ${N} ports ${IN_FLIGHT} per transaction, each waited for, in ${floorS.toFixed(1)} s`,
+    );
   const ovs = await OvsInstance.start(process.env['OVSNET_SCALE_LOG'] ? { keepDir: true } : {});
   const stateDir = makeRunDir('scale-state');
   const sandboxes = Array.from({ length: N + 1 }, () => makeNetnsName('s'));
   const dropSandboxes = (): void => {
-    spawnSync('ip', ['-batch', '-'], { input: sandboxes.map((s) => `netns del ${s}`).join('\n'), stdio: ['pipe', 'ignore', 'ignore'] });
+    spawnSync('ip', ['-batch', '-'], {
+      input: sandboxes.map((s) => `netns del ${s}`).join('\n'),
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
   };
   const unregister = onEmergency(dropSandboxes);
   let daemonOutput = '';
-  const daemon = ovs.netns.spawn(process.execPath, [...(process.env['OVSNET_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OVSNET_PROFILE_DIR']}`] : []), CLI, 'daemon', '--ovsdb', ovs.dbRemote, '--ovs-rundir', ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev', '--state-dir', stateDir, '--plugin-dir', join(stateDir, 'plugins'), '--log-level', process.env['OVSNET_SCALE_LOG'] ?? 'warn']);
+  const daemon = ovs.netns.spawn(process.execPath, [
+    ...(process.env['OVSNET_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OVSNET_PROFILE_DIR']}`] : []),
+    CLI,
+    'daemon',
+    '--ovsdb',
+    ovs.dbRemote,
+    '--ovs-rundir',
+    ovs.rundir,
+    '--bridge',
+    'br-int',
+    '--datapath',
+    'netdev',
+    '--state-dir',
+    stateDir,
+    '--plugin-dir',
+    join(stateDir, 'plugins'),
+    '--log-level',
+    process.env['OVSNET_SCALE_LOG'] ?? 'warn',
+  ]);
   daemon.stderr?.on('data', (c: Buffer) => (daemonOutput = (daemonOutput + c.toString()).slice(-20_000)));
-  if (process.env['OVSNET_SCALE_LOG']) daemon.stderr?.pipe(createWriteStream(join(process.env['OVSNET_SCALE_LOG_DIR'] ?? '/tmp', 'ovsnet-scale-daemon.log')));
+  if (process.env['OVSNET_SCALE_LOG'])
+    daemon.stderr?.pipe(
+      createWriteStream(join(process.env['OVSNET_SCALE_LOG_DIR'] ?? '/tmp', 'ovsnet-scale-daemon.log')),
+    );
   const control = join(stateDir, 'ovsnet.ctl');
   const call = (method: string, params: unknown): Promise<unknown> => callControl(control, method, params, 120_000);
   try {
-    await until('daemon ready', async () => (await call('status', {}).then(() => true, () => false)), 30_000);
+    await until(
+      'daemon ready',
+      async () =>
+        await call('status', {}).then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+    );
     const t0 = performance.now();
     await ipBatch(sandboxes.map((s) => `netns add ${s}`));
     if (process.env['OVSNET_SCALE_LOG']) console.log(`OVS logs kept in ${ovs.dir}`);
     console.log(`setup: ${N + 1} network namespaces in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await call('network.create', { id: NETWORK, name: NETWORK, ipv4: [{ pool: '10.200.0.0/19', gateway: '10.200.0.1' }], ipv6: [], icc: true, internal: false });
+    await call('network.create', {
+      id: NETWORK,
+      name: NETWORK,
+      ipv4: [{ pool: '10.200.0.0/19', gateway: '10.200.0.1' }],
+      ipv6: [],
+      icc: true,
+      internal: false,
+    });
     await until('gateway port', async () => (await ovs.vsctl('list-ports', 'br-int')).includes('ovsgw'), 30_000);
     const flowsBefore = await flowCount(ovs);
 
@@ -102,8 +155,16 @@ async function main(): Promise<void> {
     const attach = async (i: number): Promise<number> => {
       const start = performance.now();
       const endpointId = `ep${String(i).padStart(6, '0')}scale`;
-      const info = (await call('endpoint.create', { networkId: NETWORK, endpointId, ipv4: `${addressOf(i)}/19` })) as EndpointInfo;
-      const join = (await call('endpoint.join', { networkId: NETWORK, endpointId, sandboxKey: `/run/netns/${sandboxes[i] as string}` })) as JoinResult;
+      const info = (await call('endpoint.create', {
+        networkId: NETWORK,
+        endpointId,
+        ipv4: `${addressOf(i)}/19`,
+      })) as EndpointInfo;
+      const join = (await call('endpoint.join', {
+        networkId: NETWORK,
+        endpointId,
+        sandboxKey: `/run/netns/${sandboxes[i] as string}`,
+      })) as JoinResult;
       joined[i] = { ...info, containerIfname: join.containerIfname };
       return performance.now() - start;
     };
@@ -112,7 +173,8 @@ async function main(): Promise<void> {
         const i = next++;
         latencies.push(await attach(i));
         toMove.push(`link set dev ${(joined[i] as EndpointInfo).containerIfname} netns ${sandboxes[i] as string}`);
-        if (latencies.length % Math.max(64, N / 8) === 0) console.log(`  ${latencies.length} attached, ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
+        if (latencies.length % Math.max(64, N / 8) === 0)
+          console.log(`  ${latencies.length} attached, ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
       }
     };
     const tStart = performance.now();
@@ -130,7 +192,9 @@ async function main(): Promise<void> {
     const flowsAfter = await flowCount(ovs);
     const flowsPerEndpoint = (flowsAfter - flowsBefore) / N;
     const rss = rssMb(daemon.pid as number);
-    console.log(`attached ${N} endpoints in ${totalS.toFixed(1)} s; bridge has ${ports} ports (${ports - N - 1} of them idle in the port pool); unrealised: ${unrealised === '' ? 'none' : unrealised}; flows ${flowsBefore} -> ${flowsAfter}`);
+    console.log(
+      `attached ${N} endpoints in ${totalS.toFixed(1)} s; bridge has ${ports} ports (${ports - N - 1} of them idle in the port pool); unrealised: ${unrealised === '' ? 'none' : unrealised}; flows ${flowsBefore} -> ${flowsAfter}`,
+    );
 
     // Spot check: four endpoints get their MAC and address inside their sandbox, as
     // libnetwork gives them, and ping.
@@ -146,11 +210,25 @@ async function main(): Promise<void> {
     // Up to 10 s each: ovs-vswitchd forwards nothing while it reconfigures the bridge
     // (seconds at this size), and the pool may be giving idle ports back meanwhile.
     const pings: string[] = [];
-    for (const [a, b] of [[0, N - 1], [N - 1, Math.floor(N / 2)], [1, 0]] as const) {
-      const ok = (await run('ip', ['netns', 'exec', sandboxes[a] as string, 'ping', '-c', '1', '-w', '10', addressOf(b)], { allowFailure: true })).code === 0;
+    for (const [a, b] of [
+      [0, N - 1],
+      [N - 1, Math.floor(N / 2)],
+      [1, 0],
+    ] as const) {
+      const ok =
+        (
+          await run('ip', ['netns', 'exec', sandboxes[a] as string, 'ping', '-c', '1', '-w', '10', addressOf(b)], {
+            allowFailure: true,
+          })
+        ).code === 0;
       pings.push(`${a}->${b} ${ok ? 'ok' : 'FAILED'}`);
     }
-    const gatewayOk = (await run('ip', ['netns', 'exec', sandboxes[N - 1] as string, 'ping', '-c', '1', '-w', '10', '10.200.0.1'], { allowFailure: true })).code === 0;
+    const gatewayOk =
+      (
+        await run('ip', ['netns', 'exec', sandboxes[N - 1] as string, 'ping', '-c', '1', '-w', '10', '10.200.0.1'], {
+          allowFailure: true,
+        })
+      ).code === 0;
     console.log(`spot check: ${pings.join(', ')}, ${N - 1}->gateway ${gatewayOk ? 'ok' : 'FAILED'}`);
 
     // One more attach at N ports, against ovs-vsctl add-port of one more veth (the floor).
@@ -159,14 +237,25 @@ async function main(): Promise<void> {
     // Each timed step starts on an idle switch: no port removal of the previous round still
     // being applied by ovs-vswitchd (its reconfiguration would be billed to the next step).
     const quiesce = async (gone: string[]): Promise<void> => {
-      await until('removed ports gone', async () => {
-        const present = new Set((await ovs.vsctl('list-ports', 'br-int')).split('\n'));
-        return gone.every((p) => !present.has(p));
-      }, 60_000);
-      await until('ovs-vswitchd caught up', async () => {
-        const [next, cur] = (await ovs.vsctl('get', 'Open_vSwitch', '.', 'next_cfg', 'cur_cfg')).trim().split('\n').map(Number);
-        return next === cur;
-      }, 60_000);
+      await until(
+        'removed ports gone',
+        async () => {
+          const present = new Set((await ovs.vsctl('list-ports', 'br-int')).split('\n'));
+          return gone.every((p) => !present.has(p));
+        },
+        60_000,
+      );
+      await until(
+        'ovs-vswitchd caught up',
+        async () => {
+          const [next, cur] = (await ovs.vsctl('get', 'Open_vSwitch', '.', 'next_cfg', 'cur_cfg'))
+            .trim()
+            .split('\n')
+            .map(Number);
+          return next === cur;
+        },
+        60_000,
+      );
     };
     let removed: string[] = [];
     const byHand: number[] = [];
@@ -175,8 +264,16 @@ async function main(): Promise<void> {
       const i = N; // the spare sandbox; detached again after each round
       const endpointId = `spare${k}scale`;
       let t = performance.now();
-      const spare = (await call('endpoint.create', { networkId: NETWORK, endpointId, ipv4: `${addressOf(i + k)}/19` })) as EndpointInfo;
-      await call('endpoint.join', { networkId: NETWORK, endpointId, sandboxKey: `/run/netns/${sandboxes[i] as string}` });
+      const spare = (await call('endpoint.create', {
+        networkId: NETWORK,
+        endpointId,
+        ipv4: `${addressOf(i + k)}/19`,
+      })) as EndpointInfo;
+      await call('endpoint.join', {
+        networkId: NETWORK,
+        endpointId,
+        sandboxKey: `/run/netns/${sandboxes[i] as string}`,
+      });
       oneMore.push(performance.now() - t);
       const veth = `vs${k}${process.pid % 10000}`;
       await runOk('ip', ['-n', ovs.netns.name, 'link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`]);
@@ -191,7 +288,19 @@ async function main(): Promise<void> {
       await quiesce([]);
       const handVeth = `vh${k}${process.pid % 10000}`;
       t = performance.now();
-      await runOk('ip', ['-n', ovs.netns.name, 'link', 'add', handVeth, 'up', 'type', 'veth', 'peer', 'name', `${handVeth}p`]);
+      await runOk('ip', [
+        '-n',
+        ovs.netns.name,
+        'link',
+        'add',
+        handVeth,
+        'up',
+        'type',
+        'veth',
+        'peer',
+        'name',
+        `${handVeth}p`,
+      ]);
       await ovs.vsctl('add-port', 'br-int', handVeth);
       byHand.push(performance.now() - t);
       await ovs.vsctl('del-port', 'br-int', handVeth);
@@ -200,14 +309,18 @@ async function main(): Promise<void> {
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const ratio = median(oneMore) / median(vsctl);
-    console.log(`one more attach at ${N} ports (medians of 5): ovsnet ${median(oneMore).toFixed(0)} ms (create+join), ovs-vsctl add-port ${median(vsctl).toFixed(0)} ms (the anchor), ip link add + ovs-vsctl add-port ${median(byHand).toFixed(0)} ms`);
+    console.log(
+      `one more attach at ${N} ports (medians of 5): ovsnet ${median(oneMore).toFixed(0)} ms (create+join), ovs-vsctl add-port ${median(vsctl).toFixed(0)} ms (the anchor), ip link add + ovs-vsctl add-port ${median(byHand).toFixed(0)} ms`,
+    );
 
     // Cleanup, measured: detaching through the controller in batches vs tearing down the host.
     const t1 = performance.now();
     daemon.kill('SIGTERM');
     await ovs.stop(); // vswitchd stops, its namespace (with every host-side veth) goes at once
     dropSandboxes();
-    console.log(`cleanup: OVS stopped and ${N + 1} namespaces with their veths removed in ${((performance.now() - t1) / 1000).toFixed(1)} s (no bridge deletion through OVSDB)`);
+    console.log(
+      `cleanup: OVS stopped and ${N + 1} namespaces with their veths removed in ${((performance.now() - t1) / 1000).toFixed(1)} s (no bridge deletion through OVSDB)`,
+    );
 
     latencies.sort((a, b) => a - b);
     if (floorS !== undefined) console.log(`total vs the switch floor: ${(totalS / floorS).toFixed(2)}x`);

@@ -12,7 +12,26 @@ import type { Netns } from './netns';
 
 export const DOCKER_CLI = '/usr/bin/docker';
 export const BUSYBOX_IMAGE = 'ovsnet-busybox:test';
-const BUSYBOX_APPLETS = ['sh', 'ping', 'ping6', 'ip', 'nc', 'sleep', 'cat', 'echo', 'ifconfig', 'wget', 'httpd', 'hostname', 'ls', 'true', 'false', 'arping', 'udhcpc', 'route'];
+const BUSYBOX_APPLETS = [
+  'sh',
+  'ping',
+  'ping6',
+  'ip',
+  'nc',
+  'sleep',
+  'cat',
+  'echo',
+  'ifconfig',
+  'wget',
+  'httpd',
+  'hostname',
+  'ls',
+  'true',
+  'false',
+  'arping',
+  'udhcpc',
+  'route',
+];
 
 export interface DockerStartOptions {
   netns?: Netns;
@@ -55,11 +74,16 @@ export class DockerEngine {
     const dir = this.dir;
     const dockerd = [
       'dockerd',
-      '--data-root', join(dir, 'root'),
-      '--exec-root', join(dir, 'exec'),
-      '-H', `unix://${join(dir, 'docker.sock')}`,
-      '--pidfile', join(dir, 'dockerd.pid'),
-      '--storage-driver', 'vfs',
+      '--data-root',
+      join(dir, 'root'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '-H',
+      `unix://${join(dir, 'docker.sock')}`,
+      '--pidfile',
+      join(dir, 'dockerd.pid'),
+      '--storage-driver',
+      'vfs',
       '--iptables=false',
       '--ip-masq=false',
       '--bridge=none',
@@ -161,7 +185,10 @@ export class DockerEngine {
       const link = join(rootfs, 'bin', applet);
       if (!existsSync(link)) symlinkSync('busybox', link);
     }
-    await runOk('sh', ['-c', `tar -C '${rootfs}' -c . | '${DOCKER_CLI}' import - '${name}'`], { env: this.env, timeoutMs: 120_000 });
+    await runOk('sh', ['-c', `tar -C '${rootfs}' -c . | '${DOCKER_CLI}' import - '${name}'`], {
+      env: this.env,
+      timeoutMs: 120_000,
+    });
     return name;
   }
 
@@ -177,7 +204,8 @@ export class DockerEngine {
       // Remove containers first so their shims and namespaces go with them.
       await run(DOCKER_CLI, ['ps', '-aq'], { env: this.env, allowFailure: true, timeoutMs: 10_000 }).then(async (r) => {
         const ids = r.stdout.split('\n').filter(Boolean);
-        if (ids.length > 0) await run(DOCKER_CLI, ['rm', '-f', ...ids], { env: this.env, allowFailure: true, timeoutMs: 60_000 });
+        if (ids.length > 0)
+          await run(DOCKER_CLI, ['rm', '-f', ...ids], { env: this.env, allowFailure: true, timeoutMs: 60_000 });
       });
       await stopPid(this.child.pid, 20_000);
     }

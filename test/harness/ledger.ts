@@ -78,7 +78,8 @@ export function recordPid(dir: string, name: string, pid: number): void {
   writeFileSync(join(dir, `${name}.pid`), `${pid}\n`);
 }
 
-const DAEMON_NAMES = /^(ovsdb-server|ovs-vswitchd|dockerd|containerd|containerd-shim.*|etcd|node|nc|ping|sleep|busybox|python3.*)$/;
+const DAEMON_NAMES =
+  /^(ovsdb-server|ovs-vswitchd|dockerd|containerd|containerd-shim.*|etcd|node|nc|ping|sleep|busybox|python3.*)$/;
 
 function killIfOurs(pid: number): void {
   let comm = '';
@@ -136,7 +137,9 @@ export function cleanStale(log: (line: string) => void = () => undefined): numbe
 function findPidfiles(dir: string): string[] {
   // Every harness pidfile sits at the top of its run directory; never walk data roots.
   try {
-    return readdirSync(dir).filter((name) => name.endsWith('.pid')).map((name) => join(dir, name));
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.pid'))
+      .map((name) => join(dir, name));
   } catch {
     return [];
   }

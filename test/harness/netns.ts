@@ -110,7 +110,10 @@ export async function vethPair(a: VethEnd, b: VethEnd): Promise<void> {
   const tmpB = uniqueIfname('tb');
   await runOk('ip', ['link', 'add', tmpA, 'type', 'veth', 'peer', 'name', tmpB]);
   try {
-    for (const [tmp, end] of [[tmpA, a], [tmpB, b]] as const) {
+    for (const [tmp, end] of [
+      [tmpA, a],
+      [tmpB, b],
+    ] as const) {
       await runOk('ip', ['link', 'set', tmp, 'netns', end.ns.name]);
       await end.ns.ip('link', 'set', tmp, 'name', end.name);
       if (end.mac) await end.ns.ip('link', 'set', end.name, 'address', end.mac);

@@ -101,8 +101,16 @@ export class OvsInstance {
   /** A userspace (netdev) bridge that drops everything until flows are installed. */
   async addNetdevBridge(bridge: string, protocols = 'OpenFlow13'): Promise<void> {
     await this.vsctl(
-      '--may-exist', 'add-br', bridge, '--',
-      'set', 'bridge', bridge, 'datapath_type=netdev', 'fail_mode=secure', `protocols=${protocols}`,
+      '--may-exist',
+      'add-br',
+      bridge,
+      '--',
+      'set',
+      'bridge',
+      bridge,
+      'datapath_type=netdev',
+      'fail_mode=secure',
+      `protocols=${protocols}`,
     );
   }
 
@@ -122,7 +130,8 @@ export class OvsInstance {
     const setArgs = settings.length > 0 ? ['--', 'set', 'interface', options.hostIfname, ...settings] : [];
     await this.vsctl('add-port', options.bridge, options.hostIfname, ...setArgs);
     const ofport = Number((await this.vsctl('get', 'interface', options.hostIfname, 'ofport')).trim());
-    if (!(ofport > 0)) throw new Error(`port ${options.hostIfname} was not realised (ofport ${ofport})\n${this.logs(20)}`);
+    if (!(ofport > 0))
+      throw new Error(`port ${options.hostIfname} was not realised (ofport ${ofport})\n${this.logs(20)}`);
     return ofport;
   }
 

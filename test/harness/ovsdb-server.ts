@@ -21,7 +21,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -78,11 +80,20 @@ export class OvsdbServerInstance {
   }
 
   private async startServer(): Promise<void> {
-    await runOk('ovsdb-server', [
-      '--detach', '--no-chdir', `--pidfile=${this.pidfile}`, `--log-file=${this.logfile}`,
-      `--remote=punix:${join(this.dir, 'db.sock')}`, `--unixctl=${join(this.dir, 'ovsdb-server.ctl')}`,
-      ...this.args, join(this.dir, 'conf.db'),
-    ], { env: this.env, timeoutMs: 30_000 });
+    await runOk(
+      'ovsdb-server',
+      [
+        '--detach',
+        '--no-chdir',
+        `--pidfile=${this.pidfile}`,
+        `--log-file=${this.logfile}`,
+        `--remote=punix:${join(this.dir, 'db.sock')}`,
+        `--unixctl=${join(this.dir, 'ovsdb-server.ctl')}`,
+        ...this.args,
+        join(this.dir, 'conf.db'),
+      ],
+      { env: this.env, timeoutMs: 30_000 },
+    );
   }
 
   /** Stops the server and starts it again on the same files and ports. */

@@ -26,8 +26,22 @@ export class OvsnetDaemon {
     if (this.child) throw new Error('the ovsnet daemon is already running');
     const marker = this.output.length;
     const child = this.ovs.netns.spawn(process.execPath, [
-      CLI, 'daemon', '--ovsdb', this.ovs.dbRemote, '--ovs-rundir', this.ovs.rundir, '--bridge', 'br-int', '--datapath', 'netdev',
-      '--state-dir', this.stateDir, '--plugin-dir', this.docker.pluginDir, '--log-level', process.env['OVSNET_TEST_LOG_LEVEL'] ?? 'info',
+      CLI,
+      'daemon',
+      '--ovsdb',
+      this.ovs.dbRemote,
+      '--ovs-rundir',
+      this.ovs.rundir,
+      '--bridge',
+      'br-int',
+      '--datapath',
+      'netdev',
+      '--state-dir',
+      this.stateDir,
+      '--plugin-dir',
+      this.docker.pluginDir,
+      '--log-level',
+      process.env['OVSNET_TEST_LOG_LEVEL'] ?? 'info',
       ...this.extraArgs,
     ]);
     this.child = child;
@@ -39,7 +53,11 @@ export class OvsnetDaemon {
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
     });
-    await until('the ovsnet plugin serving', () => this.output.slice(marker).includes('Docker plugin is serving') || this.child !== child, 30_000);
+    await until(
+      'the ovsnet plugin serving',
+      () => this.output.slice(marker).includes('Docker plugin is serving') || this.child !== child,
+      30_000,
+    );
     if (this.child !== child) throw new Error('the ovsnet daemon exited during start-up');
   }
 
@@ -52,7 +70,9 @@ export class OvsnetDaemon {
     const child = this.child;
     if (!child) return;
     child.kill('SIGKILL');
-    await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    await new Promise<void>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+    );
     this.child = undefined;
   }
 

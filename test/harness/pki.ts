@@ -21,7 +21,21 @@ export interface TestPki {
 
 async function makeCa(dir: string, name: string): Promise<KeyPair> {
   const pair = { key: join(dir, `${name}.key`), cert: join(dir, `${name}.pem`) };
-  await runOk('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', pair.key, '-out', pair.cert, '-days', '2', '-subj', `/CN=ovsnet test ${name}`]);
+  await runOk('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    pair.key,
+    '-out',
+    pair.cert,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=ovsnet test ${name}`,
+  ]);
   return pair;
 }
 
@@ -30,8 +44,35 @@ async function makeLeaf(dir: string, name: string, ca: KeyPair): Promise<KeyPair
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
   writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
-  await runOk('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', pair.key, '-out', csr, '-subj', `/CN=${name}`]);
-  await runOk('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', pair.cert, '-days', '2', '-extfile', ext]);
+  await runOk('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    pair.key,
+    '-out',
+    csr,
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  await runOk('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-out',
+    pair.cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
   return pair;
 }
 

@@ -35,7 +35,10 @@ export function startEchoServer(ns: Netns, proto: 'tcp' | 'udp', port: number, h
   const child = ns.spawn(process.execPath, [AGENT, 'serve', proto, String(port), host]);
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`echo server ${proto}/${port} in ${ns.name} did not start: ${output}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`echo server ${proto}/${port} in ${ns.name} did not start: ${output}`)),
+      10_000,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('ready')) {
@@ -51,7 +54,13 @@ export function startEchoServer(ns: Netns, proto: 'tcp' | 'udp', port: number, h
   });
 }
 
-async function connectProbe(from: Netns, proto: 'tcp' | 'udp', ip: string, port: number, options: ProbeOptions): Promise<boolean> {
+async function connectProbe(
+  from: Netns,
+  proto: 'tcp' | 'udp',
+  ip: string,
+  port: number,
+  options: ProbeOptions,
+): Promise<boolean> {
   const timeoutMs = options.timeoutMs ?? 1000;
   const result = await from.tryExec(process.execPath, [AGENT, 'connect', proto, ip, String(port), String(timeoutMs)], {
     timeoutMs: timeoutMs + 10_000,

@@ -42,6 +42,14 @@ export function requireBinaries(t: TestContext, binaries: readonly string[]): bo
   return false;
 }
 
-export const OVS_BINARIES = ['ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl', 'ovsdb-tool', 'ip', 'ethtool'] as const;
+export const OVS_BINARIES = [
+  'ovsdb-server',
+  'ovs-vswitchd',
+  'ovs-vsctl',
+  'ovs-ofctl',
+  'ovsdb-tool',
+  'ip',
+  'ethtool',
+] as const;
 export const DOCKER_BINARIES = ['dockerd', '/usr/bin/docker', 'containerd', 'busybox', 'unshare', 'nsenter'] as const;
 export const ETCD_BINARIES = ['etcd', 'etcdctl'] as const;

@@ -17,9 +17,25 @@ export const error: MessageFamily = {
     [MsgType.ERROR](r, { xid }) {
       const errType = r.u16('error type');
       const code = r.u16('error code');
-      if (errType !== OFPET_EXPERIMENTER) return { type: 'error', xid, errType, code, name: errorName(errType, code), data: Buffer.from(r.bytes(r.remaining)) };
+      if (errType !== OFPET_EXPERIMENTER)
+        return {
+          type: 'error',
+          xid,
+          errType,
+          code,
+          name: errorName(errType, code),
+          data: Buffer.from(r.bytes(r.remaining)),
+        };
       const experimenter = r.u32('error experimenter');
-      return { type: 'error', xid, errType, code, experimenter, name: errorName(errType, code, experimenter), data: Buffer.from(r.bytes(r.remaining)) };
+      return {
+        type: 'error',
+        xid,
+        errType,
+        code,
+        experimenter,
+        name: errorName(errType, code, experimenter),
+        data: Buffer.from(r.bytes(r.remaining)),
+      };
     },
   },
 };

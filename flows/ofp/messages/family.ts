@@ -20,7 +20,9 @@ export interface Header {
 export type BodyDecoder = (r: Reader, header: Header, nested: NestedCodec) => OfpMessage;
 
 /** `xid` is the xid the message goes out with (it may differ from `m.xid`). */
-export type Encoders = { [K in OfpMessage['type']]?: (w: Writer, m: MessageOf<K>, nested: NestedCodec, xid: number) => void };
+export type Encoders = {
+  [K in OfpMessage['type']]?: (w: Writer, m: MessageOf<K>, nested: NestedCodec, xid: number) => void;
+};
 
 export interface MessageFamily {
   /** The OFPT_* number each message kind goes out with. */

@@ -30,7 +30,8 @@ export function encodeFlowStats(w: Writer, f: FlowStats): void {
 
 export function decodeFlowStats(r: Reader): FlowStats {
   const length = r.u16('flow stats length');
-  if (length < FLOW_STATS_FIXED + 8) throw new OfpDecodeError(`flow stats entry length ${length} is too short`, 'bad_length');
+  if (length < FLOW_STATS_FIXED + 8)
+    throw new OfpDecodeError(`flow stats entry length ${length} is too short`, 'bad_length');
   const entry = r.sub(length - 2, 'flow stats entry');
   const tableId = entry.u8();
   entry.skip(1);
@@ -46,14 +47,36 @@ export function decodeFlowStats(r: Reader): FlowStats {
   const byteCount = entry.u64();
   const match = decodeMatch(entry);
   const instructions = decodeInstructions(entry);
-  return { tableId, durationSec, durationNsec, priority, idleTimeout, hardTimeout, flags, cookie, packetCount, byteCount, match, instructions };
+  return {
+    tableId,
+    durationSec,
+    durationNsec,
+    priority,
+    idleTimeout,
+    hardTimeout,
+    flags,
+    cookie,
+    packetCount,
+    byteCount,
+    match,
+    instructions,
+  };
 }
 
 /** The FLOW_MOD body after the header (ofp_flow_mod, match, instructions). */
 export function encodeFlowModBody(w: Writer, m: FlowMod): void {
-  w.u64(m.cookie ?? 0n).u64(m.cookieMask ?? 0n).u8(m.tableId).u8(COMMANDS[m.command]);
-  w.u16(m.idleTimeout ?? 0).u16(m.hardTimeout ?? 0).u16(m.priority).u32(m.bufferId ?? NO_BUFFER);
-  w.u32(m.outPort ?? Port.ANY).u32(m.outGroup ?? GROUP_ANY).u16(m.flags ?? 0).zeros(2);
+  w.u64(m.cookie ?? 0n)
+    .u64(m.cookieMask ?? 0n)
+    .u8(m.tableId)
+    .u8(COMMANDS[m.command]);
+  w.u16(m.idleTimeout ?? 0)
+    .u16(m.hardTimeout ?? 0)
+    .u16(m.priority)
+    .u32(m.bufferId ?? NO_BUFFER);
+  w.u32(m.outPort ?? Port.ANY)
+    .u32(m.outGroup ?? GROUP_ANY)
+    .u16(m.flags ?? 0)
+    .zeros(2);
   encodeMatch(w, m.match as MatchField[]);
   encodeInstructions(w, m.instructions);
 }
@@ -86,7 +109,23 @@ export const flow: MessageFamily = {
       r.skip(2);
       const match = decodeMatch(r);
       const instructions = decodeInstructions(r);
-      return { type: 'flow_mod', xid, command, tableId, priority, cookie, cookieMask, idleTimeout, hardTimeout, bufferId, outPort, outGroup, flags, match, instructions };
+      return {
+        type: 'flow_mod',
+        xid,
+        command,
+        tableId,
+        priority,
+        cookie,
+        cookieMask,
+        idleTimeout,
+        hardTimeout,
+        bufferId,
+        outPort,
+        outGroup,
+        flags,
+        match,
+        instructions,
+      };
     },
     [MsgType.FLOW_REMOVED](r, { xid }) {
       const cookie = r.u64('cookie');
@@ -100,7 +139,21 @@ export const flow: MessageFamily = {
       const packetCount = r.u64();
       const byteCount = r.u64();
       const match = decodeMatch(r);
-      return { type: 'flow_removed', xid, cookie, priority, reason, tableId, durationSec, durationNsec, idleTimeout, hardTimeout, packetCount, byteCount, match };
+      return {
+        type: 'flow_removed',
+        xid,
+        cookie,
+        priority,
+        reason,
+        tableId,
+        durationSec,
+        durationNsec,
+        idleTimeout,
+        hardTimeout,
+        packetCount,
+        byteCount,
+        match,
+      };
     },
   },
 };

@@ -16,7 +16,11 @@ export const group: MessageFamily = {
       w.u16(COMMANDS.indexOf(m.command)).u8(TYPES.indexOf(m.groupType)).zeros(1).u32(m.groupId);
       for (const bucket of m.buckets) {
         const start = w.length;
-        w.u16(0).u16(bucket.weight ?? 0).u32(bucket.watchPort ?? Port.ANY).u32(bucket.watchGroup ?? GROUP_ANY).zeros(4);
+        w.u16(0)
+          .u16(bucket.weight ?? 0)
+          .u32(bucket.watchPort ?? Port.ANY)
+          .u32(bucket.watchGroup ?? GROUP_ANY)
+          .zeros(4);
         encodeActions(w, bucket.actions);
         w.setU16(start, w.length - start);
       }
@@ -30,11 +34,13 @@ export const group: MessageFamily = {
       const groupId = r.u32('group_id');
       const command = COMMANDS[commandCode];
       const groupType = TYPES[typeCode];
-      if (command === undefined || groupType === undefined) throw new OfpDecodeError(`group_mod command ${commandCode} / type ${typeCode} is unknown`);
+      if (command === undefined || groupType === undefined)
+        throw new OfpDecodeError(`group_mod command ${commandCode} / type ${typeCode} is unknown`);
       const buckets: MessageOf<'group_mod'>['buckets'] = [];
       while (r.remaining > 0) {
         const len = r.u16('bucket length');
-        if (len < BUCKET_HEADER || len % 8 !== 0) throw new OfpDecodeError(`bucket length ${len} is invalid`, 'bad_length');
+        if (len < BUCKET_HEADER || len % 8 !== 0)
+          throw new OfpDecodeError(`bucket length ${len} is invalid`, 'bad_length');
         const bucket = r.sub(len - 2, 'bucket');
         const weight = bucket.u16('weight');
         const watchPort = bucket.u32('watch_port');

@@ -56,7 +56,9 @@ export const handshake: MessageFamily = {
           for (let b = 0; b < 32; b++) if ((bits >>> b) & 1) versions.push(word * 32 + b);
         }
       }
-      return version === 0x04 ? { type: 'hello', xid, versions } : { type: 'hello', xid, versions, headerVersion: version };
+      return version === 0x04
+        ? { type: 'hello', xid, versions }
+        : { type: 'hello', xid, versions, headerVersion: version };
     },
     [MsgType.ECHO_REQUEST]: (r, { xid }) => ({ type: 'echo_request', xid, data: Buffer.from(r.bytes(r.remaining)) }),
     [MsgType.ECHO_REPLY]: (r, { xid }) => ({ type: 'echo_reply', xid, data: Buffer.from(r.bytes(r.remaining)) }),
@@ -72,8 +74,18 @@ export const handshake: MessageFamily = {
       return { type: 'features_reply', xid, datapathId, nBuffers, nTables, auxiliaryId, capabilities };
     },
     [MsgType.GET_CONFIG_REQUEST]: (_r, { xid }) => ({ type: 'get_config_request', xid }),
-    [MsgType.GET_CONFIG_REPLY]: (r, { xid }) => ({ type: 'get_config_reply', xid, flags: r.u16('config flags'), missSendLen: r.u16('miss_send_len') }),
-    [MsgType.SET_CONFIG]: (r, { xid }) => ({ type: 'set_config', xid, flags: r.u16('config flags'), missSendLen: r.u16('miss_send_len') }),
+    [MsgType.GET_CONFIG_REPLY]: (r, { xid }) => ({
+      type: 'get_config_reply',
+      xid,
+      flags: r.u16('config flags'),
+      missSendLen: r.u16('miss_send_len'),
+    }),
+    [MsgType.SET_CONFIG]: (r, { xid }) => ({
+      type: 'set_config',
+      xid,
+      flags: r.u16('config flags'),
+      missSendLen: r.u16('miss_send_len'),
+    }),
     [MsgType.BARRIER_REQUEST]: (_r, { xid }) => ({ type: 'barrier_request', xid }),
     [MsgType.BARRIER_REPLY]: (_r, { xid }) => ({ type: 'barrier_reply', xid }),
   },

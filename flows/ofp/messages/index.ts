@@ -11,4 +11,15 @@ import { packet } from './packet';
 import { port } from './port';
 import { role } from './role';
 
-export const FAMILIES: readonly MessageFamily[] = [handshake, error, packet, flow, port, group, meter, multipart, role, bundle];
+export const FAMILIES: readonly MessageFamily[] = [
+  handshake,
+  error,
+  packet,
+  flow,
+  port,
+  group,
+  meter,
+  multipart,
+  role,
+  bundle,
+];

@@ -9,14 +9,24 @@ import { decodeFlowStats, encodeFlowStats } from './flow';
 import { cString, writeCString, type Header, type MessageFamily } from './family';
 import { decodePortDesc, decodePortStats, encodePortDesc, encodePortStats } from './port';
 
-const DESC_FIELDS = [['manufacturer', 256], ['hardware', 256], ['software', 256], ['serialNum', 32], ['datapath', 256]] as const;
+const DESC_FIELDS = [
+  ['manufacturer', 256],
+  ['hardware', 256],
+  ['software', 256],
+  ['serialNum', 32],
+  ['datapath', 256],
+] as const;
 
 function mpHeader(w: Writer, mpType: number, flags: number): void {
   w.u16(mpType).u16(flags).zeros(4);
 }
 
 function encodeFlowRequest(w: Writer, req: FlowStatsRequest): void {
-  w.u8(req.tableId).zeros(3).u32(req.outPort ?? Port.ANY).u32(req.outGroup ?? GROUP_ANY).zeros(4);
+  w.u8(req.tableId)
+    .zeros(3)
+    .u32(req.outPort ?? Port.ANY)
+    .u32(req.outGroup ?? GROUP_ANY)
+    .zeros(4);
   w.u64(req.cookie ?? 0n).u64(req.cookieMask ?? 0n);
   encodeMatch(w, req.match ?? []);
 }
@@ -39,7 +49,12 @@ function encodeTableStats(w: Writer, t: TableStats): void {
 function decodeTableStats(r: Reader): TableStats {
   const tableId = r.u8('table_id');
   r.skip(3);
-  return { tableId, activeCount: r.u32('active_count'), lookupCount: r.u64('lookup_count'), matchedCount: r.u64('matched_count') };
+  return {
+    tableId,
+    activeCount: r.u32('active_count'),
+    lookupCount: r.u64('lookup_count'),
+    matchedCount: r.u64('matched_count'),
+  };
 }
 
 function all<T>(r: Reader, one: (r: Reader) => T): T[] {
@@ -73,7 +88,9 @@ function decodeRequest(r: Reader, xid: number, mpType: number, flags: number): O
 function decodeReply(r: Reader, xid: number, mpType: number, flags: number): OfpMessage {
   switch (mpType) {
     case MultipartType.DESC: {
-      const [manufacturer, hardware, software, serialNum, datapath] = DESC_FIELDS.map(([name, size]) => cString(r.bytes(size, name))) as [string, string, string, string, string];
+      const [manufacturer, hardware, software, serialNum, datapath] = DESC_FIELDS.map(([name, size]) =>
+        cString(r.bytes(size, name)),
+      ) as [string, string, string, string, string];
       return { type: 'desc_reply', xid, flags, manufacturer, hardware, software, serialNum, datapath };
     }
     case MultipartType.FLOW:
@@ -97,7 +114,11 @@ function decodeReply(r: Reader, xid: number, mpType: number, flags: number): Ofp
 }
 
 function decodeMultipart(r: Reader, { xid, type }: Header): OfpMessage {
-  if (r.remaining < 8) throw new OfpDecodeError(`multipart message body of ${r.remaining} bytes is shorter than its 8-byte header`, 'bad_length');
+  if (r.remaining < 8)
+    throw new OfpDecodeError(
+      `multipart message body of ${r.remaining} bytes is shorter than its 8-byte header`,
+      'bad_length',
+    );
   const mpType = r.u16('multipart type');
   const flags = r.u16('multipart flags');
   r.skip(4);
@@ -109,12 +130,18 @@ const REP = MsgType.MULTIPART_REPLY;
 
 export const multipart: MessageFamily = {
   typeCodes: {
-    desc_request: REQ, desc_reply: REP,
-    flow_stats_request: REQ, flow_stats_reply: REP,
-    aggregate_request: REQ, aggregate_reply: REP,
-    table_stats_request: REQ, table_stats_reply: REP,
-    port_stats_request: REQ, port_stats_reply: REP,
-    port_desc_request: REQ, port_desc_reply: REP,
+    desc_request: REQ,
+    desc_reply: REP,
+    flow_stats_request: REQ,
+    flow_stats_reply: REP,
+    aggregate_request: REQ,
+    aggregate_reply: REP,
+    table_stats_request: REQ,
+    table_stats_reply: REP,
+    port_stats_request: REQ,
+    port_stats_reply: REP,
+    port_desc_request: REQ,
+    port_desc_reply: REP,
     multipart_other: REQ,
   },
   encoders: {

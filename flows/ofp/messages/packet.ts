@@ -31,7 +31,17 @@ export const packet: MessageFamily = {
       const cookie = r.u64('cookie');
       const match = decodeMatch(r);
       r.skip(2);
-      return { type: 'packet_in', xid, bufferId, totalLen, reason, tableId, cookie, match, data: Buffer.from(r.bytes(r.remaining)) };
+      return {
+        type: 'packet_in',
+        xid,
+        bufferId,
+        totalLen,
+        reason,
+        tableId,
+        cookie,
+        match,
+        data: Buffer.from(r.bytes(r.remaining)),
+      };
     },
     [MsgType.PACKET_OUT](r, { xid }) {
       const bufferId = r.u32('buffer_id');

@@ -10,7 +10,14 @@ export const PORT_STATS_LEN = 112;
 export function encodePortDesc(w: Writer, p: PortDesc): void {
   w.u32(p.portNo).zeros(4).bytes(macBytes(p.hwAddr)).zeros(2);
   writeCString(w, p.name, 16);
-  w.u32(p.config).u32(p.state).u32(p.curr).u32(p.advertised).u32(p.supported).u32(p.peer).u32(p.currSpeed).u32(p.maxSpeed);
+  w.u32(p.config)
+    .u32(p.state)
+    .u32(p.curr)
+    .u32(p.advertised)
+    .u32(p.supported)
+    .u32(p.peer)
+    .u32(p.currSpeed)
+    .u32(p.maxSpeed);
 }
 
 export function decodePortDesc(r: Reader): PortDesc {
@@ -20,12 +27,34 @@ export function decodePortDesc(r: Reader): PortDesc {
   r.skip(2);
   const name = cString(r.bytes(16, 'port name'));
   return {
-    portNo, hwAddr, name,
-    config: r.u32(), state: r.u32(), curr: r.u32(), advertised: r.u32(), supported: r.u32(), peer: r.u32(), currSpeed: r.u32(), maxSpeed: r.u32(),
+    portNo,
+    hwAddr,
+    name,
+    config: r.u32(),
+    state: r.u32(),
+    curr: r.u32(),
+    advertised: r.u32(),
+    supported: r.u32(),
+    peer: r.u32(),
+    currSpeed: r.u32(),
+    maxSpeed: r.u32(),
   };
 }
 
-const COUNTERS = ['rxPackets', 'txPackets', 'rxBytes', 'txBytes', 'rxDropped', 'txDropped', 'rxErrors', 'txErrors', 'rxFrameErr', 'rxOverErr', 'rxCrcErr', 'collisions'] as const;
+const COUNTERS = [
+  'rxPackets',
+  'txPackets',
+  'rxBytes',
+  'txBytes',
+  'rxDropped',
+  'txDropped',
+  'rxErrors',
+  'txErrors',
+  'rxFrameErr',
+  'rxOverErr',
+  'rxCrcErr',
+  'collisions',
+] as const;
 
 export function encodePortStats(w: Writer, s: PortStats): void {
   w.u32(s.portNo).zeros(4);

@@ -12,16 +12,37 @@ import { ETH_ARP, ETH_IPV6, IP_PROTO_ICMPV6 } from '../ethertypes';
 
 export function arpResponderFlows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [
-    { table: 'arp_responder', priority: 0, cookie: cookie('arp_responder', 0), match: [], actions: [], goto: 'l2_lookup', reason: 'ARP the switch does not answer is forwarded' },
     {
-      table: 'arp_responder', priority: 110, cookie: cookie('arp_responder', 0),
-      match: [...NS, { field: 'nd_sll', value: '00:00:00:00:00:00' }], actions: [], goto: 'l2_lookup',
+      table: 'arp_responder',
+      priority: 0,
+      cookie: cookie('arp_responder', 0),
+      match: [],
+      actions: [],
+      goto: 'l2_lookup',
+      reason: 'ARP the switch does not answer is forwarded',
+    },
+    {
+      table: 'arp_responder',
+      priority: 110,
+      cookie: cookie('arp_responder', 0),
+      match: [...NS, { field: 'nd_sll', value: '00:00:00:00:00:00' }],
+      actions: [],
+      goto: 'l2_lookup',
       reason: 'a solicitation without a source link-layer address gets no room for an answer: forwarded',
     },
     {
-      table: 'nd_reply', priority: 100, cookie: cookie('arp_responder', 0),
-      match: [{ field: 'eth_type', value: ETH_IPV6 }, { field: 'ip_proto', value: IP_PROTO_ICMPV6 }, { field: 'icmpv6_type', value: 136 }],
-      actions: [{ type: 'move', src: 'eth_src', srcOfs: 0, dst: 'nd_tll', dstOfs: 0, nBits: 48 }, { type: 'output', port: 'in_port' }],
+      table: 'nd_reply',
+      priority: 100,
+      cookie: cookie('arp_responder', 0),
+      match: [
+        { field: 'eth_type', value: ETH_IPV6 },
+        { field: 'ip_proto', value: IP_PROTO_ICMPV6 },
+        { field: 'icmpv6_type', value: 136 },
+      ],
+      actions: [
+        { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'nd_tll', dstOfs: 0, nBits: 48 },
+        { type: 'output', port: 'in_port' },
+      ],
       reason: 'the advertisement carries the answering MAC (already its source) as target link-layer address',
     },
   ];
@@ -32,8 +53,15 @@ export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   const flows: FlowSpec[] = [];
   if (ep.ipv4) {
     flows.push({
-      table: 'arp_responder', priority: 100, cookie: cookie('arp_responder', ep.ofport),
-      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_type', value: ETH_ARP }, { field: 'arp_op', value: 1 }, { field: 'arp_tpa', value: ep.ipv4 }],
+      table: 'arp_responder',
+      priority: 100,
+      cookie: cookie('arp_responder', ep.ofport),
+      match: [
+        fieldMatch(NETWORK_TAG, ep.networkTag),
+        { field: 'eth_type', value: ETH_ARP },
+        { field: 'arp_op', value: 1 },
+        { field: 'arp_tpa', value: ep.ipv4 },
+      ],
       actions: [
         { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'eth_dst', dstOfs: 0, nBits: 48 },
         { type: 'set_field', field: 'eth_src', value: ep.mac },
@@ -49,7 +77,9 @@ export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   }
   if (ep.ipv6) {
     flows.push({
-      table: 'arp_responder', priority: 100, cookie: cookie('arp_responder', ep.ofport),
+      table: 'arp_responder',
+      priority: 100,
+      cookie: cookie('arp_responder', ep.ofport),
       match: [fieldMatch(NETWORK_TAG, ep.networkTag), ...NS, { field: 'nd_target', value: ep.ipv6 }],
       actions: [
         { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'eth_dst', dstOfs: 0, nBits: 48 },
@@ -68,4 +98,8 @@ export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   return flows;
 }
 
-const NS = [{ field: 'eth_type', value: ETH_IPV6 }, { field: 'ip_proto', value: IP_PROTO_ICMPV6 }, { field: 'icmpv6_type', value: 135 }];
+const NS = [
+  { field: 'eth_type', value: ETH_IPV6 },
+  { field: 'ip_proto', value: IP_PROTO_ICMPV6 },
+  { field: 'icmpv6_type', value: 135 },
+];

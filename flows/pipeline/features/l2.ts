@@ -7,26 +7,31 @@ import type { FlowSpec } from '../spec';
 import type { Action } from '../../ofp/actions';
 
 function choose(port: number, kind: number): Action[] {
-  return [
-    loadField(OUTPUT_PORT, port),
-    loadField(DESTINATION_KIND, kind),
-  ];
+  return [loadField(OUTPUT_PORT, port), loadField(DESTINATION_KIND, kind)];
 }
 
 export function l2Flows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [
     {
-      table: 'l2_lookup', priority: 50, cookie: cookie('l2', 0),
+      table: 'l2_lookup',
+      priority: 50,
+      cookie: cookie('l2', 0),
       match: [{ field: 'eth_dst', value: '01:00:00:00:00:00', mask: '01:00:00:00:00:00' }],
-      actions: choose(0, Kind.BROADCAST), goto: 'policy', reason: 'broadcast and multicast are flooded within the network',
+      actions: choose(0, Kind.BROADCAST),
+      goto: 'policy',
+      reason: 'broadcast and multicast are flooded within the network',
     },
   ];
   for (const net of state.networks) {
     if (!net.gateway) continue;
     flows.push({
-      table: 'l2_lookup', priority: 100, cookie: cookie('l2', net.gateway.ofport),
+      table: 'l2_lookup',
+      priority: 100,
+      cookie: cookie('l2', net.gateway.ofport),
       match: [fieldMatch(NETWORK_TAG, net.tag), { field: 'eth_dst', value: net.gateway.mac }],
-      actions: choose(net.gateway.ofport, Kind.GATEWAY), goto: 'policy', reason: `the gateway of network ${net.tag} is port ${net.gateway.ofport}`,
+      actions: choose(net.gateway.ofport, Kind.GATEWAY),
+      goto: 'policy',
+      reason: `the gateway of network ${net.tag} is port ${net.gateway.ofport}`,
     });
   }
   return flows;
@@ -35,9 +40,13 @@ export function l2Flows(state: PipelineState): FlowSpec[] {
 export function l2EndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   return [
     {
-      table: 'l2_lookup', priority: 100, cookie: cookie('l2', ep.ofport),
+      table: 'l2_lookup',
+      priority: 100,
+      cookie: cookie('l2', ep.ofport),
       match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_dst', value: ep.mac }],
-      actions: choose(ep.ofport, Kind.ENDPOINT), goto: 'policy', reason: `${ep.mac} is on port ${ep.ofport}`,
+      actions: choose(ep.ofport, Kind.ENDPOINT),
+      goto: 'policy',
+      reason: `${ep.mac} is on port ${ep.ofport}`,
     },
   ];
 }

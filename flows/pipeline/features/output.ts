@@ -4,7 +4,16 @@
 // network floods in slices of FLOOD_SLICE ports: each slice outputs its ports, bumps
 // flood_chunk and resubmits to this table for the next slice.
 import { cookie } from '../cookies';
-import { fieldMatch, loadField, Kind, FLOOD_CHUNK, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND, DESTINATION_KIND } from '../registers';
+import {
+  fieldMatch,
+  loadField,
+  Kind,
+  FLOOD_CHUNK,
+  NETWORK_TAG,
+  OUTPUT_PORT,
+  SOURCE_KIND,
+  DESTINATION_KIND,
+} from '../registers';
 import { tableNumber } from '../tables';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
@@ -48,15 +57,48 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
     const c = cookie('output', net.tag << 8);
     const gateway = net.gateway ? [net.gateway.ofport] : [];
     if (net.gateway) {
-      flows.push({ table: 'output', priority: 100, cookie: cookie('output', net.gateway.ofport), match: [{ field: OUTPUT_PORT.register, value: net.gateway.ofport }], actions: [{ type: 'output', port: net.gateway.ofport }], reason: `deliver to the gateway of network ${net.tag}` });
+      flows.push({
+        table: 'output',
+        priority: 100,
+        cookie: cookie('output', net.gateway.ofport),
+        match: [{ field: OUTPUT_PORT.register, value: net.gateway.ofport }],
+        actions: [{ type: 'output', port: net.gateway.ofport }],
+        reason: `deliver to the gateway of network ${net.tag}`,
+      });
     }
     const broadcast: MatchField[] = [fieldMatch(NETWORK_TAG, net.tag), fieldMatch(DESTINATION_KIND, Kind.BROADCAST)];
     if (net.icc) {
-      flows.push(...floodFlows({ priority: 50, cookie: c, match: broadcast, reason: `flood within network ${net.tag} (the sender is skipped)` }, [...gateway, ...members]));
+      flows.push(
+        ...floodFlows(
+          {
+            priority: 50,
+            cookie: c,
+            match: broadcast,
+            reason: `flood within network ${net.tag} (the sender is skipped)`,
+          },
+          [...gateway, ...members],
+        ),
+      );
     } else {
       flows.push(
-        ...floodFlows({ priority: 60, cookie: c, match: [...broadcast, fieldMatch(SOURCE_KIND, Kind.GATEWAY)], reason: `network ${net.tag} (ICC off): the gateway's broadcasts reach every endpoint` }, members),
-        ...floodFlows({ priority: 50, cookie: c, match: broadcast, reason: `network ${net.tag} (ICC off): an endpoint's broadcasts reach only the gateway` }, gateway),
+        ...floodFlows(
+          {
+            priority: 60,
+            cookie: c,
+            match: [...broadcast, fieldMatch(SOURCE_KIND, Kind.GATEWAY)],
+            reason: `network ${net.tag} (ICC off): the gateway's broadcasts reach every endpoint`,
+          },
+          members,
+        ),
+        ...floodFlows(
+          {
+            priority: 50,
+            cookie: c,
+            match: broadcast,
+            reason: `network ${net.tag} (ICC off): an endpoint's broadcasts reach only the gateway`,
+          },
+          gateway,
+        ),
       );
     }
   }
@@ -64,5 +106,14 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
 }
 
 export function outputEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
-  return [{ table: 'output', priority: 100, cookie: cookie('output', ep.ofport), match: [{ field: OUTPUT_PORT.register, value: ep.ofport }], actions: [{ type: 'output', port: ep.ofport }], reason: `deliver to port ${ep.ofport}` }];
+  return [
+    {
+      table: 'output',
+      priority: 100,
+      cookie: cookie('output', ep.ofport),
+      match: [{ field: OUTPUT_PORT.register, value: ep.ofport }],
+      actions: [{ type: 'output', port: ep.ofport }],
+      reason: `deliver to port ${ep.ofport}`,
+    },
+  ];
 }

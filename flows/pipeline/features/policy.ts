@@ -4,7 +4,15 @@
 // conjunctive match per rule, so flows grow with endpoints plus rules, not their product),
 // with the replies of that traffic. Internal networks never reach beyond their subnets.
 import { cookie } from '../cookies';
-import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND, SOURCE_NETWORK } from '../registers';
+import {
+  DESTINATION_KIND,
+  fieldMatch,
+  Kind,
+  NETWORK_TAG,
+  OUTPUT_PORT,
+  SOURCE_KIND,
+  SOURCE_NETWORK,
+} from '../registers';
 import type { PipelineRule, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import { ETH_IPV4, ETH_IPV6 } from '../ethertypes';
@@ -15,7 +23,10 @@ const PROTO = { tcp: 6, udp: 17, icmp: 1 } as const;
 
 function protocolClause(rule: PipelineRule, reply: boolean): MatchField[] | undefined {
   if (!rule.proto) return undefined;
-  const base: MatchField[] = [{ field: 'eth_type', value: ETH_IPV4 }, { field: 'ip_proto', value: PROTO[rule.proto] }];
+  const base: MatchField[] = [
+    { field: 'eth_type', value: ETH_IPV4 },
+    { field: 'ip_proto', value: PROTO[rule.proto] },
+  ];
   if (rule.port === undefined || rule.proto === 'icmp') return base;
   return [...base, { field: `${rule.proto}_${reply ? 'src' : 'dst'}`, value: rule.port }];
 }
@@ -31,13 +42,43 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
     const n = proto ? 3 : 2;
     const what = `rule ${rule.id}${reply ? ' (replies)' : ''}`;
     for (const port of senders) {
-      flows.push({ table: 'policy', priority: 150, cookie: c, match: [{ field: 'in_port', value: port }], actions: [{ type: 'conjunction', id, clause: 1, nClauses: n }], reason: `${what}: from port ${port}` });
+      flows.push({
+        table: 'policy',
+        priority: 150,
+        cookie: c,
+        match: [{ field: 'in_port', value: port }],
+        actions: [{ type: 'conjunction', id, clause: 1, nClauses: n }],
+        reason: `${what}: from port ${port}`,
+      });
     }
     for (const port of receivers) {
-      flows.push({ table: 'policy', priority: 150, cookie: c, match: [{ field: OUTPUT_PORT.register, value: port }], actions: [{ type: 'conjunction', id, clause: 2, nClauses: n }], reason: `${what}: to port ${port}` });
+      flows.push({
+        table: 'policy',
+        priority: 150,
+        cookie: c,
+        match: [{ field: OUTPUT_PORT.register, value: port }],
+        actions: [{ type: 'conjunction', id, clause: 2, nClauses: n }],
+        reason: `${what}: to port ${port}`,
+      });
     }
-    if (proto) flows.push({ table: 'policy', priority: 150, cookie: c, match: proto, actions: [{ type: 'conjunction', id, clause: 3, nClauses: n }], reason: `${what}: ${rule.proto}${rule.port !== undefined ? ` port ${rule.port}` : ''}` });
-    flows.push({ table: 'policy', priority: 150, cookie: c, match: [{ field: 'conj_id', value: id }], actions: [], goto: 'output', reason: `${what} allows this traffic` });
+    if (proto)
+      flows.push({
+        table: 'policy',
+        priority: 150,
+        cookie: c,
+        match: proto,
+        actions: [{ type: 'conjunction', id, clause: 3, nClauses: n }],
+        reason: `${what}: ${rule.proto}${rule.port !== undefined ? ` port ${rule.port}` : ''}`,
+      });
+    flows.push({
+      table: 'policy',
+      priority: 150,
+      cookie: c,
+      match: [{ field: 'conj_id', value: id }],
+      actions: [],
+      goto: 'output',
+      reason: `${what} allows this traffic`,
+    });
   }
   return flows;
 }
@@ -45,19 +86,67 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
 export function policyFlows(state: PipelineState): FlowSpec[] {
   const base = cookie('policy', 0);
   const flows: FlowSpec[] = [
-    { table: 'policy', priority: 301, cookie: base, match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(SOURCE_NETWORK, 0)], actions: [], goto: 'output', reason: 'the host and the outside world reach endpoints through the gateway' },
-    { table: 'policy', priority: 300, cookie: base, match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY)], actions: [], reason: 'routed from another ovsnet network: isolated, as with Docker bridge networks' },
-    { table: 'policy', priority: 290, cookie: base, match: [fieldMatch(DESTINATION_KIND, Kind.GATEWAY)], actions: [], goto: 'output', reason: 'every endpoint reaches its gateway' },
-    { table: 'policy', priority: 280, cookie: base, match: [fieldMatch(DESTINATION_KIND, Kind.BROADCAST)], actions: [], goto: 'output', reason: 'broadcast is limited per network in the output table' },
+    {
+      table: 'policy',
+      priority: 301,
+      cookie: base,
+      match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(SOURCE_NETWORK, 0)],
+      actions: [],
+      goto: 'output',
+      reason: 'the host and the outside world reach endpoints through the gateway',
+    },
+    {
+      table: 'policy',
+      priority: 300,
+      cookie: base,
+      match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY)],
+      actions: [],
+      reason: 'routed from another ovsnet network: isolated, as with Docker bridge networks',
+    },
+    {
+      table: 'policy',
+      priority: 290,
+      cookie: base,
+      match: [fieldMatch(DESTINATION_KIND, Kind.GATEWAY)],
+      actions: [],
+      goto: 'output',
+      reason: 'every endpoint reaches its gateway',
+    },
+    {
+      table: 'policy',
+      priority: 280,
+      cookie: base,
+      match: [fieldMatch(DESTINATION_KIND, Kind.BROADCAST)],
+      actions: [],
+      goto: 'output',
+      reason: 'broadcast is limited per network in the output table',
+    },
   ];
   for (const net of state.networks) {
     const c = cookie('policy', net.tag << 8);
     flows.push({
-      table: 'policy', priority: 302, cookie: c, match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(NETWORK_TAG, net.tag), fieldMatch(SOURCE_NETWORK, net.tag)], actions: [], goto: 'output',
+      table: 'policy',
+      priority: 302,
+      cookie: c,
+      match: [
+        fieldMatch(SOURCE_KIND, Kind.GATEWAY),
+        fieldMatch(NETWORK_TAG, net.tag),
+        fieldMatch(SOURCE_NETWORK, net.tag),
+      ],
+      actions: [],
+      goto: 'output',
       reason: `from the gateway of network ${net.tag} with a source in that network`,
     });
     if (net.icc) {
-      flows.push({ table: 'policy', priority: 100, cookie: c, match: [fieldMatch(NETWORK_TAG, net.tag)], actions: [], goto: 'output', reason: `ICC is on in network ${net.tag}` });
+      flows.push({
+        table: 'policy',
+        priority: 100,
+        cookie: c,
+        match: [fieldMatch(NETWORK_TAG, net.tag)],
+        actions: [],
+        goto: 'output',
+        reason: `ICC is on in network ${net.tag}`,
+      });
     }
     if (net.internal && net.gateway) {
       // Above the gateway rule: packets to the gateway must stay inside the subnets.
@@ -66,14 +155,36 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
         const [address, prefix] = subnet.split('/') as [string, string];
         const v6 = address.includes(':');
         flows.push({
-          table: 'policy', priority: 296, cookie: c,
-          match: [...toGateway, { field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 }, { field: v6 ? 'ipv6_dst' : 'ip_dst', value: address, mask: prefixMask(Number(prefix), v6) }],
-          actions: [], goto: 'output', reason: `internal network ${net.tag}: ${subnet} stays reachable through the gateway port`,
+          table: 'policy',
+          priority: 296,
+          cookie: c,
+          match: [
+            ...toGateway,
+            { field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 },
+            { field: v6 ? 'ipv6_dst' : 'ip_dst', value: address, mask: prefixMask(Number(prefix), v6) },
+          ],
+          actions: [],
+          goto: 'output',
+          reason: `internal network ${net.tag}: ${subnet} stays reachable through the gateway port`,
         });
       }
       flows.push(
-        { table: 'policy', priority: 295, cookie: c, match: [...toGateway, { field: 'eth_type', value: ETH_IPV4 }], actions: [], reason: `internal network ${net.tag}: nothing leaves the subnet` },
-        { table: 'policy', priority: 295, cookie: c, match: [...toGateway, { field: 'eth_type', value: ETH_IPV6 }], actions: [], reason: `internal network ${net.tag}: nothing leaves the subnet` },
+        {
+          table: 'policy',
+          priority: 295,
+          cookie: c,
+          match: [...toGateway, { field: 'eth_type', value: ETH_IPV4 }],
+          actions: [],
+          reason: `internal network ${net.tag}: nothing leaves the subnet`,
+        },
+        {
+          table: 'policy',
+          priority: 295,
+          cookie: c,
+          match: [...toGateway, { field: 'eth_type', value: ETH_IPV6 }],
+          actions: [],
+          reason: `internal network ${net.tag}: nothing leaves the subnet`,
+        },
       );
     }
   }

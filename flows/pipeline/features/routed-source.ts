@@ -12,7 +12,15 @@ import { prefixMask } from '../prefix';
 
 export function routedSourceFlows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [
-    { table: 'routed_source', priority: 0, cookie: cookie('routed_source', 0), match: [], actions: [], goto: 'l2_lookup', reason: 'from the host or the outside world' },
+    {
+      table: 'routed_source',
+      priority: 0,
+      cookie: cookie('routed_source', 0),
+      match: [],
+      actions: [],
+      goto: 'l2_lookup',
+      reason: 'from the host or the outside world',
+    },
   ];
   for (const net of state.networks) {
     const c = cookie('routed_source', net.tag);
@@ -20,18 +28,31 @@ export function routedSourceFlows(state: PipelineState): FlowSpec[] {
       const [address, prefix] = subnet.split('/') as [string, string];
       const v6 = address.includes(':');
       flows.push({
-        table: 'routed_source', priority: 100, cookie: c,
-        match: [{ field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 }, { field: v6 ? 'ipv6_src' : 'ip_src', value: address, mask: prefixMask(Number(prefix), v6) }],
+        table: 'routed_source',
+        priority: 100,
+        cookie: c,
+        match: [
+          { field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 },
+          { field: v6 ? 'ipv6_src' : 'ip_src', value: address, mask: prefixMask(Number(prefix), v6) },
+        ],
         actions: [loadField(SOURCE_NETWORK, net.tag)],
-        goto: 'l2_lookup', reason: `source in ${subnet}: network ${net.tag}`,
+        goto: 'l2_lookup',
+        reason: `source in ${subnet}: network ${net.tag}`,
       });
     }
     for (const gateway of net.gatewayAddresses ?? []) {
       const v6 = gateway.includes(':');
       flows.push({
-        table: 'routed_source', priority: 200, cookie: c,
-        match: [{ field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 }, { field: v6 ? 'ipv6_src' : 'ip_src', value: gateway }],
-        actions: [], goto: 'l2_lookup', reason: `${gateway} is the host itself`,
+        table: 'routed_source',
+        priority: 200,
+        cookie: c,
+        match: [
+          { field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 },
+          { field: v6 ? 'ipv6_src' : 'ip_src', value: gateway },
+        ],
+        actions: [],
+        goto: 'l2_lookup',
+        reason: `${gateway} is the host itself`,
       });
     }
   }

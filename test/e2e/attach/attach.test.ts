@@ -31,28 +31,65 @@ test('ovsnet attach: the ovs-docker walkthrough, del-port, del-ports, set-vlan, 
   await withLogs([host.ovs, host.docker], async () => {
     await host.container('c1');
     await host.container('c2');
-    ok(await host.ovsnet('add-port', BRIDGE, 'eth1', 'c1', '--ipaddress=173.16.1.2/24', '--macaddress=02:aa:00:00:00:02', '--mtu=1400'), 'add-port c1');
-    ok(await host.ovsnet('add-port', BRIDGE, 'eth1', 'c2', '--ipaddress=173.16.1.3/24', '--gateway=173.16.1.1'), 'add-port c2');
+    ok(
+      await host.ovsnet(
+        'add-port',
+        BRIDGE,
+        'eth1',
+        'c1',
+        '--ipaddress=173.16.1.2/24',
+        '--macaddress=02:aa:00:00:00:02',
+        '--mtu=1400',
+      ),
+      'add-port c1',
+    );
+    ok(
+      await host.ovsnet('add-port', BRIDGE, 'eth1', 'c2', '--ipaddress=173.16.1.3/24', '--gateway=173.16.1.1'),
+      'add-port c2',
+    );
     assert.equal(await ping(host, 'c1', '173.16.1.3'), true, 'c1 reaches c2 over the OVS bridge');
     const c1Links = await containerLinks(host, 'c1');
-    assert.match(c1Links, /eth1@.* mtu 1400 .*link\/ether 02:aa:00:00:00:02/, 'MTU and MAC applied inside the container');
+    assert.match(
+      c1Links,
+      /eth1@.* mtu 1400 .*link\/ether 02:aa:00:00:00:02/,
+      'MTU and MAC applied inside the container',
+    );
     const route = await host.docker.docker('exec', 'c2', 'ip', 'route');
     assert.match(route, /default via 173\.16\.1\.1 dev eth1/, 'gateway becomes the default route');
 
     const ports = await host.ports(BRIDGE);
     assert.equal(ports.length, 2);
     for (const port of ports) assert.match(port, /^[0-9a-f]{13}_l$/, 'ports are named like ovs-docker names them');
-    const ids = await host.ovs.vsctl('--data=bare', '--no-heading', '--columns=name', 'find', 'interface', 'external_ids:container_id=c1', 'external_ids:container_iface=eth1');
-    assert.equal(ids.trim(), ports.find((p) => ids.includes(p)), 'ovs-docker can find the port by container_id/container_iface');
+    const ids = await host.ovs.vsctl(
+      '--data=bare',
+      '--no-heading',
+      '--columns=name',
+      'find',
+      'interface',
+      'external_ids:container_id=c1',
+      'external_ids:container_iface=eth1',
+    );
+    assert.equal(
+      ids.trim(),
+      ports.find((p) => ids.includes(p)),
+      'ovs-docker can find the port by container_id/container_iface',
+    );
 
     ok(await host.ovsnet('del-port', BRIDGE, 'eth1', 'c1'), 'del-port c1');
     assert.equal((await host.ports(BRIDGE)).length, 1, 'the OVS port is gone');
     assert.doesNotMatch(await containerLinks(host, 'c1'), /eth1/, 'the interface is gone from the container');
-    assert.equal((await host.hostLinks()).filter((l) => l.endsWith('_l')).length, 1, 'the host end of the veth is gone');
+    assert.equal(
+      (await host.hostLinks()).filter((l) => l.endsWith('_l')).length,
+      1,
+      'the host end of the veth is gone',
+    );
     assert.equal(await ping(host, 'c2', '173.16.1.2'), false, 'c1 is unreachable once detached');
 
     // VLANs: same subnet, different tags -> isolated; same tag -> connected again.
-    ok(await host.ovsnet('add-port', BRIDGE, 'eth1', 'c1', '--ipaddress=173.16.1.2/24', '--vlan=10'), 'add-port with --vlan');
+    ok(
+      await host.ovsnet('add-port', BRIDGE, 'eth1', 'c1', '--ipaddress=173.16.1.2/24', '--vlan=10'),
+      'add-port with --vlan',
+    );
     ok(await host.ovsnet('set-vlan', BRIDGE, 'eth1', 'c2', '20'), 'set-vlan c2 20');
     assert.equal(await ping(host, 'c1', '173.16.1.3'), false, 'VLAN 10 and VLAN 20 are isolated');
     ok(await host.ovsnet('set-vlan', BRIDGE, 'eth1', 'c2', '10'), 'set-vlan c2 10');
@@ -61,19 +98,44 @@ test('ovsnet attach: the ovs-docker walkthrough, del-port, del-ports, set-vlan, 
     // Any network namespace, not only Docker containers.
     const plain = await Netns.create('att');
     t.after(() => plain.destroy());
-    ok(await host.ovsnet('add-port', BRIDGE, 'eth5', 'lab-ns', `--netns=${plain.path}`, '--ipaddress=173.16.1.9/24', '--vlan=10'), 'add-port --netns');
-    assert.equal((await plain.tryExec('ping', ['-c', '2', '-W', '2', '173.16.1.3'])).code, 0, 'a plain namespace reaches c2');
+    ok(
+      await host.ovsnet(
+        'add-port',
+        BRIDGE,
+        'eth5',
+        'lab-ns',
+        `--netns=${plain.path}`,
+        '--ipaddress=173.16.1.9/24',
+        '--vlan=10',
+      ),
+      'add-port --netns',
+    );
+    assert.equal(
+      (await plain.tryExec('ping', ['-c', '2', '-W', '2', '173.16.1.3'])).code,
+      0,
+      'a plain namespace reaches c2',
+    );
 
     // Errors: a clear message, exit status 1, and the host unchanged.
-    const before = { ports: (await host.ports(BRIDGE)).sort(), links: (await host.hostLinks()).sort(), c1: await containerLinks(host, 'c1') };
+    const before = {
+      ports: (await host.ports(BRIDGE)).sort(),
+      links: (await host.hostLinks()).sort(),
+      c1: await containerLinks(host, 'c1'),
+    };
     await host.docker.docker('create', '--net', 'none', '--name', 'stopped', host.image, 'sleep', '1');
     const refused: Array<[string[], RegExp]> = [
       [['add-port', 'no-such-br', 'eth2', 'c1'], /bridge no-such-br does not exist/],
       [['add-port', BRIDGE, 'eth2', 'stopped', '--ipaddress=173.16.1.7/24'], /container stopped is not running/],
       [['add-port', BRIDGE, 'eth2', 'no-such-container'], /no such container: no-such-container/],
       [['add-port', BRIDGE, 'eth1', 'c1', '--ipaddress=173.16.1.8/24'], /c1 already has eth1 attached/],
-      [['add-port', BRIDGE, 'eth2', 'c1', '--ipaddress=173.16.1.300/24'], /--ipaddress "173\.16\.1\.300\/24" is not a valid/],
-      [['add-port', BRIDGE, 'eth2', 'c1', '--ipaddress=173.16.1.3/24'], /address 173\.16\.1\.3 is already used on bridge ovs-br1/],
+      [
+        ['add-port', BRIDGE, 'eth2', 'c1', '--ipaddress=173.16.1.300/24'],
+        /--ipaddress "173\.16\.1\.300\/24" is not a valid/,
+      ],
+      [
+        ['add-port', BRIDGE, 'eth2', 'c1', '--ipaddress=173.16.1.3/24'],
+        /address 173\.16\.1\.3 is already used on bridge ovs-br1/,
+      ],
       [['add-port', BRIDGE, 'lo', 'c1'], /an interface named lo already exists in the container/],
       [['add-port', BRIDGE, 'eth2', 'c1', '--macaddress=01:00:5e:00:00:01'], /multicast/],
       [['add-port', BRIDGE, 'eth2', 'c1', '--mtu=20'], /--mtu must be an integer from 68 to 65535/],
@@ -88,7 +150,11 @@ test('ovsnet attach: the ovs-docker walkthrough, del-port, del-ports, set-vlan, 
     const usage = await host.ovsnet('add-port', BRIDGE, 'eth2');
     assert.equal(usage.code, 2, 'missing arguments are a usage error');
     assert.match(usage.stderr, /not enough arguments/);
-    const after = { ports: (await host.ports(BRIDGE)).sort(), links: (await host.hostLinks()).sort(), c1: await containerLinks(host, 'c1') };
+    const after = {
+      ports: (await host.ports(BRIDGE)).sort(),
+      links: (await host.hostLinks()).sort(),
+      c1: await containerLinks(host, 'c1'),
+    };
     assert.deepEqual(after, before, 'refused requests changed nothing');
 
     // del-ports removes every port of the container; the stopped container's is a no-op.
@@ -99,7 +165,11 @@ test('ovsnet attach: the ovs-docker walkthrough, del-port, del-ports, set-vlan, 
     ok(await host.ovsnet('del-ports', BRIDGE, 'lab-ns'), 'del-ports for a --netns label');
     ok(await host.ovsnet('del-ports', BRIDGE, 'c2'), 'del-ports c2');
     assert.deepEqual(await host.ports(BRIDGE), [], 'bridge empty');
-    assert.deepEqual((await host.hostLinks()).filter((l) => l.endsWith('_l')), [], 'no veth left behind');
+    assert.deepEqual(
+      (await host.hostLinks()).filter((l) => l.endsWith('_l')),
+      [],
+      'no veth left behind',
+    );
   });
 });
 
@@ -127,10 +197,18 @@ test('ovsnet attach and the real ovs-docker understand each other’s ports', as
     ok(await host.ovsnet('del-port', BRIDGE, 'eth1', 'c1'), 'ovsnet removes the ovs-docker port');
     ok(await host.ovsDocker('del-port', BRIDGE, 'eth1', 'c2'), 'ovs-docker removes the ovsnet port');
     assert.deepEqual(await host.ports(BRIDGE), [], 'bridge empty');
-    assert.deepEqual((await host.hostLinks()).filter((l) => l.endsWith('_l')), [], 'no veth left');
+    assert.deepEqual(
+      (await host.hostLinks()).filter((l) => l.endsWith('_l')),
+      [],
+      'no veth left',
+    );
 
     // The ovs-docker entry point of ovsnet creates a missing bridge, as the script does.
-    const entry = await host.ovs.netns.tryExec(process.execPath, [OVS_DOCKER_ENTRY, 'add-port', 'br-new', 'eth3', 'c1', '--ipaddress=173.16.3.2/24'], { env: host.env });
+    const entry = await host.ovs.netns.tryExec(
+      process.execPath,
+      [OVS_DOCKER_ENTRY, 'add-port', 'br-new', 'eth3', 'c1', '--ipaddress=173.16.3.2/24'],
+      { env: host.env },
+    );
     ok(entry, 'ovsnet ovs-docker entry point add-port');
     assert.equal((await host.ports('br-new')).length, 1, 'br-new created with the port');
   });

@@ -43,13 +43,18 @@ export async function startAttachHost(bridge: string): Promise<AttachHost> {
       docker: engine,
       image,
       env,
-      ovsnet: (...args) => ovs.netns.tryExec(process.execPath, [OVSNET_CLI, 'attach', ...args], { env, timeoutMs: 90_000 }),
+      ovsnet: (...args) =>
+        ovs.netns.tryExec(process.execPath, [OVSNET_CLI, 'attach', ...args], { env, timeoutMs: 90_000 }),
       ovsDocker: (...args) => ovs.netns.tryExec(SYSTEM_OVS_DOCKER, args, { env, timeoutMs: 90_000 }),
       container: async (name) => {
         await engine.docker('run', '-d', '--net', 'none', '--name', name, image, 'sleep', '3600');
       },
       ports: async (b) => (await ovs.vsctl('list-ports', b)).split('\n').filter(Boolean),
-      hostLinks: async () => (await ovs.netns.ip('-o', 'link', 'show')).split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '').filter(Boolean),
+      hostLinks: async () =>
+        (await ovs.netns.ip('-o', 'link', 'show'))
+          .split('\n')
+          .map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '')
+          .filter(Boolean),
       stop: async () => {
         await engine.stop();
         await ovs.stop();

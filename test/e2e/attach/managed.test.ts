@@ -15,24 +15,51 @@ test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet n
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
   const { ovs, docker, daemon } = await dockerHost(t);
   const env = { ...ovs.env, ...docker.env };
-  const attach = (...args: string[]) => ovs.netns.tryExec(process.execPath, [OVSNET_CLI, 'attach', ...args], { env, timeoutMs: 60_000 });
+  const attach = (...args: string[]) =>
+    ovs.netns.tryExec(process.execPath, [OVSNET_CLI, 'attach', ...args], { env, timeoutMs: 60_000 });
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();
     const image = await docker.importBusybox();
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.60.0.0/24', 'n1');
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.61.0.0/24', 'n2');
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.60.0.0/24',
+      'n1',
+    );
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.61.0.0/24',
+      'n2',
+    );
     await docker.docker('run', '-d', '--name', 'd1', '--net', 'n1', image, 'sleep', '600');
     await docker.docker('run', '-d', '--name', 'd2', '--net', 'n2', image, 'sleep', '600');
-    const ip = async (name: string, net: string): Promise<string> => (await docker.docker('inspect', '-f', `{{.NetworkSettings.Networks.${net}.IPAddress}}`, name)).trim();
+    const ip = async (name: string, net: string): Promise<string> =>
+      (await docker.docker('inspect', '-f', `{{.NetworkSettings.Networks.${net}.IPAddress}}`, name)).trim();
     const d1 = await ip('d1', 'n1');
     const d2 = await ip('d2', 'n2');
-    for (const name of ['m1', 'm2', 'm3']) await docker.docker('run', '-d', '--net', 'none', '--name', name, image, 'sleep', '600');
+    for (const name of ['m1', 'm2', 'm3'])
+      await docker.docker('run', '-d', '--net', 'none', '--name', name, image, 'sleep', '600');
     const ping = async (from: string, to: string, ...extra: string[]): Promise<boolean> =>
       (await docker.tryDocker('exec', from, 'ping', '-c', '2', '-W', '2', ...extra, to)).code === 0;
 
     const added = await attach('add-port', 'br-int', 'eth1', 'm1', '--ipaddress=10.60.0.50/24');
     assert.equal(added.code, 0, added.stderr);
-    assert.equal((await attach('add-port', 'br-int', 'eth1', 'm2', '--ipaddress=10.61.0.50/24')).code, 0, 'second network chosen by subnet');
+    assert.equal(
+      (await attach('add-port', 'br-int', 'eth1', 'm2', '--ipaddress=10.61.0.50/24')).code,
+      0,
+      'second network chosen by subnet',
+    );
     assert.equal(await ping('m1', d1), true, 'hand-attached m1 reaches the Docker container on n1');
     assert.equal(await ping('m1', '10.60.0.1'), true, 'and the gateway of n1 (default route set)');
     assert.equal(await ping('m1', d2), false, 'but not n2');
@@ -43,12 +70,23 @@ test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet n
     assert.equal(await ping('m1', d1, '-I', '10.60.0.77'), false, 'a spoofed source address is dropped');
     assert.equal(await ping('m1', d1), true, 'control: its own address still works');
 
-    const ids = await ovs.vsctl('--data=bare', '--no-heading', '--columns=name', 'find', 'interface', 'external_ids:container_id=m1', 'external_ids:container_iface=eth1');
+    const ids = await ovs.vsctl(
+      '--data=bare',
+      '--no-heading',
+      '--columns=name',
+      'find',
+      'interface',
+      'external_ids:container_id=m1',
+      'external_ids:container_iface=eth1',
+    );
     assert.notEqual(ids.trim(), '', 'the managed port carries the ovs-docker labels');
 
     const refused: Array<[string[], RegExp]> = [
       [['add-port', 'br-int', 'eth1', 'm3', '--ipaddress=10.60.0.50/24'], /address 10\.60\.0\.50 is already used/],
-      [['add-port', 'br-int', 'eth1', 'm3', '--ipaddress=10.99.0.5/24'], /no ovsnet network has a subnet holding 10\.99\.0\.5/],
+      [
+        ['add-port', 'br-int', 'eth1', 'm3', '--ipaddress=10.99.0.5/24'],
+        /no ovsnet network has a subnet holding 10\.99\.0\.5/,
+      ],
       [['add-port', 'br-int', 'eth1', 'm3'], /need --ipaddress/],
       [['add-port', 'br-int', 'eth1', 'm3', '--ipaddress=10.60.0.9/24', '--vlan=5'], /--vlan does not apply/],
       [['set-vlan', 'br-int', 'eth1', 'm1', '5'], /set-vlan does not apply/],
@@ -66,7 +104,11 @@ test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet n
     assert.equal(removed.code, 0, removed.stderr);
     await until('m1 port removed', async () => !(await ovs.vsctl('list-ports', 'br-int')).includes(ids.trim()));
     assert.doesNotMatch(await docker.docker('exec', 'm1', 'ip', '-o', 'link'), /eth1/, 'eth1 gone from m1');
-    assert.equal((await attach('add-port', 'br-int', 'eth1', 'm3', '--ipaddress=10.60.0.50/24')).code, 0, 'the freed address can be used again');
+    assert.equal(
+      (await attach('add-port', 'br-int', 'eth1', 'm3', '--ipaddress=10.60.0.50/24')).code,
+      0,
+      'the freed address can be used again',
+    );
     assert.equal(await ping('m3', d1), true, 'm3 took over the address');
 
     // The daemon owns this bridge: without it, attach says so instead of wiring a dead port.

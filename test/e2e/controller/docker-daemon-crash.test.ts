@@ -11,7 +11,13 @@ import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/re
 import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
 import { callPlugin } from '../../integration/docker/plugin-client';
-import { assertAddressesHeld, assertConnected, assertNothingLeaked, containerIp, endpointPorts } from '../../harness/ovsnet-checks';
+import {
+  assertAddressesHeld,
+  assertConnected,
+  assertNothingLeaked,
+  containerIp,
+  endpointPorts,
+} from '../../harness/ovsnet-checks';
 
 const COUNT = 20;
 const GATEWAY = '10.80.0.1';
@@ -24,22 +30,43 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();
     const image = await docker.importBusybox();
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.80.0.0/24', 'n1');
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.80.0.0/24',
+      'n1',
+    );
     // What a Docker whose calls an ovsnet crash cut short leaves behind, made certain here
     // (the crash below hits such a moment only sometimes): an address Docker never learnt
     // and an endpoint it never joined or deleted. Both must be gone by the end.
     const socket = join(docker.pluginDir, 'ovsnet.sock');
     const networkId = (await docker.docker('network', 'inspect', '-f', '{{.Id}}', 'n1')).trim();
     const [pool] = (await daemon.cli('ipam', 'ls')) as Array<{ poolId: string }>;
-    const orphanAddress = await callPlugin(socket, 'IpamDriver.RequestAddress', { PoolID: pool?.poolId, Address: '', Options: null });
+    const orphanAddress = await callPlugin(socket, 'IpamDriver.RequestAddress', {
+      PoolID: pool?.poolId,
+      Address: '',
+      Options: null,
+    });
     assert.match(String(orphanAddress.json['Address']), /^10\.80\.0\.\d+\/24$/, JSON.stringify(orphanAddress.json));
-    const orphanEndpoint = await callPlugin(socket, 'NetworkDriver.CreateEndpoint', { NetworkID: networkId, EndpointID: 'f'.repeat(64), Interface: { Address: '10.80.0.250/24', AddressIPv6: '', MacAddress: '' }, Options: {} });
+    const orphanEndpoint = await callPlugin(socket, 'NetworkDriver.CreateEndpoint', {
+      NetworkID: networkId,
+      EndpointID: 'f'.repeat(64),
+      Interface: { Address: '10.80.0.250/24', AddressIPv6: '', MacAddress: '' },
+      Options: {},
+    });
     assert.equal(orphanEndpoint.json['Err'], undefined, JSON.stringify(orphanEndpoint.json));
 
     const names = Array.from({ length: COUNT }, (_, i) => `c${i}`);
     const containerPorts = (): Promise<string[]> => endpointPorts(ovs, daemon);
 
-    const runs = names.map((name) => docker.tryDocker('run', '-d', '--name', name, '--net', 'n1', image, 'sleep', '600'));
+    const runs = names.map((name) =>
+      docker.tryDocker('run', '-d', '--name', name, '--net', 'n1', image, 'sleep', '600'),
+    );
     // Kill once the first containers are on the bridge: the rest are somewhere between
     // RequestAddress and Join, the window a crash must not corrupt.
     await until('the first containers plugged', async () => (await containerPorts()).length >= 2, 60_000, 20);
@@ -47,11 +74,18 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
     await daemon.start();
     const results = await Promise.all(runs);
     const failed = names.filter((_, i) => results[i]?.code !== 0);
-    const running = (await docker.docker('ps', '--filter', 'status=running', '--format', '{{.Names}}')).split('\n').filter(Boolean).sort();
+    const running = (await docker.docker('ps', '--filter', 'status=running', '--format', '{{.Names}}'))
+      .split('\n')
+      .filter(Boolean)
+      .sort();
     t.diagnostic(`after the crash: ${running.length} running, ${failed.length} failed`);
     for (const [i, r] of results.entries()) if (r.code !== 0) t.diagnostic(`c${i}: ${r.stderr.trim()}`);
     for (const name of names) {
-      assert.equal(running.includes(name), !failed.includes(name), `${name}: docker run's exit status matches whether it runs`);
+      assert.equal(
+        running.includes(name),
+        !failed.includes(name),
+        `${name}: docker run's exit status matches whether it runs`,
+      );
     }
 
     await assertConnected(docker, running, 'n1', GATEWAY);
@@ -61,9 +95,17 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
     // run again.
     if (failed.length > 0) await docker.docker('rm', '-f', ...failed);
     for (const name of failed) await docker.docker('run', '-d', '--name', name, '--net', 'n1', image, 'sleep', '600');
-    const all = (await docker.docker('ps', '--filter', 'status=running', '--format', '{{.Names}}')).split('\n').filter(Boolean).sort();
+    const all = (await docker.docker('ps', '--filter', 'status=running', '--format', '{{.Names}}'))
+      .split('\n')
+      .filter(Boolean)
+      .sort();
     assert.equal(all.length, COUNT, 'every container runs after retrying the failed ones');
-    await assertConnected(docker, failed.length > 0 ? [...failed, ...running.slice(0, 1)] : running.slice(0, 2), 'n1', GATEWAY);
+    await assertConnected(
+      docker,
+      failed.length > 0 ? [...failed, ...running.slice(0, 1)] : running.slice(0, 2),
+      'n1',
+      GATEWAY,
+    );
     await assertNothingLeaked(ovs, daemon, COUNT);
 
     // The address ledger of IPAM: exactly the gateway and the running containers, once
@@ -71,7 +113,12 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
     const ips = await Promise.all(all.map((name) => containerIp(docker, name, 'n1')));
     assert.equal(new Set(ips).size, COUNT, `distinct addresses: ${ips.join(' ')}`);
     await assertAddressesHeld(daemon, [GATEWAY, ...ips]);
-    const cleaned = daemon.logs(100_000).split('\n').filter((l) => /never joined|never used/.test(l));
-    t.diagnostic(`leftovers of interrupted calls removed by ovsnet: ${cleaned.length === 0 ? 'none this run' : cleaned.join(' | ')}`);
+    const cleaned = daemon
+      .logs(100_000)
+      .split('\n')
+      .filter((l) => /never joined|never used/.test(l));
+    t.diagnostic(
+      `leftovers of interrupted calls removed by ovsnet: ${cleaned.length === 0 ? 'none this run' : cleaned.join(' | ')}`,
+    );
   });
 });

@@ -13,16 +13,65 @@ test('docker run --ip, --ip6 and --mac-address get exactly those on an ovsnet ne
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();
     const image = await docker.importBusybox();
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--ipv6', '--subnet', '10.47.0.0/24', '--subnet', 'fd00:47::/64', 'fixed');
-    await docker.docker('run', '-d', '--name', 'f1', '--net', 'fixed', '--ip', '10.47.0.50', '--ip6', 'fd00:47::50', '--mac-address', '02:aa:bb:cc:dd:50', image, 'sleep', '600');
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--ipv6',
+      '--subnet',
+      '10.47.0.0/24',
+      '--subnet',
+      'fd00:47::/64',
+      'fixed',
+    );
+    await docker.docker(
+      'run',
+      '-d',
+      '--name',
+      'f1',
+      '--net',
+      'fixed',
+      '--ip',
+      '10.47.0.50',
+      '--ip6',
+      'fd00:47::50',
+      '--mac-address',
+      '02:aa:bb:cc:dd:50',
+      image,
+      'sleep',
+      '600',
+    );
     await docker.docker('run', '-d', '--name', 'f2', '--net', 'fixed', image, 'sleep', '600');
     const inside = await docker.docker('exec', 'f1', 'ip', 'addr', 'show', 'eth0');
     assert.match(inside, /link\/ether 02:aa:bb:cc:dd:50/, 'the MAC asked for');
     assert.match(inside, /inet 10\.47\.0\.50\/24/, 'the IPv4 address asked for');
     assert.match(inside, /inet6 fd00:47::50\/64/, 'the IPv6 address asked for');
-    assert.equal((await docker.tryDocker('exec', 'f2', 'ping', '-c', '2', '-W', '2', '10.47.0.50')).code, 0, 'reachable at that address');
-    assert.equal((await docker.tryDocker('exec', 'f2', 'ping', '-6', '-c', '2', '-W', '2', 'fd00:47::50')).code, 0, 'and at the IPv6 one');
-    const taken = await docker.tryDocker('run', '-d', '--name', 'f3', '--net', 'fixed', '--ip', '10.47.0.50', image, 'sleep', '600');
+    assert.equal(
+      (await docker.tryDocker('exec', 'f2', 'ping', '-c', '2', '-W', '2', '10.47.0.50')).code,
+      0,
+      'reachable at that address',
+    );
+    assert.equal(
+      (await docker.tryDocker('exec', 'f2', 'ping', '-6', '-c', '2', '-W', '2', 'fd00:47::50')).code,
+      0,
+      'and at the IPv6 one',
+    );
+    const taken = await docker.tryDocker(
+      'run',
+      '-d',
+      '--name',
+      'f3',
+      '--net',
+      'fixed',
+      '--ip',
+      '10.47.0.50',
+      image,
+      'sleep',
+      '600',
+    );
     assert.notEqual(taken.code, 0, 'a taken address is refused');
     assert.match(taken.stderr, /10\.47\.0\.50/, `the error names the address: ${taken.stderr}`);
     const status = (await daemon.cli('status')) as Record<string, unknown>;

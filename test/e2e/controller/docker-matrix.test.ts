@@ -36,18 +36,44 @@ test('docker containers on ovsnet networks: the reachability matrix equals the p
     await daemon.start();
     const image = await docker.importBusybox();
     for (const n of NETS) {
-      await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', n.subnet, ...n.args, n.name);
+      await docker.docker(
+        'network',
+        'create',
+        '-d',
+        'ovsnet',
+        '--ipam-driver',
+        'ovsnet',
+        '--subnet',
+        n.subnet,
+        ...n.args,
+        n.name,
+      );
       for (let i = 1; i <= 3; i++) {
         const name = `${n.name}${i}`;
         await docker.docker('run', '-d', '--name', name, '--net', n.name, image, 'sleep', '600');
-        const ip = (await docker.docker('inspect', '-f', `{{.NetworkSettings.Networks.${n.name}.IPAddress}}`, name)).trim();
+        const ip = (
+          await docker.docker('inspect', '-f', `{{.NetworkSettings.Networks.${n.name}.IPAddress}}`, name)
+        ).trim();
         const pid = Number((await docker.docker('inspect', '-f', '{{.State.Pid}}', name)).trim());
         members.push({ name, network: n.name, ip, ns: await Netns.attach('d', pid) });
       }
     }
     const closedId = (await docker.docker('network', 'inspect', '-f', '{{.Id}}', 'closed')).trim();
     const [a, b] = members.filter((m) => m.network === 'closed') as [Member, Member];
-    const allowed = await daemon.tryCli('policy', 'allow', '--network', closedId, '--from', a.ip, '--to', b.ip, '--proto', 'tcp', '--port', '8080');
+    const allowed = await daemon.tryCli(
+      'policy',
+      'allow',
+      '--network',
+      closedId,
+      '--from',
+      a.ip,
+      '--to',
+      b.ip,
+      '--proto',
+      'tcp',
+      '--port',
+      '8080',
+    );
     assert.equal(allowed.code, 0, allowed.stderr);
 
     for (const m of members) {
@@ -70,17 +96,20 @@ test('docker containers on ovsnet networks: the reachability matrix equals the p
             udp: await udpProbe(from.ns, to.ip, 9090, { timeoutMs: 700 }),
           };
           for (const proto of ['icmp', 'tcp', 'udp'] as const) {
-            if (observed[proto] !== expectation(from, to, proto)) mismatches.push(`${from.name} ${from.ip} -> ${to.name} ${to.ip} ${proto}: observed ${observed[proto]}`);
+            if (observed[proto] !== expectation(from, to, proto))
+              mismatches.push(`${from.name} ${from.ip} -> ${to.name} ${to.ip} ${proto}: observed ${observed[proto]}`);
           }
         }),
       );
     }
     for (const m of members) {
       const gateway = m.ip.replace(/\.\d+$/, '.1');
-      if (!(await ping(m.ns, gateway, { timeoutMs: 1000 }))) mismatches.push(`${m.name} -> its gateway ${gateway}: unreachable`);
+      if (!(await ping(m.ns, gateway, { timeoutMs: 1000 })))
+        mismatches.push(`${m.name} -> its gateway ${gateway}: unreachable`);
     }
     for (const m of members.filter((x) => x.network === 'inner')) {
-      if (await ping(m.ns, '10.44.0.1', { timeoutMs: 500 })) mismatches.push(`${m.name} (internal) reached the host at 10.44.0.1`);
+      if (await ping(m.ns, '10.44.0.1', { timeoutMs: 500 }))
+        mismatches.push(`${m.name} (internal) reached the host at 10.44.0.1`);
     }
     assert.deepEqual(mismatches, []);
     await docker.docker('rm', '-f', ...members.map((m) => m.name));

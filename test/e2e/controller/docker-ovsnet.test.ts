@@ -12,23 +12,48 @@ import { until } from '../../harness/until';
 import { dockerHost } from '../../harness/docker-host';
 import { endpointPorts, endpointVeths, onlyPoolPortsLeft } from '../../harness/ovsnet-checks';
 
-
 test('docker network create -d ovsnet; containers ping each other and the gateway; networks are isolated; cleanup is complete', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
   const { ovs, docker, daemon } = await dockerHost(t);
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();
     const image = await docker.importBusybox();
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.70.0.0/24', 'n1');
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.71.0.0/24', 'n2');
-    for (const [name, net] of [['c1', 'n1'], ['c2', 'n1'], ['c3', 'n2']] as const) {
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.70.0.0/24',
+      'n1',
+    );
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.71.0.0/24',
+      'n2',
+    );
+    for (const [name, net] of [
+      ['c1', 'n1'],
+      ['c2', 'n1'],
+      ['c3', 'n2'],
+    ] as const) {
       await docker.docker('run', '-d', '--name', name, '--net', net, image, 'sleep', '600');
     }
-    const ip = async (name: string, net: string): Promise<string> => (await docker.docker('inspect', '-f', `{{.NetworkSettings.Networks.${net}.IPAddress}}`, name)).trim();
+    const ip = async (name: string, net: string): Promise<string> =>
+      (await docker.docker('inspect', '-f', `{{.NetworkSettings.Networks.${net}.IPAddress}}`, name)).trim();
     const c2 = await ip('c2', 'n1');
     const c3 = await ip('c3', 'n2');
     assert.match(c2, /^10\.70\.0\.\d+$/);
-    const ping = async (from: string, to: string): Promise<boolean> => (await docker.tryDocker('exec', from, 'ping', '-c', '2', '-W', '2', to)).code === 0;
+    const ping = async (from: string, to: string): Promise<boolean> =>
+      (await docker.tryDocker('exec', from, 'ping', '-c', '2', '-W', '2', to)).code === 0;
     assert.equal(await ping('c1', c2), true, 'c1 reaches c2 on n1');
     assert.equal(await ping('c2', '10.70.0.1'), true, 'c2 reaches its gateway');
     assert.equal(await ping('c1', c3), false, 'c1 cannot reach c3 on another network');
@@ -52,12 +77,39 @@ test('docker network create -d ovsnet; containers ping each other and the gatewa
     // the host's NAT; a published port; an internal network that cannot get out.
     const outside = await Netns.create('out');
     t.after(() => outside.destroy());
-    await vethPair({ ns: ovs.netns, name: uniqueIfname('up'), addresses: ['10.99.0.1/24'] }, { ns: outside, name: 'eth0', addresses: ['10.99.0.2/24'] });
+    await vethPair(
+      { ns: ovs.netns, name: uniqueIfname('up'), addresses: ['10.99.0.1/24'] },
+      { ns: outside, name: 'eth0', addresses: ['10.99.0.2/24'] },
+    );
     assert.equal(await ping('c1', '10.99.0.2'), true, 'containers reach the outside through SNAT');
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--internal', '--subnet', '10.72.0.0/24', 'n3');
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--internal',
+      '--subnet',
+      '10.72.0.0/24',
+      'n3',
+    );
     await docker.docker('run', '-d', '--name', 'c4', '--net', 'n3', image, 'sleep', '600');
     assert.equal(await ping('c4', '10.99.0.2'), false, 'an internal network cannot get out');
-    await docker.docker('run', '-d', '--name', 'web', '--net', 'n1', '-p', '8080:80', image, 'sh', '-c', 'echo hello-ovsnet > /www/index.html; exec httpd -f -p 80 -h /www');
+    await docker.docker(
+      'run',
+      '-d',
+      '--name',
+      'web',
+      '--net',
+      'n1',
+      '-p',
+      '8080:80',
+      image,
+      'sh',
+      '-c',
+      'echo hello-ovsnet > /www/index.html; exec httpd -f -p 80 -h /www',
+    );
     let page = '';
     await until('published port answers', async () => {
       page = (await httpGet(outside, 'http://10.99.0.1:8080/index.html')) ?? '';

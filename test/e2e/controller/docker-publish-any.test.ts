@@ -27,17 +27,48 @@ test('-p 80, -P and a host port range get a chosen free port that reaches the co
 
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();
-    await vethPair({ ns: ovs.netns, name: uniqueIfname('up'), addresses: [`${HOST}/24`] }, { ns: outside, name: 'eth0', addresses: ['10.99.1.2/24'] });
+    await vethPair(
+      { ns: ovs.netns, name: uniqueIfname('up'), addresses: [`${HOST}/24`] },
+      { ns: outside, name: 'eth0', addresses: ['10.99.1.2/24'] },
+    );
     const image = await docker.importBusybox();
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.82.0.0/24', 'n1');
-    const serve = (name: string): string[] => ['sh', '-c', `echo ${name} > /www/index.html; exec httpd -f -p 80 -h /www`];
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.82.0.0/24',
+      'n1',
+    );
+    const serve = (name: string): string[] => [
+      'sh',
+      '-c',
+      `echo ${name} > /www/index.html; exec httpd -f -p 80 -h /www`,
+    ];
     // A host service on the first dynamic port: "any" must not take it over.
     const hostService = ovs.netns.spawn('nc', ['-lk', '49153']);
     t.after(() => hostService.kill('SIGKILL'));
-    await until('a host process listens on 49153', async () => (await ovs.netns.exec('ss', ['-Htln', 'sport = :49153'])).trim() !== '');
+    await until(
+      'a host process listens on 49153',
+      async () => (await ovs.netns.exec('ss', ['-Htln', 'sport = :49153'])).trim() !== '',
+    );
     await docker.docker('run', '-d', '--name', 'any', '--net', 'n1', '-p', '80', image, ...serve('any'));
     await docker.docker('run', '-d', '--name', 'all', '--net', 'n1', '--expose', '80', '-P', image, ...serve('all'));
-    await docker.docker('run', '-d', '--name', 'range', '--net', 'n1', '-p', '18000-18002:80', image, ...serve('range'));
+    await docker.docker(
+      'run',
+      '-d',
+      '--name',
+      'range',
+      '--net',
+      'n1',
+      '-p',
+      '18000-18002:80',
+      image,
+      ...serve('range'),
+    );
 
     const hostPortOf = async (name: string): Promise<number> => {
       const ip = await containerIp(docker, name, 'n1');
@@ -47,8 +78,13 @@ test('-p 80, -P and a host port range get a chosen free port that reaches the co
       return (ports[0] as { hostPort: number }).hostPort;
     };
     const ports = { any: await hostPortOf('any'), all: await hostPortOf('all'), range: await hostPortOf('range') };
-    t.diagnostic(`chosen host ports: ${JSON.stringify(ports)}; docker port shows "${(await docker.docker('port', 'any')).trim()}"`);
-    assert.ok(ports.any > 49153 && ports.all > 49153 && ports.any !== ports.all, `-p 80 and -P get distinct dynamic ports, not the host's 49153: ${ports.any}, ${ports.all}`);
+    t.diagnostic(
+      `chosen host ports: ${JSON.stringify(ports)}; docker port shows "${(await docker.docker('port', 'any')).trim()}"`,
+    );
+    assert.ok(
+      ports.any > 49153 && ports.all > 49153 && ports.any !== ports.all,
+      `-p 80 and -P get distinct dynamic ports, not the host's 49153: ${ports.any}, ${ports.all}`,
+    );
     assert.ok(ports.range >= 18000 && ports.range <= 18002, `the range port ${ports.range} is inside 18000-18002`);
 
     for (const [name, port] of Object.entries(ports)) {
@@ -61,14 +97,34 @@ test('-p 80, -P and a host port range get a chosen free port that reaches the co
     }
 
     // A fixed port held by another container is refused with the port named.
-    const clash = await docker.tryDocker('run', '-d', '--name', 'clash', '--net', 'n1', '-p', `${ports.range}:80`, image, 'sleep', '60');
+    const clash = await docker.tryDocker(
+      'run',
+      '-d',
+      '--name',
+      'clash',
+      '--net',
+      'n1',
+      '-p',
+      `${ports.range}:80`,
+      image,
+      'sleep',
+      '60',
+    );
     assert.notEqual(clash.code, 0);
     assert.match(clash.stderr, new RegExp(`host port ${ports.range}/tcp is already published`));
 
     // Removing the container gives its port back: no DNAT rule left, the next "any" reuses it.
     await docker.docker('rm', '-f', 'any', 'clash');
-    await until('the DNAT rule of the removed container is gone', async () => !(await ovs.netns.exec('iptables', ['-w', '-t', 'nat', '-S', 'OVSNET-DNAT'])).includes(`--dport ${ports.any} `));
-    assert.equal(await httpGet(outside, `http://${HOST}:${ports.any}/index.html`, 1000), undefined, 'the freed port no longer answers');
+    await until(
+      'the DNAT rule of the removed container is gone',
+      async () =>
+        !(await ovs.netns.exec('iptables', ['-w', '-t', 'nat', '-S', 'OVSNET-DNAT'])).includes(`--dport ${ports.any} `),
+    );
+    assert.equal(
+      await httpGet(outside, `http://${HOST}:${ports.any}/index.html`, 1000),
+      undefined,
+      'the freed port no longer answers',
+    );
     await docker.docker('run', '-d', '--name', 'again', '--net', 'n1', '-p', '80', image, ...serve('again'));
     assert.equal(await hostPortOf('again'), ports.any, 'the freed port is chosen again');
   });

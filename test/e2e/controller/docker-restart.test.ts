@@ -19,7 +19,17 @@ test('dockerd restart: the ovsnet network survives, restarted containers reconne
   await withLogs([ovs, docker, daemon], async () => {
     await daemon.start();
     const image = await docker.importBusybox();
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.81.0.0/24', 'n1');
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.81.0.0/24',
+      'n1',
+    );
     await docker.docker('run', '-d', '--name', 'ra', '--restart', 'always', '--net', 'n1', image, 'sleep', '600');
     await docker.docker('run', '-d', '--name', 'rb', '--restart', 'always', '--net', 'n1', image, 'sleep', '600');
     await docker.docker('run', '-d', '--name', 'rc', '--net', 'n1', image, 'sleep', '600');
@@ -28,10 +38,18 @@ test('dockerd restart: the ovsnet network survives, restarted containers reconne
     await docker.restart();
     const networks = await docker.docker('network', 'ls', '--filter', 'driver=ovsnet', '--format', '{{.Name}}');
     assert.deepEqual(networks.split('\n').filter(Boolean), ['n1'], 'the ovsnet network is still known to Docker');
-    await until('--restart always containers running again', async () => {
-      const running = (await docker.docker('ps', '--filter', 'status=running', '--format', '{{.Names}}')).split('\n').filter(Boolean).sort();
-      return JSON.stringify(running) === JSON.stringify(['ra', 'rb']);
-    }, 60_000, 250);
+    await until(
+      '--restart always containers running again',
+      async () => {
+        const running = (await docker.docker('ps', '--filter', 'status=running', '--format', '{{.Names}}'))
+          .split('\n')
+          .filter(Boolean)
+          .sort();
+        return JSON.stringify(running) === JSON.stringify(['ra', 'rb']);
+      },
+      60_000,
+      250,
+    );
     await docker.docker('start', 'rc');
     await assertConnected(docker, ['ra', 'rb', 'rc'], 'n1', GATEWAY);
     await assertNothingLeaked(ovs, daemon, 3);

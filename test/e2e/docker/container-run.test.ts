@@ -37,25 +37,63 @@ test('docker run on an ovsnet network: endpoint calls in order, our MAC and gate
   const docker = await DockerEngine.start({ netns: host });
   t.after(() => docker.stop());
   const controller = new VethControllerDouble(host);
-  const plugin = await startDockerPlugin({ pluginDir: docker.pluginDir, network: controller, ipam: controller, logger: capturingLogger().logger });
+  const plugin = await startDockerPlugin({
+    pluginDir: docker.pluginDir,
+    network: controller,
+    ipam: controller,
+    logger: capturingLogger().logger,
+  });
   t.after(() => plugin.close());
 
   await withLogs([docker], async () => {
     const image = await docker.importBusybox();
-    await docker.docker('network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', '--subnet', '10.50.0.0/24', 'n1');
+    await docker.docker(
+      'network',
+      'create',
+      '-d',
+      'ovsnet',
+      '--ipam-driver',
+      'ovsnet',
+      '--subnet',
+      '10.50.0.0/24',
+      'n1',
+    );
     const start = controller.calls.length;
-    const out = await docker.docker('run', '--rm', '--net', 'n1', '-p', '8080:80', image, 'sh', '-c', 'ip addr show eth0; ip route');
+    const out = await docker.docker(
+      'run',
+      '--rm',
+      '--net',
+      'n1',
+      '-p',
+      '8080:80',
+      image,
+      'sh',
+      '-c',
+      'ip addr show eth0; ip route',
+    );
     assert.match(out, /link\/ether 02:00:00:00:00:01/, 'the MAC from CreateEndpoint');
     assert.match(out, /inet 10\.50\.0\.2\/24/);
     assert.match(out, /default via 10\.50\.0\.1 dev eth0/, 'the Gateway from Join');
 
     const deadline = Date.now() + 15_000;
-    while (!controller.methods().slice(start).includes('releaseAddress') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const calls = controller.calls.slice(start).filter((c) => c.method !== 'endpointInfo' && c.method !== 'defaultAddressSpaces');
-    assert.deepEqual(calls.map((c) => c.method), [
-      'requestAddress', 'createEndpoint', 'join', 'publishPorts',
-      'unpublishPorts', 'leave', 'deleteEndpoint', 'releaseAddress',
-    ]);
+    while (!controller.methods().slice(start).includes('releaseAddress') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const calls = controller.calls
+      .slice(start)
+      .filter((c) => c.method !== 'endpointInfo' && c.method !== 'defaultAddressSpaces');
+    assert.deepEqual(
+      calls.map((c) => c.method),
+      [
+        'requestAddress',
+        'createEndpoint',
+        'join',
+        'publishPorts',
+        'unpublishPorts',
+        'leave',
+        'deleteEndpoint',
+        'releaseAddress',
+      ],
+    );
     assert.deepEqual(calls[3]?.args.slice(2), [[{ proto: 'tcp', containerPort: 80, hostPort: 8080 }]]);
     assert.match(String(calls[2]?.args[2]), /netns/, 'Join carries the sandbox key');
     assert.equal(controller.endpoints.size, 0);

@@ -13,7 +13,16 @@ test('a private dockerd inside a test namespace runs a locally built busybox con
   t.after(() => docker.stop());
   await withLogs([docker], async () => {
     const image = await docker.importBusybox();
-    const out = await docker.docker('run', '--rm', '--net', 'none', image, 'sh', '-c', 'echo hello-from-$(hostname | cut -c1-3)');
+    const out = await docker.docker(
+      'run',
+      '--rm',
+      '--net',
+      'none',
+      image,
+      'sh',
+      '-c',
+      'echo hello-from-$(hostname | cut -c1-3)',
+    );
     assert.match(out, /^hello-from-/);
     const failing = await docker.tryDocker('run', '--rm', '--net', 'none', image, 'sh', '-c', 'exit 7');
     assert.equal(failing.code, 7, 'exit status of the container is reported');

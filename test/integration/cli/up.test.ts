@@ -20,7 +20,16 @@ test('ovsnet up starts a private OVS with br-int, reports ready, and stops it on
   const stateDir = makeRunDir('up');
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
 
-  const child = ns.spawn(process.execPath, [cli, 'up', '--state-dir', stateDir, '--plugin-dir', join(stateDir, 'plugins'), '--log-level', 'info']);
+  const child = ns.spawn(process.execPath, [
+    cli,
+    'up',
+    '--state-dir',
+    stateDir,
+    '--plugin-dir',
+    join(stateDir, 'plugins'),
+    '--log-level',
+    'info',
+  ]);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const deadline = Date.now() + 30_000;
@@ -29,7 +38,10 @@ test('ovsnet up starts a private OVS with br-int, reports ready, and stops it on
     assert.ok(Date.now() < deadline, `not ready in time:\n${stderr}`);
     await sleep(50);
   }
-  const ready = JSON.parse(stderr.split('\n').find((l) => l.includes('ovsnet is ready')) as string) as Record<string, unknown>;
+  const ready = JSON.parse(stderr.split('\n').find((l) => l.includes('ovsnet is ready')) as string) as Record<
+    string,
+    unknown
+  >;
   assert.equal(ready['bridge'], 'br-int');
   assert.equal(ready['datapath'], 'netdev');
   assert.equal(ready['privateOvs'], true);
@@ -40,7 +52,10 @@ test('ovsnet up starts a private OVS with br-int, reports ready, and stops it on
   assert.equal((await runOk('ovs-vsctl', [db, 'get', 'bridge', 'br-int', 'fail_mode'])).trim(), 'secure');
   assert.equal((await runOk('ovs-vsctl', [db, 'get', 'bridge', 'br-int', 'datapath_type'])).trim(), 'netdev');
   const pids = [readPid(join(ovsDir, 'ovsdb-server.pid')), readPid(join(ovsDir, 'ovs-vswitchd.pid'))];
-  assert.ok(pids.every((p) => p !== undefined && isAlive(p)), 'both daemons run');
+  assert.ok(
+    pids.every((p) => p !== undefined && isAlive(p)),
+    'both daemons run',
+  );
 
   child.kill('SIGINT');
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

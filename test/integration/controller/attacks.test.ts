@@ -13,7 +13,11 @@ import type { Netns } from '../../harness/netns';
 const RAW = join(__dirname, '..', '..', '..', '..', 'test', 'harness', 'rawframe.py');
 
 const macHex = (mac: string): string => mac.replace(/:/g, '');
-const ipHex = (ip: string): string => ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
+const ipHex = (ip: string): string =>
+  ip
+    .split('.')
+    .map((o) => Number(o).toString(16).padStart(2, '0'))
+    .join('');
 
 /** Sends `frame` from `from` and returns how many copies containing `needle` reach `to`. */
 async function deliver(from: Netns, to: Netns, frame: string, needle: string): Promise<number> {
@@ -42,7 +46,11 @@ test('spoofing, gratuitous ARP, router advertisements, raw frames with ICC off, 
 
     // Spoofed source IP.
     await a.ns.ip('addr', 'add', '10.41.0.99/24', 'dev', 'eth0');
-    assert.equal((await a.ns.tryExec('ping', ['-n', '-c', '1', '-W', '0.7', '-I', '10.41.0.99', b.ip])).code === 0, false, 'spoofed source IP');
+    assert.equal(
+      (await a.ns.tryExec('ping', ['-n', '-c', '1', '-W', '0.7', '-I', '10.41.0.99', b.ip])).code === 0,
+      false,
+      'spoofed source IP',
+    );
     await a.ns.ip('addr', 'del', '10.41.0.99/24', 'dev', 'eth0');
 
     // Spoofed source MAC.
@@ -53,18 +61,35 @@ test('spoofing, gratuitous ARP, router advertisements, raw frames with ICC off, 
     assert.equal(await ping(a.ns, b.ip), true, 'a works again with its own MAC');
 
     // Gratuitous ARP claiming b's address with a's MAC, to everyone.
-    const garp = `ffffffffffff${macHex(a.mac)}0806` + `0001080006040002${macHex(a.mac)}${ipHex(b.ip)}ffffffffffff${ipHex(b.ip)}`;
-    assert.equal(await deliver(a.ns, c.ns, garp, `${macHex(a.mac)}${ipHex(b.ip)}`), 0, 'gratuitous ARP for another address');
-    const honest = `ffffffffffff${macHex(a.mac)}0806` + `0001080006040002${macHex(a.mac)}${ipHex(a.ip)}ffffffffffff${ipHex(a.ip)}`;
-    assert.ok((await deliver(a.ns, c.ns, honest, `${macHex(a.mac)}${ipHex(a.ip)}`)) > 0, 'control: an honest gratuitous ARP is flooded');
+    const garp =
+      `ffffffffffff${macHex(a.mac)}0806` + `0001080006040002${macHex(a.mac)}${ipHex(b.ip)}ffffffffffff${ipHex(b.ip)}`;
+    assert.equal(
+      await deliver(a.ns, c.ns, garp, `${macHex(a.mac)}${ipHex(b.ip)}`),
+      0,
+      'gratuitous ARP for another address',
+    );
+    const honest =
+      `ffffffffffff${macHex(a.mac)}0806` + `0001080006040002${macHex(a.mac)}${ipHex(a.ip)}ffffffffffff${ipHex(a.ip)}`;
+    assert.ok(
+      (await deliver(a.ns, c.ns, honest, `${macHex(a.mac)}${ipHex(a.ip)}`)) > 0,
+      'control: an honest gratuitous ARP is flooded',
+    );
     assert.equal(await ping(c.ns, b.ip), true, 'the victim is unaffected');
 
     // IPv6 router advertisement (ICMPv6 type 134) to all nodes.
-    const ra = `333300000001${macHex(a.mac)}86dd` + '6000000000103aff' + 'fe800000000000000000000000000001' + 'ff020000000000000000000000000001' + '86000000' + '40000708' + '0000000000000000';
+    const ra =
+      `333300000001${macHex(a.mac)}86dd` +
+      '6000000000103aff' +
+      'fe800000000000000000000000000001' +
+      'ff020000000000000000000000000001' +
+      '86000000' +
+      '40000708' +
+      '0000000000000000';
     assert.equal(await deliver(a.ns, c.ns, ra, '8600000040000708'), 0, 'router advertisement');
 
     // Raw non-IP frame to a peer in an ICC-off network; the same frame passes with ICC on.
-    const raw = (to: Container, from: Container): string => `${macHex(to.mac)}${macHex(from.mac)}88b5${'c0ffee'.repeat(10)}`;
+    const raw = (to: Container, from: Container): string =>
+      `${macHex(to.mac)}${macHex(from.mac)}88b5${'c0ffee'.repeat(10)}`;
     assert.equal(await deliver(x.ns, y.ns, raw(y, x), 'c0ffeec0ffee'), 0, 'raw frame with ICC off');
     assert.ok((await deliver(a.ns, b.ns, raw(b, a), 'c0ffeec0ffee')) > 0, 'control: the raw frame passes with ICC on');
 

@@ -18,10 +18,22 @@ function report(event: string, detail: Record<string, unknown> = {}): void {
 async function main(): Promise<void> {
   const settings = JSON.parse(process.argv[2] ?? '{}') as Settings;
   const daemon = await startDaemon({
-    ovsdb: settings.ovsdb, ovsRundir: settings.rundir, bridge: 'br-int', datapath: 'netdev',
-    stateDir: settings.stateDir, logger: silentLogger, netns: settings.netns, portPool: 8,
+    ovsdb: settings.ovsdb,
+    ovsRundir: settings.rundir,
+    bridge: 'br-int',
+    datapath: 'netdev',
+    stateDir: settings.stateDir,
+    logger: silentLogger,
+    netns: settings.netns,
+    portPool: 8,
   });
-  await daemon.service.createNetwork({ id: 'n', ipv4: [{ pool: '10.44.0.0/24', gateway: '10.44.0.1' }], ipv6: [], icc: true, internal: false });
+  await daemon.service.createNetwork({
+    id: 'n',
+    ipv4: [{ pool: '10.44.0.0/24', gateway: '10.44.0.1' }],
+    ipv6: [],
+    icc: true,
+    internal: false,
+  });
   await daemon.service.createEndpoint({ networkId: 'n', endpointId: 'ep-before-01', ipv4: '10.44.0.2/24' });
   await daemon.service.join('n', 'ep-before-01', '/run/netns/none');
   await daemon.service.createEndpoint({ networkId: 'n', endpointId: 'ep-frozen-01', ipv4: '10.44.0.3/24' });

@@ -44,8 +44,14 @@ export class ControllerHost {
 
   static daemonFor(ovs: OvsInstance, stateDir: string, portPool?: number): Promise<Daemon> {
     return startDaemon({
-      ovsdb: ovs.dbRemote, ovsRundir: ovs.rundir, bridge: 'br-int', datapath: 'netdev',
-      stateDir, logger: silentLogger, netns: ovs.netns.name, driftPeriodMs: 1000,
+      ovsdb: ovs.dbRemote,
+      ovsRundir: ovs.rundir,
+      bridge: 'br-int',
+      datapath: 'netdev',
+      stateDir,
+      logger: silentLogger,
+      netns: ovs.netns.name,
+      driftPeriodMs: 1000,
       ...(portPool !== undefined ? { portPool } : {}),
     });
   }
@@ -62,7 +68,14 @@ export class ControllerHost {
 
   async network(id: string, subnet: string, options: Partial<NetworkSpec> = {}): Promise<void> {
     const gateway = subnet.replace(/\.0\/\d+$/, '.1');
-    await this.daemon.service.createNetwork({ id, ipv4: [{ pool: subnet, gateway }], ipv6: [], icc: true, internal: false, ...options });
+    await this.daemon.service.createNetwork({
+      id,
+      ipv4: [{ pool: subnet, gateway }],
+      ipv6: [],
+      icc: true,
+      internal: false,
+      ...options,
+    });
   }
 
   /** createEndpoint + join + what libnetwork does with the interface afterwards. */
@@ -73,7 +86,12 @@ export class ControllerHost {
   /** A container with an IPv6 address too (CIDR), when given. */
   async containerWith(networkId: string, endpointId: string, ip: string, ipv6?: string): Promise<Container> {
     const ns = await Netns.create('c');
-    const info = await this.daemon.service.createEndpoint({ networkId, endpointId, ipv4: ip, ...(ipv6 !== undefined ? { ipv6 } : {}) });
+    const info = await this.daemon.service.createEndpoint({
+      networkId,
+      endpointId,
+      ipv4: ip,
+      ...(ipv6 !== undefined ? { ipv6 } : {}),
+    });
     const joined = await this.daemon.service.join(networkId, endpointId, ns.path);
     await this.ovs.netns.ip('link', 'set', 'dev', joined.containerIfname, 'netns', ns.path);
     await ns.ip('link', 'set', 'dev', joined.containerIfname, 'name', 'eth0');
@@ -83,16 +101,26 @@ export class ControllerHost {
     if (ipv6 !== undefined) await ns.ip('-6', 'addr', 'add', ipv6, 'dev', 'eth0', 'nodad');
     await ns.ip('link', 'set', 'dev', 'eth0', 'up');
     if (joined.gatewayIpv4) await ns.ip('route', 'add', 'default', 'via', joined.gatewayIpv4);
-    if (ipv6 !== undefined && joined.gatewayIpv6) await ns.ip('-6', 'route', 'add', 'default', 'via', joined.gatewayIpv6);
+    if (ipv6 !== undefined && joined.gatewayIpv6)
+      await ns.ip('-6', 'route', 'add', 'default', 'via', joined.gatewayIpv6);
     const plugged = await this.daemon.service.endpointInfo(networkId, endpointId);
-    const container = { ns, networkId, endpointId, ip: ip.split('/')[0] as string, mac: info.mac, ofport: plugged.ofport ?? 0 };
+    const container = {
+      ns,
+      networkId,
+      endpointId,
+      ip: ip.split('/')[0] as string,
+      mac: info.mac,
+      ofport: plugged.ofport ?? 0,
+    };
     this.containers.push(container);
     return container;
   }
 
   /** The link exists in the OVS namespace (where ovsnet makes veths). */
   async linkExists(name: string): Promise<boolean> {
-    return (await this.ovs.netns.ip('-o', 'link', 'show')).split('\n').some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
+    return (await this.ovs.netns.ip('-o', 'link', 'show'))
+      .split('\n')
+      .some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
   }
 
   logs(): string {

@@ -28,15 +28,27 @@ test('IPv6 neighbour discovery is answered by the switch; pings work; a forged a
     const neighbours = await a.ns.ip('-6', 'neigh', 'show', 'fd00:56::11');
     assert.match(neighbours, new RegExp(`lladdr ${b.mac}`), `a learnt b's MAC: ${neighbours}`);
     const seen = (await capture).stdout;
-    assert.doesNotMatch(seen, /who has fd00:56::11/, `b never saw a solicitation for its address (the switch answered):\n${seen}`);
-    assert.equal((await c.ns.tryExec('ping', ['-6', '-c', '1', '-W', '2', 'fd00:56::1'])).code, 0, 'c reaches the IPv6 gateway');
+    assert.doesNotMatch(
+      seen,
+      /who has fd00:56::11/,
+      `b never saw a solicitation for its address (the switch answered):\n${seen}`,
+    );
+    assert.equal(
+      (await c.ns.tryExec('ping', ['-6', '-c', '1', '-W', '2', 'fd00:56::1'])).code,
+      0,
+      'c reaches the IPv6 gateway',
+    );
 
     // c claims b's address in an unsolicited advertisement; a's cache must keep b's MAC.
     await c.ns.exec('python3', ['-c', FORGE_NA, 'eth0', 'fd00:56::11', c.mac]);
     await new Promise((r) => setTimeout(r, 500));
     const after = await a.ns.ip('-6', 'neigh', 'show', 'fd00:56::11');
     assert.doesNotMatch(after, new RegExp(`lladdr ${c.mac}`), `the forged advertisement did not reach a: ${after}`);
-    assert.equal((await a.ns.tryExec('ping', ['-6', '-c', '1', '-W', '2', 'fd00:56::11'])).code, 0, 'a still reaches b');
+    assert.equal(
+      (await a.ns.tryExec('ping', ['-6', '-c', '1', '-W', '2', 'fd00:56::11'])).code,
+      0,
+      'a still reaches b',
+    );
   });
 });
 

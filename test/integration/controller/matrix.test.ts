@@ -28,11 +28,18 @@ test('reachability matrix: isolation between networks, ICC off with one allow ru
     const byNet = new Map<string, Container[]>();
     for (const n of NETS) {
       const members: Container[] = [];
-      for (let i = 2; i <= 4; i++) members.push(await host.container(n.id, `${n.id}-ep${i}-0123456789`, n.subnet.replace(/0\/24$/, `${i}/24`)));
+      for (let i = 2; i <= 4; i++)
+        members.push(await host.container(n.id, `${n.id}-ep${i}-0123456789`, n.subnet.replace(/0\/24$/, `${i}/24`)));
       byNet.set(n.id, members);
     }
     const [a, b] = byNet.get('closed') as Container[];
-    await host.daemon.registry.addRule({ networkId: 'closed', from: (a as Container).endpointId, to: (b as Container).endpointId, proto: 'tcp', port: 8080 });
+    await host.daemon.registry.addRule({
+      networkId: 'closed',
+      from: (a as Container).endpointId,
+      to: (b as Container).endpointId,
+      proto: 'tcp',
+      port: 8080,
+    });
     await host.daemon.dataplane.waitSynced(10_000);
 
     const all = [...byNet.values()].flat();
@@ -54,12 +61,14 @@ test('reachability matrix: isolation between networks, ICC off with one allow ru
         udp: await udpProbe(from.ns, to.ip, 9090, { timeoutMs: 700 }),
       };
       for (const proto of ['icmp', 'tcp', 'udp'] as const) {
-        if (observed[proto] !== expectation(from, to, proto)) mismatches.push(`${from.ip} -> ${to.ip} ${proto}: observed ${observed[proto]}`);
+        if (observed[proto] !== expectation(from, to, proto))
+          mismatches.push(`${from.ip} -> ${to.ip} ${proto}: observed ${observed[proto]}`);
       }
     });
     for (const c of all) {
       const gateway = c.ip.replace(/\.\d+$/, '.1');
-      if (!(await ping(c.ns, gateway, { timeoutMs: 1000 }))) mismatches.push(`${c.ip} -> its gateway ${gateway}: unreachable`);
+      if (!(await ping(c.ns, gateway, { timeoutMs: 1000 })))
+        mismatches.push(`${c.ip} -> its gateway ${gateway}: unreachable`);
     }
     // The internal network's containers cannot leave their subnet, not even to the host's
     // other addresses; others can reach the host.
@@ -67,7 +76,8 @@ test('reachability matrix: isolation between networks, ICC off with one allow ru
       if (await ping(c.ns, '10.31.0.1', { timeoutMs: 500 })) mismatches.push(`${c.ip} (internal) reached 10.31.0.1`);
     }
     const outside = (byNet.get('open') as Container[])[0] as Container;
-    if (!(await ping(outside.ns, '10.33.0.1', { timeoutMs: 1000 }))) mismatches.push(`${outside.ip} could not reach the host at 10.33.0.1`);
+    if (!(await ping(outside.ns, '10.33.0.1', { timeoutMs: 1000 })))
+      mismatches.push(`${outside.ip} could not reach the host at 10.33.0.1`);
     assert.deepEqual(mismatches, []);
   });
 });

@@ -15,7 +15,6 @@ async function bridgePorts(host: ControllerHost): Promise<string[]> {
   return (await host.ovs.vsctl('list-ports', 'br-int')).split('\n').filter(Boolean);
 }
 
-
 /** Ready slots in the order joins take them. */
 async function readySlots(host: ControllerHost): Promise<string[]> {
   const stored = new Set((await host.daemon.registry.listPoolSlots()).filter((s) => s.made).map((s) => s.hostIfname));
@@ -37,14 +36,22 @@ test('joins take pooled ports that are already on the bridge, and the pool refil
     const ports = await bridgePorts(host);
     for (const slot of slots) {
       assert.ok(ports.includes(slot), `${slot} is on the bridge before any join takes it`);
-      await until(`${slot} realised`, async () => Number((await host.ovs.vsctl('get', 'interface', slot, 'ofport')).trim()) > 0, 10_000);
+      await until(
+        `${slot} realised`,
+        async () => Number((await host.ovs.vsctl('get', 'interface', slot, 'ofport')).trim()) > 0,
+        10_000,
+      );
     }
 
     const next = slots[0] as string;
     const b = await host.container('n', 'pool-ep-b', '10.61.0.3/24');
     const bInfo = await host.daemon.service.endpointInfo('n', 'pool-ep-b');
     assert.equal(bInfo.hostIfname, next, 'the next join takes the oldest ready slot');
-    assert.equal(Number((await host.ovs.vsctl('get', 'interface', next, 'ofport')).trim()), bInfo.ofport, 'the endpoint has the slot\'s OpenFlow port');
+    assert.equal(
+      Number((await host.ovs.vsctl('get', 'interface', next, 'ofport')).trim()),
+      bInfo.ofport,
+      "the endpoint has the slot's OpenFlow port",
+    );
     assert.equal(await ping(a.ns, b.ip, { timeoutMs: 2000 }), true, 'pooled endpoints reach each other');
     assert.equal(await ping(b.ns, '10.61.0.1', { timeoutMs: 2000 }), true, 'and their gateway');
 
@@ -86,9 +93,13 @@ test('pool slots survive a restart; a slot whose veth vanished is dropped with i
     const after = await readySlots(host);
     assert.ok(!after.includes(lost), 'the broken slot is dropped');
     assert.deepEqual([...after].sort(), before.slice(1).sort(), 'the intact slots are kept');
-    await until('the broken slot\'s port is gone', async () => !(await bridgePorts(host)).includes(lost), 10_000);
+    await until("the broken slot's port is gone", async () => !(await bridgePorts(host)).includes(lost), 10_000);
     const c = await host.container('n', 'pool-ep-r2', '10.62.0.3/24');
-    assert.equal((await host.daemon.service.endpointInfo('n', 'pool-ep-r2')).hostIfname, after[0], 'joins take the slots of the last run');
+    assert.equal(
+      (await host.daemon.service.endpointInfo('n', 'pool-ep-r2')).hostIfname,
+      after[0],
+      'joins take the slots of the last run',
+    );
     assert.equal(await ping(c.ns, '10.62.0.2', { timeoutMs: 2000 }), true);
   });
 });
@@ -100,16 +111,26 @@ test('concurrent joins get distinct pooled ports', async (t) => {
   await withLogs([host], async () => {
     await host.network('n', '10.63.0.0/24');
     const ids = Array.from({ length: 24 }, (_, i) => `pool-many-${String(i).padStart(2, '0')}`);
-    await Promise.all(ids.map((id, i) => host.daemon.service.createEndpoint({ networkId: 'n', endpointId: id, ipv4: `10.63.0.${i + 2}/24` })));
+    await Promise.all(
+      ids.map((id, i) =>
+        host.daemon.service.createEndpoint({ networkId: 'n', endpointId: id, ipv4: `10.63.0.${i + 2}/24` }),
+      ),
+    );
     await Promise.all(ids.map((id) => host.daemon.service.join('n', id, '/run/netns/none')));
     const endpoints = await host.daemon.registry.listEndpoints('n');
     const names = endpoints.map((e) => e.hostIfname);
     assert.equal(new Set(names).size, ids.length, 'one veth each');
     assert.equal(new Set(endpoints.map((e) => e.ofport)).size, ids.length, 'one OpenFlow port each');
     const slots = new Set((await host.daemon.registry.listPoolSlots()).map((s) => s.hostIfname));
-    assert.ok(names.every((n) => /^ovp/.test(n) && !slots.has(n)), 'all pooled, none still listed as a slot');
+    assert.ok(
+      names.every((n) => /^ovp/.test(n) && !slots.has(n)),
+      'all pooled, none still listed as a slot',
+    );
     const ports = await bridgePorts(host);
-    assert.ok(names.every((n) => ports.includes(n)), 'every endpoint port is on the bridge');
+    assert.ok(
+      names.every((n) => ports.includes(n)),
+      'every endpoint port is on the bridge',
+    );
     // A retried join keeps the endpoint's slot and takes no other.
     const first = endpoints[0] as (typeof endpoints)[number];
     const spare = await readySlots(host);

@@ -29,7 +29,9 @@ test('a daemon stopped while a join and the port pool wait on a frozen ovs-vswit
     rmSync(stateDir, { recursive: true, force: true });
   });
   const settings = { ovsdb: ovs.dbRemote, rundir: ovs.rundir, netns: ovs.netns.name, stateDir, vswitchdPid };
-  const child = spawn(process.execPath, [join(__dirname, 'embedded-daemon.js'), JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, 'embedded-daemon.js'), JSON.stringify(settings)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const events: Event[] = [];
   let stoppedAt: number | undefined;
   let out = '';
@@ -54,11 +56,22 @@ test('a daemon stopped while a join and the port pool wait on a frozen ovs-vswit
     });
   });
   const stopped = events.find((e) => e.event === 'stopped');
-  assert.deepEqual(events.filter((e) => e.event === 'error'), [], 'the helper ran through');
+  assert.deepEqual(
+    events.filter((e) => e.event === 'error'),
+    [],
+    'the helper ran through',
+  );
   assert.ok(stopped, `the daemon's stop() returned (events: ${JSON.stringify(events)})`);
   assert.ok((stopped.ms ?? Infinity) < 5000, `stop() took ${stopped.ms} ms`);
-  assert.match(stopped.join ?? '', /^failed: .*stopping|^failed: .*closed|^failed: .*stopped/, 'the waiting join failed with a clear reason');
+  assert.match(
+    stopped.join ?? '',
+    /^failed: .*stopping|^failed: .*closed|^failed: .*stopped/,
+    'the waiting join failed with a clear reason',
+  );
   assert.ok(exited, 'the process exited by itself within a minute');
   assert.equal(exited.code, 0);
-  assert.ok(stoppedAt !== undefined && exited.at - stoppedAt < 5000, `the process exited ${stoppedAt === undefined ? '?' : exited.at - stoppedAt} ms after stop() returned`);
+  assert.ok(
+    stoppedAt !== undefined && exited.at - stoppedAt < 5000,
+    `the process exited ${stoppedAt === undefined ? '?' : exited.at - stoppedAt} ms after stop() returned`,
+  );
 });

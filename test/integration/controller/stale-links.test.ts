@@ -20,7 +20,6 @@ async function joinedEndpoint(host: ControllerHost, subnet: string, endpointId: 
   return host.daemon.service.endpointInfo('n', endpointId);
 }
 
-
 test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint answers', async (t) => {
   if (!requireBinaries(t, OVS_BINARIES)) return;
   const host = await ControllerHost.start();
@@ -30,7 +29,11 @@ test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint a
     assert.equal(await host.linkExists(info.hostIfname), true);
     await host.daemon.service.deleteEndpoint('n', 'ep-gone-0001');
     await until('veth deleted', async () => !(await host.linkExists(info.hostIfname)), 10_000);
-    await until('port removed', async () => !(await host.ovs.vsctl('list-ports', 'br-int')).split('\n').includes(info.hostIfname), 10_000);
+    await until(
+      'port removed',
+      async () => !(await host.ovs.vsctl('list-ports', 'br-int')).split('\n').includes(info.hostIfname),
+      10_000,
+    );
     await until('nothing left to remove', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
   });
 });

@@ -70,7 +70,8 @@ export class ControllerDouble implements NetworkApi, IpamApi {
 
   private endpoint(networkId: string, endpointId: string): EndpointInfo {
     const info = this.endpoints.get(endpointId);
-    if (!info || info.networkId !== networkId) throw new ControllerError('NOT_FOUND', `endpoint ${endpointId} does not exist in network ${networkId}`);
+    if (!info || info.networkId !== networkId)
+      throw new ControllerError('NOT_FOUND', `endpoint ${endpointId} does not exist in network ${networkId}`);
     return info;
   }
 
@@ -92,7 +93,8 @@ export class ControllerDouble implements NetworkApi, IpamApi {
   }
   async createEndpoint(spec: EndpointSpec): Promise<EndpointInfo> {
     await this.enter('createEndpoint', spec);
-    if (!this.networks.has(spec.networkId)) throw new ControllerError('NOT_FOUND', `network ${spec.networkId} does not exist`);
+    if (!this.networks.has(spec.networkId))
+      throw new ControllerError('NOT_FOUND', `network ${spec.networkId} does not exist`);
     const existing = this.endpoints.get(spec.endpointId);
     if (existing) return existing;
     const hostIfname = `ovs${spec.endpointId.slice(0, 8)}`;
@@ -153,7 +155,8 @@ export class ControllerDouble implements NetworkApi, IpamApi {
   }
   async requestPool(request: PoolRequest): Promise<PoolGrant> {
     await this.enter('requestPool', request);
-    const cidr = request.pool ?? (request.v6 ? `fd00:${++this.dynamicPools}::/64` : `10.200.${++this.dynamicPools}.0/24`);
+    const cidr =
+      request.pool ?? (request.v6 ? `fd00:${++this.dynamicPools}::/64` : `10.200.${++this.dynamicPools}.0/24`);
     const poolId = `${request.addressSpace}/${cidr}`;
     const existing = this.pools.get(poolId);
     if (existing) return existing.grant;
@@ -170,15 +173,18 @@ export class ControllerDouble implements NetworkApi, IpamApi {
     await this.enter('requestAddress', request);
     const pool = this.pools.get(request.poolId);
     if (!pool) throw new ControllerError('NOT_FOUND', `pool ${request.poolId} does not exist`);
-    const host = (n: number): string => (pool.v6 ? `${pool.base}${n.toString(16)}` : pool.base.replace(/\.0$/, `.${n}`));
+    const host = (n: number): string =>
+      pool.v6 ? `${pool.base}${n.toString(16)}` : pool.base.replace(/\.0$/, `.${n}`);
     const address = request.address ?? (request.kind === 'gateway' ? host(1) : host(pool.next++));
-    if (pool.allocated.has(address)) throw new ControllerError('ALREADY_EXISTS', `address ${address} is already in use`);
+    if (pool.allocated.has(address))
+      throw new ControllerError('ALREADY_EXISTS', `address ${address} is already in use`);
     pool.allocated.add(address);
     return `${address}/${pool.prefix}`;
   }
   async releaseAddress(poolId: string, address: string): Promise<void> {
     await this.enter('releaseAddress', poolId, address);
     const pool = this.pools.get(poolId);
-    if (!pool || !pool.allocated.delete(address)) throw new ControllerError('NOT_FOUND', `address ${address} is not allocated in ${poolId}`);
+    if (!pool || !pool.allocated.delete(address))
+      throw new ControllerError('NOT_FOUND', `address ${address} is not allocated in ${poolId}`);
   }
 }

@@ -14,9 +14,15 @@ const EID = 'e0000000000000000000000000000001';
 async function startWithDouble(t: Parameters<typeof tempPluginDir>[0]) {
   const controller = new ControllerDouble();
   const { logger, lines } = capturingLogger();
-  const plugin = await startDockerPlugin({ pluginDir: tempPluginDir(t), network: controller, ipam: controller, logger });
+  const plugin = await startDockerPlugin({
+    pluginDir: tempPluginDir(t),
+    network: controller,
+    ipam: controller,
+    logger,
+  });
   t.after(() => plugin.close());
-  const call = (method: string, body?: object | string, options?: Parameters<typeof callPlugin>[3]) => callPlugin(plugin.socketPath, method, body, options);
+  const call = (method: string, body?: object | string, options?: Parameters<typeof callPlugin>[3]) =>
+    callPlugin(plugin.socketPath, method, body, options);
   return { controller, plugin, call, lines };
 }
 
@@ -37,16 +43,28 @@ test('malformed JSON: HTTP 200 with Err for the network driver and Error for IPA
 
 test('bodies are parsed whatever the Content-Type; "null" and empty bodies read as {}', async (t) => {
   const { call } = await startWithDouble(t);
-  const text = await call('NetworkDriver.CreateNetwork', JSON.stringify({ NetworkID: NID, IPv4Data: [{ Pool: '10.1.0.0/24' }] }), { headers: { 'Content-Type': 'text/plain' } });
+  const text = await call(
+    'NetworkDriver.CreateNetwork',
+    JSON.stringify({ NetworkID: NID, IPv4Data: [{ Pool: '10.1.0.0/24' }] }),
+    { headers: { 'Content-Type': 'text/plain' } },
+  );
   assert.deepEqual(text.json, {});
-  const form = await call('NetworkDriver.DeleteNetwork', JSON.stringify({ NetworkID: NID }), { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  const form = await call('NetworkDriver.DeleteNetwork', JSON.stringify({ NetworkID: NID }), {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
   assert.deepEqual(form.json, {});
   assert.deepEqual((await call('Plugin.Activate', 'null')).json, { Implements: ['NetworkDriver', 'IpamDriver'] });
   assert.deepEqual((await call('Plugin.Activate', '{}\n')).json, { Implements: ['NetworkDriver', 'IpamDriver'] });
   // An empty body where fields are required is what Docker's retry of a call interrupted
   // by an ovsnet restart looks like: the answer says so. "null" names the first missing field.
-  assert.match(String((await call('NetworkDriver.Leave')).json['Err']), /^ovsnet: NetworkDriver\.Leave arrived with an empty body: Docker resent a call that an ovsnet restart interrupted/);
-  assert.match(String((await call('IpamDriver.ReleasePool')).json['Error']), /^ovsnet: IpamDriver\.ReleasePool arrived with an empty body/);
+  assert.match(
+    String((await call('NetworkDriver.Leave')).json['Err']),
+    /^ovsnet: NetworkDriver\.Leave arrived with an empty body: Docker resent a call that an ovsnet restart interrupted/,
+  );
+  assert.match(
+    String((await call('IpamDriver.ReleasePool')).json['Error']),
+    /^ovsnet: IpamDriver\.ReleasePool arrived with an empty body/,
+  );
   assert.deepEqual((await call('NetworkDriver.Leave', 'null')).json, { Err: 'ovsnet: NetworkID is missing' });
 });
 
@@ -56,9 +74,24 @@ test('missing and mistyped fields are named and never reach the controller', asy
     ['NetworkDriver.CreateNetwork', { Options: {} }, 'Err', /NetworkID is missing/],
     ['NetworkDriver.CreateEndpoint', { NetworkID: NID, Interface: {} }, 'Err', /EndpointID is missing/],
     ['NetworkDriver.Join', { NetworkID: NID, EndpointID: EID }, 'Err', /SandboxKey is missing/],
-    ['NetworkDriver.DeleteEndpoint', { NetworkID: 5, EndpointID: EID }, 'Err', /NetworkID must be a string, got a number/],
-    ['NetworkDriver.ProgramExternalConnectivity', { NetworkID: NID, EndpointID: EID, Options: { 'com.docker.network.portmap': [{ Proto: 6 }] } }, 'Err', /portmap\[0\]\.Port is missing/],
-    ['NetworkDriver.CreateNetwork', { NetworkID: NID, Options: { 'com.docker.network.generic': { 'ovsnet.tunnel': 'geneve' } } }, 'Err', /invalid value "geneve" for option ovsnet\.tunnel: accepted values are vxlan or gre/],
+    [
+      'NetworkDriver.DeleteEndpoint',
+      { NetworkID: 5, EndpointID: EID },
+      'Err',
+      /NetworkID must be a string, got a number/,
+    ],
+    [
+      'NetworkDriver.ProgramExternalConnectivity',
+      { NetworkID: NID, EndpointID: EID, Options: { 'com.docker.network.portmap': [{ Proto: 6 }] } },
+      'Err',
+      /portmap\[0\]\.Port is missing/,
+    ],
+    [
+      'NetworkDriver.CreateNetwork',
+      { NetworkID: NID, Options: { 'com.docker.network.generic': { 'ovsnet.tunnel': 'geneve' } } },
+      'Err',
+      /invalid value "geneve" for option ovsnet\.tunnel: accepted values are vxlan or gre/,
+    ],
     ['IpamDriver.RequestPool', { Pool: '10.0.0.0/24', V6: false }, 'Error', /AddressSpace is missing/],
     ['IpamDriver.RequestAddress', { Address: '10.0.0.1' }, 'Error', /PoolID is missing/],
     ['IpamDriver.ReleaseAddress', { PoolID: 'p' }, 'Error', /Address is missing/],
@@ -89,8 +122,15 @@ test('unknown methods get 404 JSON; other HTTP verbs 405', async (t) => {
 
 test('controller refusals keep their message; bugs answer generically, are logged, and the server lives on', async (t) => {
   const { call, controller, lines } = await startWithDouble(t);
-  await call('NetworkDriver.CreateNetwork', { NetworkID: NID, IPv4Data: [{ Pool: '10.9.0.0/24', Gateway: '10.9.0.1/24' }] });
-  await call('NetworkDriver.CreateEndpoint', { NetworkID: NID, EndpointID: EID, Interface: { Address: '10.9.0.2/24' } });
+  await call('NetworkDriver.CreateNetwork', {
+    NetworkID: NID,
+    IPv4Data: [{ Pool: '10.9.0.0/24', Gateway: '10.9.0.1/24' }],
+  });
+  await call('NetworkDriver.CreateEndpoint', {
+    NetworkID: NID,
+    EndpointID: EID,
+    Interface: { Address: '10.9.0.2/24' },
+  });
 
   const conflict = await call('NetworkDriver.DeleteNetwork', { NetworkID: NID });
   assert.deepEqual(conflict.json, { Err: `ovsnet: network ${NID} still has 1 endpoint(s)` });
@@ -100,7 +140,11 @@ test('controller refusals keep their message; bugs answer generically, are logge
   assert.match(String(exhausted.json['Error']), /^ovsnet: pool p has no free address \(no free address left/);
 
   controller.failNext('join', new TypeError("Cannot read properties of undefined (reading 'ofport')"));
-  const bug = await call('NetworkDriver.Join', { NetworkID: NID, EndpointID: EID, SandboxKey: '/var/run/docker/netns/z' });
+  const bug = await call('NetworkDriver.Join', {
+    NetworkID: NID,
+    EndpointID: EID,
+    SandboxKey: '/var/run/docker/netns/z',
+  });
   assert.deepEqual(bug.json, { Err: 'ovsnet: unexpected failure in NetworkDriver.Join (see the ovsnet log)' });
   const logged = lines().find((l) => l['msg'] === 'plugin call failed unexpectedly');
   assert.ok(logged, 'the bug is logged');
@@ -108,10 +152,17 @@ test('controller refusals keep their message; bugs answer generically, are logge
   assert.match(JSON.stringify(logged['err']), /reading 'ofport'/);
 
   controller.failNext('requestPool', 'a thrown string');
-  assert.match(String((await call('IpamDriver.RequestPool', { AddressSpace: 'x', V6: false })).json['Error']), /unexpected failure in IpamDriver\.RequestPool/);
+  assert.match(
+    String((await call('IpamDriver.RequestPool', { AddressSpace: 'x', V6: false })).json['Error']),
+    /unexpected failure in IpamDriver\.RequestPool/,
+  );
 
   // Still serving, and the state is unchanged by the failed calls.
-  const join = await call('NetworkDriver.Join', { NetworkID: NID, EndpointID: EID, SandboxKey: '/var/run/docker/netns/z' });
+  const join = await call('NetworkDriver.Join', {
+    NetworkID: NID,
+    EndpointID: EID,
+    SandboxKey: '/var/run/docker/netns/z',
+  });
   assert.equal(join.json['Gateway'], '10.9.0.1');
   assert.ok(controller.networks.has(NID));
 });
@@ -120,12 +171,18 @@ test('an IPAM answer without a prefix is reported as a controller bug, not passe
   const { call, controller } = await startWithDouble(t);
   controller.requestAddress = async () => '10.0.0.7';
   const answer = await call('IpamDriver.RequestAddress', { PoolID: 'p', Address: '', Options: {} });
-  assert.match(String(answer.json['Error']), /internal error in IpamDriver\.RequestAddress: the controller returned "10\.0\.0\.7"/);
+  assert.match(
+    String(answer.json['Error']),
+    /internal error in IpamDriver\.RequestAddress: the controller returned "10\.0\.0\.7"/,
+  );
 });
 
 test('large bodies are refused with 413 and the connection still answers JSON', async (t) => {
   const { call } = await startWithDouble(t);
-  const answer = await call('NetworkDriver.CreateNetwork', JSON.stringify({ NetworkID: NID, pad: 'x'.repeat(2 << 20) }));
+  const answer = await call(
+    'NetworkDriver.CreateNetwork',
+    JSON.stringify({ NetworkID: NID, pad: 'x'.repeat(2 << 20) }),
+  );
   assert.equal(answer.status, 413);
   assert.match(String(answer.json['Err']), /larger than/);
 });

@@ -9,12 +9,27 @@ import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
 
 const NID = 'n0000000000000000000000000000002';
 const EID = 'e0000000000000000000000000000002';
-const NETWORK = { NetworkID: NID, Options: null, IPv4Data: [{ AddressSpace: 'x', Pool: '10.8.0.0/24', Gateway: '10.8.0.1/24' }], IPv6Data: [] };
-const ENDPOINT = { NetworkID: NID, EndpointID: EID, Interface: { Address: '10.8.0.2/24', AddressIPv6: '', MacAddress: '' }, Options: {} };
+const NETWORK = {
+  NetworkID: NID,
+  Options: null,
+  IPv4Data: [{ AddressSpace: 'x', Pool: '10.8.0.0/24', Gateway: '10.8.0.1/24' }],
+  IPv6Data: [],
+};
+const ENDPOINT = {
+  NetworkID: NID,
+  EndpointID: EID,
+  Interface: { Address: '10.8.0.2/24', AddressIPv6: '', MacAddress: '' },
+  Options: {},
+};
 
 async function startWithDouble(t: Parameters<typeof tempPluginDir>[0]) {
   const controller = new ControllerDouble();
-  const plugin = await startDockerPlugin({ pluginDir: tempPluginDir(t), network: controller, ipam: controller, logger: capturingLogger().logger });
+  const plugin = await startDockerPlugin({
+    pluginDir: tempPluginDir(t),
+    network: controller,
+    ipam: controller,
+    logger: capturingLogger().logger,
+  });
   t.after(() => plugin.close());
   return { controller, call: (method: string, body?: object) => callPlugin(plugin.socketPath, method, body) };
 }
@@ -53,15 +68,29 @@ test('DeleteEndpoint twice, Leave and Revoke after delete, OperInfo of a gone en
   assert.deepEqual((await call('NetworkDriver.Leave', ref)).json, {});
   assert.deepEqual((await call('NetworkDriver.RevokeExternalConnectivity', ref)).json, {});
   assert.deepEqual((await call('NetworkDriver.EndpointOperInfo', ref)).json, { Value: {} });
-  assert.deepEqual(controller.methods().slice(2), ['deleteEndpoint', 'deleteEndpoint', 'leave', 'unpublishPorts', 'endpointInfo']);
+  assert.deepEqual(controller.methods().slice(2), [
+    'deleteEndpoint',
+    'deleteEndpoint',
+    'leave',
+    'unpublishPorts',
+    'endpointInfo',
+  ]);
 });
 
 test('Join and ProgramExternalConnectivity of an unknown endpoint are refused: they would create nothing', async (t) => {
   const { call } = await startWithDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
-  const join = await call('NetworkDriver.Join', { NetworkID: NID, EndpointID: 'nope', SandboxKey: '/var/run/docker/netns/a' });
+  const join = await call('NetworkDriver.Join', {
+    NetworkID: NID,
+    EndpointID: 'nope',
+    SandboxKey: '/var/run/docker/netns/a',
+  });
   assert.match(String(join.json['Err']), /endpoint nope does not exist/);
-  const pec = await call('NetworkDriver.ProgramExternalConnectivity', { NetworkID: NID, EndpointID: 'nope', Options: {} });
+  const pec = await call('NetworkDriver.ProgramExternalConnectivity', {
+    NetworkID: NID,
+    EndpointID: 'nope',
+    Options: {},
+  });
   assert.match(String(pec.json['Err']), /endpoint nope does not exist/);
   const endpoint = await call('NetworkDriver.CreateEndpoint', { ...ENDPOINT, NetworkID: 'other' });
   assert.match(String(endpoint.json['Err']), /network other does not exist/);
@@ -71,7 +100,10 @@ test('DeleteNetwork with endpoints is refused and keeps the network; twice after
   const { call, controller } = await startWithDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
   await call('NetworkDriver.CreateEndpoint', ENDPOINT);
-  assert.match(String((await call('NetworkDriver.DeleteNetwork', { NetworkID: NID })).json['Err']), /still has 1 endpoint/);
+  assert.match(
+    String((await call('NetworkDriver.DeleteNetwork', { NetworkID: NID })).json['Err']),
+    /still has 1 endpoint/,
+  );
   assert.ok(controller.networks.has(NID));
   await call('NetworkDriver.DeleteEndpoint', { NetworkID: NID, EndpointID: EID });
   assert.deepEqual((await call('NetworkDriver.DeleteNetwork', { NetworkID: NID })).json, {});
@@ -84,15 +116,45 @@ test('IPAM: repeated RequestPool is stable; releases of unknown pools and addres
   const request = { AddressSpace: 'OvsnetLocal', Pool: '10.30.0.0/16', SubPool: '', Options: {}, V6: false };
   const first = await call('IpamDriver.RequestPool', request);
   assert.deepEqual((await call('IpamDriver.RequestPool', request)).json, first.json);
-  const dynamicA = await call('IpamDriver.RequestPool', { AddressSpace: 'OvsnetLocal', Pool: '', SubPool: '', Options: {}, V6: false });
-  const dynamicB = await call('IpamDriver.RequestPool', { AddressSpace: 'OvsnetLocal', Pool: '', SubPool: '', Options: {}, V6: false });
-  assert.notEqual(dynamicA.json['Pool'], dynamicB.json['Pool'], 'Docker\'s overlap loop needs a different pool each time');
-  const taken = await call('IpamDriver.RequestAddress', { PoolID: first.json['PoolID'], Address: '10.30.0.9', Options: {} });
+  const dynamicA = await call('IpamDriver.RequestPool', {
+    AddressSpace: 'OvsnetLocal',
+    Pool: '',
+    SubPool: '',
+    Options: {},
+    V6: false,
+  });
+  const dynamicB = await call('IpamDriver.RequestPool', {
+    AddressSpace: 'OvsnetLocal',
+    Pool: '',
+    SubPool: '',
+    Options: {},
+    V6: false,
+  });
+  assert.notEqual(
+    dynamicA.json['Pool'],
+    dynamicB.json['Pool'],
+    "Docker's overlap loop needs a different pool each time",
+  );
+  const taken = await call('IpamDriver.RequestAddress', {
+    PoolID: first.json['PoolID'],
+    Address: '10.30.0.9',
+    Options: {},
+  });
   assert.deepEqual(taken.json, { Address: '10.30.0.9/16', Data: {} });
-  const again = await call('IpamDriver.RequestAddress', { PoolID: first.json['PoolID'], Address: '10.30.0.9', Options: {} });
+  const again = await call('IpamDriver.RequestAddress', {
+    PoolID: first.json['PoolID'],
+    Address: '10.30.0.9',
+    Options: {},
+  });
   assert.match(String(again.json['Error']), /10\.30\.0\.9 is already in use/);
-  assert.deepEqual((await call('IpamDriver.ReleaseAddress', { PoolID: first.json['PoolID'], Address: '10.30.0.9' })).json, {});
-  assert.deepEqual((await call('IpamDriver.ReleaseAddress', { PoolID: first.json['PoolID'], Address: '10.30.0.9' })).json, {});
+  assert.deepEqual(
+    (await call('IpamDriver.ReleaseAddress', { PoolID: first.json['PoolID'], Address: '10.30.0.9' })).json,
+    {},
+  );
+  assert.deepEqual(
+    (await call('IpamDriver.ReleaseAddress', { PoolID: first.json['PoolID'], Address: '10.30.0.9' })).json,
+    {},
+  );
   assert.deepEqual((await call('IpamDriver.ReleasePool', { PoolID: 'never-existed' })).json, {});
   assert.deepEqual(controller.calls.filter((c) => c.method === 'releaseAddress').length, 2);
 });
@@ -101,7 +163,13 @@ test('concurrent calls are all answered', async (t) => {
   const { call, controller } = await startWithDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
   const answers = await Promise.all(
-    Array.from({ length: 40 }, (_, i) => call('NetworkDriver.CreateEndpoint', { ...ENDPOINT, EndpointID: `ep${i}`, Interface: { Address: `10.8.0.${i + 10}/24`, AddressIPv6: '', MacAddress: '' } })),
+    Array.from({ length: 40 }, (_, i) =>
+      call('NetworkDriver.CreateEndpoint', {
+        ...ENDPOINT,
+        EndpointID: `ep${i}`,
+        Interface: { Address: `10.8.0.${i + 10}/24`, AddressIPv6: '', MacAddress: '' },
+      }),
+    ),
   );
   assert.ok(answers.every((a) => a.status === 200 && a.json['Err'] === undefined));
   assert.equal(controller.endpoints.size, 40);

@@ -3,7 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDockerPlugin } from '../../../drivers/docker/plugin';
-import type { CreateEndpointRequest, CreateNetworkRequest, JoinRequest, RequestAddressRequest, RequestPoolRequest } from '../../../drivers/docker/protocol';
+import type {
+  CreateEndpointRequest,
+  CreateNetworkRequest,
+  JoinRequest,
+  RequestAddressRequest,
+  RequestPoolRequest,
+} from '../../../drivers/docker/protocol';
 import { ControllerDouble } from './controller-double';
 import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
 
@@ -14,7 +20,12 @@ const PLUGIN_MIME = 'application/vnd.docker.plugins.v1.2+json';
 async function startWithDouble(t: Parameters<typeof tempPluginDir>[0]) {
   const controller = new ControllerDouble();
   const { logger, lines } = capturingLogger();
-  const plugin = await startDockerPlugin({ pluginDir: tempPluginDir(t), network: controller, ipam: controller, logger });
+  const plugin = await startDockerPlugin({
+    pluginDir: tempPluginDir(t),
+    network: controller,
+    ipam: controller,
+    logger,
+  });
   t.after(() => plugin.close());
   const call = (method: string, body?: object | string) => callPlugin(plugin.socketPath, method, body);
   return { controller, plugin, call, lines };
@@ -27,31 +38,62 @@ test('activation and capabilities answer empty-bodied calls with the plugin medi
   assert.equal(activate.contentType, PLUGIN_MIME);
   assert.deepEqual(activate.json, { Implements: ['NetworkDriver', 'IpamDriver'] });
   assert.deepEqual((await call('NetworkDriver.GetCapabilities')).json, { Scope: 'local', ConnectivityScope: 'global' });
-  assert.deepEqual((await call('IpamDriver.GetCapabilities')).json, { RequiresMACAddress: false, RequiresRequestReplay: false });
-  assert.deepEqual((await call('IpamDriver.GetDefaultAddressSpaces')).json, { LocalDefaultAddressSpace: 'OvsnetLocal', GlobalDefaultAddressSpace: 'OvsnetGlobal' });
+  assert.deepEqual((await call('IpamDriver.GetCapabilities')).json, {
+    RequiresMACAddress: false,
+    RequiresRequestReplay: false,
+  });
+  assert.deepEqual((await call('IpamDriver.GetDefaultAddressSpaces')).json, {
+    LocalDefaultAddressSpace: 'OvsnetLocal',
+    GlobalDefaultAddressSpace: 'OvsnetGlobal',
+  });
   assert.deepEqual(controller.methods(), ['defaultAddressSpaces']);
 });
 
 test('network create, run -p 8080:80, stop and network rm pass through in order', async (t) => {
   const { call, controller } = await startWithDouble(t);
   // docker network create -d ovsnet --ipam-driver ovsnet --subnet 10.50.0.0/24 -o ovsnet.mtu=1450 n1
-  const poolRequest: RequestPoolRequest = { AddressSpace: 'OvsnetLocal', Pool: '10.50.0.0/24', SubPool: '', Options: {}, V6: false };
+  const poolRequest: RequestPoolRequest = {
+    AddressSpace: 'OvsnetLocal',
+    Pool: '10.50.0.0/24',
+    SubPool: '',
+    Options: {},
+    V6: false,
+  };
   const pool = await call('IpamDriver.RequestPool', poolRequest);
   assert.deepEqual(pool.json, { PoolID: 'OvsnetLocal/10.50.0.0/24', Pool: '10.50.0.0/24', Data: {} });
-  const gatewayRequest: RequestAddressRequest = { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '', Options: { RequestAddressType: 'com.docker.network.gateway' } };
+  const gatewayRequest: RequestAddressRequest = {
+    PoolID: 'OvsnetLocal/10.50.0.0/24',
+    Address: '',
+    Options: { RequestAddressType: 'com.docker.network.gateway' },
+  };
   const gateway = await call('IpamDriver.RequestAddress', gatewayRequest);
   assert.deepEqual(gateway.json, { Address: '10.50.0.1/24', Data: {} });
   const createNetwork: CreateNetworkRequest = {
     NetworkID: NID,
-    Options: { 'com.docker.network.enable_ipv4': true, 'com.docker.network.enable_ipv6': false, 'com.docker.network.generic': { 'ovsnet.mtu': '1450' } },
+    Options: {
+      'com.docker.network.enable_ipv4': true,
+      'com.docker.network.enable_ipv6': false,
+      'com.docker.network.generic': { 'ovsnet.mtu': '1450' },
+    },
     IPv4Data: [{ AddressSpace: 'OvsnetLocal', Pool: '10.50.0.0/24', Gateway: '10.50.0.1/24' }],
     IPv6Data: [],
   };
   assert.deepEqual((await call('NetworkDriver.CreateNetwork', createNetwork)).json, {});
-  assert.deepEqual(controller.networks.get(NID), { id: NID, ipv4: [{ pool: '10.50.0.0/24', gateway: '10.50.0.1' }], ipv6: [], icc: true, internal: false, mtu: 1450 });
+  assert.deepEqual(controller.networks.get(NID), {
+    id: NID,
+    ipv4: [{ pool: '10.50.0.0/24', gateway: '10.50.0.1' }],
+    ipv6: [],
+    icc: true,
+    internal: false,
+    mtu: 1450,
+  });
 
   // docker run --net n1 -p 8080:80 busybox
-  const address = await call('IpamDriver.RequestAddress', { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '', Options: { 'com.docker.network.endpoint.name': 'web' } });
+  const address = await call('IpamDriver.RequestAddress', {
+    PoolID: 'OvsnetLocal/10.50.0.0/24',
+    Address: '',
+    Options: { 'com.docker.network.endpoint.name': 'web' },
+  });
   assert.deepEqual(address.json, { Address: '10.50.0.2/24', Data: {} });
   const createEndpoint: CreateEndpointRequest = {
     NetworkID: NID,
@@ -63,7 +105,11 @@ test('network create, run -p 8080:80, stop and network rm pass through in order'
     },
   };
   const endpoint = await call('NetworkDriver.CreateEndpoint', createEndpoint);
-  assert.deepEqual(endpoint.json, { Interface: { MacAddress: '02:00:00:00:00:01' } }, 'only the MAC Docker left empty comes back');
+  assert.deepEqual(
+    endpoint.json,
+    { Interface: { MacAddress: '02:00:00:00:00:01' } },
+    'only the MAC Docker left empty comes back',
+  );
   const joinRequest: JoinRequest = {
     NetworkID: NID,
     EndpointID: EID,
@@ -95,21 +141,42 @@ test('network create, run -p 8080:80, stop and network rm pass through in order'
   });
 
   // docker stop
-  for (const method of ['NetworkDriver.RevokeExternalConnectivity', 'NetworkDriver.Leave', 'NetworkDriver.DeleteEndpoint']) {
+  for (const method of [
+    'NetworkDriver.RevokeExternalConnectivity',
+    'NetworkDriver.Leave',
+    'NetworkDriver.DeleteEndpoint',
+  ]) {
     assert.deepEqual((await call(method, { NetworkID: NID, EndpointID: EID })).json, {}, method);
   }
-  assert.deepEqual((await call('IpamDriver.ReleaseAddress', { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '10.50.0.2' })).json, {});
+  assert.deepEqual(
+    (await call('IpamDriver.ReleaseAddress', { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '10.50.0.2' })).json,
+    {},
+  );
 
   // docker network rm n1
-  assert.deepEqual((await call('IpamDriver.ReleaseAddress', { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '10.50.0.1' })).json, {});
+  assert.deepEqual(
+    (await call('IpamDriver.ReleaseAddress', { PoolID: 'OvsnetLocal/10.50.0.0/24', Address: '10.50.0.1' })).json,
+    {},
+  );
   assert.deepEqual((await call('IpamDriver.ReleasePool', { PoolID: 'OvsnetLocal/10.50.0.0/24' })).json, {});
   assert.deepEqual((await call('NetworkDriver.DeleteNetwork', { NetworkID: NID })).json, {});
 
   assert.deepEqual(controller.methods(), [
-    'requestPool', 'requestAddress', 'createNetwork',
-    'requestAddress', 'createEndpoint', 'join', 'publishPorts', 'endpointInfo',
-    'unpublishPorts', 'leave', 'deleteEndpoint', 'releaseAddress',
-    'releaseAddress', 'releasePool', 'deleteNetwork',
+    'requestPool',
+    'requestAddress',
+    'createNetwork',
+    'requestAddress',
+    'createEndpoint',
+    'join',
+    'publishPorts',
+    'endpointInfo',
+    'unpublishPorts',
+    'leave',
+    'deleteEndpoint',
+    'releaseAddress',
+    'releaseAddress',
+    'releasePool',
+    'deleteNetwork',
   ]);
   assert.deepEqual(controller.calls[1]?.args, [{ poolId: 'OvsnetLocal/10.50.0.0/24', kind: 'gateway' }]);
   assert.deepEqual(controller.calls[3]?.args, [{ poolId: 'OvsnetLocal/10.50.0.0/24', kind: 'endpoint', owner: 'web' }]);
@@ -134,15 +201,30 @@ test('CreateEndpoint never echoes fields Docker set; --internal networks join wi
     Options: { 'com.docker.network.endpoint.macaddress': 'AkIKPAAF' },
   });
   assert.deepEqual(endpoint.json, {});
-  const join = await call('NetworkDriver.Join', { NetworkID: NID, EndpointID: EID, SandboxKey: '/var/run/docker/netns/x', Options: null });
+  const join = await call('NetworkDriver.Join', {
+    NetworkID: NID,
+    EndpointID: EID,
+    SandboxKey: '/var/run/docker/netns/x',
+    Options: null,
+  });
   assert.deepEqual(join.json, { InterfaceName: { SrcName: 'ovse1d2c3b4_c', DstPrefix: 'eth' } });
 });
 
 test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via IPAM', async (t) => {
   const { call } = await startWithDouble(t);
-  const pool6 = await call('IpamDriver.RequestPool', { AddressSpace: 'OvsnetLocal', Pool: '', SubPool: '', Options: null, V6: true });
+  const pool6 = await call('IpamDriver.RequestPool', {
+    AddressSpace: 'OvsnetLocal',
+    Pool: '',
+    SubPool: '',
+    Options: null,
+    V6: true,
+  });
   assert.equal(pool6.json['Pool'], 'fd00:1::/64');
-  const gw6 = await call('IpamDriver.RequestAddress', { PoolID: pool6.json['PoolID'], Address: '', Options: { RequestAddressType: 'com.docker.network.gateway' } });
+  const gw6 = await call('IpamDriver.RequestAddress', {
+    PoolID: pool6.json['PoolID'],
+    Address: '',
+    Options: { RequestAddressType: 'com.docker.network.gateway' },
+  });
   assert.equal(gw6.json['Address'], 'fd00:1::1/64');
   await call('NetworkDriver.CreateNetwork', {
     NetworkID: NID,
@@ -150,9 +232,21 @@ test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via I
     IPv4Data: [{ AddressSpace: 'x', Pool: '10.70.0.0/24', Gateway: '10.70.0.1/24' }],
     IPv6Data: [{ AddressSpace: 'x', Pool: 'fd00:1::/64', Gateway: gw6.json['Address'] }],
   });
-  await call('NetworkDriver.CreateEndpoint', { NetworkID: NID, EndpointID: EID, Interface: { Address: '10.70.0.2/24', AddressIPv6: 'fd00:1::2/64', MacAddress: '' } });
-  const join = await call('NetworkDriver.Join', { NetworkID: NID, EndpointID: EID, SandboxKey: '/var/run/docker/netns/y' });
-  assert.deepEqual(join.json, { InterfaceName: { SrcName: 'ovse1d2c3b4_c', DstPrefix: 'eth' }, Gateway: '10.70.0.1', GatewayIPv6: 'fd00:1::1' });
+  await call('NetworkDriver.CreateEndpoint', {
+    NetworkID: NID,
+    EndpointID: EID,
+    Interface: { Address: '10.70.0.2/24', AddressIPv6: 'fd00:1::2/64', MacAddress: '' },
+  });
+  const join = await call('NetworkDriver.Join', {
+    NetworkID: NID,
+    EndpointID: EID,
+    SandboxKey: '/var/run/docker/netns/y',
+  });
+  assert.deepEqual(join.json, {
+    InterfaceName: { SrcName: 'ovse1d2c3b4_c', DstPrefix: 'eth' },
+    Gateway: '10.70.0.1',
+    GatewayIPv6: 'fd00:1::1',
+  });
 });
 
 test('discovery, AllocateNetwork and FreeNetwork are accepted without touching the controller', async (t) => {
@@ -160,8 +254,23 @@ test('discovery, AllocateNetwork and FreeNetwork are accepted without touching t
   const discovery = { DiscoveryType: 1, DiscoveryData: { Address: '10.0.0.2', BindAddress: '', Self: false } };
   assert.deepEqual((await call('NetworkDriver.DiscoverNew', discovery)).json, {});
   assert.deepEqual((await call('NetworkDriver.DiscoverDelete', discovery)).json, {});
-  assert.deepEqual((await call('NetworkDriver.AllocateNetwork', { NetworkID: NID, Options: { 'ovsnet.vni': '42' }, IPv4Data: [], IPv6Data: null })).json, { Options: {} });
-  assert.match(String((await call('NetworkDriver.AllocateNetwork', { NetworkID: NID, Options: { 'ovsnet.vni': '0' } })).json['Err']), /ovsnet\.vni/);
+  assert.deepEqual(
+    (
+      await call('NetworkDriver.AllocateNetwork', {
+        NetworkID: NID,
+        Options: { 'ovsnet.vni': '42' },
+        IPv4Data: [],
+        IPv6Data: null,
+      })
+    ).json,
+    { Options: {} },
+  );
+  assert.match(
+    String(
+      (await call('NetworkDriver.AllocateNetwork', { NetworkID: NID, Options: { 'ovsnet.vni': '0' } })).json['Err'],
+    ),
+    /ovsnet\.vni/,
+  );
   assert.deepEqual((await call('NetworkDriver.FreeNetwork', { NetworkID: NID })).json, {});
   assert.deepEqual(controller.calls, []);
 });

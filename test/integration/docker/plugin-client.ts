@@ -21,7 +21,12 @@ export interface CallOptions {
 }
 
 /** `body`: an object is JSON-encoded with a trailing newline like Go's encoder; a string is sent as is. */
-export function callPlugin(socketPath: string, method: string, body?: object | string, options: CallOptions = {}): Promise<PluginAnswer> {
+export function callPlugin(
+  socketPath: string,
+  method: string,
+  body?: object | string,
+  options: CallOptions = {},
+): Promise<PluginAnswer> {
   const payload = body === undefined ? '' : typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
   return new Promise((resolve, reject) => {
     const req = request(
@@ -30,7 +35,11 @@ export function callPlugin(socketPath: string, method: string, body?: object | s
         path: `/${method}`,
         method: options.httpMethod ?? 'POST',
         agent: false,
-        headers: { Host: 'plugin.moby.localhost', Accept: 'application/vnd.docker.plugins.v1.2+json', ...options.headers },
+        headers: {
+          Host: 'plugin.moby.localhost',
+          Accept: 'application/vnd.docker.plugins.v1.2+json',
+          ...options.headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -71,6 +80,11 @@ export function capturingLogger(): { logger: Logger; lines: () => Array<Record<s
   const logger = pino({ level: 'debug' }, sink);
   return {
     logger,
-    lines: () => raw.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }

@@ -15,7 +15,11 @@ function start(pluginDir: string, controller = new ControllerDouble()) {
 
 /** A socket file nobody listens on, as a killed plugin leaves behind. */
 function makeStaleSocket(path: string): void {
-  const r = spawnSync('/usr/bin/python3', ['-c', 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])', path]);
+  const r = spawnSync('/usr/bin/python3', [
+    '-c',
+    'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])',
+    path,
+  ]);
   assert.equal(r.status, 0, r.stderr.toString());
   assert.ok(lstatSync(path).isSocket());
 }
@@ -75,7 +79,10 @@ test('close() lets a running call finish, then refuses new connections', async (
   const dir = tempPluginDir(t);
   const controller = new ControllerDouble();
   const plugin = await start(dir, controller);
-  await callPlugin(plugin.socketPath, 'NetworkDriver.CreateNetwork', { NetworkID: 'n', IPv4Data: [{ Pool: '10.2.0.0/24' }] });
+  await callPlugin(plugin.socketPath, 'NetworkDriver.CreateNetwork', {
+    NetworkID: 'n',
+    IPv4Data: [{ Pool: '10.2.0.0/24' }],
+  });
   let release: () => void = () => undefined;
   controller.delayNext('deleteNetwork', new Promise<void>((resolve) => (release = resolve)));
   const slow = callPlugin(plugin.socketPath, 'NetworkDriver.DeleteNetwork', { NetworkID: 'n' });

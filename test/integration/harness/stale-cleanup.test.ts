@@ -17,7 +17,9 @@ interface Report {
 }
 
 function namespaces(): string[] {
-  return (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '').split('\n').map((l) => l.split(' ')[0] ?? '');
+  return (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '')
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '');
 }
 
 test('leftovers of a SIGKILLed test run are removed by the next run, live runs are spared', async (t) => {

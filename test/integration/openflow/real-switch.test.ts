@@ -17,7 +17,13 @@ import { hex } from '../../unit/ofp/fixtures';
 
 const run = promisify(execFile);
 
-const add = (tableId: number, priority: number, cookie: bigint, match: FlowMod['match'], instructions: FlowMod['instructions']): FlowMod => ({ command: 'add', tableId, priority, cookie, match, instructions });
+const add = (
+  tableId: number,
+  priority: number,
+  cookie: bigint,
+  match: FlowMod['match'],
+  instructions: FlowMod['instructions'],
+): FlowMod => ({ command: 'add', tableId, priority, cookie, match, instructions });
 
 async function session(t: { after(fn: () => unknown): void }, ovs: OvsInstance): Promise<OpenFlowSession> {
   const client = new SwitchClient(`unix:${ovs.mgmtSocket('br0')}`);
@@ -29,7 +35,12 @@ async function session(t: { after(fn: () => unknown): void }, ovs: OvsInstance):
 /** Flow lines without the counters that change between two dumps. */
 function stable(lines: string[]): string[] {
   return lines
-    .map((l) => l.trim().replace(/ ?duration=[^,]+,| ?n_packets=\d+,| ?n_bytes=\d+,/g, '').replace(/^,\s*/, ''))
+    .map((l) =>
+      l
+        .trim()
+        .replace(/ ?duration=[^,]+,| ?n_packets=\d+,| ?n_bytes=\d+,/g, '')
+        .replace(/^,\s*/, ''),
+    )
     .filter((l) => l.startsWith('cookie='))
     .sort();
 }
@@ -42,24 +53,93 @@ test('our flow dump, printed by OVS, equals ovs-ofctl dump-flows', async (t) => 
     await ovs.addNetdevBridge('br0');
     const s = await session(t, ovs);
     await installFlows(s, [
-      add(0, 100, 0x10n, [{ field: 'in_port', value: 1 }], [{ type: 'apply_actions', actions: [{ type: 'load', field: 'reg0', value: 5, ofs: 0, nBits: 16 }] }, { type: 'goto_table', table: 1 }]),
-      add(1, 300, 0x11n, [{ field: 'reg0', value: 5, mask: 0xffff }, { field: 'eth_type', value: 0x0806 }, { field: 'arp_op', value: 1 }, { field: 'arp_tpa', value: '10.1.0.6' }], [{
-        type: 'apply_actions',
-        actions: [
-          { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'eth_dst', dstOfs: 0, nBits: 48 },
-          { type: 'set_field', field: 'eth_src', value: '02:00:00:00:00:06' },
-          { type: 'set_field', field: 'arp_op', value: 2 },
-          { type: 'move', src: 'arp_sha', srcOfs: 0, dst: 'arp_tha', dstOfs: 0, nBits: 48 },
-          { type: 'set_field', field: 'arp_sha', value: '02:00:00:00:00:06' },
-          { type: 'move', src: 'arp_spa', srcOfs: 0, dst: 'arp_tpa', dstOfs: 0, nBits: 32 },
-          { type: 'set_field', field: 'arp_spa', value: '10.1.0.6' },
-          { type: 'output', port: 'in_port' },
+      add(
+        0,
+        100,
+        0x10n,
+        [{ field: 'in_port', value: 1 }],
+        [
+          { type: 'apply_actions', actions: [{ type: 'load', field: 'reg0', value: 5, ofs: 0, nBits: 16 }] },
+          { type: 'goto_table', table: 1 },
         ],
-      }]),
-      add(2, 100, 0x12n, [{ field: 'eth_type', value: 0x0800 }, { field: 'ct_state', value: 0x20, mask: 0x20 }], [{ type: 'apply_actions', actions: [{ type: 'ct', commit: true, zone: 9, actions: [{ type: 'set_field', field: 'ct_mark', value: 1 }] }] }]),
-      add(3, 90, 0x13n, [{ field: 'eth_type', value: 0x0800 }, { field: 'ip_proto', value: 6 }, { field: 'tcp_dst', value: 5432 }], [{ type: 'apply_actions', actions: [{ type: 'conjunction', id: 11, clause: 2, nClauses: 2 }] }]),
-      add(3, 90, 0x14n, [{ field: 'conj_id', value: 11 }, { field: 'eth_type', value: 0x0800 }], [{ type: 'apply_actions', actions: [{ type: 'resubmit', table: 4 }] }]),
-      add(4, 5, 0x15n, [{ field: 'tun_id', value: 5000n }, { field: 'tun_ipv4_src', value: '192.168.50.2' }], [{ type: 'write_metadata', metadata: 5n, mask: 0xffn }, { type: 'goto_table', table: 5 }]),
+      ),
+      add(
+        1,
+        300,
+        0x11n,
+        [
+          { field: 'reg0', value: 5, mask: 0xffff },
+          { field: 'eth_type', value: 0x0806 },
+          { field: 'arp_op', value: 1 },
+          { field: 'arp_tpa', value: '10.1.0.6' },
+        ],
+        [
+          {
+            type: 'apply_actions',
+            actions: [
+              { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'eth_dst', dstOfs: 0, nBits: 48 },
+              { type: 'set_field', field: 'eth_src', value: '02:00:00:00:00:06' },
+              { type: 'set_field', field: 'arp_op', value: 2 },
+              { type: 'move', src: 'arp_sha', srcOfs: 0, dst: 'arp_tha', dstOfs: 0, nBits: 48 },
+              { type: 'set_field', field: 'arp_sha', value: '02:00:00:00:00:06' },
+              { type: 'move', src: 'arp_spa', srcOfs: 0, dst: 'arp_tpa', dstOfs: 0, nBits: 32 },
+              { type: 'set_field', field: 'arp_spa', value: '10.1.0.6' },
+              { type: 'output', port: 'in_port' },
+            ],
+          },
+        ],
+      ),
+      add(
+        2,
+        100,
+        0x12n,
+        [
+          { field: 'eth_type', value: 0x0800 },
+          { field: 'ct_state', value: 0x20, mask: 0x20 },
+        ],
+        [
+          {
+            type: 'apply_actions',
+            actions: [
+              { type: 'ct', commit: true, zone: 9, actions: [{ type: 'set_field', field: 'ct_mark', value: 1 }] },
+            ],
+          },
+        ],
+      ),
+      add(
+        3,
+        90,
+        0x13n,
+        [
+          { field: 'eth_type', value: 0x0800 },
+          { field: 'ip_proto', value: 6 },
+          { field: 'tcp_dst', value: 5432 },
+        ],
+        [{ type: 'apply_actions', actions: [{ type: 'conjunction', id: 11, clause: 2, nClauses: 2 }] }],
+      ),
+      add(
+        3,
+        90,
+        0x14n,
+        [
+          { field: 'conj_id', value: 11 },
+          { field: 'eth_type', value: 0x0800 },
+        ],
+        [{ type: 'apply_actions', actions: [{ type: 'resubmit', table: 4 }] }],
+      ),
+      add(
+        4,
+        5,
+        0x15n,
+        [
+          { field: 'tun_id', value: 5000n },
+          { field: 'tun_ipv4_src', value: '192.168.50.2' },
+        ],
+        [
+          { type: 'write_metadata', metadata: 5n, mask: 0xffn },
+          { type: 'goto_table', table: 5 },
+        ],
+      ),
     ]);
     const ours = await s.dumpFlows({ cookie: 0x10n, cookieMask: 0xf0n });
     assert.equal(ours.length, 6);
@@ -71,11 +151,30 @@ test('our flow dump, printed by OVS, equals ovs-ofctl dump-flows', async (t) => 
     assert.equal(stable(dumped).length, 6);
 
     // Adds, modifies and deletes together in one atomic bundle.
-    await installFlows(s, [
-      { command: 'modify_strict', tableId: 0, priority: 100, match: [{ field: 'in_port', value: 1 }], instructions: [{ type: 'apply_actions', actions: [{ type: 'output', port: 3 }] }] },
-      { command: 'delete_strict', tableId: 3, priority: 90, match: [{ field: 'conj_id', value: 11 }, { field: 'eth_type', value: 0x0800 }], instructions: [] },
-      add(9, 1, 0x16n, [], []),
-    ], { mode: 'bundle' });
+    await installFlows(
+      s,
+      [
+        {
+          command: 'modify_strict',
+          tableId: 0,
+          priority: 100,
+          match: [{ field: 'in_port', value: 1 }],
+          instructions: [{ type: 'apply_actions', actions: [{ type: 'output', port: 3 }] }],
+        },
+        {
+          command: 'delete_strict',
+          tableId: 3,
+          priority: 90,
+          match: [
+            { field: 'conj_id', value: 11 },
+            { field: 'eth_type', value: 0x0800 },
+          ],
+          instructions: [],
+        },
+        add(9, 1, 0x16n, [], []),
+      ],
+      { mode: 'bundle' },
+    );
     const after = await ovs.ofctl('-O', 'OpenFlow13', '--no-stats', 'dump-flows', 'br0');
     assert.match(after, /cookie=0x10, priority=100,in_port=1 actions=output:3/);
     assert.doesNotMatch(after, /conj_id=11/);
@@ -91,10 +190,19 @@ test('errors name the offending flow; a failed bundle applies nothing; stream mo
   await withLogs([ovs], async () => {
     await ovs.addNetdevBridge('br0');
     const s = await session(t, ovs);
-    const good = add(1, 10, 0x21n, [{ field: 'reg1', value: 1 }], [{ type: 'apply_actions', actions: [{ type: 'output', port: 2 }] }]);
+    const good = add(
+      1,
+      10,
+      0x21n,
+      [{ field: 'reg1', value: 1 }],
+      [{ type: 'apply_actions', actions: [{ type: 'output', port: 2 }] }],
+    );
     // ip_src without eth_type=0x0800: OVS refuses the prerequisite.
     const bad = add(1, 11, 0x22n, [{ field: 'ip_src', value: '10.0.0.1' }], []);
-    const bundleError = await installFlows(s, [good, bad, { ...good, priority: 12 }], { mode: 'bundle' }).then(() => undefined, (e: unknown) => e);
+    const bundleError = await installFlows(s, [good, bad, { ...good, priority: 12 }], { mode: 'bundle' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(bundleError instanceof InstallError, String(bundleError));
     assert.equal(bundleError.nothingApplied, true);
     assert.equal(bundleError.failures.length, 1);
@@ -106,7 +214,10 @@ test('errors name the offending flow; a failed bundle applies nothing; stream mo
     // a flow already there): the commit fails and still nothing of the bundle is applied.
     await installFlows(s, [{ ...good, tableId: 7 }]);
     const overlapping: FlowMod = { ...good, tableId: 7, cookie: 0x23n, flags: 2, match: [{ field: 'reg2', value: 1 }] };
-    const commitError = await installFlows(s, [{ ...good, tableId: 6 }, overlapping], { mode: 'bundle' }).then(() => undefined, (e: unknown) => e);
+    const commitError = await installFlows(s, [{ ...good, tableId: 6 }, overlapping], { mode: 'bundle' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(commitError instanceof InstallError, String(commitError));
     assert.equal(commitError.nothingApplied, true);
     assert.equal(commitError.failures[0]?.flow, overlapping);
@@ -114,7 +225,10 @@ test('errors name the offending flow; a failed bundle applies nothing; stream mo
     assert.equal((await s.dumpFlows({ tableId: 6 })).length, 0, 'the good flow of the failed bundle is not there');
     await installFlows(s, [{ command: 'delete', tableId: 7, priority: 0, match: [], instructions: [] }]);
 
-    const streamError = await installFlows(s, [good, bad], { mode: 'stream' }).then(() => undefined, (e: unknown) => e);
+    const streamError = await installFlows(s, [good, bad], { mode: 'stream' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(streamError instanceof InstallError);
     assert.equal(streamError.nothingApplied, false);
     assert.equal(streamError.failures[0]?.flow, bad);
@@ -130,18 +244,42 @@ test('group and meter mods land; stats and desc answer; malformed bytes get a na
     await ovs.addNetdevBridge('br0');
     const s = await session(t, ovs);
     await s.request({ type: 'barrier_request' });
-    await s.send({ type: 'group_mod', command: 'add', groupType: 'select', groupId: 4, buckets: [{ weight: 50, actions: [{ type: 'output', port: 1 }] }, { weight: 50, actions: [{ type: 'output', port: 2 }] }] });
-    await s.send({ type: 'meter_mod', command: 'add', flags: 0x5, meterId: 1, bands: [{ type: 'drop', rate: 10000, burstSize: 1000 }] });
+    await s.send({
+      type: 'group_mod',
+      command: 'add',
+      groupType: 'select',
+      groupId: 4,
+      buckets: [
+        { weight: 50, actions: [{ type: 'output', port: 1 }] },
+        { weight: 50, actions: [{ type: 'output', port: 2 }] },
+      ],
+    });
+    await s.send({
+      type: 'meter_mod',
+      command: 'add',
+      flags: 0x5,
+      meterId: 1,
+      bands: [{ type: 'drop', rate: 10000, burstSize: 1000 }],
+    });
     await s.barrier();
-    assert.match(await ovs.ofctl('-O', 'OpenFlow13', 'dump-groups', 'br0'), /group_id=4,type=select,bucket=weight:50,actions=output:1,bucket=weight:50,actions=output:2/);
-    assert.match(await ovs.ofctl('-O', 'OpenFlow13', 'dump-meters', 'br0'), /meter=1 kbps burst bands=\s*type=drop rate=10000 burst_size=1000/);
+    assert.match(
+      await ovs.ofctl('-O', 'OpenFlow13', 'dump-groups', 'br0'),
+      /group_id=4,type=select,bucket=weight:50,actions=output:1,bucket=weight:50,actions=output:2/,
+    );
+    assert.match(
+      await ovs.ofctl('-O', 'OpenFlow13', 'dump-meters', 'br0'),
+      /meter=1 kbps burst bands=\s*type=drop rate=10000 burst_size=1000/,
+    );
 
     const [desc] = await s.request({ type: 'desc_request', flags: 0 });
     assert.equal(desc?.type === 'desc_reply' && desc.hardware, 'Open vSwitch');
     const tables = await s.tableStats();
     assert.ok(tables.length >= 1 && tables[0]?.tableId === 0);
     const ports = await s.portStats();
-    assert.ok(ports.some((p) => p.portNo === 0xfffffffe), 'the LOCAL port has counters');
+    assert.ok(
+      ports.some((p) => p.portNo === 0xfffffffe),
+      'the LOCAL port has counters',
+    );
 
     // A FLOW_MOD whose masked reg0 OXM claims 7 bytes: OVS must say what is wrong.
     const errors: Array<MessageOf<'error'>> = [];
@@ -153,6 +291,10 @@ test('group and meter mods land; stats and desc answer; malformed bytes get a na
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.xid, 0x5151);
     assert.equal(errors[0]?.name, 'OFPBRC_BAD_LEN', 'the OXM overruns the match: OVS calls it a bad request length');
-    assert.equal(errors[0]?.data.subarray(0, 8).toString('hex'), `040e${(8 + broken.length).toString(16).padStart(4, '0')}00005151`, 'the error quotes our message');
+    assert.equal(
+      errors[0]?.data.subarray(0, 8).toString('hex'),
+      `040e${(8 + broken.length).toString(16).padStart(4, '0')}00005151`,
+      'the error quotes our message',
+    );
   });
 });

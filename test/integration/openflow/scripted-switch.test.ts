@@ -17,7 +17,6 @@ import type { MessageOf, OfpMessage } from '../../../flows/ofp/types';
 import { hex } from '../../unit/ofp/fixtures';
 import { FakeClock } from '../../harness/fake-clock';
 
-
 /** The switch side: reads messages into a queue the test awaits one by one. */
 class ScriptedSwitch {
   private framer = new OfpFramer();
@@ -56,7 +55,11 @@ class ScriptedSwitch {
   }
 }
 
-async function pair(t: { after(fn: () => unknown): void }, clock: Clock, options: { echoIntervalMs?: number } = {}): Promise<{ session: OpenFlowSession; sw: ScriptedSwitch; attached: Promise<void> }> {
+async function pair(
+  t: { after(fn: () => unknown): void },
+  clock: Clock,
+  options: { echoIntervalMs?: number } = {},
+): Promise<{ session: OpenFlowSession; sw: ScriptedSwitch; attached: Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'ovsnet-of-'));
   const path = join(dir, 'switch.sock');
   let accepted: (s: Socket) => void = () => undefined;
@@ -64,7 +67,11 @@ async function pair(t: { after(fn: () => unknown): void }, clock: Clock, options
   const server: Server = createServer((s) => accepted(s));
   await new Promise<void>((resolve) => server.listen(path, resolve));
   const client = connect(path);
-  const session = new OpenFlowSession({ clock, requestTimeoutMs: 1000, echoIntervalMs: options.echoIntervalMs ?? 5000 });
+  const session = new OpenFlowSession({
+    clock,
+    requestTimeoutMs: 1000,
+    echoIntervalMs: options.echoIntervalMs ?? 5000,
+  });
   const swSocket = await sockets;
   t.after(() => {
     session.close();
@@ -81,7 +88,15 @@ async function handshake(sw: ScriptedSwitch, helloHex = '06 00 0010 00000001 000
   assert.deepEqual((await sw.expect('hello')).versions, [4]);
   await sw.trickle(hex(helloHex));
   const features = await sw.expect('features_request');
-  sw.send({ type: 'features_reply', xid: features.xid, datapathId: 0x42n, nBuffers: 0, nTables: 254, auxiliaryId: 0, capabilities: 0 });
+  sw.send({
+    type: 'features_reply',
+    xid: features.xid,
+    datapathId: 0x42n,
+    nBuffers: 0,
+    nTables: 254,
+    auxiliaryId: 0,
+    capabilities: 0,
+  });
   const config = await sw.expect('set_config');
   assert.equal(config.missSendLen, 0xffff, 'SET_CONFIG asks for whole packets so packet-ins arrive');
 }
@@ -135,10 +150,26 @@ test('requests are matched by xid; multipart replies are reassembled; silence ti
   // Answer out of order: the barrier first, then the dump in two parts.
   sw.send({ type: 'barrier_reply', xid: bar.xid });
   await barrier;
-  const entry = { tableId: 3, durationSec: 0, durationNsec: 0, priority: 1, idleTimeout: 0, hardTimeout: 0, flags: 0, cookie: 1n, packetCount: 0n, byteCount: 0n, match: [], instructions: [] };
+  const entry = {
+    tableId: 3,
+    durationSec: 0,
+    durationNsec: 0,
+    priority: 1,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    flags: 0,
+    cookie: 1n,
+    packetCount: 0n,
+    byteCount: 0n,
+    match: [],
+    instructions: [],
+  };
   sw.send({ type: 'flow_stats_reply', xid: req.xid, flags: 1, flows: [entry, { ...entry, priority: 2 }] });
   sw.send({ type: 'flow_stats_reply', xid: req.xid, flags: 0, flows: [{ ...entry, priority: 3 }] });
-  assert.deepEqual((await dump).map((f) => f.priority), [1, 2, 3]);
+  assert.deepEqual(
+    (await dump).map((f) => f.priority),
+    [1, 2, 3],
+  );
   const lost = session.barrier();
   await sw.expect('barrier_request');
   clock.advance(1000);
@@ -146,7 +177,10 @@ test('requests are matched by xid; multipart replies are reassembled; silence ti
   const refused = session.request({ type: 'role_request', role: 2, generationId: 1n });
   const role = await sw.expect('role_request');
   sw.send({ type: 'error', xid: role.xid, errType: 11, code: 1, name: '', data: Buffer.alloc(0) });
-  await assert.rejects(refused, (e: unknown) => e instanceof OpenFlowError && e.code === 'SWITCH_ERROR' && /OFPRRFC_UNSUP/.test(e.message));
+  await assert.rejects(
+    refused,
+    (e: unknown) => e instanceof OpenFlowError && e.code === 'SWITCH_ERROR' && /OFPRRFC_UNSUP/.test(e.message),
+  );
 });
 
 test('an undecodable message gets the matching OFPT_ERROR and the session goes on', async (t) => {
@@ -155,7 +189,9 @@ test('an undecodable message gets the matching OFPT_ERROR and the session goes o
   await handshake(sw);
   await attached;
   // A packet-in whose match claims a 3-byte masked reg0.
-  await sw.trickle(hex('04 0a 002d 00000abc ffffffff 0000 00 00 0000000000000000 0001 000b 00010103 000000 00000000 0000 00000000'));
+  await sw.trickle(
+    hex('04 0a 002d 00000abc ffffffff 0000 00 00 0000000000000000 0001 000b 00010103 000000 00000000 0000 00000000'),
+  );
   const error = await sw.expect('error');
   assert.equal(error.xid, 0xabc);
   assert.equal(error.name, 'OFPBMC_BAD_LEN');
@@ -229,9 +265,25 @@ test('a throwing packet-in listener neither breaks the socket handler nor later 
     seen.push(m.totalLen);
     throw new Error('listener bug');
   });
-  const packetIn = { type: 'packet_in' as const, xid: 0, bufferId: 0xffffffff, totalLen: 14, reason: 1, tableId: 0, cookie: 0n, match: [], data: Buffer.alloc(14) };
+  const packetIn = {
+    type: 'packet_in' as const,
+    xid: 0,
+    bufferId: 0xffffffff,
+    totalLen: 14,
+    reason: 1,
+    tableId: 0,
+    cookie: 0n,
+    match: [],
+    data: Buffer.alloc(14),
+  };
   // Both packet-ins and the echo arrive in one write: the first throw must not drop the rest.
-  sw.socket.write(Buffer.concat([encodeMessage(packetIn), encodeMessage({ ...packetIn, totalLen: 15, data: Buffer.alloc(15) }), encodeMessage({ type: 'echo_request', xid: 9, data: Buffer.alloc(0) })]));
+  sw.socket.write(
+    Buffer.concat([
+      encodeMessage(packetIn),
+      encodeMessage({ ...packetIn, totalLen: 15, data: Buffer.alloc(15) }),
+      encodeMessage({ type: 'echo_request', xid: 9, data: Buffer.alloc(0) }),
+    ]),
+  );
   assert.equal((await sw.expect('echo_reply')).xid, 9);
   assert.deepEqual(seen, [14, 15]);
   assert.equal(session.state, 'ready');
@@ -257,7 +309,9 @@ test('TCP both ways: the client dials tcp:HOST:PORT, the listener accepts a swit
 
   // Our listener, a switch dialing in (controller tcp: style).
   const sessions: OpenFlowSession[] = [];
-  const server = await listenForSwitches({ port: 0, host: '127.0.0.1' }, (s) => sessions.push(s), { echoIntervalMs: 0 });
+  const server = await listenForSwitches({ port: 0, host: '127.0.0.1' }, (s) => sessions.push(s), {
+    echoIntervalMs: 0,
+  });
   const dialer = connect((server.address() as { port: number }).port, '127.0.0.1');
   t.after(() => {
     dialer.destroy();

@@ -14,8 +14,19 @@ import type { FlowMod, OfpMessage } from '../../../flows/ofp/types';
 import { canonicalFlowText } from '../../../flows/ofp/text';
 import { sleep } from '../../../controller/ovs/private-ovs';
 
-const add = (tableId: number, priority: number, cookie: bigint, match: FlowMod['match'], actions: FlowMod['instructions']): FlowMod => ({
-  command: 'add', tableId, priority, cookie, match, instructions: actions,
+const add = (
+  tableId: number,
+  priority: number,
+  cookie: bigint,
+  match: FlowMod['match'],
+  actions: FlowMod['instructions'],
+): FlowMod => ({
+  command: 'add',
+  tableId,
+  priority,
+  cookie,
+  match,
+  instructions: actions,
 });
 
 async function connected(t: { after(fn: () => unknown): void }, ovs: OvsInstance): Promise<OpenFlowSession> {
@@ -38,17 +49,42 @@ test('handshake, bundle install, dump, atomic failure, stream install', async (t
     const session = await connected(t, ovs);
     assert.ok(session.datapathId !== undefined && session.datapathId > 0n);
     const ports = await session.portDescriptions();
-    assert.ok(ports.some((p) => p.name === 'br0'), 'the bridge port is described');
+    assert.ok(
+      ports.some((p) => p.name === 'br0'),
+      'the bridge port is described',
+    );
 
     const flows = [
-      add(0, 100, 0x10n, [{ field: 'in_port', value: 1 }], [{ type: 'apply_actions', actions: [{ type: 'load', field: 'reg0', value: 5, ofs: 0, nBits: 16 }] }, { type: 'goto_table', table: 1 }]),
-      add(1, 50, 0x11n, [{ field: 'reg0', value: 5, mask: 0xffff }, { field: 'eth_dst', value: '02:00:00:00:00:01' }], [{ type: 'apply_actions', actions: [{ type: 'output', port: 2 }] }]),
+      add(
+        0,
+        100,
+        0x10n,
+        [{ field: 'in_port', value: 1 }],
+        [
+          { type: 'apply_actions', actions: [{ type: 'load', field: 'reg0', value: 5, ofs: 0, nBits: 16 }] },
+          { type: 'goto_table', table: 1 },
+        ],
+      ),
+      add(
+        1,
+        50,
+        0x11n,
+        [
+          { field: 'reg0', value: 5, mask: 0xffff },
+          { field: 'eth_dst', value: '02:00:00:00:00:01' },
+        ],
+        [{ type: 'apply_actions', actions: [{ type: 'output', port: 2 }] }],
+      ),
       add(1, 0, 0x12n, [], []),
     ];
     await installFlows(session, flows, { mode: 'bundle' });
     const dumped = await session.dumpFlows({ cookie: 0x10n, cookieMask: 0xf0n });
     assert.equal(dumped.length, 3);
-    assert.deepEqual(dumped.map(canonicalFlowText).sort(), flows.map(canonicalFlowText).sort(), 'the switch holds exactly what we sent');
+    assert.deepEqual(
+      dumped.map(canonicalFlowText).sort(),
+      flows.map(canonicalFlowText).sort(),
+      'the switch holds exactly what we sent',
+    );
     assert.equal(countFlows(await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br0')), 3);
 
     // One bad flow (goto_table backwards) sinks the whole bundle: nothing is applied.
@@ -56,16 +92,33 @@ test('handshake, bundle install, dump, atomic failure, stream install', async (t
       add(2, 10, 0x20n, [], [{ type: 'apply_actions', actions: [{ type: 'output', port: 3 }] }]),
       add(3, 10, 0x21n, [], [{ type: 'goto_table', table: 1 }]),
     ];
-    await assert.rejects(installFlows(session, bad, { mode: 'bundle' }), (e: unknown) => e instanceof InstallError && e.nothingApplied);
-    assert.equal(countFlows(await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br0')), 3, 'still only the first three flows');
+    await assert.rejects(
+      installFlows(session, bad, { mode: 'bundle' }),
+      (e: unknown) => e instanceof InstallError && e.nothingApplied,
+    );
+    assert.equal(
+      countFlows(await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br0')),
+      3,
+      'still only the first three flows',
+    );
 
     // Stream mode: 500 flows, one barrier.
-    const many = Array.from({ length: 500 }, (_, i) => add(4, 10, 0x40n, [{ field: 'reg1', value: i }], [{ type: 'apply_actions', actions: [{ type: 'output', port: 1 + (i % 7) }] }]));
+    const many = Array.from({ length: 500 }, (_, i) =>
+      add(
+        4,
+        10,
+        0x40n,
+        [{ field: 'reg1', value: i }],
+        [{ type: 'apply_actions', actions: [{ type: 'output', port: 1 + (i % 7) }] }],
+      ),
+    );
     await installFlows(session, many, { mode: 'stream' });
     assert.equal((await session.dumpFlows({ tableId: 4 })).length, 500, 'multipart replies are reassembled');
 
     // Strict delete by cookie: only that feature's flows go.
-    await installFlows(session, [{ command: 'delete', tableId: 0xff, priority: 0, cookie: 0x40n, cookieMask: 0xf0n, match: [], instructions: [] }]);
+    await installFlows(session, [
+      { command: 'delete', tableId: 0xff, priority: 0, cookie: 0x40n, cookieMask: 0xf0n, match: [], instructions: [] },
+    ]);
     assert.equal(countFlows(await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br0')), 3);
   });
 });
@@ -87,10 +140,19 @@ test('packet-out, packet-in after SET_CONFIG, port-status on a new port', async 
     const host = uniqueIfname('vp');
     await ovs.attachContainer(c1, { bridge: 'br0', hostIfname: host, ip: '10.88.0.1/24', ofport: 7 });
     for (let i = 0; i < 100 && !statuses.some((s) => s.port.name === host && s.reason === 0); i++) await sleep(50);
-    assert.ok(statuses.some((s) => s.port.name === host && s.reason === 0 && s.port.portNo === 7), 'port-status ADD for the new port');
+    assert.ok(
+      statuses.some((s) => s.port.name === host && s.reason === 0 && s.port.portNo === 7),
+      'port-status ADD for the new port',
+    );
 
     await installFlows(session, [
-      add(0, 10, 1n, [{ field: 'in_port', value: 7 }], [{ type: 'apply_actions', actions: [{ type: 'output', port: 'controller', maxLen: 0xffff }] }]),
+      add(
+        0,
+        10,
+        1n,
+        [{ field: 'in_port', value: 7 }],
+        [{ type: 'apply_actions', actions: [{ type: 'output', port: 'controller', maxLen: 0xffff }] }],
+      ),
       add(0, 20, 2n, [{ field: 'eth_type', value: 0x88b5 }], []),
     ]);
     await ping(c1, '10.88.0.2', { timeoutMs: 300 });
@@ -98,8 +160,18 @@ test('packet-out, packet-in after SET_CONFIG, port-status on a new port', async 
     assert.ok(packetIns.length > 0, 'a frame from the container reached the controller');
     assert.equal(packetIns[0]?.match.find((m) => m.field === 'in_port')?.value, 7);
 
-    const frame = Buffer.concat([Buffer.from('ffffffffffff020000000001', 'hex'), Buffer.from('88b5', 'hex'), Buffer.alloc(46)]);
-    await session.send({ type: 'packet_out', bufferId: 0xffffffff, inPort: 0xfffffffd, actions: [{ type: 'output', port: 'table' }], data: frame });
+    const frame = Buffer.concat([
+      Buffer.from('ffffffffffff020000000001', 'hex'),
+      Buffer.from('88b5', 'hex'),
+      Buffer.alloc(46),
+    ]);
+    await session.send({
+      type: 'packet_out',
+      bufferId: 0xffffffff,
+      inPort: 0xfffffffd,
+      actions: [{ type: 'output', port: 'table' }],
+      data: frame,
+    });
     await session.barrier();
     const dump = await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br0', 'dl_type=0x88b5');
     assert.match(dump, /n_packets=1,/, 'the packet-out went through the flow table');

@@ -26,7 +26,9 @@ function blockedTransaction(mark: string): Operation[] {
 }
 
 async function rootExternalIds(client: OvsdbClient): Promise<string> {
-  const [result] = (await client.transact(DB, [select(DB, [], ['external_ids'])])) as Array<{ rows: Array<{ external_ids: unknown }> }>;
+  const [result] = (await client.transact(DB, [select(DB, [], ['external_ids'])])) as Array<{
+    rows: Array<{ external_ids: unknown }>;
+  }>;
   return JSON.stringify(result?.rows[0]?.external_ids);
 }
 
@@ -63,7 +65,10 @@ test('aborting a transaction blocked in wait: typed error, the server drops it, 
   // Still usable, and the canceled mutation never happened: the same transaction with a
   // wait that holds does take effect, so the check below can tell the two apart.
   assert.doesNotMatch(await rootExternalIds(client), /canceled/);
-  await client.transact(DB, [wait('Bridge', [eq('name', 'ghost')], ['name'], '==', [], 0), mutate(DB, [], [['external_ids', 'insert', map([['control', 'yes']])]])]);
+  await client.transact(DB, [
+    wait('Bridge', [eq('name', 'ghost')], ['name'], '==', [], 0),
+    mutate(DB, [], [['external_ids', 'insert', map([['control', 'yes']])]]),
+  ]);
   const ids = await rootExternalIds(client);
   assert.match(ids, /control/);
   assert.doesNotMatch(ids, /canceled/);
@@ -105,7 +110,8 @@ test('a signal aborted before the call sends nothing and rejects with CANCELED',
   const signal = AbortSignal.abort();
   await assert.rejects(
     client.transact(DB, [mutate(DB, [], [['external_ids', 'insert', map([['early', 'yes']])]])], { signal }),
-    (e: unknown) => e instanceof OvsdbCanceledError && e.requestId === undefined && /before it was sent/.test(e.message),
+    (e: unknown) =>
+      e instanceof OvsdbCanceledError && e.requestId === undefined && /before it was sent/.test(e.message),
   );
   assert.doesNotMatch(await rootExternalIds(client), /early/);
 });

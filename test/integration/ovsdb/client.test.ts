@@ -12,7 +12,6 @@ import { insert, select, eq } from '../../../ovsdb/protocol/operations';
 import { until } from '../../harness/until';
 import { readPid } from '../../../controller/ovs/private-ovs';
 
-
 test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs-vsctl and an ovsdb-server restart', async (t) => {
   if (!requireBinaries(t, OVS_BINARIES)) return;
   const ovs = await OvsInstance.start();
@@ -34,7 +33,13 @@ test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs
     await ovs.netns.ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`);
     await ovs.netns.ip('link', 'set', veth, 'up');
     await vs.addPorts([
-      { bridge: 'br0', name: veth, ofportRequest: 40001, externalIds: { 'ovsnet-owner': 'endpoint:n/e1' }, mtuRequest: 1400 },
+      {
+        bridge: 'br0',
+        name: veth,
+        ofportRequest: 40001,
+        externalIds: { 'ovsnet-owner': 'endpoint:n/e1' },
+        mtuRequest: 1400,
+      },
       { bridge: 'br0', name: 'vx0', type: 'vxlan', options: { remote_ip: 'flow', key: 'flow' }, ofportRequest: 40002 },
       { bridge: 'br0', name: 'gre0', type: 'gre', options: { remote_ip: 'flow', key: 'flow' }, ofportRequest: 40003 },
     ]);
@@ -44,8 +49,17 @@ test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs
     assert.equal((await ovs.vsctl('get', 'interface', 'vx0', 'type')).trim(), 'vxlan');
     const owned = vs.indexInterfacesByExternalId('ovsnet-owner');
     assert.ok(owned);
-    assert.deepEqual(vs.interfacesByExternalId('ovsnet-owner', 'endpoint:n/e1').map((i) => i.name), [veth]);
-    assert.deepEqual(vs.ports('br0').map((p) => p.name).sort(), ['br0', 'gre0', veth, 'vx0'].sort());
+    assert.deepEqual(
+      vs.interfacesByExternalId('ovsnet-owner', 'endpoint:n/e1').map((i) => i.name),
+      [veth],
+    );
+    assert.deepEqual(
+      vs
+        .ports('br0')
+        .map((p) => p.name)
+        .sort(),
+      ['br0', 'gre0', veth, 'vx0'].sort(),
+    );
 
     // Changes made by someone else arrive in the replica, including map diffs.
     await ovs.vsctl('add-port', 'br0', 'extra0', '--', 'set', 'interface', 'extra0', 'type=internal');
@@ -57,17 +71,29 @@ test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs
     await until('external_ids key removed', () => vs.interface(veth)?.externalIds['color'] === undefined);
 
     // Survive an ovsdb-server restart: same rows, no duplicates, later changes still arrive.
-    const before = vs.ports().map((p) => p.name).sort();
+    const before = vs
+      .ports()
+      .map((p) => p.name)
+      .sort();
     const beforeCount = vs.replica.count('Interface');
     await ovs.restartOvsdb();
     await until('reconnected', () => client.state === 'connected', 15_000);
-    assert.deepEqual(vs.ports().map((p) => p.name).sort(), before);
+    assert.deepEqual(
+      vs
+        .ports()
+        .map((p) => p.name)
+        .sort(),
+      before,
+    );
     assert.equal(vs.replica.count('Interface'), beforeCount);
     await ovs.vsctl('del-port', 'br0', 'extra0');
     await until('extra0 gone', () => vs.port('extra0') === undefined);
 
     await vs.removePorts([veth, 'vx0', 'gre0']);
-    assert.deepEqual(vs.ports('br0').map((p) => p.name), ['br0']);
+    assert.deepEqual(
+      vs.ports('br0').map((p) => p.name),
+      ['br0'],
+    );
     assert.equal((await ovs.vsctl('list-ports', 'br0')).trim(), '');
   });
 });
@@ -79,17 +105,30 @@ test('bad requests give typed errors and leave the client usable', async (t) => 
   const client = await OvsdbClient.connect(ovs.dbRemote);
   t.after(() => client.close());
 
-  await assert.rejects(client.transact('Open_vSwitch', [select('NoSuchTable')]), (e: unknown) => e instanceof TransactionError && e.opIndex === 0 && e.code === 'SYNTAX_ERROR');
+  await assert.rejects(
+    client.transact('Open_vSwitch', [select('NoSuchTable')]),
+    (e: unknown) => e instanceof TransactionError && e.opIndex === 0 && e.code === 'SYNTAX_ERROR',
+  );
   await assert.rejects(
     client.transact('Open_vSwitch', [select('Bridge', [eq('no_such_column', 1)])]),
     (e: unknown) => e instanceof OvsdbError && /no_such_column|unknown column/.test(e.message),
   );
-  await assert.rejects(client.transact('Open_vSwitch', [insert('Bridge', { name: 42 })]), (e: unknown) => e instanceof TransactionError && e.code === 'SYNTAX_ERROR');
-  await assert.rejects(client.transact('Nope', [select('Bridge')]), (e: unknown) => e instanceof OvsdbError && e.code === 'UNKNOWN_DATABASE');
+  await assert.rejects(
+    client.transact('Open_vSwitch', [insert('Bridge', { name: 42 })]),
+    (e: unknown) => e instanceof TransactionError && e.code === 'SYNTAX_ERROR',
+  );
+  await assert.rejects(
+    client.transact('Nope', [select('Bridge')]),
+    (e: unknown) => e instanceof OvsdbError && e.code === 'UNKNOWN_DATABASE',
+  );
   // A Port without interfaces fails at commit: the error is the extra element after the ops.
   await assert.rejects(
     client.transact('Open_vSwitch', [insert('Port', { name: 'orphan' })]),
-    (e: unknown) => e instanceof TransactionError && e.code === 'REFERENTIAL_INTEGRITY_VIOLATION' && e.opIndex === 1 && /at commit/.test(e.message),
+    (e: unknown) =>
+      e instanceof TransactionError &&
+      e.code === 'REFERENTIAL_INTEGRITY_VIOLATION' &&
+      e.opIndex === 1 &&
+      /at commit/.test(e.message),
   );
   await assert.rejects(client.monitor('Open_vSwitch', { Bridge: { columns: ['nope'] } }), /no column "nope"/);
   // Out-of-range value (ofport_request must be 1..65279).
@@ -125,12 +164,20 @@ test('waits for ovs-vswitchd end as soon as the client is closed, not at their t
   await vs.addPorts([{ bridge: 'br0', name: veth }]);
   const realised = vs.waitRealised([veth], 60_000);
   const applied = vs.waitCurCfg(Number.MAX_SAFE_INTEGER, 60_000);
-  const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: unknown) => (e instanceof OvsdbError ? e.code : String(e)));
+  const outcome = (p: Promise<unknown>): Promise<string> =>
+    p.then(
+      () => 'resolved',
+      (e: unknown) => (e instanceof OvsdbError ? e.code : String(e)),
+    );
   const started = Date.now();
   client.close();
   const outcomes = await Promise.all([outcome(realised), outcome(applied)]);
   thaw();
   assert.deepEqual(outcomes, ['CONNECTION_CLOSED', 'CONNECTION_CLOSED']);
   assert.ok(Date.now() - started < 1000, `the waits ended ${Date.now() - started} ms after close`);
-  assert.equal(await outcome(vs.waitRealised([veth], 60_000)), 'CONNECTION_CLOSED', 'a wait begun after close ends at once');
+  assert.equal(
+    await outcome(vs.waitRealised([veth], 60_000)),
+    'CONNECTION_CLOSED',
+    'a wait begun after close ends at once',
+  );
 });

@@ -11,7 +11,6 @@ import { until } from '../../harness/until';
 import { TransactionError } from '../../../ovsdb/protocol/errors';
 import { assertLock, comment } from '../../../ovsdb/protocol/operations';
 
-
 test('locks: lock, contention, steal with notification, unlock', async (t) => {
   if (!requireBinaries(t, OVS_BINARIES)) return;
   const ovs = await OvsInstance.start();
@@ -37,10 +36,30 @@ test('monitor_cond_change moves the replica to the new condition', async (t) => 
   const ovs = await OvsInstance.start();
   t.after(() => ovs.stop());
   await ovs.addNetdevBridge('br0');
-  await ovs.vsctl('add-port', 'br0', 'pa', '--', 'set', 'interface', 'pa', 'type=internal', '--', 'add-port', 'br0', 'pb', '--', 'set', 'interface', 'pb', 'type=internal');
+  await ovs.vsctl(
+    'add-port',
+    'br0',
+    'pa',
+    '--',
+    'set',
+    'interface',
+    'pa',
+    'type=internal',
+    '--',
+    'add-port',
+    'br0',
+    'pb',
+    '--',
+    'set',
+    'interface',
+    'pb',
+    'type=internal',
+  );
   const client = await OvsdbClient.connect(ovs.dbRemote);
   t.after(() => client.close());
-  const replica = await client.monitor('Open_vSwitch', { Interface: { columns: ['name'], where: [['name', '==', 'pa']] } });
+  const replica = await client.monitor('Open_vSwitch', {
+    Interface: { columns: ['name'], where: [['name', '==', 'pa']] },
+  });
   const names = (): string[] => [...replica.rows('Interface')].map((r) => String(r['name'])).sort();
   assert.deepEqual(names(), ['pa'], 'only rows matching the condition are replicated');
   await client.changeMonitorConditions(replica, { Interface: [['name', '==', 'pb']] });
@@ -63,7 +82,10 @@ test('a lock is held again after ovsdb-server restarts', async (t) => {
   assert.deepEqual(await a.lock('ovsnet'), { locked: true });
   assert.ok(a.hasLock('ovsnet'));
   // The control: a session that does not hold the lock fails the assert operation.
-  await assert.rejects(b.transact('Open_vSwitch', [assertLock('ovsnet')]), (e: unknown) => e instanceof TransactionError && e.code === 'NOT_OWNER');
+  await assert.rejects(
+    b.transact('Open_vSwitch', [assertLock('ovsnet')]),
+    (e: unknown) => e instanceof TransactionError && e.code === 'NOT_OWNER',
+  );
 
   await ovs.restartOvsdb();
   await until('a holds the lock again', () => a.state === 'connected' && a.hasLock('ovsnet'), 15_000);

@@ -26,12 +26,19 @@ function connectMustFail(remote: string, options: ClientOptions): Promise<OvsdbC
   });
 }
 
-async function tlsServer(t: { after(fn: () => unknown): void }): Promise<{ server: OvsdbServerInstance; pki: TestPki; remote: string }> {
+async function tlsServer(t: {
+  after(fn: () => unknown): void;
+}): Promise<{ server: OvsdbServerInstance; pki: TestPki; remote: string }> {
   const dir = makeRunDir('pki');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const pki = await makeTestPki(dir);
   const server = await OvsdbServerInstance.start({
-    args: ({ port }) => [`--private-key=${pki.server.key}`, `--certificate=${pki.server.cert}`, `--ca-cert=${pki.ca}`, `--remote=pssl:${port}:127.0.0.1`],
+    args: ({ port }) => [
+      `--private-key=${pki.server.key}`,
+      `--certificate=${pki.server.cert}`,
+      `--ca-cert=${pki.ca}`,
+      `--remote=pssl:${port}:127.0.0.1`,
+    ],
   });
   t.after(() => server.stop());
   return { server, pki, remote: `ssl:127.0.0.1:${server.port}` };
@@ -41,12 +48,17 @@ test('ssl: transact and monitor over TLS, and reconnect after the server restart
   if (!requireBinaries(t, ['ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'openssl'])) return;
   const { server, pki, remote } = await tlsServer(t);
   // Paths for some, PEM text for another: both forms are accepted.
-  const client = await OvsdbClient.connect(remote, { backoff: FAST, tls: { key: pki.client.key, cert: readFileSync(pki.client.cert, 'utf8'), ca: pki.ca } });
+  const client = await OvsdbClient.connect(remote, {
+    backoff: FAST,
+    tls: { key: pki.client.key, cert: readFileSync(pki.client.cert, 'utf8'), ca: pki.ca },
+  });
   t.after(() => client.close());
   assert.equal(client.remoteName, remote);
   const replica = await client.monitor(DB, { Open_vSwitch: { columns: ['external_ids'] } });
   await client.transact(DB, [mutate(DB, [], [['external_ids', 'insert', map([['over', 'tls']])]])]);
-  const [result] = (await client.transact(DB, [select(DB, [], ['external_ids'])])) as Array<{ rows: Array<{ external_ids: unknown }> }>;
+  const [result] = (await client.transact(DB, [select(DB, [], ['external_ids'])])) as Array<{
+    rows: Array<{ external_ids: unknown }>;
+  }>;
   assert.deepEqual(result?.rows[0]?.external_ids, ['map', [['over', 'tls']]]);
   const rootIds = (): string => JSON.stringify([...replica.rows(DB)][0]?.['external_ids']);
   await until('the replica saw the change', () => rootIds().includes('tls'));
@@ -62,19 +74,31 @@ test('ssl: a client certificate from another CA is refused with a clear error', 
   if (!requireBinaries(t, ['ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'openssl'])) return;
   const { pki, remote } = await tlsServer(t);
   await assert.rejects(
-    connectMustFail(remote, { connectTimeoutMs: 1500, backoff: FAST, tls: { key: pki.stranger.key, cert: pki.stranger.cert, ca: pki.ca } }),
+    connectMustFail(remote, {
+      connectTimeoutMs: 1500,
+      backoff: FAST,
+      tls: { key: pki.stranger.key, cert: pki.stranger.cert, ca: pki.ca },
+    }),
     (e: unknown) => {
       assert.ok(e instanceof OvsdbError, String(e));
       assert.equal(e.code, 'CONNECTION_CLOSED');
       t.diagnostic(e.message);
-      assert.match(e.message, /no OVSDB connection to ssl:127\.0\.0\.1:\d+ within 1500 ms \(last error: .*(unknown ca|certificate)/i);
+      assert.match(
+        e.message,
+        /no OVSDB connection to ssl:127\.0\.0\.1:\d+ within 1500 ms \(last error: .*(unknown ca|certificate)/i,
+      );
       return true;
     },
   );
   // And the other way round: a server whose certificate our CA did not sign.
   await assert.rejects(
-    connectMustFail(remote, { connectTimeoutMs: 1500, backoff: FAST, tls: { key: pki.client.key, cert: pki.client.cert, ca: pki.strangerCa } }),
-    (e: unknown) => e instanceof OvsdbError && /last error: .*(self[- ]signed|unable to verify|certificate)/i.test(e.message),
+    connectMustFail(remote, {
+      connectTimeoutMs: 1500,
+      backoff: FAST,
+      tls: { key: pki.client.key, cert: pki.client.cert, ca: pki.strangerCa },
+    }),
+    (e: unknown) =>
+      e instanceof OvsdbError && /last error: .*(self[- ]signed|unable to verify|certificate)/i.test(e.message),
   );
   // The trusted client still gets in: the refusals were about the certificates.
   const client = await OvsdbClient.connect(remote, { tls: { key: pki.client.key, cert: pki.client.cert, ca: pki.ca } });
@@ -87,10 +111,17 @@ test('ssl: unusable TLS options are TLS_CONFIG errors before anything is sent', 
   const dir = makeRunDir('pki');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const pki = await makeTestPki(dir);
-  const isConfig = (pattern: RegExp) => (e: unknown) => e instanceof OvsdbError && e.code === 'TLS_CONFIG' && pattern.test(e.message);
+  const isConfig = (pattern: RegExp) => (e: unknown) =>
+    e instanceof OvsdbError && e.code === 'TLS_CONFIG' && pattern.test(e.message);
   await assert.rejects(OvsdbClient.connect('ssl:127.0.0.1:1'), isConfig(/needs the tls option/));
-  await assert.rejects(OvsdbClient.connect('ssl:127.0.0.1:1', { tls: { key: `${dir}/missing.key`, cert: pki.client.cert, ca: pki.ca } }), isConfig(/cannot read the TLS private key/));
-  await assert.rejects(OvsdbClient.connect('ssl:127.0.0.1:1', { tls: { key: pki.server.key, cert: pki.client.cert, ca: pki.ca } }), isConfig(/unusable/));
+  await assert.rejects(
+    OvsdbClient.connect('ssl:127.0.0.1:1', { tls: { key: `${dir}/missing.key`, cert: pki.client.cert, ca: pki.ca } }),
+    isConfig(/cannot read the TLS private key/),
+  );
+  await assert.rejects(
+    OvsdbClient.connect('ssl:127.0.0.1:1', { tls: { key: pki.server.key, cert: pki.client.cert, ca: pki.ca } }),
+    isConfig(/unusable/),
+  );
 });
 
 test('ssl: verifyServerName also checks the certificate names the host dialled', async (t) => {

@@ -9,13 +9,18 @@ import { join } from 'node:path';
 import { FileKvStore } from '../../../controller/store/file-store';
 
 async function runAndKill(dir: string, afterMs: number): Promise<number[]> {
-  const child = spawn(process.execPath, [join(__dirname, 'store-writer-child.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, 'store-writer-child.js'), dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   await new Promise((r) => setTimeout(r, afterMs));
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
-  return out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+  return out
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
 }
 
 test('acknowledged transactions survive SIGKILL and none is half applied', async (t) => {

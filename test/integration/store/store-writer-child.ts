@@ -9,7 +9,14 @@ async function loop(): Promise<void> {
   for (;;) {
     n++;
     const batch = [n, n + 1, n + 2].map((i) =>
-      store.txn({ puts: [{ key: `a/${i}`, value: i }, { key: `b/${i}`, value: i }] }).then(() => process.stdout.write(`${i}\n`)),
+      store
+        .txn({
+          puts: [
+            { key: `a/${i}`, value: i },
+            { key: `b/${i}`, value: i },
+          ],
+        })
+        .then(() => process.stdout.write(`${i}\n`)),
     );
     n += 2;
     await Promise.all(batch);

@@ -46,7 +46,8 @@ export function checkImport(file: string, specifier: string): Violation | undefi
   if (from === 'flows' && to !== 'flows') return violation('flows/ imports only flows/');
   if (from === 'controller' && to === 'drivers') return violation('controller/ never imports drivers/');
   if (from === 'drivers') {
-    if (to === 'ovsdb' || to === 'flows') return violation('drivers/ reach ovsdb/ and flows/ only through controller/api.ts');
+    if (to === 'ovsdb' || to === 'flows')
+      return violation('drivers/ reach ovsdb/ and flows/ only through controller/api.ts');
     if (to === 'controller' && target.replace(/\.(js|ts)$/, '') !== CONTROLLER_API.replace(/\.ts$/, '')) {
       return violation('drivers/ import controller/ only through controller/api.ts');
     }

@@ -34,11 +34,14 @@ test('bad input is refused with the option named', () => {
     [{ container: '-rf' }, /not a valid container name or id/],
   ];
   for (const [change, message] of cases) {
-    assert.throws(() => validateAddPort({ ...base, ...change } as never), (error: Error & { code?: string }) => {
-      assert.equal(error.code, 'INVALID_ARGUMENT', JSON.stringify(change));
-      assert.match(error.message, message, JSON.stringify(change));
-      return true;
-    });
+    assert.throws(
+      () => validateAddPort({ ...base, ...change } as never),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'INVALID_ARGUMENT', JSON.stringify(change));
+        assert.match(error.message, message, JSON.stringify(change));
+        return true;
+      },
+    );
   }
 });
 

@@ -23,7 +23,8 @@ test('ovsnet --version prints the package version', () => {
 test('ovsnet --help lists the up command and its options', () => {
   const r = ovsnet('--help');
   assert.equal(r.code, 0);
-  for (const word of ['ovsnet up', '--state-dir', '--ovsdb', '--bridge', '--datapath']) assert.ok(r.stdout.includes(word), word);
+  for (const word of ['ovsnet up', '--state-dir', '--ovsdb', '--bridge', '--datapath'])
+    assert.ok(r.stdout.includes(word), word);
 });
 
 test('bad usage exits 2 with a specific message', () => {

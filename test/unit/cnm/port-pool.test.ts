@@ -68,9 +68,16 @@ function setup(t: TestContext, minIdle = 4, realise: Realise = async () => []): 
 }
 
 async function network(registry: Registry, endpoints: number): Promise<string[]> {
-  await registry.createNetwork({ id: 'n', ipv4: [{ pool: '10.9.0.0/16', gateway: '10.9.0.1' }], ipv6: [], icc: true, internal: false });
+  await registry.createNetwork({
+    id: 'n',
+    ipv4: [{ pool: '10.9.0.0/16', gateway: '10.9.0.1' }],
+    ipv6: [],
+    icc: true,
+    internal: false,
+  });
   const ids = Array.from({ length: endpoints }, (_, i) => `ep-${String(i).padStart(4, '0')}`);
-  for (const [i, id] of ids.entries()) await registry.createEndpoint({ networkId: 'n', endpointId: id, ipv4: `10.9.${(i + 2) >> 8}.${(i + 2) & 255}/16` });
+  for (const [i, id] of ids.entries())
+    await registry.createEndpoint({ networkId: 'n', endpointId: id, ipv4: `10.9.${(i + 2) >> 8}.${(i + 2) & 255}/16` });
   return ids;
 }
 
@@ -85,10 +92,16 @@ test('a claim hands the endpoint a slot: its veth, port number and a pool-owned 
   assert.equal(record.plugged, true);
   assert.equal(record.sandboxKey, '/run/netns/x');
   assert.notEqual(record.ofport, before.ofport);
-  assert.equal((await store.get(keys.ofport(before.ofport))), undefined, 'the number reserved at create is given back');
-  assert.equal((await store.get(keys.ofport(record.ofport)))?.value, `endpoint:n/${id}`, 'the slot\'s number is the endpoint\'s now');
+  assert.equal(await store.get(keys.ofport(before.ofport)), undefined, 'the number reserved at create is given back');
+  assert.equal(
+    (await store.get(keys.ofport(record.ofport)))?.value,
+    `endpoint:n/${id}`,
+    "the slot's number is the endpoint's now",
+  );
   assert.equal(await store.get(keys.poolSlot(record.hostIfname)), undefined, 'the slot is gone');
-  const port = desiredPorts(await registry.listNetworks(), await registry.listEndpoints()).find((p) => p.name === record.hostIfname);
+  const port = desiredPorts(await registry.listNetworks(), await registry.listEndpoints()).find(
+    (p) => p.name === record.hostIfname,
+  );
   assert.equal(port?.owner, `pool:${record.hostIfname}`, 'the port keeps its owner, so it is not recreated');
   assert.deepEqual(await pool.claim('n', id, '/run/netns/x', 5000), record, 'a retried claim returns the same');
 });
@@ -96,7 +109,8 @@ test('a claim hands the endpoint a slot: its veth, port number and a pool-owned 
 test('slots only belong on the bridge once their veth exists', async (t) => {
   const { registry } = setup(t);
   const slot = (await registry.addPoolSlots(1))[0] as { hostIfname: string };
-  const ports = (): Promise<string[]> => registry.listPoolSlots().then((slots) => desiredPorts([], [], slots).map((p) => p.name));
+  const ports = (): Promise<string[]> =>
+    registry.listPoolSlots().then((slots) => desiredPorts([], [], slots).map((p) => p.name));
   assert.deepEqual(await ports(), []);
   await registry.markPoolSlotsMade([slot.hostIfname]);
   assert.deepEqual(await ports(), [slot.hostIfname]);
@@ -109,12 +123,18 @@ test('under a burst the batches grow; a veth that could not be made is dropped',
   const claimed = await Promise.all(ids.map((id) => pool.claim('n', id, '/run/netns/x', 20_000)));
   assert.equal(new Set(claimed.map((r) => r.hostIfname)).size, ids.length, 'no slot is handed out twice');
   assert.equal(new Set(claimed.map((r) => r.ofport)).size, ids.length);
-  assert.ok(claimed.every((r) => links.has(r.hostIfname) && links.has(r.containerIfname)), 'every claimed veth was made');
+  assert.ok(
+    claimed.every((r) => links.has(r.hostIfname) && links.has(r.containerIfname)),
+    'every claimed veth was made',
+  );
   assert.equal(batches[0], 4, 'the first batch is minIdle');
   assert.ok(Math.max(...batches) >= 128, `batches doubled under demand: ${batches.join(',')}`);
   assert.ok(batches.length < 12, `a few batches, not one per join: ${batches.length}`);
   const slots = await registry.listPoolSlots();
-  assert.ok(slots.every((s) => s.made), 'no unmade slot left behind');
+  assert.ok(
+    slots.every((s) => s.made),
+    'no unmade slot left behind',
+  );
   assert.ok((await registry.staleLinks()).length === 0, 'the failed pair was recorded and removed');
 });
 
@@ -146,10 +166,15 @@ test('a restart keeps made slots whose veths exist and drops the rest', async (t
 test('stopping while a batch waits for the switch keeps its slots and settles once the wait ends', async (t) => {
   let endWait: ((failed: string[]) => void) | undefined;
   let waitingFor: string[] = [];
-  const { registry, pool, links } = setup(t, 4, (names) => new Promise((resolve) => {
-    waitingFor = names;
-    endWait = resolve;
-  }));
+  const { registry, pool, links } = setup(
+    t,
+    4,
+    (names) =>
+      new Promise((resolve) => {
+        waitingFor = names;
+        endWait = resolve;
+      }),
+  );
   const [first, second] = (await network(registry, 2)) as [string, string];
   const taken = await pool.claim('n', first, '/run/netns/x', 5000);
   while (endWait === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -163,7 +188,10 @@ test('stopping while a batch waits for the switch keeps its slots and settles on
   await settling;
   const slots = (await registry.listPoolSlots()).map((s) => s.hostIfname);
   const idle = waitingFor.filter((name) => name !== taken.hostIfname);
-  assert.ok(idle.length > 0 && idle.every((name) => slots.includes(name) && links.has(name)), `the batch is kept for the next run: ${idle.join(',')} in ${slots.join(',')}`);
+  assert.ok(
+    idle.length > 0 && idle.every((name) => slots.includes(name) && links.has(name)),
+    `the batch is kept for the next run: ${idle.join(',')} in ${slots.join(',')}`,
+  );
   assert.deepEqual(await registry.staleLinks(), [], 'no veth marked for removal');
   await assert.rejects(pool.claim('n', second, '/run/netns/x', 5000), /stopping/);
 });

@@ -49,10 +49,19 @@ test('network validation names the bad field', async (t) => {
   const { registry } = setup(t);
   await assert.rejects(registry.createNetwork(net('n1', '10.1.0.0')), /needs a prefix length/);
   await assert.rejects(registry.createNetwork(net('n1', '10.1.0.300/24')), /not a valid IPv4 or IPv6 address/);
-  await assert.rejects(registry.createNetwork({ ...net('n1', '10.1.0.0/24'), ipv4: [{ pool: '10.1.0.0/24', gateway: '10.9.9.9' }] }), /gateway 10\.9\.9\.9 is outside subnet/);
-  await assert.rejects(registry.createNetwork(net('n1', '10.1.0.0/24', { mtu: 20 })), /mtu 20 must be an integer from 68 to 65535/);
+  await assert.rejects(
+    registry.createNetwork({ ...net('n1', '10.1.0.0/24'), ipv4: [{ pool: '10.1.0.0/24', gateway: '10.9.9.9' }] }),
+    /gateway 10\.9\.9\.9 is outside subnet/,
+  );
+  await assert.rejects(
+    registry.createNetwork(net('n1', '10.1.0.0/24', { mtu: 20 })),
+    /mtu 20 must be an integer from 68 to 65535/,
+  );
   await assert.rejects(registry.createNetwork(net('bad id!', '10.1.0.0/24')), code('INVALID_ARGUMENT'));
-  await assert.rejects(registry.createNetwork({ ...net('n1', '10.1.0.0/24'), ipv6: [{ pool: '10.5.0.0/24' }] }), /not an IPv6 subnet/);
+  await assert.rejects(
+    registry.createNetwork({ ...net('n1', '10.1.0.0/24'), ipv6: [{ pool: '10.5.0.0/24' }] }),
+    /not an IPv6 subnet/,
+  );
   assert.equal((await registry.listNetworks()).length, 0);
 });
 
@@ -63,18 +72,46 @@ test('endpoints: lifecycle, idempotency, address and MAC uniqueness, delete twic
   assert.equal(e1.ipv4, '10.1.0.2/24');
   assert.match(e1.mac, /^02(:[0-9a-f]{2}){5}$/);
   assert.equal(e1.hostIfname.length <= 15, true);
-  assert.deepEqual(await registry.createEndpoint({ networkId: 'n1', endpointId: 'ep1aaaaaaaaaaaa', ipv4: '10.1.0.2' }), e1, 'repeat');
-  await assert.rejects(registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', ipv4: '10.1.0.2' }), /10\.1\.0\.2 is already used by endpoint "ep1/);
-  await assert.rejects(registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', ipv4: '10.1.0.1' }), /is the gateway/);
-  await assert.rejects(registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', ipv4: '10.9.0.1' }), /outside the subnets/);
-  await assert.rejects(registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', ipv4: '10.1.0.255' }), /broadcast/);
-  await assert.rejects(registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', mac: e1.mac }), /MAC .* already used/);
-  await assert.rejects(registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', mac: '01:00:5e:00:00:01' }), /multicast/);
-  await assert.rejects(registry.createEndpoint({ networkId: 'nope', endpointId: 'ep2bbbbbbbbbbbb' }), code('NOT_FOUND'));
+  assert.deepEqual(
+    await registry.createEndpoint({ networkId: 'n1', endpointId: 'ep1aaaaaaaaaaaa', ipv4: '10.1.0.2' }),
+    e1,
+    'repeat',
+  );
+  await assert.rejects(
+    registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', ipv4: '10.1.0.2' }),
+    /10\.1\.0\.2 is already used by endpoint "ep1/,
+  );
+  await assert.rejects(
+    registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', ipv4: '10.1.0.1' }),
+    /is the gateway/,
+  );
+  await assert.rejects(
+    registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', ipv4: '10.9.0.1' }),
+    /outside the subnets/,
+  );
+  await assert.rejects(
+    registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', ipv4: '10.1.0.255' }),
+    /broadcast/,
+  );
+  await assert.rejects(
+    registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', mac: e1.mac }),
+    /MAC .* already used/,
+  );
+  await assert.rejects(
+    registry.createEndpoint({ networkId: 'n1', endpointId: 'ep2bbbbbbbbbbbb', mac: '01:00:5e:00:00:01' }),
+    /multicast/,
+  );
+  await assert.rejects(
+    registry.createEndpoint({ networkId: 'nope', endpointId: 'ep2bbbbbbbbbbbb' }),
+    code('NOT_FOUND'),
+  );
   assert.equal((await registry.listEndpoints()).length, 1, 'refusals stored nothing');
 
   await assert.rejects(registry.deleteNetwork('n1'), /still has 1 endpoint/);
-  const joined = await registry.updateEndpoint('n1', 'ep1aaaaaaaaaaaa', (r) => ({ ...r, sandboxKey: '/var/run/docker/netns/x' }));
+  const joined = await registry.updateEndpoint('n1', 'ep1aaaaaaaaaaaa', (r) => ({
+    ...r,
+    sandboxKey: '/var/run/docker/netns/x',
+  }));
   assert.equal(joined.sandboxKey, '/var/run/docker/netns/x');
   await registry.deleteEndpoint('n1', 'ep1aaaaaaaaaaaa');
   await registry.deleteEndpoint('n1', 'ep1aaaaaaaaaaaa');
@@ -92,10 +129,20 @@ test('concurrent requests for one address: exactly one wins; distinct ones all l
   const { registry } = setup(t);
   await registry.createNetwork(net('n1', '10.1.0.0/16'));
   const racers = await Promise.allSettled(
-    Array.from({ length: 10 }, (_, i) => registry.createEndpoint({ networkId: 'n1', endpointId: `race${i}xxxxxxxx`, ipv4: '10.1.0.9' })),
+    Array.from({ length: 10 }, (_, i) =>
+      registry.createEndpoint({ networkId: 'n1', endpointId: `race${i}xxxxxxxx`, ipv4: '10.1.0.9' }),
+    ),
   );
   assert.equal(racers.filter((r) => r.status === 'fulfilled').length, 1);
-  await Promise.all(Array.from({ length: 200 }, (_, i) => registry.createEndpoint({ networkId: 'n1', endpointId: `many${i}xxxxxxxx`, ipv4: `10.1.${1 + (i >> 8)}.${(i % 250) + 2}` })));
+  await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      registry.createEndpoint({
+        networkId: 'n1',
+        endpointId: `many${i}xxxxxxxx`,
+        ipv4: `10.1.${1 + (i >> 8)}.${(i % 250) + 2}`,
+      }),
+    ),
+  );
   const all = await registry.listEndpoints('n1');
   assert.equal(all.length, 201);
   assert.equal(new Set(all.map((e) => e.mac)).size, 201, 'MACs are unique');
@@ -110,7 +157,10 @@ test('state survives reopening the store', async (t) => {
   t.after(() => reopened.close());
   const r2 = new Registry(reopened);
   assert.equal((await r2.listEndpoints('n1'))[0]?.ipv4, '10.1.0.2/24');
-  await assert.rejects(r2.createEndpoint({ networkId: 'n1', endpointId: 'ep9zzzzzzzzzzzz', ipv4: '10.1.0.2' }), /already used/);
+  await assert.rejects(
+    r2.createEndpoint({ networkId: 'n1', endpointId: 'ep9zzzzzzzzzzzz', ipv4: '10.1.0.2' }),
+    /already used/,
+  );
 });
 
 test('allow rules: validated, deduplicated by content, removed with their network', async (t) => {
@@ -118,9 +168,18 @@ test('allow rules: validated, deduplicated by content, removed with their networ
   await registry.createNetwork(net('n1', '10.1.0.0/24', { icc: false }));
   const r1 = await registry.addRule({ networkId: 'n1', from: 'web', to: '10.1.0.5', proto: 'tcp', port: 5432 });
   assert.match(r1.id, /^[0-9a-f]{12}$/);
-  assert.deepEqual(await registry.addRule({ networkId: 'n1', from: 'web', to: '10.1.0.5', proto: 'tcp', port: 5432 }), r1);
-  await assert.rejects(registry.addRule({ networkId: 'n1', from: 'web', to: 'db', port: 80 }), /port needs proto tcp or udp/);
-  await assert.rejects(registry.addRule({ networkId: 'n1', from: 'web', to: 'db', proto: 'sctp' as 'tcp' }), /must be tcp, udp or icmp/);
+  assert.deepEqual(
+    await registry.addRule({ networkId: 'n1', from: 'web', to: '10.1.0.5', proto: 'tcp', port: 5432 }),
+    r1,
+  );
+  await assert.rejects(
+    registry.addRule({ networkId: 'n1', from: 'web', to: 'db', port: 80 }),
+    /port needs proto tcp or udp/,
+  );
+  await assert.rejects(
+    registry.addRule({ networkId: 'n1', from: 'web', to: 'db', proto: 'sctp' as 'tcp' }),
+    /must be tcp, udp or icmp/,
+  );
   await assert.rejects(registry.addRule({ networkId: 'n1', from: '10.1.0.300', to: 'db' }), /not a valid/);
   await assert.rejects(registry.addRule({ networkId: 'n1', from: 'a b', to: 'db' }), /must be an endpoint id/);
   await assert.rejects(registry.addRule({ networkId: 'zz', from: 'a', to: 'db' }), code('NOT_FOUND'));
@@ -145,7 +204,10 @@ test('published host ports: chosen once, held by one endpoint, freed by unpublis
   const b = await registry.publishPorts('n1', 'ep-bbbb', any);
   assert.notEqual((b[0] as { hostPort: number }).hostPort, port, 'another endpoint gets another port');
   const fixed = [{ proto: 'tcp' as const, containerPort: 80, hostPort: port }];
-  await assert.rejects(registry.publishPorts('n1', 'ep-bbbb', fixed), new RegExp(`host port ${port}/tcp is already published by endpoint ep-aaaa`));
+  await assert.rejects(
+    registry.publishPorts('n1', 'ep-bbbb', fixed),
+    new RegExp(`host port ${port}/tcp is already published by endpoint ep-aaaa`),
+  );
   assert.deepEqual((await registry.getEndpoint('n1', 'ep-bbbb'))?.ports, b, 'a refused call changed nothing');
   await registry.deleteEndpoint('n1', 'ep-aaaa');
   assert.deepEqual(await registry.publishPorts('n1', 'ep-bbbb', fixed), fixed, 'deleting the endpoint freed its port');

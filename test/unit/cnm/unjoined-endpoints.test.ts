@@ -18,8 +18,15 @@ test('endpoints left unjoined past the grace are deleted; joined, left and young
   const registry = new Registry(store);
   const clock = new FakeClock();
   const sweeper = new UnjoinedEndpoints(registry, async (n, e) => void (await registry.deleteEndpoint(n, e)), clock);
-  await registry.createNetwork({ id: 'n1', ipv4: [{ pool: '10.1.0.0/24', gateway: '10.1.0.1' }], ipv6: [], icc: true, internal: false });
-  const create = (id: string, ip: string): Promise<unknown> => registry.createEndpoint({ networkId: 'n1', endpointId: id, ipv4: `${ip}/24` });
+  await registry.createNetwork({
+    id: 'n1',
+    ipv4: [{ pool: '10.1.0.0/24', gateway: '10.1.0.1' }],
+    ipv6: [],
+    icc: true,
+    internal: false,
+  });
+  const create = (id: string, ip: string): Promise<unknown> =>
+    registry.createEndpoint({ networkId: 'n1', endpointId: id, ipv4: `${ip}/24` });
   await create('orphan', '10.1.0.2');
   await create('joined', '10.1.0.3');
   await registry.updateEndpoint('n1', 'joined', (r) => ({ ...r, plugged: true, sandboxKey: '/run/docker/netns/x' }));

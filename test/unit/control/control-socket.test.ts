@@ -47,7 +47,10 @@ test('control socket: calls, errors with stable codes, malformed input, 0600, st
   assert.equal(statSync(path).mode & 0o777, 0o600);
 
   assert.deepEqual(await callControl(path, 'echo', { a: 1 }), { a: 1 });
-  await assert.rejects(callControl(path, 'missing'), (e: unknown) => isControllerError(e, 'NOT_FOUND') && /network "x"/.test((e as Error).message));
+  await assert.rejects(
+    callControl(path, 'missing'),
+    (e: unknown) => isControllerError(e, 'NOT_FOUND') && /network "x"/.test((e as Error).message),
+  );
   await assert.rejects(callControl(path, 'broken'), (e: unknown) => isControllerError(e, 'INTERNAL'));
   await assert.rejects(callControl(path, 'nope'), /unknown method "nope"/);
   assert.match(await rawExchange(path, 'this is not json\n'), /"BAD_REQUEST".*malformed request/);

@@ -41,7 +41,8 @@ function assertDaemonCommandLine(argv: string[], where: string): void {
   assert.equal(args.command, 'daemon', `${where} runs "ovsnet daemon"`);
   assert.deepEqual(args.positionals, [], where);
   const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout;
-  for (const option of args.options.keys()) assert.match(help, new RegExp(`--${option} `), `${where}: --${option} is an option ovsnet knows`);
+  for (const option of args.options.keys())
+    assert.match(help, new RegExp(`--${option} `), `${where}: --${option} is an option ovsnet knows`);
   assert.equal(args.options.get('plugin-dir'), DEFAULT_PLUGIN_DIR, `${where} serves where Docker looks for plugins`);
   assert.equal(args.options.get('ovsdb') ?? SYSTEM_OVSDB, SYSTEM_OVSDB, `${where} uses the system OVSDB`);
 }

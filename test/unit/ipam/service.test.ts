@@ -28,9 +28,17 @@ test('pools: explicit, dynamic without overlap, reference counted, validated', a
   assert.equal(dynamic.pool, '10.128.1.0/24', 'dynamic pools skip pools in use');
   const v6 = await ipam.requestPool({ addressSpace: 'LocalDefault', v6: true });
   assert.equal(v6.pool, 'fd0e::/64');
-  await assert.rejects(ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.128.0.128/25', v6: false }), /overlaps pool 10\.128\.0\.0\/24/);
-  await assert.rejects(ipam.requestPool({ addressSpace: 'LocalDefault', pool: 'nonsense', v6: false }), (e: unknown) => isControllerError(e, 'INVALID_ARGUMENT'));
-  await assert.rejects(ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.9.0.0/24', subPool: '10.8.0.0/25', v6: false }), /outside pool/);
+  await assert.rejects(
+    ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.128.0.128/25', v6: false }),
+    /overlaps pool 10\.128\.0\.0\/24/,
+  );
+  await assert.rejects(ipam.requestPool({ addressSpace: 'LocalDefault', pool: 'nonsense', v6: false }), (e: unknown) =>
+    isControllerError(e, 'INVALID_ARGUMENT'),
+  );
+  await assert.rejects(
+    ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.9.0.0/24', subPool: '10.8.0.0/25', v6: false }),
+    /outside pool/,
+  );
   await ipam.releasePool(a.poolId);
   await ipam.requestAddress({ poolId: a.poolId }); // still held once
   await ipam.releasePool(a.poolId);
@@ -56,10 +64,18 @@ test('addresses: first usable for the gateway, explicit, in use, exhaustion, rel
 
 test('concurrent requests never share an address; sub-pools and IPv6 pools work', async (t) => {
   const ipam = setup(t);
-  const { poolId } = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.3.0.0/24', subPool: '10.3.0.128/25', v6: false });
+  const { poolId } = await ipam.requestPool({
+    addressSpace: 'LocalDefault',
+    pool: '10.3.0.0/24',
+    subPool: '10.3.0.128/25',
+    v6: false,
+  });
   const addresses = await Promise.all(Array.from({ length: 60 }, () => ipam.requestAddress({ poolId })));
   assert.equal(new Set(addresses).size, 60);
-  assert.ok(addresses.every((a) => Number(a.split('.')[3]?.split('/')[0]) >= 128), 'allocation stays in the sub-pool');
+  assert.ok(
+    addresses.every((a) => Number(a.split('.')[3]?.split('/')[0]) >= 128),
+    'allocation stays in the sub-pool',
+  );
   const v6 = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: 'fd00:1::/64', v6: true });
   assert.equal(await ipam.requestAddress({ poolId: v6.poolId }), 'fd00:1::1/64');
 });
@@ -86,5 +102,9 @@ test('reclaim: gives back only anonymous addresses past the grace that nothing u
   clock.advance(56_000);
   assert.deepEqual(await ipam.reclaim(inUse, 60_000), [leaked.split('/')[0]], 'only the unused address past the grace');
   const held = (await ipam.list()).flatMap((p) => p.addresses.map((a) => `${a.address}/24`)).sort();
-  assert.deepEqual(held, [gateway, used, foreign, fresh].sort(), 'the gateway, the used, the fresh and the other pool stay');
+  assert.deepEqual(
+    held,
+    [gateway, used, foreign, fresh].sort(),
+    'the gateway, the used, the fresh and the other pool stay',
+  );
 });

@@ -13,7 +13,8 @@ test('each fixture decodes to its value', () => {
 });
 
 test('each fixture value encodes to its bytes', () => {
-  for (const f of ALL_FIXTURES) assert.equal(encodeMessage(f.message).toString('hex'), hex(f.hex).toString('hex'), f.name);
+  for (const f of ALL_FIXTURES)
+    assert.equal(encodeMessage(f.message).toString('hex'), hex(f.hex).toString('hex'), f.name);
 });
 
 test('decode and encode mirror each other', () => {
@@ -54,10 +55,20 @@ test('a stream fed one byte at a time, and in three uneven chunks', () => {
   const framer = new OfpFramer();
   const frames: Buffer[] = [];
   for (let i = 0; i < stream.length; i++) frames.push(...(framer.push(stream.subarray(i, i + 1)) as Buffer[]));
-  assert.deepEqual(frames.map((f) => decodeMessage(f)), ALL_FIXTURES.map((f) => f.message));
-  for (const [x, y] of [[1, 2], [7, 9], [100, 1500], [stream.length - 3, stream.length - 1]] as const) {
+  assert.deepEqual(
+    frames.map((f) => decodeMessage(f)),
+    ALL_FIXTURES.map((f) => f.message),
+  );
+  for (const [x, y] of [
+    [1, 2],
+    [7, 9],
+    [100, 1500],
+    [stream.length - 3, stream.length - 1],
+  ] as const) {
     const f2 = new OfpFramer();
-    const out = [stream.subarray(0, x), stream.subarray(x, y), stream.subarray(y)].flatMap((c) => f2.push(c) as Buffer[]);
+    const out = [stream.subarray(0, x), stream.subarray(x, y), stream.subarray(y)].flatMap(
+      (c) => f2.push(c) as Buffer[],
+    );
     assert.equal(out.length, parts.length, `chunks at ${x}/${y}`);
   }
 });

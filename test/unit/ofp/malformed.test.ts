@@ -16,7 +16,10 @@ function withLength(buf: Buffer): Buffer {
 }
 
 function kindOf(result: unknown): string {
-  assert.ok(result instanceof OfpDecodeError, `expected a decode error, got ${JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+  assert.ok(
+    result instanceof OfpDecodeError,
+    `expected a decode error, got ${JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+  );
   return result.kind;
 }
 
@@ -34,7 +37,7 @@ test('every fixture cut short at every byte decodes to a value or an error value
 
 test('random bytes behind a valid header never throw', () => {
   let seed = 7;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   for (let i = 0; i < 3000; i++) {
     const body = Buffer.from(Array.from({ length: Math.floor(rand() * 120) }, () => Math.floor(rand() * 256)));
     const type = [0, 1, 4, 6, 10, 12, 13, 14, 15, 18, 19, 29][Math.floor(rand() * 12)] as number;
@@ -49,9 +52,17 @@ test('header problems: short, length mismatch, wrong version', () => {
   assert.equal(kindOf(decodeMessage(hex('04 14 0010 00000001'))), 'bad_length');
   assert.equal(kindOf(decodeMessage(hex('01 0e 0008 00000001'))), 'bad_version');
   // HELLO and ERROR decode in any version: that is how versions are negotiated.
-  assert.deepEqual(decodeMessage(hex('01 00 0008 00000009')), { type: 'hello', xid: 9, versions: [], headerVersion: 1 });
+  assert.deepEqual(decodeMessage(hex('01 00 0008 00000009')), {
+    type: 'hello',
+    xid: 9,
+    versions: [],
+    headerVersion: 1,
+  });
   const framer = new OfpFramer();
-  assert.ok(framer.push(hex('04 00 0004 00000001')) instanceof OfpDecodeError, 'a header announcing 4 bytes cannot be framed');
+  assert.ok(
+    framer.push(hex('04 00 0004 00000001')) instanceof OfpDecodeError,
+    'a header announcing 4 bytes cannot be framed',
+  );
 });
 
 test('match problems: odd masked OXM, wrong OXM width, match type not OXM', () => {
@@ -86,7 +97,12 @@ test('multipart and bundle bodies that lie about their contents', () => {
 });
 
 test('unknown message types and experimenters are values, not errors', () => {
-  assert.deepEqual(decodeMessage(hex('04 63 000a 000000ff beef')), { type: 'unknown', xid: 0xff, msgType: 0x63, body: hex('beef') });
+  assert.deepEqual(decodeMessage(hex('04 63 000a 000000ff beef')), {
+    type: 'unknown',
+    xid: 0xff,
+    msgType: 0x63,
+    body: hex('beef'),
+  });
   const nx = decodeMessage(hex('04 04 0010 00000002 00002320 0000001e'));
   assert.equal((nx as { type: string }).type, 'unknown');
 });
@@ -94,12 +110,24 @@ test('unknown message types and experimenters are values, not errors', () => {
 test('decode error kinds map to the OFPT_ERROR a peer expects', () => {
   assert.equal(errorName(replyErrorFor('bad_length').errType, replyErrorFor('bad_length').code), 'OFPBRC_BAD_LEN');
   assert.equal(errorName(replyErrorFor('truncated').errType, replyErrorFor('truncated').code), 'OFPBRC_BAD_LEN');
-  assert.equal(errorName(replyErrorFor('bad_version').errType, replyErrorFor('bad_version').code), 'OFPBRC_BAD_VERSION');
-  assert.equal(errorName(replyErrorFor('bad_oxm_length').errType, replyErrorFor('bad_oxm_length').code), 'OFPBMC_BAD_LEN');
+  assert.equal(
+    errorName(replyErrorFor('bad_version').errType, replyErrorFor('bad_version').code),
+    'OFPBRC_BAD_VERSION',
+  );
+  assert.equal(
+    errorName(replyErrorFor('bad_oxm_length').errType, replyErrorFor('bad_oxm_length').code),
+    'OFPBMC_BAD_LEN',
+  );
   assert.equal(errorName(replyErrorFor('bad_match').errType, replyErrorFor('bad_match').code), 'OFPBMC_BAD_TYPE');
   assert.equal(errorName(replyErrorFor('bad_action').errType, replyErrorFor('bad_action').code), 'OFPBAC_BAD_LEN');
-  assert.equal(errorName(replyErrorFor('bad_instruction').errType, replyErrorFor('bad_instruction').code), 'OFPBIC_BAD_LEN');
-  assert.equal(errorName(replyErrorFor('bad_multipart').errType, replyErrorFor('bad_multipart').code), 'OFPBRC_BAD_STAT');
+  assert.equal(
+    errorName(replyErrorFor('bad_instruction').errType, replyErrorFor('bad_instruction').code),
+    'OFPBIC_BAD_LEN',
+  );
+  assert.equal(
+    errorName(replyErrorFor('bad_multipart').errType, replyErrorFor('bad_multipart').code),
+    'OFPBRC_BAD_STAT',
+  );
   assert.equal(errorName(4, 77), 'OFPET_BAD_MATCH/77');
   assert.equal(errorName(0xffff, 9999, 0x2320), 'EXPERIMENTER(0x2320)/9999');
 });

@@ -23,18 +23,31 @@ test('the checked-in vswitch.gen.ts is what the generator writes for the install
 
 test('the generator reflects column kinds and enums', () => {
   const schema = JSON.stringify({
-    name: 'T', version: '1.0.0',
-    tables: { Thing: { columns: {
-      n: { type: 'integer' },
-      opt: { type: { key: 'string', min: 0, max: 1 } },
-      tags: { type: { key: 'string', min: 0, max: 'unlimited' } },
-      kv: { type: { key: 'string', value: 'integer', min: 0, max: 'unlimited' } },
-      mode: { type: { key: { type: 'string', enum: ['set', ['a', 'b']] } } },
-      ref: { type: { key: { type: 'uuid', refTable: 'Thing' }, min: 0, max: 1 } },
-    } } },
+    name: 'T',
+    version: '1.0.0',
+    tables: {
+      Thing: {
+        columns: {
+          n: { type: 'integer' },
+          opt: { type: { key: 'string', min: 0, max: 1 } },
+          tags: { type: { key: 'string', min: 0, max: 'unlimited' } },
+          kv: { type: { key: 'string', value: 'integer', min: 0, max: 'unlimited' } },
+          mode: { type: { key: { type: 'string', enum: ['set', ['a', 'b']] } } },
+          ref: { type: { key: { type: 'uuid', refTable: 'Thing' }, min: 0, max: 1 } },
+        },
+      },
+    },
   });
   const out = generateModels(schema, 'inline');
-  for (const line of ['  n: number;', '  opt?: string;', '  tags: Array<string>;', '  kv: Record<string, number>;', '  mode: "a" | "b";', '  ref?: Uuid;', 'export interface ThingRow {']) {
+  for (const line of [
+    '  n: number;',
+    '  opt?: string;',
+    '  tags: Array<string>;',
+    '  kv: Record<string, number>;',
+    '  mode: "a" | "b";',
+    '  ref?: Uuid;',
+    'export interface ThingRow {',
+  ]) {
     assert.ok(out.includes(line), `${line}\n${out}`);
   }
 });

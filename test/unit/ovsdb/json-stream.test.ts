@@ -5,7 +5,11 @@ import { JsonFramingError, JsonStreamSplitter } from '../../../ovsdb/protocol/js
 const messages = [
   { id: 1, method: 'echo', params: [] },
   { result: [{ rows: [{ name: 'br{0}' }] }], error: null, id: 2 },
-  { method: 'update2', params: ['m1', { Interface: { u: { modify: { name: 'quote " and \\\\ backslash }]' } } } }], id: null },
+  {
+    method: 'update2',
+    params: ['m1', { Interface: { u: { modify: { name: 'quote " and \\\\ backslash }]' } } } }],
+    id: null,
+  },
   { text: 'ünïcödé ✓ 𝄞', nested: [[[{}]]] },
 ];
 const stream = Buffer.from(messages.map((m) => JSON.stringify(m)).join('\n  '), 'utf8');
@@ -14,7 +18,11 @@ test('every split point of a stream yields the same messages', () => {
   for (let cut = 0; cut <= stream.length; cut++) {
     const splitter = new JsonStreamSplitter();
     const out = [...splitter.push(stream.subarray(0, cut)), ...splitter.push(stream.subarray(cut))];
-    assert.deepEqual(out.map((t) => JSON.parse(t)), messages, `split at byte ${cut}`);
+    assert.deepEqual(
+      out.map((t) => JSON.parse(t)),
+      messages,
+      `split at byte ${cut}`,
+    );
     assert.equal(splitter.pendingBytes, 0);
   }
 });
@@ -23,7 +31,10 @@ test('byte-at-a-time feeding and three-way splits', () => {
   const splitter = new JsonStreamSplitter();
   const out: string[] = [];
   for (const byte of stream) out.push(...splitter.push(Buffer.from([byte])));
-  assert.deepEqual(out.map((t) => JSON.parse(t)), messages);
+  assert.deepEqual(
+    out.map((t) => JSON.parse(t)),
+    messages,
+  );
   for (let a = 1; a < stream.length; a += 7) {
     for (let b = a; b < stream.length; b += 11) {
       const s = new JsonStreamSplitter();
@@ -34,7 +45,11 @@ test('byte-at-a-time feeding and three-way splits', () => {
 });
 
 test('a large message in many chunks', () => {
-  const rows = Array.from({ length: 20000 }, (_, i) => ({ name: `port${i}`, ofport: i, ext: ['map', [['k', `}{"${i}`]]] }));
+  const rows = Array.from({ length: 20000 }, (_, i) => ({
+    name: `port${i}`,
+    ofport: i,
+    ext: ['map', [['k', `}{"${i}`]]],
+  }));
   const big = Buffer.from(JSON.stringify({ id: 9, result: rows, error: null }));
   const splitter = new JsonStreamSplitter();
   const out: string[] = [];

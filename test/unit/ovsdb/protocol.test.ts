@@ -2,7 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkTransactResult, errorFromJson, TransactionError } from '../../../ovsdb/protocol/errors';
 import { classify } from '../../../ovsdb/protocol/jsonrpc';
-import { asNamedUuid, asUuid, map, namedUuid, optional, set, stringMap, uuid, uuidsOf } from '../../../ovsdb/protocol/notation';
+import {
+  asNamedUuid,
+  asUuid,
+  map,
+  namedUuid,
+  optional,
+  set,
+  stringMap,
+  uuid,
+  uuidsOf,
+} from '../../../ovsdb/protocol/notation';
 import { backoffDelay } from '../../../ovsdb/session/backoff';
 import { parseRemote } from '../../../ovsdb/session/remote';
 import { insert, mutate, eq } from '../../../ovsdb/protocol/operations';
@@ -19,7 +29,12 @@ test('notation encodes sets, maps, optional values and UUIDs; names are validate
   assert.deepEqual(stringMap(['map', [['k', 'v']]]), { k: 'v' });
   assert.deepEqual(uuidsOf(['uuid', u]), [u], 'a bare atom is a set of one');
   assert.deepEqual(uuidsOf(set([uuid(u)])), [u]);
-  assert.deepEqual(insert('Port', { name: 'p' }, asNamedUuid('p1')), { op: 'insert', table: 'Port', row: { name: 'p' }, 'uuid-name': 'p1' });
+  assert.deepEqual(insert('Port', { name: 'p' }, asNamedUuid('p1')), {
+    op: 'insert',
+    table: 'Port',
+    row: { name: 'p' },
+    'uuid-name': 'p1',
+  });
   assert.deepEqual(mutate('Open_vSwitch', [], [['next_cfg', '+=', 1]]).op, 'mutate');
   assert.deepEqual(eq('name', 'x'), ['name', '==', 'x']);
 });
@@ -36,10 +51,18 @@ test('JSON-RPC classification', () => {
 test('transact results: the failing op, the extra commit error, and short replies', () => {
   const ops = [insert('A', {}), insert('B', {})];
   assert.deepEqual(checkTransactResult(ops, [{ uuid: ['uuid', 'x'] }, {}]), [{ uuid: ['uuid', 'x'] }, {}]);
-  assert.throws(() => checkTransactResult(ops, [{}, { error: 'constraint violation', details: 'bad' }, null]), (e: unknown) =>
-    e instanceof TransactionError && e.opIndex === 1 && e.code === 'CONSTRAINT_VIOLATION' && /operation 1 \(insert B\)/.test(e.message));
-  assert.throws(() => checkTransactResult(ops, [{}, {}, { error: 'referential integrity violation' }]), (e: unknown) =>
-    e instanceof TransactionError && e.opIndex === 2 && /at commit/.test(e.message));
+  assert.throws(
+    () => checkTransactResult(ops, [{}, { error: 'constraint violation', details: 'bad' }, null]),
+    (e: unknown) =>
+      e instanceof TransactionError &&
+      e.opIndex === 1 &&
+      e.code === 'CONSTRAINT_VIOLATION' &&
+      /operation 1 \(insert B\)/.test(e.message),
+  );
+  assert.throws(
+    () => checkTransactResult(ops, [{}, {}, { error: 'referential integrity violation' }]),
+    (e: unknown) => e instanceof TransactionError && e.opIndex === 2 && /at commit/.test(e.message),
+  );
   assert.throws(() => checkTransactResult(ops, [{}]), /1 results for 2 operations/);
   assert.throws(() => checkTransactResult(ops, 'x'), /not an array/);
   assert.equal(errorFromJson({ error: 'unknown database', details: 'x' }).code, 'UNKNOWN_DATABASE');
@@ -49,9 +72,18 @@ test('transact results: the failing op, the extra commit error, and short replie
 
 test('reconnect backoff doubles from 1 s to 8 s with bounded jitter', () => {
   const mid = () => 0.5;
-  assert.deepEqual([0, 1, 2, 3, 4, 9].map((n) => backoffDelay(n, undefined, mid)), [1000, 2000, 4000, 8000, 8000, 8000]);
-  assert.equal(backoffDelay(0, undefined, () => 0), 800);
-  assert.equal(backoffDelay(0, undefined, () => 1), 1200);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 9].map((n) => backoffDelay(n, undefined, mid)),
+    [1000, 2000, 4000, 8000, 8000, 8000],
+  );
+  assert.equal(
+    backoffDelay(0, undefined, () => 0),
+    800,
+  );
+  assert.equal(
+    backoffDelay(0, undefined, () => 1),
+    1200,
+  );
 });
 
 test('remotes: unix, tcp and ssl forms, errors name the input', () => {

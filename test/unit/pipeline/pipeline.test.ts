@@ -10,9 +10,14 @@ import { encodeMessage } from '../../../flows/ofp/encode';
 
 function state(n: number, icc = true): PipelineState {
   return {
-    networks: [{ tag: 1, icc, internal: false, subnets: ['10.0.0.0/16'], gateway: { ofport: 40000, mac: '02:0e:00:00:00:01' } }],
+    networks: [
+      { tag: 1, icc, internal: false, subnets: ['10.0.0.0/16'], gateway: { ofport: 40000, mac: '02:0e:00:00:00:01' } },
+    ],
     endpoints: Array.from({ length: n }, (_, i) => ({
-      ofport: 32768 + i, networkTag: 1, mac: `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, ipv4: `10.0.${i >> 8}.${(i & 255) + 2}`,
+      ofport: 32768 + i,
+      networkTag: 1,
+      mac: `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      ipv4: `10.0.${i >> 8}.${(i & 255) + 2}`,
     })),
     rules: [],
   };
@@ -29,23 +34,42 @@ test('flows per endpoint are constant: at most 8, the same for 10 and 1000 endpo
 test('allow rules grow linearly (conjunctions), not with the product of their sides', () => {
   const s = state(200, false);
   const before = buildPipeline(s).length;
-  s.rules = [{ id: 1, networkTag: 1, from: s.endpoints.slice(0, 100).map((e) => e.ofport), to: s.endpoints.slice(100).map((e) => e.ofport), proto: 'tcp', port: 80 }];
+  s.rules = [
+    {
+      id: 1,
+      networkTag: 1,
+      from: s.endpoints.slice(0, 100).map((e) => e.ofport),
+      to: s.endpoints.slice(100).map((e) => e.ofport),
+      proto: 'tcp',
+      port: 80,
+    },
+  ];
   const added = buildPipeline(s).length - before;
   assert.ok(added <= 2 * (200 + 2), `a 100 x 100 rule added ${added} flows`);
 });
 
 test('every flow encodes, goes only to a declared next table, and carries an ovsnet cookie and a reason', () => {
   const s = state(5, false);
-  s.networks.push({ tag: 2, icc: true, internal: true, subnets: ['10.9.0.0/24', 'fd00:9::/64'], gateway: { ofport: 40001, mac: '02:0e:00:00:00:02' } });
+  s.networks.push({
+    tag: 2,
+    icc: true,
+    internal: true,
+    subnets: ['10.9.0.0/24', 'fd00:9::/64'],
+    gateway: { ofport: 40001, mac: '02:0e:00:00:00:02' },
+  });
   s.endpoints.push({ ofport: 50000, networkTag: 2, mac: '02:00:00:09:00:02', ipv4: '10.9.0.2', ipv6: 'fd00:9::2' });
-  s.rules = [{ id: 1, networkTag: 1, from: [32768], to: [32769], proto: 'icmp' }, { id: 2, networkTag: 1, from: [32768], to: [32770] }];
+  s.rules = [
+    { id: 1, networkTag: 1, from: [32768], to: [32769], proto: 'icmp' },
+    { id: 2, networkTag: 1, from: [32768], to: [32770] },
+  ];
   for (const spec of buildPipeline(s)) {
     assert.ok(spec.reason.length > 0);
     assert.ok(isOvsnetCookie(spec.cookie));
     const fm = toFlowMod(spec);
     encodeMessage({ type: 'flow_mod', xid: 1, ...fm });
     const goto = fm.instructions.find((i) => i.type === 'goto_table');
-    if (goto && goto.type === 'goto_table') assert.ok(goto.table > tableNumber(spec.table), `${spec.reason}: goes forward`);
+    if (goto && goto.type === 'goto_table')
+      assert.ok(goto.table > tableNumber(spec.table), `${spec.reason}: goes forward`);
   }
 });
 
@@ -74,11 +98,25 @@ test('cookie layout: mark, feature and object fields are disjoint and recoverabl
 });
 
 test('sub-fields of one register are combined into one masked match', () => {
-  assert.deepEqual(combineRegisterMatches([{ field: 'reg0', value: 1, mask: 0xffff }, { field: 'reg0', value: 0x30000, mask: 0xf0000 }, { field: 'in_port', value: 3 }]), [
-    { field: 'reg0', value: 0x30001, mask: 0xfffff },
-    { field: 'in_port', value: 3 },
-  ]);
-  assert.throws(() => combineRegisterMatches([{ field: 'reg0', value: 1, mask: 0xff }, { field: 'reg0', value: 2, mask: 0xff }]), /overlapping/);
+  assert.deepEqual(
+    combineRegisterMatches([
+      { field: 'reg0', value: 1, mask: 0xffff },
+      { field: 'reg0', value: 0x30000, mask: 0xf0000 },
+      { field: 'in_port', value: 3 },
+    ]),
+    [
+      { field: 'reg0', value: 0x30001, mask: 0xfffff },
+      { field: 'in_port', value: 3 },
+    ],
+  );
+  assert.throws(
+    () =>
+      combineRegisterMatches([
+        { field: 'reg0', value: 1, mask: 0xff },
+        { field: 'reg0', value: 2, mask: 0xff },
+      ]),
+    /overlapping/,
+  );
 });
 
 test('a network of 4096 endpoints floods in slices that each fit an OpenFlow message, covering every port once', () => {
@@ -97,7 +135,10 @@ test('a network of 4096 endpoints floods in slices that each fit an OpenFlow mes
       assert.equal(resubmits.length, i < flood.length - 1 ? 1 : 0, 'every slice but the last continues with the next');
     });
     const expected = s.endpoints.map((e) => e.ofport).concat(icc ? [40000] : []);
-    assert.deepEqual([...outputs].sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
+    assert.deepEqual(
+      [...outputs].sort((a, b) => a - b),
+      [...expected].sort((a, b) => a - b),
+    );
   }
 });
 

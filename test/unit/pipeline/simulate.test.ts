@@ -8,7 +8,13 @@ import { reaches, simulate, type Frame } from '../../../flows/pipeline/simulate'
 import type { PipelineEndpoint, PipelineState } from '../../../flows/pipeline/model';
 
 const mac = (port: number): string => `02:00:00:00:00:${port.toString(16).padStart(2, '0')}`;
-const ep = (ofport: number, networkTag: number, ipv4: string, ipv6?: string): PipelineEndpoint => ({ ofport, networkTag, mac: mac(ofport), ipv4, ...(ipv6 ? { ipv6 } : {}) });
+const ep = (ofport: number, networkTag: number, ipv4: string, ipv6?: string): PipelineEndpoint => ({
+  ofport,
+  networkTag,
+  mac: mac(ofport),
+  ipv4,
+  ...(ipv6 ? { ipv6 } : {}),
+});
 
 const A = ep(11, 1, '10.0.1.11', 'fd00:1::11');
 const B = ep(12, 1, '10.0.1.12', 'fd00:1::12');
@@ -22,7 +28,14 @@ const GW3 = { ofport: 300, mac: '02:0e:00:00:00:03' };
 
 const state: PipelineState = {
   networks: [
-    { tag: 1, icc: true, internal: false, subnets: ['10.0.1.0/24', 'fd00:1::/64'], gateway: GW1, gatewayAddresses: ['10.0.1.1', 'fd00:1::1'] },
+    {
+      tag: 1,
+      icc: true,
+      internal: false,
+      subnets: ['10.0.1.0/24', 'fd00:1::/64'],
+      gateway: GW1,
+      gatewayAddresses: ['10.0.1.1', 'fd00:1::1'],
+    },
     { tag: 2, icc: false, internal: false, subnets: ['10.0.2.0/24'], gateway: GW2, gatewayAddresses: ['10.0.2.1'] },
     { tag: 3, icc: true, internal: true, subnets: ['10.0.3.0/24'], gateway: GW3, gatewayAddresses: ['10.0.3.1'] },
   ],
@@ -32,11 +45,32 @@ const state: PipelineState = {
 const flows = buildPipeline(state);
 
 function tcp(from: PipelineEndpoint, toMac: string, toIp: string, port = 80, overrides: Frame = {}): Frame {
-  return { in_port: from.ofport, eth_src: from.mac, eth_dst: toMac, eth_type: 0x0800, ip_src: from.ipv4 as string, ip_dst: toIp, ip_proto: 6, tcp_src: 40000, tcp_dst: port, ...overrides };
+  return {
+    in_port: from.ofport,
+    eth_src: from.mac,
+    eth_dst: toMac,
+    eth_type: 0x0800,
+    ip_src: from.ipv4 as string,
+    ip_dst: toIp,
+    ip_proto: 6,
+    tcp_src: 40000,
+    tcp_dst: port,
+    ...overrides,
+  };
 }
 
 function arpRequest(from: PipelineEndpoint, target: string): Frame {
-  return { in_port: from.ofport, eth_src: from.mac, eth_dst: 'ff:ff:ff:ff:ff:ff', eth_type: 0x0806, arp_op: 1, arp_spa: from.ipv4 as string, arp_tpa: target, arp_sha: from.mac, arp_tha: '00:00:00:00:00:00' };
+  return {
+    in_port: from.ofport,
+    eth_src: from.mac,
+    eth_dst: 'ff:ff:ff:ff:ff:ff',
+    eth_type: 0x0806,
+    arp_op: 1,
+    arp_spa: from.ipv4 as string,
+    arp_tpa: target,
+    arp_sha: from.mac,
+    arp_tha: '00:00:00:00:00:00',
+  };
 }
 
 test('unicast inside a network is delivered to exactly the destination port', () => {
@@ -47,8 +81,16 @@ test('unicast inside a network is delivered to exactly the destination port', ()
 test('networks are isolated and spoofed sources are dropped', () => {
   assert.deepEqual(reaches(flows, tcp(A, C.mac, C.ipv4 as string)), [], 'another network’s MAC is unknown here');
   assert.deepEqual(reaches(flows, tcp(A, B.mac, B.ipv4 as string, 80, { ip_src: '10.0.1.99' })), [], 'spoofed IP');
-  assert.deepEqual(reaches(flows, tcp(A, B.mac, B.ipv4 as string, 80, { eth_src: '02:00:00:00:00:99' })), [], 'spoofed MAC');
-  assert.deepEqual(reaches(flows, { ...tcp(A, B.mac, B.ipv4 as string), vlan_vid: 0x1005 }), [], '802.1Q-tagged frames');
+  assert.deepEqual(
+    reaches(flows, tcp(A, B.mac, B.ipv4 as string, 80, { eth_src: '02:00:00:00:00:99' })),
+    [],
+    'spoofed MAC',
+  );
+  assert.deepEqual(
+    reaches(flows, { ...tcp(A, B.mac, B.ipv4 as string), vlan_vid: 0x1005 }),
+    [],
+    '802.1Q-tagged frames',
+  );
 });
 
 test('ICC off: only the gateway and the allow rule (tcp/80 from C to D)', () => {
@@ -57,7 +99,11 @@ test('ICC off: only the gateway and the allow rule (tcp/80 from C to D)', () => 
   assert.deepEqual(reaches(flows, tcp(C, E.mac, E.ipv4 as string, 80)), [], 'other destination');
   assert.deepEqual(reaches(flows, tcp(E, D.mac, D.ipv4 as string, 80)), [], 'other source');
   assert.deepEqual(reaches(flows, tcp(C, GW2.mac, '192.0.2.1')), [GW2.ofport], 'the gateway stays reachable');
-  assert.deepEqual(reaches(flows, arpRequest(C, '10.0.2.77')), [GW2.ofport], 'an endpoint’s broadcast reaches only the gateway');
+  assert.deepEqual(
+    reaches(flows, arpRequest(C, '10.0.2.77')),
+    [GW2.ofport],
+    'an endpoint’s broadcast reaches only the gateway',
+  );
 });
 
 test('broadcast stays in its network and skips the sender', () => {
@@ -70,11 +116,23 @@ test('ARP and neighbour solicitations for known addresses are answered back to t
   const reply = arp.deliveries[0] as (typeof arp.deliveries)[0];
   assert.equal(reply.port, A.ofport);
   assert.equal(reply.frame.get('arp_op'), 2n);
-  assert.equal(reply.frame.get('arp_sha'), BigInt(`0x${(B.mac).replace(/:/g, '')}`));
+  assert.equal(reply.frame.get('arp_sha'), BigInt(`0x${B.mac.replace(/:/g, '')}`));
 
   const ns: Frame = {
-    in_port: A.ofport, eth_src: A.mac, eth_dst: '33:33:ff:00:00:12', eth_type: 0x86dd, ipv6_src: A.ipv6 as string, ipv6_dst: 'ff02::1:ff00:12',
-    ip_proto: 58, icmpv6_type: 135, icmpv6_code: 0, nd_target: B.ipv6 as string, nd_sll: A.mac, nd_tll: '00:00:00:00:00:00', nd_reserved: 0, nd_options_type: 1,
+    in_port: A.ofport,
+    eth_src: A.mac,
+    eth_dst: '33:33:ff:00:00:12',
+    eth_type: 0x86dd,
+    ipv6_src: A.ipv6 as string,
+    ipv6_dst: 'ff02::1:ff00:12',
+    ip_proto: 58,
+    icmpv6_type: 135,
+    icmpv6_code: 0,
+    nd_target: B.ipv6 as string,
+    nd_sll: A.mac,
+    nd_tll: '00:00:00:00:00:00',
+    nd_reserved: 0,
+    nd_options_type: 1,
   };
   const nd = simulate(flows, ns);
   assert.equal(nd.deliveries.length, 1, nd.trace.join('\n'));
@@ -92,8 +150,22 @@ test('an internal network cannot leave its subnet', () => {
 
 test('a network of 3000 endpoints floods every member exactly once, through chained slices', () => {
   const many: PipelineState = {
-    networks: [{ tag: 1, icc: true, internal: false, subnets: ['10.1.0.0/16'], gateway: { ofport: 40000, mac: '02:0e:00:00:00:01' }, gatewayAddresses: ['10.1.0.1'] }],
-    endpoints: Array.from({ length: 3000 }, (_, i) => ({ ofport: 100 + i, networkTag: 1, mac: `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, ipv4: `10.1.${(i + 2) >> 8}.${(i + 2) & 255}` })),
+    networks: [
+      {
+        tag: 1,
+        icc: true,
+        internal: false,
+        subnets: ['10.1.0.0/16'],
+        gateway: { ofport: 40000, mac: '02:0e:00:00:00:01' },
+        gatewayAddresses: ['10.1.0.1'],
+      },
+    ],
+    endpoints: Array.from({ length: 3000 }, (_, i) => ({
+      ofport: 100 + i,
+      networkTag: 1,
+      mac: `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      ipv4: `10.1.${(i + 2) >> 8}.${(i + 2) & 255}`,
+    })),
     rules: [],
   };
   const sender = many.endpoints[5] as PipelineEndpoint;

@@ -4,20 +4,36 @@ import { desiredPorts, planPorts, type PortIntent } from '../../../controller/re
 import type { EndpointRecord, NetworkRecord } from '../../../controller/cnm/records';
 
 const network: NetworkRecord = {
-  id: 'n1', key: 'n1', tag: 3, gatewayOfport: 40000, gatewayIfname: 'ovsgw3',
-  ipv4: [{ pool: '10.1.0.0/24', gateway: '10.1.0.1' }], ipv6: [], icc: true, internal: false, mtu: 1400,
+  id: 'n1',
+  key: 'n1',
+  tag: 3,
+  gatewayOfport: 40000,
+  gatewayIfname: 'ovsgw3',
+  ipv4: [{ pool: '10.1.0.0/24', gateway: '10.1.0.1' }],
+  ipv6: [],
+  icc: true,
+  internal: false,
+  mtu: 1400,
 };
 const endpoint = (id: string, plugged: boolean): EndpointRecord => ({
-  networkId: 'n1', endpointId: id, mac: '02:00:00:00:00:01', ofport: 40001 + id.length,
-  hostIfname: `ovs${id}`, containerIfname: `ovc${id}`, ...(plugged ? { plugged } : {}),
+  networkId: 'n1',
+  endpointId: id,
+  mac: '02:00:00:00:00:01',
+  ofport: 40001 + id.length,
+  hostIfname: `ovs${id}`,
+  containerIfname: `ovc${id}`,
+  ...(plugged ? { plugged } : {}),
 });
 
 test('desired ports: a gateway per network and a port per plugged endpoint only', () => {
   const ports = desiredPorts([network], [endpoint('aaaa', true), endpoint('bbbbb', false)]);
-  assert.deepEqual(ports.map((p) => [p.name, p.type, p.ofportRequest, p.owner, p.mtu]), [
-    ['ovsgw3', 'internal', 40000, 'gateway:n1', 1400],
-    ['ovsaaaa', '', 40005, 'endpoint:n1/aaaa', 1400],
-  ]);
+  assert.deepEqual(
+    ports.map((p) => [p.name, p.type, p.ofportRequest, p.owner, p.mtu]),
+    [
+      ['ovsgw3', 'internal', 40000, 'gateway:n1', 1400],
+      ['ovsaaaa', '', 40005, 'endpoint:n1/aaaa', 1400],
+    ],
+  );
 });
 
 test('plan: adds missing, removes orphans, recreates drifted, leaves correct ones alone', () => {
@@ -33,6 +49,9 @@ test('plan: adds missing, removes orphans, recreates drifted, leaves correct one
   ];
   const plan = planPorts(want, have);
   assert.deepEqual(plan.remove, ['b', 'old']);
-  assert.deepEqual(plan.add.map((p) => p.name), ['b', 'g']);
+  assert.deepEqual(
+    plan.add.map((p) => p.name),
+    ['b', 'g'],
+  );
   assert.deepEqual(planPorts(want, want), { add: [], remove: [] }, 'converged state plans nothing');
 });

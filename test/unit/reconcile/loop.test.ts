@@ -4,7 +4,6 @@ import { ReconcileLoop } from '../../../controller/reconcile/loop';
 import { silentLogger } from '../../../controller/log';
 import { FakeClock } from '../../harness/fake-clock';
 
-
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 };
@@ -52,7 +51,10 @@ test('failed passes are retried with backoff and a waiter times out with the cau
     },
   });
   const waiting = loop.waitSynced(1000);
-  const outcome = waiting.then(() => 'ok', (e: Error) => e.message);
+  const outcome = waiting.then(
+    () => 'ok',
+    (e: Error) => e.message,
+  );
   await flush();
   assert.equal(passes, 1);
   await clock.advanceAsync(100, flush);

@@ -14,14 +14,28 @@ function tempDir(t: { after(fn: () => void): void }): string {
 test('compare-and-swap: absent, current and stale revisions', async (t) => {
   const store = FileKvStore.open(tempDir(t));
   t.after(() => store.close());
-  const created = await store.txn({ compares: [{ key: 'net/a', revision: 0 }], puts: [{ key: 'net/a', value: { n: 1 } }] });
+  const created = await store.txn({
+    compares: [{ key: 'net/a', revision: 0 }],
+    puts: [{ key: 'net/a', value: { n: 1 } }],
+  });
   assert.equal(created.succeeded, true);
-  const again = await store.txn({ compares: [{ key: 'net/a', revision: 0 }], puts: [{ key: 'net/a', value: { n: 2 } }] });
+  const again = await store.txn({
+    compares: [{ key: 'net/a', revision: 0 }],
+    puts: [{ key: 'net/a', value: { n: 2 } }],
+  });
   assert.equal(again.succeeded, false, 'the key exists now');
   assert.deepEqual((await store.get('net/a'))?.value, { n: 1 }, 'a failed txn changes nothing');
   const current = (await store.get('net/a'))!.revision;
-  assert.equal((await store.txn({ compares: [{ key: 'net/a', revision: current }], puts: [{ key: 'net/a', value: { n: 3 } }] })).succeeded, true);
-  assert.equal((await store.txn({ compares: [{ key: 'net/a', revision: current }], deletes: ['net/a'] })).succeeded, false, 'stale');
+  assert.equal(
+    (await store.txn({ compares: [{ key: 'net/a', revision: current }], puts: [{ key: 'net/a', value: { n: 3 } }] }))
+      .succeeded,
+    true,
+  );
+  assert.equal(
+    (await store.txn({ compares: [{ key: 'net/a', revision: current }], deletes: ['net/a'] })).succeeded,
+    false,
+    'stale',
+  );
 });
 
 test('a transaction is all or nothing across keys', async (t) => {
@@ -30,7 +44,10 @@ test('a transaction is all or nothing across keys', async (t) => {
   await store.txn({ puts: [{ key: 'ip/10.0.0.2', value: 'ep1' }] });
   const r = await store.txn({
     compares: [{ key: 'ip/10.0.0.2', revision: 0 }],
-    puts: [{ key: 'ip/10.0.0.2', value: 'ep2' }, { key: 'ep/ep2', value: { ip: '10.0.0.2' } }],
+    puts: [
+      { key: 'ip/10.0.0.2', value: 'ep2' },
+      { key: 'ep/ep2', value: { ip: '10.0.0.2' } },
+    ],
   });
   assert.equal(r.succeeded, false);
   assert.equal(await store.get('ep/ep2'), undefined);
@@ -51,8 +68,17 @@ test('stored values are copies of what was put, and read-only for readers', asyn
 test('list returns keys under a prefix in order', async (t) => {
   const store = FileKvStore.open(tempDir(t));
   t.after(() => store.close());
-  await store.txn({ puts: [{ key: 'ep/b', value: 2 }, { key: 'ep/a', value: 1 }, { key: 'net/x', value: 0 }] });
-  assert.deepEqual((await store.list('ep/')).map((e) => e.key), ['ep/a', 'ep/b']);
+  await store.txn({
+    puts: [
+      { key: 'ep/b', value: 2 },
+      { key: 'ep/a', value: 1 },
+      { key: 'net/x', value: 0 },
+    ],
+  });
+  assert.deepEqual(
+    (await store.list('ep/')).map((e) => e.key),
+    ['ep/a', 'ep/b'],
+  );
 });
 
 test('state survives reopen, through compaction, and a torn journal tail is ignored', async (t) => {
@@ -72,6 +98,6 @@ test('state survives reopen, through compaction, and a torn journal tail is igno
   assert.ok(!keys.includes('k/03'));
   assert.ok(!keys.includes('k/torn'));
   assert.equal((await reopened.get('k/24'))?.value, 24);
-  const next = await reopened.txn({ puts: [{ key: 'k/new', value: true } ] });
+  const next = await reopened.txn({ puts: [{ key: 'k/new', value: true }] });
   assert.ok(next.revision > 25, 'revisions keep increasing after reopen');
 });
