@@ -82,7 +82,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     });
     const vswitch = await Vswitch.open(client);
     // Created once with these settings and never flipped later: OVS flushes flows when
-    // fail_mode or the controller change (DESIGN.md 2).
+    // fail_mode or the controller change (docs/design.md §8).
     if (!vswitch.bridge(config.bridge)) {
       await vswitch.ensureBridge({
         name: config.bridge,

@@ -100,6 +100,6 @@ export type { AllowRule };
 /** Highest network tag: tags share a 16-bit register field with nothing else. */
 export const MAX_NETWORK_TAG = 0xffff;
 
-/** Ports ovsnet creates get OpenFlow numbers from this range (DESIGN.md 2), below OFPP_MAX. */
+/** Ports ovsnet creates get OpenFlow numbers from this range (docs/design.md §4), below OFPP_MAX. */
 export const FIRST_CONTROLLER_OFPORT = 32768;
 export const LAST_CONTROLLER_OFPORT = 0xfeff;

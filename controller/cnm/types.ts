@@ -23,7 +23,7 @@ export interface NetworkSpec {
   id: string;
   /** Human name; Docker does not send it, so it may be absent. */
   name?: string;
-  /** Cross-host identity (DESIGN.md 1): the name or ovsnet.vni, never the Docker id. */
+  /** Cross-host identity (docs/design.md §1): the name or ovsnet.vni, never the Docker id. */
   key?: string;
   ipv4: SubnetSpec[];
   ipv6: SubnetSpec[];

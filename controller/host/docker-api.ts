@@ -1,6 +1,6 @@
 // A minimal Docker Engine API client over its unix socket: just what attaching containers
 // by hand needs (resolve a container name or id to its id and network namespace). Never
-// called from a Docker plugin handler (DESIGN.md 5).
+// called from a Docker plugin handler (docs/design.md §9).
 import { request } from 'node:http';
 import { ControllerError } from '../errors';
 

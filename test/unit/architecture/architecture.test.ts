@@ -1,4 +1,5 @@
-// Enforces the import directions of DESIGN.md on every source file of the repository.
+// Enforces the import directions of docs/design.md §2 on every source file of the repository,
+// and that nothing in the repository points at files outside it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
