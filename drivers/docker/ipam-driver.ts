@@ -1,7 +1,6 @@
 // IpamDriver.* methods mapped onto the controller's IpamApi. Errors go in "Error" (not
 // "Err"): libnetwork's IPAM proxy reads a different field than its network driver proxy.
 import { ControllerError, type IpamApi, type Logger } from '../../controller/api';
-import type { JsonObject } from './fields';
 import type {
   AddressSpacesResponse,
   IpamCapabilitiesResponse,
@@ -20,13 +19,13 @@ import { idempotently, type Route } from './routes';
 export const IPAM_CAPABILITIES: IpamCapabilitiesResponse = { RequiresMACAddress: false, RequiresRequestReplay: false };
 
 export function ipamDriverRoutes(ipam: IpamApi, logger: Logger): Array<[string, Route]> {
-  const route = (handle: (body: JsonObject) => Promise<object>): Route => ({ errorField: 'Error', handle });
+  const route = (handle: Route['handle']): Route => ({ errorField: 'Error', handle });
   return [
-    ['IpamDriver.GetCapabilities', route(async () => IPAM_CAPABILITIES)],
+    ['IpamDriver.GetCapabilities', route(() => IPAM_CAPABILITIES)],
 
     [
       'IpamDriver.GetDefaultAddressSpaces',
-      route(async () => {
+      route(() => {
         const spaces = ipam.defaultAddressSpaces();
         const answer: AddressSpacesResponse = {
           LocalDefaultAddressSpace: spaces.local,

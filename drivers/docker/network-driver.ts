@@ -4,7 +4,7 @@
 import type { EndpointInfo, Logger, NetworkApi } from '../../controller/api';
 import { stripPrefixIfAny } from './addresses';
 import { isAlreadyGone } from './errors';
-import { isObject, type JsonObject } from './fields';
+import { isObject } from './fields';
 import { parseNetworkOptions } from './options';
 import type {
   AllocateNetworkResponse,
@@ -27,9 +27,9 @@ export const NETWORK_CAPABILITIES: NetworkCapabilitiesResponse = { Scope: 'local
 const CONTAINER_IFNAME_PREFIX = 'eth';
 
 export function networkDriverRoutes(network: NetworkApi, logger: Logger): Array<[string, Route]> {
-  const route = (handle: (body: JsonObject) => Promise<object>): Route => ({ errorField: 'Err', handle });
+  const route = (handle: Route['handle']): Route => ({ errorField: 'Err', handle });
   return [
-    ['NetworkDriver.GetCapabilities', route(async () => NETWORK_CAPABILITIES)],
+    ['NetworkDriver.GetCapabilities', route(() => NETWORK_CAPABILITIES)],
 
     [
       'NetworkDriver.CreateNetwork',
@@ -46,7 +46,7 @@ export function networkDriverRoutes(network: NetworkApi, logger: Logger): Array<
     // future scope change cannot break, with options validated early.
     [
       'NetworkDriver.AllocateNetwork',
-      route(async (body) => {
+      route((body) => {
         networkIdOf(body);
         parseNetworkOptions(isObject(body['Options']) ? { 'com.docker.network.generic': body['Options'] } : undefined);
         const answer: AllocateNetworkResponse = { Options: {} };
@@ -55,7 +55,7 @@ export function networkDriverRoutes(network: NetworkApi, logger: Logger): Array<
     ],
     [
       'NetworkDriver.FreeNetwork',
-      route(async (body) => {
+      route((body) => {
         networkIdOf(body);
         return {};
       }),
@@ -157,14 +157,14 @@ export function networkDriverRoutes(network: NetworkApi, logger: Logger): Array<
     // Swarm node membership; hosts find each other through ovsnet's own store instead.
     [
       'NetworkDriver.DiscoverNew',
-      route(async (body) => {
+      route((body) => {
         logger.debug({ discovery: body }, 'node discovery event ignored');
         return {};
       }),
     ],
     [
       'NetworkDriver.DiscoverDelete',
-      route(async (body) => {
+      route((body) => {
         logger.debug({ discovery: body }, 'node discovery event ignored');
         return {};
       }),

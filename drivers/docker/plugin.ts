@@ -29,7 +29,7 @@ export interface DockerPlugin {
 const ACTIVATE: ActivateResponse = { Implements: ['NetworkDriver', 'IpamDriver'] };
 
 export function pluginRoutes(network: NetworkApi, ipam: IpamApi, logger: Logger): RouteTable {
-  const activate: Route = { errorField: 'Err', handle: async () => ACTIVATE };
+  const activate: Route = { errorField: 'Err', handle: () => ACTIVATE };
   const table = new Map<string, Route>([
     ['Plugin.Activate', activate],
     ...networkDriverRoutes(network, logger),

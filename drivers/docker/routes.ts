@@ -9,7 +9,8 @@ export type ErrorField = 'Err' | 'Error';
 
 export interface Route {
   errorField: ErrorField;
-  handle(body: JsonObject): Promise<object>;
+  /** May answer at once: the server awaits either way, and a throw is an error answer. */
+  handle(body: JsonObject): object | Promise<object>;
 }
 
 export type RouteTable = ReadonlyMap<string, Route>;

@@ -103,9 +103,11 @@ class RequestHandler {
       const text = await this.readBody(req);
       const body = parseBody(text, method);
       this.logger.trace({ method, body }, 'plugin call received');
-      answer = await route.handle(body).catch((error: unknown) => {
+      try {
+        answer = await route.handle(body);
+      } catch (error) {
         throw text.trim() === '' && isControllerError(error, 'INVALID_ARGUMENT') ? emptyBodyError(method) : error;
-      });
+      }
     } catch (error) {
       if (error instanceof HttpProblem) {
         status = error.status;

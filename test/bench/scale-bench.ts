@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     // Attach N endpoints, IN_FLIGHT at a time; each moves its veth peer into its sandbox
     // afterwards, as Docker does after Join.
     const latencies: number[] = [];
-    const joined: EndpointInfo[] = new Array(N);
+    const joined = new Array<EndpointInfo>(N);
     const toMove: string[] = [];
     let next = 0;
     const attach = async (i: number): Promise<number> => {

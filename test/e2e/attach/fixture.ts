@@ -16,9 +16,9 @@ export interface AttachHost {
   image: string;
   env: NodeJS.ProcessEnv;
   /** `ovsnet attach ARGS` in the OVS namespace. */
-  ovsnet(...args: string[]): Promise<ExecResult>;
+  ovsnet: (...args: string[]) => Promise<ExecResult>;
   /** The real ovs-docker script in the OVS namespace. */
-  ovsDocker(...args: string[]): Promise<ExecResult>;
+  ovsDocker: (...args: string[]) => Promise<ExecResult>;
   /** `docker run -d --net none --name NAME busybox sleep`. */
   container(name: string): Promise<void>;
   /** Port names on the bridge. */
