@@ -60,6 +60,11 @@ export function endpointOwner(networkId: string, endpointId: string): string {
   return `endpoint:${networkId}/${endpointId}`;
 }
 
+/** The owner of a network's gateway (internal) port and of its OpenFlow port number. */
+export function gatewayOwner(networkId: string): string {
+  return `gateway:${networkId}`;
+}
+
 export const POOL_OWNER_PREFIX = 'pool:';
 
 /**

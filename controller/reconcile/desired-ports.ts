@@ -2,7 +2,14 @@
 // endpoint (its host-side veth), one per pool slot (a veth made ahead of demand) and one
 // internal port per network holding the gateway address. Every port ovsnet owns carries external_ids:ovsnet-owner so orphans can be
 // found and nothing else on the bridge is ever touched.
-import { endpointOwner, poolOwner, type EndpointRecord, type NetworkRecord, type PoolSlotRecord } from '../cnm/records';
+import {
+  endpointOwner,
+  gatewayOwner,
+  poolOwner,
+  type EndpointRecord,
+  type NetworkRecord,
+  type PoolSlotRecord,
+} from '../cnm/records';
 
 export const OWNER_KEY = 'ovsnet-owner';
 
@@ -17,10 +24,6 @@ export interface PortIntent {
   mac?: string;
   /** ovs-docker compatible keys for ports of attached containers. */
   externalIds?: Record<string, string>;
-}
-
-export function gatewayOwner(networkId: string): string {
-  return `gateway:${networkId}`;
 }
 
 /** The gateway port's MAC, derived from the network tag so it is known before OVS reports it. */
