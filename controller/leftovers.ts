@@ -25,7 +25,7 @@ export interface LeftoverReclaimerOptions {
 export async function addressesInUse(registry: Registry): Promise<Map<string, Set<string>>> {
   const inUse = new Map<string, Set<string>>();
   const pools: Array<{ cidr: ParsedCidr; used: Set<string> }> = [];
-  for (const network of await registry.listNetworks()) {
+  for (const network of await registry.networks.list()) {
     for (const subnet of [...network.ipv4, ...network.ipv6]) {
       const cidr = parseCidr(subnet.pool);
       const used = new Set<string>();
@@ -36,7 +36,7 @@ export async function addressesInUse(registry: Registry): Promise<Map<string, Se
     }
   }
   // Subnets of ovsnet networks never overlap, so an address belongs to at most one pool.
-  for (const endpoint of await registry.listEndpoints()) {
+  for (const endpoint of await registry.endpoints.list()) {
     for (const text of [endpoint.ipv4, endpoint.ipv6]) {
       if (text === undefined) continue;
       const address = parseAddress(text.split('/')[0] as string);

@@ -59,24 +59,24 @@ export class NetworkService implements NetworkApi {
   }
 
   async createNetwork(spec: NetworkSpec): Promise<NetworkSpec> {
-    const record = await this.registry.createNetwork(spec);
+    const record = await this.registry.networks.create(spec);
     this.dataplane.kick();
     this.logger.info({ network: record.id, key: record.key, tag: record.tag }, 'network created');
     return publicNetwork(record);
   }
 
   async deleteNetwork(networkId: string): Promise<void> {
-    await this.registry.deleteNetwork(networkId);
+    await this.registry.networks.delete(networkId);
     this.dataplane.kick();
   }
 
   async createEndpoint(spec: EndpointSpec): Promise<EndpointInfo> {
-    const record = await this.registry.createEndpoint(spec);
+    const record = await this.registry.endpoints.create(spec);
     return publicEndpoint(record);
   }
 
   async deleteEndpoint(networkId: string, endpointId: string): Promise<void> {
-    const record = await this.registry.deleteEndpoint(networkId, endpointId);
+    const record = await this.registry.endpoints.delete(networkId, endpointId);
     if (!record) return;
     this.dataplane.kick();
     // The veth goes after the answer (see stale-links.ts); the registry remembers it.
@@ -93,8 +93,8 @@ export class NetworkService implements NetworkApi {
   async join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
     if (typeof sandboxKey !== 'string' || sandboxKey === '')
       throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
-    const network = await this.registry.requireNetwork(networkId);
-    let endpoint = await this.registry.requireEndpoint(networkId, endpointId);
+    const network = await this.registry.networks.require(networkId);
+    let endpoint = await this.registry.endpoints.require(networkId, endpointId);
     const started = Date.now();
     let linked = started;
     if (endpoint.pooled) {
@@ -119,7 +119,7 @@ export class NetworkService implements NetworkApi {
       });
       linked = Date.now();
     }
-    await this.registry.updateEndpoint(networkId, endpointId, (r) => ({ ...r, plugged: true, sandboxKey }));
+    await this.registry.endpoints.update(networkId, endpointId, (r) => ({ ...r, plugged: true, sandboxKey }));
     this.dataplane.kick();
     const recorded = Date.now();
     await this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs);
@@ -143,9 +143,9 @@ export class NetworkService implements NetworkApi {
   }
 
   async leave(networkId: string, endpointId: string): Promise<void> {
-    const endpoint = await this.registry.getEndpoint(networkId, endpointId);
+    const endpoint = await this.registry.endpoints.get(networkId, endpointId);
     if (!endpoint || endpoint.sandboxKey === undefined) return; // Leave before Join, or twice
-    await this.registry.updateEndpoint(networkId, endpointId, (r) => {
+    await this.registry.endpoints.update(networkId, endpointId, (r) => {
       const { sandboxKey: _gone, ...rest } = r;
       void _gone;
       return rest;
@@ -153,14 +153,14 @@ export class NetworkService implements NetworkApi {
   }
 
   async endpointInfo(networkId: string, endpointId: string): Promise<EndpointInfo> {
-    const endpoint = await this.registry.getEndpoint(networkId, endpointId);
+    const endpoint = await this.registry.endpoints.get(networkId, endpointId);
     if (!endpoint) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
     return publicEndpoint(endpoint);
   }
 
   async publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void> {
     const chooses = ports.some((p) => p.hostPort === 0 || (p.hostPortEnd ?? p.hostPort) > p.hostPort);
-    const published = await this.registry.publishPorts(
+    const published = await this.registry.hostPorts.publish(
       networkId,
       endpointId,
       ports,
@@ -171,9 +171,9 @@ export class NetworkService implements NetworkApi {
   }
 
   async unpublishPorts(networkId: string, endpointId: string): Promise<void> {
-    const endpoint = await this.registry.getEndpoint(networkId, endpointId);
+    const endpoint = await this.registry.endpoints.get(networkId, endpointId);
     if (!endpoint?.ports) return;
-    await this.registry.publishPorts(networkId, endpointId, []);
+    await this.registry.hostPorts.publish(networkId, endpointId, []);
     this.dataplane.kick();
   }
 }

@@ -86,7 +86,7 @@ export class PortPool {
    * others (a crash between reserving and making them, a host reboot) are dropped.
    */
   async start(): Promise<void> {
-    const slots = await this.options.registry.listPoolSlots();
+    const slots = await this.options.registry.poolSlots.list();
     if (slots.length === 0) return;
     const links = this.enabled ? await this.options.links.linkNames() : new Set<string>();
     const intact = slots.filter((s) => isWhole(s, links)).map((s) => s.hostIfname);
@@ -133,7 +133,7 @@ export class PortPool {
         await this.waitForSlot(deadline);
         continue;
       }
-      const record = await registry.claimPoolSlot(networkId, endpointId, name, sandboxKey).catch((error: unknown) => {
+      const record = await registry.poolSlots.claim(networkId, endpointId, name, sandboxKey).catch((error: unknown) => {
         this.ready.unshift(name);
         throw error;
       });
@@ -154,7 +154,7 @@ export class PortPool {
     const candidates = [...this.ready];
     if (candidates.length === 0) return;
     const links = await this.options.links.linkNames();
-    const slots = new Map((await this.options.registry.listPoolSlots()).map((s) => [s.hostIfname, s]));
+    const slots = new Map((await this.options.registry.poolSlots.list()).map((s) => [s.hostIfname, s]));
     const broken = candidates.filter((name) => {
       const slot = slots.get(name);
       return slot !== undefined && this.ready.includes(name) && !isWhole(slot, links);
@@ -173,7 +173,7 @@ export class PortPool {
 
   private async drop(names: string[]): Promise<void> {
     if (names.length === 0) return;
-    await this.options.registry.dropPoolSlots(names);
+    await this.options.registry.poolSlots.drop(names);
     this.options.dataplane.kick();
     for (const name of names) {
       await this.options
@@ -239,12 +239,12 @@ export class PortPool {
       else if (this.lastBatchEnd === undefined || started - this.lastBatchEnd > SLOW_REFILL_MS)
         this.batchSize = Math.max(this.options.minIdle, Math.floor(this.batchSize / 2));
       const want = Math.max(1, Math.min(this.batchSize, this.maxIdle - this.ready.length));
-      const slots = await registry.addPoolSlots(want);
+      const slots = await registry.poolSlots.add(want);
       const failed = await links.createVethPairs(slots.map((s) => ({ host: s.hostIfname, peer: s.containerIfname })));
       await this.drop([...failed]);
       const made = slots.map((s) => s.hostIfname).filter((name) => !failed.has(name));
       if (made.length === 0) throw new Error(`none of ${slots.length} veth pairs could be made`);
-      await registry.markPoolSlotsMade(made);
+      await registry.poolSlots.markMade(made);
       this.ready.push(...made);
       this.wake();
       const linked = clock.now();

@@ -24,9 +24,9 @@ export class StaleLinks {
     const running = this.removing.get(name);
     if (running) return running;
     const work = (async () => {
-      if (!(await this.registry.isStaleLink(name))) return;
+      if (!(await this.registry.staleLinks.has(name))) return;
       await this.links.deleteLink(name);
-      await this.registry.forgetStaleLink(name);
+      await this.registry.staleLinks.forget(name);
     })().finally(() => this.removing.delete(name));
     this.removing.set(name, work);
     return work;
@@ -35,7 +35,7 @@ export class StaleLinks {
   /** Removes every recorded stale link in the background; failures are retried on the next sweep. */
   sweep(): void {
     void (async () => {
-      for (const name of await this.registry.staleLinks()) {
+      for (const name of await this.registry.staleLinks.list()) {
         await this.remove(name).catch((error: unknown) =>
           this.logger.warn({ err: error, link: name }, 'could not remove the veth of a deleted endpoint; will retry'),
         );

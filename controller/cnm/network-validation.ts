@@ -1,7 +1,8 @@
 // Validation of a network request: every problem is reported with the field and value
 // that caused it, before anything is stored.
-import { invalid } from '../errors';
-import { contains, parseAddress, parseCidr } from './addresses';
+import { conflict, invalid } from '../errors';
+import { contains, overlaps, parseAddress, parseCidr } from './addresses';
+import type { NetworkRecord } from './records';
 import type { NetworkSpec, SubnetSpec } from './types';
 
 const ID = /^[0-9A-Za-z][0-9A-Za-z_.-]{0,127}$/;
@@ -58,4 +59,17 @@ function validateSubnet(subnet: SubnetSpec, family: 4 | 6): SubnetSpec {
   }
   if (subnet.poolId !== undefined) out.poolId = subnet.poolId;
   return out;
+}
+
+/** Subnets of two networks never overlap: an address must name one network only. */
+export function checkNoOverlap(spec: NetworkSpec, others: NetworkRecord[]): void {
+  const mine = [...spec.ipv4, ...spec.ipv6].map((s) => parseCidr(s.pool));
+  for (const other of others) {
+    for (const subnet of [...other.ipv4, ...other.ipv6]) {
+      const theirs = parseCidr(subnet.pool);
+      const clash = mine.find((m) => overlaps(m, theirs));
+      if (clash)
+        throw conflict(`subnet ${clash.network}/${clash.prefix} overlaps ${subnet.pool} of network "${other.id}"`);
+    }
+  }
 }

@@ -22,13 +22,13 @@ export class UnjoinedEndpoints {
   async sweep(graceMs: number): Promise<string[]> {
     const now = this.clock.now();
     // Once plugged (joined at least once), an endpoint is Docker's to delete.
-    const unjoined = (await this.registry.listEndpoints()).filter((e) => !e.plugged && e.sandboxKey === undefined);
+    const unjoined = (await this.registry.endpoints.list()).filter((e) => !e.plugged && e.sandboxKey === undefined);
     const since = this.firstSeen.observe(unjoined.map(idOf), now);
     const removed: string[] = [];
     for (const endpoint of unjoined) {
       const id = idOf(endpoint);
       if (now - (since.get(id) ?? now) < graceMs) continue;
-      const current = await this.registry.getEndpoint(endpoint.networkId, endpoint.endpointId);
+      const current = await this.registry.endpoints.get(endpoint.networkId, endpoint.endpointId);
       if (current === undefined || current.plugged || current.sandboxKey !== undefined) continue;
       await this.remove(endpoint.networkId, endpoint.endpointId);
       this.firstSeen.forget(id);

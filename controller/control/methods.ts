@@ -44,38 +44,38 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
       ovsdbConnected: ctx.ovsdbConnected(),
       openflow: ctx.switchClient.session ? 'connected' : 'disconnected',
       ...Object.fromEntries(ctx.info),
-      networks: (await ctx.registry.listNetworks()).length,
-      endpoints: (await ctx.registry.listEndpoints()).length,
-      pooledPorts: (await ctx.registry.listPoolSlots()).filter((s) => s.made).length,
+      networks: (await ctx.registry.networks.list()).length,
+      endpoints: (await ctx.registry.endpoints.list()).length,
+      pooledPorts: (await ctx.registry.poolSlots.list()).filter((s) => s.made).length,
       flows: ctx.flows.lastInstalled,
     }),
     'network.create': async (p) => ctx.service.createNetwork(p as NetworkSpec),
     'network.delete': async (p) => ctx.service.deleteNetwork(str(p, 'id')),
-    'network.ls': async () => ctx.registry.listNetworks(),
+    'network.ls': async () => ctx.registry.networks.list(),
     'network.inspect': async (p) => ({
-      network: await ctx.registry.requireNetwork(str(p, 'id')),
-      endpoints: await ctx.registry.listEndpoints(str(p, 'id')),
-      rules: await ctx.registry.listRules(str(p, 'id')),
+      network: await ctx.registry.networks.require(str(p, 'id')),
+      endpoints: await ctx.registry.endpoints.list(str(p, 'id')),
+      rules: await ctx.registry.allowRules.list(str(p, 'id')),
     }),
-    'endpoint.ls': async () => ctx.registry.listEndpoints(),
+    'endpoint.ls': async () => ctx.registry.endpoints.list(),
     'ipam.ls': async () => ctx.ipam.list(),
-    'pool.ls': async () => ctx.registry.listPoolSlots(),
+    'pool.ls': async () => ctx.registry.poolSlots.list(),
     'endpoint.create': async (p) => ctx.service.createEndpoint(p as never),
     'endpoint.join': async (p) => ctx.service.join(str(p, 'networkId'), str(p, 'endpointId'), str(p, 'sandboxKey')),
     'endpoint.leave': async (p) => ctx.service.leave(str(p, 'networkId'), str(p, 'endpointId')),
     'endpoint.delete': async (p) => ctx.service.deleteEndpoint(str(p, 'networkId'), str(p, 'endpointId')),
     'attach.add': async (p) => managedAdd(ctx, p as ManagedAddRequest),
     'attach.remove': async (p) => managedRemove(ctx, p as Parameters<typeof managedRemove>[1]),
-    'policy.allow': async (p) => ctx.registry.addRule(p as Omit<AllowRule, 'id'>),
-    'policy.ls': async () => ctx.registry.listRules(),
-    'policy.rm': async (p) => ctx.registry.removeRule(str(p, 'id')),
+    'policy.allow': async (p) => ctx.registry.allowRules.add(p as Omit<AllowRule, 'id'>),
+    'policy.ls': async () => ctx.registry.allowRules.list(),
+    'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
     flows: async (p) => {
       const wanted = (p as { network?: unknown } | undefined)?.network;
       let tag: number | undefined;
       if (wanted !== undefined) {
         if (typeof wanted !== 'string' || wanted === '')
           throw invalid('parameter "network" must be a network name or id');
-        const found = networksReferredTo(await ctx.registry.listNetworks(), wanted);
+        const found = networksReferredTo(await ctx.registry.networks.list(), wanted);
         if (found.length !== 1)
           throw invalid(found.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${found.length} networks`);
         tag = (found[0] as NetworkRecord).tag;

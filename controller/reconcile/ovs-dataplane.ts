@@ -100,7 +100,7 @@ export class OvsDataplane implements Dataplane {
     const started = this.options.clock.now();
     await this.loop.waitSynced(remaining());
     const synced = this.options.clock.now();
-    const endpoint = await this.options.registry.requireEndpoint(networkId, endpointId);
+    const endpoint = await this.options.registry.endpoints.require(networkId, endpointId);
     let ofport: number;
     try {
       ofport = await this.options.ports.waitRealised(endpoint.hostIfname, remaining());
@@ -130,8 +130,8 @@ export class OvsDataplane implements Dataplane {
   private async pass(): Promise<{ retryInMs: number } | void> {
     const { registry, ports, flows, gateways, logger } = this.options;
     const started = this.options.clock.now();
-    const networks = await registry.listNetworks();
-    const endpoints = await registry.listEndpoints();
+    const networks = await registry.networks.list();
+    const endpoints = await registry.endpoints.list();
     const gatewayPorts = new Map<string, number>();
     for (const network of networks) {
       const ofport = ports.interfaceStatus(network.gatewayIfname).ofport;
@@ -147,7 +147,7 @@ export class OvsDataplane implements Dataplane {
       const ofport = status.ofport !== undefined && status.ofport > 0 ? status.ofport : endpoint.ofport;
       realised.push({ ...endpoint, realisedOfport: ofport });
     }
-    const plan = planPorts(desiredPorts(networks, endpoints, await registry.listPoolSlots()), ports.ownedPorts());
+    const plan = planPorts(desiredPorts(networks, endpoints, await registry.poolSlots.list()), ports.ownedPorts());
     // Endpoints about to join bring ports of their own only without the port pool: pool
     // slots need not wait for them.
     const onlySlots = plan.add.every((p) => p.owner.startsWith(POOL_OWNER_PREFIX));
@@ -165,7 +165,7 @@ export class OvsDataplane implements Dataplane {
     // busy switch's main-loop turns in front of the port change instead of beside it.
     // A port realised before its flows drops its first frames (no flow matches them),
     // which is harmless: a join answers only once both are in place.
-    const rules = await registry.listRules();
+    const rules = await registry.allowRules.list();
     const since = (): number => this.options.clock.now() - started;
     let portsMs = 0;
     let flowsMs = 0;

@@ -33,7 +33,7 @@ test('reachability matrix: isolation between networks, ICC off with one allow ru
       byNet.set(n.id, members);
     }
     const [a, b] = byNet.get('closed') as Container[];
-    await host.daemon.registry.addRule({
+    await host.daemon.registry.allowRules.add({
       networkId: 'closed',
       from: (a as Container).endpointId,
       to: (b as Container).endpointId,

@@ -17,7 +17,7 @@ async function bridgePorts(host: ControllerHost): Promise<string[]> {
 
 /** Ready slots in the order joins take them. */
 async function readySlots(host: ControllerHost): Promise<string[]> {
-  const stored = new Set((await host.daemon.registry.listPoolSlots()).filter((s) => s.made).map((s) => s.hostIfname));
+  const stored = new Set((await host.daemon.registry.poolSlots.list()).filter((s) => s.made).map((s) => s.hostIfname));
   return [...(host.daemon.service.pool?.readySlots() ?? [])].filter((name) => stored.has(name));
 }
 
@@ -27,7 +27,7 @@ test('joins take pooled ports that are already on the bridge, and the pool refil
   t.after(() => host.stop());
   await withLogs([host], async () => {
     await host.network('n', '10.61.0.0/24');
-    assert.deepEqual(await host.daemon.registry.listPoolSlots(), [], 'no pool before the first join');
+    assert.deepEqual(await host.daemon.registry.poolSlots.list(), [], 'no pool before the first join');
     const a = await host.container('n', 'pool-ep-a', '10.61.0.2/24');
     const aInfo = await host.daemon.service.endpointInfo('n', 'pool-ep-a');
     assert.match(aInfo.hostIfname, /^ovp[0-9a-f]{11}$/, 'a pooled veth');
@@ -117,11 +117,11 @@ test('concurrent joins get distinct pooled ports', async (t) => {
       ),
     );
     await Promise.all(ids.map((id) => host.daemon.service.join('n', id, '/run/netns/none')));
-    const endpoints = await host.daemon.registry.listEndpoints('n');
+    const endpoints = await host.daemon.registry.endpoints.list('n');
     const names = endpoints.map((e) => e.hostIfname);
     assert.equal(new Set(names).size, ids.length, 'one veth each');
     assert.equal(new Set(endpoints.map((e) => e.ofport)).size, ids.length, 'one OpenFlow port each');
-    const slots = new Set((await host.daemon.registry.listPoolSlots()).map((s) => s.hostIfname));
+    const slots = new Set((await host.daemon.registry.poolSlots.list()).map((s) => s.hostIfname));
     assert.ok(
       names.every((n) => /^ovp/.test(n) && !slots.has(n)),
       'all pooled, none still listed as a slot',
@@ -150,6 +150,6 @@ test('--port-pool 0: every join makes its own veth', async (t) => {
     const b = await host.container('n', 'nopool-ep-b', '10.64.0.3/24');
     assert.equal((await host.daemon.service.endpointInfo('n', 'nopool-ep-a')).hostIfname, 'ovsnopoolepa');
     assert.equal(await ping(a.ns, b.ip, { timeoutMs: 2000 }), true);
-    assert.deepEqual(await host.daemon.registry.listPoolSlots(), [], 'no pool');
+    assert.deepEqual(await host.daemon.registry.poolSlots.list(), [], 'no pool');
   });
 });

@@ -34,7 +34,11 @@ test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint a
       async () => !(await host.ovs.vsctl('list-ports', 'br-int')).split('\n').includes(info.hostIfname),
       10_000,
     );
-    await until('nothing left to remove', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
+    await until(
+      'nothing left to remove',
+      async () => (await host.daemon.registry.staleLinks.list()).length === 0,
+      10_000,
+    );
   });
 });
 
@@ -47,12 +51,16 @@ test('a veth whose removal a crash interrupted is removed when the daemon starts
     await host.daemon.stop();
     // What a crash right after DeleteEndpoint's commit leaves: no endpoint, the veth still there.
     const store = FileKvStore.open(join(host.stateDir, 'store'));
-    await new Registry(store).deleteEndpoint('n', 'ep-crash-0001');
+    await new Registry(store).endpoints.delete('n', 'ep-crash-0001');
     await store.close();
     assert.equal(await host.linkExists(info.hostIfname), true);
     await host.startDaemonAgain();
     await until('veth deleted after restart', async () => !(await host.linkExists(info.hostIfname)), 10_000);
-    await until('nothing left to remove', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
+    await until(
+      'nothing left to remove',
+      async () => (await host.daemon.registry.staleLinks.list()).length === 0,
+      10_000,
+    );
   });
 });
 
@@ -69,7 +77,7 @@ test('an endpoint created again under a deleted id keeps its new veth', async (t
       if (round < 4) await host.daemon.service.deleteEndpoint('n', 'ep-again-0001');
     }
     const info = await host.daemon.service.endpointInfo('n', 'ep-again-0001');
-    await until('no removal pending', async () => (await host.daemon.registry.staleLinks()).length === 0, 10_000);
+    await until('no removal pending', async () => (await host.daemon.registry.staleLinks.list()).length === 0, 10_000);
     assert.equal(await host.linkExists(info.hostIfname), true, 'the veth of the live endpoint is still there');
     await host.daemon.dataplane.waitEndpointReady('n', 'ep-again-0001', 10_000);
   });

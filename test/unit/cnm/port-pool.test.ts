@@ -56,7 +56,7 @@ function setup(t: TestContext, minIdle = 4, realise: Realise = async () => []): 
     removeLink: async (name) => {
       links.delete(name);
       links.delete(name.replace(/^ovp/, 'ovq'));
-      await registry.forgetStaleLink(name);
+      await registry.staleLinks.forget(name);
     },
   });
   t.after(async () => {
@@ -68,7 +68,7 @@ function setup(t: TestContext, minIdle = 4, realise: Realise = async () => []): 
 }
 
 async function network(registry: Registry, endpoints: number): Promise<string[]> {
-  await registry.createNetwork({
+  await registry.networks.create({
     id: 'n',
     ipv4: [{ pool: '10.9.0.0/16', gateway: '10.9.0.1' }],
     ipv6: [],
@@ -77,14 +77,18 @@ async function network(registry: Registry, endpoints: number): Promise<string[]>
   });
   const ids = Array.from({ length: endpoints }, (_, i) => `ep-${String(i).padStart(4, '0')}`);
   for (const [i, id] of ids.entries())
-    await registry.createEndpoint({ networkId: 'n', endpointId: id, ipv4: `10.9.${(i + 2) >> 8}.${(i + 2) & 255}/16` });
+    await registry.endpoints.create({
+      networkId: 'n',
+      endpointId: id,
+      ipv4: `10.9.${(i + 2) >> 8}.${(i + 2) & 255}/16`,
+    });
   return ids;
 }
 
 test('a claim hands the endpoint a slot: its veth, port number and a pool-owned port, in one step', async (t) => {
   const { registry, store, pool } = setup(t);
   const [id] = (await network(registry, 1)) as [string];
-  const before = await registry.requireEndpoint('n', id);
+  const before = await registry.endpoints.require('n', id);
   const record = await pool.claim('n', id, '/run/netns/x', 5000);
   assert.match(record.hostIfname, /^ovp[0-9a-f]{11}$/);
   assert.equal(record.containerIfname, record.hostIfname.replace(/^ovp/, 'ovq'));
@@ -99,7 +103,7 @@ test('a claim hands the endpoint a slot: its veth, port number and a pool-owned 
     "the slot's number is the endpoint's now",
   );
   assert.equal(await store.get(keys.poolSlot(record.hostIfname)), undefined, 'the slot is gone');
-  const port = desiredPorts(await registry.listNetworks(), await registry.listEndpoints()).find(
+  const port = desiredPorts(await registry.networks.list(), await registry.endpoints.list()).find(
     (p) => p.name === record.hostIfname,
   );
   assert.equal(port?.owner, `pool:${record.hostIfname}`, 'the port keeps its owner, so it is not recreated');
@@ -108,11 +112,11 @@ test('a claim hands the endpoint a slot: its veth, port number and a pool-owned 
 
 test('slots only belong on the bridge once their veth exists', async (t) => {
   const { registry } = setup(t);
-  const slot = (await registry.addPoolSlots(1))[0] as { hostIfname: string };
+  const slot = (await registry.poolSlots.add(1))[0] as { hostIfname: string };
   const ports = (): Promise<string[]> =>
-    registry.listPoolSlots().then((slots) => desiredPorts([], [], slots).map((p) => p.name));
+    registry.poolSlots.list().then((slots) => desiredPorts([], [], slots).map((p) => p.name));
   assert.deepEqual(await ports(), []);
-  await registry.markPoolSlotsMade([slot.hostIfname]);
+  await registry.poolSlots.markMade([slot.hostIfname]);
   assert.deepEqual(await ports(), [slot.hostIfname]);
 });
 
@@ -130,12 +134,12 @@ test('under a burst the batches grow; a veth that could not be made is dropped',
   assert.equal(batches[0], 4, 'the first batch is minIdle');
   assert.ok(Math.max(...batches) >= 128, `batches doubled under demand: ${batches.join(',')}`);
   assert.ok(batches.length < 12, `a few batches, not one per join: ${batches.length}`);
-  const slots = await registry.listPoolSlots();
+  const slots = await registry.poolSlots.list();
   assert.ok(
     slots.every((s) => s.made),
     'no unmade slot left behind',
   );
-  assert.ok((await registry.staleLinks()).length === 0, 'the failed pair was recorded and removed');
+  assert.ok((await registry.staleLinks.list()).length === 0, 'the failed pair was recorded and removed');
 });
 
 test('a restart keeps made slots whose veths exist and drops the rest', async (t) => {
@@ -143,11 +147,11 @@ test('a restart keeps made slots whose veths exist and drops the rest', async (t
   const [id] = (await network(registry, 1)) as [string];
   await pool.claim('n', id, '/run/netns/x', 5000);
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const slots = await registry.listPoolSlots();
+  const slots = await registry.poolSlots.list();
   assert.ok(slots.length >= 4);
   const [lost, ...kept] = slots.map((s) => s.hostIfname) as [string, ...string[]];
   links.delete(lost);
-  await registry.addPoolSlots(1); // reserved, never made: a crash before its veth
+  await registry.poolSlots.add(1); // reserved, never made: a crash before its veth
   pool.stop();
   const again = new PortPool({
     registry,
@@ -156,11 +160,11 @@ test('a restart keeps made slots whose veths exist and drops the rest', async (t
     clock: systemClock,
     logger: silentLogger,
     minIdle: 4,
-    removeLink: async (name) => registry.forgetStaleLink(name),
+    removeLink: async (name) => registry.staleLinks.forget(name),
   });
   await again.start();
   assert.deepEqual([...again.readySlots()].sort(), [...kept].sort());
-  assert.deepEqual((await registry.listPoolSlots()).map((s) => s.hostIfname).sort(), [...kept].sort());
+  assert.deepEqual((await registry.poolSlots.list()).map((s) => s.hostIfname).sort(), [...kept].sort());
 });
 
 test('stopping while a batch waits for the switch keeps its slots and settles once the wait ends', async (t) => {
@@ -186,12 +190,12 @@ test('stopping while a batch waits for the switch keeps its slots and settles on
   // What a closed OVSDB client does to the wait: every port "failed".
   endWait(waitingFor);
   await settling;
-  const slots = (await registry.listPoolSlots()).map((s) => s.hostIfname);
+  const slots = (await registry.poolSlots.list()).map((s) => s.hostIfname);
   const idle = waitingFor.filter((name) => name !== taken.hostIfname);
   assert.ok(
     idle.length > 0 && idle.every((name) => slots.includes(name) && links.has(name)),
     `the batch is kept for the next run: ${idle.join(',')} in ${slots.join(',')}`,
   );
-  assert.deepEqual(await registry.staleLinks(), [], 'no veth marked for removal');
+  assert.deepEqual(await registry.staleLinks.list(), [], 'no veth marked for removal');
   await assert.rejects(pool.claim('n', second, '/run/netns/x', 5000), /stopping/);
 });

@@ -17,8 +17,8 @@ test('endpoints left unjoined past the grace are deleted; joined, left and young
   });
   const registry = new Registry(store);
   const clock = new FakeClock();
-  const sweeper = new UnjoinedEndpoints(registry, async (n, e) => void (await registry.deleteEndpoint(n, e)), clock);
-  await registry.createNetwork({
+  const sweeper = new UnjoinedEndpoints(registry, async (n, e) => void (await registry.endpoints.delete(n, e)), clock);
+  await registry.networks.create({
     id: 'n1',
     ipv4: [{ pool: '10.1.0.0/24', gateway: '10.1.0.1' }],
     ipv6: [],
@@ -26,21 +26,21 @@ test('endpoints left unjoined past the grace are deleted; joined, left and young
     internal: false,
   });
   const create = (id: string, ip: string): Promise<unknown> =>
-    registry.createEndpoint({ networkId: 'n1', endpointId: id, ipv4: `${ip}/24` });
+    registry.endpoints.create({ networkId: 'n1', endpointId: id, ipv4: `${ip}/24` });
   await create('orphan', '10.1.0.2');
   await create('joined', '10.1.0.3');
-  await registry.updateEndpoint('n1', 'joined', (r) => ({ ...r, plugged: true, sandboxKey: '/run/docker/netns/x' }));
+  await registry.endpoints.update('n1', 'joined', (r) => ({ ...r, plugged: true, sandboxKey: '/run/docker/netns/x' }));
   await create('left', '10.1.0.4');
-  await registry.updateEndpoint('n1', 'left', (r) => ({ ...r, plugged: true }));
+  await registry.endpoints.update('n1', 'left', (r) => ({ ...r, plugged: true }));
   await create('late', '10.1.0.5');
 
   assert.deepEqual(await sweeper.sweep(60_000), [], 'first sighting starts the clock');
   clock.advance(30_000);
-  await registry.updateEndpoint('n1', 'late', (r) => ({ ...r, plugged: true, sandboxKey: '/run/docker/netns/y' }));
+  await registry.endpoints.update('n1', 'late', (r) => ({ ...r, plugged: true, sandboxKey: '/run/docker/netns/y' }));
   assert.deepEqual(await sweeper.sweep(60_000), []);
   clock.advance(30_000);
   assert.deepEqual(await sweeper.sweep(60_000), ['n1/orphan'], 'only the endpoint never joined');
-  assert.deepEqual((await registry.listEndpoints()).map((e) => e.endpointId).sort(), ['joined', 'late', 'left']);
+  assert.deepEqual((await registry.endpoints.list()).map((e) => e.endpointId).sort(), ['joined', 'late', 'left']);
   await create('reuse', '10.1.0.2');
-  assert.equal((await registry.getEndpoint('n1', 'reuse'))?.ipv4, '10.1.0.2/24', 'its address is free again');
+  assert.equal((await registry.endpoints.get('n1', 'reuse'))?.ipv4, '10.1.0.2/24', 'its address is free again');
 });
