@@ -1,7 +1,8 @@
 // The desired state of the container network model, one store per kind of object, all
 // over one KvStore and writing through one compare-and-swap helper (cas.ts), so that every
 // call is atomic, idempotent and safe to retry, and nothing is half-created. Reconcilers
-// watch `onChange` and make OVS match. The key layout is records.ts's `keys`.
+// watch `onChange` and make OVS match. The key layout is records.ts's `keys`; which store
+// holds what is docs/design.md §3.
 //
 // Cluster-wide by nature: networks, endpoints (addresses, MACs) and allow rules.
 // Host-local by nature: pool slots, published host ports, stale links, OpenFlow port
