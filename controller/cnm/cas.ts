@@ -27,10 +27,13 @@ export class CasCommitter {
     return () => this.listeners.delete(listener);
   }
 
-  /** Runs `attempt` until its transaction commits; CAS conflicts mean someone raced us. */
-  async commit<T>(attempt: () => Promise<Attempt<T>>): Promise<T> {
+  /**
+   * Runs `attempt` until its transaction commits; CAS conflicts mean someone raced us.
+   * `retry` counts the lost races so far, for attempts that choose differently after one.
+   */
+  async commit<T>(attempt: (retry: number) => Promise<Attempt<T>>): Promise<T> {
     for (let tries = 0; tries < MAX_ATTEMPTS; tries++) {
-      const step = await attempt();
+      const step = await attempt(tries);
       if ('done' in step) return step.done;
       const outcome = await this.store.txn(step.txn);
       if (outcome.succeeded) {

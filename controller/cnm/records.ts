@@ -98,6 +98,12 @@ export const keys = {
   poolSlots: () => 'pool/',
   rule: (id: string) => `rule/${id}`,
   rules: () => 'rule/',
+  /** An IPAM pool (Docker's RequestPool), with its reference count. */
+  ipamPool: (poolId: string) => `ipam/pool/${poolId}`,
+  ipamPools: () => 'ipam/pool/',
+  /** An address IPAM handed out from a pool, held by its owner. */
+  ipamAddress: (poolId: string, address: string) => `ipam/addr/${poolId}/${address}`,
+  ipamAddresses: (poolId: string) => `ipam/addr/${poolId}/`,
 };
 
 export type { AllowRule };

@@ -4,6 +4,8 @@
 // (/64 each), never overlapping a pool already handed out.
 import { ControllerError, invalid, notFound } from '../errors';
 import type { KvStore } from '../store/kv';
+import { CasCommitter } from '../cnm/cas';
+import { keys } from '../cnm/records';
 import { contains, formatAddress, overlaps, parseAddress, parseCidr, type ParsedCidr } from '../cnm/addresses';
 import type { AddressRequest, IpamApi, PoolGrant, PoolRequest } from '../cnm/types';
 import { systemClock, type Clock } from '../clock';
@@ -26,25 +28,26 @@ interface PoolRecord {
 
 const DYNAMIC = { 4: { space: '10.128.0.0/9', prefix: 24 }, 6: { space: 'fd0e::/16', prefix: 64 } } as const;
 
-const poolKey = (id: string): string => `ipam/pool/${id}`;
-const addressKey = (poolId: string, address: string): string => `ipam/addr/${poolId}/${address}`;
-
 export class IpamService implements IpamApi {
+  private readonly cas: CasCommitter;
+
   constructor(
     private readonly store: KvStore,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.cas = new CasCommitter(store);
+  }
 
   defaultAddressSpaces(): { local: string; global: string } {
     return { local: 'LocalDefault', global: 'GlobalDefault' };
   }
 
   private async pools(): Promise<PoolRecord[]> {
-    return (await this.store.list('ipam/pool/')).map((e) => e.value as PoolRecord);
+    return (await this.store.list(keys.ipamPools())).map((e) => e.value as PoolRecord);
   }
 
   async requestPool(request: PoolRequest): Promise<PoolGrant> {
-    for (let attempt = 0; attempt < 20; attempt++) {
+    return this.cas.commit(async () => {
       const pool = request.pool ? parseCidr(request.pool, 'pool') : await this.dynamicPool(request.v6 ? 6 : 4);
       if (request.pool && (pool.family === 6) !== request.v6)
         throw invalid(`pool ${request.pool} is not an IPv${request.v6 ? 6 : 4} pool`);
@@ -57,37 +60,26 @@ export class IpamService implements IpamApi {
         subPool = `${sub.network}/${sub.prefix}`;
       }
       const id = `${request.addressSpace || 'LocalDefault'}/${cidr}${subPool ? `/${subPool}` : ''}`;
-      const existing = await this.store.get(poolKey(id));
+      const grant: PoolGrant = { poolId: id, pool: cidr };
+      const existing = await this.store.get(keys.ipamPool(id));
       if (existing) {
         const record = existing.value as PoolRecord;
-        const updated = { ...record, refs: record.refs + 1 };
-        if (
-          (
-            await this.store.txn({
-              compares: [{ key: existing.key, revision: existing.revision }],
-              puts: [{ key: existing.key, value: updated }],
-            })
-          ).succeeded
-        ) {
-          return { poolId: id, pool: cidr };
-        }
-        continue;
+        return {
+          txn: {
+            compares: [{ key: existing.key, revision: existing.revision }],
+            puts: [{ key: existing.key, value: { ...record, refs: record.refs + 1 } }],
+          },
+          result: grant,
+        };
       }
       const clash = (await this.pools()).find((p) => p.pool !== cidr && overlaps(parseCidr(p.pool), pool));
       if (clash) throw new ControllerError('ALREADY_EXISTS', `pool ${cidr} overlaps pool ${clash.pool} already in use`);
       const record: PoolRecord = { id, pool: cidr, refs: 1, ...(subPool ? { subPool } : {}) };
-      if (
-        (
-          await this.store.txn({
-            compares: [{ key: poolKey(id), revision: 0 }],
-            puts: [{ key: poolKey(id), value: record }],
-          })
-        ).succeeded
-      ) {
-        return { poolId: id, pool: cidr };
-      }
-    }
-    throw new ControllerError('UNAVAILABLE', 'the pool table kept changing; try again');
+      return {
+        txn: { compares: [{ key: keys.ipamPool(id), revision: 0 }], puts: [{ key: keys.ipamPool(id), value: record }] },
+        result: grant,
+      };
+    });
   }
 
   private async dynamicPool(family: 4 | 6): Promise<ParsedCidr> {
@@ -107,28 +99,23 @@ export class IpamService implements IpamApi {
   }
 
   async releasePool(poolId: string): Promise<void> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const existing = await this.store.get(poolKey(poolId));
-      if (!existing) return;
+    await this.cas.commit(async () => {
+      const existing = await this.store.get(keys.ipamPool(poolId));
+      if (!existing) return { done: undefined };
       const record = existing.value as PoolRecord;
       const compares = [{ key: existing.key, revision: existing.revision }];
-      const done =
-        record.refs > 1
-          ? await this.store.txn({
-              compares,
-              puts: [{ key: existing.key, value: { ...record, refs: record.refs - 1 } }],
-            })
-          : await this.store.txn({
-              compares,
-              deletes: [existing.key, ...(await this.store.list(`ipam/addr/${poolId}/`)).map((e) => e.key)],
-            });
-      if (done.succeeded) return;
-    }
-    throw new ControllerError('UNAVAILABLE', 'the pool kept changing; try again');
+      if (record.refs > 1)
+        return {
+          txn: { compares, puts: [{ key: existing.key, value: { ...record, refs: record.refs - 1 } }] },
+          result: undefined,
+        };
+      const addresses = (await this.store.list(keys.ipamAddresses(poolId))).map((e) => e.key);
+      return { txn: { compares, deletes: [existing.key, ...addresses] }, result: undefined };
+    });
   }
 
   async requestAddress(request: AddressRequest): Promise<string> {
-    const existing = await this.store.get(poolKey(request.poolId));
+    const existing = await this.store.get(keys.ipamPool(request.poolId));
     if (!existing) throw notFound(`pool "${request.poolId}" does not exist`);
     const record = existing.value as PoolRecord;
     const pool = parseCidr(record.pool);
@@ -138,7 +125,7 @@ export class IpamService implements IpamApi {
       const wanted = parseAddress(request.address.split('/')[0] as string, 'address');
       if (wanted.family !== pool.family || !contains(pool, wanted.value))
         throw invalid(`address ${request.address} is outside pool ${record.pool}`);
-      const key = addressKey(request.poolId, wanted.address);
+      const key = keys.ipamAddress(request.poolId, wanted.address);
       const holder = await this.store.get(key);
       if (holder) {
         if ((holder.value as { owner: string }).owner === owner && request.owner !== undefined)
@@ -153,26 +140,21 @@ export class IpamService implements IpamApi {
       }
       return `${wanted.address}/${pool.prefix}`;
     }
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const used = new Set(
-        (await this.store.list(`ipam/addr/${request.poolId}/`)).map((e) =>
-          e.key.slice(`ipam/addr/${request.poolId}/`.length),
-        ),
-      );
+    const prefix = keys.ipamAddresses(request.poolId);
+    return this.cas.commit(async (retry) => {
+      const used = new Set((await this.store.list(prefix)).map((e) => e.key.slice(prefix.length)));
       // Concurrent requests would all race for the lowest free address; after a lost race,
       // pick among the next few free ones instead.
-      const candidates = this.freeAddresses(pool, range, used, attempt === 0 ? 1 : 32);
+      const candidates = this.freeAddresses(pool, range, used, retry === 0 ? 1 : 32);
       const candidate = candidates[Math.floor(Math.random() * candidates.length)];
       if (candidate === undefined)
         throw new ControllerError('EXHAUSTED', `pool ${record.pool} has no free address left`);
-      const key = addressKey(request.poolId, candidate);
-      if (
-        (await this.store.txn({ compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] }))
-          .succeeded
-      )
-        return `${candidate}/${pool.prefix}`;
-    }
-    throw new ControllerError('UNAVAILABLE', 'the pool kept changing; try again');
+      const key = keys.ipamAddress(request.poolId, candidate);
+      return {
+        txn: { compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] },
+        result: `${candidate}/${pool.prefix}`,
+      };
+    });
   }
 
   /** Every pool with the addresses held in it (for `ovsnet ipam ls`). */
@@ -181,7 +163,7 @@ export class IpamService implements IpamApi {
   > {
     const out = [];
     for (const pool of await this.pools()) {
-      const prefix = `ipam/addr/${pool.id}/`;
+      const prefix = keys.ipamAddresses(pool.id);
       const addresses = (await this.store.list(prefix)).map((e) => ({
         address: e.key.slice(prefix.length),
         owner: (e.value as AddressRecord).owner,
@@ -210,7 +192,7 @@ export class IpamService implements IpamApi {
     for (const pool of await this.pools()) {
       const used = inUse.get(pool.pool);
       if (used === undefined) continue;
-      const prefix = `ipam/addr/${pool.id}/`;
+      const prefix = keys.ipamAddresses(pool.id);
       for (const entry of await this.store.list(prefix)) {
         const record = entry.value as AddressRecord;
         const address = entry.key.slice(prefix.length);
@@ -243,7 +225,7 @@ export class IpamService implements IpamApi {
 
   async releaseAddress(poolId: string, address: string): Promise<void> {
     const bare = parseAddress(address.split('/')[0] as string, 'address').address;
-    const existing = await this.store.get(addressKey(poolId, bare));
+    const existing = await this.store.get(keys.ipamAddress(poolId, bare));
     if (!existing) return;
     await this.store.txn({ compares: [{ key: existing.key, revision: existing.revision }], deletes: [existing.key] });
   }
