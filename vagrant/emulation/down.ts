@@ -55,7 +55,12 @@ export async function labDown(dir: string, log: Log = printLog): Promise<boolean
   const cgroups = containerCgroups(plan);
   if (cgroups.length > 0)
     await steps.step('containers', () => killAll(identities(cgroups.flatMap((name) => cgroupPids(name)))));
-  await steps.step(`${state.processes.filter(isRunning).length} daemons`, () => stopAll(state.processes, GRACE_MS));
+  // Engines are killed outright: a dockerd shutting down stops containers and calls the
+  // plugin, waiting on timeouts, for a data root that is deleted right after anyway.
+  const engines = state.processes.filter((p) => p.role === 'dockerd' || p.role === 'containerd');
+  if (engines.length > 0) await steps.step('Docker engines', () => killAll(engines));
+  const daemons = state.processes.filter((p) => !engines.includes(p));
+  await steps.step(`${daemons.filter(isRunning).length} daemons`, () => stopAll(daemons, GRACE_MS));
   await steps.step('namespaces', async () => {
     const namespaces = await existingNamespaces(plan);
     // Anything left in the lab's namespaces is the lab's: `lab exec` commands, helpers, or

@@ -13,7 +13,10 @@ import type { ProcessRecord } from './state';
 const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 type OvsDaemon = 'ovsdb-server' | 'ovs-vswitchd';
 
-/** Points every OVS tool at this host's instance (ovs-vsctl finds $OVS_RUNDIR/db.sock). */
+/**
+ * Points every OVS tool at this host's instance: ovs-vsctl finds $OVS_RUNDIR/db.sock and
+ * ovs-appctl finds each daemon through its pidfile there (default control socket names).
+ */
 export function ovsEnv(host: HostPlan): NodeJS.ProcessEnv {
   return { ...process.env, OVS_RUNDIR: host.ovsDir, OVS_LOGDIR: host.ovsDir, OVS_DBDIR: host.ovsDir };
 }
@@ -29,15 +32,7 @@ function vsctl(host: HostPlan, ...args: string[]): Promise<string> {
 async function launch(host: HostPlan, daemon: OvsDaemon, args: string[]): Promise<ProcessRecord> {
   const pidfile = join(host.ovsDir, `${daemon}.pid`);
   const log = join(host.ovsDir, `${daemon}.log`);
-  const argv = [
-    daemon,
-    '--detach',
-    '--no-chdir',
-    `--pidfile=${pidfile}`,
-    `--log-file=${log}`,
-    `--unixctl=${join(host.ovsDir, `${daemon}.ctl`)}`,
-    ...args,
-  ];
+  const argv = [daemon, '--detach', '--no-chdir', `--pidfile=${pidfile}`, `--log-file=${log}`, ...args];
   try {
     await runOk(inNetns(host.netns, argv), { env: ovsEnv(host), timeoutMs: 30_000 });
   } catch (error) {

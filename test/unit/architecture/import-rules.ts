@@ -62,7 +62,7 @@ export function checkImport(file: string, specifier: string): Violation | undefi
 
 export function listSources(root: string, dir: string): string[] {
   const out: string[] = [];
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(join(root, dir));
   } catch {
