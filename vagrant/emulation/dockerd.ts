@@ -22,8 +22,12 @@ function dockerPlan(host: HostPlan): DockerPlan {
   return host.docker;
 }
 
+/**
+ * The host's engine for the docker CLI. A lab without Docker still names where it would be,
+ * so `docker` inside a host fails plainly instead of reaching a dockerd outside the lab.
+ */
 export function dockerEnv(host: HostPlan): NodeJS.ProcessEnv {
-  return host.docker ? { DOCKER_HOST: `unix://${host.docker.socket}` } : {};
+  return { DOCKER_HOST: `unix://${host.docker?.socket ?? join(host.dir, 'docker', 'docker.sock')}` };
 }
 
 /** The Docker client packaged with this dockerd when there is one (same API generation). */

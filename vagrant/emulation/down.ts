@@ -60,7 +60,7 @@ export async function labDown(dir: string, log: Log = printLog): Promise<boolean
   const engines = state.processes.filter((p) => p.role === 'dockerd' || p.role === 'containerd');
   if (engines.length > 0) await steps.step('Docker engines', () => killAll(engines));
   const daemons = state.processes.filter((p) => !engines.includes(p));
-  await steps.step(`${daemons.filter(isRunning).length} daemons`, () => stopAll(daemons, GRACE_MS));
+  await steps.step(`daemons (${daemons.filter(isRunning).length} running)`, () => stopAll(daemons, GRACE_MS));
   await steps.step('namespaces', async () => {
     const namespaces = await existingNamespaces(plan);
     // Anything left in the lab's namespaces is the lab's: `lab exec` commands, helpers, or

@@ -12,6 +12,7 @@ import { startEtcd } from './etcd';
 import { writeBinDir } from './host-env';
 import { startHostOvs } from './host-ovs';
 import { readDaemonOptions, startOvsnetDaemon } from './ovsnet-daemon';
+import { preflight } from './preflight';
 import { planLab, type HostPlan, type LabOptions, type LabPlan } from './plan';
 import { identify } from './processes';
 import { run } from './run';
@@ -91,6 +92,7 @@ async function startHostServices(
 export async function labUp(options: UpOptions): Promise<LabState> {
   const log = options.log ?? printLog;
   const dir = resolve(options.dir);
+  preflight(options.docker);
   if (readState(dir)) throw new Error(`a lab is already up in ${dir} (remove it with: vagrant/lab down --dir ${dir})`);
   const plan = planLab({ ...options, dir }, options.prefix ?? (await freshPrefix()));
   const writer = claimDir(plan, options.isLauncher ?? false);

@@ -120,18 +120,9 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
         );
       }),
     );
-    const ping = await lab.exec('h1', [
-      'docker',
-      'run',
-      '--rm',
-      '--net',
-      'lab-h1',
-      LAB_IMAGE,
-      'ping',
-      '-c1',
-      '-W5',
-      '10.77.1.1',
-    ]);
+    // This container stays: down must remove it too.
+    await lab.execOk('h1', ['docker', 'run', '-d', '--name', 'probe', '--net', 'lab-h1', LAB_IMAGE, 'sleep', '600']);
+    const ping = await lab.exec('h1', ['docker', 'exec', 'probe', 'ping', '-c1', '-W5', '10.77.1.1']);
     assert.equal(ping.code, 0, `a container on h1 reaches its gateway: ${ping.stdout}${ping.stderr}`);
   });
 
@@ -151,11 +142,8 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
   });
 
   await t.test('down removes every namespace, process, cgroup and directory, containers included', async () => {
-    const container = (
-      await lab.execOk('h1', ['docker', 'run', '-d', '--net', 'lab-h1', LAB_IMAGE, 'sleep', '600'])
-    ).trim();
     const containerPid = Number(
-      (await lab.execOk('h1', ['docker', 'inspect', '--format', '{{.State.Pid}}', container])).trim(),
+      (await lab.execOk('h1', ['docker', 'inspect', '--format', '{{.State.Pid}}', 'probe'])).trim(),
     );
     assert.ok(containerPid > 1, 'the container runs');
     const before = footprint(lab.plan, lab.processes(), [containerPid]);
