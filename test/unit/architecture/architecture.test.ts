@@ -35,8 +35,14 @@ test('the checker recognises every import form and flags each forbidden edge', (
   assert.ok(checkImport('drivers/cli/main.ts', '../../controller/log'));
   assert.ok(checkImport('drivers/cli/main.ts', '../../ovsdb/client'));
   assert.ok(checkImport('controller/x.ts', '../test/harness/ovs'));
+  assert.ok(checkImport('vagrant/emulation/up.ts', '../../test/harness/ovs'));
+  assert.ok(checkImport('vagrant/emulation/up.ts', '../../controller/ovs/private-ovs'));
+  assert.ok(checkImport('vagrant/emulation/up.ts', '../../drivers/cli/main'));
+  assert.ok(checkImport('vagrant/emulation/up.ts', '../../flows/pipeline/build'));
 
   assert.equal(checkImport('drivers/cli/main.ts', '../../controller/api'), undefined);
+  assert.equal(checkImport('vagrant/emulation/up.ts', './plan'), undefined);
+  assert.equal(checkImport('vagrant/emulation/up.ts', '../../controller/api'), undefined);
   assert.equal(checkImport('flows/pipeline/build.ts', '../ofp/match'), undefined);
   assert.equal(checkImport('controller/api.ts', '../ovsdb/client'), undefined);
   assert.equal(checkImport('ovsdb/client.ts', 'node:net'), undefined);
