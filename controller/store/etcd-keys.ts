@@ -33,16 +33,14 @@ export class EtcdKeyspace {
   }
 }
 
-/** The smallest key greater than every key with this prefix (etcd's convention for ranges). */
+/**
+ * The smallest key greater than every key with this prefix (etcd's convention for ranges).
+ * Keys are UTF-8, which never holds the byte 0xff, so the last byte can always go up by one.
+ */
 function prefixEnd(prefix: Buffer): Buffer {
   const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i] = end[i]! + 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]); // all 0xff: the range runs to the end of the keyspace
+  end[end.length - 1] = end[end.length - 1]! + 1;
+  return end;
 }
 
 export function encodeValue(key: string, value: unknown): Buffer {
