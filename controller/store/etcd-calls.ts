@@ -14,7 +14,7 @@ import {
   GRPCUnavailableError,
   isRecoverableError,
 } from 'etcd3';
-import { ControllerError } from '../errors';
+import { ControllerError, isControllerError } from '../errors';
 
 /** What an etcd3 call accepts: one absolute deadline shared by every attempt. */
 export interface CallDeadline {
@@ -65,6 +65,7 @@ export class BoundedCalls {
       `the cluster store at ${this.where} is unreachable: ${reason}${unknown}`,
       {
         endpoints: [...this.endpoints],
+        unreachable: true,
         ...(outcomeUnknown ? { outcome: 'unknown' } : {}),
       },
     );
@@ -90,7 +91,12 @@ export class BoundedCalls {
   }
 }
 
-export function isOutage(error: Error): boolean {
+/** An outage that may end by itself, as opposed to a refusal (bad password, no permission). */
+export function isStoreUnreachable(error: unknown): boolean {
+  return isControllerError(error, 'UNAVAILABLE') && error.details?.['unreachable'] === true;
+}
+
+function isOutage(error: Error): boolean {
   return isRecoverableError(error) || isBrokenCircuitError(error) || error instanceof NoAnswerInTime;
 }
 

@@ -4,6 +4,7 @@
 // are JSON under a root prefix, handed out deeply frozen like FileKvStore's.
 import { Etcd3, type IRequestOp, type ICompare, type Watcher } from 'etcd3';
 import type { ClusterKvStore, KvEntry, KvLease, KvSnapshot, KvTxn, KvTxnResult, KvWatch, KvWatchHandlers } from './kv';
+import { invalid } from '../errors';
 import { BoundedCalls } from './etcd-calls';
 import { EtcdKeyspace, byKey, encodeValue } from './etcd-keys';
 import { EtcdLease } from './etcd-lease';
@@ -143,6 +144,8 @@ export class EtcdKvStore implements ClusterKvStore {
 
   async grantLease(ttlSeconds: number): Promise<KvLease> {
     this.assertOpen();
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)
+      throw invalid(`a lease TTL is a whole number of seconds, at least 1 (got ${ttlSeconds})`);
     // A grant whose answer was lost leaves an unused lease that expires on its own: retry.
     const lease = await this.calls.run('idempotent', async (options) => {
       const attempt = this.client.lease(ttlSeconds, { deadline: options.deadline });

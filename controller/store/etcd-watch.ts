@@ -5,7 +5,7 @@
 import type { IKeyValue, IWatchResponse, Watcher } from 'etcd3';
 import type { KvSnapshot, KvWatch, KvWatchEvent, KvWatchHandlers } from './kv';
 import { decodeValue, type EtcdKeyspace } from './etcd-keys';
-import { isControllerError } from '../errors';
+import { isStoreUnreachable } from './etcd-calls';
 
 export interface EtcdWatchSource {
   keyspace: EtcdKeyspace;
@@ -75,7 +75,7 @@ export class EtcdPrefixWatch implements KvWatch {
       this.follow();
     } catch (error) {
       if (this.closed) return;
-      if (!isControllerError(error, 'UNAVAILABLE')) return this.fail(error as Error);
+      if (!isStoreUnreachable(error)) return this.fail(error as Error);
       // etcd went away meanwhile: ask again once it may be back.
       this.retryTimer = setTimeout(() => void this.recover(cause), this.source.retryMs);
     }

@@ -390,8 +390,11 @@ test('user and password: a user confined to the store prefix works; a wrong pass
     message: /refused access: .*authentication failed/,
   });
   assert.ok(Date.now() - started < 2_000, 'a refusal is final: no retrying until the bound');
-  await assert.rejects(as('ovsnet-secret', '/elsewhere').get('k'), {
-    code: 'UNAVAILABLE',
-    message: /refused access: .*permission denied/,
-  });
+  const outsider = as('ovsnet-secret', '/elsewhere');
+  await assert.rejects(outsider.get('k'), { code: 'UNAVAILABLE', message: /refused access: .*permission denied/ });
+  const refused = new WatchLog();
+  const refusedWatch = outsider.watch('', 0, refused.handlers);
+  t.after(() => refusedWatch.close());
+  await until('the watch to be refused', () => refused.errors.length > 0, 10_000);
+  assert.match(refused.errors[0]!.message, /refused access: .*permission denied/, 'reported once, not retried');
 });
