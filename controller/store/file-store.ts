@@ -5,6 +5,7 @@
 // Concurrent transactions share one write and one fsync (group commit).
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { deepFreeze } from './freeze';
 import type { KvEntry, KvStore, KvTxn, KvTxnResult } from './kv';
 
 interface Snapshot {
@@ -114,17 +115,17 @@ export class FileKvStore implements KvStore {
     this.journalRecords = 0;
   }
 
-  async get(key: string): Promise<KvEntry | undefined> {
+  get(key: string): Promise<KvEntry | undefined> {
     const entry = this.data.get(key);
-    return entry ? { key, value: entry.value, revision: entry.revision } : undefined;
+    return Promise.resolve(entry ? { key, value: entry.value, revision: entry.revision } : undefined);
   }
 
-  async list(prefix: string): Promise<KvEntry[]> {
+  list(prefix: string): Promise<KvEntry[]> {
     const out: KvEntry[] = [];
     for (const [key, entry] of this.data) {
       if (key.startsWith(prefix)) out.push({ key, value: entry.value, revision: entry.revision });
     }
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return Promise.resolve(out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
   }
 
   txn(txn: KvTxn): Promise<KvTxnResult> {
@@ -184,15 +185,6 @@ export class FileKvStore implements KvStore {
     if (this.journalFd !== undefined) closeSync(this.journalFd);
     this.journalFd = undefined;
   }
-}
-
-/** Stored values are shared with every reader, so nobody may change them in place. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 function clone<T>(value: T): T {

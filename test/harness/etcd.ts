@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runOk } from '../../controller/host/exec';
 import { sleep, stopPid } from '../../controller/ovs/private-ovs';
 import { makeRunDir, onEmergency, recordPid } from './ledger';
+import type { TestPki } from './pki';
 
 export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,56 +23,72 @@ export async function freeLoopbackPort(): Promise<number> {
 export class Etcd {
   private output = '';
   private unregister: () => void = () => undefined;
+  private child: ChildProcess | undefined;
 
   private constructor(
     readonly dir: string,
     readonly clientUrl: string,
-    private readonly child: ChildProcess,
+    private readonly peerUrl: string,
+    private readonly pki: TestPki | undefined,
   ) {}
 
-  static async start(): Promise<Etcd> {
+  /** With pki, clients must speak TLS and show a certificate signed by pki.ca. */
+  static async start(options: { pki?: TestPki } = {}): Promise<Etcd> {
     const dir = makeRunDir('etcd');
-    const clientPort = await freeLoopbackPort();
-    const peerPort = await freeLoopbackPort();
-    const clientUrl = `http://127.0.0.1:${clientPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
+    const scheme = options.pki ? 'https' : 'http';
+    const clientUrl = `${scheme}://127.0.0.1:${await freeLoopbackPort()}`;
+    const peerUrl = `http://127.0.0.1:${await freeLoopbackPort()}`;
+    const etcd = new Etcd(dir, clientUrl, peerUrl, options.pki);
+    await etcd.launch();
+    return etcd;
+  }
+
+  private async launch(): Promise<void> {
     const child = spawn(
       'etcd',
       [
         '--name',
         'ovsnet-test',
         '--data-dir',
-        join(dir, 'data'),
+        join(this.dir, 'data'),
         '--listen-client-urls',
-        clientUrl,
+        this.clientUrl,
         '--advertise-client-urls',
-        clientUrl,
+        this.clientUrl,
         '--listen-peer-urls',
-        peerUrl,
+        this.peerUrl,
         '--initial-advertise-peer-urls',
-        peerUrl,
+        this.peerUrl,
         '--initial-cluster',
-        `ovsnet-test=${peerUrl}`,
+        `ovsnet-test=${this.peerUrl}`,
         '--log-level',
         'warn',
+        ...(this.pki
+          ? [
+              `--cert-file=${this.pki.server.cert}`,
+              `--key-file=${this.pki.server.key}`,
+              `--trusted-ca-file=${this.pki.ca}`,
+              '--client-cert-auth',
+            ]
+          : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const etcd = new Etcd(dir, clientUrl, child);
-    if (child.pid !== undefined) recordPid(dir, 'etcd', child.pid);
-    child.stdout?.on('data', (c: Buffer) => (etcd.output = (etcd.output + c.toString()).slice(-20_000)));
-    child.stderr?.on('data', (c: Buffer) => (etcd.output = (etcd.output + c.toString()).slice(-20_000)));
-    etcd.unregister = onEmergency(() => child.kill('SIGKILL'));
+    this.child = child;
+    if (child.pid !== undefined) recordPid(this.dir, 'etcd', child.pid);
+    child.stdout?.on('data', (c: Buffer) => (this.output = (this.output + c.toString()).slice(-20_000)));
+    child.stderr?.on('data', (c: Buffer) => (this.output = (this.output + c.toString()).slice(-20_000)));
+    this.unregister = onEmergency(() => child.kill('SIGKILL'));
     const deadline = Date.now() + 30_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`etcd exited early:\n${etcd.output}`);
+      if (child.exitCode !== null) throw new Error(`etcd exited early:\n${this.output}`);
       try {
-        await etcd.ctl('endpoint', 'health');
-        return etcd;
+        await this.ctl('endpoint', 'health');
+        return;
       } catch (error) {
         if (Date.now() > deadline) {
-          await etcd.stop();
-          throw new Error(`etcd did not become healthy: ${String(error)}\n${etcd.output}`);
+          await this.stop();
+          throw new Error(`etcd did not become healthy: ${String(error)}\n${this.output}`, { cause: error });
         }
         await sleep(100);
       }
@@ -79,7 +96,10 @@ export class Etcd {
   }
 
   ctl(...args: string[]): Promise<string> {
-    return runOk('etcdctl', [`--endpoints=${this.clientUrl}`, '--dial-timeout=2s', ...args], {
+    const tls = this.pki
+      ? [`--cacert=${this.pki.ca}`, `--cert=${this.pki.client.cert}`, `--key=${this.pki.client.key}`]
+      : [];
+    return runOk('etcdctl', [`--endpoints=${this.clientUrl}`, '--dial-timeout=2s', ...tls, ...args], {
       env: { ...process.env, ETCDCTL_API: '3' },
       timeoutMs: 10_000,
     });
@@ -89,8 +109,41 @@ export class Etcd {
     return this.output;
   }
 
+  /** Suspends etcd (SIGSTOP): connections stay open and nothing answers, like a hung member. */
+  freeze(): void {
+    this.signal('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.signal('SIGCONT');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    try {
+      if (this.child?.pid !== undefined) process.kill(this.child.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Ends the etcd process but keeps its data and addresses, for restart(). */
+  async stopKeepingData(): Promise<void> {
+    this.thaw();
+    if (this.child?.pid !== undefined) await stopPid(this.child.pid);
+    this.child = undefined;
+    this.unregister();
+  }
+
+  /** Starts etcd again on the same addresses with the data it had. */
+  async restart(): Promise<void> {
+    if (this.child !== undefined) throw new Error('etcd is still running');
+    await this.launch();
+  }
+
   async stop(): Promise<void> {
-    if (this.child.pid !== undefined) await stopPid(this.child.pid);
+    this.thaw(); // a suspended etcd cannot act on SIGTERM
+    if (this.child?.pid !== undefined) await stopPid(this.child.pid);
+    this.child = undefined;
     this.unregister();
     rmSync(this.dir, { recursive: true, force: true });
   }
