@@ -18,10 +18,12 @@ export {
 } from './embedded';
 
 export function createLogger(options?: LoggerOptions): Logger {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
   return (require('./log') as typeof import('./log')).createLogger(options);
 }
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
   return (require('./daemon') as typeof import('./daemon')).startDaemon(config);
 }
 
@@ -35,5 +37,15 @@ export { DEFAULT_PORT_POOL } from './port-pool';
 export * from './cnm/types';
 export { ControllerError, isControllerError, type ControllerErrorCode } from './errors';
 export { callControl } from './control/client';
+export type {
+  ControlMethods,
+  ControlMethodName,
+  ControlParams,
+  ControlResult,
+  DaemonStatus,
+  NetworkDetail,
+} from './control/contract';
+export type { EndpointRecord, NetworkRecord, PoolSlotRecord } from './cnm/records';
+export type { PoolListing } from './ipam/service';
 export { addPort, delPort, delPorts, setVlan, defaultOvsdbRemote, type AttachOptions } from './attach/manual-attach';
 export type { AddPortRequest } from './attach/request';

@@ -94,12 +94,15 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const switchClient = new SwitchClient(`unix:${join(config.ovsRundir, `${config.bridge}.mgmt`)}`, { logger });
     stops.push(() => switchClient.close());
     // Every drift pass reads the table back: verification is due at half the drift period.
-    const flows = new OpenFlowSync(switchClient, 30_000, (config.driftPeriodMs ?? 2000) / 2);
+    const flows = new OpenFlowSync(switchClient, {
+      clock: config.clock ?? systemClock,
+      checkPeriodMs: (config.driftPeriodMs ?? 2000) / 2,
+    });
     const dataplane = new OvsDataplane({
       registry,
       ports: new OvsdbPorts(vswitch, config.bridge),
       flows,
-      gateways: new HostGateways(config.netns),
+      gateways: new HostGateways(config.netns, config.clock ?? systemClock),
       clock: config.clock ?? systemClock,
       logger,
       ...(config.driftPeriodMs !== undefined ? { driftPeriodMs: config.driftPeriodMs } : {}),
@@ -115,7 +118,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       links,
       dataplane,
       logger,
-      portPool: { minIdle: portPool, clock: config.clock ?? systemClock },
+      clock: config.clock ?? systemClock,
+      portPool: { minIdle: portPool },
     });
     const controlSocket = resolve(config.stateDir, 'ovsnet.ctl');
     const control: ControlServer = await startControlServer(

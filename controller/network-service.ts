@@ -10,7 +10,7 @@ import { listeningPorts } from './host/listening-ports';
 import type { Dataplane } from './dataplane';
 import { StaleLinks } from './stale-links';
 import { PortPool } from './port-pool';
-import type { Clock } from './clock';
+import { systemClock, type Clock } from './clock';
 import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
 
 export interface NetworkServiceOptions {
@@ -18,10 +18,12 @@ export interface NetworkServiceOptions {
   links: HostLinks;
   dataplane: Dataplane;
   logger: Logger;
+  /** Time for the port pool's schedule and Join's timings (the system clock when absent). */
+  clock?: Clock;
   /** How long Join waits for OVS to realise the port and its flows. */
   realiseTimeoutMs?: number;
   /** Veth pairs kept ready on the bridge (see port-pool.ts); minIdle 0 or absent: none. */
-  portPool?: { minIdle: number; clock: Clock };
+  portPool?: { minIdle: number };
 }
 
 export class NetworkService implements NetworkApi {
@@ -29,6 +31,7 @@ export class NetworkService implements NetworkApi {
   private readonly links: HostLinks;
   private readonly dataplane: Dataplane;
   private readonly logger: Logger;
+  private readonly clock: Clock;
   private readonly realiseTimeoutMs: number;
   private readonly staleLinks: StaleLinks;
   readonly pool: PortPool | undefined;
@@ -38,6 +41,7 @@ export class NetworkService implements NetworkApi {
     this.links = options.links;
     this.dataplane = options.dataplane;
     this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
     this.realiseTimeoutMs = options.realiseTimeoutMs ?? 30_000;
     this.staleLinks = new StaleLinks(this.registry, this.links, this.logger);
     this.pool = options.portPool
@@ -45,7 +49,7 @@ export class NetworkService implements NetworkApi {
           registry: this.registry,
           links: this.links,
           dataplane: this.dataplane,
-          clock: options.portPool.clock,
+          clock: this.clock,
           logger: this.logger,
           minIdle: options.portPool.minIdle,
           removeLink: (name) => this.staleLinks.remove(name),
@@ -95,7 +99,7 @@ export class NetworkService implements NetworkApi {
       throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
     const network = await this.registry.networks.require(networkId);
     let endpoint = await this.registry.endpoints.require(networkId, endpointId);
-    const started = Date.now();
+    const started = this.clock.now();
     let linked = started;
     if (endpoint.pooled) {
       // A retried join: the pooled pair is already this endpoint's (its container end may
@@ -109,7 +113,7 @@ export class NetworkService implements NetworkApi {
       // Pooled pairs have the default MTU; ports attached by hand carry ovs-docker's labels
       // from their creation on: both get a veth of their own.
       endpoint = await this.pool.claim(networkId, endpointId, sandboxKey, this.realiseTimeoutMs);
-      linked = Date.now();
+      linked = this.clock.now();
     } else {
       // An endpoint created again under a deleted one's id reuses its veth name.
       await this.staleLinks.remove(endpoint.hostIfname);
@@ -117,17 +121,17 @@ export class NetworkService implements NetworkApi {
         ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
         peerMac: endpoint.mac,
       });
-      linked = Date.now();
+      linked = this.clock.now();
     }
     await this.registry.endpoints.update(networkId, endpointId, (r) => ({ ...r, plugged: true, sandboxKey }));
     this.dataplane.kick();
-    const recorded = Date.now();
+    const recorded = this.clock.now();
     await this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs);
     this.logger.debug(
       {
         endpoint: endpointId,
         pooled: endpoint.pooled === true,
-        ms: { veth: linked - started, record: recorded - linked, switch: Date.now() - recorded },
+        ms: { veth: linked - started, record: recorded - linked, switch: this.clock.now() - recorded },
       },
       'joined',
     );

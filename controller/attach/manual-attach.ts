@@ -6,6 +6,7 @@ import { OvsdbClient } from '../../ovsdb/client';
 import { Vswitch } from '../../ovsdb/vswitch/vswitch';
 import { stringMap } from '../../ovsdb/protocol/notation';
 import { callControl } from '../control/client';
+import type { ControlMethodName, ControlParams, ControlResult } from '../control/contract';
 import { ControllerError, invalid, notFound } from '../errors';
 import {
   ADDRESS_KEY,
@@ -92,13 +93,13 @@ function requireBridge(vswitch: Vswitch, bridge: string): { controlSocket?: stri
 }
 
 /** A daemon-owned bridge must be handled by that daemon; say so if it is not answering. */
-async function callDaemon(
+async function callDaemon<M extends ControlMethodName>(
   controlSocket: string,
   bridge: string,
-  method: string,
-  params: unknown,
+  method: M,
+  params: ControlParams<M>,
   timeoutMs: number,
-): Promise<unknown> {
+): Promise<ControlResult<M>> {
   if (!existsSync(controlSocket)) {
     throw new ControllerError(
       'UNAVAILABLE',
@@ -136,13 +137,7 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
           throw invalid(
             `--vlan does not apply on ${request.bridge}: ovsnet's networks isolate its ports (use --network)`,
           );
-        return (await callDaemon(
-          bridge.controlSocket,
-          request.bridge,
-          'attach.add',
-          { ...request, target },
-          timeoutMs,
-        )) as { port: string };
+        return callDaemon(bridge.controlSocket, request.bridge, 'attach.add', { ...request, target }, timeoutMs);
       }
       if (request.address !== undefined) checkAddressFree(vswitch, request.bridge, request.address);
       const host = newHostIfname();
@@ -232,13 +227,13 @@ async function removeAttached(
     const filter = { bridge: bridgeName, ...(ifname !== undefined ? { ifname } : {}) };
     const { target, found } = await findAttached(vswitch, container, filter, options);
     if (bridge.controlSocket !== undefined) {
-      return (await callDaemon(
+      return callDaemon(
         bridge.controlSocket,
         bridgeName,
         'attach.remove',
         { target, ...(ifname !== undefined ? { ifname } : {}) },
         timeoutMs,
-      )) as { removed: string[] };
+      );
     }
     const ports = found.map((p) => p.port);
     if (ports.length === 0 && ifname !== undefined) throw missing(bridgeName, target, ifname);

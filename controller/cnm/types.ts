@@ -123,14 +123,35 @@ export interface AllowRule {
  * changing anything; errors are ControllerErrors with stable codes.
  */
 export interface NetworkApi {
+  /**
+   * Stores a network with its pipeline tag; the same spec again returns it, another one under its id,
+   * key or VNI fails ALREADY_EXISTS, an overlapping subnet CONFLICT, bad input INVALID_ARGUMENT.
+   */
   createNetwork(spec: NetworkSpec): Promise<NetworkSpec>;
+  /** Removes a network and its allow rules; an absent one is no error; CONFLICT while endpoints remain. */
   deleteNetwork(networkId: string): Promise<void>;
+  /**
+   * Reserves an endpoint's addresses, MAC and OpenFlow port (no veth yet); the same request again
+   * returns it, other addresses fail ALREADY_EXISTS, a missing network NOT_FOUND.
+   */
   createEndpoint(spec: EndpointSpec): Promise<EndpointInfo>;
+  /** Frees the endpoint with its addresses and host ports, answering before its veth is gone; absent is no error. */
   deleteEndpoint(networkId: string, endpointId: string): Promise<void>;
+  /**
+   * Plugs the endpoint into the bridge and answers once its port and flows work; repeatable;
+   * NOT_FOUND without it, UNAVAILABLE when OVS does not realise the port in time.
+   */
   join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult>;
+  /** Forgets the sandbox (port and flows stay until deleteEndpoint); a repeat, or a leave before join, is no error. */
   leave(networkId: string, endpointId: string): Promise<void>;
+  /** The endpoint as stored, published ports included; NOT_FOUND when absent. */
   endpointInfo(networkId: string, endpointId: string): Promise<EndpointInfo>;
+  /**
+   * Makes `ports` the endpoint's published ports, host ports chosen once and kept on repeats;
+   * ALREADY_EXISTS when a host port is taken, NOT_FOUND without the endpoint.
+   */
   publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void>;
+  /** Gives the endpoint's host ports back; nothing published, or no endpoint, is no error. */
   unpublishPorts(networkId: string, endpointId: string): Promise<void>;
 }
 

@@ -2,11 +2,24 @@
 import { connect } from 'node:net';
 import { ControllerError, type ControllerErrorCode } from '../errors';
 import { LineSplitter, type ControlResponse } from './protocol';
+import type { ControlMethodName, ControlParams, ControlResult } from './contract';
 
-export async function callControl(
+/** Calls one of the daemon's methods, typed by the method map (contract.ts). */
+export async function callControl<M extends ControlMethodName>(
+  path: string,
+  method: M,
+  params: ControlParams<M>,
+  timeoutMs = 30_000,
+): Promise<ControlResult<M>> {
+  // The daemon's handler for `method` is typed to answer ControlResult<M>.
+  return (await requestControl(path, method, params, timeoutMs)) as ControlResult<M>;
+}
+
+/** One request on the wire, for any method name; callers outside tests use callControl. */
+export async function requestControl(
   path: string,
   method: string,
-  params: unknown = {},
+  params: unknown,
   timeoutMs = 30_000,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
-// The methods the control socket serves to the `ovsnet` CLI.
+// The daemon's handlers for the control socket's methods, typed against the method map in
+// contract.ts that the `ovsnet` CLI is typed against too.
 import type { Registry } from '../cnm/registry';
 import type { NetworkService } from '../network-service';
 import type { IpamService } from '../ipam/service';
@@ -12,10 +13,9 @@ import type { SwitchClient } from '../openflow/switch-client';
 import { flowText } from '../../flows/ofp/text';
 import { tableName } from '../../flows/pipeline/tables';
 import { invalid } from '../errors';
-import type { AllowRule, NetworkSpec } from '../cnm/types';
-import type { ControlMethod } from './server';
 import type { HostLinks } from '../host/links';
-import { managedAdd, managedRemove, type ManagedAddRequest } from '../attach/managed';
+import { managedAdd, managedRemove } from '../attach/managed';
+import type { ControlMethods, Handlers, Untrusted } from './contract';
 
 interface Context {
   service: NetworkService;
@@ -29,13 +29,21 @@ interface Context {
   config: { bridge: string; ovsdb: string; datapath: string };
 }
 
-function str(params: unknown, key: string): string {
-  const value = (params as Record<string, unknown>)[key];
+function str<P>(params: Untrusted<P>, key: keyof P & string): string {
+  const value = params[key];
   if (typeof value !== 'string' || value === '') throw invalid(`parameter "${key}" must be a non-empty string`);
   return value;
 }
 
-export function controlMethods(ctx: Context): Record<string, ControlMethod> {
+/**
+ * Whole requests the service validates itself, field by field with errors naming the field
+ * (the checks Docker's requests go through too), passed on as they came.
+ */
+function checkedByService<P>(params: Untrusted<P>): P {
+  return params as P;
+}
+
+export function controlMethods(ctx: Context): Handlers<ControlMethods> {
   return {
     status: async () => ({
       bridge: ctx.config.bridge,
@@ -49,7 +57,7 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
       pooledPorts: (await ctx.registry.poolSlots.list()).filter((s) => s.made).length,
       flows: ctx.flows.lastInstalled,
     }),
-    'network.create': async (p) => ctx.service.createNetwork(p as NetworkSpec),
+    'network.create': async (p) => ctx.service.createNetwork(checkedByService(p)),
     'network.delete': async (p) => ctx.service.deleteNetwork(str(p, 'id')),
     'network.ls': async () => ctx.registry.networks.list(),
     'network.inspect': async (p) => ({
@@ -60,17 +68,17 @@ export function controlMethods(ctx: Context): Record<string, ControlMethod> {
     'endpoint.ls': async () => ctx.registry.endpoints.list(),
     'ipam.ls': async () => ctx.ipam.list(),
     'pool.ls': async () => ctx.registry.poolSlots.list(),
-    'endpoint.create': async (p) => ctx.service.createEndpoint(p as never),
+    'endpoint.create': async (p) => ctx.service.createEndpoint(checkedByService(p)),
     'endpoint.join': async (p) => ctx.service.join(str(p, 'networkId'), str(p, 'endpointId'), str(p, 'sandboxKey')),
     'endpoint.leave': async (p) => ctx.service.leave(str(p, 'networkId'), str(p, 'endpointId')),
     'endpoint.delete': async (p) => ctx.service.deleteEndpoint(str(p, 'networkId'), str(p, 'endpointId')),
-    'attach.add': async (p) => managedAdd(ctx, p as ManagedAddRequest),
-    'attach.remove': async (p) => managedRemove(ctx, p as Parameters<typeof managedRemove>[1]),
-    'policy.allow': async (p) => ctx.registry.allowRules.add(p as Omit<AllowRule, 'id'>),
+    'attach.add': async (p) => managedAdd(ctx, checkedByService(p)),
+    'attach.remove': async (p) => managedRemove(ctx, checkedByService(p)),
+    'policy.allow': async (p) => ctx.registry.allowRules.add(checkedByService(p)),
     'policy.ls': async () => ctx.registry.allowRules.list(),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
     flows: async (p) => {
-      const wanted = (p as { network?: unknown } | undefined)?.network;
+      const wanted = p.network;
       let tag: number | undefined;
       if (wanted !== undefined) {
         if (typeof wanted !== 'string' || wanted === '')

@@ -1,6 +1,7 @@
 // The control socket protocol between the `ovsnet` CLI and the daemon: one JSON object per
 // line in each direction. Requests {id, method, params}; answers {id, result} or
-// {id, error: {code, message}} with the ControllerError codes.
+// {id, error: {code, message}} with the ControllerError codes. Which methods there are, with
+// their params and results, is declared once in contract.ts.
 import type { ControllerErrorCode } from '../errors';
 
 export interface ControlRequest {

@@ -7,19 +7,24 @@ import { connect } from 'node:net';
 import { ControllerError } from '../errors';
 import type { Logger } from '../log';
 import { LineSplitter, MAX_LINE_BYTES, type ControlRequest, type ControlResponse } from './protocol';
+import type { ControlMethods, Handlers, MethodMap } from './contract';
 
-export type ControlMethod = (params: unknown) => Promise<unknown>;
+/** A handler as the dispatcher calls it: parameters straight from the wire. */
+type WireHandler = (params: unknown) => Promise<unknown>;
 
 export interface ControlServer {
   readonly path: string;
   close(): Promise<void>;
 }
 
-export async function startControlServer(
+/** Serves `handlers`, the daemon's ControlMethods unless a test brings a map of its own. */
+export async function startControlServer<Map extends MethodMap = ControlMethods>(
   path: string,
-  methods: Record<string, ControlMethod>,
+  handlers: Handlers<Map>,
   logger: Logger,
 ): Promise<ControlServer> {
+  // Handlers take Untrusted params (any field may be anything), so any parsed value fits.
+  const methods = handlers as unknown as Readonly<Record<string, WireHandler>>;
   mkdirSync(dirname(path), { recursive: true });
   if (existsSync(path)) {
     if (await socketAnswers(path)) throw new ControllerError('CONFLICT', `another ovsnet daemon is serving ${path}`);
@@ -37,7 +42,7 @@ export async function startControlServer(
   };
 }
 
-function serve(socket: Socket, methods: Record<string, ControlMethod>, logger: Logger): void {
+function serve(socket: Socket, methods: Readonly<Record<string, WireHandler>>, logger: Logger): void {
   const splitter = new LineSplitter();
   socket.setEncoding('utf8');
   socket.on('error', () => undefined);

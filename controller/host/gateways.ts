@@ -5,6 +5,7 @@ import { run, runOk } from './exec';
 import type { EndpointRecord, NetworkRecord } from '../cnm/records';
 import { HostNat } from './nat';
 import type { GatewayBackend } from '../reconcile/ovs-dataplane';
+import { systemClock, type Clock } from '../clock';
 
 interface IpAddrJson {
   ifname: string;
@@ -24,6 +25,7 @@ export class HostGateways implements GatewayBackend {
   /** recheckMs: how long a gateway found right is trusted (a hand edit is repaired after it). */
   constructor(
     private readonly netns?: string,
+    private readonly clock: Clock = systemClock,
     private readonly recheckMs = 1000,
   ) {
     this.nat = new HostNat(netns);
@@ -34,7 +36,7 @@ export class HostGateways implements GatewayBackend {
   }
 
   async sync(networks: NetworkRecord[], endpoints: EndpointRecord[]): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const network of networks) {
       // Reading a gateway's addresses costs a process: at most once per recheck period
       // while the network is unchanged (a join waits for the pass that runs this).

@@ -28,6 +28,14 @@ interface PoolRecord {
 
 const DYNAMIC = { 4: { space: '10.128.0.0/9', prefix: 24 }, 6: { space: 'fd0e::/16', prefix: 64 } } as const;
 
+/** A pool with the addresses held in it, as `ovsnet ipam ls` shows them. */
+export interface PoolListing {
+  poolId: string;
+  pool: string;
+  refs: number;
+  addresses: Array<{ address: string; owner: string }>;
+}
+
 export class IpamService implements IpamApi {
   private readonly cas: CasCommitter;
 
@@ -158,9 +166,7 @@ export class IpamService implements IpamApi {
   }
 
   /** Every pool with the addresses held in it (for `ovsnet ipam ls`). */
-  async list(): Promise<
-    Array<{ poolId: string; pool: string; refs: number; addresses: Array<{ address: string; owner: string }> }>
-  > {
+  async list(): Promise<PoolListing[]> {
     const out = [];
     for (const pool of await this.pools()) {
       const prefix = keys.ipamAddresses(pool.id);

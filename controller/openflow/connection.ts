@@ -1,62 +1,37 @@
-// One OpenFlow 1.3 session with a switch. Explicit states:
+// One OpenFlow 1.3 session with a switch, over a socket someone else connected. States:
 //
-//   connecting -> hello_wait -> features_wait -> ready -> closed
-//        ^                                         |
-//        +----------------- backoff <--------------+  (active sessions reconnect)
+//   connecting --attach()--> hello_wait -> features_wait -> ready
+//   any of them ----------------------------------------------> closed (for good)
 //
-// Requests are correlated by xid; an OFPT_ERROR carrying a request's xid fails that
-// request. Multipart replies are reassembled. Echo requests are answered, and sent after
-// idle periods so a dead switch is noticed. Writes respect socket backpressure.
+// The handshake's decisions live in handshake.ts and request correlation (xids, multipart
+// replies, errors and timeouts of requests) in requests.ts; this file holds the socket:
+// framing and decoding, dispatching what arrives, echo keepalive, and writes that respect
+// backpressure. Reconnecting is SwitchClient's job, with a new session each time.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { encodeInto, encodeMessage } from '../../flows/ofp/encode';
 import { Writer } from '../../flows/ofp/buffer';
 import { decodeMessage } from '../../flows/ofp/decode';
 import { OfpFramer } from '../../flows/ofp/framer';
-import { MULTIPART_REPLY_MORE, OFP13_VERSION } from '../../flows/ofp/constants';
-import {
-  MULTIPART_REQUEST_TYPES,
-  type FlowStats,
-  type OfpMessage,
-  type PortDesc,
-  type PortStats,
-  type TableStats,
-} from '../../flows/ofp/types';
-import { ErrorCode, replyErrorFor } from '../../flows/ofp/errors';
+import type { FlowStats, OfpMessage, PortDesc, PortStats, TableStats } from '../../flows/ofp/types';
+import { replyErrorFor } from '../../flows/ofp/errors';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
+import { OpenFlowError } from './error';
+import { PendingRequests, type OutgoingMessage } from './requests';
+import { endsHandshake, exchangeFeatures, OUR_HELLO, refuseHello, type FeaturesReply } from './handshake';
 
-export type SessionState = 'connecting' | 'hello_wait' | 'features_wait' | 'ready' | 'backoff' | 'closed';
+export { OpenFlowError } from './error';
+export type { OutgoingMessage } from './requests';
 
-export class OpenFlowError extends Error {
-  constructor(
-    readonly code: 'SWITCH_ERROR' | 'TIMEOUT' | 'CLOSED' | 'PROTOCOL',
-    message: string,
-    /** The OFPT_ERROR the switch sent, when it sent one. */
-    readonly switchError?: Extract<OfpMessage, { type: 'error' }>,
-  ) {
-    super(message);
-    this.name = 'OpenFlowError';
-  }
-}
-
-type Distribute<T> = T extends OfpMessage ? Omit<T, 'xid'> : never;
-export type OutgoingMessage = Distribute<OfpMessage>;
-
-interface Pending {
-  resolve: (messages: OfpMessage[]) => void;
-  reject: (error: OpenFlowError) => void;
-  timer: unknown;
-  parts: OfpMessage[];
-  /** True when the reply is multipart and more parts may follow. */
-  multipart: boolean;
-}
+/** `connecting`: created, the socket not yet handed over by attach(). */
+export type SessionState = 'connecting' | 'hello_wait' | 'features_wait' | 'ready' | 'closed';
 
 export interface SessionEvents {
   state: [state: SessionState];
-  ready: [features: Extract<OfpMessage, { type: 'features_reply' }>];
+  ready: [features: FeaturesReply];
   packet_in: [message: Extract<OfpMessage, { type: 'packet_in' }>];
   port_status: [message: Extract<OfpMessage, { type: 'port_status' }>];
   flow_removed: [message: Extract<OfpMessage, { type: 'flow_removed' }>];
@@ -77,10 +52,9 @@ export interface SessionOptions {
 export class OpenFlowSession extends EventEmitter<SessionEvents> {
   private socket: Socket | undefined;
   private framer = new OfpFramer();
-  private readonly pending = new Map<number, Pending>();
-  private nextXid = 1;
+  private readonly requests: PendingRequests;
   private stateValue: SessionState = 'connecting';
-  private features: Extract<OfpMessage, { type: 'features_reply' }> | undefined;
+  private features: FeaturesReply | undefined;
   private lastReceived = 0;
   private echoTimer: unknown;
   private handshakeTimer: unknown;
@@ -93,6 +67,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   constructor(options: SessionOptions = {}) {
     super();
     this.clock = options.clock ?? systemClock;
+    this.requests = new PendingRequests(this.clock);
     this.logger = options.logger ?? silentLogger;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.echoIntervalMs = options.echoIntervalMs ?? 5_000;
@@ -107,7 +82,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     return this.features?.datapathId;
   }
 
-  setState(state: SessionState): void {
+  private setState(state: SessionState): void {
     if (this.stateValue === state) return;
     this.stateValue = state;
     this.emit('state', state);
@@ -130,7 +105,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
           this.off('state', onState);
           this.clock.clearTimeout(this.handshakeTimer);
           resolve();
-        } else if (state === 'closed' || state === 'backoff') {
+        } else if (state === 'closed') {
           this.off('state', onState);
           this.clock.clearTimeout(this.handshakeTimer);
           reject(new OpenFlowError('CLOSED', 'the connection closed during the handshake'));
@@ -141,18 +116,12 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
         this.fail(new OpenFlowError('TIMEOUT', `no OpenFlow handshake within ${this.requestTimeoutMs} ms`));
       }, this.requestTimeoutMs);
       this.setState('hello_wait');
-      this.write({ type: 'hello', versions: [OFP13_VERSION] });
+      this.write(OUR_HELLO);
     });
   }
 
-  private xid(): number {
-    const xid = this.nextXid;
-    this.nextXid = this.nextXid >= 0x7fffffff ? 1 : this.nextXid + 1;
-    return xid;
-  }
-
   /** Sends without waiting for an answer; resolves when the socket accepted the bytes (backpressure). */
-  send(message: OutgoingMessage, xid = this.xid()): Promise<number> {
+  send(message: OutgoingMessage, xid = this.requests.xid()): Promise<number> {
     const ok = this.write(message, xid);
     if (ok || !this.socket) return Promise.resolve(xid);
     return new Promise((resolve) => this.socket?.once('drain', () => resolve(xid)));
@@ -181,7 +150,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     const xids = new Array<number>(count);
     let w = new Writer(chunkBytes + 4096);
     for (let i = 0; i < count; i++) {
-      const xid = this.xid();
+      const xid = this.requests.xid();
       xids[i] = xid;
       encodeOne(w, i, xid);
       if (w.length >= chunkBytes) {
@@ -201,24 +170,22 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     return new Promise((resolve) => socket.once('drain', () => resolve()));
   }
 
-  private write(message: OutgoingMessage, xid = this.xid()): boolean {
+  private write(message: OutgoingMessage, xid = this.requests.xid()): boolean {
     if (!this.socket || this.socket.destroyed) return true;
-    return this.socket.write(encodeMessage(message as OfpMessage, xid));
+    return this.socket.write(encodeMessage(message, xid));
   }
 
   /** Sends a request and resolves with its reply (all parts of a multipart reply). */
-  request(message: OutgoingMessage, timeoutMs = this.requestTimeoutMs, xid = this.xid()): Promise<OfpMessage[]> {
+  request(
+    message: OutgoingMessage,
+    timeoutMs = this.requestTimeoutMs,
+    xid = this.requests.xid(),
+  ): Promise<OfpMessage[]> {
     if (this.stateValue === 'closed' || !this.socket)
       return Promise.reject(new OpenFlowError('CLOSED', `cannot send ${message.type}: not connected`));
-    return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.pending.delete(xid);
-        reject(new OpenFlowError('TIMEOUT', `${message.type} got no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const multipart = MULTIPART_REQUEST_TYPES.has(message.type);
-      this.pending.set(xid, { resolve, reject, timer, parts: [], multipart });
-      this.write(message, xid);
-    });
+    const reply = this.requests.expect(xid, message.type, timeoutMs);
+    this.write(message, xid);
+    return reply;
   }
 
   async barrier(timeoutMs = this.requestTimeoutMs): Promise<void> {
@@ -297,94 +264,57 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   }
 
   private dispatch(message: OfpMessage): void {
-    switch (message.type) {
-      case 'error':
-        if (
-          this.stateValue === 'hello_wait' ||
-          (this.stateValue === 'features_wait' && !this.pending.has(message.xid))
-        ) {
-          this.fail(new OpenFlowError('PROTOCOL', `the switch refused the handshake: ${message.name}`, message));
-          return;
-        }
-        break;
-      case 'hello':
-        if (this.stateValue === 'hello_wait') {
-          // With a bitmap, 1.3 must be in it; without one, the peer's header version is
-          // its highest and the session uses min(ours, theirs), which must be 1.3.
-          const theirs = message.versions.length > 0 ? message.versions : undefined;
-          const compatible = theirs
-            ? theirs.includes(OFP13_VERSION)
-            : (message.headerVersion ?? OFP13_VERSION) >= OFP13_VERSION;
-          if (!compatible) {
-            const offered = theirs ? theirs.join(',') : `up to ${message.headerVersion}`;
-            this.write(
-              {
-                type: 'error',
-                ...ErrorCode.HELLO_INCOMPATIBLE,
-                name: '',
-                data: Buffer.from(`ovsnet speaks OpenFlow 1.3 (0x04); peer offers ${offered}`),
-              },
-              message.xid,
-            );
-            this.fail(
-              new OpenFlowError('PROTOCOL', `the switch does not speak OpenFlow 1.3 (offers ${offered})`),
-              true,
-            );
-            return;
-          }
-          this.setState('features_wait');
-          this.request({ type: 'features_request' })
-            .then(([features]) => {
-              if (features?.type !== 'features_reply')
-                throw new OpenFlowError('PROTOCOL', 'unexpected answer to features_request');
-              this.features = features;
-              // A management-socket (service) connection gets async messages only after this.
-              this.write({ type: 'set_config', flags: 0, missSendLen: this.missSendLen });
-              this.armEcho();
-              this.setState('ready');
-              this.emit('ready', features);
-            })
-            .catch((error: Error) =>
-              this.fail(error instanceof OpenFlowError ? error : new OpenFlowError('PROTOCOL', error.message)),
-            );
-        }
-        return;
-      case 'echo_request':
-        this.write({ type: 'echo_reply', data: message.data }, message.xid);
-        return;
-      case 'packet_in':
-        this.emit('packet_in', message);
-        return;
-      case 'port_status':
-        this.emit('port_status', message);
-        return;
-      case 'flow_removed':
-        this.emit('flow_removed', message);
-        return;
-      default:
-        break;
-    }
-    const pending = this.pending.get(message.xid);
-    if (!pending) {
-      if (message.type === 'error') this.emit('unsolicited_error', message);
+    if (message.type === 'hello') {
+      if (this.stateValue === 'hello_wait') this.onHello(message);
       return;
     }
-    if (message.type === 'error') {
-      this.finish(message.xid, pending);
-      pending.reject(new OpenFlowError('SWITCH_ERROR', `switch refused the request: ${message.name}`, message));
+    if (message.type === 'error' && this.endsHandshake(message.xid)) {
+      this.fail(new OpenFlowError('PROTOCOL', `the switch refused the handshake: ${message.name}`, message));
       return;
     }
-    pending.parts.push(message);
-    const flags = 'flags' in message && typeof message.flags === 'number' ? message.flags : 0;
-    const more = pending.multipart && (flags & MULTIPART_REPLY_MORE) !== 0;
-    if (more) return;
-    this.finish(message.xid, pending);
-    pending.resolve(pending.parts);
+    if (message.type === 'echo_request') {
+      this.write({ type: 'echo_reply', data: message.data }, message.xid);
+      return;
+    }
+    if (message.type === 'packet_in') {
+      this.emit('packet_in', message);
+      return;
+    }
+    if (message.type === 'port_status') {
+      this.emit('port_status', message);
+      return;
+    }
+    if (message.type === 'flow_removed') {
+      this.emit('flow_removed', message);
+      return;
+    }
+    if (!this.requests.settle(message) && message.type === 'error') this.emit('unsolicited_error', message);
   }
 
-  private finish(xid: number, pending: Pending): void {
-    this.clock.clearTimeout(pending.timer);
-    this.pending.delete(xid);
+  private endsHandshake(xid: number): boolean {
+    const step = this.stateValue;
+    return (step === 'hello_wait' || step === 'features_wait') && endsHandshake(step, this.requests.isWaiting(xid));
+  }
+
+  private onHello(hello: Extract<OfpMessage, { type: 'hello' }>): void {
+    const refused = refuseHello(hello);
+    if (refused) {
+      this.write(refused.refusal, hello.xid);
+      this.fail(new OpenFlowError('PROTOCOL', refused.reason), true);
+      return;
+    }
+    this.setState('features_wait');
+    exchangeFeatures({ request: (m) => this.request(m), send: (m) => this.write(m) }, this.missSendLen)
+      .then((features) => {
+        if (this.stateValue !== 'features_wait') return; // closed meanwhile: closed stays final
+        this.features = features;
+        this.armEcho();
+        this.setState('ready');
+        this.emit('ready', features);
+      })
+      .catch((error: Error) =>
+        this.fail(error instanceof OpenFlowError ? error : new OpenFlowError('PROTOCOL', error.message)),
+      );
   }
 
   private armEcho(): void {
@@ -409,13 +339,10 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   }
 
   private shutdown(error: OpenFlowError): void {
-    if (this.stateValue === 'closed' || this.stateValue === 'backoff') return;
+    if (this.stateValue === 'closed') return;
     this.clock.clearTimeout(this.echoTimer);
     this.clock.clearTimeout(this.handshakeTimer);
-    for (const [xid, pending] of this.pending) {
-      this.finish(xid, pending);
-      pending.reject(new OpenFlowError(error.code, error.message));
-    }
+    this.requests.failAll(error);
     this.logger.debug({ err: error }, 'OpenFlow session ended');
     this.socket = undefined;
     this.setState('closed');

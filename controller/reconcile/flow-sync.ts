@@ -12,6 +12,17 @@ import type { OpenFlowSession } from '../openflow/connection';
 import type { DataplaneState, FlowBackend } from './ovs-dataplane';
 import { toPipelineState } from './pipeline-state';
 import { DesiredFlows, identity, keyed, type Keyed } from './desired-flows';
+import { systemClock, type Clock } from '../clock';
+import { dueFlowCheck, flowCheckThresholds, type FlowCheckThresholds } from './flow-check';
+
+/** The clock, how long a pass waits for the switch, and when checks run (flow-check.ts). */
+export interface FlowSyncOptions extends Partial<FlowCheckThresholds> {
+  clock?: Clock;
+  /** How long a pass waits for a ready session, and for its bundle to be applied (30 s). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface FlowDiff {
   add: FlowMod[];
@@ -45,9 +56,8 @@ export class OpenFlowSync implements FlowBackend {
   /**
    * What the switch held after our last change. Reading the whole table back costs as
    * much as computing it, so passes trust this and a verification in the background checks
-   * it every verifyEveryMs (which is what repairs flows changed by hand): a full read-back,
-   * or on big tables mostly a flow count (cheap for the switch; catches flows added or
-   * deleted by hand), a full read-back then at most every 20x its last duration.
+   * it (which is what repairs flows changed by hand): a full read-back, or on big tables
+   * mostly a flow count (see flow-check.ts for when and which).
    * `fingerprint` '' makes the next pass compute and apply the difference.
    */
   private known:
@@ -58,12 +68,18 @@ export class OpenFlowSync implements FlowBackend {
   private lastCheckAt = -Infinity;
   private verifying = false;
 
+  private readonly clock: Clock;
+  private readonly timeoutMs: number;
+  private readonly thresholds: FlowCheckThresholds;
+
   constructor(
     private readonly client: SwitchClient,
-    private readonly timeoutMs = 30_000,
-    private readonly verifyEveryMs = 2000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: FlowSyncOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.thresholds = flowCheckThresholds(options);
+  }
 
   desired(state: DataplaneState): PipelineState {
     return toPipelineState(state);
@@ -92,9 +108,9 @@ export class OpenFlowSync implements FlowBackend {
     const want = this.desiredFlows.keyedFor(pipelineState);
     if (!known || known.session !== session) {
       // A new connection (first pass, or the switch restarted): only a read-back tells.
-      const dumpedAt = this.now();
+      const dumpedAt = this.clock.now();
       known = { session, verifiedAt: dumpedAt, dumpedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };
-      this.lastDumpMs = this.now() - dumpedAt;
+      this.lastDumpMs = this.clock.now() - dumpedAt;
     }
     this.known = undefined; // until the change below is known to have landed
     const diff = diffFlows(want, known.flows);
@@ -102,7 +118,7 @@ export class OpenFlowSync implements FlowBackend {
     if (changes) {
       this.installs++; // a check running now may or may not see this bundle: inconclusive
       await installFlows(session, [...diff.remove, ...diff.add], { mode: 'bundle', timeoutMs: this.timeoutMs });
-      this.lastInstallAt = this.now();
+      this.lastInstallAt = this.clock.now();
     }
     this.known = { ...known, flows: want, fingerprint };
     this.lastInstalled = want.size;
@@ -122,20 +138,25 @@ export class OpenFlowSync implements FlowBackend {
   private verifyIfDue(session: OpenFlowSession): void {
     const known = this.known;
     if (!known) return;
-    const now = this.now();
-    // At most one check per period, whatever the outcome of the last: an inconclusive one
-    // leaves verifiedAt old, and checking again at every pass would keep a busy switch busier.
-    if (this.verifying || now - known.verifiedAt < this.verifyEveryMs || now - this.lastCheckAt < this.verifyEveryMs)
-      return;
-    // While changes keep coming (thousands of joins), a check would mostly overlap one and
-    // prove nothing, yet cost the busy switch a turn: wait for a quiet moment, or long.
-    if (now - this.lastInstallAt < this.verifyEveryMs && now - known.verifiedAt < 10 * this.verifyEveryMs) return;
+    if (this.verifying) return;
+    const now = this.clock.now();
+    const due = dueFlowCheck(
+      now,
+      {
+        verifiedAt: known.verifiedAt,
+        readBackAt: known.dumpedAt,
+        readBackMs: this.lastDumpMs,
+        lastCheckAt: this.lastCheckAt,
+        lastInstallAt: this.lastInstallAt,
+      },
+      this.thresholds,
+    );
+    if (due === 'none') return;
     this.lastCheckAt = now;
     this.verifying = true;
     const installs = this.installs;
-    const fullDue = now - known.dumpedAt >= Math.max(this.verifyEveryMs, 20 * this.lastDumpMs);
     const check = async (): Promise<void> => {
-      if (!fullDue) {
+      if (due === 'count') {
         const counted = await session.aggregate();
         const current = this.known;
         if (this.installs !== installs || current?.session !== session) return; // overlapped a change: inconclusive
@@ -144,7 +165,7 @@ export class OpenFlowSync implements FlowBackend {
         return;
       }
       const flows = keyed(await session.dumpFlows());
-      this.lastDumpMs = this.now() - now;
+      this.lastDumpMs = this.clock.now() - now;
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;
       const diff = diffFlows(flows, current.flows);

@@ -1,12 +1,13 @@
 // `ovsnet status | network ls | network inspect | endpoint ls | ipam ls | policy ... | flows`: talk to
 // the daemon's control socket and print human tables (or JSON with --json).
 import { join } from 'node:path';
-import { callControl } from '../../controller/api';
+import { callControl, type AllowRule, type EndpointRecord, type NetworkRecord } from '../../controller/api';
 import { UsageError, type ParsedArgs } from './args';
 
-type Row = Record<string, unknown>;
+/** A column: its title and how a row fills it (the row's type is the method's result). */
+type Column<R> = [title: string, cell: (row: R) => string | number | boolean | undefined];
 
-function table(rows: Row[], columns: Array<[string, (r: Row) => unknown]>): string {
+function table<R>(rows: readonly R[], columns: Array<Column<R>>): string {
   const cells = rows.map((r) => columns.map(([, get]) => String(get(r) ?? '')));
   const widths = columns.map(([title], i) => Math.max(title.length, ...cells.map((c) => (c[i] as string).length)));
   const line = (values: string[]): string =>
@@ -17,13 +18,10 @@ function table(rows: Row[], columns: Array<[string, (r: Row) => unknown]>): stri
   return [line(columns.map(([title]) => title)), ...cells.map(line)].join('\n');
 }
 
-const short = (id: unknown): string => String(id ?? '').slice(0, 12);
-const published = (e: Row): string =>
-  ((e['ports'] as Row[] | undefined) ?? [])
-    .map((p) => `${String(p['hostPort'])}->${String(p['containerPort'])}/${String(p['proto'])}`)
-    .join(',');
-const subnets = (n: Row): string =>
-  [...((n['ipv4'] as Row[]) ?? []), ...((n['ipv6'] as Row[]) ?? [])].map((s) => s['pool']).join(',');
+const short = (id: string): string => id.slice(0, 12);
+const published = (e: EndpointRecord): string =>
+  (e.ports ?? []).map((p) => `${p.hostPort}->${p.containerPort}/${p.proto}`).join(',');
+const subnets = (n: NetworkRecord): string => [...n.ipv4, ...n.ipv6].map((s) => s.pool).join(',');
 
 export async function inspect(args: ParsedArgs): Promise<number> {
   const control = args.options.get('control') ?? join(args.options.get('state-dir') ?? '/var/lib/ovsnet', 'ovsnet.ctl');
@@ -36,7 +34,7 @@ export async function inspect(args: ParsedArgs): Promise<number> {
   const [sub, ...rest] = args.positionals;
   switch (args.command) {
     case 'status': {
-      const s = (await callControl(control, 'status')) as Row;
+      const s = await callControl(control, 'status', {});
       out(s, () =>
         Object.entries(s)
           .map(([k, v]) => `${k.padEnd(10)} ${String(v)}`)
@@ -46,15 +44,15 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     }
     case 'network': {
       if (sub === 'ls' || sub === undefined) {
-        const nets = (await callControl(control, 'network.ls')) as Row[];
+        const nets = await callControl(control, 'network.ls', {});
         out(nets, () =>
           table(nets, [
-            ['ID', (n) => short(n['id'])],
-            ['KEY', (n) => n['key']],
-            ['TAG', (n) => n['tag']],
+            ['ID', (n) => short(n.id)],
+            ['KEY', (n) => n.key],
+            ['TAG', (n) => n.tag],
             ['SUBNETS', subnets],
-            ['ICC', (n) => n['icc']],
-            ['INTERNAL', (n) => n['internal']],
+            ['ICC', (n) => n.icc],
+            ['INTERNAL', (n) => n.internal],
           ]),
         );
         return 0;
@@ -62,15 +60,13 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       if (sub === 'inspect') {
         const wanted = rest[0];
         if (!wanted) throw new UsageError('usage: ovsnet network inspect NETWORK');
-        const nets = (await callControl(control, 'network.ls')) as Row[];
-        const match = nets.filter(
-          (n) => n['id'] === wanted || n['key'] === wanted || String(n['id']).startsWith(wanted),
-        );
+        const nets = await callControl(control, 'network.ls', {});
+        const match = nets.filter((n) => n.id === wanted || n.key === wanted || n.id.startsWith(wanted));
         if (match.length !== 1)
           throw new UsageError(
             match.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${match.length} networks`,
           );
-        const detail = await callControl(control, 'network.inspect', { id: (match[0] as Row)['id'] });
+        const detail = await callControl(control, 'network.inspect', { id: (match[0] as NetworkRecord).id });
         out(detail, () => JSON.stringify(detail, null, 2));
         return 0;
       }
@@ -78,16 +74,16 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     }
     case 'endpoint': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls)`);
-      const eps = (await callControl(control, 'endpoint.ls')) as Row[];
+      const eps = await callControl(control, 'endpoint.ls', {});
       out(eps, () =>
         table(eps, [
-          ['ENDPOINT', (e) => short(e['endpointId'])],
-          ['NETWORK', (e) => short(e['networkId'])],
-          ['IPV4', (e) => e['ipv4']],
-          ['IPV6', (e) => e['ipv6']],
-          ['MAC', (e) => e['mac']],
-          ['PORT', (e) => e['hostIfname']],
-          ['OFPORT', (e) => e['ofport']],
+          ['ENDPOINT', (e) => short(e.endpointId)],
+          ['NETWORK', (e) => short(e.networkId)],
+          ['IPV4', (e) => e.ipv4],
+          ['IPV6', (e) => e.ipv6],
+          ['MAC', (e) => e.mac],
+          ['PORT', (e) => e.hostIfname],
+          ['OFPORT', (e) => e.ofport],
           ['PUBLISHED', published],
         ]),
       );
@@ -95,43 +91,48 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     }
     case 'pool': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown pool command "${sub}" (ls)`);
-      const slots = (await callControl(control, 'pool.ls')) as Row[];
+      const slots = await callControl(control, 'pool.ls', {});
       out(slots, () =>
         table(slots, [
-          ['PORT', (s) => s['hostIfname']],
-          ['PEER', (s) => s['containerIfname']],
-          ['OFPORT', (s) => s['ofport']],
-          ['READY', (s) => s['made'] === true],
+          ['PORT', (s) => s.hostIfname],
+          ['PEER', (s) => s.containerIfname],
+          ['OFPORT', (s) => s.ofport],
+          ['READY', (s) => s.made === true],
         ]),
       );
       return 0;
     }
     case 'ipam': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown ipam command "${sub}" (ls)`);
-      const pools = (await callControl(control, 'ipam.ls')) as Array<Row & { addresses: Row[] }>;
+      const pools = await callControl(control, 'ipam.ls', {});
+      // One row per address held, and one for a pool that holds none.
       const rows = pools.flatMap((p) =>
-        (p.addresses.length > 0 ? p.addresses : [{}]).map((a) => ({ pool: p['pool'], ...a })),
+        (p.addresses.length > 0 ? p.addresses : [undefined]).map((a) => ({
+          pool: p.pool,
+          address: a?.address,
+          owner: a?.owner,
+        })),
       );
       out(pools, () =>
         table(rows, [
-          ['POOL', (r) => r['pool']],
-          ['ADDRESS', (r) => r['address']],
-          ['OWNER', (r) => r['owner']],
+          ['POOL', (r) => r.pool],
+          ['ADDRESS', (r) => r.address],
+          ['OWNER', (r) => r.owner],
         ]),
       );
       return 0;
     }
     case 'policy': {
       if (sub === 'ls' || sub === undefined) {
-        const rules = (await callControl(control, 'policy.ls')) as Row[];
+        const rules = await callControl(control, 'policy.ls', {});
         out(rules, () =>
           table(rules, [
-            ['ID', (r) => r['id']],
-            ['NETWORK', (r) => short(r['networkId'])],
-            ['FROM', (r) => r['from']],
-            ['TO', (r) => r['to']],
-            ['PROTO', (r) => r['proto'] ?? 'any'],
-            ['PORT', (r) => r['port'] ?? 'any'],
+            ['ID', (r) => r.id],
+            ['NETWORK', (r) => short(r.networkId)],
+            ['FROM', (r) => r.from],
+            ['TO', (r) => r.to],
+            ['PROTO', (r) => r.proto ?? 'any'],
+            ['PORT', (r) => r.port ?? 'any'],
           ]),
         );
         return 0;
@@ -143,7 +144,8 @@ export async function inspect(args: ParsedArgs): Promise<number> {
           return v;
         };
         const port = args.options.get('port');
-        const proto = args.options.get('proto');
+        // Sent as typed: the daemon refuses any other protocol with an error naming the field.
+        const proto = args.options.get('proto') as AllowRule['proto'];
         const rule = await callControl(control, 'policy.allow', {
           networkId: need('network'),
           from: need('from'),
@@ -151,7 +153,7 @@ export async function inspect(args: ParsedArgs): Promise<number> {
           ...(proto !== undefined ? { proto } : {}),
           ...(port !== undefined ? { port: Number(port) } : {}),
         });
-        out(rule, () => `allowed: ${(rule as Row)['id']}`);
+        out(rule, () => `allowed: ${rule.id}`);
         return 0;
       }
       if (sub === 'rm') {
@@ -164,10 +166,11 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     }
     case 'flows': {
       const network = args.options.get('network');
-      const shown = (await callControl(control, 'flows', network !== undefined ? { network } : {})) as string[];
+      const shown = await callControl(control, 'flows', network !== undefined ? { network } : {});
       out(shown, () => shown.join('\n'));
       return 0;
     }
+    case undefined:
     default:
       throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
   }

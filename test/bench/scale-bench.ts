@@ -12,7 +12,8 @@ import { makeNetnsName, makeRunDir, onEmergency } from '../harness/ledger';
 import { until } from '../harness/until';
 import { runOk, run } from '../../controller/host/exec';
 import { callControl } from '../../controller/control/client';
-import type { EndpointInfo, JoinResult } from '../../controller/cnm/types';
+import type { ControlMethodName, ControlParams, ControlResult } from '../../controller/control/contract';
+import type { EndpointInfo } from '../../controller/cnm/types';
 
 const N = Number(process.env['OVSNET_SCALE_N'] ?? 4096);
 const IN_FLIGHT = 32;
@@ -120,7 +121,8 @@ async function main(): Promise<void> {
       createWriteStream(join(process.env['OVSNET_SCALE_LOG_DIR'] ?? '/tmp', 'ovsnet-scale-daemon.log')),
     );
   const control = join(stateDir, 'ovsnet.ctl');
-  const call = (method: string, params: unknown): Promise<unknown> => callControl(control, method, params, 120_000);
+  const call = <M extends ControlMethodName>(method: M, params: ControlParams<M>): Promise<ControlResult<M>> =>
+    callControl(control, method, params, 120_000);
   try {
     await until(
       'daemon ready',
@@ -155,16 +157,16 @@ async function main(): Promise<void> {
     const attach = async (i: number): Promise<number> => {
       const start = performance.now();
       const endpointId = `ep${String(i).padStart(6, '0')}scale`;
-      const info = (await call('endpoint.create', {
+      const info = await call('endpoint.create', {
         networkId: NETWORK,
         endpointId,
         ipv4: `${addressOf(i)}/19`,
-      })) as EndpointInfo;
-      const join = (await call('endpoint.join', {
+      });
+      const join = await call('endpoint.join', {
         networkId: NETWORK,
         endpointId,
         sandboxKey: `/run/netns/${sandboxes[i] as string}`,
-      })) as JoinResult;
+      });
       joined[i] = { ...info, containerIfname: join.containerIfname };
       return performance.now() - start;
     };
@@ -264,11 +266,11 @@ async function main(): Promise<void> {
       const i = N; // the spare sandbox; detached again after each round
       const endpointId = `spare${k}scale`;
       let t = performance.now();
-      const spare = (await call('endpoint.create', {
+      const spare = await call('endpoint.create', {
         networkId: NETWORK,
         endpointId,
         ipv4: `${addressOf(i + k)}/19`,
-      })) as EndpointInfo;
+      });
       await call('endpoint.join', {
         networkId: NETWORK,
         endpointId,

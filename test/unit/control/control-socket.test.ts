@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlServer } from '../../../controller/control/server';
-import { callControl } from '../../../controller/control/client';
+import { callControl, requestControl } from '../../../controller/control/client';
+import type { Handlers } from '../../../controller/control/contract';
 import { ControllerError, isControllerError } from '../../../controller/errors';
 import { silentLogger } from '../../../controller/log';
 
@@ -25,42 +26,44 @@ function rawExchange(path: string, text: string): Promise<string> {
   });
 }
 
+/** Methods of the test's own: the server serves any method map. */
+type TestMethods = {
+  echo: { params: unknown; result: unknown };
+  missing: { params: Record<string, never>; result: void };
+  broken: { params: Record<string, never>; result: void };
+};
+
 test('control socket: calls, errors with stable codes, malformed input, 0600, stale and live sockets', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ctl-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'ovsnet.ctl');
   writeFileSync(path, 'stale'); // a leftover file where the socket goes
-  const server = await startControlServer(
-    path,
-    {
-      echo: async (p) => p,
-      missing: async () => {
-        throw new ControllerError('NOT_FOUND', 'network "x" does not exist');
-      },
-      broken: async () => {
-        throw new TypeError('boom');
-      },
-    },
-    silentLogger,
-  );
+  const handlers: Handlers<TestMethods> = {
+    echo: (p) => Promise.resolve(p),
+    missing: () => Promise.reject(new ControllerError('NOT_FOUND', 'network "x" does not exist')),
+    broken: () => Promise.reject(new TypeError('boom')),
+  };
+  const server = await startControlServer(path, handlers, silentLogger);
   t.after(() => server.close());
   assert.equal(statSync(path).mode & 0o777, 0o600);
 
-  assert.deepEqual(await callControl(path, 'echo', { a: 1 }), { a: 1 });
+  assert.deepEqual(await requestControl(path, 'echo', { a: 1 }), { a: 1 });
   await assert.rejects(
-    callControl(path, 'missing'),
+    requestControl(path, 'missing', {}),
     (e: unknown) => isControllerError(e, 'NOT_FOUND') && /network "x"/.test((e as Error).message),
   );
-  await assert.rejects(callControl(path, 'broken'), (e: unknown) => isControllerError(e, 'INTERNAL'));
-  await assert.rejects(callControl(path, 'nope'), /unknown method "nope"/);
+  await assert.rejects(requestControl(path, 'broken', {}), (e: unknown) => isControllerError(e, 'INTERNAL'));
+  await assert.rejects(requestControl(path, 'nope', {}), /unknown method "nope"/);
   assert.match(await rawExchange(path, 'this is not json\n'), /"BAD_REQUEST".*malformed request/);
   assert.match(await rawExchange(path, '{"id":"x"}\n'), /BAD_REQUEST/);
   assert.match(await rawExchange(path, '{"id":4,"method":"__proto__"}\n'), /unknown method/);
 
-  await assert.rejects(startControlServer(path, {}, silentLogger), (e: unknown) => isControllerError(e, 'CONFLICT'));
-  assert.deepEqual(await callControl(path, 'echo', [1]), [1], 'the live server is untouched');
+  await assert.rejects(startControlServer(path, handlers, silentLogger), (e: unknown) =>
+    isControllerError(e, 'CONFLICT'),
+  );
+  assert.deepEqual(await requestControl(path, 'echo', [1]), [1], 'the live server is untouched');
 });
 
 test('control client: a clear error when no daemon listens', async () => {
-  await assert.rejects(callControl('/nonexistent/ovsnet.ctl', 'status'), /is `ovsnet daemon` running\?/);
+  await assert.rejects(callControl('/nonexistent/ovsnet.ctl', 'status', {}), /is `ovsnet daemon` running\?/);
 });
