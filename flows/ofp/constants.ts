@@ -44,6 +44,9 @@ export const Port = {
   ANY: 0xffffffff,
 } as const;
 
+/** The bit vlan_vid carries when a frame has an 802.1Q header (OpenFlow 1.3 section 7.2.3.7). */
+export const OFPVID_PRESENT = 0x1000;
+
 export const GROUP_ANY = 0xffffffff;
 export const NO_BUFFER = 0xffffffff;
 export const TABLE_ALL = 0xff;

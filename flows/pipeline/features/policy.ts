@@ -3,28 +3,31 @@
 // of an ICC-on network to each other; with ICC off only what an allow rule permits (one
 // conjunctive match per rule, so flows grow with endpoints plus rules, not their product),
 // with the replies of that traffic. Internal networks never reach beyond their subnets.
-import { cookie } from '../cookies';
+import { allowRuleObject, cookie, networkObject, TABLE_WIDE } from '../cookies';
+import { Priority } from '../priorities';
 import {
   DESTINATION_KIND,
   fieldMatch,
   Kind,
   NETWORK_TAG,
+  NO_NETWORK,
   OUTPUT_PORT,
   SOURCE_KIND,
   SOURCE_NETWORK,
 } from '../registers';
 import type { PipelineRule, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
-import { ETH_IPV4, ETH_IPV6 } from '../ethertypes';
+import { EtherType, IpProto } from '../protocols';
 import type { MatchField } from '../../ofp/match';
 import { prefixMask } from '../prefix';
 
-const PROTO = { tcp: 6, udp: 17, icmp: 1 } as const;
+const PROTO = { tcp: IpProto.TCP, udp: IpProto.UDP, icmp: IpProto.ICMP } as const;
+const BAND = Priority.policy;
 
 function protocolClause(rule: PipelineRule, reply: boolean): MatchField[] | undefined {
   if (!rule.proto) return undefined;
   const base: MatchField[] = [
-    { field: 'eth_type', value: ETH_IPV4 },
+    { field: 'eth_type', value: EtherType.IPV4 },
     { field: 'ip_proto', value: PROTO[rule.proto] },
   ];
   if (rule.port === undefined || rule.proto === 'icmp') return base;
@@ -33,7 +36,7 @@ function protocolClause(rule: PipelineRule, reply: boolean): MatchField[] | unde
 
 function ruleFlows(rule: PipelineRule): FlowSpec[] {
   const flows: FlowSpec[] = [];
-  const c = cookie('policy', rule.id);
+  const c = cookie('policy', allowRuleObject(rule.id));
   for (const reply of [false, true]) {
     const id = rule.id * 2 + (reply ? 1 : 0);
     const senders = reply ? rule.to : rule.from;
@@ -44,7 +47,7 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
     for (const port of senders) {
       flows.push({
         table: 'policy',
-        priority: 150,
+        priority: BAND.allow_rule,
         cookie: c,
         match: [{ field: 'in_port', value: port }],
         actions: [{ type: 'conjunction', id, clause: 1, nClauses: n }],
@@ -54,9 +57,9 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
     for (const port of receivers) {
       flows.push({
         table: 'policy',
-        priority: 150,
+        priority: BAND.allow_rule,
         cookie: c,
-        match: [{ field: OUTPUT_PORT.register, value: port }],
+        match: [fieldMatch(OUTPUT_PORT, port)],
         actions: [{ type: 'conjunction', id, clause: 2, nClauses: n }],
         reason: `${what}: to port ${port}`,
       });
@@ -64,7 +67,7 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
     if (proto)
       flows.push({
         table: 'policy',
-        priority: 150,
+        priority: BAND.allow_rule,
         cookie: c,
         match: proto,
         actions: [{ type: 'conjunction', id, clause: 3, nClauses: n }],
@@ -72,7 +75,7 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
       });
     flows.push({
       table: 'policy',
-      priority: 150,
+      priority: BAND.allow_rule,
       cookie: c,
       match: [{ field: 'conj_id', value: id }],
       actions: [],
@@ -84,20 +87,20 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
 }
 
 export function policyFlows(state: PipelineState): FlowSpec[] {
-  const base = cookie('policy', 0);
+  const base = cookie('policy', TABLE_WIDE);
   const flows: FlowSpec[] = [
     {
       table: 'policy',
-      priority: 301,
+      priority: BAND.gateway_outside,
       cookie: base,
-      match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(SOURCE_NETWORK, 0)],
+      match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(SOURCE_NETWORK, NO_NETWORK)],
       actions: [],
       goto: 'output',
       reason: 'the host and the outside world reach endpoints through the gateway',
     },
     {
       table: 'policy',
-      priority: 300,
+      priority: BAND.gateway_routed,
       cookie: base,
       match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY)],
       actions: [],
@@ -105,7 +108,7 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     },
     {
       table: 'policy',
-      priority: 290,
+      priority: BAND.to_gateway,
       cookie: base,
       match: [fieldMatch(DESTINATION_KIND, Kind.GATEWAY)],
       actions: [],
@@ -114,7 +117,7 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     },
     {
       table: 'policy',
-      priority: 280,
+      priority: BAND.broadcast,
       cookie: base,
       match: [fieldMatch(DESTINATION_KIND, Kind.BROADCAST)],
       actions: [],
@@ -123,10 +126,10 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     },
   ];
   for (const net of state.networks) {
-    const c = cookie('policy', net.tag << 8);
+    const c = cookie('policy', networkObject(net.tag));
     flows.push({
       table: 'policy',
-      priority: 302,
+      priority: BAND.gateway_own_network,
       cookie: c,
       match: [
         fieldMatch(SOURCE_KIND, Kind.GATEWAY),
@@ -140,7 +143,7 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     if (net.icc) {
       flows.push({
         table: 'policy',
-        priority: 100,
+        priority: BAND.icc,
         cookie: c,
         match: [fieldMatch(NETWORK_TAG, net.tag)],
         actions: [],
@@ -156,11 +159,11 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
         const v6 = address.includes(':');
         flows.push({
           table: 'policy',
-          priority: 296,
+          priority: BAND.internal_subnet,
           cookie: c,
           match: [
             ...toGateway,
-            { field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 },
+            { field: 'eth_type', value: v6 ? EtherType.IPV6 : EtherType.IPV4 },
             { field: v6 ? 'ipv6_dst' : 'ip_dst', value: address, mask: prefixMask(Number(prefix), v6) },
           ],
           actions: [],
@@ -171,17 +174,17 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
       flows.push(
         {
           table: 'policy',
-          priority: 295,
+          priority: BAND.internal_outside,
           cookie: c,
-          match: [...toGateway, { field: 'eth_type', value: ETH_IPV4 }],
+          match: [...toGateway, { field: 'eth_type', value: EtherType.IPV4 }],
           actions: [],
           reason: `internal network ${net.tag}: nothing leaves the subnet`,
         },
         {
           table: 'policy',
-          priority: 295,
+          priority: BAND.internal_outside,
           cookie: c,
-          match: [...toGateway, { field: 'eth_type', value: ETH_IPV6 }],
+          match: [...toGateway, { field: 'eth_type', value: EtherType.IPV6 }],
           actions: [],
           reason: `internal network ${net.tag}: nothing leaves the subnet`,
         },
