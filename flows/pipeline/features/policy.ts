@@ -34,15 +34,21 @@ function protocolClause(rule: PipelineRule, reply: boolean): MatchField[] | unde
   return [...base, { field: `${rule.proto}_${reply ? 'src' : 'dst'}`, value: rule.port }];
 }
 
+/** The clauses of a rule's conjunctive match; the protocol clause only when the rule names one. */
+const Clause = { SENDER: 1, RECEIVER: 2, PROTOCOL: 3 } as const;
+
+/** Each rule has two conjunctions: the traffic it allows, and that traffic's replies. */
+const conjunctionId = (rule: PipelineRule, reply: boolean): number => rule.id * 2 + (reply ? 1 : 0);
+
 function ruleFlows(rule: PipelineRule): FlowSpec[] {
   const flows: FlowSpec[] = [];
   const c = cookie('policy', allowRuleObject(rule.id));
   for (const reply of [false, true]) {
-    const id = rule.id * 2 + (reply ? 1 : 0);
+    const id = conjunctionId(rule, reply);
     const senders = reply ? rule.to : rule.from;
     const receivers = reply ? rule.from : rule.to;
     const proto = protocolClause(rule, reply);
-    const n = proto ? 3 : 2;
+    const n = proto ? Clause.PROTOCOL : Clause.RECEIVER; // numbered from 1: the last clause is the count
     const what = `rule ${rule.id}${reply ? ' (replies)' : ''}`;
     for (const port of senders) {
       flows.push({
@@ -50,7 +56,7 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
         priority: BAND.allow_rule,
         cookie: c,
         match: [{ field: 'in_port', value: port }],
-        actions: [{ type: 'conjunction', id, clause: 1, nClauses: n }],
+        actions: [{ type: 'conjunction', id, clause: Clause.SENDER, nClauses: n }],
         reason: `${what}: from port ${port}`,
       });
     }
@@ -60,7 +66,7 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
         priority: BAND.allow_rule,
         cookie: c,
         match: [fieldMatch(OUTPUT_PORT, port)],
-        actions: [{ type: 'conjunction', id, clause: 2, nClauses: n }],
+        actions: [{ type: 'conjunction', id, clause: Clause.RECEIVER, nClauses: n }],
         reason: `${what}: to port ${port}`,
       });
     }
@@ -70,7 +76,7 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
         priority: BAND.allow_rule,
         cookie: c,
         match: proto,
-        actions: [{ type: 'conjunction', id, clause: 3, nClauses: n }],
+        actions: [{ type: 'conjunction', id, clause: Clause.PROTOCOL, nClauses: n }],
         reason: `${what}: ${rule.proto}${rule.port !== undefined ? ` port ${rule.port}` : ''}`,
       });
     flows.push({
