@@ -138,5 +138,24 @@ export const OxmClass = {
   EXPERIMENTER: 0xffff,
 } as const;
 
+/** OFPET_*: the type of an OFPT_ERROR (OpenFlow 1.3.5 section A.4.4); errors.ts names the codes. */
+export const ErrorType = {
+  HELLO_FAILED: 0,
+  BAD_REQUEST: 1,
+  BAD_ACTION: 2,
+  BAD_INSTRUCTION: 3,
+  BAD_MATCH: 4,
+  FLOW_MOD_FAILED: 5,
+  GROUP_MOD_FAILED: 6,
+  PORT_MOD_FAILED: 7,
+  TABLE_MOD_FAILED: 8,
+  QUEUE_OP_FAILED: 9,
+  SWITCH_CONFIG_FAILED: 10,
+  ROLE_REQUEST_FAILED: 11,
+  METER_MOD_FAILED: 12,
+  TABLE_FEATURES_FAILED: 13,
+  EXPERIMENTER: 0xffff,
+} as const;
+
 export const PortReason = { ADD: 0, DELETE: 1, MODIFY: 2 } as const;
 export const PacketInReason = { NO_MATCH: 0, ACTION: 1, INVALID_TTL: 2 } as const;
