@@ -1,6 +1,7 @@
 // The protocol numbers the pipeline's flows match and write, named once: EtherTypes, IP
 // protocols, ICMPv6 and ARP message types, the well-known ports of the services an
 // endpoint may not offer, and the neighbour-discovery fields an answer fills in.
+import type { MatchField } from '../ofp/match';
 
 export const EtherType = { IPV4: 0x0800, ARP: 0x0806, IPV6: 0x86dd } as const;
 
@@ -22,3 +23,12 @@ export const UdpPort = { DHCPV4_SERVER: 67, DHCPV6_SERVER: 547 } as const;
 export const ND_OPTION_TARGET_LINK_LAYER_ADDRESS = 2;
 /** RFC 4861 section 4.4: an advertisement that answers a solicitation and overrides caches (Router clear). */
 export const NA_FLAGS_SOLICITED_OVERRIDE = 0x60000000;
+
+/** ICMPv6 messages of one type, with the prerequisites OpenFlow requires before icmpv6_type. */
+export function icmpv6Match(type: number): MatchField[] {
+  return [
+    { field: 'eth_type', value: EtherType.IPV6 },
+    { field: 'ip_proto', value: IpProto.ICMPV6 },
+    { field: 'icmpv6_type', value: type },
+  ];
+}

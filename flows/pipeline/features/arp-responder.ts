@@ -13,23 +13,14 @@ import {
   ArpOp,
   EtherType,
   Icmpv6Type,
-  IpProto,
+  icmpv6Match,
   NA_FLAGS_SOLICITED_OVERRIDE,
   ND_OPTION_TARGET_LINK_LAYER_ADDRESS,
 } from '../protocols';
-import type { MatchField } from '../../ofp/match';
 
 const BAND = Priority.arp_responder;
 
-function icmpv6(type: number): MatchField[] {
-  return [
-    { field: 'eth_type', value: EtherType.IPV6 },
-    { field: 'ip_proto', value: IpProto.ICMPV6 },
-    { field: 'icmpv6_type', value: type },
-  ];
-}
-
-const SOLICITATION = icmpv6(Icmpv6Type.NEIGHBOR_SOLICITATION);
+const SOLICITATION = icmpv6Match(Icmpv6Type.NEIGHBOR_SOLICITATION);
 
 export function arpResponderFlows(_state: PipelineState): FlowSpec[] {
   const c = cookie('arp_responder', TABLE_WIDE);
@@ -56,7 +47,7 @@ export function arpResponderFlows(_state: PipelineState): FlowSpec[] {
       table: 'nd_reply',
       priority: Priority.nd_reply.advertisement,
       cookie: c,
-      match: icmpv6(Icmpv6Type.NEIGHBOR_ADVERTISEMENT),
+      match: icmpv6Match(Icmpv6Type.NEIGHBOR_ADVERTISEMENT),
       actions: [
         { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'nd_tll', dstOfs: 0, nBits: 48 },
         { type: 'output', port: 'in_port' },

@@ -19,7 +19,7 @@ import type { PipelineRule, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import { EtherType, IpProto } from '../protocols';
 import type { MatchField } from '../../ofp/match';
-import { prefixMask } from '../prefix';
+import { addressMatch } from '../prefix';
 
 const PROTO = { tcp: IpProto.TCP, udp: IpProto.UDP, icmp: IpProto.ICMP } as const;
 const BAND = Priority.policy;
@@ -161,17 +161,11 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
       // Above the gateway rule: packets to the gateway must stay inside the subnets.
       const toGateway = [fieldMatch(NETWORK_TAG, net.tag), fieldMatch(DESTINATION_KIND, Kind.GATEWAY)];
       for (const subnet of net.subnets) {
-        const [address, prefix] = subnet.split('/') as [string, string];
-        const v6 = address.includes(':');
         flows.push({
           table: 'policy',
           priority: BAND.internal_subnet,
           cookie: c,
-          match: [
-            ...toGateway,
-            { field: 'eth_type', value: v6 ? EtherType.IPV6 : EtherType.IPV4 },
-            { field: v6 ? 'ipv6_dst' : 'ip_dst', value: address, mask: prefixMask(Number(prefix), v6) },
-          ],
+          match: [...toGateway, ...addressMatch(subnet, 'dst')],
           actions: [],
           goto: 'output',
           reason: `internal network ${net.tag}: ${subnet} stays reachable through the gateway port`,

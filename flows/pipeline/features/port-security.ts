@@ -4,18 +4,10 @@ import { cookie, endpointObject, TABLE_WIDE } from '../cookies';
 import { Priority } from '../priorities';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
-import { EtherType, Icmpv6Type, IpProto, UdpPort } from '../protocols';
+import { EtherType, Icmpv6Type, icmpv6Match, IpProto, UdpPort } from '../protocols';
 import type { MatchField } from '../../ofp/match';
 
 const BAND = Priority.port_security;
-
-function icmpv6(type: number): MatchField[] {
-  return [
-    { field: 'eth_type', value: EtherType.IPV6 },
-    { field: 'ip_proto', value: IpProto.ICMPV6 },
-    { field: 'icmpv6_type', value: type },
-  ];
-}
 
 function udpFrom(ethType: number, port: number): MatchField[] {
   return [
@@ -38,7 +30,7 @@ export function portSecurityFlows(_state: PipelineState): FlowSpec[] {
   return [
     drop(
       BAND.forbidden_service,
-      icmpv6(Icmpv6Type.ROUTER_ADVERTISEMENT),
+      icmpv6Match(Icmpv6Type.ROUTER_ADVERTISEMENT),
       'router advertisements from containers are dropped',
     ),
     drop(
@@ -53,7 +45,7 @@ export function portSecurityFlows(_state: PipelineState): FlowSpec[] {
     ),
     drop(
       BAND.foreign_advertisement,
-      icmpv6(Icmpv6Type.NEIGHBOR_ADVERTISEMENT),
+      icmpv6Match(Icmpv6Type.NEIGHBOR_ADVERTISEMENT),
       'neighbour advertisements for another address are dropped',
     ),
     // IP and ARP pass only through the per-endpoint flows above these; without them the
@@ -125,7 +117,7 @@ export function portSecurityEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
         table: 'port_security',
         priority: BAND.own_advertisement,
         cookie: k,
-        match: [...from, ...icmpv6(Icmpv6Type.NEIGHBOR_ADVERTISEMENT), { field: 'nd_target', value: ep.ipv6 }],
+        match: [...from, ...icmpv6Match(Icmpv6Type.NEIGHBOR_ADVERTISEMENT), { field: 'nd_target', value: ep.ipv6 }],
         actions: [],
         goto: 'l2_lookup',
         reason: `neighbour advertisement for ${ep.ipv6} on port ${ep.ofport}`,

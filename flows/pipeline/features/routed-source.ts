@@ -8,8 +8,7 @@ import { Priority } from '../priorities';
 import { SOURCE_NETWORK, loadField } from '../registers';
 import type { PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
-import { EtherType } from '../protocols';
-import { prefixMask } from '../prefix';
+import { addressMatch } from '../prefix';
 
 const BAND = Priority.routed_source;
 
@@ -28,31 +27,22 @@ export function routedSourceFlows(state: PipelineState): FlowSpec[] {
   for (const net of state.networks) {
     const c = cookie('routed_source', networkObject(net.tag));
     for (const subnet of net.subnets) {
-      const [address, prefix] = subnet.split('/') as [string, string];
-      const v6 = address.includes(':');
       flows.push({
         table: 'routed_source',
         priority: BAND.subnet,
         cookie: c,
-        match: [
-          { field: 'eth_type', value: v6 ? EtherType.IPV6 : EtherType.IPV4 },
-          { field: v6 ? 'ipv6_src' : 'ip_src', value: address, mask: prefixMask(Number(prefix), v6) },
-        ],
+        match: addressMatch(subnet, 'src'),
         actions: [loadField(SOURCE_NETWORK, net.tag)],
         goto: 'l2_lookup',
         reason: `source in ${subnet}: network ${net.tag}`,
       });
     }
     for (const gateway of net.gatewayAddresses ?? []) {
-      const v6 = gateway.includes(':');
       flows.push({
         table: 'routed_source',
         priority: BAND.host_address,
         cookie: c,
-        match: [
-          { field: 'eth_type', value: v6 ? EtherType.IPV6 : EtherType.IPV4 },
-          { field: v6 ? 'ipv6_src' : 'ip_src', value: gateway },
-        ],
+        match: addressMatch(gateway, 'src'),
         actions: [],
         goto: 'l2_lookup',
         reason: `${gateway} is the host itself`,

@@ -29,14 +29,18 @@ test('every flow of a large state holds to its table: bands, fields matched and 
   for (const flow of flows) assert.deepEqual(flowProblems(flow), [], flow.reason);
 });
 
-test('declarations name fields the codec knows, registers from the register map, and distinct bands', () => {
+test('declarations name fields the codec knows, registers from the register map, and bands from the top', () => {
   for (const table of TABLES.values()) {
     for (const ref of [...table.matches, ...table.sets]) {
       if (typeof ref === 'string') assert.ok(fieldDef(ref), `${table.name}: ${ref} is an OXM field`);
       else assert.ok(REGISTER_FIELDS.includes(ref), `${table.name}: ${ref.name} is in registers.ts`);
     }
     const bands = Object.values(Priority[table.name]) as number[];
-    assert.equal(new Set(bands).size, bands.length, `${table.name}: each band has its own priority`);
+    bands
+      .slice(1)
+      .forEach((band, i) =>
+        assert.ok(band < (bands[i] as number), `${table.name}: bands are listed from the top, each below the last`),
+      );
   }
 });
 
