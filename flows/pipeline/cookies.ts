@@ -106,8 +106,10 @@ export function cookieSelects(selector: { cookie: bigint; cookieMask: bigint }, 
   return (flowCookie & selector.cookieMask) === (selector.cookie & selector.cookieMask);
 }
 
+const MARK = OVSNET_MARK << MARK_SHIFT;
+
 export function isOvsnetCookie(value: bigint): boolean {
-  return (value & MARK_MASK) === OVSNET_MARK << MARK_SHIFT;
+  return (value & MARK_MASK) === MARK;
 }
 
 /** The feature and object an ovsnet cookie names; undefined for any other cookie. */

@@ -5,7 +5,6 @@
 // next table, resubmit only to a declared detour, and a cookie ovsnet can read back.
 // toFlowMod runs it on every flow, so a broken declaration fails the first test that
 // builds the flow, not a switch in the field.
-import type { Action } from '../ofp/actions';
 import type { MatchField } from '../ofp/match';
 import { isOvsnetCookie } from './cookies';
 import { bandsOf } from './priorities';
@@ -67,15 +66,6 @@ function sliceBits(ofs: number, nBits: number): number {
   return nBits >= 32 ? 0xffffffff : ((2 ** nBits - 1) * 2 ** ofs) >>> 0;
 }
 
-/** The field and register bits an action writes, if it writes one. */
-function written(action: Action): { field: string; bits: number } | undefined {
-  if (action.type === 'load' || action.type === 'reg_load')
-    return { field: action.field, bits: sliceBits(action.ofs ?? 0, action.nBits ?? 32) };
-  if (action.type === 'set_field') return { field: action.field, bits: 0xffffffff };
-  if (action.type === 'move') return { field: action.dst, bits: sliceBits(action.dstOfs, action.nBits) };
-  return undefined;
-}
-
 /** What is wrong with a flow against its table's declaration; empty when nothing is. */
 export function flowProblems(spec: FlowSpec): string[] {
   const declared = DECLARATIONS.get(spec.table);
@@ -87,14 +77,38 @@ export function flowProblems(spec: FlowSpec): string[] {
     problems.push(`table ${spec.table} may not go to ${spec.goto}`);
   for (const m of spec.match)
     if (!covers(declared.matches, m.field, maskBits(m))) problems.push(`${spec.table} does not match on ${m.field}`);
+  const cannotWrite = (field: string): number => problems.push(`${spec.table} does not write ${field}`);
   for (const action of spec.actions) {
-    const write = written(action);
-    if (write && !covers(declared.sets, write.field, write.bits))
-      problems.push(`${spec.table} does not write ${write.field}`);
-    if (action.type === 'resubmit') {
-      const target = tableName(action.table);
-      if (target === undefined || !declared.resubmits.has(target))
-        problems.push(`${spec.table} may not resubmit to table ${action.table}`);
+    switch (action.type) {
+      case 'load':
+      case 'reg_load':
+        if (!covers(declared.sets, action.field, sliceBits(action.ofs ?? 0, action.nBits ?? 32)))
+          cannotWrite(action.field);
+        break;
+      case 'set_field':
+        if (!declared.sets.fields.has(action.field)) cannotWrite(action.field);
+        break;
+      case 'move':
+        if (!covers(declared.sets, action.dst, sliceBits(action.dstOfs, action.nBits))) cannotWrite(action.dst);
+        break;
+      case 'resubmit': {
+        const target = tableName(action.table);
+        if (target === undefined || !declared.resubmits.has(target))
+          problems.push(`${spec.table} may not resubmit to table ${action.table}`);
+        break;
+      }
+      // These write no field and leave the pipeline's order alone.
+      case 'output':
+      case 'group':
+      case 'push_vlan':
+      case 'pop_vlan':
+      case 'dec_ttl':
+      case 'conjunction':
+      case 'ct':
+      case 'ct_clear':
+      case 'note':
+      case 'controller':
+        break;
     }
   }
   return problems;
