@@ -4,7 +4,7 @@
 import { OfpDecodeError, Reader, type Writer } from './buffer';
 import { ActionType, Port } from './constants';
 import { decodeOxm, encodeOxm } from './match';
-import { decodeNxAction, encodeNxAction, isNxAction, type NxAction } from './nx-actions';
+import { decodeNxAction, encodeNxAction, isNxAction, type NestedActions, type NxAction } from './nx-actions';
 import type { FieldValue } from './values';
 
 export type PortName = 'in_port' | 'table' | 'normal' | 'flood' | 'all' | 'controller' | 'local' | 'any';
@@ -48,6 +48,10 @@ function portFromNumber(n: number): number | PortName {
 }
 
 export function encodeAction(w: Writer, a: Action): void {
+  if (isNxAction(a)) {
+    encodeNxAction(w, a, NESTED);
+    return;
+  }
   const start = w.length;
   switch (a.type) {
     case 'output':
@@ -78,8 +82,6 @@ export function encodeAction(w: Writer, a: Action): void {
     case 'dec_ttl':
       w.u16(ActionType.DEC_NW_TTL).u16(8).zeros(4);
       return;
-    default:
-      encodeNxAction(w, a, encodeActions);
   }
 }
 
@@ -118,7 +120,7 @@ export function decodeAction(r: Reader): Action | RawAction {
     case ActionType.DEC_NW_TTL:
       return { type: 'dec_ttl' };
     case ActionType.EXPERIMENTER:
-      return decodeNxAction(body, whole, decodeActions);
+      return decodeNxAction(body, whole, NESTED);
     default:
       return { type: 'raw', actionType: type, data: whole };
   }
@@ -129,5 +131,8 @@ export function decodeActions(r: Reader): Array<Action | RawAction> {
   while (r.remaining > 0) out.push(decodeAction(r));
   return out;
 }
+
+/** How a Nicira action (ct) encodes and decodes the actions nested in it. */
+const NESTED: NestedActions = { encode: encodeActions, decode: decodeActions };
 
 export { isNxAction };

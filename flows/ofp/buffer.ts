@@ -3,7 +3,7 @@
 
 /**
  * What kind of malformation a decode error is; each maps to the OFPT_ERROR a peer should
- * get back (see `replyErrorFor` in errors.ts).
+ * get back (see `replyErrorFor` in errors.ts), so every decode error names its kind.
  */
 export type DecodeErrorKind =
   | 'truncated'
@@ -14,13 +14,20 @@ export type DecodeErrorKind =
   | 'bad_action'
   | 'bad_instruction'
   | 'bad_multipart'
-  | 'bad_experimenter';
+  | 'bad_experimenter'
+  | 'bad_flow_mod_command'
+  | 'bad_group_mod_command'
+  | 'bad_group_type'
+  | 'bad_meter_mod_command'
+  | 'bad_meter_band'
+  /** The decoder failed in a way it does not foresee: a codec bug, not the peer's. */
+  | 'undecodable';
 
 export class OfpDecodeError extends Error {
   readonly code = 'OFP_DECODE' as const;
   constructor(
     message: string,
-    readonly kind: DecodeErrorKind = 'bad_length',
+    readonly kind: DecodeErrorKind,
   ) {
     super(message);
     this.name = 'OfpDecodeError';

@@ -44,6 +44,9 @@ export const Port = {
   ANY: 0xffffffff,
 } as const;
 
+/** The bit vlan_vid carries when a frame has an 802.1Q header (OpenFlow 1.3 section 7.2.3.7). */
+export const OFPVID_PRESENT = 0x1000;
+
 export const GROUP_ANY = 0xffffffff;
 export const NO_BUFFER = 0xffffffff;
 export const TABLE_ALL = 0xff;
@@ -132,6 +135,25 @@ export const OxmClass = {
   NXM_1: 0x0001,
   ERICSSON: 0x1000,
   OPENFLOW_BASIC: 0x8000,
+  EXPERIMENTER: 0xffff,
+} as const;
+
+/** OFPET_*: the type of an OFPT_ERROR (OpenFlow 1.3.5 section A.4.4); errors.ts names the codes. */
+export const ErrorType = {
+  HELLO_FAILED: 0,
+  BAD_REQUEST: 1,
+  BAD_ACTION: 2,
+  BAD_INSTRUCTION: 3,
+  BAD_MATCH: 4,
+  FLOW_MOD_FAILED: 5,
+  GROUP_MOD_FAILED: 6,
+  PORT_MOD_FAILED: 7,
+  TABLE_MOD_FAILED: 8,
+  QUEUE_OP_FAILED: 9,
+  SWITCH_CONFIG_FAILED: 10,
+  ROLE_REQUEST_FAILED: 11,
+  METER_MOD_FAILED: 12,
+  TABLE_FEATURES_FAILED: 13,
   EXPERIMENTER: 0xffff,
 } as const;
 

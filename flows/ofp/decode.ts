@@ -36,6 +36,6 @@ export function decodeMessage(buf: Buffer): OfpMessage | OfpDecodeError {
     return message;
   } catch (error) {
     if (error instanceof OfpDecodeError) return error;
-    return new OfpDecodeError(`malformed message: ${(error as Error).message}`);
+    return new OfpDecodeError(`malformed message: ${(error as Error).message}`, 'undecodable');
   }
 }

@@ -28,7 +28,7 @@ const nested: NestedCodec = {
 
 function typeCode(m: OfpMessage): number {
   if (m.type === 'unknown') return m.msgType;
-  if (m.type === 'multipart_other') return m.request ? 18 : 19;
+  if (m.type === 'multipart_other') return m.request ? MsgType.MULTIPART_REQUEST : MsgType.MULTIPART_REPLY;
   const code = TYPE_CODES[m.type];
   if (code === undefined) throw new Error(`no encoder for message type ${m.type}`);
   return code;

@@ -2,14 +2,14 @@
 // (NX1.2+) and ONF extended errors OVS sends inside OFPET_EXPERIMENTER. Names follow
 // ovs-ofctl's spelling so logs and `ovs-ofctl ofp-print` read the same.
 import type { DecodeErrorKind } from './buffer';
-import { NX_VENDOR_ID, ONF_VENDOR_ID } from './constants';
+import { ErrorType, NX_VENDOR_ID, ONF_VENDOR_ID } from './constants';
 
-export const OFPET_EXPERIMENTER = 0xffff;
+export const OFPET_EXPERIMENTER = ErrorType.EXPERIMENTER;
 
-/** type -> [type name, code prefix, code names by number] */
+/** type -> [type name, code prefix, code names in code order] */
 const STANDARD: Record<number, [string, string, string[]]> = {
-  0: ['HELLO_FAILED', 'OFPHFC', ['INCOMPATIBLE', 'EPERM']],
-  1: [
+  [ErrorType.HELLO_FAILED]: ['HELLO_FAILED', 'OFPHFC', ['INCOMPATIBLE', 'EPERM']],
+  [ErrorType.BAD_REQUEST]: [
     'BAD_REQUEST',
     'OFPBRC',
     [
@@ -29,7 +29,7 @@ const STANDARD: Record<number, [string, string, string[]]> = {
       'MULTIPART_BUFFER_OVERFLOW',
     ],
   ],
-  2: [
+  [ErrorType.BAD_ACTION]: [
     'BAD_ACTION',
     'OFPBAC',
     [
@@ -51,7 +51,7 @@ const STANDARD: Record<number, [string, string, string[]]> = {
       'BAD_SET_ARGUMENT',
     ],
   ],
-  3: [
+  [ErrorType.BAD_INSTRUCTION]: [
     'BAD_INSTRUCTION',
     'OFPBIC',
     [
@@ -66,7 +66,7 @@ const STANDARD: Record<number, [string, string, string[]]> = {
       'EPERM',
     ],
   ],
-  4: [
+  [ErrorType.BAD_MATCH]: [
     'BAD_MATCH',
     'OFPBMC',
     [
@@ -84,12 +84,12 @@ const STANDARD: Record<number, [string, string, string[]]> = {
       'EPERM',
     ],
   ],
-  5: [
+  [ErrorType.FLOW_MOD_FAILED]: [
     'FLOW_MOD_FAILED',
     'OFPFMFC',
     ['UNKNOWN', 'TABLE_FULL', 'BAD_TABLE_ID', 'OVERLAP', 'EPERM', 'BAD_TIMEOUT', 'BAD_COMMAND', 'BAD_FLAGS'],
   ],
-  6: [
+  [ErrorType.GROUP_MOD_FAILED]: [
     'GROUP_MOD_FAILED',
     'OFPGMFC',
     [
@@ -110,12 +110,16 @@ const STANDARD: Record<number, [string, string, string[]]> = {
       'EPERM',
     ],
   ],
-  7: ['PORT_MOD_FAILED', 'OFPPMFC', ['BAD_PORT', 'BAD_HW_ADDR', 'BAD_CONFIG', 'BAD_ADVERTISE', 'EPERM']],
-  8: ['TABLE_MOD_FAILED', 'OFPTMFC', ['BAD_TABLE', 'BAD_CONFIG', 'EPERM']],
-  9: ['QUEUE_OP_FAILED', 'OFPQOFC', ['BAD_PORT', 'BAD_QUEUE', 'EPERM']],
-  10: ['SWITCH_CONFIG_FAILED', 'OFPSCFC', ['BAD_FLAGS', 'BAD_LEN', 'EPERM']],
-  11: ['ROLE_REQUEST_FAILED', 'OFPRRFC', ['STALE', 'UNSUP', 'BAD_ROLE']],
-  12: [
+  [ErrorType.PORT_MOD_FAILED]: [
+    'PORT_MOD_FAILED',
+    'OFPPMFC',
+    ['BAD_PORT', 'BAD_HW_ADDR', 'BAD_CONFIG', 'BAD_ADVERTISE', 'EPERM'],
+  ],
+  [ErrorType.TABLE_MOD_FAILED]: ['TABLE_MOD_FAILED', 'OFPTMFC', ['BAD_TABLE', 'BAD_CONFIG', 'EPERM']],
+  [ErrorType.QUEUE_OP_FAILED]: ['QUEUE_OP_FAILED', 'OFPQOFC', ['BAD_PORT', 'BAD_QUEUE', 'EPERM']],
+  [ErrorType.SWITCH_CONFIG_FAILED]: ['SWITCH_CONFIG_FAILED', 'OFPSCFC', ['BAD_FLAGS', 'BAD_LEN', 'EPERM']],
+  [ErrorType.ROLE_REQUEST_FAILED]: ['ROLE_REQUEST_FAILED', 'OFPRRFC', ['STALE', 'UNSUP', 'BAD_ROLE']],
+  [ErrorType.METER_MOD_FAILED]: [
     'METER_MOD_FAILED',
     'OFPMMFC',
     [
@@ -133,7 +137,7 @@ const STANDARD: Record<number, [string, string, string[]]> = {
       'OUT_OF_BANDS',
     ],
   ],
-  13: [
+  [ErrorType.TABLE_FEATURES_FAILED]: [
     'TABLE_FEATURES_FAILED',
     'OFPTFFC',
     ['BAD_TABLE', 'BAD_METADATA', 'BAD_TYPE', 'BAD_LEN', 'BAD_ARGUMENT', 'EPERM'],
@@ -215,19 +219,31 @@ export function errorTypeName(type: number): string {
   return `OFPET_${STANDARD[type]?.[0] ?? type}`;
 }
 
+/** An error type and code by their names in STANDARD, so no code number is written twice. */
+function named(errType: number, codeName: string): { errType: number; code: number } {
+  const code = STANDARD[errType]?.[2].indexOf(codeName) ?? -1;
+  if (code < 0) throw new Error(`${errorTypeName(errType)} has no code ${codeName}`);
+  return { errType, code };
+}
+
 /** type/code by name, for building OFPT_ERROR replies. */
 export const ErrorCode = {
-  HELLO_INCOMPATIBLE: { errType: 0, code: 0 },
-  BAD_VERSION: { errType: 1, code: 0 },
-  BAD_TYPE: { errType: 1, code: 1 },
-  BAD_MULTIPART: { errType: 1, code: 2 },
-  BAD_EXPERIMENTER: { errType: 1, code: 3 },
-  BAD_EXP_TYPE: { errType: 1, code: 4 },
-  BAD_LEN: { errType: 1, code: 6 },
-  BAD_ACTION_LEN: { errType: 2, code: 1 },
-  BAD_INSTRUCTION_LEN: { errType: 3, code: 7 },
-  BAD_MATCH_TYPE: { errType: 4, code: 0 },
-  BAD_MATCH_LEN: { errType: 4, code: 1 },
+  HELLO_INCOMPATIBLE: named(ErrorType.HELLO_FAILED, 'INCOMPATIBLE'),
+  BAD_VERSION: named(ErrorType.BAD_REQUEST, 'BAD_VERSION'),
+  BAD_TYPE: named(ErrorType.BAD_REQUEST, 'BAD_TYPE'),
+  BAD_MULTIPART: named(ErrorType.BAD_REQUEST, 'BAD_STAT'),
+  BAD_EXPERIMENTER: named(ErrorType.BAD_REQUEST, 'BAD_VENDOR'),
+  BAD_EXP_TYPE: named(ErrorType.BAD_REQUEST, 'BAD_SUBTYPE'),
+  BAD_LEN: named(ErrorType.BAD_REQUEST, 'BAD_LEN'),
+  BAD_ACTION_LEN: named(ErrorType.BAD_ACTION, 'BAD_LEN'),
+  BAD_INSTRUCTION_LEN: named(ErrorType.BAD_INSTRUCTION, 'BAD_LEN'),
+  BAD_MATCH_TYPE: named(ErrorType.BAD_MATCH, 'BAD_TYPE'),
+  BAD_MATCH_LEN: named(ErrorType.BAD_MATCH, 'BAD_LEN'),
+  FLOW_MOD_BAD_COMMAND: named(ErrorType.FLOW_MOD_FAILED, 'BAD_COMMAND'),
+  GROUP_MOD_BAD_COMMAND: named(ErrorType.GROUP_MOD_FAILED, 'BAD_COMMAND'),
+  GROUP_MOD_BAD_TYPE: named(ErrorType.GROUP_MOD_FAILED, 'BAD_TYPE'),
+  METER_MOD_BAD_COMMAND: named(ErrorType.METER_MOD_FAILED, 'BAD_COMMAND'),
+  METER_MOD_BAD_BAND: named(ErrorType.METER_MOD_FAILED, 'BAD_BAND'),
 } as const;
 
 /** Which OFPT_ERROR answers a message we could not decode (OpenFlow 1.3 section 6.4). */
@@ -247,8 +263,19 @@ export function replyErrorFor(kind: DecodeErrorKind): { errType: number; code: n
       return ErrorCode.BAD_MULTIPART;
     case 'bad_experimenter':
       return ErrorCode.BAD_EXPERIMENTER;
+    case 'bad_flow_mod_command':
+      return ErrorCode.FLOW_MOD_BAD_COMMAND;
+    case 'bad_group_mod_command':
+      return ErrorCode.GROUP_MOD_BAD_COMMAND;
+    case 'bad_group_type':
+      return ErrorCode.GROUP_MOD_BAD_TYPE;
+    case 'bad_meter_mod_command':
+      return ErrorCode.METER_MOD_BAD_COMMAND;
+    case 'bad_meter_band':
+      return ErrorCode.METER_MOD_BAD_BAND;
     case 'truncated':
     case 'bad_length':
+    case 'undecodable': // as before kinds existed: the peer learns its message was not understood
       return ErrorCode.BAD_LEN;
   }
 }

@@ -17,7 +17,10 @@ export class OfpFramer {
       const head = this.peek(OFP_HEADER_LEN);
       const messageLength = head.readUInt16BE(2);
       if (messageLength < OFP_HEADER_LEN)
-        return new OfpDecodeError(`message header announces ${messageLength} bytes, less than the 8-byte header`);
+        return new OfpDecodeError(
+          `message header announces ${messageLength} bytes, less than the 8-byte header`,
+          'bad_length',
+        );
       if (this.length < messageLength) break;
       out.push(this.take(messageLength));
     }

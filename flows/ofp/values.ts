@@ -76,7 +76,9 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
       if (def.length === 16) out.writeBigUInt64BE(n >> 64n, 0);
       return out;
     }
-    default: {
+    case 'u8':
+    case 'u16':
+    case 'u32': {
       const n = Number(value);
       const max = 2 ** (def.length * 8) - 1;
       if (!Number.isInteger(n) || n < 0 || n > max)
@@ -89,7 +91,7 @@ export function encodeValue(def: FieldDef, value: FieldValue): Buffer {
 
 export function decodeValue(def: FieldDef, bytes: Buffer): FieldValue {
   if (bytes.length !== def.length)
-    throw new OfpDecodeError(`${def.name}: ${bytes.length} bytes where ${def.length} are expected`);
+    throw new OfpDecodeError(`${def.name}: ${bytes.length} bytes where ${def.length} are expected`, 'bad_oxm_length');
   switch (def.kind) {
     case 'mac':
       return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
@@ -101,7 +103,9 @@ export function decodeValue(def: FieldDef, bytes: Buffer): FieldValue {
       return bytes.readBigUInt64BE(0);
     case 'u128':
       return (bytes.readBigUInt64BE(0) << 64n) | bytes.readBigUInt64BE(8);
-    default:
+    case 'u8':
+    case 'u16':
+    case 'u32':
       return bytes.readUIntBE(0, def.length);
   }
 }

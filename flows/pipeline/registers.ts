@@ -67,6 +67,9 @@ export const REGISTER_FIELDS: readonly RegisterField[] = [
 
 export const Kind = { ENDPOINT: 1, GATEWAY: 2, BROADCAST: 3 } as const;
 
+/** SOURCE_NETWORK of traffic from the host or the outside world (no ovsnet network). */
+export const NO_NETWORK = 0;
+
 /** The value and mask that match `value` in `field` (for matches on a shared register). */
 export function fieldMatch(field: RegisterField, value: number): { field: string; value: number; mask?: number } {
   if (field.bits === 32) return { field: field.register, value };

@@ -1,9 +1,11 @@
 // A flow as the pipeline describes it: tables by name, a one-line reason for dumps, and a
-// conversion to the codec's FlowMod that checks the table's declared next tables.
+// conversion to the codec's FlowMod that holds the flow to its table's declaration.
 import type { Action } from '../ofp/actions';
 import type { MatchField } from '../ofp/match';
 import type { FlowMod } from '../ofp/types';
-import { TABLES, tableNumber, type TableName } from './tables';
+import { SHARED, withObject } from './cookies';
+import { tableNumber, type TableName } from './tables';
+import { checkFlow } from './verify';
 
 export interface FlowSpec {
   table: TableName;
@@ -16,11 +18,7 @@ export interface FlowSpec {
 }
 
 export function toFlowMod(spec: FlowSpec): FlowMod {
-  if (spec.goto !== undefined) {
-    const allowed = TABLES.get(spec.table)?.next ?? [];
-    if (!allowed.includes(spec.goto))
-      throw new Error(`table ${spec.table} may not go to ${spec.goto} (${spec.reason})`);
-  }
+  checkFlow(spec);
   const instructions: FlowMod['instructions'] = [];
   const match = combineRegisterMatches(spec.match);
   if (spec.actions.length > 0) instructions.push({ type: 'apply_actions', actions: spec.actions });
@@ -67,6 +65,8 @@ export function combineRegisterMatches(match: MatchField[]): MatchField[] {
 /**
  * Merges flows that share table, priority and match: OpenFlow keeps only one of them, so
  * their actions (in practice: conjunction clauses of different rules) must be combined.
+ * A flow merged from several objects' flows belongs to none of them alone: its cookie
+ * says shared, so deleting one rule by its cookie leaves the others' clauses in place.
  */
 export function mergeSameMatch(specs: FlowSpec[]): FlowSpec[] {
   // Only conjunction clauses share matches by design; other flows pass through untouched
@@ -89,6 +89,7 @@ export function mergeSameMatch(specs: FlowSpec[]): FlowSpec[] {
       out.push(copy);
     } else {
       existing.actions.push(...spec.actions);
+      if (existing.cookie !== spec.cookie) existing.cookie = withObject(existing.cookie, SHARED);
       existing.reason = `${existing.reason}; ${spec.reason}`;
     }
   }

@@ -2,7 +2,7 @@
 import { OfpDecodeError, type Reader, type Writer } from '../buffer';
 import { FlowModCommand, GROUP_ANY, MsgType, NO_BUFFER, Port } from '../constants';
 import { decodeInstructions, encodeInstructions } from '../instructions';
-import { decodeMatch, encodeMatch, knownFields, type MatchField } from '../match';
+import { decodeMatch, encodeMatch, knownFields } from '../match';
 import type { FlowMod, FlowStats } from '../types';
 import type { MessageFamily } from './family';
 
@@ -77,7 +77,7 @@ export function encodeFlowModBody(w: Writer, m: FlowMod): void {
     .u32(m.outGroup ?? GROUP_ANY)
     .u16(m.flags ?? 0)
     .zeros(2);
-  encodeMatch(w, m.match as MatchField[]);
+  encodeMatch(w, m.match);
   encodeInstructions(w, m.instructions);
 }
 
@@ -98,7 +98,8 @@ export const flow: MessageFamily = {
       const tableId = r.u8('table_id');
       const commandCode = r.u8('command');
       const command = COMMAND_NAMES[commandCode];
-      if (command === undefined) throw new OfpDecodeError(`flow_mod command ${commandCode} is unknown`, 'bad_length');
+      if (command === undefined)
+        throw new OfpDecodeError(`flow_mod command ${commandCode} is unknown`, 'bad_flow_mod_command');
       const idleTimeout = r.u16();
       const hardTimeout = r.u16();
       const priority = r.u16();

@@ -34,8 +34,9 @@ export const group: MessageFamily = {
       const groupId = r.u32('group_id');
       const command = COMMANDS[commandCode];
       const groupType = TYPES[typeCode];
-      if (command === undefined || groupType === undefined)
-        throw new OfpDecodeError(`group_mod command ${commandCode} / type ${typeCode} is unknown`);
+      if (command === undefined)
+        throw new OfpDecodeError(`group_mod command ${commandCode} is unknown`, 'bad_group_mod_command');
+      if (groupType === undefined) throw new OfpDecodeError(`group type ${typeCode} is unknown`, 'bad_group_type');
       const buckets: MessageOf<'group_mod'>['buckets'] = [];
       while (r.remaining > 0) {
         const len = r.u16('bucket length');

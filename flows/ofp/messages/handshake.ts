@@ -47,7 +47,7 @@ export const handshake: MessageFamily = {
       while (r.remaining >= 4) {
         const elemType = r.u16('hello element type');
         const elemLen = r.u16('hello element length');
-        if (elemLen < 4) throw new OfpDecodeError(`hello element length ${elemLen} is too short`);
+        if (elemLen < 4) throw new OfpDecodeError(`hello element length ${elemLen} is too short`, 'bad_length');
         // Elements are padded to 8 bytes; the padding of the last one may be missing.
         const elem = r.sub(Math.min(((elemLen + 7) & ~7) - 4, r.remaining), 'hello element');
         if (elemType !== OFPHET_VERSIONBITMAP) continue;

@@ -24,7 +24,8 @@ export const meter: MessageFamily = {
     [MsgType.METER_MOD](r, { xid }): MessageOf<'meter_mod'> {
       const commandCode = r.u16('meter command');
       const command = COMMANDS[commandCode];
-      if (command === undefined) throw new OfpDecodeError(`meter_mod command ${commandCode} is unknown`);
+      if (command === undefined)
+        throw new OfpDecodeError(`meter_mod command ${commandCode} is unknown`, 'bad_meter_mod_command');
       const flags = r.u16('meter flags');
       const meterId = r.u32('meter_id');
       const bands: MeterBand[] = [];
@@ -42,7 +43,7 @@ export const meter: MessageFamily = {
           r.skip(4);
           bands.push({ type: 'drop', rate, burstSize });
         } else {
-          throw new OfpDecodeError(`meter band type ${typeCode} is unknown`);
+          throw new OfpDecodeError(`meter band type ${typeCode} is unknown`, 'bad_meter_band');
         }
       }
       return { type: 'meter_mod', xid, command, flags, meterId, bands };

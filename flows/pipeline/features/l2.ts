@@ -1,10 +1,15 @@
 // l2_lookup: known unicast MACs map to their port inside the frame's network; broadcast
 // and multicast are marked for flooding within the network; unknown unicast is dropped.
-import { cookie } from '../cookies';
+import { cookie, endpointObject, gatewayObject, TABLE_WIDE } from '../cookies';
+import { Priority } from '../priorities';
 import { DESTINATION_KIND, Kind, NETWORK_TAG, OUTPUT_PORT, fieldMatch, loadField } from '../registers';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { Action } from '../../ofp/actions';
+
+const BAND = Priority.l2_lookup;
+/** The group bit of a MAC: set in broadcast and multicast destinations. */
+const GROUP_BIT = '01:00:00:00:00:00';
 
 function choose(port: number, kind: number): Action[] {
   return [loadField(OUTPUT_PORT, port), loadField(DESTINATION_KIND, kind)];
@@ -14,9 +19,9 @@ export function l2Flows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [
     {
       table: 'l2_lookup',
-      priority: 50,
-      cookie: cookie('l2', 0),
-      match: [{ field: 'eth_dst', value: '01:00:00:00:00:00', mask: '01:00:00:00:00:00' }],
+      priority: BAND.flood,
+      cookie: cookie('l2', TABLE_WIDE),
+      match: [{ field: 'eth_dst', value: GROUP_BIT, mask: GROUP_BIT }],
       actions: choose(0, Kind.BROADCAST),
       goto: 'policy',
       reason: 'broadcast and multicast are flooded within the network',
@@ -26,8 +31,8 @@ export function l2Flows(state: PipelineState): FlowSpec[] {
     if (!net.gateway) continue;
     flows.push({
       table: 'l2_lookup',
-      priority: 100,
-      cookie: cookie('l2', net.gateway.ofport),
+      priority: BAND.known_mac,
+      cookie: cookie('l2', gatewayObject(net.gateway.ofport)),
       match: [fieldMatch(NETWORK_TAG, net.tag), { field: 'eth_dst', value: net.gateway.mac }],
       actions: choose(net.gateway.ofport, Kind.GATEWAY),
       goto: 'policy',
@@ -41,8 +46,8 @@ export function l2EndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   return [
     {
       table: 'l2_lookup',
-      priority: 100,
-      cookie: cookie('l2', ep.ofport),
+      priority: BAND.known_mac,
+      cookie: cookie('l2', endpointObject(ep.ofport)),
       match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_dst', value: ep.mac }],
       actions: choose(ep.ofport, Kind.ENDPOINT),
       goto: 'policy',

@@ -3,7 +3,8 @@
 // from the gateway it reaches every endpoint. A flow message is at most 64 KiB, so a large
 // network floods in slices of FLOOD_SLICE ports: each slice outputs its ports, bumps
 // flood_chunk and resubmits to this table for the next slice.
-import { cookie } from '../cookies';
+import { cookie, endpointObject, gatewayObject, networkObject } from '../cookies';
+import { Priority } from '../priorities';
 import {
   fieldMatch,
   loadField,
@@ -19,6 +20,8 @@ import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { Action } from '../../ofp/actions';
 import type { MatchField } from '../../ofp/match';
+
+const BAND = Priority.output;
 
 /** 1024 outputs of 16 bytes leave room for the match; 255 slices cover any OVS bridge. */
 export const FLOOD_SLICE = 1024;
@@ -54,14 +57,14 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
   }
   for (const net of state.networks) {
     const members = ports.get(net.tag) ?? [];
-    const c = cookie('output', net.tag << 8);
+    const c = cookie('output', networkObject(net.tag));
     const gateway = net.gateway ? [net.gateway.ofport] : [];
     if (net.gateway) {
       flows.push({
         table: 'output',
-        priority: 100,
-        cookie: cookie('output', net.gateway.ofport),
-        match: [{ field: OUTPUT_PORT.register, value: net.gateway.ofport }],
+        priority: BAND.deliver,
+        cookie: cookie('output', gatewayObject(net.gateway.ofport)),
+        match: [fieldMatch(OUTPUT_PORT, net.gateway.ofport)],
         actions: [{ type: 'output', port: net.gateway.ofport }],
         reason: `deliver to the gateway of network ${net.tag}`,
       });
@@ -71,7 +74,7 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
       flows.push(
         ...floodFlows(
           {
-            priority: 50,
+            priority: BAND.flood,
             cookie: c,
             match: broadcast,
             reason: `flood within network ${net.tag} (the sender is skipped)`,
@@ -83,7 +86,7 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
       flows.push(
         ...floodFlows(
           {
-            priority: 60,
+            priority: BAND.gateway_flood,
             cookie: c,
             match: [...broadcast, fieldMatch(SOURCE_KIND, Kind.GATEWAY)],
             reason: `network ${net.tag} (ICC off): the gateway's broadcasts reach every endpoint`,
@@ -92,7 +95,7 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
         ),
         ...floodFlows(
           {
-            priority: 50,
+            priority: BAND.flood,
             cookie: c,
             match: broadcast,
             reason: `network ${net.tag} (ICC off): an endpoint's broadcasts reach only the gateway`,
@@ -109,9 +112,9 @@ export function outputEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   return [
     {
       table: 'output',
-      priority: 100,
-      cookie: cookie('output', ep.ofport),
-      match: [{ field: OUTPUT_PORT.register, value: ep.ofport }],
+      priority: BAND.deliver,
+      cookie: cookie('output', endpointObject(ep.ofport)),
+      match: [fieldMatch(OUTPUT_PORT, ep.ofport)],
       actions: [{ type: 'output', port: ep.ofport }],
       reason: `deliver to port ${ep.ofport}`,
     },

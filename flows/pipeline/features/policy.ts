@@ -3,76 +3,85 @@
 // of an ICC-on network to each other; with ICC off only what an allow rule permits (one
 // conjunctive match per rule, so flows grow with endpoints plus rules, not their product),
 // with the replies of that traffic. Internal networks never reach beyond their subnets.
-import { cookie } from '../cookies';
+import { allowRuleObject, cookie, networkObject, TABLE_WIDE } from '../cookies';
+import { Priority } from '../priorities';
 import {
   DESTINATION_KIND,
   fieldMatch,
   Kind,
   NETWORK_TAG,
+  NO_NETWORK,
   OUTPUT_PORT,
   SOURCE_KIND,
   SOURCE_NETWORK,
 } from '../registers';
 import type { PipelineRule, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
-import { ETH_IPV4, ETH_IPV6 } from '../ethertypes';
+import { EtherType, IpProto } from '../protocols';
 import type { MatchField } from '../../ofp/match';
-import { prefixMask } from '../prefix';
+import { addressMatch } from '../prefix';
 
-const PROTO = { tcp: 6, udp: 17, icmp: 1 } as const;
+const PROTO = { tcp: IpProto.TCP, udp: IpProto.UDP, icmp: IpProto.ICMP } as const;
+const BAND = Priority.policy;
 
 function protocolClause(rule: PipelineRule, reply: boolean): MatchField[] | undefined {
   if (!rule.proto) return undefined;
   const base: MatchField[] = [
-    { field: 'eth_type', value: ETH_IPV4 },
+    { field: 'eth_type', value: EtherType.IPV4 },
     { field: 'ip_proto', value: PROTO[rule.proto] },
   ];
   if (rule.port === undefined || rule.proto === 'icmp') return base;
   return [...base, { field: `${rule.proto}_${reply ? 'src' : 'dst'}`, value: rule.port }];
 }
 
+/** The clauses of a rule's conjunctive match; the protocol clause only when the rule names one. */
+const Clause = { SENDER: 1, RECEIVER: 2, PROTOCOL: 3 } as const;
+
+/** Each rule has two conjunctions: the traffic it allows, and that traffic's replies. */
+const conjunctionId = (rule: PipelineRule, reply: boolean): number => rule.id * 2 + (reply ? 1 : 0);
+
 function ruleFlows(rule: PipelineRule): FlowSpec[] {
   const flows: FlowSpec[] = [];
-  const c = cookie('policy', rule.id);
+  const c = cookie('policy', allowRuleObject(rule.id));
   for (const reply of [false, true]) {
-    const id = rule.id * 2 + (reply ? 1 : 0);
+    const id = conjunctionId(rule, reply);
     const senders = reply ? rule.to : rule.from;
     const receivers = reply ? rule.from : rule.to;
     const proto = protocolClause(rule, reply);
-    const n = proto ? 3 : 2;
+    const n = proto ? Clause.PROTOCOL : Clause.RECEIVER; // numbered from 1: the last clause is the count
     const what = `rule ${rule.id}${reply ? ' (replies)' : ''}`;
     for (const port of senders) {
       flows.push({
         table: 'policy',
-        priority: 150,
+        priority: BAND.allow_rule,
         cookie: c,
         match: [{ field: 'in_port', value: port }],
-        actions: [{ type: 'conjunction', id, clause: 1, nClauses: n }],
+        actions: [{ type: 'conjunction', id, clause: Clause.SENDER, nClauses: n }],
         reason: `${what}: from port ${port}`,
       });
     }
     for (const port of receivers) {
       flows.push({
         table: 'policy',
-        priority: 150,
+        priority: BAND.allow_rule,
         cookie: c,
-        match: [{ field: OUTPUT_PORT.register, value: port }],
-        actions: [{ type: 'conjunction', id, clause: 2, nClauses: n }],
+        match: [fieldMatch(OUTPUT_PORT, port)],
+        actions: [{ type: 'conjunction', id, clause: Clause.RECEIVER, nClauses: n }],
         reason: `${what}: to port ${port}`,
       });
     }
     if (proto)
       flows.push({
         table: 'policy',
-        priority: 150,
+        priority: BAND.allow_rule,
         cookie: c,
         match: proto,
-        actions: [{ type: 'conjunction', id, clause: 3, nClauses: n }],
+        actions: [{ type: 'conjunction', id, clause: Clause.PROTOCOL, nClauses: n }],
         reason: `${what}: ${rule.proto}${rule.port !== undefined ? ` port ${rule.port}` : ''}`,
       });
     flows.push({
       table: 'policy',
-      priority: 150,
+      priority: BAND.allow_rule,
       cookie: c,
       match: [{ field: 'conj_id', value: id }],
       actions: [],
@@ -84,20 +93,20 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
 }
 
 export function policyFlows(state: PipelineState): FlowSpec[] {
-  const base = cookie('policy', 0);
+  const base = cookie('policy', TABLE_WIDE);
   const flows: FlowSpec[] = [
     {
       table: 'policy',
-      priority: 301,
+      priority: BAND.gateway_outside,
       cookie: base,
-      match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(SOURCE_NETWORK, 0)],
+      match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY), fieldMatch(SOURCE_NETWORK, NO_NETWORK)],
       actions: [],
       goto: 'output',
       reason: 'the host and the outside world reach endpoints through the gateway',
     },
     {
       table: 'policy',
-      priority: 300,
+      priority: BAND.gateway_routed,
       cookie: base,
       match: [fieldMatch(SOURCE_KIND, Kind.GATEWAY)],
       actions: [],
@@ -105,7 +114,7 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     },
     {
       table: 'policy',
-      priority: 290,
+      priority: BAND.to_gateway,
       cookie: base,
       match: [fieldMatch(DESTINATION_KIND, Kind.GATEWAY)],
       actions: [],
@@ -114,7 +123,7 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     },
     {
       table: 'policy',
-      priority: 280,
+      priority: BAND.broadcast,
       cookie: base,
       match: [fieldMatch(DESTINATION_KIND, Kind.BROADCAST)],
       actions: [],
@@ -123,10 +132,10 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     },
   ];
   for (const net of state.networks) {
-    const c = cookie('policy', net.tag << 8);
+    const c = cookie('policy', networkObject(net.tag));
     flows.push({
       table: 'policy',
-      priority: 302,
+      priority: BAND.gateway_own_network,
       cookie: c,
       match: [
         fieldMatch(SOURCE_KIND, Kind.GATEWAY),
@@ -140,7 +149,7 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     if (net.icc) {
       flows.push({
         table: 'policy',
-        priority: 100,
+        priority: BAND.icc,
         cookie: c,
         match: [fieldMatch(NETWORK_TAG, net.tag)],
         actions: [],
@@ -152,17 +161,11 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
       // Above the gateway rule: packets to the gateway must stay inside the subnets.
       const toGateway = [fieldMatch(NETWORK_TAG, net.tag), fieldMatch(DESTINATION_KIND, Kind.GATEWAY)];
       for (const subnet of net.subnets) {
-        const [address, prefix] = subnet.split('/') as [string, string];
-        const v6 = address.includes(':');
         flows.push({
           table: 'policy',
-          priority: 296,
+          priority: BAND.internal_subnet,
           cookie: c,
-          match: [
-            ...toGateway,
-            { field: 'eth_type', value: v6 ? ETH_IPV6 : ETH_IPV4 },
-            { field: v6 ? 'ipv6_dst' : 'ip_dst', value: address, mask: prefixMask(Number(prefix), v6) },
-          ],
+          match: [...toGateway, ...addressMatch(subnet, 'dst')],
           actions: [],
           goto: 'output',
           reason: `internal network ${net.tag}: ${subnet} stays reachable through the gateway port`,
@@ -171,17 +174,17 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
       flows.push(
         {
           table: 'policy',
-          priority: 295,
+          priority: BAND.internal_outside,
           cookie: c,
-          match: [...toGateway, { field: 'eth_type', value: ETH_IPV4 }],
+          match: [...toGateway, { field: 'eth_type', value: EtherType.IPV4 }],
           actions: [],
           reason: `internal network ${net.tag}: nothing leaves the subnet`,
         },
         {
           table: 'policy',
-          priority: 295,
+          priority: BAND.internal_outside,
           cookie: c,
-          match: [...toGateway, { field: 'eth_type', value: ETH_IPV6 }],
+          match: [...toGateway, { field: 'eth_type', value: EtherType.IPV6 }],
           actions: [],
           reason: `internal network ${net.tag}: nothing leaves the subnet`,
         },

@@ -1,101 +1,83 @@
 // port_security: an endpoint may only send from its own MAC and IP, claim only its own
 // address in ARP and neighbour advertisements, and never act as a router or DHCP server.
-import { cookie } from '../cookies';
+import { cookie, endpointObject, TABLE_WIDE } from '../cookies';
+import { Priority } from '../priorities';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
-import { ETH_ARP, ETH_IPV4, ETH_IPV6, IP_PROTO_ICMPV6 } from '../ethertypes';
+import { EtherType, Icmpv6Type, icmpv6Match, IpProto, UdpPort } from '../protocols';
+import type { MatchField } from '../../ofp/match';
 
-export function portSecurityFlows(state: PipelineState): FlowSpec[] {
-  const c = cookie('port_security', 0);
-  const flows: FlowSpec[] = [
-    {
-      table: 'port_security',
-      priority: 300,
-      cookie: c,
-      match: [
-        { field: 'eth_type', value: ETH_IPV6 },
-        { field: 'ip_proto', value: IP_PROTO_ICMPV6 },
-        { field: 'icmpv6_type', value: 134 },
-      ],
-      actions: [],
-      reason: 'router advertisements from containers are dropped',
-    },
-    {
-      table: 'port_security',
-      priority: 300,
-      cookie: c,
-      match: [
-        { field: 'eth_type', value: ETH_IPV4 },
-        { field: 'ip_proto', value: 17 },
-        { field: 'udp_src', value: 67 },
-      ],
-      actions: [],
-      reason: 'DHCPv4 server replies from containers are dropped',
-    },
-    {
-      table: 'port_security',
-      priority: 300,
-      cookie: c,
-      match: [
-        { field: 'eth_type', value: ETH_IPV6 },
-        { field: 'ip_proto', value: 17 },
-        { field: 'udp_src', value: 547 },
-      ],
-      actions: [],
-      reason: 'DHCPv6 server replies from containers are dropped',
-    },
-    {
-      table: 'port_security',
-      priority: 250,
-      cookie: c,
-      match: [
-        { field: 'eth_type', value: ETH_IPV6 },
-        { field: 'ip_proto', value: IP_PROTO_ICMPV6 },
-        { field: 'icmpv6_type', value: 136 },
-      ],
-      actions: [],
-      reason: 'neighbour advertisements for another address are dropped',
-    },
+const BAND = Priority.port_security;
+
+function udpFrom(ethType: number, port: number): MatchField[] {
+  return [
+    { field: 'eth_type', value: ethType },
+    { field: 'ip_proto', value: IpProto.UDP },
+    { field: 'udp_src', value: port },
+  ];
+}
+
+export function portSecurityFlows(_state: PipelineState): FlowSpec[] {
+  const c = cookie('port_security', TABLE_WIDE);
+  const drop = (priority: number, match: MatchField[], reason: string): FlowSpec => ({
+    table: 'port_security',
+    priority,
+    cookie: c,
+    match,
+    actions: [],
+    reason,
+  });
+  return [
+    drop(
+      BAND.forbidden_service,
+      icmpv6Match(Icmpv6Type.ROUTER_ADVERTISEMENT),
+      'router advertisements from containers are dropped',
+    ),
+    drop(
+      BAND.forbidden_service,
+      udpFrom(EtherType.IPV4, UdpPort.DHCPV4_SERVER),
+      'DHCPv4 server replies from containers are dropped',
+    ),
+    drop(
+      BAND.forbidden_service,
+      udpFrom(EtherType.IPV6, UdpPort.DHCPV6_SERVER),
+      'DHCPv6 server replies from containers are dropped',
+    ),
+    drop(
+      BAND.foreign_advertisement,
+      icmpv6Match(Icmpv6Type.NEIGHBOR_ADVERTISEMENT),
+      'neighbour advertisements for another address are dropped',
+    ),
     // IP and ARP pass only through the per-endpoint flows above these; without them the
     // catch-all for other ethertypes below would let a spoofed address through.
-    {
-      table: 'port_security',
-      priority: 90,
-      cookie: c,
-      match: [{ field: 'eth_type', value: ETH_IPV4 }],
-      actions: [],
-      reason: 'IPv4 from an address the port does not own is dropped',
-    },
-    {
-      table: 'port_security',
-      priority: 90,
-      cookie: c,
-      match: [{ field: 'eth_type', value: ETH_ARP }],
-      actions: [],
-      reason: 'ARP claiming an address the port does not own is dropped',
-    },
-    {
-      table: 'port_security',
-      priority: 90,
-      cookie: c,
-      match: [{ field: 'eth_type', value: ETH_IPV6 }],
-      actions: [],
-      reason: 'IPv6 from an address the port does not own is dropped',
-    },
+    drop(
+      BAND.spoofed_address,
+      [{ field: 'eth_type', value: EtherType.IPV4 }],
+      'IPv4 from an address the port does not own is dropped',
+    ),
+    drop(
+      BAND.spoofed_address,
+      [{ field: 'eth_type', value: EtherType.ARP }],
+      'ARP claiming an address the port does not own is dropped',
+    ),
+    drop(
+      BAND.spoofed_address,
+      [{ field: 'eth_type', value: EtherType.IPV6 }],
+      'IPv6 from an address the port does not own is dropped',
+    ),
   ];
-  return flows;
 }
 
 export function portSecurityEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   const flows: FlowSpec[] = [];
-  const k = cookie('port_security', ep.ofport);
-  const from = [
+  const k = cookie('port_security', endpointObject(ep.ofport));
+  const from: MatchField[] = [
     { field: 'in_port', value: ep.ofport },
     { field: 'eth_src', value: ep.mac },
   ];
   flows.push({
     table: 'port_security',
-    priority: 50,
+    priority: BAND.other_protocols,
     cookie: k,
     match: from,
     actions: [],
@@ -106,20 +88,20 @@ export function portSecurityEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
     flows.push(
       {
         table: 'port_security',
-        priority: 100,
+        priority: BAND.own_address,
         cookie: k,
-        match: [...from, { field: 'eth_type', value: ETH_IPV4 }, { field: 'ip_src', value: ep.ipv4 }],
+        match: [...from, { field: 'eth_type', value: EtherType.IPV4 }, { field: 'ip_src', value: ep.ipv4 }],
         actions: [],
         goto: 'l2_lookup',
         reason: `IPv4 from ${ep.ipv4} ${ep.mac} on port ${ep.ofport}`,
       },
       {
         table: 'port_security',
-        priority: 100,
+        priority: BAND.own_address,
         cookie: k,
         match: [
           ...from,
-          { field: 'eth_type', value: ETH_ARP },
+          { field: 'eth_type', value: EtherType.ARP },
           { field: 'arp_spa', value: ep.ipv4 },
           { field: 'arp_sha', value: ep.mac },
         ],
@@ -133,37 +115,31 @@ export function portSecurityEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
     flows.push(
       {
         table: 'port_security',
-        priority: 260,
+        priority: BAND.own_advertisement,
         cookie: k,
-        match: [
-          ...from,
-          { field: 'eth_type', value: ETH_IPV6 },
-          { field: 'ip_proto', value: IP_PROTO_ICMPV6 },
-          { field: 'icmpv6_type', value: 136 },
-          { field: 'nd_target', value: ep.ipv6 },
-        ],
+        match: [...from, ...icmpv6Match(Icmpv6Type.NEIGHBOR_ADVERTISEMENT), { field: 'nd_target', value: ep.ipv6 }],
         actions: [],
         goto: 'l2_lookup',
         reason: `neighbour advertisement for ${ep.ipv6} on port ${ep.ofport}`,
       },
       {
         table: 'port_security',
-        priority: 100,
+        priority: BAND.own_address,
         cookie: k,
-        match: [...from, { field: 'eth_type', value: ETH_IPV6 }, { field: 'ipv6_src', value: ep.ipv6 }],
+        match: [...from, { field: 'eth_type', value: EtherType.IPV6 }, { field: 'ipv6_src', value: ep.ipv6 }],
         actions: [],
         goto: 'arp_responder',
         reason: `IPv6 from ${ep.ipv6} on port ${ep.ofport}`,
       },
       {
         table: 'port_security',
-        priority: 100,
+        priority: BAND.own_address,
         cookie: k,
         match: [
           ...from,
-          { field: 'eth_type', value: ETH_IPV6 },
+          { field: 'eth_type', value: EtherType.IPV6 },
           { field: 'ipv6_src', value: 'fe80::', mask: 'ffc0::' },
-          { field: 'ip_proto', value: IP_PROTO_ICMPV6 },
+          { field: 'ip_proto', value: IpProto.ICMPV6 },
         ],
         actions: [],
         goto: 'arp_responder',

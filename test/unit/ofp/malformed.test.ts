@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeMessage } from '../../../flows/ofp/decode';
-import { OfpDecodeError } from '../../../flows/ofp/buffer';
+import { OfpDecodeError, type DecodeErrorKind } from '../../../flows/ofp/buffer';
 import { OfpFramer } from '../../../flows/ofp/framer';
 import { errorName, replyErrorFor } from '../../../flows/ofp/errors';
 import { ALL_FIXTURES, hex } from './fixtures';
@@ -18,7 +18,7 @@ function withLength(buf: Buffer): Buffer {
 function kindOf(result: unknown): string {
   assert.ok(
     result instanceof OfpDecodeError,
-    `expected a decode error, got ${JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+    `expected a decode error, got ${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
   );
   return result.kind;
 }
@@ -59,10 +59,7 @@ test('header problems: short, length mismatch, wrong version', () => {
     headerVersion: 1,
   });
   const framer = new OfpFramer();
-  assert.ok(
-    framer.push(hex('04 00 0004 00000001')) instanceof OfpDecodeError,
-    'a header announcing 4 bytes cannot be framed',
-  );
+  assert.equal(kindOf(framer.push(hex('04 00 0004 00000001'))), 'bad_length', 'a header announcing 4 bytes');
 });
 
 test('match problems: odd masked OXM, wrong OXM width, match type not OXM', () => {
@@ -84,9 +81,30 @@ test('action and instruction problems', () => {
   const badInstruction = Buffer.from(arpResponder);
   badInstruction.writeUInt16BE(99, 48 + 40);
   assert.equal(kindOf(decodeMessage(badInstruction)), 'bad_instruction');
-  const badCommand = Buffer.from(arpResponder);
-  badCommand.writeUInt8(9, 8 + 17);
-  assert.match(String(decodeMessage(badCommand)), /command 9 is unknown/);
+});
+
+const fixtureNamed = (prefix: string): Buffer =>
+  hex((ALL_FIXTURES.find((f) => f.name.startsWith(prefix)) as { hex: string }).hex);
+
+test('a command or type a message cannot have is named as such, not as a bad length', () => {
+  const cases: Array<[string, Buffer, number, 'u8' | 'u16', DecodeErrorKind, string]> = [
+    ['flow_mod command', arpResponder, 8 + 17, 'u8', 'bad_flow_mod_command', 'OFPFMFC_BAD_COMMAND'],
+    ['group_mod command', fixtureNamed('group_mod'), 8, 'u16', 'bad_group_mod_command', 'OFPGMFC_BAD_COMMAND'],
+    ['group type', fixtureNamed('group_mod'), 10, 'u8', 'bad_group_type', 'OFPGMFC_BAD_TYPE'],
+    ['meter_mod command', fixtureNamed('meter_mod'), 8, 'u16', 'bad_meter_mod_command', 'OFPMMFC_BAD_COMMAND'],
+    ['meter band type', fixtureNamed('meter_mod'), 16, 'u16', 'bad_meter_band', 'OFPMMFC_BAD_BAND'],
+  ];
+  for (const [what, fixture, offset, width, kind, reply] of cases) {
+    const bad = Buffer.from(fixture);
+    if (width === 'u8') bad.writeUInt8(9, offset);
+    else bad.writeUInt16BE(9, offset);
+    const result = decodeMessage(bad);
+    assert.ok(result instanceof OfpDecodeError, what);
+    assert.match(result.message, /9 is unknown/, what);
+    assert.equal(kindOf(result), kind, what);
+    const { errType, code } = replyErrorFor(kind);
+    assert.equal(errorName(errType, code), reply, what);
+  }
 });
 
 test('multipart and bundle bodies that lie about their contents', () => {

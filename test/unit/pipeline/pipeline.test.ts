@@ -4,9 +4,20 @@ import { buildPipeline } from '../../../flows/pipeline/build';
 import { toFlowMod, combineRegisterMatches } from '../../../flows/pipeline/spec';
 import { TABLES, tableNumber } from '../../../flows/pipeline/tables';
 import { REGISTER_FIELDS } from '../../../flows/pipeline/registers';
-import { cookie, isOvsnetCookie, FEATURE_MASK, OBJECT_MASK, MARK_MASK } from '../../../flows/pipeline/cookies';
+import {
+  allowRuleObject,
+  cookie,
+  isOvsnetCookie,
+  parseCookie,
+  FEATURE_MASK,
+  ID_MASK,
+  KIND_MASK,
+  OBJECT_MASK,
+  MARK_MASK,
+} from '../../../flows/pipeline/cookies';
 import type { PipelineState } from '../../../flows/pipeline/model';
 import { encodeMessage } from '../../../flows/ofp/encode';
+import { Priority } from '../../../flows/pipeline/priorities';
 
 function state(n: number, icc = true): PipelineState {
   return {
@@ -88,13 +99,16 @@ test('register fields do not overlap; tables are numbered in declaration order',
   });
 });
 
-test('cookie layout: mark, feature and object fields are disjoint and recoverable', () => {
-  assert.equal(MARK_MASK & FEATURE_MASK, 0n);
-  assert.equal(FEATURE_MASK & OBJECT_MASK, 0n);
-  const c = cookie('l2', 0xdeadbeef);
-  assert.equal((c & OBJECT_MASK) >> 16n, 0xdeadbeefn);
+test('cookie layout: mark, feature, kind and id fields are disjoint and recoverable', () => {
+  const fields = [MARK_MASK, FEATURE_MASK, KIND_MASK, ID_MASK];
+  for (const [i, a] of fields.entries()) for (const b of fields.slice(i + 1)) assert.equal(a & b, 0n);
+  assert.equal(OBJECT_MASK, KIND_MASK | ID_MASK);
+  const c = cookie('l2', allowRuleObject(0xdeadbeef));
+  assert.deepEqual(parseCookie(c), { feature: 'l2', object: { kind: 'allow_rule', id: 0xdeadbeef } });
   assert.ok(isOvsnetCookie(c));
   assert.ok(!isOvsnetCookie(0x1234n));
+  assert.equal(parseCookie(0x1234n), undefined);
+  assert.throws(() => cookie('l2', allowRuleObject(2 ** 32)), RangeError);
 });
 
 test('sub-fields of one register are combined into one masked match', () => {
@@ -123,7 +137,9 @@ test('a network of 4096 endpoints floods in slices that each fit an OpenFlow mes
   for (const icc of [true, false]) {
     const s = state(4096, icc);
     const flood = buildPipeline(s)
-      .filter((f) => f.table === 'output' && f.priority === (icc ? 50 : 60))
+      .filter(
+        (f) => f.table === 'output' && f.priority === (icc ? Priority.output.flood : Priority.output.gateway_flood),
+      )
       .map(toFlowMod);
     assert.ok(flood.length > 1, 'more than one slice');
     const outputs: number[] = [];

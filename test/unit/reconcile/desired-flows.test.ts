@@ -1,8 +1,13 @@
 // Reusing an endpoint's flows between passes must never change the result: after any
-// sequence of changes the cached table equals one computed from scratch.
+// sequence of changes the cached table equals one computed from scratch. A table another
+// ovsnet version installed (other cookies) is brought to the desired one in one pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DesiredFlows } from '../../../controller/reconcile/desired-flows';
+import { DesiredFlows, identity, keyed } from '../../../controller/reconcile/desired-flows';
+import { diffFlows } from '../../../controller/reconcile/flow-sync';
+import { FEATURE_MASK, MARK_MASK, isOvsnetCookie, parseCookie } from '../../../flows/pipeline/cookies';
+import type { FlowMod } from '../../../flows/ofp/types';
+import { generatedState } from '../pipeline/generated-state';
 import type { PipelineEndpoint, PipelineState } from '../../../flows/pipeline/model';
 
 function endpoint(i: number, tag = 1): PipelineEndpoint {
@@ -70,4 +75,32 @@ test('the cached desired table always equals a fresh one', () => {
   }
   const ip = [...cached.keyedFor(state).keys()].filter((k) => k.includes('10.0.1.200'));
   assert.ok(ip.length > 0, 'the changed address is in the table');
+});
+
+test('flows an older ovsnet installed with the cookie layout before object kinds are replaced on the first pass', () => {
+  const state = generatedState();
+  const want = new DesiredFlows().keyedFor(state);
+  // The old layout: | mark | feature | 32-bit object id | 16 reserved |, without a kind.
+  const oldCookie = (cookie: bigint): bigint =>
+    (cookie & (MARK_MASK | FEATURE_MASK)) | (BigInt(parseCookie(cookie)?.object.id ?? 0) << 16n);
+  const installed = [...want.values()].map(({ flow }) => ({
+    ...(flow as FlowMod),
+    cookie: oldCookie((flow as FlowMod).cookie ?? 0n),
+  }));
+  assert.ok(
+    installed.every((f) => isOvsnetCookie(f.cookie)),
+    'the mark still says ovsnet',
+  );
+  const changed = installed.filter((f, i) => f.cookie !== ([...want.values()][i]?.flow as FlowMod).cookie);
+  assert.ok(changed.length > 0 && changed.length < installed.length, 'only table-wide flows keep their cookie');
+
+  const diff = diffFlows(want, keyed(installed));
+  assert.equal(diff.remove.length, changed.length, 'every flow with an old cookie goes');
+  assert.equal(diff.add.length, changed.length, 'and comes back with its new cookie');
+  assert.deepEqual(diff.remove.map((f) => identity(f)).sort(), changed.map((f) => identity(f)).sort());
+  const after = keyed(installed);
+  for (const f of diff.remove) after.delete(identity(f));
+  for (const [key, entry] of keyed(diff.add)) after.set(key, entry);
+  const again = diffFlows(want, after);
+  assert.deepEqual([again.add.length, again.remove.length], [0, 0], 'one pass is enough');
 });

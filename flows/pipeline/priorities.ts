@@ -1,0 +1,90 @@
+// Priority bands, per table, declared once. In a table the highest matching flow wins, so
+// what a band means is which bands it must beat: each table lists its bands from the top,
+// and each comment says why the band sits above the next. Features name a band, never a
+// number; checkFlow (verify.ts) refuses a flow whose priority is not a band of its table.
+//
+// To add a band: put it in its table at the height that says what it overrides, between
+// two existing bands (numbers are spaced to leave room), and name it for what its flows do.
+import type { TableName } from './tables';
+
+export const Priority = {
+  classify: {
+    /** 802.1Q frames are dropped whatever port they come from. */
+    tagged_frame: 200,
+    /** An endpoint or gateway port: its network and kind. Unknown ports miss (drop). */
+    known_port: 100,
+  },
+  port_security: {
+    /** Router advertisements and DHCP server replies are dropped even from an owned address. */
+    forbidden_service: 300,
+    /** A neighbour advertisement for the port's own address, above the catch-all for the others. */
+    own_advertisement: 260,
+    /** Every other neighbour advertisement is dropped, above the link-local ICMPv6 allowed below. */
+    foreign_advertisement: 250,
+    /** IP and ARP from the port's own MAC and address. */
+    own_address: 100,
+    /** IP and ARP that matched no own address are dropped, above the other protocols. */
+    spoofed_address: 90,
+    /** Any other EtherType, from the port's own MAC. */
+    other_protocols: 50,
+  },
+  routed_source: {
+    /** The host's own addresses on a network: the host, not a routed container. */
+    host_address: 200,
+    /** A source inside a network's subnet: which network it came from. */
+    subnet: 100,
+    /** Anything else comes from the outside world. */
+    outside: 0,
+  },
+  arp_responder: {
+    /** A solicitation without a source link-layer option cannot be answered in place. */
+    no_room_for_answer: 110,
+    /** ARP requests and solicitations for an endpoint's address, answered by the switch. */
+    answer: 100,
+    /** Everything else goes on. */
+    forward: 0,
+  },
+  nd_reply: {
+    /** The advertisement arp_responder built. */
+    advertisement: 100,
+  },
+  l2_lookup: {
+    /** A known MAC in the frame's network. */
+    known_mac: 100,
+    /** Broadcast and multicast, below: a known multicast MAC never exists. */
+    flood: 50,
+  },
+  policy: {
+    /** The gateway forwarding a source of its own network (the host routed it back in). */
+    gateway_own_network: 302,
+    /** The gateway forwarding the host or the outside world. */
+    gateway_outside: 301,
+    /** The gateway forwarding another ovsnet network's container: dropped. */
+    gateway_routed: 300,
+    /** Internal network: to the gateway, but inside its subnets. */
+    internal_subnet: 296,
+    /** Internal network: anything else to the gateway is dropped, above to_gateway. */
+    internal_outside: 295,
+    /** Every endpoint reaches its gateway. */
+    to_gateway: 290,
+    /** Broadcast passes; output limits it to the network. */
+    broadcast: 280,
+    /** Endpoint to endpoint, allowed by an allow rule (ICC off). */
+    allow_rule: 150,
+    /** Endpoint to endpoint, ICC on. Misses below here drop. */
+    icc: 100,
+  },
+  output: {
+    /** Unicast to the port l2_lookup chose. */
+    deliver: 100,
+    /** ICC off: the gateway's broadcast reaches every endpoint, above the endpoints' flood. */
+    gateway_flood: 60,
+    /** Broadcast within the network (ICC off: to the gateway only). */
+    flood: 50,
+  },
+} as const satisfies { [T in TableName]: Record<string, number> };
+
+/** The priorities a table's flows may have. */
+export function bandsOf(table: TableName): ReadonlySet<number> {
+  return new Set(Object.values(Priority[table]));
+}
