@@ -13,7 +13,6 @@ import {
   uuid,
   uuidsOf,
 } from '../../../ovsdb/protocol/notation';
-import { backoffDelay } from '../../../ovsdb/session/backoff';
 import { parseRemote } from '../../../ovsdb/session/remote';
 import { insert, mutate, eq } from '../../../ovsdb/protocol/operations';
 
@@ -68,22 +67,6 @@ test('transact results: the failing op, the extra commit error, and short replie
   assert.equal(errorFromJson({ error: 'unknown database', details: 'x' }).code, 'UNKNOWN_DATABASE');
   assert.equal(errorFromJson({ error: 'something new' }).code, 'UNRECOGNIZED');
   assert.equal(errorFromJson('not owner').code, 'NOT_OWNER');
-});
-
-test('reconnect backoff doubles from 1 s to 8 s with bounded jitter', () => {
-  const mid = () => 0.5;
-  assert.deepEqual(
-    [0, 1, 2, 3, 4, 9].map((n) => backoffDelay(n, undefined, mid)),
-    [1000, 2000, 4000, 8000, 8000, 8000],
-  );
-  assert.equal(
-    backoffDelay(0, undefined, () => 0),
-    800,
-  );
-  assert.equal(
-    backoffDelay(0, undefined, () => 1),
-    1200,
-  );
 });
 
 test('remotes: unix, tcp and ssl forms, errors name the input', () => {
