@@ -318,10 +318,10 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     const schema = await this.getSchema(db);
     for (const [table, request] of Object.entries(requests)) {
       const tableSchema = schema.tables.get(table);
-      if (!tableSchema) throw new OvsdbError('SYNTAX_ERROR', `database ${db} has no table "${table}"`);
+      if (!tableSchema) throw new OvsdbError('INVALID_ARGUMENT', `database ${db} has no table "${table}"`);
       for (const column of request.columns ?? []) {
         if (!tableSchema.columns.has(column))
-          throw new OvsdbError('UNKNOWN_COLUMN', `table ${table} has no column "${column}"`);
+          throw new OvsdbError('INVALID_ARGUMENT', `table ${table} has no column "${column}"`);
       }
     }
     const columns = Object.fromEntries(Object.entries(requests).map(([t, r]) => [t, r.columns]));
@@ -348,7 +348,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   /** Changes the conditions of a monitor (monitor_cond_change); columns cannot change. */
   async changeMonitorConditions(replica: Replica, where: Record<string, JsonValue[]>): Promise<void> {
     const handle = [...this.monitors.values()].find((m) => m.replica === replica);
-    if (!handle) throw new OvsdbError('PROTOCOL', 'unknown monitor');
+    if (!handle) throw new OvsdbError('INVALID_ARGUMENT', 'this client has no such monitor');
     if (handle.method === 'monitor')
       throw new OvsdbError('NOT_SUPPORTED', 'the server does not support conditional monitors');
     const newId = `m${this.nextMonitor++}`;

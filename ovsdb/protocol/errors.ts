@@ -1,5 +1,7 @@
-// OVSDB errors as values with stable codes: one class per error string of RFC 7047 (and
-// those OVS adds, ovsdb-server(7) 3.1), plus client-side failures (connection lost, timeout).
+// OVSDB errors as values with stable codes: one per error string of RFC 7047 (and those
+// OVS adds, ovsdb-server(7) 3.1), plus codes of their own for what the client detects
+// itself - a lost connection, a timeout, a malformed reply, a bad argument, a row missing
+// from the replica - so a caller never mistakes the client's verdict for the server's.
 
 export type OvsdbErrorCode =
   | 'REFERENTIAL_INTEGRITY_VIOLATION'
@@ -10,7 +12,7 @@ export type OvsdbErrorCode =
   | 'DOMAIN_ERROR'
   | 'RANGE_ERROR'
   | 'TIMED_OUT'
-  | 'NOT_SUPPORTED'
+  | 'NOT_SUPPORTED' // also when an earlier refusal showed the server lacks what a call needs
   | 'ABORTED'
   | 'NOT_OWNER'
   | 'UNKNOWN_DATABASE'
@@ -22,9 +24,15 @@ export type OvsdbErrorCode =
   | 'UNKNOWN_METHOD'
   | 'CANCELED' // the caller aborted the request (RFC 7047 4.1.4); the server's "canceled"
   | 'UNRECOGNIZED' // an error string this client does not know
+  // Detected by the client itself, never sent by a server:
   | 'CONNECTION_CLOSED' // the session ended before the answer came
   | 'REQUEST_TIMEOUT' // no answer within the client's deadline
-  | 'PROTOCOL' // the server sent something that is not valid OVSDB
+  | 'PROTOCOL' // the server sent a stream that is not valid JSON-RPC
+  | 'MALFORMED_REPLY' // a reply whose shape does not fit the request (a transact answer that is not one result per operation)
+  | 'INVALID_ARGUMENT' // the caller's request is malformed, or names a table, column or monitor that does not exist
+  | 'ROW_NOT_FOUND' // a row the request needs is not in the replica
+  | 'ROW_EXISTS' // a row the request would create is already in the replica
+  | 'REALISATION_FAILED' // the daemon applying the database (ovs-vswitchd) reported it could not realise a row
   | 'TLS_CONFIG'; // the TLS key, certificate or CA given for an ssl: remote cannot be used
 
 const BY_STRING: Record<string, OvsdbErrorCode> = {
@@ -113,7 +121,7 @@ export function errorFromJson(value: unknown, context = 'OVSDB request'): OvsdbE
       details,
     );
   }
-  return new OvsdbError('PROTOCOL', `${context} failed with a malformed error: ${JSON.stringify(value)}`);
+  return new OvsdbError('MALFORMED_REPLY', `${context} failed with a malformed error: ${JSON.stringify(value)}`);
 }
 
 /**
@@ -123,7 +131,7 @@ export function errorFromJson(value: unknown, context = 'OVSDB request'): OvsdbE
  */
 export function checkTransactResult(operations: readonly unknown[], results: unknown): unknown[] {
   if (!Array.isArray(results))
-    throw new OvsdbError('PROTOCOL', `transact answered ${JSON.stringify(results)}, not an array`);
+    throw new OvsdbError('MALFORMED_REPLY', `transact answered ${JSON.stringify(results)}, not an array`);
   results.forEach((result, index) => {
     if (
       typeof result === 'object' &&
@@ -146,7 +154,10 @@ export function checkTransactResult(operations: readonly unknown[], results: unk
     }
   });
   if (results.length < operations.length) {
-    throw new OvsdbError('PROTOCOL', `transact answered ${results.length} results for ${operations.length} operations`);
+    throw new OvsdbError(
+      'MALFORMED_REPLY',
+      `transact answered ${results.length} results for ${operations.length} operations`,
+    );
   }
   return results;
 }

@@ -67,7 +67,7 @@ export class Vswitch {
 
   private rootUuid(): Uuid {
     const root = this.root();
-    if (!root) throw new OvsdbError('PROTOCOL', 'the Open_vSwitch table has no row (run ovs-vsctl init)');
+    if (!root) throw new OvsdbError('ROW_NOT_FOUND', 'the Open_vSwitch table has no row (run ovs-vsctl init)');
     return root._uuid[1];
   }
 
@@ -124,10 +124,9 @@ export class Vswitch {
 
   /** Throws the reason a port cannot be added, as the server would refuse it. */
   checkAddPort(spec: PortSpec): void {
-    if (!this.bridge(spec.bridge))
-      throw new OvsdbError('CONSTRAINT_VIOLATION', `bridge "${spec.bridge}" does not exist`);
+    if (!this.bridge(spec.bridge)) throw new OvsdbError('ROW_NOT_FOUND', `bridge "${spec.bridge}" does not exist`);
     if (this.replica.lookupOne('port-by-name', spec.name) || this.replica.lookupOne('interface-by-name', spec.name)) {
-      throw new OvsdbError('CONSTRAINT_VIOLATION', `a port named "${spec.name}" already exists`);
+      throw new OvsdbError('ROW_EXISTS', `a port named "${spec.name}" already exists`);
     }
   }
 
@@ -138,7 +137,7 @@ export class Vswitch {
     const names = new Set<string>();
     ports.forEach((spec, i) => {
       this.checkAddPort(spec);
-      if (names.has(spec.name)) throw new OvsdbError('CONSTRAINT_VIOLATION', `port "${spec.name}" is requested twice`);
+      if (names.has(spec.name)) throw new OvsdbError('INVALID_ARGUMENT', `port "${spec.name}" is requested twice`);
       names.add(spec.name);
       const ifaceName = asNamedUuid(`if${i}`);
       const portName = asNamedUuid(`port${i}`);
@@ -206,7 +205,7 @@ export class Vswitch {
   /** Sets an access VLAN tag on a port (ovs-docker set-vlan), returning once it applies. */
   async setPortTag(name: string, tag: number | undefined, timeoutMs = 30_000): Promise<void> {
     const port = this.replica.lookupOne('port-by-name', name);
-    if (!port) throw new OvsdbError('CONSTRAINT_VIOLATION', `no port named "${name}"`);
+    if (!port) throw new OvsdbError('ROW_NOT_FOUND', `no port named "${name}"`);
     await this.transactApplied(
       [update('Port', [eq('_uuid', uuid(port._uuid[1]))], { tag: tag === undefined ? set([]) : tag })],
       timeoutMs,
@@ -275,9 +274,9 @@ export class Vswitch {
         const result = new Map<string, number>();
         for (const name of names) {
           const info = this.interface(name);
-          if (info?.error) throw new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} failed: ${info.error}`);
+          if (info?.error) throw new OvsdbError('REALISATION_FAILED', `interface ${name} failed: ${info.error}`);
           if (info?.ofport === -1)
-            throw new OvsdbError('CONSTRAINT_VIOLATION', `interface ${name} could not be opened (ofport -1)`);
+            throw new OvsdbError('REALISATION_FAILED', `interface ${name} could not be opened (ofport -1)`);
           if (!info || info.ofport === undefined || info.ofport <= 0) return undefined;
           result.set(name, info.ofport);
         }

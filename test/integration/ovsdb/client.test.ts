@@ -130,7 +130,10 @@ test('bad requests give typed errors and leave the client usable', async (t) => 
       e.opIndex === 1 &&
       /at commit/.test(e.message),
   );
-  await assert.rejects(client.monitor('Open_vSwitch', { Bridge: { columns: ['nope'] } }), /no column "nope"/);
+  await assert.rejects(
+    client.monitor('Open_vSwitch', { Bridge: { columns: ['nope'] } }),
+    (e: unknown) => e instanceof OvsdbError && e.code === 'INVALID_ARGUMENT' && /no column "nope"/.test(e.message),
+  );
   // Out-of-range value (ofport_request must be 1..65279).
   await assert.rejects(
     client.transact('Open_vSwitch', [insert('Interface', { name: 'x', ofport_request: 70000 })]),
