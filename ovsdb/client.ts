@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { JsonValue } from './protocol/jsonrpc';
 import { OvsdbCanceledError, OvsdbError, checkTransactResult } from './protocol/errors';
-import type { Operation } from './protocol/operations';
+import type { Operation, OperationResult } from './protocol/operations';
 import { parseSchema, type DatabaseSchema } from './schema/schema';
 import { RpcConnection } from './session/connection';
 import { formatRemote, openSocket, parseRemote, type Remote } from './session/remote';
@@ -20,7 +20,10 @@ import { ReconnectMachine } from './session/reconnect';
 import { ovsdbReconnectOptions, type BackoffPolicy } from './session/reconnect-policy';
 import { systemClock, type Clock } from './session/clock';
 import { Replica } from './replica/replica';
-import type { RowData } from './replica/apply';
+import type { TableUpdates, TableUpdates2 } from './replica/apply';
+import type { GenericTables, MonitorRequest, MonitorRequests, TableMap, TableName } from './replica/typed';
+
+export type { MonitorRequest, MonitorRequests } from './replica/typed';
 
 export type ClientState = 'connecting' | 'connected' | 'backoff' | 'closed';
 
@@ -44,18 +47,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export interface MonitorRequest {
-  columns?: string[];
-  where?: JsonValue[];
-}
-
 type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
+
+/** What the client does to a replica, whatever its table map. */
+type ReplicaSink = Pick<Replica, 'clear' | 'applyUpdate' | 'applyUpdate2'>;
 
 interface MonitorHandle {
   id: string;
   db: string;
+  /** The client's own copy: condition changes are recorded here, not in the caller's object. */
   requests: Record<string, MonitorRequest>;
-  replica: Replica;
+  replica: ReplicaSink;
   lastTxnId: string;
   method: MonitorMethod;
   /**
@@ -270,7 +272,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * OvsdbCanceledError (code CANCELED) and a transaction the server is still holding - one
    * blocked in a `wait` operation - is dropped without taking effect.
    */
-  async transact(db: string, operations: Operation[], options: RequestOptions = {}): Promise<unknown[]> {
+  async transact(db: string, operations: Operation[], options: RequestOptions = {}): Promise<OperationResult[]> {
     const results = await this.call('transact', [db, ...(operations as unknown as JsonValue[])], options);
     return checkTransactResult(operations, results);
   }
@@ -312,10 +314,18 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   /**
    * Monitors tables into a replica that stays current across reconnects. Resolves once
-   * the initial contents are in the replica.
+   * the initial contents are in the replica. `T` types its rows: a schema's generated
+   * tables narrowed to the monitored columns (see MonitoredTables), or any decoded row.
    */
-  async monitor(db: string, requests: Record<string, MonitorRequest>): Promise<Replica> {
+  async monitor<T extends TableMap<T> = GenericTables>(
+    db: string,
+    wanted: MonitorRequests<NoInfer<T>>,
+  ): Promise<Replica<T>> {
     const schema = await this.getSchema(db);
+    const requests: Record<string, MonitorRequest> = {};
+    for (const [table, request] of Object.entries<MonitorRequest | undefined>(wanted)) {
+      if (request) requests[table] = { ...request };
+    }
     for (const [table, request] of Object.entries(requests)) {
       const tableSchema = schema.tables.get(table);
       if (!tableSchema) throw new OvsdbError('INVALID_ARGUMENT', `database ${db} has no table "${table}"`);
@@ -325,11 +335,12 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       }
     }
     const columns = Object.fromEntries(Object.entries(requests).map(([t, r]) => [t, r.columns]));
+    const replica = new Replica<T>(schema, columns);
     const handle: MonitorHandle = {
       id: `m${this.nextMonitor++}`,
       db,
       requests,
-      replica: new Replica(schema, columns),
+      replica,
       lastTxnId: ZERO_TXN,
       method: 'monitor_cond_since',
     };
@@ -342,17 +353,24 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       this.monitors.delete(handle.id);
       throw error;
     }
-    return handle.replica;
+    return replica;
   }
 
   /** Changes the conditions of a monitor (monitor_cond_change); columns cannot change. */
-  async changeMonitorConditions(replica: Replica, where: Record<string, JsonValue[]>): Promise<void> {
+  async changeMonitorConditions<T extends TableMap<T>>(
+    replica: Replica<T>,
+    where: Partial<Record<TableName<T>, JsonValue[]>>,
+  ): Promise<void> {
     const handle = [...this.monitors.values()].find((m) => m.replica === replica);
     if (!handle) throw new OvsdbError('INVALID_ARGUMENT', 'this client has no such monitor');
     if (handle.method === 'monitor')
       throw new OvsdbError('NOT_SUPPORTED', 'the server does not support conditional monitors');
     const newId = `m${this.nextMonitor++}`;
-    const change = Object.fromEntries(Object.entries(where).map(([table, w]) => [table, [{ where: w }]]));
+    const conditions: Array<[string, JsonValue[]]> = [];
+    for (const [table, w] of Object.entries<JsonValue[] | undefined>(where)) if (w) conditions.push([table, w]);
+    const change: Record<string, JsonValue> = Object.fromEntries(
+      conditions.map(([table, w]) => [table, [{ where: w }]]),
+    );
     // The updates the change causes arrive before the reply, under the new id.
     this.monitors.set(newId, handle);
     try {
@@ -361,7 +379,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       this.monitors.delete(newId);
       throw error;
     }
-    for (const [table, w] of Object.entries(where)) {
+    for (const [table, w] of conditions) {
       const request = handle.requests[table];
       if (request) request.where = w;
     }
@@ -373,7 +391,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     const requests: Record<string, JsonValue> = {};
     for (const [table, request] of Object.entries(handle.requests)) {
       const body: Record<string, JsonValue> = {};
-      if (request.columns) body['columns'] = request.columns;
+      if (request.columns) body['columns'] = [...request.columns];
       if (request.where && method !== 'monitor') body['where'] = request.where;
       requests[table] = method === 'monitor' ? body : [body];
     }
@@ -413,11 +431,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         // Not found means the server cannot replay from our txn id: start from scratch.
         if (!found) handle.replica.clear();
         handle.lastTxnId = lastTxnId;
-        handle.replica.applyUpdate2(updates as never);
+        handle.replica.applyUpdate2(updates as TableUpdates2);
       } else {
         handle.replica.clear();
-        if (method === 'monitor_cond') handle.replica.applyUpdate2(reply as never);
-        else handle.replica.applyUpdate(reply as never);
+        if (method === 'monitor_cond') handle.replica.applyUpdate2(reply as TableUpdates2);
+        else handle.replica.applyUpdate(reply as TableUpdates);
       }
       return;
     }
@@ -447,12 +465,12 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private applyNotification(handle: MonitorHandle, method: string, params: JsonValue[]): void {
     if (method === 'update3') {
       const [, lastTxnId, updates] = params as [string, string, JsonValue];
-      handle.replica.applyUpdate2(updates as never);
+      handle.replica.applyUpdate2(updates as TableUpdates2);
       handle.lastTxnId = lastTxnId;
     } else if (method === 'update2') {
-      handle.replica.applyUpdate2(params[1] as never);
+      handle.replica.applyUpdate2(params[1] as TableUpdates2);
     } else {
-      handle.replica.applyUpdate(params[1] as Record<string, Record<string, { old?: RowData; new?: RowData }>>);
+      handle.replica.applyUpdate(params[1] as TableUpdates);
     }
   }
 

@@ -2,6 +2,8 @@
 // OVS adds, ovsdb-server(7) 3.1), plus codes of their own for what the client detects
 // itself - a lost connection, a timeout, a malformed reply, a bad argument, a row missing
 // from the replica - so a caller never mistakes the client's verdict for the server's.
+import { isUuidAtom } from './notation';
+import type { OperationResult } from './operations';
 
 export type OvsdbErrorCode =
   | 'REFERENTIAL_INTEGRITY_VIOLATION'
@@ -127,9 +129,10 @@ export function errorFromJson(value: unknown, context = 'OVSDB request'): OvsdbE
 /**
  * Checks a transact reply against the operations sent. The first failing operation carries
  * the error and later ones are null; a failed commit appends one extra element after the
- * operations (ovsdb/execution.c), so the whole array is scanned.
+ * operations (ovsdb/execution.c), so the whole array is scanned. A reply that passes holds
+ * one result object per operation, with its members of the right shape.
  */
-export function checkTransactResult(operations: readonly unknown[], results: unknown): unknown[] {
+export function checkTransactResult(operations: readonly unknown[], results: unknown): OperationResult[] {
   if (!Array.isArray(results))
     throw new OvsdbError('MALFORMED_REPLY', `transact answered ${JSON.stringify(results)}, not an array`);
   results.forEach((result, index) => {
@@ -159,7 +162,22 @@ export function checkTransactResult(operations: readonly unknown[], results: unk
       `transact answered ${results.length} results for ${operations.length} operations`,
     );
   }
-  return results;
+  results.forEach((result, index) => {
+    if (!isOperationResult(result))
+      throw new OvsdbError('MALFORMED_REPLY', `transact answered ${JSON.stringify(result)} for operation ${index}`);
+  });
+  return results as OperationResult[];
+}
+
+function isOperationResult(value: unknown): value is OperationResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { uuid, rows, count } = value as Record<string, unknown>;
+  return (
+    (uuid === undefined || isUuidAtom(uuid)) &&
+    (count === undefined || typeof count === 'number') &&
+    (rows === undefined ||
+      (Array.isArray(rows) && rows.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))))
+  );
 }
 
 function opName(op: unknown): string {

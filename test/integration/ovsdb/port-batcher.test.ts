@@ -32,7 +32,7 @@ test('100 concurrent addPort calls: few transactions, all realised; a duplicate 
     'the duplicate is refused by the client, before any transaction',
   );
   assert.ok(batcher.transactions <= 3 + 1, `used ${batcher.transactions} transactions`);
-  const realised = await vs.waitRealised(names, 30_000);
+  const realised = await vs.waits.waitRealised(names, 30_000);
   assert.equal(realised.get('ip7'), 33007);
   assert.equal((await ovs.vsctl('list-ports', 'br0')).trim().split('\n').length, 100);
   await Promise.all(names.map((name) => batcher.removePort(name)));
