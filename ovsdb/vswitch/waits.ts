@@ -30,17 +30,17 @@ export class VswitchWaits {
       () => {
         const result = new Map<string, number>();
         for (const name of names) {
-          const info = this.view.interface(name);
-          if (info?.error) throw new OvsdbError('REALISATION_FAILED', `interface ${name} failed: ${info.error}`);
-          if (info?.ofport === -1)
+          const row = this.view.interfaceRow(name);
+          if (row?.error) throw new OvsdbError('REALISATION_FAILED', `interface ${name} failed: ${row.error}`);
+          if (row?.ofport === -1)
             throw new OvsdbError('REALISATION_FAILED', `interface ${name} could not be opened (ofport -1)`);
-          if (!info || info.ofport === undefined || info.ofport <= 0) return undefined;
-          result.set(name, info.ofport);
+          if (!row || row.ofport === undefined || row.ofport <= 0) return undefined;
+          result.set(name, row.ofport);
         }
         return result;
       },
       () => {
-        const missing = names.filter((n) => !(this.view.interface(n)?.ofport ?? 0));
+        const missing = names.filter((n) => !(this.view.interfaceRow(n)?.ofport ?? 0));
         return `ovs-vswitchd did not realise ${missing.join(', ')} within ${timeoutMs} ms`;
       },
     );
