@@ -138,14 +138,15 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   /** Asks the reconnect machine what to do, does it, and sleeps until it may say more. */
   private step(): void {
-    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
-    this.wakeTimer = undefined;
     if (this.stateValue === 'closed') return;
     const action = this.machine.poll(this.clock.now());
     if (action.kind === 'connect') void this.dial();
-    else if (action.kind === 'abandon') this.lost(this.generation, new OvsdbError('REQUEST_TIMEOUT', action.reason));
+    // Giving up on an attempt steps again from lost(), which sets the timer itself.
+    else if (action.kind === 'abandon')
+      return this.lost(this.generation, new OvsdbError('REQUEST_TIMEOUT', action.reason));
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
     const wait = this.machine.nextWakeup(this.clock.now());
-    if (wait !== undefined) this.wakeTimer = this.clock.setTimeout(() => this.step(), wait);
+    this.wakeTimer = wait === undefined ? undefined : this.clock.setTimeout(() => this.step(), wait);
   }
 
   private async dial(): Promise<void> {
