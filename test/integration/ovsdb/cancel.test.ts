@@ -26,10 +26,8 @@ function blockedTransaction(mark: string): Operation[] {
 }
 
 async function rootExternalIds(client: OvsdbClient): Promise<string> {
-  const [result] = (await client.transact(DB, [select(DB, [], ['external_ids'])])) as Array<{
-    rows: Array<{ external_ids: unknown }>;
-  }>;
-  return JSON.stringify(result?.rows[0]?.external_ids);
+  const [result] = await client.transact(DB, [select(DB, [], ['external_ids'])]);
+  return JSON.stringify(result?.rows?.[0]?.['external_ids']);
 }
 
 async function serverTriggers(ovs: OvsInstance): Promise<number> {
