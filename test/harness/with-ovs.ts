@@ -44,8 +44,8 @@ export function withOvs(t: TestContext, ...args: WithArgs<OvsNeeds, OvsInstance>
 }
 
 /** One private OVS for the tests of the enclosing describe block. */
-export function sharedOvs(options: OvsNeeds = {}, steps?: SharedRigSteps<OvsInstance>): SharedRig<OvsInstance> {
-  return sharedRig(ovsRig(options), steps);
+export function sharedOvs(options: OvsNeeds & SharedRigSteps<OvsInstance> = {}): SharedRig<OvsInstance> {
+  return sharedRig(ovsRig(options), options);
 }
 
 /**

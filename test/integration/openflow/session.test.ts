@@ -42,7 +42,7 @@ describe('installing flows on a real switch', () => {
     ),
     add(1, 0, 0x12n, [], []),
   ];
-  const rig = sharedSwitch({}, { prepare: ({ session }) => installFlows(session, flows, { mode: 'bundle' }) });
+  const rig = sharedSwitch({ prepare: ({ session }) => installFlows(session, flows, { mode: 'bundle' }) });
 
   test('the handshake learns the datapath id and describes the ports', (t) =>
     rig.run(t, async ({ session }) => {
@@ -119,28 +119,26 @@ describe('asynchronous messages and packet-out on a real switch', () => {
   const packetIns: Array<Extract<OfpMessage, { type: 'packet_in' }>> = [];
   const hostIfname = uniqueIfname('vp');
   let c1: Netns;
-  const rig = sharedSwitch(
-    { needs: ['ping'] },
-    {
-      prepare: async ({ ovs, session }, scope) => {
-        session.on('port_status', (m) => statuses.push(m));
-        session.on('packet_in', (m) => packetIns.push(m));
-        c1 = await Netns.create('c');
-        scope.defer(() => c1.destroy());
-        await ovs.attachContainer(c1, { bridge: 'br0', hostIfname, ip: '10.88.0.1/24', ofport: 7 });
-        await installFlows(session, [
-          add(
-            0,
-            10,
-            1n,
-            [{ field: 'in_port', value: 7 }],
-            [{ type: 'apply_actions', actions: [{ type: 'output', port: 'controller', maxLen: 0xffff }] }],
-          ),
-          add(0, 20, 2n, [{ field: 'eth_type', value: 0x88b5 }], []),
-        ]);
-      },
+  const rig = sharedSwitch({
+    needs: ['ping'],
+    prepare: async ({ ovs, session }, scope) => {
+      session.on('port_status', (m) => statuses.push(m));
+      session.on('packet_in', (m) => packetIns.push(m));
+      c1 = await Netns.create('c');
+      scope.defer(() => c1.destroy());
+      await ovs.attachContainer(c1, { bridge: 'br0', hostIfname, ip: '10.88.0.1/24', ofport: 7 });
+      await installFlows(session, [
+        add(
+          0,
+          10,
+          1n,
+          [{ field: 'in_port', value: 7 }],
+          [{ type: 'apply_actions', actions: [{ type: 'output', port: 'controller', maxLen: 0xffff }] }],
+        ),
+        add(0, 20, 2n, [{ field: 'eth_type', value: 0x88b5 }], []),
+      ]);
     },
-  );
+  });
 
   test('a new port is announced with port-status ADD', (t) =>
     rig.run(t, async () => {

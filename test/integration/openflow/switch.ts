@@ -67,6 +67,6 @@ export function withSwitch(t: TestContext, ...args: WithArgs<OvsNeeds, Switch>):
 }
 
 /** One switch for the tests of the enclosing describe block. */
-export function sharedSwitch(options: OvsNeeds = {}, steps?: SharedRigSteps<Switch>): SharedRig<Switch> {
-  return sharedRig(switchRig(options), steps);
+export function sharedSwitch(options: OvsNeeds & SharedRigSteps<Switch> = {}): SharedRig<Switch> {
+  return sharedRig(switchRig(options), options);
 }
