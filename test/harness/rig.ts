@@ -48,24 +48,27 @@ class Scope implements RigScope {
   }
 }
 
+/** What a test does with its own rig; what it defers on the scope is undone before the rig. */
+export type RigBody<R> = (rig: R, scope: RigScope) => Promise<void>;
+
 /** Runs body against a rig of its own, removed after the test. */
-export async function withRig<R>(t: TestContext, spec: RigSpec<R>, body: (rig: R) => Promise<void>): Promise<void> {
+export async function withRig<R>(t: TestContext, spec: RigSpec<R>, body: RigBody<R>): Promise<void> {
   if (!requireBinaries(t, spec.needs)) return;
   const scope = new Scope();
   t.after(() => scope.close());
-  await withLogs(scope.sources, async () => body(await spec.start(scope)));
+  await withLogs(scope.sources, async () => body(await spec.start(scope), scope));
 }
 
 /** A with* helper's arguments: the body alone, or options first. */
-export type WithArgs<O, R> = [body: (rig: R) => Promise<void>] | [options: O, body: (rig: R) => Promise<void>];
+export type WithArgs<O, R> = [body: RigBody<R>] | [options: O, body: RigBody<R>];
 
-export function splitWithArgs<O, R>(args: WithArgs<O, R>): [O | undefined, (rig: R) => Promise<void>] {
+export function splitWithArgs<O, R>(args: WithArgs<O, R>): [O | undefined, RigBody<R>] {
   return args.length === 1 ? [undefined, args[0]] : args;
 }
 
 export interface SharedRig<R> {
   /** Runs body against the describe block's rig (skipping t if the rig cannot run here). */
-  run(t: TestContext, body: (rig: R) => Promise<void>): Promise<void>;
+  run(t: TestContext, body: (rig: R) => Promise<void> | void): Promise<void>;
 }
 
 export interface SharedRigSteps<R> {

@@ -3,30 +3,12 @@
 // address is refused with Docker's error, and `ovsnet status` names the plugin socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerHost } from '../../harness/docker-host';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
 
 test('docker run --ip, --ip6 and --mac-address get exactly those on an ovsnet network', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const { ovs, docker, daemon } = await dockerHost(t);
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
-    const image = await docker.importBusybox();
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--ipv6',
-      '--subnet',
-      '10.47.0.0/24',
-      '--subnet',
-      'fd00:47::/64',
-      'fixed',
-    );
+  await withDockerHost(t, async ({ docker, daemon, image }) => {
+    await docker.docker(...ovsnetNetwork('fixed', '--ipv6', '--subnet', '10.47.0.0/24', '--subnet', 'fd00:47::/64'));
     await docker.docker(
       'run',
       '-d',

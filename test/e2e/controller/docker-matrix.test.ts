@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Netns } from '../../harness/netns';
-import { dockerHost } from '../../harness/docker-host';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
 import { ping, startEchoServer, tcpProbe, udpProbe } from '../../harness/probes';
 
 interface Member {
@@ -25,29 +24,13 @@ const NETS = [
 ];
 
 test('docker containers on ovsnet networks: the reachability matrix equals the policy (ICC off + allow rule, internal)', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const { ovs, docker, daemon } = await dockerHost(t);
-  const members: Member[] = [];
-  t.after(async () => {
-    for (const m of members) await m.ns.destroy();
-  });
-
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
-    const image = await docker.importBusybox();
+  await withDockerHost(t, async ({ docker, daemon, image }) => {
+    const members: Member[] = [];
+    t.after(async () => {
+      for (const m of members) await m.ns.destroy();
+    });
     for (const n of NETS) {
-      await docker.docker(
-        'network',
-        'create',
-        '-d',
-        'ovsnet',
-        '--ipam-driver',
-        'ovsnet',
-        '--subnet',
-        n.subnet,
-        ...n.args,
-        n.name,
-      );
+      await docker.docker(...ovsnetNetwork(n.name, '--subnet', n.subnet, ...n.args));
       for (let i = 1; i <= 3; i++) {
         const name = `${n.name}${i}`;
         await docker.docker('run', '-d', '--name', name, '--net', n.name, image, 'sleep', '600');

@@ -6,40 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Netns, uniqueIfname, vethPair } from '../../harness/netns';
 import { httpGet } from '../../harness/probes';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
-import { dockerHost } from '../../harness/docker-host';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
 import { endpointPorts, endpointVeths, onlyPoolPortsLeft } from '../../harness/ovsnet-checks';
 
 test('docker network create -d ovsnet; containers ping each other and the gateway; networks are isolated; cleanup is complete', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const { ovs, docker, daemon } = await dockerHost(t);
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
-    const image = await docker.importBusybox();
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--subnet',
-      '10.70.0.0/24',
-      'n1',
-    );
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--subnet',
-      '10.71.0.0/24',
-      'n2',
-    );
+  await withDockerHost(t, async ({ ovs, docker, daemon, image }) => {
+    await docker.docker(...ovsnetNetwork('n1', '--subnet', '10.70.0.0/24'));
+    await docker.docker(...ovsnetNetwork('n2', '--subnet', '10.71.0.0/24'));
     for (const [name, net] of [
       ['c1', 'n1'],
       ['c2', 'n1'],
@@ -82,18 +57,7 @@ test('docker network create -d ovsnet; containers ping each other and the gatewa
       { ns: outside, name: 'eth0', addresses: ['10.99.0.2/24'] },
     );
     assert.equal(await ping('c1', '10.99.0.2'), true, 'containers reach the outside through SNAT');
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--internal',
-      '--subnet',
-      '10.72.0.0/24',
-      'n3',
-    );
+    await docker.docker(...ovsnetNetwork('n3', '--internal', '--subnet', '10.72.0.0/24'));
     await docker.docker('run', '-d', '--name', 'c4', '--net', 'n3', image, 'sleep', '600');
     assert.equal(await ping('c4', '10.99.0.2'), false, 'an internal network cannot get out');
     await docker.docker(

@@ -4,9 +4,7 @@
 // equal the policy exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ControllerHost, type Container } from './fixture';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withControllerHost, type Container } from './fixture';
 import { ping, startEchoServer, tcpProbe, udpProbe } from '../../harness/probes';
 
 const NETS = [
@@ -20,10 +18,7 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 }
 
 test('reachability matrix: isolation between networks, ICC off with one allow rule, internal network', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, 'ping'])) return;
-  const host = await ControllerHost.start();
-  t.after(() => host.stop());
-  await withLogs([host], async () => {
+  await withControllerHost(t, { needs: ['ping'] }, async (host) => {
     for (const n of NETS) await host.network(n.id, n.subnet, n.options);
     const byNet = new Map<string, Container[]>();
     for (const n of NETS) {

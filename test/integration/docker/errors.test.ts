@@ -4,30 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { ControllerError } from '../../../controller/api';
-import { startDockerPlugin } from '../../../drivers/docker/plugin';
-import { ControllerDouble } from './controller-double';
-import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
+import { startPluginDouble } from '../../harness/plugin-double';
 
 const NID = 'n0000000000000000000000000000001';
 const EID = 'e0000000000000000000000000000001';
 
-async function startWithDouble(t: Parameters<typeof tempPluginDir>[0]) {
-  const controller = new ControllerDouble();
-  const { logger, lines } = capturingLogger();
-  const plugin = await startDockerPlugin({
-    pluginDir: tempPluginDir(t),
-    network: controller,
-    ipam: controller,
-    logger,
-  });
-  t.after(() => plugin.close());
-  const call = (method: string, body?: object | string, options?: Parameters<typeof callPlugin>[3]) =>
-    callPlugin(plugin.socketPath, method, body, options);
-  return { controller, plugin, call, lines };
-}
-
 test('malformed JSON: HTTP 200 with Err for the network driver and Error for IPAM', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   const network = await call('NetworkDriver.CreateNetwork', '{"NetworkID": "abc",');
   assert.equal(network.status, 200);
   assert.match(String(network.json['Err']), /^ovsnet: the body of NetworkDriver\.CreateNetwork is not valid JSON/);
@@ -42,7 +25,7 @@ test('malformed JSON: HTTP 200 with Err for the network driver and Error for IPA
 });
 
 test('bodies are parsed whatever the Content-Type; "null" and empty bodies read as {}', async (t) => {
-  const { call } = await startWithDouble(t);
+  const { call } = await startPluginDouble(t);
   const text = await call(
     'NetworkDriver.CreateNetwork',
     JSON.stringify({ NetworkID: NID, IPv4Data: [{ Pool: '10.1.0.0/24' }] }),
@@ -69,7 +52,7 @@ test('bodies are parsed whatever the Content-Type; "null" and empty bodies read 
 });
 
 test('missing and mistyped fields are named and never reach the controller', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   const cases: Array<[string, object, string, RegExp]> = [
     ['NetworkDriver.CreateNetwork', { Options: {} }, 'Err', /NetworkID is missing/],
     ['NetworkDriver.CreateEndpoint', { NetworkID: NID, Interface: {} }, 'Err', /EndpointID is missing/],
@@ -106,7 +89,7 @@ test('missing and mistyped fields are named and never reach the controller', asy
 });
 
 test('unknown methods get 404 JSON; other HTTP verbs 405', async (t) => {
-  const { call } = await startWithDouble(t);
+  const { call } = await startPluginDouble(t);
   const unknown = await call('NetworkDriver.GwAllocCheck', { Options: {} });
   assert.equal(unknown.status, 404);
   assert.deepEqual(unknown.json, { Err: 'ovsnet: unknown plugin method "NetworkDriver.GwAllocCheck"' });
@@ -121,7 +104,7 @@ test('unknown methods get 404 JSON; other HTTP verbs 405', async (t) => {
 });
 
 test('controller refusals keep their message; bugs answer generically, are logged, and the server lives on', async (t) => {
-  const { call, controller, lines } = await startWithDouble(t);
+  const { call, controller, lines } = await startPluginDouble(t);
   await call('NetworkDriver.CreateNetwork', {
     NetworkID: NID,
     IPv4Data: [{ Pool: '10.9.0.0/24', Gateway: '10.9.0.1/24' }],
@@ -168,8 +151,8 @@ test('controller refusals keep their message; bugs answer generically, are logge
 });
 
 test('an IPAM answer without a prefix is reported as a controller bug, not passed to Docker', async (t) => {
-  const { call, controller } = await startWithDouble(t);
-  controller.requestAddress = async () => '10.0.0.7';
+  const { call, controller } = await startPluginDouble(t);
+  controller.requestAddress = () => Promise.resolve('10.0.0.7');
   const answer = await call('IpamDriver.RequestAddress', { PoolID: 'p', Address: '', Options: {} });
   assert.match(
     String(answer.json['Error']),
@@ -178,7 +161,7 @@ test('an IPAM answer without a prefix is reported as a controller bug, not passe
 });
 
 test('large bodies are refused with 413 and the connection still answers JSON', async (t) => {
-  const { call } = await startWithDouble(t);
+  const { call } = await startPluginDouble(t);
   const answer = await call(
     'NetworkDriver.CreateNetwork',
     JSON.stringify({ NetworkID: NID, pad: 'x'.repeat(2 << 20) }),
@@ -202,7 +185,7 @@ function rawExchange(socketPath: string, bytes: string, hangUp: boolean): Promis
 }
 
 test('broken HTTP and clients that hang up mid-body do not disturb the server', async (t) => {
-  const { plugin, call, controller } = await startWithDouble(t);
+  const { plugin, call, controller } = await startPluginDouble(t);
   const garbage = await rawExchange(plugin.socketPath, 'THIS IS NOT HTTP\r\n\r\n', false);
   assert.match(garbage, /^HTTP\/1\.1 400 Bad Request/);
   const partial = 'POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"NetworkID":';

@@ -2,7 +2,6 @@
 // make, in Docker's order and with the bodies cnm.md records, against the real server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDockerPlugin } from '../../../drivers/docker/plugin';
 import type {
   CreateEndpointRequest,
   CreateNetworkRequest,
@@ -10,29 +9,14 @@ import type {
   RequestAddressRequest,
   RequestPoolRequest,
 } from '../../../drivers/docker/protocol';
-import { ControllerDouble } from './controller-double';
-import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
+import { startPluginDouble } from '../../harness/plugin-double';
 
 const NID = '9d1c3f0e5b2a4c6d8e7f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f';
 const EID = 'e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f708192a3b4c5d6e7f80910';
 const PLUGIN_MIME = 'application/vnd.docker.plugins.v1.2+json';
 
-async function startWithDouble(t: Parameters<typeof tempPluginDir>[0]) {
-  const controller = new ControllerDouble();
-  const { logger, lines } = capturingLogger();
-  const plugin = await startDockerPlugin({
-    pluginDir: tempPluginDir(t),
-    network: controller,
-    ipam: controller,
-    logger,
-  });
-  t.after(() => plugin.close());
-  const call = (method: string, body?: object | string) => callPlugin(plugin.socketPath, method, body);
-  return { controller, plugin, call, lines };
-}
-
 test('activation and capabilities answer empty-bodied calls with the plugin media type', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   const activate = await call('Plugin.Activate');
   assert.equal(activate.status, 200);
   assert.equal(activate.contentType, PLUGIN_MIME);
@@ -50,7 +34,7 @@ test('activation and capabilities answer empty-bodied calls with the plugin medi
 });
 
 test('network create, run -p 8080:80, stop and network rm pass through in order', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   // docker network create -d ovsnet --ipam-driver ovsnet --subnet 10.50.0.0/24 -o ovsnet.mtu=1450 n1
   const poolRequest: RequestPoolRequest = {
     AddressSpace: 'OvsnetLocal',
@@ -187,7 +171,7 @@ test('network create, run -p 8080:80, stop and network rm pass through in order'
 });
 
 test('CreateEndpoint never echoes fields Docker set; --internal networks join without a gateway', async (t) => {
-  const { call } = await startWithDouble(t);
+  const { call } = await startPluginDouble(t);
   await call('NetworkDriver.CreateNetwork', {
     NetworkID: NID,
     Options: { 'com.docker.network.internal': true, 'com.docker.network.enable_ipv6': true },
@@ -211,7 +195,7 @@ test('CreateEndpoint never echoes fields Docker set; --internal networks join wi
 });
 
 test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via IPAM', async (t) => {
-  const { call } = await startWithDouble(t);
+  const { call } = await startPluginDouble(t);
   const pool6 = await call('IpamDriver.RequestPool', {
     AddressSpace: 'OvsnetLocal',
     Pool: '',
@@ -250,7 +234,7 @@ test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via I
 });
 
 test('discovery, AllocateNetwork and FreeNetwork are accepted without touching the controller', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   const discovery = { DiscoveryType: 1, DiscoveryData: { Address: '10.0.0.2', BindAddress: '', Self: false } };
   assert.deepEqual((await call('NetworkDriver.DiscoverNew', discovery)).json, {});
   assert.deepEqual((await call('NetworkDriver.DiscoverDelete', discovery)).json, {});
