@@ -82,7 +82,7 @@ test('Join and ProgramExternalConnectivity of an unknown endpoint are refused: t
   assert.match(String(endpoint.json['Err']), /network other does not exist/);
 });
 
-test('DeleteNetwork with endpoints is refused and keeps the network; twice after cleanup succeeds', async (t) => {
+test('DeleteNetwork of a network with endpoints is refused and keeps the network', async (t) => {
   const { call, controller } = await startPluginDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
   await call('NetworkDriver.CreateEndpoint', ENDPOINT);
@@ -91,17 +91,24 @@ test('DeleteNetwork with endpoints is refused and keeps the network; twice after
     /still has 1 endpoint/,
   );
   assert.ok(controller.networks.has(NID));
+});
+
+test('DeleteNetwork after its endpoints are gone succeeds, twice', async (t) => {
+  const { call, controller } = await startPluginDouble(t);
+  await call('NetworkDriver.CreateNetwork', NETWORK);
+  await call('NetworkDriver.CreateEndpoint', ENDPOINT);
   await call('NetworkDriver.DeleteEndpoint', { NetworkID: NID, EndpointID: EID });
   assert.deepEqual((await call('NetworkDriver.DeleteNetwork', { NetworkID: NID })).json, {});
   assert.deepEqual((await call('NetworkDriver.DeleteNetwork', { NetworkID: NID })).json, {});
   assert.equal(controller.networks.size, 0);
 });
 
-test('IPAM: repeated RequestPool is stable; releases of unknown pools and addresses succeed', async (t) => {
-  const { call, controller } = await startPluginDouble(t);
-  const request = { AddressSpace: 'OvsnetLocal', Pool: '10.30.0.0/16', SubPool: '', Options: {}, V6: false };
-  const first = await call('IpamDriver.RequestPool', request);
-  assert.deepEqual((await call('IpamDriver.RequestPool', request)).json, first.json);
+const POOL_REQUEST = { AddressSpace: 'OvsnetLocal', Pool: '10.30.0.0/16', SubPool: '', Options: {}, V6: false };
+
+test('IPAM: a repeated RequestPool for a subnet gets the same answer; dynamic requests get different pools', async (t) => {
+  const { call } = await startPluginDouble(t);
+  const first = await call('IpamDriver.RequestPool', POOL_REQUEST);
+  assert.deepEqual((await call('IpamDriver.RequestPool', POOL_REQUEST)).json, first.json);
   const dynamicA = await call('IpamDriver.RequestPool', {
     AddressSpace: 'OvsnetLocal',
     Pool: '',
@@ -121,6 +128,11 @@ test('IPAM: repeated RequestPool is stable; releases of unknown pools and addres
     dynamicB.json['Pool'],
     "Docker's overlap loop needs a different pool each time",
   );
+});
+
+test('IPAM: an address in use is refused; releases of unknown addresses and pools succeed', async (t) => {
+  const { call, controller } = await startPluginDouble(t);
+  const first = await call('IpamDriver.RequestPool', POOL_REQUEST);
   const taken = await call('IpamDriver.RequestAddress', {
     PoolID: first.json['PoolID'],
     Address: '10.30.0.9',

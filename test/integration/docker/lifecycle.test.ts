@@ -9,7 +9,8 @@ import type {
   RequestAddressRequest,
   RequestPoolRequest,
 } from '../../../drivers/docker/protocol';
-import { startPluginDouble } from '../../harness/plugin-double';
+import { startPluginDouble, type PluginDouble } from '../../harness/plugin-double';
+import type { PluginAnswer } from '../../harness/plugin-client';
 
 const NID = '9d1c3f0e5b2a4c6d8e7f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f';
 const EID = 'e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f708192a3b4c5d6e7f80910';
@@ -170,21 +171,31 @@ test('network create, run -p 8080:80, stop and network rm pass through in order'
   assert.equal(controller.pools.size, 0);
 });
 
-test('CreateEndpoint never echoes fields Docker set; --internal networks join without a gateway', async (t) => {
-  const { call } = await startPluginDouble(t);
+/** An --internal dual-stack network with one endpoint, as Docker creates them; the CreateEndpoint answer. */
+async function internalEndpoint(call: PluginDouble['call']): Promise<PluginAnswer> {
   await call('NetworkDriver.CreateNetwork', {
     NetworkID: NID,
     Options: { 'com.docker.network.internal': true, 'com.docker.network.enable_ipv6': true },
     IPv4Data: [{ AddressSpace: 'x', Pool: '10.60.0.0/24', Gateway: '10.60.0.1/24' }],
     IPv6Data: [{ AddressSpace: 'x', Pool: 'fd00:60::/64', Gateway: 'fd00:60::1/64' }],
   });
-  const endpoint = await call('NetworkDriver.CreateEndpoint', {
+  return call('NetworkDriver.CreateEndpoint', {
     NetworkID: NID,
     EndpointID: EID,
     Interface: { Address: '10.60.0.5/24', AddressIPv6: 'fd00:60::5/64', MacAddress: '02:42:0a:3c:00:05' },
     Options: { 'com.docker.network.endpoint.macaddress': 'AkIKPAAF' },
   });
+}
+
+test('CreateEndpoint never echoes fields Docker set', async (t) => {
+  const { call } = await startPluginDouble(t);
+  const endpoint = await internalEndpoint(call);
   assert.deepEqual(endpoint.json, {});
+});
+
+test('on an --internal network Join answers without a gateway', async (t) => {
+  const { call } = await startPluginDouble(t);
+  await internalEndpoint(call);
   const join = await call('NetworkDriver.Join', {
     NetworkID: NID,
     EndpointID: EID,
@@ -194,8 +205,8 @@ test('CreateEndpoint never echoes fields Docker set; --internal networks join wi
   assert.deepEqual(join.json, { InterfaceName: { SrcName: 'ovse1d2c3b4_c', DstPrefix: 'eth' } });
 });
 
-test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via IPAM', async (t) => {
-  const { call } = await startPluginDouble(t);
+/** An IPv6 pool and its gateway from ovsnet IPAM: the pool's answer and the gateway with its prefix. */
+async function ipv6PoolAndGateway(call: PluginDouble['call']): Promise<{ pool6: PluginAnswer; gateway: string }> {
   const pool6 = await call('IpamDriver.RequestPool', {
     AddressSpace: 'OvsnetLocal',
     Pool: '',
@@ -203,18 +214,29 @@ test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via I
     Options: null,
     V6: true,
   });
-  assert.equal(pool6.json['Pool'], 'fd00:1::/64');
   const gw6 = await call('IpamDriver.RequestAddress', {
     PoolID: pool6.json['PoolID'],
     Address: '',
     Options: { RequestAddressType: 'com.docker.network.gateway' },
   });
-  assert.equal(gw6.json['Address'], 'fd00:1::1/64');
+  return { pool6, gateway: String(gw6.json['Address']) };
+}
+
+test('IPv6 pools and their gateways come from ovsnet IPAM', async (t) => {
+  const { call } = await startPluginDouble(t);
+  const { pool6, gateway } = await ipv6PoolAndGateway(call);
+  assert.equal(pool6.json['Pool'], 'fd00:1::/64');
+  assert.equal(gateway, 'fd00:1::1/64');
+});
+
+test('dual-stack Join returns both gateways as plain addresses', async (t) => {
+  const { call } = await startPluginDouble(t);
+  const { gateway } = await ipv6PoolAndGateway(call);
   await call('NetworkDriver.CreateNetwork', {
     NetworkID: NID,
     Options: { 'com.docker.network.enable_ipv6': true },
     IPv4Data: [{ AddressSpace: 'x', Pool: '10.70.0.0/24', Gateway: '10.70.0.1/24' }],
-    IPv6Data: [{ AddressSpace: 'x', Pool: 'fd00:1::/64', Gateway: gw6.json['Address'] }],
+    IPv6Data: [{ AddressSpace: 'x', Pool: 'fd00:1::/64', Gateway: gateway }],
   });
   await call('NetworkDriver.CreateEndpoint', {
     NetworkID: NID,
