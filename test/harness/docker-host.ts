@@ -5,7 +5,6 @@
 //   the test busybox image imported;
 // - a private dockerd alone in a namespace, optionally with the plugin in front of the
 //   controller double, for the tests of what Docker itself sends and accepts.
-import type { TestContext } from 'node:test';
 import type { OvsInstance } from './ovs';
 import { DockerEngine } from './docker';
 import { Netns } from './netns';
@@ -13,16 +12,7 @@ import { ControllerDouble } from './controller-double';
 import { servePluginDouble } from './plugin-double';
 import { ovsnetDaemonFor, type OvsnetDaemon } from './ovsnet-daemon';
 import { DOCKER_BINARIES } from './require';
-import {
-  sharedRig,
-  splitWithArgs,
-  withRig,
-  type RigScope,
-  type RigSpec,
-  type SharedRig,
-  type SharedRigSteps,
-  type WithArgs,
-} from './rig';
+import { rigFamily, type RigScope, type RigSpec } from './rig';
 import { ovsNeeds, startOvs, type OvsNeeds } from './with-ovs';
 
 export interface DockerHost {
@@ -58,16 +48,11 @@ export function dockerHostRig(options: DockerHostOptions = {}): RigSpec<DockerHo
   };
 }
 
+const dockerHostRigs = rigFamily<DockerHostOptions, DockerHost>(dockerHostRig);
 /** Runs body against a Docker host of its own: withDockerHost(t, [{ needs, daemonArgs }], async (host) => ...). */
-export function withDockerHost(t: TestContext, ...args: WithArgs<DockerHostOptions, DockerHost>): Promise<void> {
-  const [options, body] = splitWithArgs(args);
-  return withRig(t, dockerHostRig(options), body);
-}
-
+export const withDockerHost = dockerHostRigs.single;
 /** One Docker host for the tests of the enclosing describe block. */
-export function sharedDockerHost(options: DockerHostOptions & SharedRigSteps<DockerHost> = {}): SharedRig<DockerHost> {
-  return sharedRig(dockerHostRig(options), options);
-}
+export const sharedDockerHost = dockerHostRigs.shared;
 
 export interface DockerEngineHost {
   /** The namespace dockerd runs in (where the veths of its containers start). */
@@ -105,18 +90,8 @@ export function dockerEngineRig(options: DockerEngineOptions = {}): RigSpec<Dock
   return { needs: DOCKER_BINARIES, start: (scope) => startDockerEngine(scope, options) };
 }
 
+const dockerEngineRigs = rigFamily<DockerEngineOptions, DockerEngineHost>(dockerEngineRig);
 /** Runs body against a private dockerd of its own: withDockerEngine(t, [{ pluginDouble }], async (engine) => ...). */
-export function withDockerEngine(
-  t: TestContext,
-  ...args: WithArgs<DockerEngineOptions, DockerEngineHost>
-): Promise<void> {
-  const [options, body] = splitWithArgs(args);
-  return withRig(t, dockerEngineRig(options), body);
-}
-
+export const withDockerEngine = dockerEngineRigs.single;
 /** One private dockerd for the tests of the enclosing describe block. */
-export function sharedDockerEngine(
-  options: DockerEngineOptions & SharedRigSteps<DockerEngineHost> = {},
-): SharedRig<DockerEngineHost> {
-  return sharedRig(dockerEngineRig(options), options);
-}
+export const sharedDockerEngine = dockerEngineRigs.shared;

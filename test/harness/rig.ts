@@ -59,13 +59,6 @@ export async function withRig<R>(t: TestContext, spec: RigSpec<R>, body: RigBody
   await withLogs(scope.sources, async () => body(await spec.start(scope), scope));
 }
 
-/** A with* helper's arguments: the body alone, or options first. */
-export type WithArgs<O, R> = [body: RigBody<R>] | [options: O, body: RigBody<R>];
-
-export function splitWithArgs<O, R>(args: WithArgs<O, R>): [O | undefined, RigBody<R>] {
-  return args.length === 1 ? [undefined, args[0]] : args;
-}
-
 export interface SharedRig<R> {
   /** Runs body against the describe block's rig (skipping t if the rig cannot run here). */
   run(t: TestContext, body: (rig: R) => Promise<void> | void): Promise<void>;
@@ -101,5 +94,26 @@ export function sharedRig<R>(spec: RigSpec<R>, steps: SharedRigSteps<R> = {}): S
         await body(ready);
       });
     },
+  };
+}
+
+/** A with* helper's arguments: the body alone, or options first. */
+export type WithArgs<O, R> = [body: RigBody<R>] | [options: O, body: RigBody<R>];
+
+/** The two ways to give tests one kind of rig, made from its spec. */
+export interface RigFamily<O, R> {
+  /** For one test: single(t, [options], async (rig, scope) => ...). */
+  single: (t: TestContext, ...args: WithArgs<O, R>) => Promise<void>;
+  /** For the tests of the enclosing describe block: shared([options and steps]).run(t, body). */
+  shared: (options?: O & SharedRigSteps<R>) => SharedRig<R>;
+}
+
+export function rigFamily<O extends object, R>(specFor: (options: O) => RigSpec<R>): RigFamily<O, R> {
+  return {
+    single: (t, ...args) => {
+      const [options, body] = args.length === 1 ? [{} as O, args[0]] : args;
+      return withRig(t, specFor(options), body);
+    },
+    shared: (options = {} as O & SharedRigSteps<R>) => sharedRig(specFor(options), options),
   };
 }

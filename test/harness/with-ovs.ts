@@ -3,16 +3,7 @@
 import type { TestContext } from 'node:test';
 import { OvsInstance } from './ovs';
 import { OVS_BINARIES, requireBinaries } from './require';
-import {
-  sharedRig,
-  splitWithArgs,
-  withRig,
-  type RigScope,
-  type RigSpec,
-  type SharedRig,
-  type SharedRigSteps,
-  type WithArgs,
-} from './rig';
+import { rigFamily, type RigScope, type RigSpec } from './rig';
 import { OvsdbClient, type ClientOptions } from '../../ovsdb/client';
 
 export interface OvsNeeds {
@@ -37,16 +28,11 @@ export function ovsRig(options: OvsNeeds = {}): RigSpec<OvsInstance> {
   return { needs: ovsNeeds(options), start: startOvs };
 }
 
+const ovsRigs = rigFamily<OvsNeeds, OvsInstance>(ovsRig);
 /** Runs body against a private OVS of its own: withOvs(t, [{ needs }], async (ovs) => ...). */
-export function withOvs(t: TestContext, ...args: WithArgs<OvsNeeds, OvsInstance>): Promise<void> {
-  const [options, body] = splitWithArgs(args);
-  return withRig(t, ovsRig(options), body);
-}
-
+export const withOvs = ovsRigs.single;
 /** One private OVS for the tests of the enclosing describe block. */
-export function sharedOvs(options: OvsNeeds & SharedRigSteps<OvsInstance> = {}): SharedRig<OvsInstance> {
-  return sharedRig(ovsRig(options), options);
-}
+export const sharedOvs = ovsRigs.shared;
 
 /**
  * The same OVS for a test whose body stays where it is (no callback around it): returns

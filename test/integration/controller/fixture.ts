@@ -4,20 +4,10 @@
 // withControllerHost / sharedControllerHost give it to one test or to a describe block
 // (harness/rig.ts: skipped when OVS is missing, logs on failure, removed afterwards).
 import { rmSync } from 'node:fs';
-import type { TestContext } from 'node:test';
 import type { OvsInstance } from '../../harness/ovs';
 import { Netns } from '../../harness/netns';
 import { makeRunDir } from '../../harness/ledger';
-import {
-  sharedRig,
-  splitWithArgs,
-  withRig,
-  type RigScope,
-  type RigSpec,
-  type SharedRig,
-  type SharedRigSteps,
-  type WithArgs,
-} from '../../harness/rig';
+import { rigFamily, type RigScope, type RigSpec } from '../../harness/rig';
 import { ovsNeeds, startOvs, type OvsNeeds } from '../../harness/with-ovs';
 import { startDaemon, type Daemon } from '../../../controller/daemon';
 import { silentLogger } from '../../../controller/log';
@@ -150,15 +140,8 @@ export function controllerHostRig(options: HostOptions = {}): RigSpec<Controller
   return { needs: ovsNeeds(options), start: (scope) => ControllerHost.start(scope, options) };
 }
 
+const hostRigs = rigFamily<HostOptions, ControllerHost>(controllerHostRig);
 /** Runs body against a host of its own: withControllerHost(t, [{ needs, portPool }], async (host) => ...). */
-export function withControllerHost(t: TestContext, ...args: WithArgs<HostOptions, ControllerHost>): Promise<void> {
-  const [options, body] = splitWithArgs(args);
-  return withRig(t, controllerHostRig(options), body);
-}
-
+export const withControllerHost = hostRigs.single;
 /** One host for the tests of the enclosing describe block. */
-export function sharedControllerHost(
-  options: HostOptions & SharedRigSteps<ControllerHost> = {},
-): SharedRig<ControllerHost> {
-  return sharedRig(controllerHostRig(options), options);
-}
+export const sharedControllerHost = hostRigs.shared;

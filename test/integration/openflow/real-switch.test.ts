@@ -9,7 +9,7 @@ import { installFlows, InstallError } from '../../../controller/openflow/install
 import { encodeMessage } from '../../../flows/ofp/encode';
 import type { FlowMod, MessageOf } from '../../../flows/ofp/types';
 import { hex } from '../../unit/ofp/fixtures';
-import { addFlow as add, clearFlows, ofctlFlows, sharedSwitch } from './switch';
+import { addFlow as add, CLASSIFY_PORT_1, clearFlows, ofctlFlows, sharedSwitch } from './switch';
 
 const run = promisify(execFile);
 
@@ -31,16 +31,7 @@ describe('flows of every kind on a real switch', () => {
   const rig = sharedSwitch({
     prepare: ({ session }) =>
       installFlows(session, [
-        add(
-          0,
-          100,
-          0x10n,
-          [{ field: 'in_port', value: 1 }],
-          [
-            { type: 'apply_actions', actions: [{ type: 'load', field: 'reg0', value: 5, ofs: 0, nBits: 16 }] },
-            { type: 'goto_table', table: 1 },
-          ],
-        ),
+        CLASSIFY_PORT_1,
         add(
           1,
           300,

@@ -11,7 +11,7 @@ import type { OpenFlowSession } from '../../../controller/openflow/connection';
 import type { OfpMessage } from '../../../flows/ofp/types';
 import { canonicalFlowText } from '../../../flows/ofp/text';
 import { sleep } from '../../../controller/ovs/private-ovs';
-import { addFlow as add, ofctlFlows, sharedSwitch } from './switch';
+import { addFlow as add, CLASSIFY_PORT_1, ofctlFlows, sharedSwitch } from './switch';
 
 function countFlows(dump: string): number {
   return dump.split('\n').filter((l) => l.includes('cookie=')).length;
@@ -20,16 +20,7 @@ function countFlows(dump: string): number {
 // The tests run in order on one switch that starts with these three flows, installed as a bundle.
 describe('installing flows on a real switch', () => {
   const flows = [
-    add(
-      0,
-      100,
-      0x10n,
-      [{ field: 'in_port', value: 1 }],
-      [
-        { type: 'apply_actions', actions: [{ type: 'load', field: 'reg0', value: 5, ofs: 0, nBits: 16 }] },
-        { type: 'goto_table', table: 1 },
-      ],
-    ),
+    CLASSIFY_PORT_1,
     add(
       1,
       50,

@@ -1,18 +1,8 @@
 // A real ovs-vswitchd with one secure OpenFlow 1.3 netdev bridge, br0, and our session to
 // it: what the OpenFlow tests against a real switch start from (see harness/rig.ts for
 // skipping, logs on failure and removal).
-import type { TestContext } from 'node:test';
 import type { OvsInstance } from '../../harness/ovs';
-import {
-  sharedRig,
-  splitWithArgs,
-  withRig,
-  type RigScope,
-  type RigSpec,
-  type SharedRig,
-  type SharedRigSteps,
-  type WithArgs,
-} from '../../harness/rig';
+import { rigFamily, type RigScope, type RigSpec } from '../../harness/rig';
 import { ovsNeeds, startOvs, type OvsNeeds } from '../../harness/with-ovs';
 import { SwitchClient } from '../../../controller/openflow/switch-client';
 import { installFlows } from '../../../controller/openflow/install';
@@ -37,6 +27,18 @@ export function addFlow(
   return { command: 'add', tableId, priority, cookie, match, instructions };
 }
 
+/** Table 0, cookie 0x10: what comes in on port 1 gets reg0 = 5 and goes on to table 1. */
+export const CLASSIFY_PORT_1 = addFlow(
+  0,
+  100,
+  0x10n,
+  [{ field: 'in_port', value: 1 }],
+  [
+    { type: 'apply_actions', actions: [{ type: 'load', field: 'reg0', value: 5, ofs: 0, nBits: 16 }] },
+    { type: 'goto_table', table: 1 },
+  ],
+);
+
 /** Removes every flow of every table, so a test starts from an empty switch. */
 export async function clearFlows(session: OpenFlowSession): Promise<void> {
   await installFlows(session, [{ command: 'delete', tableId: 0xff, priority: 0, match: [], instructions: [] }]);
@@ -60,13 +62,8 @@ export function switchRig(options: OvsNeeds = {}): RigSpec<Switch> {
   return { needs: ovsNeeds(options), start: startSwitch };
 }
 
+const switchRigs = rigFamily<OvsNeeds, Switch>(switchRig);
 /** Runs body against a switch of its own: withSwitch(t, [{ needs }], async ({ ovs, session }) => ...). */
-export function withSwitch(t: TestContext, ...args: WithArgs<OvsNeeds, Switch>): Promise<void> {
-  const [options, body] = splitWithArgs(args);
-  return withRig(t, switchRig(options), body);
-}
-
+export const withSwitch = switchRigs.single;
 /** One switch for the tests of the enclosing describe block. */
-export function sharedSwitch(options: OvsNeeds & SharedRigSteps<Switch> = {}): SharedRig<Switch> {
-  return sharedRig(switchRig(options), options);
-}
+export const sharedSwitch = switchRigs.shared;
