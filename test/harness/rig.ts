@@ -3,6 +3,7 @@
 // removed afterwards, pass, fail or timeout. withRig gives one test its own rig; sharedRig
 // gives the tests of one describe block one rig, started before the first and removed after
 // the last, so splitting a scenario into one test per behaviour does not repeat the setup.
+// rigFamily makes both from a rig's spec (withOvs/sharedOvs, withDockerHost/..., ...).
 import { after, before, type TestContext } from 'node:test';
 import { withLogs, type LogSource } from './failure-logs';
 import { missingRequirements, requireBinaries } from './require';
