@@ -4,10 +4,9 @@
 // equal the policy exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ControllerHost, type Container } from './fixture';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
-import { ping, startEchoServer, tcpProbe, udpProbe } from '../../harness/probes';
+import { withControllerHost, type Container } from './fixture';
+import { ping } from '../../harness/probes';
+import { matrixMismatches, type Proto } from '../../harness/reachability';
 
 const NETS = [
   { id: 'open', subnet: '10.31.0.0/24', options: {} },
@@ -15,15 +14,8 @@ const NETS = [
   { id: 'inner', subnet: '10.33.0.0/24', options: { internal: true } },
 ];
 
-async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
-}
-
 test('reachability matrix: isolation between networks, ICC off with one allow rule, internal network', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, 'ping'])) return;
-  const host = await ControllerHost.start();
-  t.after(() => host.stop());
-  await withLogs([host], async () => {
+  await withControllerHost(t, { needs: ['ping'] }, async (host) => {
     for (const n of NETS) await host.network(n.id, n.subnet, n.options);
     const byNet = new Map<string, Container[]>();
     for (const n of NETS) {
@@ -43,33 +35,12 @@ test('reachability matrix: isolation between networks, ICC off with one allow ru
     await host.daemon.dataplane.waitSynced(10_000);
 
     const all = [...byNet.values()].flat();
-    for (const c of all) {
-      await startEchoServer(c.ns, 'tcp', 8080);
-      await startEchoServer(c.ns, 'udp', 9090);
-    }
-    const expectation = (from: Container, to: Container, proto: 'icmp' | 'tcp' | 'udp'): boolean => {
+    const expectation = (from: Container, to: Container, proto: Proto): boolean => {
       if (from.networkId !== to.networkId) return false;
       if (from.networkId !== 'closed') return true;
       return proto === 'tcp' && from === a && to === b;
     };
-    const mismatches: string[] = [];
-    const pairs = all.flatMap((from) => all.filter((to) => to !== from).map((to) => ({ from, to })));
-    await inBatches(pairs, 12, async ({ from, to }) => {
-      const observed = {
-        icmp: await ping(from.ns, to.ip, { timeoutMs: 700 }),
-        tcp: await tcpProbe(from.ns, to.ip, 8080, { timeoutMs: 700 }),
-        udp: await udpProbe(from.ns, to.ip, 9090, { timeoutMs: 700 }),
-      };
-      for (const proto of ['icmp', 'tcp', 'udp'] as const) {
-        if (observed[proto] !== expectation(from, to, proto))
-          mismatches.push(`${from.ip} -> ${to.ip} ${proto}: observed ${observed[proto]}`);
-      }
-    });
-    for (const c of all) {
-      const gateway = c.ip.replace(/\.\d+$/, '.1');
-      if (!(await ping(c.ns, gateway, { timeoutMs: 1000 })))
-        mismatches.push(`${c.ip} -> its gateway ${gateway}: unreachable`);
-    }
+    const mismatches = await matrixMismatches(all, expectation);
     // The internal network's containers cannot leave their subnet, not even to the host's
     // other addresses; others can reach the host.
     for (const c of byNet.get('inner') as Container[]) {

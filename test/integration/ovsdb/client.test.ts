@@ -1,11 +1,8 @@
 // The OVSDB client against a real ovsdb-server and ovs-vswitchd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OvsInstance } from '../../harness/ovs';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { ovsFor, ovsdbClientFor, withOvs } from '../../harness/with-ovs';
 import { uniqueIfname } from '../../harness/netns';
-import { OvsdbClient } from '../../../ovsdb/client';
 import { Vswitch } from '../../../ovsdb/vswitch/vswitch';
 import { OvsdbError, TransactionError } from '../../../ovsdb/protocol/errors';
 import { insert, select, eq } from '../../../ovsdb/protocol/operations';
@@ -13,12 +10,8 @@ import { until } from '../../harness/until';
 import { readPid } from '../../../controller/ovs/private-ovs';
 
 test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs-vsctl and an ovsdb-server restart', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  await withLogs([ovs], async () => {
-    const client = await OvsdbClient.connect(ovs.dbRemote, { backoff: { minMs: 50, maxMs: 400, jitter: 0.1 } });
-    t.after(() => client.close());
+  await withOvs(t, async (ovs) => {
+    const client = await ovsdbClientFor(t, ovs, { backoff: { minMs: 50, maxMs: 400, jitter: 0.1 } });
     assert.ok((await client.listDbs()).includes('Open_vSwitch'));
     const schema = await client.getSchema('Open_vSwitch');
     assert.match(schema.version, /^\d+\.\d+\.\d+$/);
@@ -99,11 +92,9 @@ test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs
 });
 
 test('bad requests give typed errors and leave the client usable', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
+  const client = await ovsdbClientFor(t, ovs);
 
   await assert.rejects(
     client.transact('Open_vSwitch', [select('NoSuchTable')]),
@@ -143,13 +134,11 @@ test('bad requests give typed errors and leave the client usable', async (t) => 
 });
 
 test('waits for ovs-vswitchd end as soon as the client is closed, not at their timeout', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
   const vswitchd = readPid(ovs.ovs.pidfile('ovs-vswitchd'));
   assert.ok(vswitchd !== undefined);
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const client = await ovsdbClientFor(t, ovs);
   const vs = await Vswitch.open(client);
   await vs.ensureBridge({ name: 'br0', datapathType: 'netdev', failMode: 'secure', protocols: ['OpenFlow13'] });
   const veth = uniqueIfname('vw');

@@ -1,19 +1,15 @@
 // Concurrent port requests share transactions; a bad request fails alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OvsInstance } from '../../harness/ovs';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { OvsdbClient } from '../../../ovsdb/client';
+import { ovsFor, ovsdbClientFor } from '../../harness/with-ovs';
 import { Vswitch } from '../../../ovsdb/vswitch/vswitch';
 import { PortBatcher } from '../../../ovsdb/vswitch/port-batcher';
 import { OvsdbError } from '../../../ovsdb/protocol/errors';
 
 test('100 concurrent addPort calls: few transactions, all realised; a duplicate fails alone', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
+  const client = await ovsdbClientFor(t, ovs);
   const vs = await Vswitch.open(client);
   await vs.ensureBridge({ name: 'br0', datapathType: 'netdev', failMode: 'secure' });
   const names = Array.from({ length: 100 }, (_, i) => `ip${i}`);
