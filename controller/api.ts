@@ -34,6 +34,8 @@ export function ovsnetVersion(): string {
 }
 
 export { DEFAULT_PORT_POOL } from './port-pool';
+export { pingEngine } from './host/docker-api';
+export { readPid } from './ovs/private-ovs';
 export * from './cnm/types';
 export { ControllerError, isControllerError, type ControllerErrorCode } from './errors';
 export { callControl } from './control/client';
