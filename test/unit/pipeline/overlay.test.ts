@@ -5,7 +5,7 @@
 // really has that endpoint in that network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, gatewayMac, TUNNEL_PORTS, type ClusterContainer } from './overlay-cluster';
+import { Cluster, gatewayMac, TUNNEL_PORTS, type ClusterContainer } from '../../harness/overlay-cluster';
 import { simulate, type Frame } from '../../../flows/pipeline/simulate';
 import { flowProblems } from '../../../flows/pipeline/verify';
 import { toFlowMod } from '../../../flows/pipeline/spec';

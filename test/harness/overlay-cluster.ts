@@ -1,17 +1,18 @@
-// A cluster of hosts for overlay unit tests, without switches: each host's pipeline is
-// built from its own view (its containers are endpoints, everyone else's are remote, its
-// own network tags), and a frame is walked through the sender's flows, across the tunnel
-// to the host its tun_dst names, and through that host's flows.
-import { buildPipeline } from '../../../flows/pipeline/build';
+// A cluster of hosts for overlay tests: each host's pipeline is built from its own view
+// (its containers are endpoints, everyone else's are remote, its own network tags). Unit
+// tests walk a frame through the sender's flows, across the tunnel to the host its tun_dst
+// names, and through that host's flows; integration tests install each host's flows on a
+// real switch.
+import { buildPipeline } from '../../flows/pipeline/build';
 import type {
   PipelineEndpoint,
   PipelineRemoteEndpoint,
   PipelineRule,
   PipelineState,
   TunnelType,
-} from '../../../flows/pipeline/model';
-import { receivedFrame, simulate, type Delivery, type Frame } from '../../../flows/pipeline/simulate';
-import type { FlowSpec } from '../../../flows/pipeline/spec';
+} from '../../flows/pipeline/model';
+import { receivedFrame, simulate, type Delivery, type Frame } from '../../flows/pipeline/simulate';
+import type { FlowSpec } from '../../flows/pipeline/spec';
 
 export interface ClusterNetwork {
   name: string;
@@ -48,6 +49,7 @@ export interface ClusterRule {
   port?: number;
 }
 
+/** OpenFlow port numbers of the tunnel ports, the same on every host. */
 export const TUNNEL_PORTS: Readonly<Record<TunnelType, number>> = { vxlan: 60001, gre: 60002 };
 const FIRST_ENDPOINT_PORT = 10;
 const gatewayPort = (tag: number): number => 100 + tag;
