@@ -300,11 +300,13 @@ test('an internal network spans hosts inside its subnet, and leaves through no h
 });
 
 test('flows grow linearly: constant per remote endpoint and per host, not with their product', () => {
+  const hex = (v: number): string => v.toString(16).padStart(2, '0');
+  /** h0's flow count with `hosts` other hosts, each (h0 too) with `perHost` endpoints in blue and red. */
   const count = (hosts: number, perHost: number): number => {
     const hs = Array.from({ length: hosts + 1 }, (_, i) => ({
       name: `h${i}`,
       id: i + 1,
-      tunnelIp: `192.0.${2 + (i >> 8)}.${i & 255}`,
+      tunnelIp: `192.0.2.${i + 1}`,
       tags: { blue: 1, red: 2 },
     }));
     const cs = hs.flatMap((h, i) =>
@@ -312,20 +314,23 @@ test('flows grow linearly: constant per remote endpoint and per host, not with t
         name: `c${i}-${k}`,
         host: h.name,
         network: k % 2 === 0 ? 'blue' : 'red',
-        mac: `02:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}:00:${k.toString(16).padStart(2, '0')}`,
-        ipv4: `10.${k % 2 === 0 ? 1 : 2}.${i}.${k + 2}`,
+        mac: `02:00:00:${hex(i)}:00:${hex(k)}`,
+        ipv4: `10.${k % 2 === 0 ? 1 : 2}.0.${i * 8 + (k >> 1) + 2}`,
       })),
     );
-    const nets = [NETWORKS[0], { ...NETWORKS[1], subnet: '10.2.0.0/16' }].map((x) => ({ ...x }));
-    nets[0] = { ...nets[0], subnet: '10.1.0.0/16' } as (typeof nets)[0];
-    return new Cluster(nets, hs, cs).flowsOf('h0').length;
+    return new Cluster([NETWORKS[0], NETWORKS[1]], hs, cs).flowsOf('h0').length;
   };
-  const base = count(10, 10);
-  const moreEndpoints = count(10, 20) - base;
-  const moreHosts = count(20, 10) - base;
-  // 100 more remote endpoints (and 10 local ones); then 10 more hosts with 100 endpoints.
-  assert.ok(moreEndpoints <= 100 * 9 + 10 * 8, `${moreEndpoints} flows for 110 more endpoints`);
-  assert.ok(moreHosts <= 100 * 9 + 10 * 2, `${moreHosts} flows for 10 more hosts`);
+  const perTenEndpoints = [count(10, 10), count(10, 12), count(10, 14)];
+  const perTenHosts = [count(10, 10), count(20, 10), count(30, 10)];
+  const step = (xs: number[]): number[] => xs.slice(1).map((x, i) => x - (xs[i] as number));
+  const [e1, e2] = step(perTenEndpoints);
+  const [h1, h2] = step(perTenHosts);
+  assert.equal(e1, e2, 'each 2 more endpoints per host add the same number of flows');
+  assert.equal(h1, h2, 'each 10 more hosts add the same number of flows');
+  // 2 more per host: 20 remote IPv4 endpoints (at most 6 flows each) and 2 local ones (7 each).
+  assert.ok(e1 !== undefined && e1 > 0 && e1 <= 20 * 6 + 2 * 7, `${e1} flows for 22 more endpoints`);
+  // 10 more hosts: 100 remote endpoints and one flow per host and tunnel port.
+  assert.ok(h1 !== undefined && h1 > 0 && h1 <= 100 * 6 + 10 * 2, `${h1} flows for 10 more hosts`);
 });
 
 test('the encapsulation overhead the controller lowers the MTU by', () => {
