@@ -8,9 +8,10 @@ import type { TunnelType } from '../../flows/pipeline/model';
 import { Netns, uniqueIfname, vethPair } from './netns';
 import { OvsInstance } from './ovs';
 import { TUNNEL_PORTS } from './overlay-cluster';
+import { physicalBridgeArgs } from '../../vagrant/emulation/host-ovs';
+import { HOST_UNDERLAY_IFACE, PHYSICAL_BRIDGE } from '../../vagrant/emulation/plan';
 
 export const UNDERLAY_PREFIX = 24;
-const PHYSICAL_BRIDGE = 'br-phy';
 export const INTEGRATION_BRIDGE = 'br-int';
 
 export interface OverlayContainer {
@@ -93,22 +94,9 @@ export class Underlay {
     const underlayPort = `u-${name}`.slice(0, 15);
     const host = new OverlayHost(name, ovs, underlayIp, underlayPort);
     this.hosts.push(host);
-    await vethPair({ ns: ovs.netns, name: 'ul0' }, { ns: this.ns, name: underlayPort });
+    await vethPair({ ns: ovs.netns, name: HOST_UNDERLAY_IFACE }, { ns: this.ns, name: underlayPort });
     await this.ns.ip('link', 'set', underlayPort, 'master', this.bridge);
-    await ovs.vsctl(
-      'add-br',
-      PHYSICAL_BRIDGE,
-      '--',
-      'set',
-      'bridge',
-      PHYSICAL_BRIDGE,
-      'datapath_type=netdev',
-      'fail_mode=standalone',
-      '--',
-      'add-port',
-      PHYSICAL_BRIDGE,
-      'ul0',
-    );
+    await ovs.vsctl(...physicalBridgeArgs(HOST_UNDERLAY_IFACE));
     await ovs.netns.ip('addr', 'add', `${underlayIp}/${UNDERLAY_PREFIX}`, 'dev', PHYSICAL_BRIDGE);
     await ovs.netns.ip('link', 'set', PHYSICAL_BRIDGE, 'up');
     await ovs.addNetdevBridge(INTEGRATION_BRIDGE);

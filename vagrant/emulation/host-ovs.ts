@@ -45,16 +45,12 @@ async function launch(host: HostPlan, daemon: OvsDaemon, args: string[]): Promis
   return { ...identity, role: daemon, host: host.name };
 }
 
-/** Starts the host's OVS and builds br-phy; each daemon is recorded the moment it has a pid. */
-export async function startHostOvs(host: HostPlan, record: (process: ProcessRecord) => void): Promise<void> {
-  mkdirSync(host.ovsDir, { recursive: true });
-  const db = join(host.ovsDir, 'conf.db');
-  if (!existsSync(db)) await runOk(['ovsdb-tool', 'create', db, VSWITCH_SCHEMA], { env: ovsEnv(host) });
-  record(await launch(host, 'ovsdb-server', [`--remote=punix:${join(host.ovsDir, 'db.sock')}`, db]));
-  await vsctl(host, '--no-wait', 'init');
-  record(await launch(host, 'ovs-vswitchd', [ovsdbRemote(host)]));
-  await vsctl(
-    host,
+/**
+ * The ovs-vsctl arguments that create br-phy (userspace datapath, switching on its own as a
+ * plain learning switch) with the host's underlay interface as its one port.
+ */
+export function physicalBridgeArgs(underlayIface: string): string[] {
+  return [
     'add-br',
     PHYSICAL_BRIDGE,
     '--',
@@ -66,8 +62,19 @@ export async function startHostOvs(host: HostPlan, record: (process: ProcessReco
     '--',
     'add-port',
     PHYSICAL_BRIDGE,
-    HOST_UNDERLAY_IFACE,
-  );
+    underlayIface,
+  ];
+}
+
+/** Starts the host's OVS and builds br-phy; each daemon is recorded the moment it has a pid. */
+export async function startHostOvs(host: HostPlan, record: (process: ProcessRecord) => void): Promise<void> {
+  mkdirSync(host.ovsDir, { recursive: true });
+  const db = join(host.ovsDir, 'conf.db');
+  if (!existsSync(db)) await runOk(['ovsdb-tool', 'create', db, VSWITCH_SCHEMA], { env: ovsEnv(host) });
+  record(await launch(host, 'ovsdb-server', [`--remote=punix:${join(host.ovsDir, 'db.sock')}`, db]));
+  await vsctl(host, '--no-wait', 'init');
+  record(await launch(host, 'ovs-vswitchd', [ovsdbRemote(host)]));
+  await vsctl(host, ...physicalBridgeArgs(HOST_UNDERLAY_IFACE));
   await runOk(['ip', '-n', host.netns, '-batch', '-'], {
     input: [
       `addr add ${host.underlayIp}/${UNDERLAY_PREFIX_LENGTH} dev ${PHYSICAL_BRIDGE}`,
