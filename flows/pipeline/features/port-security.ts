@@ -4,7 +4,7 @@
 import { cookie, endpointObject, TABLE_WIDE } from '../cookies';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
-import { goTo, guardSenderFlows, guardTableFlows } from './source-guard';
+import { goTo, guardSenderFlows, guardTableFlows, ownAddresses } from './source-guard';
 
 export function portSecurityFlows(_state: PipelineState): FlowSpec[] {
   return guardTableFlows('port_security', cookie('port_security', TABLE_WIDE), {
@@ -18,9 +18,7 @@ export function portSecurityEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
     'port_security',
     cookie('port_security', endpointObject(ep.ofport)),
     {
-      mac: ep.mac,
-      ...(ep.ipv4 !== undefined ? { ipv4: ep.ipv4 } : {}),
-      ...(ep.ipv6 !== undefined ? { ipv6: ep.ipv6 } : {}),
+      ...ownAddresses(ep),
       identity: [{ field: 'in_port', value: ep.ofport }],
       where: `on port ${ep.ofport}`,
     },

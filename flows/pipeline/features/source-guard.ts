@@ -14,10 +14,23 @@ export type GuardTable = Extract<TableName, 'port_security' | 'tunnel_security'>
 /** Where an accepted frame goes: ARP and IPv6 may be for the ARP responder, the rest not. */
 export type Continuation = Pick<FlowSpec, 'actions' | 'goto'>;
 
-export interface Sender {
+/** The addresses a sender may send from and claim: its MAC and whichever IPs it has. */
+export interface OwnAddresses {
   mac: string;
   ipv4?: string;
   ipv6?: string;
+}
+
+/** An endpoint's own addresses (local or remote), with no key for an IP it lacks. */
+export function ownAddresses(ep: OwnAddresses): OwnAddresses {
+  return {
+    mac: ep.mac,
+    ...(ep.ipv4 !== undefined ? { ipv4: ep.ipv4 } : {}),
+    ...(ep.ipv6 !== undefined ? { ipv6: ep.ipv6 } : {}),
+  };
+}
+
+export interface Sender extends OwnAddresses {
   /** What recognises the sender, besides its MAC (e.g. in_port). */
   identity: MatchField[];
   /** How reasons name where it sends from, e.g. "on port 7". */

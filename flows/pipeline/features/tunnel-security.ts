@@ -10,7 +10,7 @@ import type { PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import { hasOverlay, type ResolvedRemoteEndpoint } from '../overlay';
 import { remotePort, tunnelFields } from '../tunnel';
-import { guardSenderFlows, guardTableFlows, type Continuation } from './source-guard';
+import { guardSenderFlows, guardTableFlows, ownAddresses, type Continuation } from './source-guard';
 
 export function tunnelSecurityFlows(state: PipelineState): FlowSpec[] {
   if (!hasOverlay(state)) return [];
@@ -28,9 +28,7 @@ export function tunnelSecurityEndpointFlows(ep: ResolvedRemoteEndpoint): FlowSpe
     'tunnel_security',
     cookie('tunnel_security', remoteEndpointObject(ep.id)),
     {
-      mac: ep.mac,
-      ...(ep.ipv4 !== undefined ? { ipv4: ep.ipv4 } : {}),
-      ...(ep.ipv6 !== undefined ? { ipv6: ep.ipv6 } : {}),
+      ...ownAddresses(ep),
       identity: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: tunnelFields(ep.tunnelIp).src, value: ep.tunnelIp }],
       where: `from host ${ep.host} (${ep.tunnelIp})`,
     },
