@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Uuid } from '../protocol/notation';
 import { decodeRow, type DecodedRow } from '../schema/decode';
-import type { DatabaseSchema } from '../schema/schema';
+import type { DatabaseSchema, TableSchema } from '../schema/schema';
 import { applyColumnDiff, decodeNewRow, type TableUpdates, type TableUpdates2 } from './apply';
 import type { GenericTables, RowChange, RowIndex, TableMap, TableName } from './typed';
 
@@ -91,49 +91,57 @@ export class Replica<T extends TableMap<T> = GenericTables> extends EventEmitter
 
   /** Applies an RFC 7047 `update` (table -> uuid -> {old, new}). */
   applyUpdate(updates: TableUpdates): void {
-    const changes: UntypedChange[] = [];
-    for (const [tableName, rows] of Object.entries(updates)) {
-      const tableSchema = this.schema.tables.get(tableName);
-      for (const [uuidText, change] of Object.entries(rows)) {
-        const uuid = uuidText as Uuid;
-        const existing = this.tables.get(tableName)?.get(uuid);
-        if (change.new === undefined) {
-          if (existing) changes.push(this.remove(tableName, uuid, existing));
-          continue;
-        }
-        // "new" holds every monitored column (RFC 7047 4.1.6); merging keeps rows whole even
-        // when a server sends less.
-        const row = existing
-          ? { ...existing, ...decodeRow<Partial<DecodedRow>>(tableSchema, change.new), _uuid: uuid }
-          : decodeNewRow(tableSchema, this.columns[tableName], uuid, change.new);
-        changes.push(this.put(tableName, uuid, existing, row));
-      }
-    }
-    this.emitChanges(changes);
+    this.applyRows(updates, (tableSchema, tableName, uuid, existing, change) => {
+      if (change.new === undefined) return existing && this.remove(tableName, uuid, existing);
+      // "new" holds every monitored column (RFC 7047 4.1.6); merging keeps rows whole even
+      // when a server sends less.
+      const row = existing
+        ? { ...existing, ...decodeRow<Partial<DecodedRow>>(tableSchema, change.new), _uuid: uuid }
+        : decodeNewRow(tableSchema, this.columns[tableName], uuid, change.new);
+      return this.put(tableName, uuid, existing, row);
+    });
   }
 
   /** Applies `update2`/`update3` table-updates2. */
   applyUpdate2(updates: TableUpdates2): void {
+    this.applyRows(updates, (tableSchema, tableName, uuid, existing, op) => {
+      if ('delete' in op) return existing && this.remove(tableName, uuid, existing);
+      if ('initial' in op || 'insert' in op) {
+        const data = 'initial' in op ? op.initial : op.insert;
+        const row = decodeNewRow(tableSchema, this.columns[tableName], uuid, data);
+        return this.put(tableName, uuid, existing, row);
+      }
+      if (!existing) return undefined;
+      // Only the columns the diff names are decoded; the rest are shared with the old row.
+      const next: DecodedRow = { ...existing };
+      for (const [column, diff] of Object.entries(op.modify)) {
+        next[column] = applyColumnDiff(tableSchema?.columns.get(column), existing[column], diff);
+      }
+      return this.put(tableName, uuid, existing, next);
+    });
+  }
+
+  /**
+   * Hands every row an update names to `apply` with the copy held so far, then announces
+   * the changes it made as one event: both update formats walk (table -> uuid -> update).
+   */
+  private applyRows<U>(
+    updates: Record<string, Record<string, U>>,
+    apply: (
+      tableSchema: TableSchema | undefined,
+      tableName: string,
+      uuid: Uuid,
+      existing: DecodedRow | undefined,
+      update: U,
+    ) => UntypedChange | undefined,
+  ): void {
     const changes: UntypedChange[] = [];
     for (const [tableName, rows] of Object.entries(updates)) {
       const tableSchema = this.schema.tables.get(tableName);
-      for (const [uuidText, op] of Object.entries(rows)) {
+      for (const [uuidText, update] of Object.entries(rows)) {
         const uuid = uuidText as Uuid;
-        const existing = this.tables.get(tableName)?.get(uuid);
-        if ('delete' in op) {
-          if (existing) changes.push(this.remove(tableName, uuid, existing));
-        } else if ('initial' in op || 'insert' in op) {
-          const data = 'initial' in op ? op.initial : op.insert;
-          const row = decodeNewRow(tableSchema, this.columns[tableName], uuid, data);
-          changes.push(this.put(tableName, uuid, existing, row));
-        } else if (existing) {
-          // Only the columns the diff names are decoded; the rest are shared with the old row.
-          const next: DecodedRow = { ...existing };
-          for (const [column, diff] of Object.entries(op.modify)) {
-            next[column] = applyColumnDiff(tableSchema?.columns.get(column), existing[column], diff);
-          }
-          changes.push(this.put(tableName, uuid, existing, next));
-        }
+        const change = apply(tableSchema, tableName, uuid, this.tables.get(tableName)?.get(uuid), update);
+        if (change) changes.push(change);
       }
     }
     this.emitChanges(changes);
