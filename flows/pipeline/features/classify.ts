@@ -1,17 +1,32 @@
 // classify: which network a frame belongs to and where it came from. Frames from unknown
 // ports and VLAN-tagged frames never get further.
-import { cookie, endpointObject, gatewayObject, TABLE_WIDE } from '../cookies';
+import { cookie, endpointObject, gatewayObject, TABLE_WIDE, type FlowObject } from '../cookies';
 import { Priority } from '../priorities';
 import { Kind, NETWORK_TAG, SOURCE_KIND, loadField } from '../registers';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
-import type { Action } from '../../ofp/actions';
+import type { TableName } from '../tables';
 import { OFPVID_PRESENT } from '../../ofp/constants';
 
 const BAND = Priority.classify;
 
-function tagActions(tag: number, kind: number): Action[] {
-  return [loadField(NETWORK_TAG, tag), loadField(SOURCE_KIND, kind)];
+/** A port of a network: what arrives on it is tagged with the network and the kind of sender. */
+function knownPort(
+  object: FlowObject,
+  port: { ofport: number; networkTag: number },
+  kind: number,
+  next: TableName,
+  reason: string,
+): FlowSpec {
+  return {
+    table: 'classify',
+    priority: BAND.known_port,
+    cookie: cookie('classify', object),
+    match: [{ field: 'in_port', value: port.ofport }],
+    actions: [loadField(NETWORK_TAG, port.networkTag), loadField(SOURCE_KIND, kind)],
+    goto: next,
+    reason,
+  };
 }
 
 export function classifyFlows(state: PipelineState): FlowSpec[] {
@@ -27,29 +42,16 @@ export function classifyFlows(state: PipelineState): FlowSpec[] {
   ];
   for (const net of state.networks) {
     if (!net.gateway) continue;
-    flows.push({
-      table: 'classify',
-      priority: BAND.known_port,
-      cookie: cookie('classify', gatewayObject(net.gateway.ofport)),
-      match: [{ field: 'in_port', value: net.gateway.ofport }],
-      actions: tagActions(net.tag, Kind.GATEWAY),
-      goto: 'routed_source',
-      reason: `gateway port ${net.gateway.ofport} of network ${net.tag} (trusted: the host)`,
-    });
+    const { ofport } = net.gateway;
+    const reason = `gateway port ${ofport} of network ${net.tag} (trusted: the host)`;
+    flows.push(
+      knownPort(gatewayObject(ofport), { ofport, networkTag: net.tag }, Kind.GATEWAY, 'routed_source', reason),
+    );
   }
   return flows;
 }
 
 export function classifyEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
-  return [
-    {
-      table: 'classify',
-      priority: BAND.known_port,
-      cookie: cookie('classify', endpointObject(ep.ofport)),
-      match: [{ field: 'in_port', value: ep.ofport }],
-      actions: tagActions(ep.networkTag, Kind.ENDPOINT),
-      goto: 'port_security',
-      reason: `endpoint port ${ep.ofport} belongs to network ${ep.networkTag}`,
-    },
-  ];
+  const reason = `endpoint port ${ep.ofport} belongs to network ${ep.networkTag}`;
+  return [knownPort(endpointObject(ep.ofport), ep, Kind.ENDPOINT, 'port_security', reason)];
 }

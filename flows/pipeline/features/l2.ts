@@ -1,7 +1,7 @@
 // l2_lookup: known unicast MACs map to their port inside the frame's network (a remote
 // endpoint's MAC to its pipeline port, which output sends through the tunnel); broadcast
 // and multicast are marked for flooding within the network; unknown unicast is dropped.
-import { cookie, endpointObject, gatewayObject, remoteEndpointObject, TABLE_WIDE } from '../cookies';
+import { cookie, endpointObject, gatewayObject, remoteEndpointObject, TABLE_WIDE, type FlowObject } from '../cookies';
 import { Priority } from '../priorities';
 import { DESTINATION_KIND, Kind, NETWORK_TAG, OUTPUT_PORT, fieldMatch, loadField } from '../registers';
 import type { PipelineEndpoint, PipelineState } from '../model';
@@ -18,6 +18,25 @@ function choose(port: number, kind: number): Action[] {
   return [loadField(OUTPUT_PORT, port), loadField(DESTINATION_KIND, kind)];
 }
 
+/** A unicast MAC known in a network: frames to it go to its port, marked with what is there. */
+function knownMac(
+  object: FlowObject,
+  at: { networkTag: number; mac: string },
+  port: number,
+  kind: number,
+  reason: string,
+): FlowSpec {
+  return {
+    table: 'l2_lookup',
+    priority: BAND.known_mac,
+    cookie: cookie('l2', object),
+    match: [fieldMatch(NETWORK_TAG, at.networkTag), { field: 'eth_dst', value: at.mac }],
+    actions: choose(port, kind),
+    goto: 'policy',
+    reason,
+  };
+}
+
 export function l2Flows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [
     {
@@ -32,43 +51,18 @@ export function l2Flows(state: PipelineState): FlowSpec[] {
   ];
   for (const net of state.networks) {
     if (!net.gateway) continue;
-    flows.push({
-      table: 'l2_lookup',
-      priority: BAND.known_mac,
-      cookie: cookie('l2', gatewayObject(net.gateway.ofport)),
-      match: [fieldMatch(NETWORK_TAG, net.tag), { field: 'eth_dst', value: net.gateway.mac }],
-      actions: choose(net.gateway.ofport, Kind.GATEWAY),
-      goto: 'policy',
-      reason: `the gateway of network ${net.tag} is port ${net.gateway.ofport}`,
-    });
+    const { ofport, mac } = net.gateway;
+    const reason = `the gateway of network ${net.tag} is port ${ofport}`;
+    flows.push(knownMac(gatewayObject(ofport), { networkTag: net.tag, mac }, ofport, Kind.GATEWAY, reason));
   }
   return flows;
 }
 
 export function l2EndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
-  return [
-    {
-      table: 'l2_lookup',
-      priority: BAND.known_mac,
-      cookie: cookie('l2', endpointObject(ep.ofport)),
-      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_dst', value: ep.mac }],
-      actions: choose(ep.ofport, Kind.ENDPOINT),
-      goto: 'policy',
-      reason: `${ep.mac} is on port ${ep.ofport}`,
-    },
-  ];
+  return [knownMac(endpointObject(ep.ofport), ep, ep.ofport, Kind.ENDPOINT, `${ep.mac} is on port ${ep.ofport}`)];
 }
 
 export function l2RemoteFlows(ep: ResolvedRemoteEndpoint): FlowSpec[] {
-  return [
-    {
-      table: 'l2_lookup',
-      priority: BAND.known_mac,
-      cookie: cookie('l2', remoteEndpointObject(ep.id)),
-      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_dst', value: ep.mac }],
-      actions: choose(remotePort(ep.id), Kind.REMOTE),
-      goto: 'policy',
-      reason: `${ep.mac} is remote endpoint ${ep.id} on host ${ep.host}`,
-    },
-  ];
+  const reason = `${ep.mac} is remote endpoint ${ep.id} on host ${ep.host}`;
+  return [knownMac(remoteEndpointObject(ep.id), ep, remotePort(ep.id), Kind.REMOTE, reason)];
 }

@@ -2,11 +2,12 @@
 // broadcast from an endpoint reaches only the gateway (ARP for the gateway still works);
 // from the gateway it reaches every endpoint. Large networks flood in slices (flood.ts).
 // What crosses hosts is added by tunnel-output.ts.
-import { cookie, endpointObject, gatewayObject, networkObject } from '../cookies';
+import { cookie, endpointObject, gatewayObject, networkObject, type FlowObject } from '../cookies';
 import { Priority } from '../priorities';
 import { fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND, DESTINATION_KIND } from '../registers';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
+import type { Action } from '../../ofp/actions';
 import type { MatchField } from '../../ofp/match';
 import { floodFlows } from './flood';
 
@@ -25,6 +26,20 @@ export function localMembers(state: PipelineState): Map<number, number[]> {
   return ports;
 }
 
+/** Frames whose chosen port (OUTPUT_PORT, set by l2_lookup) is `port` leave by `actions`. */
+export function deliver(object: FlowObject, port: number, actions: Action[], reason: string): FlowSpec {
+  return {
+    table: 'output',
+    priority: BAND.deliver,
+    cookie: cookie('output', object),
+    match: [fieldMatch(OUTPUT_PORT, port)],
+    actions,
+    reason,
+  };
+}
+
+const outputTo = (ofport: number): Action[] => [{ type: 'output', port: ofport }];
+
 export function outputFlows(state: PipelineState): FlowSpec[] {
   const flows: FlowSpec[] = [];
   const ports = localMembers(state);
@@ -33,14 +48,10 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
     const c = cookie('output', networkObject(net.tag));
     const gateway = net.gateway ? [net.gateway.ofport] : [];
     if (net.gateway) {
-      flows.push({
-        table: 'output',
-        priority: BAND.deliver,
-        cookie: cookie('output', gatewayObject(net.gateway.ofport)),
-        match: [fieldMatch(OUTPUT_PORT, net.gateway.ofport)],
-        actions: [{ type: 'output', port: net.gateway.ofport }],
-        reason: `deliver to the gateway of network ${net.tag}`,
-      });
+      const { ofport } = net.gateway;
+      flows.push(
+        deliver(gatewayObject(ofport), ofport, outputTo(ofport), `deliver to the gateway of network ${net.tag}`),
+      );
     }
     const broadcast: MatchField[] = [fieldMatch(NETWORK_TAG, net.tag), fieldMatch(DESTINATION_KIND, Kind.BROADCAST)];
     if (net.icc) {
@@ -82,14 +93,5 @@ export function outputFlows(state: PipelineState): FlowSpec[] {
 }
 
 export function outputEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
-  return [
-    {
-      table: 'output',
-      priority: BAND.deliver,
-      cookie: cookie('output', endpointObject(ep.ofport)),
-      match: [fieldMatch(OUTPUT_PORT, ep.ofport)],
-      actions: [{ type: 'output', port: ep.ofport }],
-      reason: `deliver to port ${ep.ofport}`,
-    },
-  ];
+  return [deliver(endpointObject(ep.ofport), ep.ofport, outputTo(ep.ofport), `deliver to port ${ep.ofport}`)];
 }

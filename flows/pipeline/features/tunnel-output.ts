@@ -6,13 +6,14 @@
 // reach only its own host's gateway): never a tunnel again, never this host's gateway.
 import { cookie, networkObject, remoteEndpointObject } from '../cookies';
 import { Priority } from '../priorities';
-import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, OUTPUT_PORT, SOURCE_KIND } from '../registers';
+import { DESTINATION_KIND, fieldMatch, Kind, NETWORK_TAG, SOURCE_KIND } from '../registers';
 import type { PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import { floodPeers, overlayNetworks, type ResolvedRemoteEndpoint } from '../overlay';
 import { remotePort, tunnelFields } from '../tunnel';
 import { floodFlows } from './flood';
-import { localMembers } from './output';
+import { deliver, localMembers } from './output';
+import type { Action } from '../../ofp/actions';
 
 const BAND = Priority.output;
 
@@ -60,18 +61,11 @@ export function tunnelOutputFlows(state: PipelineState): FlowSpec[] {
 }
 
 export function outputRemoteFlows(ep: ResolvedRemoteEndpoint): FlowSpec[] {
-  return [
-    {
-      table: 'output',
-      priority: BAND.deliver,
-      cookie: cookie('output', remoteEndpointObject(ep.id)),
-      match: [fieldMatch(OUTPUT_PORT, remotePort(ep.id))],
-      actions: [
-        { type: 'set_field', field: 'tun_id', value: BigInt(ep.vni) },
-        { type: 'set_field', field: tunnelFields(ep.tunnelIp).dst, value: ep.tunnelIp },
-        { type: 'output', port: ep.tunnelPort },
-      ],
-      reason: `through the tunnel to host ${ep.host} (${ep.tunnelIp}), VNI ${ep.vni}: remote endpoint ${ep.id}`,
-    },
+  const throughTunnel: Action[] = [
+    { type: 'set_field', field: 'tun_id', value: BigInt(ep.vni) },
+    { type: 'set_field', field: tunnelFields(ep.tunnelIp).dst, value: ep.tunnelIp },
+    { type: 'output', port: ep.tunnelPort },
   ];
+  const reason = `through the tunnel to host ${ep.host} (${ep.tunnelIp}), VNI ${ep.vni}: remote endpoint ${ep.id}`;
+  return [deliver(remoteEndpointObject(ep.id), remotePort(ep.id), throughTunnel, reason)];
 }
