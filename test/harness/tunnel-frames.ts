@@ -1,20 +1,20 @@
 // Encapsulated frames as an attacker on the underlay would write them (RFC 7348 VXLAN,
 // RFC 2784/2890 GRE with a key), as hex for rawframe.py. Only what a receiver checks is
 // filled in: the outer IPv4 header checksum; UDP checksums are zero, which IPv4 allows.
-export interface InnerUdp {
+/** Who sends to whom, at Ethernet and IPv4: both the inner frame and its outer headers say. */
+interface Addresses {
   srcMac: string;
   dstMac: string;
   srcIp: string;
   dstIp: string;
+}
+
+export interface InnerUdp extends Addresses {
   /** ASCII text, easy to look for in a capture. */
   payload: string;
 }
 
-export interface Outer {
-  srcMac: string;
-  dstMac: string;
-  srcIp: string;
-  dstIp: string;
+export interface Outer extends Addresses {
   /** The VNI (VXLAN) or key (GRE). */
   key: number;
 }
