@@ -10,14 +10,11 @@ import { OFPVID_PRESENT } from '../../ofp/constants';
 
 const BAND = Priority.classify;
 
+/** A port and its network: an endpoint has these fields itself. */
+type NetworkPort = Pick<PipelineEndpoint, 'ofport' | 'networkTag'>;
+
 /** A port of a network: what arrives on it is tagged with the network and the kind of sender. */
-function knownPort(
-  object: FlowObject,
-  port: { ofport: number; networkTag: number },
-  kind: number,
-  next: TableName,
-  reason: string,
-): FlowSpec {
+function knownPort(object: FlowObject, port: NetworkPort, kind: number, next: TableName, reason: string): FlowSpec {
   return {
     table: 'classify',
     priority: BAND.known_port,

@@ -18,14 +18,11 @@ function choose(port: number, kind: number): Action[] {
   return [loadField(OUTPUT_PORT, port), loadField(DESTINATION_KIND, kind)];
 }
 
+/** Where a MAC is: an endpoint, local or remote, has these fields itself. */
+type MacInNetwork = Pick<PipelineEndpoint, 'networkTag' | 'mac'>;
+
 /** A unicast MAC known in a network: frames to it go to its port, marked with what is there. */
-function knownMac(
-  object: FlowObject,
-  at: { networkTag: number; mac: string },
-  port: number,
-  kind: number,
-  reason: string,
-): FlowSpec {
+function knownMac(object: FlowObject, at: MacInNetwork, port: number, kind: number, reason: string): FlowSpec {
   return {
     table: 'l2_lookup',
     priority: BAND.known_mac,
