@@ -24,6 +24,8 @@ import { IpamService } from './ipam/service';
 import { stringMap } from '../ovsdb/protocol/notation';
 import { CONTROL_SOCKET_KEY } from './attach/request';
 import { startLeftoverReclaimer } from './leftovers';
+import type { ClusterConfig } from './cluster/config';
+import type { ClusterRuntime } from './cluster/join';
 
 async function labelBridge(vswitch: Vswitch, bridge: string, controlSocket: string): Promise<void> {
   const row = vswitch.bridge(bridge);
@@ -48,6 +50,8 @@ export interface DaemonConfig {
   unusedGraceMs?: number;
   /** Veth pairs kept ready on the bridge once joins start (default 8; 0: none). */
   portPool?: number;
+  /** Join a cluster through its store (etcd); absent: a single host on its own store. */
+  cluster?: ClusterConfig;
 }
 
 export interface Daemon {
@@ -61,17 +65,38 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The cluster side, loaded only with a cluster store so a single host never loads etcd. */
+async function joinCluster(
+  cluster: ClusterConfig,
+  local: FileKvStore,
+  config: DaemonConfig,
+  info: Map<string, string>,
+): Promise<ClusterRuntime> {
+  const { joinCluster: join } = await import('./cluster/join');
+  return join(cluster, { local, clock: config.clock ?? systemClock, logger: config.logger, info });
+}
+
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const { logger } = config;
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const store = FileKvStore.open(join(config.stateDir, 'store'));
+  const local = FileKvStore.open(join(config.stateDir, 'store'));
+  const info = new Map<string, string>();
+  let cluster: ClusterRuntime | undefined;
+  try {
+    cluster = config.cluster ? await joinCluster(config.cluster, local, config, info) : undefined;
+  } catch (error) {
+    await local.close();
+    throw error;
+  }
+  const store = cluster?.store ?? local;
   useSpawnWorker(true);
   const stops: Array<() => Promise<void> | void> = [() => useSpawnWorker(false), () => store.close()];
+  if (cluster) stops.push(() => cluster.stop());
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop();
   };
   try {
-    const registry = new Registry(store);
+    const registry = new Registry(store, cluster ? { hostId: cluster.hostId } : {});
     const ipam = new IpamService(store, config.clock ?? systemClock);
     const client = await OvsdbClient.connect(config.ovsdb, { logger });
     // Work that waits on ovs-vswitchd ends when the client closes; it must end before the store does.
@@ -111,7 +136,6 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     switchClient.on('ready', () => dataplane.kick());
     switchClient.start();
     const links = new HostLinks(config.netns);
-    const info = new Map<string, string>();
     const portPool = config.portPool ?? DEFAULT_PORT_POOL;
     const service = new NetworkService({
       registry,
@@ -140,6 +164,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     stops.push(() => control.close());
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
+    // What a transaction cut short, or other hosts, changed while this daemon was away.
+    await cluster?.repairClaims();
     dataplane.start();
     await service.pool?.start();
     stops.push(() => service.pool?.stop());

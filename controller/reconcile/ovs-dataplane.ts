@@ -131,7 +131,8 @@ export class OvsDataplane implements Dataplane {
     const { registry, ports, flows, gateways, logger } = this.options;
     const started = this.options.clock.now();
     const networks = await registry.networks.list();
-    const endpoints = await registry.endpoints.list();
+    // Endpoints of other hosts get nothing here (no port, veth or local flow).
+    const endpoints = await registry.endpoints.listOnHost();
     const gatewayPorts = new Map<string, number>();
     for (const network of networks) {
       const ofport = ports.interfaceStatus(network.gatewayIfname).ofport;

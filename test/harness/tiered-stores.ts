@@ -76,3 +76,17 @@ export function tieredStores(t: TestContext): TieredStores {
   });
   return { store, local, cluster, clusterFile };
 }
+
+/** Another host's tiered store: a local store of its own over the same cluster store. */
+export function anotherHost(t: TestContext, first: TieredStores): TieredKvStore {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsnet-tiered-'));
+  const local = FileKvStore.open(dir);
+  t.after(async () => {
+    await local.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return new TieredKvStore(local, first.cluster, {
+    clusterPrefixes: CLUSTER_PREFIXES,
+    releasePrefixes: RELEASE_PREFIXES,
+  });
+}

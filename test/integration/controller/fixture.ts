@@ -8,6 +8,16 @@ import { makeRunDir } from '../../harness/ledger';
 import { startDaemon, type Daemon } from '../../../controller/daemon';
 import { silentLogger } from '../../../controller/log';
 import type { NetworkSpec } from '../../../controller/cnm/types';
+import type { ClusterConfig } from '../../../controller/cluster/config';
+
+export interface ControllerHostOptions {
+  /** The daemon's --port-pool (its default when absent). */
+  portPool?: number;
+  /** Run the daemon on a cluster store (its --etcd and the options beside it). */
+  cluster?: ClusterConfig;
+  /** How often the daemon repairs drift (1 s when absent). */
+  driftPeriodMs?: number;
+}
 
 export interface Container {
   ns: Netns;
@@ -24,25 +34,25 @@ export class ControllerHost {
     readonly ovs: OvsInstance,
     public daemon: Daemon,
     readonly stateDir: string,
-    private readonly portPool?: number,
+    private readonly options: ControllerHostOptions = {},
   ) {}
 
-  /** portPool: the daemon's --port-pool (its default when absent). */
-  static async start(options: { portPool?: number } = {}): Promise<ControllerHost> {
+  static async start(options: ControllerHostOptions = {}): Promise<ControllerHost> {
     const ovs = await OvsInstance.start();
     const stateDir = makeRunDir('state');
     try {
       // dockerd turns forwarding on; isolation between networks must not rely on it being off.
       await ovs.netns.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
-      const daemon = await ControllerHost.daemonFor(ovs, stateDir, options.portPool);
-      return new ControllerHost(ovs, daemon, stateDir, options.portPool);
+      const daemon = await ControllerHost.daemonFor(ovs, stateDir, options);
+      return new ControllerHost(ovs, daemon, stateDir, options);
     } catch (error) {
       await ovs.stop();
       throw error;
     }
   }
 
-  static daemonFor(ovs: OvsInstance, stateDir: string, portPool?: number): Promise<Daemon> {
+  static daemonFor(ovs: OvsInstance, stateDir: string, options: ControllerHostOptions = {}): Promise<Daemon> {
+    const { portPool, cluster } = options;
     return startDaemon({
       ovsdb: ovs.dbRemote,
       ovsRundir: ovs.rundir,
@@ -51,14 +61,15 @@ export class ControllerHost {
       stateDir,
       logger: silentLogger,
       netns: ovs.netns.name,
-      driftPeriodMs: 1000,
+      driftPeriodMs: options.driftPeriodMs ?? 1000,
       ...(portPool !== undefined ? { portPool } : {}),
+      ...(cluster !== undefined ? { cluster } : {}),
     });
   }
 
   /** Starts the daemon again (after stop(), or a simulated crash) with the same settings. */
   async startDaemonAgain(): Promise<void> {
-    this.daemon = await ControllerHost.daemonFor(this.ovs, this.stateDir, this.portPool);
+    this.daemon = await ControllerHost.daemonFor(this.ovs, this.stateDir, this.options);
   }
 
   async restartDaemon(): Promise<void> {

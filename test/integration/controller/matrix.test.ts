@@ -1,11 +1,13 @@
 // The controller on a real OVS with real packets: three networks of three containers, one
 // with ICC off and an allow rule, one internal. Every ordered pair is probed with ICMP,
 // TCP and UDP, and every container against its gateway; the observed reachability must
-// equal the policy exactly.
-import { test } from 'node:test';
+// equal the policy exactly. The same matrix runs once more with the daemon on a cluster
+// store (etcd): one host of a cluster behaves exactly as a single host.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { ControllerHost, type Container } from './fixture';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
+import { ControllerHost, type Container, type ControllerHostOptions } from './fixture';
+import { Etcd } from '../../harness/etcd';
+import { ETCD_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { ping, startEchoServer, tcpProbe, udpProbe } from '../../harness/probes';
 
@@ -21,7 +23,18 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 
 test('reachability matrix: isolation between networks, ICC off with one allow rule, internal network', async (t) => {
   if (!requireBinaries(t, [...OVS_BINARIES, 'ping'])) return;
-  const host = await ControllerHost.start();
+  await matrix(t, {});
+});
+
+test('reachability matrix with the daemon on a cluster store (etcd)', async (t) => {
+  if (!requireBinaries(t, [...OVS_BINARIES, ...ETCD_BINARIES, 'ping'])) return;
+  const etcd = await Etcd.start();
+  t.after(() => etcd.stop());
+  await matrix(t, { cluster: { etcd: { endpoints: [etcd.clientUrl] }, hostId: 'matrix-host' } });
+});
+
+async function matrix(t: TestContext, options: ControllerHostOptions): Promise<void> {
+  const host = await ControllerHost.start(options);
   t.after(() => host.stop());
   await withLogs([host], async () => {
     for (const n of NETS) await host.network(n.id, n.subnet, n.options);
@@ -80,4 +93,4 @@ test('reachability matrix: isolation between networks, ICC off with one allow ru
       mismatches.push(`${outside.ip} could not reach the host at 10.33.0.1`);
     assert.deepEqual(mismatches, []);
   });
-});
+}
