@@ -164,8 +164,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     stops.push(() => control.close());
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
-    // What a transaction cut short, or other hosts, changed while this daemon was away.
+    // What a transaction cut short, or other hosts, changed while this daemon was away; then
+    // every change another host makes reaches the reconcilers (docs/design.md §3).
     await cluster?.repairClaims();
+    await cluster?.follow(registry);
     dataplane.start();
     await service.pool?.start();
     stops.push(() => service.pool?.stop());
