@@ -164,6 +164,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     stops.push(() => control.close());
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
+    const migrated = await registry.gatewayPorts.migrate();
+    if (migrated.length > 0) logger.info({ networks: migrated }, 'gateway port numbers moved to this host’s own keys');
     // What a transaction cut short, or other hosts, changed while this daemon was away; then
     // every change another host makes reaches the reconcilers (docs/design.md §3).
     await cluster?.repairClaims();

@@ -8,8 +8,12 @@ export interface NetworkRecord extends NetworkSpec {
   key: string;
   /** Small number that marks the network in the OpenFlow pipeline (a register value). */
   tag: number;
-  /** OpenFlow port requested for the network's gateway (internal) port. */
-  gatewayOfport: number;
+  /**
+   * Older state only: the gateway's OpenFlow port number, once stored with the network. The
+   * number is host-local, so each host now keeps its own in `gw/<id>` (gateway-ports.ts moves
+   * this one there at start).
+   */
+  gatewayOfport?: number;
   /** Name of the gateway internal port on the integration bridge. */
   gatewayIfname: string;
 }

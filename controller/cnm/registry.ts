@@ -12,6 +12,7 @@ import type { KvStore } from '../store/kv';
 import { AllowRuleStore } from './allow-rules';
 import { CasCommitter } from './cas';
 import { EndpointStore } from './endpoints';
+import { GatewayPortStore } from './gateway-ports';
 import { HostPortStore } from './host-port-store';
 import { HostStore, type RemoteEndpoint } from './hosts';
 import { NetworkStore } from './networks';
@@ -26,11 +27,13 @@ export class Registry {
   readonly hostPorts: HostPortStore;
   readonly staleLinks: StaleLinkStore;
   readonly hosts: HostStore;
+  readonly gatewayPorts: GatewayPortStore;
   private readonly cas: CasCommitter;
 
   constructor(store: KvStore, options: { hostId?: string } = {}) {
     this.cas = new CasCommitter(store);
     this.hosts = new HostStore(store, options.hostId);
+    this.gatewayPorts = new GatewayPortStore(this.cas);
     // A network's contents are looked up when it is deleted, after all stores exist.
     this.networks = new NetworkStore(this.cas, {
       endpointsIn: (networkId) => this.endpoints.list(networkId),

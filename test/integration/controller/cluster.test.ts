@@ -89,6 +89,12 @@ test("another host's changes reach this host's reconcilers through the watch, an
     await until('the gateway port of a network made on another host', async () =>
       (await ports(host)).includes(gateway),
     );
+    const number = (await daemon.registry.gatewayPorts.numbers()).get('made-elsewhere');
+    assert.equal(
+      (await host.ovs.vsctl('get', 'Interface', gateway, 'ofport_request')).trim(),
+      String(number),
+      'the gateway port has the number this host claimed for it',
+    );
     const mine = await host.container('made-elsewhere', 'ep-here-0123456789', '10.61.0.2/24');
     // Nothing this host does follows from another host's endpoint: only the watch can tell
     // the reconcilers about it.
