@@ -35,6 +35,9 @@ export function ovsnetVersion(): string {
 }
 
 export { DEFAULT_PORT_POOL } from './port-pool';
+export { pingEngine } from './host/docker-api';
+export { readPid } from './ovs/private-ovs';
+export { run as runHostCommand, type ExecOptions, type ExecResult } from './host/exec';
 export * from './cnm/types';
 export { ControllerError, isControllerError, type ControllerErrorCode } from './errors';
 export { callControl } from './control/client';

@@ -21,15 +21,13 @@ import { DEFAULT_PORT_POOL } from './port-pool';
 import { startControlServer, type ControlServer } from './control/server';
 import { controlMethods } from './control/methods';
 import { IpamService } from './ipam/service';
-import { stringMap } from '../ovsdb/protocol/notation';
 import { CONTROL_SOCKET_KEY } from './attach/request';
 import { startLeftoverReclaimer } from './leftovers';
 import type { ClusterConfig } from './cluster/config';
 import type { ClusterRuntime } from './cluster/join';
 
 async function labelBridge(vswitch: Vswitch, bridge: string, controlSocket: string): Promise<void> {
-  const row = vswitch.bridge(bridge);
-  const externalIds = stringMap(row?.['external_ids']);
+  const externalIds = vswitch.view.bridge(bridge)?.external_ids ?? {};
   if (externalIds[CONTROL_SOCKET_KEY] === controlSocket) return;
   await vswitch.ensureBridge({ name: bridge, externalIds: { ...externalIds, [CONTROL_SOCKET_KEY]: controlSocket } });
 }
@@ -108,7 +106,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const vswitch = await Vswitch.open(client);
     // Created once with these settings and never flipped later: OVS flushes flows when
     // fail_mode or the controller change (docs/design.md §8).
-    if (!vswitch.bridge(config.bridge)) {
+    if (!vswitch.view.bridge(config.bridge)) {
       await vswitch.ensureBridge({
         name: config.bridge,
         datapathType: config.datapath,

@@ -1,30 +1,36 @@
 // The OVSDB client: one logical session to a server that survives disconnects. It
-// reconnects with backoff (1 s doubling to 8 s, with jitter), re-establishes monitors -
-// resuming with monitor_cond_since from the last transaction id when the server supports
-// it, so nothing is lost or applied twice - and falls back to monitor_cond and monitor on
-// servers without those extensions.
+// reconnects as the shared reconnect machine (session/reconnect.ts) says - the same
+// machine the OpenFlow switch client follows - re-establishes monitors, resuming with
+// monitor_cond_since from the last transaction id when the server supports it, so nothing
+// is lost or applied twice, and falls back to monitor_cond and monitor on servers without
+// those extensions.
 //
-//   disconnected --connect--> connecting --ok--> connected --close--> backoff --timer--> connecting
-//                                   \--fail--> backoff                   (closed: terminal)
+//   connecting --socket, monitors, locks--> connected --lost--> backoff --timer--> connecting
+//        \--fail or attempt timeout--> backoff                         (closed: terminal)
 import { EventEmitter } from 'node:events';
 import type { JsonValue } from './protocol/jsonrpc';
 import { OvsdbCanceledError, OvsdbError, checkTransactResult } from './protocol/errors';
-import type { Operation } from './protocol/operations';
+import type { Operation, OperationResult } from './protocol/operations';
 import { parseSchema, type DatabaseSchema } from './schema/schema';
 import { RpcConnection } from './session/connection';
 import { formatRemote, openSocket, parseRemote, type Remote } from './session/remote';
 import { loadTlsMaterial, type TlsOptions } from './session/tls';
 import { LockBook } from './session/locks';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './session/backoff';
+import { ReconnectMachine } from './session/reconnect';
+import { ovsdbReconnectOptions, type BackoffPolicy } from './session/reconnect-policy';
 import { systemClock, type Clock } from './session/clock';
 import { Replica } from './replica/replica';
-import type { RowData } from './replica/apply';
+import type { TableUpdates, TableUpdates2 } from './replica/apply';
+import type { GenericTables, MonitorRequest, MonitorRequests, TableMap, TableName } from './replica/typed';
+
+export type { MonitorRequest, MonitorRequests } from './replica/typed';
 
 export type ClientState = 'connecting' | 'connected' | 'backoff' | 'closed';
 
 export interface ClientOptions {
   clock?: Clock;
-  backoff?: BackoffPolicy;
+  /** Reconnect delays: minMs doubling to maxMs, each randomised by +-jitter. */
+  backoff?: Partial<BackoffPolicy>;
   probeIntervalMs?: number;
   requestTimeoutMs?: number;
   /** How long connect() keeps trying before it gives up. */
@@ -41,18 +47,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export interface MonitorRequest {
-  columns?: string[];
-  where?: JsonValue[];
-}
-
 type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
+
+/** What the client does to a replica, whatever its table map. */
+type ReplicaSink = Pick<Replica, 'clear' | 'applyUpdate' | 'applyUpdate2'>;
 
 interface MonitorHandle {
   id: string;
   db: string;
+  /** The client's own copy: condition changes are recorded here, not in the caller's object. */
   requests: Record<string, MonitorRequest>;
-  replica: Replica;
+  replica: ReplicaSink;
   lastTxnId: string;
   method: MonitorMethod;
   /**
@@ -72,13 +77,15 @@ const ZERO_TXN = '00000000-0000-0000-0000-000000000000';
 export class OvsdbClient extends EventEmitter<ClientEvents> {
   private connection: RpcConnection | undefined;
   private stateValue: ClientState = 'connecting';
-  private attempt = 0;
+  private readonly machine: ReconnectMachine;
+  /** Increases with every dial and every loss, so events of an abandoned attempt are ignored. */
+  private generation = 0;
   private readonly monitors = new Map<string, MonitorHandle>();
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private nextMonitor = 1;
   private readonly clock: Clock;
   private readonly remote: Remote;
-  private reconnectTimer: unknown;
+  private wakeTimer: unknown;
   private readonly schemas = new Map<string, DatabaseSchema>();
   private unsupported = new Set<MonitorMethod>();
   /** Why the last connection attempt failed, so a connect timeout can say more than "no". */
@@ -97,13 +104,15 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       loadTlsMaterial(options.tls);
     }
     this.clock = options.clock ?? systemClock;
+    this.machine = new ReconnectMachine(ovsdbReconnectOptions(options.backoff, options.requestTimeoutMs ?? 60_000));
   }
 
   /** Connects (retrying within connectTimeoutMs) and resolves once the session is up. */
   static async connect(remote: string, options: ClientOptions = {}): Promise<OvsdbClient> {
     const client = new OvsdbClient(remote, options);
     const timeout = options.connectTimeoutMs ?? 10_000;
-    void client.dial();
+    client.machine.start(client.clock.now());
+    client.step();
     try {
       await client.whenConnected(timeout);
     } catch (error) {
@@ -127,25 +136,37 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.emit('state', state);
   }
 
-  private async dial(): Promise<void> {
+  /** Asks the reconnect machine what to do, does it, and sleeps until it may say more. */
+  private step(): void {
     if (this.stateValue === 'closed') return;
+    const action = this.machine.poll(this.clock.now());
+    if (action.kind === 'connect') void this.dial();
+    // Giving up on an attempt steps again from lost(), which sets the timer itself.
+    else if (action.kind === 'abandon')
+      return this.lost(this.generation, new OvsdbError('REQUEST_TIMEOUT', action.reason));
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
+    const wait = this.machine.nextWakeup(this.clock.now());
+    this.wakeTimer = wait === undefined ? undefined : this.clock.setTimeout(() => this.step(), wait);
+  }
+
+  private async dial(): Promise<void> {
+    const generation = ++this.generation;
     this.setState('connecting');
-    let connection: RpcConnection | undefined;
     try {
       const socket = await openSocket(this.remote, this.options.requestTimeoutMs ?? 10_000, this.options.tls);
-      // close() may have been called while the socket was opening.
-      if ((this.stateValue as ClientState) === 'closed') {
+      // close() may have been called, or the attempt abandoned, while the socket was opening.
+      if (generation !== this.generation) {
         socket.destroy();
         return;
       }
-      connection = new RpcConnection(socket, {
+      this.machine.connected(this.clock.now());
+      const connection = new RpcConnection(socket, {
         clock: this.clock,
         ...(this.options.probeIntervalMs !== undefined ? { probeIntervalMs: this.options.probeIntervalMs } : {}),
         ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
       });
-      const opened = connection;
       connection.on('notification', (method, params) => this.onNotification(method, params));
-      connection.on('close', (error) => this.onClose(opened, error));
+      connection.on('close', (error) => this.lost(generation, error));
       this.connection = connection;
       // Under TLS 1.3 our handshake completes before the server has checked our certificate,
       // so a refusal only shows as an alert afterwards: one echo round trip makes "connected"
@@ -153,39 +174,35 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       if (this.remote.kind === 'ssl') await connection.request('echo', []);
       await this.restoreMonitors(connection);
       await this.restoreLocks(connection);
-      this.attempt = 0;
+      if (generation !== this.generation) return;
+      this.machine.ready(this.clock.now());
       this.lastError = undefined;
       this.setState('connected');
+      this.step();
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w.resolve();
     } catch (error) {
-      this.lastError = error as Error;
-      this.options.logger?.debug({ err: error, remote: this.remoteName }, 'OVSDB connection attempt failed');
-      // When the connection itself closed, onClose has already scheduled the next attempt;
-      // scheduling another would run two dials at once, each closing the other's socket.
-      if (connection !== undefined && this.connection !== connection) return;
-      this.connection = undefined;
-      connection?.close();
-      this.scheduleReconnect();
+      this.lost(generation, error as Error);
     }
   }
 
-  private onClose(connection: RpcConnection, error: OvsdbError | undefined): void {
-    if (connection !== this.connection) return;
-    this.connection = undefined;
+  /** The attempt or session of `generation` ended: drop it and let the machine say when to retry. */
+  private lost(generation: number, error: Error | undefined): void {
+    if (generation !== this.generation || this.stateValue === 'closed') return;
+    this.generation++;
+    const wasConnected = this.stateValue === 'connected';
     this.lastError = error;
     this.locks.disconnected();
-    if (this.stateValue === 'closed') return;
-    this.options.logger?.warn({ err: error, remote: this.remoteName }, 'OVSDB connection lost; reconnecting');
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stateValue === 'closed') return;
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.close();
+    if (wasConnected)
+      this.options.logger?.warn({ err: error, remote: this.remoteName }, 'OVSDB connection lost; reconnecting');
+    else this.options.logger?.debug({ err: error, remote: this.remoteName }, 'OVSDB connection attempt failed');
+    this.machine.disconnected(this.clock.now(), error?.message ?? 'connection closed');
     this.setState('backoff');
-    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
-    this.reconnectTimer = this.clock.setTimeout(() => void this.dial(), delay);
+    this.step();
   }
 
   /** Resolves when connected; rejects after timeoutMs, when the client is closed or on abort. */
@@ -256,7 +273,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * OvsdbCanceledError (code CANCELED) and a transaction the server is still holding - one
    * blocked in a `wait` operation - is dropped without taking effect.
    */
-  async transact(db: string, operations: Operation[], options: RequestOptions = {}): Promise<unknown[]> {
+  async transact(db: string, operations: Operation[], options: RequestOptions = {}): Promise<OperationResult[]> {
     const results = await this.call('transact', [db, ...(operations as unknown as JsonValue[])], options);
     return checkTransactResult(operations, results);
   }
@@ -298,24 +315,33 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   /**
    * Monitors tables into a replica that stays current across reconnects. Resolves once
-   * the initial contents are in the replica.
+   * the initial contents are in the replica. `T` types its rows: a schema's generated
+   * tables narrowed to the monitored columns (see MonitoredTables), or any decoded row.
    */
-  async monitor(db: string, requests: Record<string, MonitorRequest>): Promise<Replica> {
+  async monitor<T extends TableMap<T> = GenericTables>(
+    db: string,
+    wanted: MonitorRequests<NoInfer<T>>,
+  ): Promise<Replica<T>> {
     const schema = await this.getSchema(db);
+    const requests: Record<string, MonitorRequest> = {};
+    for (const [table, request] of Object.entries<MonitorRequest | undefined>(wanted)) {
+      if (request) requests[table] = { ...request };
+    }
     for (const [table, request] of Object.entries(requests)) {
       const tableSchema = schema.tables.get(table);
-      if (!tableSchema) throw new OvsdbError('SYNTAX_ERROR', `database ${db} has no table "${table}"`);
+      if (!tableSchema) throw new OvsdbError('INVALID_ARGUMENT', `database ${db} has no table "${table}"`);
       for (const column of request.columns ?? []) {
         if (!tableSchema.columns.has(column))
-          throw new OvsdbError('UNKNOWN_COLUMN', `table ${table} has no column "${column}"`);
+          throw new OvsdbError('INVALID_ARGUMENT', `table ${table} has no column "${column}"`);
       }
     }
     const columns = Object.fromEntries(Object.entries(requests).map(([t, r]) => [t, r.columns]));
+    const replica = new Replica<T>(schema, columns);
     const handle: MonitorHandle = {
       id: `m${this.nextMonitor++}`,
       db,
       requests,
-      replica: new Replica(schema, columns),
+      replica,
       lastTxnId: ZERO_TXN,
       method: 'monitor_cond_since',
     };
@@ -328,26 +354,33 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       this.monitors.delete(handle.id);
       throw error;
     }
-    return handle.replica;
+    return replica;
   }
 
   /** Changes the conditions of a monitor (monitor_cond_change); columns cannot change. */
-  async changeMonitorConditions(replica: Replica, where: Record<string, JsonValue[]>): Promise<void> {
+  async changeMonitorConditions<T extends TableMap<T>>(
+    replica: Replica<T>,
+    where: Partial<Record<TableName<T>, JsonValue[]>>,
+  ): Promise<void> {
     const handle = [...this.monitors.values()].find((m) => m.replica === replica);
-    if (!handle) throw new OvsdbError('PROTOCOL', 'unknown monitor');
+    if (!handle) throw new OvsdbError('INVALID_ARGUMENT', 'this client has no such monitor');
     if (handle.method === 'monitor')
       throw new OvsdbError('NOT_SUPPORTED', 'the server does not support conditional monitors');
     const newId = `m${this.nextMonitor++}`;
-    const change = Object.fromEntries(Object.entries(where).map(([table, w]) => [table, [{ where: w }]]));
+    const conditions: Array<[string, JsonValue[]]> = [];
+    for (const [table, w] of Object.entries<JsonValue[] | undefined>(where)) if (w) conditions.push([table, w]);
+    const change: Record<string, JsonValue> = Object.fromEntries(
+      conditions.map(([table, w]) => [table, [{ where: w }]]),
+    );
     // The updates the change causes arrive before the reply, under the new id.
     this.monitors.set(newId, handle);
     try {
-      await this.call('monitor_cond_change', [handle.id, newId, change as JsonValue]);
+      await this.call('monitor_cond_change', [handle.id, newId, change]);
     } catch (error) {
       this.monitors.delete(newId);
       throw error;
     }
-    for (const [table, w] of Object.entries(where)) {
+    for (const [table, w] of conditions) {
       const request = handle.requests[table];
       if (request) request.where = w;
     }
@@ -359,7 +392,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     const requests: Record<string, JsonValue> = {};
     for (const [table, request] of Object.entries(handle.requests)) {
       const body: Record<string, JsonValue> = {};
-      if (request.columns) body['columns'] = request.columns;
+      if (request.columns) body['columns'] = [...request.columns];
       if (request.where && method !== 'monitor') body['where'] = request.where;
       requests[table] = method === 'monitor' ? body : [body];
     }
@@ -399,11 +432,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         // Not found means the server cannot replay from our txn id: start from scratch.
         if (!found) handle.replica.clear();
         handle.lastTxnId = lastTxnId;
-        handle.replica.applyUpdate2(updates as never);
+        handle.replica.applyUpdate2(updates as TableUpdates2);
       } else {
         handle.replica.clear();
-        if (method === 'monitor_cond') handle.replica.applyUpdate2(reply as never);
-        else handle.replica.applyUpdate(reply as never);
+        if (method === 'monitor_cond') handle.replica.applyUpdate2(reply as TableUpdates2);
+        else handle.replica.applyUpdate(reply as TableUpdates);
       }
       return;
     }
@@ -422,7 +455,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private onNotification(method: string, params: JsonValue[]): void {
     this.locks.notified(method, params);
     if (method === 'update3' || method === 'update2' || method === 'update') {
-      const handle = this.monitors.get(String(params[0]));
+      const id = params[0];
+      const handle = typeof id === 'string' ? this.monitors.get(id) : undefined;
       if (handle?.held) handle.held.push([method, params]);
       else if (handle) this.applyNotification(handle, method, params);
     }
@@ -432,19 +466,21 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private applyNotification(handle: MonitorHandle, method: string, params: JsonValue[]): void {
     if (method === 'update3') {
       const [, lastTxnId, updates] = params as [string, string, JsonValue];
-      handle.replica.applyUpdate2(updates as never);
+      handle.replica.applyUpdate2(updates as TableUpdates2);
       handle.lastTxnId = lastTxnId;
     } else if (method === 'update2') {
-      handle.replica.applyUpdate2(params[1] as never);
+      handle.replica.applyUpdate2(params[1] as TableUpdates2);
     } else {
-      handle.replica.applyUpdate(params[1] as Record<string, Record<string, { old?: RowData; new?: RowData }>>);
+      handle.replica.applyUpdate(params[1] as TableUpdates);
     }
   }
 
   close(): void {
     if (this.stateValue === 'closed') return;
     this.setState('closed');
-    if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
+    this.generation++;
+    this.machine.stop(this.clock.now());
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.reject(new OvsdbError('CONNECTION_CLOSED', 'the client was closed'));

@@ -1,6 +1,6 @@
 // Finding the ports a manual attach created (by ovsnet or by ovs-docker) from the
 // Interface external_ids both tools write.
-import type { Vswitch } from '../../ovsdb/vswitch/vswitch';
+import type { VswitchView } from '../../ovsdb/vswitch/view';
 import type { PortInfo } from '../../ovsdb/vswitch/types';
 import { CONTAINER_ID_KEY, CONTAINER_IFACE_KEY } from './request';
 import { matchesTarget, type AttachTarget } from './target';
@@ -14,7 +14,7 @@ export interface AttachedPort {
 
 /** Ports attached to the target; `bridge` narrows to one bridge, `ifname` to one interface. */
 export function attachedPorts(
-  vswitch: Vswitch,
+  vswitch: VswitchView,
   target: AttachTarget,
   filter: { bridge?: string; ifname?: string } = {},
 ): AttachedPort[] {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { OvsdbClient } from '../../ovsdb/client';
 import { Vswitch } from '../../ovsdb/vswitch/vswitch';
-import { stringMap } from '../../ovsdb/protocol/notation';
+import type { VswitchView } from '../../ovsdb/vswitch/view';
 import { callControl } from '../control/client';
 import type { ControlMethodName, ControlParams, ControlResult } from '../control/contract';
 import { ControllerError, invalid, notFound } from '../errors';
@@ -82,13 +82,13 @@ async function withVswitch<T>(
   }
 }
 
-function requireBridge(vswitch: Vswitch, bridge: string): { controlSocket?: string; datapathType: string } {
-  const row = vswitch.bridge(bridge);
+function requireBridge(view: VswitchView, bridge: string): { controlSocket?: string; datapathType: string } {
+  const row = view.bridge(bridge);
   if (!row) throw notFound(`bridge ${bridge} does not exist (create it with 'ovs-vsctl add-br ${bridge}')`);
-  const controlSocket = stringMap(row['external_ids'])[CONTROL_SOCKET_KEY];
+  const controlSocket = row.external_ids[CONTROL_SOCKET_KEY];
   return {
     ...(controlSocket !== undefined ? { controlSocket } : {}),
-    datapathType: String(row['datapath_type'] ?? ''),
+    datapathType: row.datapath_type,
   };
 }
 
@@ -120,11 +120,11 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
   return withVswitch(
     options,
     async (vswitch) => {
-      if (!vswitch.bridge(request.bridge) && options.createBridge)
+      if (!vswitch.view.bridge(request.bridge) && options.createBridge)
         await vswitch.ensureBridge({ name: request.bridge, datapathType: resolveDatapath('auto') });
-      const bridge = requireBridge(vswitch, request.bridge);
+      const bridge = requireBridge(vswitch.view, request.bridge);
       const target = await resolving;
-      const already = attachedPorts(vswitch, target, { ifname: request.ifname });
+      const already = attachedPorts(vswitch.view, target, { ifname: request.ifname });
       if (already.length > 0) {
         const found = already[0] as (typeof already)[0];
         throw new ControllerError(
@@ -139,7 +139,7 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
           );
         return callDaemon(bridge.controlSocket, request.bridge, 'attach.add', { ...request, target }, timeoutMs);
       }
-      if (request.address !== undefined) checkAddressFree(vswitch, request.bridge, request.address);
+      if (request.address !== undefined) checkAddressFree(vswitch.view, request.bridge, request.address);
       const host = newHostIfname();
       await createSandboxVeth(
         host,
@@ -166,7 +166,7 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
             ...(request.vlan !== undefined ? { tag: request.vlan } : {}),
           },
         ]);
-        await vswitch.waitRealised([host], timeoutMs);
+        await vswitch.waits.waitRealised([host], timeoutMs);
       } catch (error) {
         await vswitch.removePorts([host]).catch(() => undefined);
         await deleteHostLink(host);
@@ -178,9 +178,9 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
   );
 }
 
-function checkAddressFree(vswitch: Vswitch, bridge: string, address: string): void {
+function checkAddressFree(view: VswitchView, bridge: string, address: string): void {
   const host = address.split('/')[0];
-  for (const port of vswitch.ports(bridge)) {
+  for (const port of view.ports(bridge)) {
     const holder = port.interfaces[0]?.externalIds;
     if (holder && holder[ADDRESS_KEY]?.split('/')[0] === host) {
       throw new ControllerError(
@@ -223,9 +223,9 @@ async function removeAttached(
 ): Promise<{ removed: string[] }> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   return withVswitch(options, async (vswitch) => {
-    const bridge = requireBridge(vswitch, bridgeName);
+    const bridge = requireBridge(vswitch.view, bridgeName);
     const filter = { bridge: bridgeName, ...(ifname !== undefined ? { ifname } : {}) };
-    const { target, found } = await findAttached(vswitch, container, filter, options);
+    const { target, found } = await findAttached(vswitch.view, container, filter, options);
     if (bridge.controlSocket !== undefined) {
       return callDaemon(
         bridge.controlSocket,
@@ -240,7 +240,7 @@ async function removeAttached(
     if (ports.length === 0) return { removed: [] };
     // The OVS row and the veth go at the same time; each alone is a kernel or vswitchd round.
     await Promise.all([
-      vswitch.transactApplied(vswitch.removePortsOperations(ports), timeoutMs),
+      vswitch.transactApplied(vswitch.ops.removePorts(ports), timeoutMs),
       ...ports.map((port) => deleteHostLink(port)),
     ]);
     return { removed: ports };
@@ -260,10 +260,10 @@ export async function setVlan(
   checkContainerRef(container);
   checkVlan(vlan);
   return withVswitch(options, async (vswitch) => {
-    const bridge = requireBridge(vswitch, bridgeName);
+    const bridge = requireBridge(vswitch.view, bridgeName);
     if (bridge.controlSocket !== undefined)
       throw invalid(`set-vlan does not apply on ${bridgeName}: ovsnet's networks isolate its ports`);
-    const { target, found: all } = await findAttached(vswitch, container, { bridge: bridgeName, ifname }, options);
+    const { target, found: all } = await findAttached(vswitch.view, container, { bridge: bridgeName, ifname }, options);
     const found = all[0];
     if (!found) throw missing(bridgeName, target, ifname);
     await vswitch.setPortTag(found.port, vlan, options.timeoutMs ?? 30_000);
@@ -277,16 +277,16 @@ export async function setVlan(
  * names the container goes by.
  */
 async function findAttached(
-  vswitch: Vswitch,
+  view: VswitchView,
   container: string,
   filter: { bridge: string; ifname?: string },
   options: AttachOptions,
 ): Promise<{ target: AttachTarget; found: AttachedPort[] }> {
   const typed: AttachTarget = { given: container, aliases: [container] };
-  const direct = attachedPorts(vswitch, typed, filter);
+  const direct = attachedPorts(view, typed, filter);
   if (direct.length > 0) return { target: typed, found: direct };
   const target = await knownTarget(container, options.env ? { env: options.env } : {});
-  return { target, found: attachedPorts(vswitch, target, filter) };
+  return { target, found: attachedPorts(view, target, filter) };
 }
 
 function missing(bridge: string, target: AttachTarget, ifname: string): ControllerError {

@@ -1,5 +1,6 @@
 // A minimal Docker Engine API client over its unix socket: just what attaching containers
-// by hand needs (resolve a container name or id to its id and network namespace). Never
+// by hand needs (resolve a container name or id to its id and network namespace), and
+// whether an engine answers at all. Never
 // called from a Docker plugin handler (docs/design.md §9).
 import { request } from 'node:http';
 import { ControllerError } from '../errors';
@@ -41,6 +42,22 @@ function getJson(socketPath: string, path: string, timeoutMs: number): Promise<{
     req.on('error', (error) =>
       reject(new ControllerError('UNAVAILABLE', `cannot reach the Docker engine at ${socketPath}: ${error.message}`)),
     );
+    req.end();
+  });
+}
+
+/** Whether a Docker engine answers `GET /_ping` on its API socket. */
+export function pingEngine(socketPath: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
     req.end();
   });
 }

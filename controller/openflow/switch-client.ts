@@ -9,7 +9,7 @@ import { systemClock } from '../clock';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { OpenFlowError, OpenFlowSession, type SessionOptions } from './connection';
-import { ReconnectMachine, type ReconnectOptions } from './reconnect';
+import { ReconnectMachine, type ReconnectOptions } from '../../ovsdb/session/reconnect';
 import { installFlows, type InstallOptions } from './install';
 import type { FlowMod, FlowStats } from '../../flows/ofp/types';
 
@@ -46,7 +46,11 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
     super();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.machine = new ReconnectMachine({ connectTimeoutMs: options.requestTimeoutMs ?? 30_000, ...options });
+    this.machine = new ReconnectMachine({
+      connectTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      handshakeName: 'OpenFlow handshake',
+      ...options,
+    });
   }
 
   get session(): OpenFlowSession | undefined {

@@ -13,7 +13,7 @@ export class OvsdbPorts implements BridgePortsBackend {
 
   ownedPorts(): PortIntent[] {
     const out: PortIntent[] = [];
-    for (const port of this.vswitch.ports(this.bridge)) {
+    for (const port of this.vswitch.view.ports(this.bridge)) {
       const iface = port.interfaces[0];
       const owner = iface?.externalIds[OWNER_KEY];
       if (!iface || owner === undefined) continue;
@@ -47,7 +47,7 @@ export class OvsdbPorts implements BridgePortsBackend {
   }
 
   interfaceStatus(name: string): InterfaceStatus {
-    const iface = this.vswitch.interface(name);
+    const iface = this.vswitch.view.interface(name);
     if (!iface) return {};
     return {
       ...(iface.ofport !== undefined ? { ofport: iface.ofport } : {}),
@@ -56,15 +56,15 @@ export class OvsdbPorts implements BridgePortsBackend {
   }
 
   async waitRealised(name: string, timeoutMs: number): Promise<number> {
-    const realised = await this.vswitch.waitRealised([name], timeoutMs);
+    const realised = await this.vswitch.waits.waitRealised([name], timeoutMs);
     return realised.get(name) as number;
   }
 
   switchBusy(): boolean {
-    return this.vswitch.configPending();
+    return this.vswitch.view.configPending();
   }
 
   onChange(listener: () => void): void {
-    this.vswitch.replica.on('change', listener);
+    this.vswitch.view.onChange(listener);
   }
 }

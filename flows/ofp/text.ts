@@ -45,8 +45,14 @@ function table(n: number, options: TextOptions): string {
   const names = options.tableNames;
   if (names === undefined) return String(n);
   if (typeof names === 'function') return names(n) ?? String(n);
-  if (names instanceof Map) return names.get(n) ?? String(n);
-  return (names as ReadonlyArray<string | undefined>)[n] ?? String(n);
+  if (isNameList(names)) return names[n] ?? String(n);
+  return names.get(n) ?? String(n);
+}
+
+function isNameList(
+  names: ReadonlyMap<number, string> | ReadonlyArray<string | undefined>,
+): names is ReadonlyArray<string | undefined> {
+  return Array.isArray(names);
 }
 
 const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];

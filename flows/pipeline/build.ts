@@ -4,13 +4,17 @@
 // one state to the next (the controller does, at thousands of endpoints).
 import type { PipelineEndpoint, PipelineState } from './model';
 import { mergeSameMatch, type FlowSpec } from './spec';
+import { resolveRemoteEndpoints, type ResolvedRemoteEndpoint } from './overlay';
 import { classifyEndpointFlows, classifyFlows } from './features/classify';
 import { routedSourceFlows } from './features/routed-source';
 import { portSecurityEndpointFlows, portSecurityFlows } from './features/port-security';
-import { arpResponderEndpointFlows, arpResponderFlows } from './features/arp-responder';
-import { l2EndpointFlows, l2Flows } from './features/l2';
+import { arpResponderEndpointFlows, arpResponderFlows, arpResponderRemoteFlows } from './features/arp-responder';
+import { l2EndpointFlows, l2Flows, l2RemoteFlows } from './features/l2';
 import { policyFlows } from './features/policy';
 import { outputEndpointFlows, outputFlows } from './features/output';
+import { tunnelClassifyFlows } from './features/tunnel-classify';
+import { tunnelSecurityEndpointFlows, tunnelSecurityFlows } from './features/tunnel-security';
+import { outputRemoteFlows, tunnelOutputFlows } from './features/tunnel-output';
 
 /** The flows of one endpoint: a pure function of the endpoint's own fields. */
 export function endpointFlows(ep: PipelineEndpoint): FlowSpec[] {
@@ -23,7 +27,20 @@ export function endpointFlows(ep: PipelineEndpoint): FlowSpec[] {
   ];
 }
 
-/** Everything else: per network, per rule, and the fixed flows. */
+/**
+ * The flows of one remote endpoint: a pure function of it, its host's tunnel address and
+ * its network's VNI and tunnel port (resolveRemoteEndpoints), so they too can be reused.
+ */
+export function remoteEndpointFlows(ep: ResolvedRemoteEndpoint): FlowSpec[] {
+  return [
+    ...tunnelSecurityEndpointFlows(ep),
+    ...arpResponderRemoteFlows(ep),
+    ...l2RemoteFlows(ep),
+    ...outputRemoteFlows(ep),
+  ];
+}
+
+/** Everything else: per network, per rule, per host, per remote endpoint, and the fixed flows. */
 export function sharedFlows(state: PipelineState): FlowSpec[] {
   return mergeSameMatch([
     ...classifyFlows(state),
@@ -33,6 +50,11 @@ export function sharedFlows(state: PipelineState): FlowSpec[] {
     ...l2Flows(state),
     ...policyFlows(state),
     ...outputFlows(state),
+    // The overlay adds nothing to a state without tunnel ports.
+    ...tunnelClassifyFlows(state),
+    ...tunnelSecurityFlows(state),
+    ...tunnelOutputFlows(state),
+    ...resolveRemoteEndpoints(state).flatMap(remoteEndpointFlows),
   ]);
 }
 

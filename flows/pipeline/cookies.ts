@@ -26,6 +26,8 @@ export const Feature = {
   output: 6,
   base: 7,
   routed_source: 8,
+  tunnel_classify: 9,
+  tunnel_security: 10,
 } as const;
 export type FeatureName = keyof typeof Feature;
 
@@ -46,6 +48,10 @@ export const ObjectKind = {
    * removing one rule by cookie never removes another rule's clause.
    */
   shared: 5,
+  /** An endpoint on another host; the id is PipelineRemoteEndpoint.id. */
+  remote_endpoint: 6,
+  /** Another host of the cluster; the id is PipelineRemoteHost.id. */
+  remote_host: 7,
 } as const;
 export type ObjectKindName = keyof typeof ObjectKind;
 
@@ -61,6 +67,8 @@ export const endpointObject = (ofport: number): FlowObject => ({ kind: 'endpoint
 export const gatewayObject = (ofport: number): FlowObject => ({ kind: 'gateway', id: ofport });
 export const networkObject = (tag: number): FlowObject => ({ kind: 'network', id: tag });
 export const allowRuleObject = (id: number): FlowObject => ({ kind: 'allow_rule', id });
+export const remoteEndpointObject = (id: number): FlowObject => ({ kind: 'remote_endpoint', id });
+export const remoteHostObject = (id: number): FlowObject => ({ kind: 'remote_host', id });
 
 const MARK_SHIFT = 56n;
 const FEATURE_SHIFT = 48n;

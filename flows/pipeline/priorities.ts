@@ -7,27 +7,32 @@
 // two existing bands (numbers are spaced to leave room), and name it for what its flows do.
 import type { TableName } from './tables';
 
+/** port_security's bands; tunnel_security makes the same checks of a tunnelled frame. */
+const PORT_SECURITY = {
+  /** Router advertisements and DHCP server replies are dropped even from an owned address. */
+  forbidden_service: 300,
+  /** A neighbour advertisement for the port's own address, above the catch-all for the others. */
+  own_advertisement: 260,
+  /** Every other neighbour advertisement is dropped, above the link-local ICMPv6 allowed below. */
+  foreign_advertisement: 250,
+  /** IP and ARP from the port's own MAC and address. */
+  own_address: 100,
+  /** IP and ARP that matched no own address are dropped, above the other protocols. */
+  spoofed_address: 90,
+  /** Any other EtherType, from the port's own MAC. */
+  other_protocols: 50,
+} as const;
+
 export const Priority = {
   classify: {
     /** 802.1Q frames are dropped whatever port they come from. */
     tagged_frame: 200,
+    /** A tunnel port, from a live host's address; it never shares an in_port with known_port. */
+    tunnel_peer: 150,
     /** An endpoint or gateway port: its network and kind. Unknown ports miss (drop). */
     known_port: 100,
   },
-  port_security: {
-    /** Router advertisements and DHCP server replies are dropped even from an owned address. */
-    forbidden_service: 300,
-    /** A neighbour advertisement for the port's own address, above the catch-all for the others. */
-    own_advertisement: 260,
-    /** Every other neighbour advertisement is dropped, above the link-local ICMPv6 allowed below. */
-    foreign_advertisement: 250,
-    /** IP and ARP from the port's own MAC and address. */
-    own_address: 100,
-    /** IP and ARP that matched no own address are dropped, above the other protocols. */
-    spoofed_address: 90,
-    /** Any other EtherType, from the port's own MAC. */
-    other_protocols: 50,
-  },
+  port_security: PORT_SECURITY,
   routed_source: {
     /** The host's own addresses on a network: the host, not a routed container. */
     host_address: 200,
@@ -48,6 +53,12 @@ export const Priority = {
     /** The advertisement arp_responder built. */
     advertisement: 100,
   },
+  tunnel_classify: {
+    /** A VNI of a network that crosses hosts on this tunnel type. Others miss (drop). */
+    known_vni: 100,
+  },
+  /** The same checks as port_security, on the inner frame and the sending host. */
+  tunnel_security: PORT_SECURITY,
   l2_lookup: {
     /** A known MAC in the frame's network. */
     known_mac: 100,
@@ -55,6 +66,11 @@ export const Priority = {
     flood: 50,
   },
   policy: {
+    /**
+     * What the overlay never carries, above everything that would: a gateway and another
+     * host's endpoint (each host routes its own containers), and tunnel back to tunnel.
+     */
+    overlay_boundary: 310,
     /** The gateway forwarding a source of its own network (the host routed it back in). */
     gateway_own_network: 302,
     /** The gateway forwarding the host or the outside world. */
@@ -75,10 +91,14 @@ export const Priority = {
     icc: 100,
   },
   output: {
-    /** Unicast to the port l2_lookup chose. */
+    /** Unicast to the port l2_lookup chose, or through the tunnel to a remote endpoint's host. */
     deliver: 100,
+    /** A broadcast from a tunnel reaches local endpoints only, above every other flood. */
+    tunnel_flood: 70,
     /** ICC off: the gateway's broadcast reaches every endpoint, above the endpoints' flood. */
     gateway_flood: 60,
+    /** ICC on, with remote members: an endpoint's broadcast also goes once to each of their hosts. */
+    endpoint_flood: 55,
     /** Broadcast within the network (ICC off: to the gateway only). */
     flood: 50,
   },

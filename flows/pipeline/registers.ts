@@ -23,14 +23,14 @@ export const SOURCE_KIND: RegisterField = {
   register: 'reg0',
   ofs: 16,
   bits: 4,
-  purpose: '1 endpoint, 2 gateway (set by classify)',
+  purpose: '1 endpoint, 2 gateway, 4 a tunnel (set by classify and tunnel_classify)',
 };
 export const DESTINATION_KIND: RegisterField = {
   name: 'destination_kind',
   register: 'reg0',
   ofs: 20,
   bits: 4,
-  purpose: '1 endpoint, 2 gateway, 3 broadcast (set by l2_lookup)',
+  purpose: '1 endpoint, 2 gateway, 3 broadcast, 4 a remote endpoint (set by l2_lookup)',
 };
 export const FLOOD_CHUNK: RegisterField = {
   name: 'flood_chunk',
@@ -44,7 +44,7 @@ export const OUTPUT_PORT: RegisterField = {
   register: 'reg1',
   ofs: 0,
   bits: 32,
-  purpose: 'ofport chosen by l2_lookup',
+  purpose: "ofport chosen by l2_lookup, or a remote endpoint's pipeline port (tunnel.ts)",
 };
 
 export const SOURCE_NETWORK: RegisterField = {
@@ -56,6 +56,15 @@ export const SOURCE_NETWORK: RegisterField = {
     'for traffic from a gateway: the ovsnet network its source address is in, 0 for the outside (set by routed_source)',
 };
 
+export const REMOTE_SOURCE: RegisterField = {
+  name: 'remote_source',
+  register: 'reg3',
+  ofs: 0,
+  bits: 32,
+  purpose:
+    'for a frame from a tunnel: the pipeline port of the remote endpoint that sent it, 0 otherwise (set by tunnel_security)',
+};
+
 export const REGISTER_FIELDS: readonly RegisterField[] = [
   NETWORK_TAG,
   SOURCE_KIND,
@@ -63,9 +72,11 @@ export const REGISTER_FIELDS: readonly RegisterField[] = [
   FLOOD_CHUNK,
   OUTPUT_PORT,
   SOURCE_NETWORK,
+  REMOTE_SOURCE,
 ];
 
-export const Kind = { ENDPOINT: 1, GATEWAY: 2, BROADCAST: 3 } as const;
+/** Kinds of source (SOURCE_KIND) and destination (DESTINATION_KIND); REMOTE is a tunnel's far side. */
+export const Kind = { ENDPOINT: 1, GATEWAY: 2, BROADCAST: 3, REMOTE: 4 } as const;
 
 /** SOURCE_NETWORK of traffic from the host or the outside world (no ovsnet network). */
 export const NO_NETWORK = 0;

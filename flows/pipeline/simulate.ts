@@ -1,7 +1,10 @@
 // A flow-table interpreter for unit tests: runs a frame through the pipeline's FlowSpecs
 // the way ovs-vswitchd would (highest priority wins, goto_table and resubmit, register
 // loads and moves, set_field, conjunctive matches) and reports where it comes out. It
-// answers "does this frame from A reach B?" without a switch, in microseconds.
+// answers "does this frame from A reach B?" without a switch, in microseconds. Told which
+// ports are flow-based tunnels, it also does what ovs-vswitchd does there: an output needs
+// a tunnel destination (tun_dst) and leaves with the tunnel metadata; receivedFrame turns
+// such a delivery into the frame the peer's bridge sees.
 import { fieldDef } from '../ofp/fields';
 import { encodeValue, type FieldValue } from '../ofp/values';
 import type { Action } from '../ofp/actions';
@@ -16,6 +19,13 @@ export interface Delivery {
   port: number;
   /** The frame as it left (set_field and move applied). */
   frame: Map<string, bigint>;
+  /** For an output to a tunnel port: where the copy goes (tun_dst) and its key (tun_id). */
+  tunnel?: { dst: string; id: bigint };
+}
+
+export interface SimulationOptions {
+  /** The bridge's flow-based tunnel ports (remote_ip=flow, key=flow). */
+  tunnelPorts?: readonly number[];
 }
 
 export interface SimulationResult {
@@ -84,7 +94,23 @@ function lookup(flows: readonly FlowSpec[], frame: Map<string, bigint>): FlowSpe
   return best;
 }
 
-export function simulate(flows: readonly FlowSpec[], input: Frame): SimulationResult {
+/** A tunnel address field's value as text (dotted IPv4, or IPv6). */
+function addressText(value: bigint, v6: boolean): string {
+  if (!v6) return [24, 16, 8, 0].map((shift) => Number((value >> BigInt(shift)) & 0xffn)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - i * 16)) & 0xffffn).toString(16));
+  return groups.join(':');
+}
+
+/** Where a tunnel output goes, or undefined when no destination was set (OVS drops it). */
+function tunnelDestination(frame: Map<string, bigint>): string | undefined {
+  const v4 = frame.get('tun_dst') ?? 0n;
+  if (v4 !== 0n) return addressText(v4, false);
+  const v6 = frame.get('tun_ipv6_dst') ?? 0n;
+  return v6 !== 0n ? addressText(v6, true) : undefined;
+}
+
+export function simulate(flows: readonly FlowSpec[], input: Frame, options: SimulationOptions = {}): SimulationResult {
+  const tunnels = new Set(options.tunnelPorts ?? []);
   const byTable = new Map<TableName, FlowSpec[]>();
   for (const flow of flows) byTable.set(flow.table, [...(byTable.get(flow.table) ?? []), flow]);
   const frame = new Map<string, bigint>(Object.entries(input).map(([k, v]) => [k, toBig(k, v)]));
@@ -107,7 +133,13 @@ export function simulate(flows: readonly FlowSpec[], input: Frame): SimulationRe
         const port = action.port === 'in_port' ? inPort : typeof action.port === 'number' ? action.port : NaN;
         // OpenFlow never sends a frame back out of its input port unless told so by in_port.
         if (Number.isNaN(port) || (action.port !== 'in_port' && port === inPort)) return;
-        result.deliveries.push({ port, frame: new Map(frame) });
+        if (!tunnels.has(port)) {
+          result.deliveries.push({ port, frame: new Map(frame) });
+          return;
+        }
+        const dst = tunnelDestination(frame);
+        if (dst === undefined) result.trace.push(`output to tunnel port ${port} without tun_dst: dropped`);
+        else result.deliveries.push({ port, frame: new Map(frame), tunnel: { dst, id: frame.get('tun_id') ?? 0n } });
         return;
       }
       case 'set_field':
@@ -131,8 +163,18 @@ export function simulate(flows: readonly FlowSpec[], input: Frame): SimulationRe
         if (name) run(name);
         return;
       }
-      default:
-        return; // notes, conjunction (handled in lookup) and the rest change nothing here
+      // Conjunctions are resolved in lookup; the pipeline uses none of the rest.
+      case 'conjunction':
+      case 'note':
+      case 'controller':
+      case 'ct':
+      case 'ct_clear':
+      case 'dec_ttl':
+      case 'group':
+      case 'pop_vlan':
+      case 'push_vlan':
+      case 'reg_load':
+        return;
     }
   };
 
@@ -141,8 +183,28 @@ export function simulate(flows: readonly FlowSpec[], input: Frame): SimulationRe
 }
 
 /** The ports a frame reaches (sorted). */
-export function reaches(flows: readonly FlowSpec[], input: Frame): number[] {
-  return simulate(flows, input)
+export function reaches(flows: readonly FlowSpec[], input: Frame, options: SimulationOptions = {}): number[] {
+  return simulate(flows, input, options)
     .deliveries.map((d) => d.port)
     .sort((a, b) => a - b);
+}
+
+/** Pipeline state that does not travel with a packet: registers and the tunnel metadata. */
+const LOCAL_STATE = /^(reg\d+|in_port|tun_.*|conj_id)$/;
+
+/**
+ * The frame a peer's bridge sees when a tunnelled delivery arrives on its tunnel port
+ * `inPort`: the inner packet, with tun_src the sender's tunnel address, tun_dst the
+ * receiver's, and the key as tun_id.
+ */
+export function receivedFrame(delivery: Delivery, at: { inPort: number; senderIp: string }): Frame {
+  if (!delivery.tunnel) throw new Error(`the delivery to port ${delivery.port} did not go through a tunnel`);
+  const frame: Frame = {};
+  for (const [field, value] of delivery.frame) if (!LOCAL_STATE.test(field)) frame[field] = value;
+  const v6 = delivery.tunnel.dst.includes(':');
+  frame['in_port'] = at.inPort;
+  frame[v6 ? 'tun_ipv6_src' : 'tun_src'] = at.senderIp;
+  frame[v6 ? 'tun_ipv6_dst' : 'tun_dst'] = delivery.tunnel.dst;
+  frame['tun_id'] = delivery.tunnel.id;
+  return frame;
 }

@@ -2,20 +2,28 @@
 // here only.
 //
 //   classify --> port_security --> arp_responder --> l2_lookup --> policy --> output
-//      |  \--(gateway)--> routed_source ------------------^                      |
-//      |               |  (non-ARP) ------------------^                         |
-//   unknown port,   spoofed or                                  unicast: the endpoint's port
-//   tagged frame:   forbidden frame:                            broadcast: the network's ports
-//   drop            drop                                        (ICC off: the gateway only)
+//    |  |  \--(gateway)--> routed_source ---------------^  ^                    |
+//    |  |              |  (non-ARP) ------------------^    |                    |
+//    |  unknown port,  spoofed or                          |   unicast: the endpoint's port,
+//    |  tagged frame:  forbidden frame:                    |     or the tunnel to its host
+//    |  drop           drop                                |   broadcast: the network's ports
+//    |                                         (resubmit)  |     (ICC off: the gateway only),
+//    |                                                     |     one copy per host with members
+//    \--(tunnel port, live host)--> tunnel_classify --> tunnel_security
+//                                   unknown VNI: drop   inner source not an endpoint of that
+//                                                       host in that network: drop
 //
 // To add a table: declare it here (name, purpose, next tables, the fields it matches and
 // writes, miss), give it priority bands in priorities.ts and a feature that returns its
-// flows, and list it in build.ts. checkFlow (verify.ts) holds every flow to this.
+// flows, and list it in build.ts. checkFlow (verify.ts) holds every flow to this. New
+// tables go last: numbering them in the middle would renumber, and so rewrite, every
+// flow of the tables after them on every switch.
 import {
   DESTINATION_KIND,
   FLOOD_CHUNK,
   NETWORK_TAG,
   OUTPUT_PORT,
+  REMOTE_SOURCE,
   SOURCE_KIND,
   SOURCE_NETWORK,
   type RegisterField,
@@ -40,15 +48,39 @@ export interface TableDef {
 }
 
 export type TableName =
-  'classify' | 'port_security' | 'routed_source' | 'arp_responder' | 'l2_lookup' | 'policy' | 'output' | 'nd_reply';
+  | 'classify'
+  | 'port_security'
+  | 'routed_source'
+  | 'arp_responder'
+  | 'l2_lookup'
+  | 'policy'
+  | 'output'
+  | 'nd_reply'
+  | 'tunnel_classify'
+  | 'tunnel_security';
+
+/** What port_security and tunnel_security check of a frame's source. */
+const SOURCE_FIELDS = [
+  'eth_src',
+  'eth_type',
+  'ip_proto',
+  'ip_src',
+  'ipv6_src',
+  'arp_spa',
+  'arp_sha',
+  'icmpv6_type',
+  'nd_target',
+  'udp_src',
+] as const;
 
 const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
   {
     name: 'classify',
-    purpose: 'in_port -> network tag and source kind; unknown ports and 802.1Q frames dropped',
-    next: ['port_security', 'routed_source'],
+    purpose:
+      'in_port -> network tag and source kind; tunnel ports: only from live hosts (tun_src); unknown ports and 802.1Q frames dropped',
+    next: ['port_security', 'routed_source', 'tunnel_classify'],
     resubmits: [],
-    matches: ['in_port', 'vlan_vid'],
+    matches: ['in_port', 'vlan_vid', 'tun_src', 'tun_ipv6_src'],
     sets: [NETWORK_TAG, SOURCE_KIND],
     miss: 'drop',
   },
@@ -57,19 +89,7 @@ const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
     purpose: 'source MAC/IP pinned per endpoint port, ARP and ND fields checked, RA and DHCP-server replies dropped',
     next: ['arp_responder', 'l2_lookup'],
     resubmits: [],
-    matches: [
-      'in_port',
-      'eth_src',
-      'eth_type',
-      'ip_proto',
-      'ip_src',
-      'ipv6_src',
-      'arp_spa',
-      'arp_sha',
-      'icmpv6_type',
-      'nd_target',
-      'udp_src',
-    ],
+    matches: ['in_port', ...SOURCE_FIELDS],
     sets: [],
     miss: 'drop',
   },
@@ -126,6 +146,7 @@ const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
       DESTINATION_KIND,
       SOURCE_NETWORK,
       OUTPUT_PORT,
+      REMOTE_SOURCE,
       'in_port',
       'conj_id',
       'eth_type',
@@ -142,11 +163,12 @@ const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
   },
   {
     name: 'output',
-    purpose: 'deliver to the chosen port, or flood within the network',
+    purpose:
+      'deliver to the chosen port or through the tunnel to its host, or flood within the network (one copy per host with members)',
     next: [],
     resubmits: ['output'],
     matches: [OUTPUT_PORT, NETWORK_TAG, SOURCE_KIND, DESTINATION_KIND, FLOOD_CHUNK],
-    sets: [FLOOD_CHUNK],
+    sets: [FLOOD_CHUNK, 'tun_id', 'tun_dst', 'tun_ipv6_dst'],
     miss: 'drop',
   },
   // Last so that adding it renumbered nothing; reached by resubmit from arp_responder.
@@ -158,6 +180,27 @@ const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
     resubmits: [],
     matches: ['eth_type', 'ip_proto', 'icmpv6_type'],
     sets: ['nd_tll'],
+    miss: 'drop',
+  },
+  {
+    name: 'tunnel_classify',
+    purpose: 'a frame from a tunnel: the network of its VNI (tun_id) on that tunnel type; unknown VNIs dropped',
+    next: ['tunnel_security'],
+    resubmits: [],
+    matches: ['in_port', 'tun_id'],
+    sets: [NETWORK_TAG, SOURCE_KIND],
+    miss: 'drop',
+  },
+  {
+    // Frames from a tunnel skip arp_responder: the sending host answered its containers'
+    // ARP and ND already, and an answer would have to go back into the tunnel.
+    name: 'tunnel_security',
+    purpose:
+      "a tunnelled frame's inner source MAC/IP (ARP and ND fields too) must be an endpoint of the sending host in that network; RA and DHCP-server replies dropped",
+    next: [],
+    resubmits: ['l2_lookup'],
+    matches: [NETWORK_TAG, 'tun_src', 'tun_ipv6_src', ...SOURCE_FIELDS],
+    sets: [REMOTE_SOURCE],
     miss: 'drop',
   },
 ];

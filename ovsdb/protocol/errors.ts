@@ -1,5 +1,9 @@
-// OVSDB errors as values with stable codes: one class per error string of RFC 7047 (and
-// those OVS adds, ovsdb-server(7) 3.1), plus client-side failures (connection lost, timeout).
+// OVSDB errors as values with stable codes: one per error string of RFC 7047 (and those
+// OVS adds, ovsdb-server(7) 3.1), plus codes of their own for what the client detects
+// itself - a lost connection, a timeout, a malformed reply, a bad argument, a row missing
+// from the replica - so a caller never mistakes the client's verdict for the server's.
+import { isUuidAtom } from './notation';
+import type { OperationResult } from './operations';
 
 export type OvsdbErrorCode =
   | 'REFERENTIAL_INTEGRITY_VIOLATION'
@@ -10,7 +14,7 @@ export type OvsdbErrorCode =
   | 'DOMAIN_ERROR'
   | 'RANGE_ERROR'
   | 'TIMED_OUT'
-  | 'NOT_SUPPORTED'
+  | 'NOT_SUPPORTED' // also when an earlier refusal showed the server lacks what a call needs
   | 'ABORTED'
   | 'NOT_OWNER'
   | 'UNKNOWN_DATABASE'
@@ -22,9 +26,15 @@ export type OvsdbErrorCode =
   | 'UNKNOWN_METHOD'
   | 'CANCELED' // the caller aborted the request (RFC 7047 4.1.4); the server's "canceled"
   | 'UNRECOGNIZED' // an error string this client does not know
+  // Detected by the client itself, never sent by a server:
   | 'CONNECTION_CLOSED' // the session ended before the answer came
   | 'REQUEST_TIMEOUT' // no answer within the client's deadline
-  | 'PROTOCOL' // the server sent something that is not valid OVSDB
+  | 'PROTOCOL' // the server sent a stream that is not valid JSON-RPC
+  | 'MALFORMED_REPLY' // a reply whose shape does not fit the request (a transact answer that is not one result per operation)
+  | 'INVALID_ARGUMENT' // the caller's request is malformed, or names a table, column or monitor that does not exist
+  | 'ROW_NOT_FOUND' // a row the request needs is not in the replica
+  | 'ROW_EXISTS' // a row the request would create is already in the replica
+  | 'REALISATION_FAILED' // the daemon applying the database (ovs-vswitchd) reported it could not realise a row
   | 'TLS_CONFIG'; // the TLS key, certificate or CA given for an ssl: remote cannot be used
 
 const BY_STRING: Record<string, OvsdbErrorCode> = {
@@ -113,17 +123,18 @@ export function errorFromJson(value: unknown, context = 'OVSDB request'): OvsdbE
       details,
     );
   }
-  return new OvsdbError('PROTOCOL', `${context} failed with a malformed error: ${JSON.stringify(value)}`);
+  return new OvsdbError('MALFORMED_REPLY', `${context} failed with a malformed error: ${JSON.stringify(value)}`);
 }
 
 /**
  * Checks a transact reply against the operations sent. The first failing operation carries
  * the error and later ones are null; a failed commit appends one extra element after the
- * operations (ovsdb/execution.c), so the whole array is scanned.
+ * operations (ovsdb/execution.c), so the whole array is scanned. A reply that passes holds
+ * one result object per operation, with its members of the right shape.
  */
-export function checkTransactResult(operations: readonly unknown[], results: unknown): unknown[] {
+export function checkTransactResult(operations: readonly unknown[], results: unknown): OperationResult[] {
   if (!Array.isArray(results))
-    throw new OvsdbError('PROTOCOL', `transact answered ${JSON.stringify(results)}, not an array`);
+    throw new OvsdbError('MALFORMED_REPLY', `transact answered ${JSON.stringify(results)}, not an array`);
   results.forEach((result, index) => {
     if (
       typeof result === 'object' &&
@@ -146,9 +157,27 @@ export function checkTransactResult(operations: readonly unknown[], results: unk
     }
   });
   if (results.length < operations.length) {
-    throw new OvsdbError('PROTOCOL', `transact answered ${results.length} results for ${operations.length} operations`);
+    throw new OvsdbError(
+      'MALFORMED_REPLY',
+      `transact answered ${results.length} results for ${operations.length} operations`,
+    );
   }
-  return results;
+  results.forEach((result, index) => {
+    if (!isOperationResult(result))
+      throw new OvsdbError('MALFORMED_REPLY', `transact answered ${JSON.stringify(result)} for operation ${index}`);
+  });
+  return results as OperationResult[];
+}
+
+function isOperationResult(value: unknown): value is OperationResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { uuid, rows, count } = value as Record<string, unknown>;
+  return (
+    (uuid === undefined || isUuidAtom(uuid)) &&
+    (count === undefined || typeof count === 'number') &&
+    (rows === undefined ||
+      (Array.isArray(rows) && rows.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))))
+  );
 }
 
 function opName(op: unknown): string {

@@ -1,5 +1,5 @@
 // Transaction operations (RFC 7047 section 5.2) built as plain values, sent in one place.
-import type { Atom, NamedUuid, Value } from './notation';
+import type { Atom, NamedUuid, UuidAtom, Value } from './notation';
 
 export type ConditionFunction = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'includes' | 'excludes';
 export type Condition = [string, ConditionFunction, Value];
@@ -26,6 +26,16 @@ export type Operation =
   | { op: 'abort' }
   | { op: 'comment'; comment: string }
   | { op: 'assert'; lock: string };
+
+/** What one successful operation answers (RFC 7047 5.2); which members appear depends on the op. */
+export interface OperationResult {
+  /** insert: the new row's UUID. */
+  uuid?: UuidAtom;
+  /** select: the matching rows, in wire notation. */
+  rows?: Row[];
+  /** update, mutate, delete: how many rows matched. */
+  count?: number;
+}
 
 export const insert = (table: string, row: Row, uuidName?: NamedUuid): Operation =>
   uuidName === undefined ? { op: 'insert', table, row } : { op: 'insert', table, row, 'uuid-name': uuidName };

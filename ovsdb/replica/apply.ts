@@ -1,45 +1,56 @@
-// Pure application of monitor updates to rows. `update` (RFC 7047 4.1.6) carries whole new
-// rows; `update2`/`update3` (ovsdb-server(7) 4.1.14) carry diffs: new scalar values, the
-// symmetric difference of sets, and for maps the keys to toggle or replace.
-import type { Atom, Value } from '../protocol/notation';
-import type { TableSchema } from '../schema/schema';
-import { applySetDiff, keyOf } from './set-diff';
+// Pure application of monitor updates to decoded rows. `update` (RFC 7047 4.1.6) carries
+// whole new rows; `update2`/`update3` (ovsdb-server(7) 4.1.14) carry diffs: new scalar
+// values, the symmetric difference of sets, and for maps the keys to toggle or replace.
+// Only what an update names is decoded: a new row once, a modified row column by column.
+import type { Uuid, Value } from '../protocol/notation';
+import {
+  decodeAtom,
+  decodeColumn,
+  decodeRow,
+  decodesToRecord,
+  wireElements,
+  wireEntries,
+  type DecodedRow,
+} from '../schema/decode';
+import type { ColumnSchema, TableSchema } from '../schema/schema';
+import { applyOptionalDiff, applySetDiff } from './set-diff';
 
-export type RowData = Record<string, Value>;
+/** A row as the server writes it. */
+export type WireRow = Record<string, Value>;
 
-function entries(value: Value | undefined): Array<[Atom, Atom]> {
-  if (Array.isArray(value) && value[0] === 'map') return value[1] as Array<[Atom, Atom]>;
-  return [];
-}
+/** RFC 7047 <table-updates>: table -> row UUID -> the row before and after. */
+export type TableUpdates = Record<string, Record<string, { old?: WireRow; new?: WireRow }>>;
 
-/** Applies one column diff of update2's "modify". */
-export function applyColumnDiff(
-  table: TableSchema | undefined,
-  column: string,
-  old: Value | undefined,
-  diff: Value,
-): Value {
-  const kind = table?.columns.get(column)?.kind ?? 'scalar';
-  if (kind === 'scalar') return diff;
-  if (kind === 'map') {
-    const result = new Map(entries(old).map(([k, v]) => [keyOf(k), [k, v] as [Atom, Atom]]));
-    for (const [k, v] of entries(diff)) {
-      const current = result.get(keyOf(k));
-      if (current === undefined) result.set(keyOf(k), [k, v]);
-      else if (keyOf(current[1]) === keyOf(v)) result.delete(keyOf(k));
-      else result.set(keyOf(k), [k, v]);
-    }
-    return ['map', [...result.values()]];
+/** ovsdb-server(7) <row-update2>. */
+export type RowUpdate2 = { initial: WireRow } | { insert: WireRow } | { modify: WireRow } | { delete: null };
+
+/** ovsdb-server(7) <table-updates2>: table -> row UUID -> what happened to it. */
+export type TableUpdates2 = Record<string, Record<string, RowUpdate2>>;
+
+type Default = () => unknown;
+
+/** Per table and column list, the defaults update2 omits, worked out once, not per row. */
+const defaultPlans = new WeakMap<TableSchema, Map<readonly string[] | undefined, Array<[string, Default]>>>();
+
+function defaultOf(column: ColumnSchema): Default | undefined {
+  // Fresh empty sets and maps per row, so no two rows share a mutable value.
+  if (column.kind === 'map') return decodesToRecord(column) ? () => ({}) : () => [];
+  if (column.kind === 'set') return () => [];
+  if (column.kind === 'optional') return () => undefined;
+  switch (column.type.key.type) {
+    case 'integer':
+    case 'real':
+      return () => 0;
+    case 'boolean':
+      return () => false;
+    case 'string':
+      return () => '';
+    case 'uuid':
+      return undefined;
   }
-  return applySetDiff(old, diff);
 }
 
-type DefaultKind = 'map' | 'set' | 'number' | 'boolean' | 'string';
-
-/** Per table and column list, the columns that have a default and its kind: worked out once, not per row. */
-const defaultPlans = new WeakMap<TableSchema, Map<readonly string[] | undefined, Array<[string, DefaultKind]>>>();
-
-function defaultPlan(table: TableSchema, columns: readonly string[] | undefined): Array<[string, DefaultKind]> {
+function defaultPlan(table: TableSchema, columns: readonly string[] | undefined): Array<[string, Default]> {
   let byColumns = defaultPlans.get(table);
   if (!byColumns) {
     byColumns = new Map();
@@ -50,38 +61,55 @@ function defaultPlan(table: TableSchema, columns: readonly string[] | undefined)
   plan = [];
   for (const name of columns ?? table.columns.keys()) {
     const column = table.columns.get(name);
-    if (!column) continue;
-    if (column.kind === 'map') plan.push([name, 'map']);
-    else if (column.kind === 'set' || column.kind === 'optional') plan.push([name, 'set']);
-    else if (column.type.key.type === 'integer' || column.type.key.type === 'real') plan.push([name, 'number']);
-    else if (column.type.key.type === 'boolean') plan.push([name, 'boolean']);
-    else if (column.type.key.type === 'string') plan.push([name, 'string']);
+    const fallback = column && defaultOf(column);
+    if (fallback) plan.push([name, fallback]);
   }
   byColumns.set(columns, plan);
   return plan;
 }
 
-/** A copy of the row with the defaults update2 omits for `initial`/`insert` rows (empty sets and maps). */
-export function withDefaults(
+/** A new row, decoded, with the defaults update2 leaves out of `initial`/`insert` (empty sets and maps). */
+export function decodeNewRow(
   table: TableSchema | undefined,
   columns: readonly string[] | undefined,
-  row: RowData,
-): RowData {
-  if (!table) return { ...row };
-  const out: RowData = { ...row };
-  for (const [name, kind] of defaultPlan(table, columns)) {
-    if (name in out) continue;
-    // Fresh empty sets and maps per row, so no two rows share a mutable value.
-    out[name] =
-      kind === 'map'
-        ? ['map', []]
-        : kind === 'set'
-          ? ['set', []]
-          : kind === 'number'
-            ? 0
-            : kind === 'boolean'
-              ? false
-              : '';
+  uuid: Uuid,
+  data: WireRow,
+): DecodedRow {
+  const row = decodeRow<DecodedRow>(table, data);
+  row._uuid = uuid;
+  if (!table) return row;
+  for (const [name, fallback] of defaultPlan(table, columns)) if (!Object.hasOwn(row, name)) row[name] = fallback();
+  return row;
+}
+
+/** A map diff: a key absent is added, present with the same value removed, with another value replaced. */
+function applyMapDiff(column: ColumnSchema, current: unknown, diff: Value): unknown {
+  const asRecord = decodesToRecord(column);
+  const entries = new Map<unknown, unknown>(
+    asRecord
+      ? Object.entries((current ?? {}) as Record<string, unknown>)
+      : ((current ?? []) as Array<[unknown, unknown]>),
+  );
+  for (const [k, v] of wireEntries(diff)) {
+    const key = asRecord ? String(k) : decodeAtom(k);
+    const value = decodeAtom(v);
+    if (entries.has(key) && entries.get(key) === value) entries.delete(key);
+    else entries.set(key, value);
   }
-  return out;
+  return asRecord ? Object.fromEntries(entries) : [...entries];
+}
+
+/** One column of update2's "modify", applied to the decoded value it replaces. */
+export function applyColumnDiff(column: ColumnSchema | undefined, current: unknown, diff: Value): unknown {
+  if (!column) return diff;
+  switch (column.kind) {
+    case 'scalar':
+      return decodeColumn(column, diff);
+    case 'optional':
+      return applyOptionalDiff(current, wireElements(diff).map(decodeAtom));
+    case 'set':
+      return applySetDiff((current ?? []) as unknown[], wireElements(diff).map(decodeAtom));
+    case 'map':
+      return applyMapDiff(column, current, diff);
+  }
 }

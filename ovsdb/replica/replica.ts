@@ -1,45 +1,37 @@
-// An in-memory copy of the monitored tables: rows by UUID, secondary indexes maintained on
-// every change, and change events. It only applies updates; the client feeds it.
+// An in-memory copy of the monitored tables: decoded rows by UUID, secondary indexes
+// maintained on every change, and change events. It only applies updates; the client feeds
+// it. Typed by a table map (replica/typed.ts): rows are decoded into that shape as updates
+// are applied, so every read hands out a stored row with no work of its own.
 import { EventEmitter } from 'node:events';
-import type { Uuid, Value } from '../protocol/notation';
+import type { Uuid } from '../protocol/notation';
+import { decodeRow, type DecodedRow } from '../schema/decode';
 import type { DatabaseSchema } from '../schema/schema';
-import { applyColumnDiff, withDefaults, type RowData } from './apply';
+import { applyColumnDiff, decodeNewRow, type TableUpdates, type TableUpdates2 } from './apply';
+import type { GenericTables, RowChange, RowIndex, TableMap, TableName } from './typed';
 
-export interface Row extends RowData {
-  _uuid: ['uuid', Uuid];
-}
-
-export type ChangeKind = 'insert' | 'modify' | 'delete';
-
-export interface RowChange {
+interface IndexState {
   table: string;
-  uuid: Uuid;
-  kind: ChangeKind;
-  old?: Row;
-  new?: Row;
-}
-
-type IndexKey = (row: Row) => string | undefined;
-
-interface IndexDef {
-  table: string;
-  key: IndexKey;
+  key: (row: DecodedRow) => string | undefined;
   map: Map<string, Set<Uuid>>;
 }
 
-export interface ReplicaEvents {
-  change: [changes: RowChange[]];
+export interface ReplicaEvents<T> {
+  change: [changes: Array<RowChange<T>>];
   reset: [];
 }
 
-export class Replica extends EventEmitter<ReplicaEvents> {
-  private readonly tables = new Map<string, Map<Uuid, Row>>();
-  private readonly indexes = new Map<string, IndexDef>();
+type UntypedChange = RowChange<GenericTables>;
+
+const NO_ROWS = new Map<Uuid, DecodedRow>();
+
+export class Replica<T extends TableMap<T> = GenericTables> extends EventEmitter<ReplicaEvents<T>> {
+  private readonly tables = new Map<string, Map<Uuid, DecodedRow>>();
+  private readonly indexes = new Map<object, IndexState>();
 
   constructor(
     readonly schema: DatabaseSchema,
     /** Columns monitored per table (for defaults). */
-    readonly columns: Record<string, string[] | undefined>,
+    readonly columns: Record<string, readonly string[] | undefined>,
   ) {
     super();
     // Every caller waiting for a row (a port to be realised, say) listens for changes;
@@ -48,129 +40,146 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     for (const table of Object.keys(columns)) this.tables.set(table, new Map());
   }
 
-  rows(table: string): IterableIterator<Row> {
-    return (this.tables.get(table) ?? new Map<Uuid, Row>()).values();
+  // Stored rows were decoded with the schema the table map was generated from (or, for
+  // GenericTables, are any decoded row): handing them out as T[K] is that promise kept.
+  rows<K extends TableName<T>>(table: K): IterableIterator<T[K]> {
+    return (this.tables.get(table) ?? NO_ROWS).values() as IterableIterator<T[K]>;
   }
 
-  count(table: string): number {
+  count(table: TableName<T>): number {
     return this.tables.get(table)?.size ?? 0;
   }
 
-  get(table: string, uuid: Uuid): Row | undefined {
-    return this.tables.get(table)?.get(uuid);
+  get<K extends TableName<T>>(table: K, uuid: Uuid): T[K] | undefined {
+    return this.tables.get(table)?.get(uuid) as T[K] | undefined;
   }
 
-  /** Declares an index: rows of `table` by the string `key` returns (undefined = not indexed). */
-  createIndex(name: string, table: string, key: IndexKey): void {
-    const def: IndexDef = { table, key, map: new Map() };
-    for (const row of this.rows(table)) addToIndex(def, row);
-    this.indexes.set(name, def);
+  /** Starts maintaining an index; the index object itself is the handle to look it up by. */
+  createIndex<K extends TableName<T>>(index: RowIndex<T, K>): void {
+    const state: IndexState = {
+      table: index.table,
+      key: index.key as (row: DecodedRow) => string | undefined,
+      map: new Map(),
+    };
+    for (const row of this.tables.get(index.table)?.values() ?? []) addToIndex(state, row);
+    this.indexes.set(index, state);
   }
 
   /** Rows whose index key equals `value`. */
-  lookup(index: string, value: string): Row[] {
-    const def = this.indexes.get(index);
-    if (!def) throw new Error(`no index named "${index}"`);
-    const table = this.tables.get(def.table);
-    return [...(def.map.get(value) ?? [])].map((u) => table?.get(u)).filter((r): r is Row => r !== undefined);
+  lookup<K extends TableName<T>>(index: RowIndex<T, K>, value: string): Array<T[K]> {
+    const state = this.indexes.get(index);
+    if (!state) throw new Error(`no index on ${index.table} was created with this definition`);
+    const rows = this.tables.get(state.table) ?? NO_ROWS;
+    const out: Array<T[K]> = [];
+    for (const uuid of state.map.get(value) ?? []) {
+      const row = rows.get(uuid);
+      if (row) out.push(row as T[K]);
+    }
+    return out;
   }
 
-  lookupOne(index: string, value: string): Row | undefined {
+  lookupOne<K extends TableName<T>>(index: RowIndex<T, K>, value: string): T[K] | undefined {
     return this.lookup(index, value)[0];
   }
 
   /** Drops all rows (a full resynchronisation follows). */
   clear(): void {
     for (const table of this.tables.values()) table.clear();
-    for (const def of this.indexes.values()) def.map.clear();
+    for (const state of this.indexes.values()) state.map.clear();
     this.emit('reset');
   }
 
   /** Applies an RFC 7047 `update` (table -> uuid -> {old, new}). */
-  applyUpdate(updates: Record<string, Record<string, { old?: RowData; new?: RowData }>>): void {
-    const changes: RowChange[] = [];
+  applyUpdate(updates: TableUpdates): void {
+    const changes: UntypedChange[] = [];
     for (const [tableName, rows] of Object.entries(updates)) {
+      const tableSchema = this.schema.tables.get(tableName);
       for (const [uuidText, change] of Object.entries(rows)) {
         const uuid = uuidText as Uuid;
-        const existing = this.get(tableName, uuid);
+        const existing = this.tables.get(tableName)?.get(uuid);
         if (change.new === undefined) {
           if (existing) changes.push(this.remove(tableName, uuid, existing));
           continue;
         }
         // "new" holds every monitored column (RFC 7047 4.1.6); merging keeps rows whole even
         // when a server sends less.
-        const merged = { ...(existing ?? {}), ...change.new, _uuid: ['uuid', uuid] } as Row;
-        changes.push(this.put(tableName, uuid, existing, merged));
+        const row = existing
+          ? { ...existing, ...decodeRow<Partial<DecodedRow>>(tableSchema, change.new), _uuid: uuid }
+          : decodeNewRow(tableSchema, this.columns[tableName], uuid, change.new);
+        changes.push(this.put(tableName, uuid, existing, row));
       }
     }
-    if (changes.length > 0) this.emit('change', changes);
+    this.emitChanges(changes);
   }
 
   /** Applies `update2`/`update3` table-updates2. */
-  applyUpdate2(updates: Record<string, Record<string, Record<string, RowData | null>>>): void {
-    const changes: RowChange[] = [];
+  applyUpdate2(updates: TableUpdates2): void {
+    const changes: UntypedChange[] = [];
     for (const [tableName, rows] of Object.entries(updates)) {
       const tableSchema = this.schema.tables.get(tableName);
       for (const [uuidText, op] of Object.entries(rows)) {
         const uuid = uuidText as Uuid;
-        const existing = this.get(tableName, uuid);
+        const existing = this.tables.get(tableName)?.get(uuid);
         if ('delete' in op) {
           if (existing) changes.push(this.remove(tableName, uuid, existing));
         } else if ('initial' in op || 'insert' in op) {
-          const data = (op['initial'] ?? op['insert'] ?? {}) as RowData;
-          // withDefaults returns a copy of its own, so the UUID goes straight into it.
-          const row = withDefaults(tableSchema, this.columns[tableName], data) as Row;
-          row._uuid = ['uuid', uuid];
+          const data = 'initial' in op ? op.initial : op.insert;
+          const row = decodeNewRow(tableSchema, this.columns[tableName], uuid, data);
           changes.push(this.put(tableName, uuid, existing, row));
-        } else if ('modify' in op && existing) {
-          const next: Row = { ...existing };
-          for (const [column, diff] of Object.entries(op['modify'] ?? {})) {
-            next[column] = applyColumnDiff(tableSchema, column, existing[column], diff as Value);
+        } else if (existing) {
+          // Only the columns the diff names are decoded; the rest are shared with the old row.
+          const next: DecodedRow = { ...existing };
+          for (const [column, diff] of Object.entries(op.modify)) {
+            next[column] = applyColumnDiff(tableSchema?.columns.get(column), existing[column], diff);
           }
           changes.push(this.put(tableName, uuid, existing, next));
         }
       }
     }
-    if (changes.length > 0) this.emit('change', changes);
+    this.emitChanges(changes);
   }
 
-  private put(table: string, uuid: Uuid, old: Row | undefined, row: Row): RowChange {
+  private emitChanges(changes: UntypedChange[]): void {
+    if (changes.length > 0) this.emit('change', changes as unknown as Array<RowChange<T>>);
+  }
+
+  private put(table: string, uuid: Uuid, old: DecodedRow | undefined, row: DecodedRow): UntypedChange {
     let rows = this.tables.get(table);
     if (!rows) {
       rows = new Map();
       this.tables.set(table, rows);
     }
-    for (const def of this.indexes.values()) {
-      if (def.table !== table) continue;
-      if (old) removeFromIndex(def, old);
-      addToIndex(def, row);
+    for (const state of this.indexes.values()) {
+      if (state.table !== table) continue;
+      if (old) removeFromIndex(state, old);
+      addToIndex(state, row);
     }
     rows.set(uuid, row);
     return old ? { table, uuid, kind: 'modify', old, new: row } : { table, uuid, kind: 'insert', new: row };
   }
 
-  private remove(table: string, uuid: Uuid, old: Row): RowChange {
-    for (const def of this.indexes.values()) if (def.table === table) removeFromIndex(def, old);
+  private remove(table: string, uuid: Uuid, old: DecodedRow): UntypedChange {
+    for (const state of this.indexes.values()) if (state.table === table) removeFromIndex(state, old);
     this.tables.get(table)?.delete(uuid);
     return { table, uuid, kind: 'delete', old };
   }
 }
 
-function addToIndex(def: IndexDef, row: Row): void {
-  const key = def.key(row);
+function addToIndex(state: IndexState, row: DecodedRow): void {
+  const key = state.key(row);
   if (key === undefined) return;
-  let set = def.map.get(key);
+  let set = state.map.get(key);
   if (!set) {
     set = new Set();
-    def.map.set(key, set);
+    state.map.set(key, set);
   }
-  set.add(row._uuid[1]);
+  set.add(row._uuid);
 }
 
-function removeFromIndex(def: IndexDef, row: Row): void {
-  const key = def.key(row);
+function removeFromIndex(state: IndexState, row: DecodedRow): void {
+  const key = state.key(row);
   if (key === undefined) return;
-  const set = def.map.get(key);
-  set?.delete(row._uuid[1]);
-  if (set && set.size === 0) def.map.delete(key);
+  const set = state.map.get(key);
+  set?.delete(row._uuid);
+  if (set && set.size === 0) state.map.delete(key);
 }

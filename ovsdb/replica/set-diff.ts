@@ -1,67 +1,63 @@
-// update2's set diffs (ovsdb-server(7) 4.1.14): the diff holds the symmetric difference, so
-// each element in it is added when absent and removed when present. The common case is one
-// element against a large set - one port against a bridge's `ports` - so the cost must not
-// grow with the set beyond one copy of it.
-import type { Atom, Value } from '../protocol/notation';
+// update2's set diffs (ovsdb-server(7) 4.1.14) on decoded sets: the diff holds the symmetric
+// difference, so each element in it is added when absent and removed when present. Decoded
+// elements are primitives (a UUID is its string), so an element is its own identity. The
+// common case is one element against a large set - one port against a bridge's `ports` - so
+// the cost must not grow with the set beyond one copy of it.
 
-/**
- * Identity of an atom within one column. A column has a single atom type, so the bare value
- * suffices: the string, number or boolean itself, or the UUID text of ["uuid", U].
- */
-export const keyOf = (atom: unknown): unknown => (Array.isArray(atom) ? atom[1] : atom);
-
-function elements(value: Value | undefined): Atom[] {
-  if (value === undefined) return [];
-  if (Array.isArray(value) && value[0] === 'set') return value[1] as Atom[];
-  return [value as Atom];
-}
-
-/** From this size on, a set carries a hash of its keys, so membership costs no scan. */
+/** From this size on, a set carries a hash of its elements, so membership costs no scan. */
 const LARGE_SET = 64;
 
 /**
- * Key hashes of large sets, by the array the row holds. Rows are never changed in place: a
- * diff makes a new array, and its hash moves over to it, updated by the diff's elements.
+ * Element hashes of large sets, by the array the row holds. Rows are never changed in place:
+ * a diff makes a new array, and its hash moves over to it, updated by the diff's elements.
  */
-const keyIndexes = new WeakMap<readonly Atom[], Set<unknown>>();
+const elementIndexes = new WeakMap<readonly unknown[], Set<unknown>>();
 
-function keyIndex(atoms: readonly Atom[]): Set<unknown> {
-  let keys = keyIndexes.get(atoms);
+function elementIndex(elements: readonly unknown[]): Set<unknown> {
+  let keys = elementIndexes.get(elements);
   if (!keys) {
-    keys = new Set(atoms.map(keyOf));
-    keyIndexes.set(atoms, keys);
+    keys = new Set(elements);
+    elementIndexes.set(elements, keys);
   }
   return keys;
 }
 
-export function applySetDiff(old: Value | undefined, diff: Value): Value {
-  const toggled = new Map<unknown, Atom>();
-  for (const atom of elements(diff)) {
-    const key = keyOf(atom);
-    if (toggled.has(key)) toggled.delete(key);
-    else toggled.set(key, atom);
+/** The elements that change membership: those the diff names an odd number of times. */
+function toggledBy(diff: readonly unknown[]): Set<unknown> {
+  const toggled = new Set<unknown>();
+  for (const element of diff) {
+    if (toggled.has(element)) toggled.delete(element);
+    else toggled.add(element);
   }
-  if (toggled.size === 0) return old ?? ['set', []];
-  const current = elements(old);
-  const keys = current.length >= LARGE_SET ? keyIndex(current) : new Set(current.map(keyOf));
+  return toggled;
+}
+
+/** `current` with each element of `diff` added when absent and removed when present; never in place. */
+export function applySetDiff(current: readonly unknown[], diff: readonly unknown[]): unknown[] {
+  const toggled = toggledBy(diff);
+  if (toggled.size === 0) return current as unknown[];
+  const large = current.length >= LARGE_SET;
+  const keys = large ? elementIndex(current) : new Set(current);
   // slice() copies in one go; growing a fresh array element by element made a large set's
   // every change a garbage-collection load.
-  const atoms = current.slice();
-  for (const [key, atom] of toggled) {
-    if (keys.has(key)) {
-      keys.delete(key);
-      atoms.splice(
-        atoms.findIndex((a) => keyOf(a) === key),
-        1,
-      );
+  const elements = current.slice();
+  for (const element of toggled) {
+    if (keys.has(element)) {
+      keys.delete(element);
+      elements.splice(elements.indexOf(element), 1);
     } else {
-      keys.add(key);
-      atoms.push(atom);
+      keys.add(element);
+      elements.push(element);
     }
   }
-  if (current.length >= LARGE_SET) {
-    keyIndexes.delete(current);
-    if (atoms.length >= LARGE_SET) keyIndexes.set(atoms, keys);
+  if (large) {
+    elementIndexes.delete(current);
+    if (elements.length >= LARGE_SET) elementIndexes.set(elements, keys);
   }
-  return atoms.length === 1 ? (atoms[0] as Atom) : ['set', atoms];
+  return elements;
+}
+
+/** An optional column (a set of at most one) after a diff: the remaining element, if any. */
+export function applyOptionalDiff(current: unknown, diff: readonly unknown[]): unknown {
+  return applySetDiff(current === undefined ? [] : [current], diff)[0];
 }

@@ -1,6 +1,7 @@
 // Writes TypeScript row types for a database schema (`npm run gen`). Pure: schema text in,
 // source text out, so a test can check the checked-in output is current.
 import { parseSchema, type BaseType, type ColumnSchema } from './schema';
+import { decodesToRecord } from './decode';
 
 function baseTs(base: BaseType): string {
   if (base.enum !== undefined && base.enum.length > 0) return base.enum.map((e) => JSON.stringify(e)).join(' | ');
@@ -28,7 +29,7 @@ function columnTs(column: ColumnSchema): { type: string; optional: boolean } {
       return { type: `Array<${key}>`, optional: false };
     case 'map': {
       const value = baseTs(column.type.value as NonNullable<ColumnSchema['type']['value']>);
-      return column.type.key.type === 'string' && column.type.key.enum === undefined
+      return decodesToRecord(column)
         ? { type: `Record<string, ${value}>`, optional: false }
         : { type: `Array<[${key}, ${value}]>`, optional: false };
     }

@@ -10,7 +10,7 @@ export type Remote = { kind: 'unix'; path: string } | { kind: 'tcp' | 'ssl'; hos
 export function parseRemote(text: string): Remote {
   if (text.startsWith('unix:')) {
     const path = text.slice(5);
-    if (path === '') throw new OvsdbError('PROTOCOL', `remote "${text}" has no socket path`);
+    if (path === '') throw new OvsdbError('INVALID_ARGUMENT', `remote "${text}" has no socket path`);
     return { kind: 'unix', path };
   }
   const kind = text.startsWith('tcp:') ? 'tcp' : text.startsWith('ssl:') ? 'ssl' : undefined;
@@ -19,10 +19,10 @@ export function parseRemote(text: string): Remote {
     const match = /^\[([^\]]+)\]:(\d+)$/.exec(rest) ?? /^([^:]+):(\d+)$/.exec(rest);
     const port = match ? Number(match[2]) : NaN;
     if (!match || !(port > 0 && port < 65536))
-      throw new OvsdbError('PROTOCOL', `remote "${text}" must be ${kind}:HOST:PORT`);
+      throw new OvsdbError('INVALID_ARGUMENT', `remote "${text}" must be ${kind}:HOST:PORT`);
     return { kind, host: match[1] as string, port };
   }
-  throw new OvsdbError('PROTOCOL', `remote "${text}" must start with unix:, tcp: or ssl:`);
+  throw new OvsdbError('INVALID_ARGUMENT', `remote "${text}" must start with unix:, tcp: or ssl:`);
 }
 
 export function formatRemote(remote: Remote): string {
@@ -50,7 +50,7 @@ export function openSocket(remote: Remote, timeoutMs: number, tls?: TlsOptions):
       else if (!tls) throw new OvsdbError('TLS_CONFIG', `${formatRemote(remote)} needs TLS options { key, cert, ca }`);
       else socket = tlsConnect(tlsConnectOptions(remote.host, remote.port, tls));
     } catch (error) {
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
       return;
     }
     const timer = setTimeout(() => {

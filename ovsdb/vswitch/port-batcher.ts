@@ -2,10 +2,10 @@
 // sent together in the next one, so a burst of concurrent attaches costs a few OVSDB
 // transactions and a few ovs-vswitchd reconfigurations instead of one each. When a batch
 // fails, its requests are retried one by one so only the bad request sees the error.
+import { OvsdbError } from '../protocol/errors';
 import type { Operation } from '../protocol/operations';
 import type { PortSpec } from './types';
-import { bumpNextCfg, type Vswitch } from './vswitch';
-import type { Uuid } from '../protocol/notation';
+import type { Vswitch } from './vswitch';
 
 type Request = { kind: 'add'; spec: PortSpec } | { kind: 'remove'; name: string };
 
@@ -74,9 +74,9 @@ export class PortBatcher {
     return batch.filter((q) => {
       if (q.request.kind !== 'add') return true;
       try {
-        this.vswitch.checkAddPort(q.request.spec);
+        this.vswitch.ops.checkAddPort(q.request.spec);
         if (names.has(q.request.spec.name))
-          throw new Error(`port "${q.request.spec.name}" is already requested in this batch`);
+          throw new OvsdbError('INVALID_ARGUMENT', `port "${q.request.spec.name}" is already requested in this batch`);
         names.add(q.request.spec.name);
         return true;
       } catch (error) {
@@ -91,10 +91,9 @@ export class PortBatcher {
     const removes = requests
       .filter((r): r is Extract<Request, { kind: 'remove' }> => r.kind === 'remove')
       .map((r) => r.name);
-    const ops: Operation[] = [...this.vswitch.removePortsOperations(removes), ...this.vswitch.addPortsOperations(adds)];
+    const ops: Operation[] = [...this.vswitch.ops.removePorts(removes), ...this.vswitch.ops.addPorts(adds)];
     if (ops.length === 0) return;
-    const root = (this.vswitch.replica.rows('Open_vSwitch').next().value as { _uuid: ['uuid', Uuid] })._uuid[1];
     this.transactions++;
-    await this.vswitch.transact([...ops, bumpNextCfg(root)]);
+    await this.vswitch.transact([...ops, this.vswitch.ops.bumpNextCfg()]);
   }
 }

@@ -36,8 +36,9 @@ export interface InterfaceInfo {
   /** -1 when OVS failed to open it, undefined while not yet realised. */
   ofport?: number;
   error?: string;
-  externalIds: Record<string, string>;
-  options: Record<string, string>;
+  /** The replica's own record, shared, not copied: read it, never change it. */
+  externalIds: Readonly<Record<string, string>>;
+  options: Readonly<Record<string, string>>;
   ofportRequest?: number;
 }
 
@@ -45,6 +46,6 @@ export interface PortInfo {
   name: string;
   bridge?: string;
   tag?: number;
-  externalIds: Record<string, string>;
+  externalIds: Readonly<Record<string, string>>;
   interfaces: InterfaceInfo[];
 }

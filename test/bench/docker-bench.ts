@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { OvsInstance } from '../harness/ovs';
 import { DockerEngine } from '../harness/docker';
 import { makeRunDir } from '../harness/ledger';
+import { daemonArgs, ovsnetNetwork } from '../harness/ovsnet-daemon';
+
 import { sleep } from '../../controller/ovs/private-ovs';
 
 const RUNS = Number(process.env['OVSNET_BENCH_RUNS'] ?? 20);
@@ -21,21 +23,12 @@ async function main(): Promise<void> {
     let output = '';
     const daemon = ovs.netns.spawn(process.execPath, [
       CLI,
-      'daemon',
-      '--ovsdb',
-      ovs.dbRemote,
-      '--ovs-rundir',
-      ovs.rundir,
-      '--bridge',
-      'br-int',
-      '--datapath',
-      'netdev',
-      '--state-dir',
-      stateDir,
-      '--plugin-dir',
-      docker.pluginDir,
-      '--log-level',
-      process.env['OVSNET_BENCH_LOG'] ?? 'warn',
+      ...daemonArgs({
+        ovs,
+        stateDir,
+        pluginDir: docker.pluginDir,
+        logLevel: process.env['OVSNET_BENCH_LOG'] ?? 'warn',
+      }),
     ]);
     daemon.stderr?.on('data', (c: Buffer) => (output += c.toString()));
     // OVSNET_BENCH_LOG=debug: every plugin call with its duration, in /tmp/ovsnet-docker-bench.log.
@@ -46,17 +39,7 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     const image = await docker.importBusybox();
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--subnet',
-      '10.80.0.0/24',
-      'ob',
-    );
+    await docker.docker(...ovsnetNetwork('ob', '--subnet', '10.80.0.0/24'));
     await docker.docker('network', 'create', '-d', 'bridge', '--subnet', '10.81.0.0/24', 'bb');
     // The three kinds take turns (in a rotating order) so that a machine getting faster or
     // slower during the run weighs on all of them alike.

@@ -22,14 +22,14 @@ async function makeVeths(ovs: OvsInstance, prefix: string, count: number): Promi
 }
 
 async function clearBridge(vs: Vswitch): Promise<void> {
-  const names = vs
+  const names = vs.view
     .ports(BRIDGE)
     .map((p) => p.name)
     .filter((n) => n !== BRIDGE);
   if (names.length === 0) return;
   await vs.removePorts(names);
   const target = await vs.bumpAndGetNextCfg();
-  await vs.waitCurCfg(target, 300_000);
+  await vs.waits.waitCurCfg(target, 300_000);
 }
 
 function seconds(ms: number): string {
@@ -84,17 +84,17 @@ async function replicaMemory(rows: number): Promise<number> {
         ofportRequest: 32768 + ((i + k) % 30000),
         externalIds: { 'ovsnet-owner': `endpoint:net/${i + k}`, container_id: `c${i + k}`, container_iface: 'eth0' },
       }));
-      await wvs.transact(wvs.addPortsOperations(batch));
+      await wvs.transact(wvs.ops.addPorts(batch));
     }
     writer.close();
     global.gc?.();
     const before = process.memoryUsage().heapUsed;
     const reader = await OvsdbClient.connect(`unix:${dir}/db.sock`);
     const rvs = await Vswitch.open(reader);
-    rvs.indexInterfacesByExternalId('ovsnet-owner');
+    rvs.view.indexInterfacesByExternalId('ovsnet-owner');
     global.gc?.();
     const after = process.memoryUsage().heapUsed;
-    if (rvs.replica.count('Interface') < rows) throw new Error('replica incomplete');
+    if (rvs.view.replica.count('Interface') < rows) throw new Error('replica incomplete');
     reader.close();
     return (after - before) / (1024 * 1024);
   } finally {
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     for (const name of twoHundred) {
       await vs.addPorts([{ bridge: BRIDGE, name }]);
-      await vs.waitRealised([name], 30_000);
+      await vs.waits.waitRealised([name], 30_000);
     }
     const oursRealised = performance.now() - t0;
     await clearBridge(vs);
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     const batcher = new PortBatcher(vs);
     t0 = performance.now();
     await Promise.all(thousand.map((name) => batcher.addPort({ bridge: BRIDGE, name })));
-    await vs.waitRealised(thousand, 300_000);
+    await vs.waits.waitRealised(thousand, 300_000);
     const oursConcurrent = performance.now() - t0;
     await clearBridge(vs);
     const chained = thousand.flatMap((name) => ['--', 'add-port', BRIDGE, name]);

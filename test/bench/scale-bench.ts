@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { OvsInstance } from '../harness/ovs';
 import { makeNetnsName, makeRunDir, onEmergency } from '../harness/ledger';
 import { until } from '../harness/until';
+import { daemonArgs } from '../harness/ovsnet-daemon';
 import { runOk, run } from '../../controller/host/exec';
 import { callControl } from '../../controller/control/client';
 import type { ControlMethodName, ControlParams, ControlResult } from '../../controller/control/contract';
@@ -99,21 +100,12 @@ async function main(): Promise<void> {
   const daemon = ovs.netns.spawn(process.execPath, [
     ...(process.env['OVSNET_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OVSNET_PROFILE_DIR']}`] : []),
     CLI,
-    'daemon',
-    '--ovsdb',
-    ovs.dbRemote,
-    '--ovs-rundir',
-    ovs.rundir,
-    '--bridge',
-    'br-int',
-    '--datapath',
-    'netdev',
-    '--state-dir',
-    stateDir,
-    '--plugin-dir',
-    join(stateDir, 'plugins'),
-    '--log-level',
-    process.env['OVSNET_SCALE_LOG'] ?? 'warn',
+    ...daemonArgs({
+      ovs,
+      stateDir,
+      pluginDir: join(stateDir, 'plugins'),
+      logLevel: process.env['OVSNET_SCALE_LOG'] ?? 'warn',
+    }),
   ]);
   daemon.stderr?.on('data', (c: Buffer) => (daemonOutput = (daemonOutput + c.toString()).slice(-20_000)));
   if (process.env['OVSNET_SCALE_LOG'])

@@ -3,10 +3,10 @@
 // test network namespace (so it sees that namespace's OVS). Never the system dockerd.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, symlinkSync, existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { run, runOk } from '../../controller/host/exec';
 import { isAlive, sleep, stopPid } from '../../controller/ovs/private-ovs';
+import { pingEngine } from '../../controller/host/docker-api';
 import { makeRunDir, onEmergency, recordPid } from './ledger';
 import type { Netns } from './netns';
 
@@ -153,18 +153,7 @@ export class DockerEngine {
 
   /** GET /_ping on the API socket. */
   ping(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const req = request({ socketPath: this.socket, path: '/_ping', timeout: 1000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('error', () => resolve(false));
-      req.on('timeout', () => {
-        req.destroy();
-        resolve(false);
-      });
-      req.end();
-    });
+    return pingEngine(this.socket);
   }
 
   /** Runs the docker CLI against this engine; returns stdout. */

@@ -82,7 +82,7 @@ const DAEMON_NAMES =
   /^(ovsdb-server|ovs-vswitchd|dockerd|containerd|containerd-shim.*|etcd|node|nc|ping|sleep|busybox|python3.*)$/;
 
 function killIfOurs(pid: number): void {
-  let comm = '';
+  let comm: string;
   try {
     comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {
@@ -111,7 +111,7 @@ export function cleanStale(log: (line: string) => void = () => undefined): numbe
     log(`removed stale namespace ${name}`);
     removed++;
   }
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(TEST_ROOT);
   } catch {

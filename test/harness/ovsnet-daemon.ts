@@ -1,14 +1,45 @@
 // The real `ovsnet daemon` as its own process inside a test host namespace, serving a
-// private dockerd's plugin directory: started, killed (-9) and restarted on the same state
-// directory, as an operator or a crash would.
+// plugin directory (a private dockerd's, usually): started, killed (-9) and restarted on the
+// same state directory, as an operator or a crash would.
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, runOk } from '../../controller/host/exec';
-import type { DockerEngine } from './docker';
+import { makeRunDir } from './ledger';
 import type { OvsInstance } from './ovs';
+import type { RigScope } from './rig';
 import { until } from './until';
 
 const CLI = join(__dirname, '..', '..', 'drivers', 'cli', 'main.js');
+
+export interface DaemonSettings {
+  ovs: Pick<OvsInstance, 'dbRemote' | 'rundir'>;
+  stateDir: string;
+  /** Where the Docker plugin socket goes (a private dockerd's plugin directory, or any). */
+  pluginDir: string;
+  logLevel: string;
+}
+
+/** The arguments of `ovsnet daemon` on a private OVS's br-int (userspace datapath). */
+export function daemonArgs(settings: DaemonSettings): string[] {
+  return [
+    'daemon',
+    '--ovsdb',
+    settings.ovs.dbRemote,
+    '--ovs-rundir',
+    settings.ovs.rundir,
+    '--bridge',
+    'br-int',
+    '--datapath',
+    'netdev',
+    '--state-dir',
+    settings.stateDir,
+    '--plugin-dir',
+    settings.pluginDir,
+    '--log-level',
+    settings.logLevel,
+  ];
+}
 
 export class OvsnetDaemon {
   private child: ChildProcess | undefined;
@@ -16,7 +47,7 @@ export class OvsnetDaemon {
 
   constructor(
     private readonly ovs: OvsInstance,
-    private readonly docker: DockerEngine,
+    private readonly pluginDir: string,
     readonly stateDir: string,
     private readonly extraArgs: string[] = [],
   ) {}
@@ -25,25 +56,13 @@ export class OvsnetDaemon {
   async start(): Promise<void> {
     if (this.child) throw new Error('the ovsnet daemon is already running');
     const marker = this.output.length;
-    const child = this.ovs.netns.spawn(process.execPath, [
-      CLI,
-      'daemon',
-      '--ovsdb',
-      this.ovs.dbRemote,
-      '--ovs-rundir',
-      this.ovs.rundir,
-      '--bridge',
-      'br-int',
-      '--datapath',
-      'netdev',
-      '--state-dir',
-      this.stateDir,
-      '--plugin-dir',
-      this.docker.pluginDir,
-      '--log-level',
-      process.env['OVSNET_TEST_LOG_LEVEL'] ?? 'info',
-      ...this.extraArgs,
-    ]);
+    const settings = {
+      ovs: this.ovs,
+      stateDir: this.stateDir,
+      pluginDir: this.pluginDir,
+      logLevel: process.env['OVSNET_TEST_LOG_LEVEL'] ?? 'info',
+    };
+    const child = this.ovs.netns.spawn(process.execPath, [CLI, ...daemonArgs(settings), ...this.extraArgs]);
     this.child = child;
     const keep = (c: Buffer): void => {
       this.output = (this.output + c.toString()).slice(-4_000_000);
@@ -102,4 +121,26 @@ export class OvsnetDaemon {
   logs(lines = 120): string {
     return this.output.split('\n').slice(-lines).join('\n');
   }
+}
+
+/**
+ * The daemon for this OVS with a fresh state directory (not started yet): the scope stops
+ * it and then removes the directory, and shows its output with any failure.
+ */
+export function ovsnetDaemonFor(
+  scope: RigScope,
+  ovs: OvsInstance,
+  options: { pluginDir?: string; extraArgs?: string[] } = {},
+): OvsnetDaemon {
+  const stateDir = makeRunDir('state');
+  scope.defer(() => rmSync(stateDir, { recursive: true, force: true }));
+  const daemon = new OvsnetDaemon(ovs, options.pluginDir ?? join(stateDir, 'plugins'), stateDir, options.extraArgs);
+  scope.defer(() => daemon.stop());
+  scope.showLogs(daemon);
+  return daemon;
+}
+
+/** `docker network create` arguments for an ovsnet network with ovsnet IPAM. */
+export function ovsnetNetwork(name: string, ...options: string[]): string[] {
+  return ['network', 'create', '-d', 'ovsnet', '--ipam-driver', 'ovsnet', ...options, name];
 }

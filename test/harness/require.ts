@@ -29,11 +29,16 @@ export function isCi(): boolean {
   return value !== undefined && value !== '' && value !== 'false' && value !== '0';
 }
 
+/** What keeps these binaries from running here: each one missing, and not being root. */
+export function missingRequirements(binaries: readonly string[]): string[] {
+  const problems = binaries.filter((b) => findBinary(b) === undefined).map((b) => `missing ${b}`);
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) problems.push('not running as root');
+  return problems;
+}
+
 /** Returns true when all binaries exist (and we are root); otherwise skips or throws. */
 export function requireBinaries(t: TestContext, binaries: readonly string[]): boolean {
-  const missing = binaries.filter((b) => findBinary(b) === undefined);
-  const problems = missing.map((b) => `missing ${b}`);
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) problems.push('not running as root');
+  const problems = missingRequirements(binaries);
   if (problems.length === 0) return true;
   const reason = `REAL COMPONENT UNAVAILABLE: ${problems.join(', ')} (install with .ci/run)`;
   if (isCi()) throw new Error(`${reason}; refusing to skip under CI=true`);

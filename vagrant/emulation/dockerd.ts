@@ -4,11 +4,11 @@
 // directory is /run/docker/plugins, with its own data root, exec root and API socket, and
 // its containers in a cgroup of their own so `down` finds them whatever happened.
 import { existsSync, mkdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { LAB_IMAGE } from './busybox';
 import type { HostPlan } from './plan';
-import { identify, isRunning, readPidfile, sleep, spawnDetached, tail } from './processes';
+import { pingEngine, readPid } from '../../controller/api';
+import { identify, isRunning, sleep, spawnDetached, tail } from './processes';
 import { runOk } from './run';
 import type { ProcessRecord } from './state';
 import { withHostname } from './uts';
@@ -33,21 +33,6 @@ export function dockerEnv(host: HostPlan): NodeJS.ProcessEnv {
 /** The Docker client packaged with this dockerd when there is one (same API generation). */
 export function dockerClient(): string {
   return existsSync(SYSTEM_DOCKER_CLIENT) ? SYSTEM_DOCKER_CLIENT : 'docker';
-}
-
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: '/_ping', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
 }
 
 export async function startDockerd(host: HostPlan, record: (process: ProcessRecord) => void): Promise<void> {
@@ -83,12 +68,12 @@ export async function startDockerd(host: HostPlan, record: (process: ProcessReco
   const engine = spawnDetached(argv, docker.log);
   record({ ...engine, role: 'dockerd', host: host.name });
   const deadline = Date.now() + 60_000;
-  while (!(await ping(docker.socket))) {
+  while (!(await pingEngine(docker.socket))) {
     if (!isRunning(engine)) throw new Error(`${host.name}: dockerd exited during start-up:\n${tail(docker.log)}`);
     if (Date.now() > deadline) throw new Error(`${host.name}: dockerd not answering after 60 s:\n${tail(docker.log)}`);
     await sleep(50);
   }
-  const containerdPid = readPidfile(join(docker.dir, 'exec', 'containerd', 'containerd.pid'));
+  const containerdPid = readPid(join(docker.dir, 'exec', 'containerd', 'containerd.pid'));
   const containerd = containerdPid === undefined ? undefined : identify(containerdPid);
   if (containerd) record({ ...containerd, role: 'containerd', host: host.name });
 }

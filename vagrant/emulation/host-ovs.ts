@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST_UNDERLAY_IFACE, PHYSICAL_BRIDGE, UNDERLAY_PREFIX_LENGTH, type HostPlan } from './plan';
-import { identify, readPidfile, tail } from './processes';
+import { readPid } from '../../controller/api';
+import { identify, tail } from './processes';
 import { inNetns, runOk } from './run';
 import type { ProcessRecord } from './state';
 
@@ -38,7 +39,7 @@ async function launch(host: HostPlan, daemon: OvsDaemon, args: string[]): Promis
   } catch (error) {
     throw new Error(`${host.name}: ${daemon} did not start: ${String(error)}\n${tail(log)}`, { cause: error });
   }
-  const pid = readPidfile(pidfile);
+  const pid = readPid(pidfile);
   const identity = pid === undefined ? undefined : identify(pid);
   if (!identity) throw new Error(`${host.name}: ${daemon} exited right after start\n${tail(log)}`);
   return { ...identity, role: daemon, host: host.name };

@@ -99,15 +99,6 @@ export function spawnDetached(argv: readonly string[], log: string, env?: NodeJS
   }
 }
 
-export function readPidfile(path: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The last lines of a log file, for error messages. */
 export function tail(path: string, lines = 25): string {
   try {

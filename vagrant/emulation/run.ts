@@ -1,46 +1,18 @@
 // Short commands by argv (never through a shell), with failures that show the command line
-// and what it printed.
-import { execFile } from 'node:child_process';
+// and what it printed: the controller's command runner, in the argv shape the lab uses.
+import { runHostCommand, type ExecOptions, type ExecResult } from '../../controller/api';
 
-export interface RunOptions {
-  env?: NodeJS.ProcessEnv;
-  timeoutMs?: number;
-  input?: string;
-}
+export type RunOptions = Pick<ExecOptions, 'env' | 'timeoutMs' | 'input'>;
+export type RunResult = ExecResult;
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
+/** Runs argv and resolves with how it ended, whatever the exit status. */
 export function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      argv[0] as string,
-      argv.slice(1),
-      {
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 60_000,
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        const reason = error && code === 1 && !stderr ? String(error.message) : stderr;
-        resolve({ code, stdout, stderr: error?.killed ? `${reason}(killed after timeout)` : reason });
-      },
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-  });
+  return runHostCommand(argv[0] as string, argv.slice(1), { ...options, allowFailure: true });
 }
 
 /** Runs argv and returns its stdout; rejects with the command line and stderr on failure. */
-export async function runOk(argv: readonly string[], options: RunOptions = {}): Promise<string> {
-  const result = await run(argv, options);
-  if (result.code !== 0)
-    throw new Error(`${argv.join(' ')} exited with ${result.code}: ${result.stderr.trim() || '(no stderr)'}`);
-  return result.stdout;
+export function runOk(argv: readonly string[], options: RunOptions = {}): Promise<string> {
+  return runHostCommand(argv[0] as string, argv.slice(1), options).then((result) => result.stdout);
 }
 
 /** argv run inside network namespace `netns`. */

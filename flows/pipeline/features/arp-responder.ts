@@ -3,12 +3,13 @@
 // Everything else goes on to l2_lookup. A solicitation becomes an advertisement in place;
 // nd_reply then writes the target link-layer address, which OVS accepts only in a flow
 // that matches an advertisement.
-import { cookie, endpointObject, TABLE_WIDE } from '../cookies';
+import { cookie, endpointObject, remoteEndpointObject, TABLE_WIDE } from '../cookies';
 import { Priority } from '../priorities';
 import { fieldMatch, NETWORK_TAG } from '../registers';
 import { tableNumber } from '../tables';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
+import type { ResolvedRemoteEndpoint } from '../overlay';
 import {
   ArpOp,
   EtherType,
@@ -58,8 +59,16 @@ export function arpResponderFlows(_state: PipelineState): FlowSpec[] {
 }
 
 export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
+  return answers(cookie('arp_responder', endpointObject(ep.ofport)), ep, '');
+}
+
+/** A remote endpoint's addresses are answered here too, so ARP and ND never cross a tunnel. */
+export function arpResponderRemoteFlows(ep: ResolvedRemoteEndpoint): FlowSpec[] {
+  return answers(cookie('arp_responder', remoteEndpointObject(ep.id)), ep, ` (on host ${ep.host})`);
+}
+
+function answers(c: bigint, ep: Omit<PipelineEndpoint, 'ofport'>, where: string): FlowSpec[] {
   const flows: FlowSpec[] = [];
-  const c = cookie('arp_responder', endpointObject(ep.ofport));
   if (ep.ipv4) {
     flows.push({
       table: 'arp_responder',
@@ -81,7 +90,7 @@ export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
         { type: 'set_field', field: 'arp_spa', value: ep.ipv4 },
         { type: 'output', port: 'in_port' },
       ],
-      reason: `answer ARP for ${ep.ipv4} with ${ep.mac}`,
+      reason: `answer ARP for ${ep.ipv4} with ${ep.mac}${where}`,
     });
   }
   if (ep.ipv6) {
@@ -100,7 +109,7 @@ export function arpResponderEndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
         { type: 'set_field', field: 'nd_options_type', value: ND_OPTION_TARGET_LINK_LAYER_ADDRESS },
         { type: 'resubmit', table: tableNumber('nd_reply') },
       ],
-      reason: `answer neighbour solicitations for ${ep.ipv6} with ${ep.mac}`,
+      reason: `answer neighbour solicitations for ${ep.ipv6} with ${ep.mac}${where}`,
     });
   }
   return flows;

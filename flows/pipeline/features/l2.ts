@@ -1,10 +1,13 @@
-// l2_lookup: known unicast MACs map to their port inside the frame's network; broadcast
+// l2_lookup: known unicast MACs map to their port inside the frame's network (a remote
+// endpoint's MAC to its pipeline port, which output sends through the tunnel); broadcast
 // and multicast are marked for flooding within the network; unknown unicast is dropped.
-import { cookie, endpointObject, gatewayObject, TABLE_WIDE } from '../cookies';
+import { cookie, endpointObject, gatewayObject, remoteEndpointObject, TABLE_WIDE } from '../cookies';
 import { Priority } from '../priorities';
 import { DESTINATION_KIND, Kind, NETWORK_TAG, OUTPUT_PORT, fieldMatch, loadField } from '../registers';
 import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
+import type { ResolvedRemoteEndpoint } from '../overlay';
+import { remotePort } from '../tunnel';
 import type { Action } from '../../ofp/actions';
 
 const BAND = Priority.l2_lookup;
@@ -52,6 +55,20 @@ export function l2EndpointFlows(ep: PipelineEndpoint): FlowSpec[] {
       actions: choose(ep.ofport, Kind.ENDPOINT),
       goto: 'policy',
       reason: `${ep.mac} is on port ${ep.ofport}`,
+    },
+  ];
+}
+
+export function l2RemoteFlows(ep: ResolvedRemoteEndpoint): FlowSpec[] {
+  return [
+    {
+      table: 'l2_lookup',
+      priority: BAND.known_mac,
+      cookie: cookie('l2', remoteEndpointObject(ep.id)),
+      match: [fieldMatch(NETWORK_TAG, ep.networkTag), { field: 'eth_dst', value: ep.mac }],
+      actions: choose(remotePort(ep.id), Kind.REMOTE),
+      goto: 'policy',
+      reason: `${ep.mac} is remote endpoint ${ep.id} on host ${ep.host}`,
     },
   ];
 }

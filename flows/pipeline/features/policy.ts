@@ -3,6 +3,10 @@
 // of an ICC-on network to each other; with ICC off only what an allow rule permits (one
 // conjunctive match per rule, so flows grow with endpoints plus rules, not their product),
 // with the replies of that traffic. Internal networks never reach beyond their subnets.
+// Across hosts the same flows hold on both ends of a tunnel: an allow rule names remote
+// endpoints by their pipeline port (tunnel.ts), as the sender in remote_source and as the
+// receiver in output_port. Gateways stay per host: a gateway never reaches another host's
+// endpoint, a tunnel never reaches this host's gateway, and a tunnel never feeds a tunnel.
 import { allowRuleObject, cookie, networkObject, TABLE_WIDE } from '../cookies';
 import { Priority } from '../priorities';
 import {
@@ -12,6 +16,7 @@ import {
   NETWORK_TAG,
   NO_NETWORK,
   OUTPUT_PORT,
+  REMOTE_SOURCE,
   SOURCE_KIND,
   SOURCE_NETWORK,
 } from '../registers';
@@ -20,6 +25,8 @@ import type { FlowSpec } from '../spec';
 import { EtherType, IpProto } from '../protocols';
 import type { MatchField } from '../../ofp/match';
 import { addressMatch } from '../prefix';
+import { hasOverlay } from '../overlay';
+import { remotePort } from '../tunnel';
 
 const PROTO = { tcp: IpProto.TCP, udp: IpProto.UDP, icmp: IpProto.ICMP } as const;
 const BAND = Priority.policy;
@@ -47,38 +54,33 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
     const id = conjunctionId(rule, reply);
     const senders = reply ? rule.to : rule.from;
     const receivers = reply ? rule.from : rule.to;
+    const remoteSenders = (reply ? rule.toRemote : rule.fromRemote) ?? [];
+    const remoteReceivers = (reply ? rule.fromRemote : rule.toRemote) ?? [];
     const proto = protocolClause(rule, reply);
     const n = proto ? Clause.PROTOCOL : Clause.RECEIVER; // numbered from 1: the last clause is the count
     const what = `rule ${rule.id}${reply ? ' (replies)' : ''}`;
-    for (const port of senders) {
-      flows.push({
-        table: 'policy',
-        priority: BAND.allow_rule,
-        cookie: c,
-        match: [{ field: 'in_port', value: port }],
-        actions: [{ type: 'conjunction', id, clause: Clause.SENDER, nClauses: n }],
-        reason: `${what}: from port ${port}`,
-      });
-    }
-    for (const port of receivers) {
-      flows.push({
-        table: 'policy',
-        priority: BAND.allow_rule,
-        cookie: c,
-        match: [fieldMatch(OUTPUT_PORT, port)],
-        actions: [{ type: 'conjunction', id, clause: Clause.RECEIVER, nClauses: n }],
-        reason: `${what}: to port ${port}`,
-      });
-    }
+    const clause = (match: MatchField[], which: number, reason: string): FlowSpec => ({
+      table: 'policy',
+      priority: BAND.allow_rule,
+      cookie: c,
+      match,
+      actions: [{ type: 'conjunction', id, clause: which, nClauses: n }],
+      reason: `${what}: ${reason}`,
+    });
+    for (const port of senders)
+      flows.push(clause([{ field: 'in_port', value: port }], Clause.SENDER, `from port ${port}`));
+    for (const remote of remoteSenders)
+      flows.push(
+        clause([fieldMatch(REMOTE_SOURCE, remotePort(remote))], Clause.SENDER, `from remote endpoint ${remote}`),
+      );
+    for (const port of receivers)
+      flows.push(clause([fieldMatch(OUTPUT_PORT, port)], Clause.RECEIVER, `to port ${port}`));
+    for (const remote of remoteReceivers)
+      flows.push(
+        clause([fieldMatch(OUTPUT_PORT, remotePort(remote))], Clause.RECEIVER, `to remote endpoint ${remote}`),
+      );
     if (proto)
-      flows.push({
-        table: 'policy',
-        priority: BAND.allow_rule,
-        cookie: c,
-        match: proto,
-        actions: [{ type: 'conjunction', id, clause: Clause.PROTOCOL, nClauses: n }],
-        reason: `${what}: ${rule.proto}${rule.port !== undefined ? ` port ${rule.port}` : ''}`,
-      });
+      flows.push(clause(proto, Clause.PROTOCOL, `${rule.proto}${rule.port !== undefined ? ` port ${rule.port}` : ''}`));
     flows.push({
       table: 'policy',
       priority: BAND.allow_rule,
@@ -192,5 +194,23 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
     }
   }
   for (const rule of state.rules) flows.push(...ruleFlows(rule));
+  if (hasOverlay(state)) flows.push(...overlayBoundaryFlows());
   return flows;
+}
+
+function overlayBoundaryFlows(): FlowSpec[] {
+  const c = cookie('policy', TABLE_WIDE);
+  const never = (source: number, destination: number, reason: string): FlowSpec => ({
+    table: 'policy',
+    priority: BAND.overlay_boundary,
+    cookie: c,
+    match: [fieldMatch(SOURCE_KIND, source), fieldMatch(DESTINATION_KIND, destination)],
+    actions: [],
+    reason,
+  });
+  return [
+    never(Kind.GATEWAY, Kind.REMOTE, "a host's gateway never reaches another host's endpoint (it has its own)"),
+    never(Kind.REMOTE, Kind.GATEWAY, "a tunnel never reaches this host's gateway: no host routes another's containers"),
+    never(Kind.REMOTE, Kind.REMOTE, 'split horizon: what came from a tunnel never goes back into one'),
+  ];
 }

@@ -4,10 +4,8 @@
 // every refused request leaving the host exactly as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
 import { Netns } from '../../harness/netns';
-import { OVS_DOCKER_ENTRY, startAttachHost, SYSTEM_OVS_DOCKER, type AttachHost } from './fixture';
+import { OVS_DOCKER_ENTRY, withAttachHost, type AttachHost } from './fixture';
 import type { ExecResult } from '../../../controller/host/exec';
 
 const BRIDGE = 'ovs-br1';
@@ -25,10 +23,7 @@ async function containerLinks(host: AttachHost, name: string): Promise<string> {
 }
 
 test('ovsnet attach: the ovs-docker walkthrough, del-port, del-ports, set-vlan, --netns, and errors that change nothing', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES, SYSTEM_OVS_DOCKER, 'uuidgen'])) return;
-  const host = await startAttachHost(BRIDGE);
-  t.after(() => host.stop());
-  await withLogs([host.ovs, host.docker], async () => {
+  await withAttachHost(t, BRIDGE, async (host) => {
     await host.container('c1');
     await host.container('c2');
     ok(
@@ -174,10 +169,7 @@ test('ovsnet attach: the ovs-docker walkthrough, del-port, del-ports, set-vlan, 
 });
 
 test('ovsnet attach and the real ovs-docker understand each other’s ports', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES, SYSTEM_OVS_DOCKER, 'uuidgen'])) return;
-  const host = await startAttachHost(BRIDGE);
-  t.after(() => host.stop());
-  await withLogs([host.ovs, host.docker], async () => {
+  await withAttachHost(t, BRIDGE, async (host) => {
     await host.container('c1');
     await host.container('c2');
     ok(await host.ovsDocker('add-port', BRIDGE, 'eth1', 'c1', '--ipaddress=173.16.1.2/24'), 'ovs-docker add-port c1');

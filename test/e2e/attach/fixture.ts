@@ -1,9 +1,14 @@
 // A host for manual-attach tests and the attach benchmark: a private OVS (in its own
 // namespace) with a plain userspace bridge, a private dockerd beside it, and helpers that
 // run `ovsnet attach` and the real /usr/bin/ovs-docker there with the same environment.
+// withAttachHost gives one to a test (harness/rig.ts: skipped when something is missing,
+// logs on failure, removed afterwards); the benchmark starts and stops one itself.
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { OvsInstance } from '../../harness/ovs';
 import { DockerEngine } from '../../harness/docker';
+import { DOCKER_BINARIES, OVS_BINARIES } from '../../harness/require';
+import { withRig, type RigBody } from '../../harness/rig';
 import type { ExecResult } from '../../../controller/host/exec';
 
 export const OVSNET_CLI = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
@@ -65,4 +70,22 @@ export async function startAttachHost(bridge: string): Promise<AttachHost> {
     await ovs.stop();
     throw error;
   }
+}
+
+/** Runs body against an attach host of its own whose plain bridge is `bridge`. */
+export function withAttachHost(t: TestContext, bridge: string, body: RigBody<AttachHost>): Promise<void> {
+  return withRig(
+    t,
+    {
+      needs: [...OVS_BINARIES, ...DOCKER_BINARIES, SYSTEM_OVS_DOCKER, 'uuidgen'],
+      start: async (scope) => {
+        const host = await startAttachHost(bridge);
+        scope.defer(() => host.stop());
+        scope.showLogs(host.ovs);
+        scope.showLogs(host.docker);
+        return host;
+      },
+    },
+    body,
+  );
 }

@@ -3,45 +3,20 @@
 // its network, not other networks, cannot spoof), and removal goes through the daemon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
 import { OVSNET_CLI } from './fixture';
-import { dockerHost } from '../../harness/docker-host';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
 import { runOk } from '../../../controller/host/exec';
 import { endpointPorts, onlyPoolPortsLeft } from '../../harness/ovsnet-checks';
 
 test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet network with its isolation and anti-spoofing', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const { ovs, docker, daemon } = await dockerHost(t);
-  const env = { ...ovs.env, ...docker.env };
-  const attach = (...args: string[]) =>
-    ovs.netns.tryExec(process.execPath, [OVSNET_CLI, 'attach', ...args], { env, timeoutMs: 60_000 });
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
-    const image = await docker.importBusybox();
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--subnet',
-      '10.60.0.0/24',
-      'n1',
-    );
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--subnet',
-      '10.61.0.0/24',
-      'n2',
-    );
+  await withDockerHost(t, async ({ ovs, docker, daemon, image }) => {
+    const env = { ...ovs.env, ...docker.env };
+    const attach = (...args: string[]) =>
+      ovs.netns.tryExec(process.execPath, [OVSNET_CLI, 'attach', ...args], { env, timeoutMs: 60_000 });
+    await docker.docker(...ovsnetNetwork('n1', '--subnet', '10.60.0.0/24'));
+    await docker.docker(...ovsnetNetwork('n2', '--subnet', '10.61.0.0/24'));
     await docker.docker('run', '-d', '--name', 'd1', '--net', 'n1', image, 'sleep', '600');
     await docker.docker('run', '-d', '--name', 'd2', '--net', 'n2', image, 'sleep', '600');
     const ip = async (name: string, net: string): Promise<string> =>

@@ -6,11 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { dockerHost } from '../../harness/docker-host';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
 import { until } from '../../harness/until';
-import { callPlugin } from '../../integration/docker/plugin-client';
+import { callPlugin } from '../../harness/plugin-client';
 import {
   assertAddressesHeld,
   assertConnected,
@@ -23,24 +22,10 @@ const COUNT = 20;
 const GATEWAY = '10.80.0.1';
 
 test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect, failures leave nothing, retries succeed', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
   // A short grace so the test sees what interrupted calls leave behind removed; still
   // longer than Docker takes to retry a call across the restart.
-  const { ovs, docker, daemon } = await dockerHost(t, ['--unused-grace', '10']);
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
-    const image = await docker.importBusybox();
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--subnet',
-      '10.80.0.0/24',
-      'n1',
-    );
+  await withDockerHost(t, { daemonArgs: ['--unused-grace', '10'] }, async ({ ovs, docker, daemon, image }) => {
+    await docker.docker(...ovsnetNetwork('n1', '--subnet', '10.80.0.0/24'));
     // What a Docker whose calls an ovsnet crash cut short leaves behind, made certain here
     // (the crash below hits such a moment only sometimes): an address Docker never learnt
     // and an endpoint it never joined or deleted. Both must be gone by the end.

@@ -3,32 +3,13 @@
 // cannot reach a container on a second dual-stack network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerHost } from '../../harness/docker-host';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
 
 test('docker network create --ipv6: containers get IPv6 addresses, ping6 each other and the gateway, not another network', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const { ovs, docker, daemon } = await dockerHost(t);
-
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
-    const image = await docker.importBusybox();
+  await withDockerHost(t, async ({ ovs, docker, image }) => {
     const create = (name: string, n: number): Promise<string> =>
-      docker.docker(
-        'network',
-        'create',
-        '-d',
-        'ovsnet',
-        '--ipam-driver',
-        'ovsnet',
-        '--ipv6',
-        '--subnet',
-        `10.${n}.0.0/24`,
-        '--subnet',
-        `fd00:${n}::/64`,
-        name,
-      );
+      docker.docker(...ovsnetNetwork(name, '--ipv6', '--subnet', `10.${n}.0.0/24`, '--subnet', `fd00:${n}::/64`));
     // A host that routes IPv6 (as Docker's own IPv6 networks make it): isolation between
     // networks must then come from ovsnet, not from the host refusing to forward.
     await ovs.netns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);

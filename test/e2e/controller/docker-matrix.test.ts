@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Netns } from '../../harness/netns';
-import { dockerHost } from '../../harness/docker-host';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
-import { ping, startEchoServer, tcpProbe, udpProbe } from '../../harness/probes';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
+import { ping } from '../../harness/probes';
+import { matrixMismatches, type Proto } from '../../harness/reachability';
 
 interface Member {
   name: string;
@@ -25,29 +25,13 @@ const NETS = [
 ];
 
 test('docker containers on ovsnet networks: the reachability matrix equals the policy (ICC off + allow rule, internal)', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const { ovs, docker, daemon } = await dockerHost(t);
-  const members: Member[] = [];
-  t.after(async () => {
-    for (const m of members) await m.ns.destroy();
-  });
-
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
-    const image = await docker.importBusybox();
+  await withDockerHost(t, async ({ docker, daemon, image }) => {
+    const members: Member[] = [];
+    t.after(async () => {
+      for (const m of members) await m.ns.destroy();
+    });
     for (const n of NETS) {
-      await docker.docker(
-        'network',
-        'create',
-        '-d',
-        'ovsnet',
-        '--ipam-driver',
-        'ovsnet',
-        '--subnet',
-        n.subnet,
-        ...n.args,
-        n.name,
-      );
+      await docker.docker(...ovsnetNetwork(n.name, '--subnet', n.subnet, ...n.args));
       for (let i = 1; i <= 3; i++) {
         const name = `${n.name}${i}`;
         await docker.docker('run', '-d', '--name', name, '--net', n.name, image, 'sleep', '600');
@@ -76,37 +60,12 @@ test('docker containers on ovsnet networks: the reachability matrix equals the p
     );
     assert.equal(allowed.code, 0, allowed.stderr);
 
-    for (const m of members) {
-      await startEchoServer(m.ns, 'tcp', 8080);
-      await startEchoServer(m.ns, 'udp', 9090);
-    }
-    const expectation = (from: Member, to: Member, proto: 'icmp' | 'tcp' | 'udp'): boolean => {
+    const expectation = (from: Member, to: Member, proto: Proto): boolean => {
       if (from.network !== to.network) return false;
       if (from.network !== 'closed') return true;
       return proto === 'tcp' && from === a && to === b;
     };
-    const mismatches: string[] = [];
-    const pairs = members.flatMap((from) => members.filter((to) => to !== from).map((to) => ({ from, to })));
-    for (let i = 0; i < pairs.length; i += 12) {
-      await Promise.all(
-        pairs.slice(i, i + 12).map(async ({ from, to }) => {
-          const observed = {
-            icmp: await ping(from.ns, to.ip, { timeoutMs: 700 }),
-            tcp: await tcpProbe(from.ns, to.ip, 8080, { timeoutMs: 700 }),
-            udp: await udpProbe(from.ns, to.ip, 9090, { timeoutMs: 700 }),
-          };
-          for (const proto of ['icmp', 'tcp', 'udp'] as const) {
-            if (observed[proto] !== expectation(from, to, proto))
-              mismatches.push(`${from.name} ${from.ip} -> ${to.name} ${to.ip} ${proto}: observed ${observed[proto]}`);
-          }
-        }),
-      );
-    }
-    for (const m of members) {
-      const gateway = m.ip.replace(/\.\d+$/, '.1');
-      if (!(await ping(m.ns, gateway, { timeoutMs: 1000 })))
-        mismatches.push(`${m.name} -> its gateway ${gateway}: unreachable`);
-    }
+    const mismatches = await matrixMismatches(members, expectation, (m) => `${m.name} ${m.ip}`);
     for (const m of members.filter((x) => x.network === 'inner')) {
       if (await ping(m.ns, '10.44.0.1', { timeoutMs: 500 }))
         mismatches.push(`${m.name} (internal) reached the host at 10.44.0.1`);

@@ -5,10 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Netns, uniqueIfname, vethPair } from '../../harness/netns';
-import { dockerHost } from '../../harness/docker-host';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
 import { httpGet } from '../../harness/probes';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
 import { until } from '../../harness/until';
 import { containerIp } from '../../harness/ovsnet-checks';
 
@@ -20,29 +19,14 @@ interface PublishedEndpoint {
 }
 
 test('-p 80, -P and a host port range get a chosen free port that reaches the container; freed on removal', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const { ovs, docker, daemon } = await dockerHost(t);
-  const outside = await Netns.create('out');
-  t.after(() => outside.destroy());
-
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
+  await withDockerHost(t, async ({ ovs, docker, daemon, image }) => {
+    const outside = await Netns.create('out');
+    t.after(() => outside.destroy());
     await vethPair(
       { ns: ovs.netns, name: uniqueIfname('up'), addresses: [`${HOST}/24`] },
       { ns: outside, name: 'eth0', addresses: ['10.99.1.2/24'] },
     );
-    const image = await docker.importBusybox();
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--subnet',
-      '10.82.0.0/24',
-      'n1',
-    );
+    await docker.docker(...ovsnetNetwork('n1', '--subnet', '10.82.0.0/24'));
     const serve = (name: string): string[] => [
       'sh',
       '-c',

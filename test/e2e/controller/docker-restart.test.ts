@@ -4,32 +4,16 @@
 // back, and ovsnet holds exactly one endpoint, port, veth and address per container.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerHost } from '../../harness/docker-host';
-import { DOCKER_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withDockerHost } from '../../harness/docker-host';
+import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
 import { until } from '../../harness/until';
 import { assertAddressesHeld, assertConnected, assertNothingLeaked, containerIp } from '../../harness/ovsnet-checks';
 
 const GATEWAY = '10.81.0.1';
 
 test('dockerd restart: the ovsnet network survives, restarted containers reconnect, nothing leaks', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, ...DOCKER_BINARIES])) return;
-  const { ovs, docker, daemon } = await dockerHost(t);
-
-  await withLogs([ovs, docker, daemon], async () => {
-    await daemon.start();
-    const image = await docker.importBusybox();
-    await docker.docker(
-      'network',
-      'create',
-      '-d',
-      'ovsnet',
-      '--ipam-driver',
-      'ovsnet',
-      '--subnet',
-      '10.81.0.0/24',
-      'n1',
-    );
+  await withDockerHost(t, async ({ ovs, docker, daemon, image }) => {
+    await docker.docker(...ovsnetNetwork('n1', '--subnet', '10.81.0.0/24'));
     await docker.docker('run', '-d', '--name', 'ra', '--restart', 'always', '--net', 'n1', image, 'sleep', '600');
     await docker.docker('run', '-d', '--name', 'rb', '--restart', 'always', '--net', 'n1', image, 'sleep', '600');
     await docker.docker('run', '-d', '--name', 'rc', '--net', 'n1', image, 'sleep', '600');

@@ -1,18 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DockerEngine } from '../../harness/docker';
-import { Netns } from '../../harness/netns';
-import { DOCKER_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withDockerEngine } from '../../harness/docker-host';
 
 test('a private dockerd inside a test namespace runs a locally built busybox container', async (t) => {
-  if (!requireBinaries(t, DOCKER_BINARIES)) return;
-  const host = await Netns.create('h');
-  t.after(() => host.destroy());
-  const docker = await DockerEngine.start({ netns: host });
-  t.after(() => docker.stop());
-  await withLogs([docker], async () => {
-    const image = await docker.importBusybox();
+  await withDockerEngine(t, async ({ docker, image }) => {
     const out = await docker.docker(
       'run',
       '--rm',

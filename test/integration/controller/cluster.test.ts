@@ -5,11 +5,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { ControllerHost } from './fixture';
+import { withControllerHost, type ControllerHost, type HostOptions } from './fixture';
 import { Etcd } from '../../harness/etcd';
 import { makeRunDir } from '../../harness/ledger';
-import { ETCD_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { ETCD_BINARIES, requireBinaries } from '../../harness/require';
 import { ping } from '../../harness/probes';
 import { until } from '../../harness/until';
 import { Registry } from '../../../controller/cnm/registry';
@@ -20,12 +19,20 @@ import { TieredKvStore } from '../../../controller/store/tiered-store';
 import { isControllerError } from '../../../controller/errors';
 import type { ClusterConfig } from '../../../controller/cluster/config';
 
-const BINARIES = [...OVS_BINARIES, ...ETCD_BINARIES, 'ping'];
-
-async function startEtcd(t: TestContext): Promise<Etcd> {
+/** Runs body against a host whose daemon is on a private etcd of the test's own. */
+async function withClusterHost(
+  t: TestContext,
+  options: { cluster?: Partial<ClusterConfig>; host?: Omit<HostOptions, 'cluster' | 'needs'> },
+  body: (host: ControllerHost, etcd: Etcd) => Promise<void>,
+): Promise<void> {
+  if (!requireBinaries(t, ETCD_BINARIES)) return;
   const etcd = await Etcd.start();
   t.after(() => etcd.stop());
-  return etcd;
+  const cluster = clusterOf(etcd, options.cluster);
+  await withControllerHost(t, { needs: ['ping'], cluster, ...options.host }, async (host, scope) => {
+    scope.showLogs(etcd);
+    await body(host, etcd);
+  });
 }
 
 const clusterOf = (etcd: Etcd, extra: Partial<ClusterConfig> = {}): ClusterConfig => ({
@@ -61,11 +68,7 @@ const ports = async (host: ControllerHost): Promise<string[]> =>
   (await host.ovs.vsctl('list-ports', 'br-int')).split('\n').filter(Boolean);
 
 test("another host's changes reach this host's reconcilers through the watch, and its bridge", async (t) => {
-  if (!requireBinaries(t, BINARIES)) return;
-  const etcd = await startEtcd(t);
-  const host = await ControllerHost.start({ cluster: clusterOf(etcd), driftPeriodMs: 600_000 });
-  t.after(() => host.stop());
-  await withLogs([host, etcd], async () => {
+  await withClusterHost(t, { host: { driftPeriodMs: 600_000 } }, async (host, etcd) => {
     const { daemon } = host;
     assert.deepEqual(
       (await daemon.registry.hosts.list()).map((h) => [h.id, h.tunnelIp]),
@@ -119,11 +122,7 @@ test("another host's changes reach this host's reconcilers through the watch, an
 });
 
 test('etcd unreachable: a create fails within 10 s saying so, flows and traffic stay; all resumes when etcd is back', async (t) => {
-  if (!requireBinaries(t, BINARIES)) return;
-  const etcd = await startEtcd(t);
-  const host = await ControllerHost.start({ cluster: clusterOf(etcd, { hostTtlSeconds: 3 }) });
-  t.after(() => host.stop());
-  await withLogs([host, etcd], async () => {
+  await withClusterHost(t, { cluster: { hostTtlSeconds: 3 } }, async (host, etcd) => {
     const { daemon } = host;
     await host.network('n', '10.62.0.0/24');
     const a = await host.container('n', 'ep-a-0123456789', '10.62.0.2/24');
@@ -162,11 +161,7 @@ test('etcd unreachable: a create fails within 10 s saying so, flows and traffic 
 });
 
 test("a returning host takes the cluster's word: its endpoint deleted elsewhere meanwhile goes from here too", async (t) => {
-  if (!requireBinaries(t, BINARIES)) return;
-  const etcd = await startEtcd(t);
-  const host = await ControllerHost.start({ cluster: clusterOf(etcd), portPool: 0 });
-  t.after(() => host.stop());
-  await withLogs([host, etcd], async () => {
+  await withClusterHost(t, { host: { portPool: 0 } }, async (host, etcd) => {
     await host.network('n', '10.63.0.0/24');
     const a = await host.container('n', 'ep-a-0123456789', '10.63.0.2/24');
     await host.container('n', 'ep-b-0123456789', '10.63.0.3/24');

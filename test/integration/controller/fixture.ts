@@ -1,23 +1,18 @@
 // A whole ovsnet host for controller tests: a private OVS, the daemon runtime in-process
 // (its OVS and veths in the OVS namespace), and helpers that attach namespace "containers"
 // the way libnetwork does after Join (move the interface, address it, route via gateway).
+// withControllerHost / sharedControllerHost give it to one test or to a describe block
+// (harness/rig.ts: skipped when OVS is missing, logs on failure, removed afterwards).
 import { rmSync } from 'node:fs';
-import { OvsInstance } from '../../harness/ovs';
+import type { OvsInstance } from '../../harness/ovs';
 import { Netns } from '../../harness/netns';
 import { makeRunDir } from '../../harness/ledger';
+import { rigFamily, type RigScope, type RigSpec } from '../../harness/rig';
+import { ovsNeeds, startOvs, type OvsNeeds } from '../../harness/with-ovs';
 import { startDaemon, type Daemon } from '../../../controller/daemon';
 import { silentLogger } from '../../../controller/log';
 import type { NetworkSpec } from '../../../controller/cnm/types';
 import type { ClusterConfig } from '../../../controller/cluster/config';
-
-export interface ControllerHostOptions {
-  /** The daemon's --port-pool (its default when absent). */
-  portPool?: number;
-  /** Run the daemon on a cluster store (its --etcd and the options beside it). */
-  cluster?: ClusterConfig;
-  /** How often the daemon repairs drift (1 s when absent). */
-  driftPeriodMs?: number;
-}
 
 export interface Container {
   ns: Netns;
@@ -34,24 +29,22 @@ export class ControllerHost {
     readonly ovs: OvsInstance,
     public daemon: Daemon,
     readonly stateDir: string,
-    private readonly options: ControllerHostOptions = {},
+    private readonly options: HostOptions = {},
   ) {}
 
-  static async start(options: ControllerHostOptions = {}): Promise<ControllerHost> {
-    const ovs = await OvsInstance.start();
+  static async start(scope: RigScope, options: HostOptions = {}): Promise<ControllerHost> {
+    const ovs = await startOvs(scope);
     const stateDir = makeRunDir('state');
-    try {
-      // dockerd turns forwarding on; isolation between networks must not rely on it being off.
-      await ovs.netns.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
-      const daemon = await ControllerHost.daemonFor(ovs, stateDir, options);
-      return new ControllerHost(ovs, daemon, stateDir, options);
-    } catch (error) {
-      await ovs.stop();
-      throw error;
-    }
+    scope.defer(() => rmSync(stateDir, { recursive: true, force: true }));
+    // dockerd turns forwarding on; isolation between networks must not rely on it being off.
+    await ovs.netns.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+    const daemon = await ControllerHost.daemonFor(ovs, stateDir, options);
+    const host = new ControllerHost(ovs, daemon, stateDir, options);
+    scope.defer(() => host.stop());
+    return host;
   }
 
-  static daemonFor(ovs: OvsInstance, stateDir: string, options: ControllerHostOptions = {}): Promise<Daemon> {
+  static daemonFor(ovs: OvsInstance, stateDir: string, options: HostOptions = {}): Promise<Daemon> {
     const { portPool, cluster } = options;
     return startDaemon({
       ovsdb: ovs.dbRemote,
@@ -134,14 +127,28 @@ export class ControllerHost {
       .some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
   }
 
-  logs(): string {
-    return this.ovs.logs();
-  }
-
-  async stop(): Promise<void> {
+  /** Removes the containers and stops the daemon (the OVS is the scope's). */
+  private async stop(): Promise<void> {
     for (const c of this.containers) await c.ns.destroy();
     await this.daemon.stop();
-    await this.ovs.stop();
-    rmSync(this.stateDir, { recursive: true, force: true });
   }
 }
+
+export interface HostOptions extends OvsNeeds {
+  /** The daemon's --port-pool (its default when absent). */
+  portPool?: number;
+  /** Run the daemon on a cluster store (its --etcd and the options beside it). */
+  cluster?: ClusterConfig;
+  /** How often the daemon repairs drift (1 s when absent). */
+  driftPeriodMs?: number;
+}
+
+export function controllerHostRig(options: HostOptions = {}): RigSpec<ControllerHost> {
+  return { needs: ovsNeeds(options), start: (scope) => ControllerHost.start(scope, options) };
+}
+
+const hostRigs = rigFamily<HostOptions, ControllerHost>(controllerHostRig);
+/** Runs body against a host of its own: withControllerHost(t, [{ needs, portPool }], async (host) => ...). */
+export const withControllerHost = hostRigs.single;
+/** One host for the tests of the enclosing describe block. */
+export const sharedControllerHost = hostRigs.shared;

@@ -4,18 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ControllerHost } from './fixture';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withControllerHost } from './fixture';
 import { ping } from '../../harness/probes';
 import { FileKvStore } from '../../../controller/store/file-store';
 import { keys, type NetworkRecord } from '../../../controller/cnm/records';
 
 test('a network record that carries its gateway number (older state) is migrated; the gateway port stays', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, 'ping'])) return;
-  const host = await ControllerHost.start();
-  t.after(() => host.stop());
-  await withLogs([host], async () => {
+  await withControllerHost(t, { needs: ['ping'] }, async (host) => {
     await host.network('n', '10.64.0.0/24');
     const c = await host.container('n', 'ep-a-0123456789', '10.64.0.2/24');
     const network = (await host.daemon.registry.networks.get('n')) as NetworkRecord;

@@ -4,9 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ControllerHost } from './fixture';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withControllerHost, type ControllerHost } from './fixture';
 import { until } from '../../harness/until';
 import { FileKvStore } from '../../../controller/store/file-store';
 import { Registry } from '../../../controller/cnm/registry';
@@ -21,10 +19,7 @@ async function joinedEndpoint(host: ControllerHost, subnet: string, endpointId: 
 }
 
 test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint answers', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const host = await ControllerHost.start();
-  t.after(() => host.stop());
-  await withLogs([host], async () => {
+  await withControllerHost(t, async (host) => {
     const info = await joinedEndpoint(host, '10.41.0.0/24', 'ep-gone-0001');
     assert.equal(await host.linkExists(info.hostIfname), true);
     await host.daemon.service.deleteEndpoint('n', 'ep-gone-0001');
@@ -43,10 +38,7 @@ test('a deleted endpoint loses its veth and OVS port soon after DeleteEndpoint a
 });
 
 test('a veth whose removal a crash interrupted is removed when the daemon starts again', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const host = await ControllerHost.start();
-  t.after(() => host.stop());
-  await withLogs([host], async () => {
+  await withControllerHost(t, async (host) => {
     const info = await joinedEndpoint(host, '10.42.0.0/24', 'ep-crash-0001');
     await host.daemon.stop();
     // What a crash right after DeleteEndpoint's commit leaves: no endpoint, the veth still there.
@@ -65,11 +57,8 @@ test('a veth whose removal a crash interrupted is removed when the daemon starts
 });
 
 test('an endpoint created again under a deleted id keeps its new veth', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
   // Without the port pool, the veth's name comes from the endpoint id and is reused.
-  const host = await ControllerHost.start({ portPool: 0 });
-  t.after(() => host.stop());
-  await withLogs([host], async () => {
+  await withControllerHost(t, { portPool: 0 }, async (host) => {
     await host.network('n', '10.43.0.0/24');
     for (let round = 0; round < 5; round++) {
       await host.daemon.service.createEndpoint({ networkId: 'n', endpointId: 'ep-again-0001', ipv4: '10.43.0.2/24' });

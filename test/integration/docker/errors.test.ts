@@ -1,33 +1,16 @@
 // Wrong and unusual calls: what each answers, that the right error field is used, that the
 // controller sees nothing half-parsed, and that the server keeps serving afterwards.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { ControllerError } from '../../../controller/api';
-import { startDockerPlugin } from '../../../drivers/docker/plugin';
-import { ControllerDouble } from './controller-double';
-import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
+import { startPluginDouble, type PluginDouble } from '../../harness/plugin-double';
 
 const NID = 'n0000000000000000000000000000001';
 const EID = 'e0000000000000000000000000000001';
 
-async function startWithDouble(t: Parameters<typeof tempPluginDir>[0]) {
-  const controller = new ControllerDouble();
-  const { logger, lines } = capturingLogger();
-  const plugin = await startDockerPlugin({
-    pluginDir: tempPluginDir(t),
-    network: controller,
-    ipam: controller,
-    logger,
-  });
-  t.after(() => plugin.close());
-  const call = (method: string, body?: object | string, options?: Parameters<typeof callPlugin>[3]) =>
-    callPlugin(plugin.socketPath, method, body, options);
-  return { controller, plugin, call, lines };
-}
-
 test('malformed JSON: HTTP 200 with Err for the network driver and Error for IPAM', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   const network = await call('NetworkDriver.CreateNetwork', '{"NetworkID": "abc",');
   assert.equal(network.status, 200);
   assert.match(String(network.json['Err']), /^ovsnet: the body of NetworkDriver\.CreateNetwork is not valid JSON/);
@@ -42,7 +25,7 @@ test('malformed JSON: HTTP 200 with Err for the network driver and Error for IPA
 });
 
 test('bodies are parsed whatever the Content-Type; "null" and empty bodies read as {}', async (t) => {
-  const { call } = await startWithDouble(t);
+  const { call } = await startPluginDouble(t);
   const text = await call(
     'NetworkDriver.CreateNetwork',
     JSON.stringify({ NetworkID: NID, IPv4Data: [{ Pool: '10.1.0.0/24' }] }),
@@ -69,7 +52,7 @@ test('bodies are parsed whatever the Content-Type; "null" and empty bodies read 
 });
 
 test('missing and mistyped fields are named and never reach the controller', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   const cases: Array<[string, object, string, RegExp]> = [
     ['NetworkDriver.CreateNetwork', { Options: {} }, 'Err', /NetworkID is missing/],
     ['NetworkDriver.CreateEndpoint', { NetworkID: NID, Interface: {} }, 'Err', /EndpointID is missing/],
@@ -105,8 +88,8 @@ test('missing and mistyped fields are named and never reach the controller', asy
   assert.deepEqual(controller.calls, []);
 });
 
-test('unknown methods get 404 JSON; other HTTP verbs 405', async (t) => {
-  const { call } = await startWithDouble(t);
+test('unknown methods get 404 JSON in the field of their driver', async (t) => {
+  const { call } = await startPluginDouble(t);
   const unknown = await call('NetworkDriver.GwAllocCheck', { Options: {} });
   assert.equal(unknown.status, 404);
   assert.deepEqual(unknown.json, { Err: 'ovsnet: unknown plugin method "NetworkDriver.GwAllocCheck"' });
@@ -115,36 +98,46 @@ test('unknown methods get 404 JSON; other HTTP verbs 405', async (t) => {
   assert.deepEqual(Object.keys(unknownIpam.json), ['Error']);
   assert.equal((await call('', {})).status, 404);
   assert.equal((await call('VolumeDriver.Create', {})).status, 404);
+});
+
+test('HTTP verbs other than POST get 405', async (t) => {
+  const { call } = await startPluginDouble(t);
   const get = await call('Plugin.Activate', undefined, { httpMethod: 'GET' });
   assert.equal(get.status, 405);
   assert.match(String(get.json['Err']), /must be called with POST, not GET/);
 });
 
-test('controller refusals keep their message; bugs answer generically, are logged, and the server lives on', async (t) => {
-  const { call, controller, lines } = await startWithDouble(t);
-  await call('NetworkDriver.CreateNetwork', {
+/** The plugin with network NID and its endpoint EID (10.9.0.2) in the controller double. */
+async function pluginWithEndpoint(t: TestContext): Promise<PluginDouble> {
+  const double = await startPluginDouble(t);
+  await double.call('NetworkDriver.CreateNetwork', {
     NetworkID: NID,
     IPv4Data: [{ Pool: '10.9.0.0/24', Gateway: '10.9.0.1/24' }],
   });
-  await call('NetworkDriver.CreateEndpoint', {
+  await double.call('NetworkDriver.CreateEndpoint', {
     NetworkID: NID,
     EndpointID: EID,
     Interface: { Address: '10.9.0.2/24' },
   });
+  return double;
+}
 
+const JOIN = { NetworkID: NID, EndpointID: EID, SandboxKey: '/var/run/docker/netns/z' };
+
+test('controller refusals reach Docker with their message', async (t) => {
+  const { call, controller } = await pluginWithEndpoint(t);
   const conflict = await call('NetworkDriver.DeleteNetwork', { NetworkID: NID });
   assert.deepEqual(conflict.json, { Err: `ovsnet: network ${NID} still has 1 endpoint(s)` });
 
   controller.failNext('requestAddress', new ControllerError('EXHAUSTED', 'pool p has no free address'));
   const exhausted = await call('IpamDriver.RequestAddress', { PoolID: 'p', Address: '', Options: {} });
   assert.match(String(exhausted.json['Error']), /^ovsnet: pool p has no free address \(no free address left/);
+});
 
+test('controller bugs answer generically and are logged', async (t) => {
+  const { call, controller, lines } = await pluginWithEndpoint(t);
   controller.failNext('join', new TypeError("Cannot read properties of undefined (reading 'ofport')"));
-  const bug = await call('NetworkDriver.Join', {
-    NetworkID: NID,
-    EndpointID: EID,
-    SandboxKey: '/var/run/docker/netns/z',
-  });
+  const bug = await call('NetworkDriver.Join', JOIN);
   assert.deepEqual(bug.json, { Err: 'ovsnet: unexpected failure in NetworkDriver.Join (see the ovsnet log)' });
   const logged = lines().find((l) => l['msg'] === 'plugin call failed unexpectedly');
   assert.ok(logged, 'the bug is logged');
@@ -156,20 +149,21 @@ test('controller refusals keep their message; bugs answer generically, are logge
     String((await call('IpamDriver.RequestPool', { AddressSpace: 'x', V6: false })).json['Error']),
     /unexpected failure in IpamDriver\.RequestPool/,
   );
+});
 
-  // Still serving, and the state is unchanged by the failed calls.
-  const join = await call('NetworkDriver.Join', {
-    NetworkID: NID,
-    EndpointID: EID,
-    SandboxKey: '/var/run/docker/netns/z',
-  });
+test('after failed calls the server still serves, with the state unchanged', async (t) => {
+  const { call, controller } = await pluginWithEndpoint(t);
+  await call('NetworkDriver.DeleteNetwork', { NetworkID: NID });
+  controller.failNext('join', new TypeError("Cannot read properties of undefined (reading 'ofport')"));
+  await call('NetworkDriver.Join', JOIN);
+  const join = await call('NetworkDriver.Join', JOIN);
   assert.equal(join.json['Gateway'], '10.9.0.1');
   assert.ok(controller.networks.has(NID));
 });
 
 test('an IPAM answer without a prefix is reported as a controller bug, not passed to Docker', async (t) => {
-  const { call, controller } = await startWithDouble(t);
-  controller.requestAddress = async () => '10.0.0.7';
+  const { call, controller } = await startPluginDouble(t);
+  controller.requestAddress = () => Promise.resolve('10.0.0.7');
   const answer = await call('IpamDriver.RequestAddress', { PoolID: 'p', Address: '', Options: {} });
   assert.match(
     String(answer.json['Error']),
@@ -178,7 +172,7 @@ test('an IPAM answer without a prefix is reported as a controller bug, not passe
 });
 
 test('large bodies are refused with 413 and the connection still answers JSON', async (t) => {
-  const { call } = await startWithDouble(t);
+  const { call } = await startPluginDouble(t);
   const answer = await call(
     'NetworkDriver.CreateNetwork',
     JSON.stringify({ NetworkID: NID, pad: 'x'.repeat(2 << 20) }),
@@ -202,7 +196,7 @@ function rawExchange(socketPath: string, bytes: string, hangUp: boolean): Promis
 }
 
 test('broken HTTP and clients that hang up mid-body do not disturb the server', async (t) => {
-  const { plugin, call, controller } = await startWithDouble(t);
+  const { plugin, call, controller } = await startPluginDouble(t);
   const garbage = await rawExchange(plugin.socketPath, 'THIS IS NOT HTTP\r\n\r\n', false);
   assert.match(garbage, /^HTTP\/1\.1 400 Bad Request/);
   const partial = 'POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"NetworkID":';

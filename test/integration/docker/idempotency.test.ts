@@ -3,9 +3,7 @@
 // with success, refusing only what would lose state.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDockerPlugin } from '../../../drivers/docker/plugin';
-import { ControllerDouble } from './controller-double';
-import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
+import { startPluginDouble } from '../../harness/plugin-double';
 
 const NID = 'n0000000000000000000000000000002';
 const EID = 'e0000000000000000000000000000002';
@@ -22,20 +20,8 @@ const ENDPOINT = {
   Options: {},
 };
 
-async function startWithDouble(t: Parameters<typeof tempPluginDir>[0]) {
-  const controller = new ControllerDouble();
-  const plugin = await startDockerPlugin({
-    pluginDir: tempPluginDir(t),
-    network: controller,
-    ipam: controller,
-    logger: capturingLogger().logger,
-  });
-  t.after(() => plugin.close());
-  return { controller, call: (method: string, body?: object) => callPlugin(plugin.socketPath, method, body) };
-}
-
 test('CreateNetwork and CreateEndpoint twice both succeed with the same answer', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   assert.deepEqual((await call('NetworkDriver.CreateNetwork', NETWORK)).json, {});
   assert.deepEqual((await call('NetworkDriver.CreateNetwork', NETWORK)).json, {});
   const first = await call('NetworkDriver.CreateEndpoint', ENDPOINT);
@@ -46,7 +32,7 @@ test('CreateNetwork and CreateEndpoint twice both succeed with the same answer',
 });
 
 test('Leave before Join, Join twice, Leave twice', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
   await call('NetworkDriver.CreateEndpoint', ENDPOINT);
   assert.deepEqual((await call('NetworkDriver.Leave', { NetworkID: NID, EndpointID: EID })).json, {});
@@ -59,7 +45,7 @@ test('Leave before Join, Join twice, Leave twice', async (t) => {
 });
 
 test('DeleteEndpoint twice, Leave and Revoke after delete, OperInfo of a gone endpoint: all succeed', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
   await call('NetworkDriver.CreateEndpoint', ENDPOINT);
   const ref = { NetworkID: NID, EndpointID: EID };
@@ -78,7 +64,7 @@ test('DeleteEndpoint twice, Leave and Revoke after delete, OperInfo of a gone en
 });
 
 test('Join and ProgramExternalConnectivity of an unknown endpoint are refused: they would create nothing', async (t) => {
-  const { call } = await startWithDouble(t);
+  const { call } = await startPluginDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
   const join = await call('NetworkDriver.Join', {
     NetworkID: NID,
@@ -96,8 +82,8 @@ test('Join and ProgramExternalConnectivity of an unknown endpoint are refused: t
   assert.match(String(endpoint.json['Err']), /network other does not exist/);
 });
 
-test('DeleteNetwork with endpoints is refused and keeps the network; twice after cleanup succeeds', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+test('DeleteNetwork of a network with endpoints is refused and keeps the network', async (t) => {
+  const { call, controller } = await startPluginDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
   await call('NetworkDriver.CreateEndpoint', ENDPOINT);
   assert.match(
@@ -105,17 +91,24 @@ test('DeleteNetwork with endpoints is refused and keeps the network; twice after
     /still has 1 endpoint/,
   );
   assert.ok(controller.networks.has(NID));
+});
+
+test('DeleteNetwork after its endpoints are gone succeeds, twice', async (t) => {
+  const { call, controller } = await startPluginDouble(t);
+  await call('NetworkDriver.CreateNetwork', NETWORK);
+  await call('NetworkDriver.CreateEndpoint', ENDPOINT);
   await call('NetworkDriver.DeleteEndpoint', { NetworkID: NID, EndpointID: EID });
   assert.deepEqual((await call('NetworkDriver.DeleteNetwork', { NetworkID: NID })).json, {});
   assert.deepEqual((await call('NetworkDriver.DeleteNetwork', { NetworkID: NID })).json, {});
   assert.equal(controller.networks.size, 0);
 });
 
-test('IPAM: repeated RequestPool is stable; releases of unknown pools and addresses succeed', async (t) => {
-  const { call, controller } = await startWithDouble(t);
-  const request = { AddressSpace: 'OvsnetLocal', Pool: '10.30.0.0/16', SubPool: '', Options: {}, V6: false };
-  const first = await call('IpamDriver.RequestPool', request);
-  assert.deepEqual((await call('IpamDriver.RequestPool', request)).json, first.json);
+const POOL_REQUEST = { AddressSpace: 'OvsnetLocal', Pool: '10.30.0.0/16', SubPool: '', Options: {}, V6: false };
+
+test('IPAM: a repeated RequestPool for a subnet gets the same answer; dynamic requests get different pools', async (t) => {
+  const { call } = await startPluginDouble(t);
+  const first = await call('IpamDriver.RequestPool', POOL_REQUEST);
+  assert.deepEqual((await call('IpamDriver.RequestPool', POOL_REQUEST)).json, first.json);
   const dynamicA = await call('IpamDriver.RequestPool', {
     AddressSpace: 'OvsnetLocal',
     Pool: '',
@@ -135,6 +128,11 @@ test('IPAM: repeated RequestPool is stable; releases of unknown pools and addres
     dynamicB.json['Pool'],
     "Docker's overlap loop needs a different pool each time",
   );
+});
+
+test('IPAM: an address in use is refused; releases of unknown addresses and pools succeed', async (t) => {
+  const { call, controller } = await startPluginDouble(t);
+  const first = await call('IpamDriver.RequestPool', POOL_REQUEST);
   const taken = await call('IpamDriver.RequestAddress', {
     PoolID: first.json['PoolID'],
     Address: '10.30.0.9',
@@ -160,7 +158,7 @@ test('IPAM: repeated RequestPool is stable; releases of unknown pools and addres
 });
 
 test('concurrent calls are all answered', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   await call('NetworkDriver.CreateNetwork', NETWORK);
   const answers = await Promise.all(
     Array.from({ length: 40 }, (_, i) =>

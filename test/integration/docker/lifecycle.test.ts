@@ -2,7 +2,6 @@
 // make, in Docker's order and with the bodies cnm.md records, against the real server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDockerPlugin } from '../../../drivers/docker/plugin';
 import type {
   CreateEndpointRequest,
   CreateNetworkRequest,
@@ -10,29 +9,15 @@ import type {
   RequestAddressRequest,
   RequestPoolRequest,
 } from '../../../drivers/docker/protocol';
-import { ControllerDouble } from './controller-double';
-import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
+import { startPluginDouble, type PluginDouble } from '../../harness/plugin-double';
+import type { PluginAnswer } from '../../harness/plugin-client';
 
 const NID = '9d1c3f0e5b2a4c6d8e7f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f';
 const EID = 'e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f708192a3b4c5d6e7f80910';
 const PLUGIN_MIME = 'application/vnd.docker.plugins.v1.2+json';
 
-async function startWithDouble(t: Parameters<typeof tempPluginDir>[0]) {
-  const controller = new ControllerDouble();
-  const { logger, lines } = capturingLogger();
-  const plugin = await startDockerPlugin({
-    pluginDir: tempPluginDir(t),
-    network: controller,
-    ipam: controller,
-    logger,
-  });
-  t.after(() => plugin.close());
-  const call = (method: string, body?: object | string) => callPlugin(plugin.socketPath, method, body);
-  return { controller, plugin, call, lines };
-}
-
 test('activation and capabilities answer empty-bodied calls with the plugin media type', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   const activate = await call('Plugin.Activate');
   assert.equal(activate.status, 200);
   assert.equal(activate.contentType, PLUGIN_MIME);
@@ -50,7 +35,7 @@ test('activation and capabilities answer empty-bodied calls with the plugin medi
 });
 
 test('network create, run -p 8080:80, stop and network rm pass through in order', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   // docker network create -d ovsnet --ipam-driver ovsnet --subnet 10.50.0.0/24 -o ovsnet.mtu=1450 n1
   const poolRequest: RequestPoolRequest = {
     AddressSpace: 'OvsnetLocal',
@@ -186,21 +171,31 @@ test('network create, run -p 8080:80, stop and network rm pass through in order'
   assert.equal(controller.pools.size, 0);
 });
 
-test('CreateEndpoint never echoes fields Docker set; --internal networks join without a gateway', async (t) => {
-  const { call } = await startWithDouble(t);
+/** An --internal dual-stack network with one endpoint, as Docker creates them; the CreateEndpoint answer. */
+async function internalEndpoint(call: PluginDouble['call']): Promise<PluginAnswer> {
   await call('NetworkDriver.CreateNetwork', {
     NetworkID: NID,
     Options: { 'com.docker.network.internal': true, 'com.docker.network.enable_ipv6': true },
     IPv4Data: [{ AddressSpace: 'x', Pool: '10.60.0.0/24', Gateway: '10.60.0.1/24' }],
     IPv6Data: [{ AddressSpace: 'x', Pool: 'fd00:60::/64', Gateway: 'fd00:60::1/64' }],
   });
-  const endpoint = await call('NetworkDriver.CreateEndpoint', {
+  return call('NetworkDriver.CreateEndpoint', {
     NetworkID: NID,
     EndpointID: EID,
     Interface: { Address: '10.60.0.5/24', AddressIPv6: 'fd00:60::5/64', MacAddress: '02:42:0a:3c:00:05' },
     Options: { 'com.docker.network.endpoint.macaddress': 'AkIKPAAF' },
   });
+}
+
+test('CreateEndpoint never echoes fields Docker set', async (t) => {
+  const { call } = await startPluginDouble(t);
+  const endpoint = await internalEndpoint(call);
   assert.deepEqual(endpoint.json, {});
+});
+
+test('on an --internal network Join answers without a gateway', async (t) => {
+  const { call } = await startPluginDouble(t);
+  await internalEndpoint(call);
   const join = await call('NetworkDriver.Join', {
     NetworkID: NID,
     EndpointID: EID,
@@ -210,8 +205,8 @@ test('CreateEndpoint never echoes fields Docker set; --internal networks join wi
   assert.deepEqual(join.json, { InterfaceName: { SrcName: 'ovse1d2c3b4_c', DstPrefix: 'eth' } });
 });
 
-test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via IPAM', async (t) => {
-  const { call } = await startWithDouble(t);
+/** An IPv6 pool and its gateway from ovsnet IPAM: the pool's answer and the gateway with its prefix. */
+async function ipv6PoolAndGateway(call: PluginDouble['call']): Promise<{ pool6: PluginAnswer; gateway: string }> {
   const pool6 = await call('IpamDriver.RequestPool', {
     AddressSpace: 'OvsnetLocal',
     Pool: '',
@@ -219,18 +214,29 @@ test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via I
     Options: null,
     V6: true,
   });
-  assert.equal(pool6.json['Pool'], 'fd00:1::/64');
   const gw6 = await call('IpamDriver.RequestAddress', {
     PoolID: pool6.json['PoolID'],
     Address: '',
     Options: { RequestAddressType: 'com.docker.network.gateway' },
   });
-  assert.equal(gw6.json['Address'], 'fd00:1::1/64');
+  return { pool6, gateway: String(gw6.json['Address']) };
+}
+
+test('IPv6 pools and their gateways come from ovsnet IPAM', async (t) => {
+  const { call } = await startPluginDouble(t);
+  const { pool6, gateway } = await ipv6PoolAndGateway(call);
+  assert.equal(pool6.json['Pool'], 'fd00:1::/64');
+  assert.equal(gateway, 'fd00:1::1/64');
+});
+
+test('dual-stack Join returns both gateways as plain addresses', async (t) => {
+  const { call } = await startPluginDouble(t);
+  const { gateway } = await ipv6PoolAndGateway(call);
   await call('NetworkDriver.CreateNetwork', {
     NetworkID: NID,
     Options: { 'com.docker.network.enable_ipv6': true },
     IPv4Data: [{ AddressSpace: 'x', Pool: '10.70.0.0/24', Gateway: '10.70.0.1/24' }],
-    IPv6Data: [{ AddressSpace: 'x', Pool: 'fd00:1::/64', Gateway: gw6.json['Address'] }],
+    IPv6Data: [{ AddressSpace: 'x', Pool: 'fd00:1::/64', Gateway: gateway }],
   });
   await call('NetworkDriver.CreateEndpoint', {
     NetworkID: NID,
@@ -250,7 +256,7 @@ test('dual-stack Join returns both gateways as plain addresses; IPv6 pools via I
 });
 
 test('discovery, AllocateNetwork and FreeNetwork are accepted without touching the controller', async (t) => {
-  const { call, controller } = await startWithDouble(t);
+  const { call, controller } = await startPluginDouble(t);
   const discovery = { DiscoveryType: 1, DiscoveryData: { Address: '10.0.0.2', BindAddress: '', Self: false } };
   assert.deepEqual((await call('NetworkDriver.DiscoverNew', discovery)).json, {});
   assert.deepEqual((await call('NetworkDriver.DiscoverDelete', discovery)).json, {});

@@ -5,13 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDockerPlugin } from '../../../drivers/docker/plugin';
-import { ControllerDouble } from './controller-double';
-import { callPlugin, capturingLogger, tempPluginDir } from './plugin-client';
-
-function start(pluginDir: string, controller = new ControllerDouble()) {
-  return startDockerPlugin({ pluginDir, network: controller, ipam: controller, logger: capturingLogger().logger });
-}
+import { ControllerDouble } from '../../harness/controller-double';
+import { callPlugin, tempPluginDir } from '../../harness/plugin-client';
+import { servePluginDouble as start } from '../../harness/plugin-double';
 
 /** A socket file nobody listens on, as a killed plugin leaves behind. */
 function makeStaleSocket(path: string): void {

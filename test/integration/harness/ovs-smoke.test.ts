@@ -6,18 +6,14 @@ import { OvsInstance } from '../../harness/ovs';
 import { Netns, uniqueIfname } from '../../harness/netns';
 import { ping, startEchoServer, tcpProbe, udpProbe } from '../../harness/probes';
 import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { withOvs } from '../../harness/with-ovs';
 
 test('two namespaces ping each other through a private netdev bridge', async (t) => {
-  if (!requireBinaries(t, [...OVS_BINARIES, 'ping'])) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const a = await Netns.create('c');
-  t.after(() => a.destroy());
-  const b = await Netns.create('c');
-  t.after(() => b.destroy());
-
-  await withLogs([ovs], async () => {
+  await withOvs(t, { needs: ['ping'] }, async (ovs) => {
+    const a = await Netns.create('c');
+    t.after(() => a.destroy());
+    const b = await Netns.create('c');
+    t.after(() => b.destroy());
     await ovs.addNetdevBridge('br0');
     await ovs.attachContainer(a, { bridge: 'br0', hostIfname: uniqueIfname('va'), ip: '10.77.0.1/24', ofport: 1 });
     await ovs.attachContainer(b, { bridge: 'br0', hostIfname: uniqueIfname('vb'), ip: '10.77.0.2/24', ofport: 2 });

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OvsInstance } from '../../harness/ovs';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
+import type { OvsInstance } from '../../harness/ovs';
+import { ovsFor, ovsdbClientFor } from '../../harness/with-ovs';
 import { until } from '../../harness/until';
-import { OvsdbClient } from '../../../ovsdb/client';
+import type { OvsdbClient } from '../../../ovsdb/client';
 import { OvsdbCanceledError } from '../../../ovsdb/protocol/errors';
 import { map } from '../../../ovsdb/protocol/notation';
 import { eq, mutate, select, wait, type Operation } from '../../../ovsdb/protocol/operations';
@@ -26,10 +26,8 @@ function blockedTransaction(mark: string): Operation[] {
 }
 
 async function rootExternalIds(client: OvsdbClient): Promise<string> {
-  const [result] = (await client.transact(DB, [select(DB, [], ['external_ids'])])) as Array<{
-    rows: Array<{ external_ids: unknown }>;
-  }>;
-  return JSON.stringify(result?.rows[0]?.external_ids);
+  const [result] = await client.transact(DB, [select(DB, [], ['external_ids'])]);
+  return JSON.stringify(result?.rows?.[0]?.['external_ids']);
 }
 
 async function serverTriggers(ovs: OvsInstance): Promise<number> {
@@ -38,11 +36,9 @@ async function serverTriggers(ovs: OvsInstance): Promise<number> {
 }
 
 test('aborting a transaction blocked in wait: typed error, the server drops it, the client goes on', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
+  const client = await ovsdbClientFor(t, ovs);
   const states: string[] = [];
   client.on('state', (s) => states.push(s));
 
@@ -76,12 +72,10 @@ test('aborting a transaction blocked in wait: typed error, the server drops it, 
 });
 
 test('on a db-change-aware session the server\'s late "canceled" reply is consumed', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
   await ovs.appctl('ovsdb-server', 'vlog/set', 'jsonrpc:file:dbg');
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const client = await ovsdbClientFor(t, ovs);
   const states: string[] = [];
   client.on('state', (s) => states.push(s));
   await client.setDbChangeAware(true);
@@ -102,11 +96,9 @@ test('on a db-change-aware session the server\'s late "canceled" reply is consum
 });
 
 test('a signal aborted before the call sends nothing and rejects with CANCELED', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
+  const client = await ovsdbClientFor(t, ovs);
   const signal = AbortSignal.abort();
   await assert.rejects(
     client.transact(DB, [mutate(DB, [], [['external_ids', 'insert', map([['early', 'yes']])]])], { signal }),

@@ -1,11 +1,8 @@
 // The OVSDB client against a real ovsdb-server and ovs-vswitchd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OvsInstance } from '../../harness/ovs';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { withLogs } from '../../harness/failure-logs';
+import { ovsFor, ovsdbClientFor, withOvs } from '../../harness/with-ovs';
 import { uniqueIfname } from '../../harness/netns';
-import { OvsdbClient } from '../../../ovsdb/client';
 import { Vswitch } from '../../../ovsdb/vswitch/vswitch';
 import { OvsdbError, TransactionError } from '../../../ovsdb/protocol/errors';
 import { insert, select, eq } from '../../../ovsdb/protocol/operations';
@@ -13,12 +10,8 @@ import { until } from '../../harness/until';
 import { readPid } from '../../../controller/ovs/private-ovs';
 
 test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs-vsctl and an ovsdb-server restart', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  await withLogs([ovs], async () => {
-    const client = await OvsdbClient.connect(ovs.dbRemote, { backoff: { minMs: 50, maxMs: 400, jitter: 0.1 } });
-    t.after(() => client.close());
+  await withOvs(t, async (ovs) => {
+    const client = await ovsdbClientFor(t, ovs, { backoff: { minMs: 50, maxMs: 400, jitter: 0.1 } });
     assert.ok((await client.listDbs()).includes('Open_vSwitch'));
     const schema = await client.getSchema('Open_vSwitch');
     assert.match(schema.version, /^\d+\.\d+\.\d+$/);
@@ -43,18 +36,18 @@ test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs
       { bridge: 'br0', name: 'vx0', type: 'vxlan', options: { remote_ip: 'flow', key: 'flow' }, ofportRequest: 40002 },
       { bridge: 'br0', name: 'gre0', type: 'gre', options: { remote_ip: 'flow', key: 'flow' }, ofportRequest: 40003 },
     ]);
-    const realised = await vs.waitRealised([veth, 'vx0', 'gre0'], 10_000);
+    const realised = await vs.waits.waitRealised([veth, 'vx0', 'gre0'], 10_000);
     assert.deepEqual([...realised.values()], [40001, 40002, 40003]);
     assert.equal((await ovs.vsctl('get', 'interface', veth, 'ofport')).trim(), '40001');
     assert.equal((await ovs.vsctl('get', 'interface', 'vx0', 'type')).trim(), 'vxlan');
-    const owned = vs.indexInterfacesByExternalId('ovsnet-owner');
+    const owned = vs.view.indexInterfacesByExternalId('ovsnet-owner');
     assert.ok(owned);
     assert.deepEqual(
-      vs.interfacesByExternalId('ovsnet-owner', 'endpoint:n/e1').map((i) => i.name),
+      vs.view.interfacesByExternalId('ovsnet-owner', 'endpoint:n/e1').map((i) => i.name),
       [veth],
     );
     assert.deepEqual(
-      vs
+      vs.view
         .ports('br0')
         .map((p) => p.name)
         .sort(),
@@ -63,35 +56,35 @@ test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs
 
     // Changes made by someone else arrive in the replica, including map diffs.
     await ovs.vsctl('add-port', 'br0', 'extra0', '--', 'set', 'interface', 'extra0', 'type=internal');
-    await until('extra0 in the replica', () => vs.port('extra0') !== undefined);
+    await until('extra0 in the replica', () => vs.view.port('extra0') !== undefined);
     await ovs.vsctl('set', 'interface', veth, 'external_ids:color=blue');
-    await until('external_ids diff', () => vs.interface(veth)?.externalIds['color'] === 'blue');
-    assert.equal(vs.interface(veth)?.externalIds['ovsnet-owner'], 'endpoint:n/e1', 'untouched keys stay');
+    await until('external_ids diff', () => vs.view.interface(veth)?.externalIds['color'] === 'blue');
+    assert.equal(vs.view.interface(veth)?.externalIds['ovsnet-owner'], 'endpoint:n/e1', 'untouched keys stay');
     await ovs.vsctl('remove', 'interface', veth, 'external_ids', 'color');
-    await until('external_ids key removed', () => vs.interface(veth)?.externalIds['color'] === undefined);
+    await until('external_ids key removed', () => vs.view.interface(veth)?.externalIds['color'] === undefined);
 
     // Survive an ovsdb-server restart: same rows, no duplicates, later changes still arrive.
-    const before = vs
+    const before = vs.view
       .ports()
       .map((p) => p.name)
       .sort();
-    const beforeCount = vs.replica.count('Interface');
+    const beforeCount = vs.view.replica.count('Interface');
     await ovs.restartOvsdb();
     await until('reconnected', () => client.state === 'connected', 15_000);
     assert.deepEqual(
-      vs
+      vs.view
         .ports()
         .map((p) => p.name)
         .sort(),
       before,
     );
-    assert.equal(vs.replica.count('Interface'), beforeCount);
+    assert.equal(vs.view.replica.count('Interface'), beforeCount);
     await ovs.vsctl('del-port', 'br0', 'extra0');
-    await until('extra0 gone', () => vs.port('extra0') === undefined);
+    await until('extra0 gone', () => vs.view.port('extra0') === undefined);
 
     await vs.removePorts([veth, 'vx0', 'gre0']);
     assert.deepEqual(
-      vs.ports('br0').map((p) => p.name),
+      vs.view.ports('br0').map((p) => p.name),
       ['br0'],
     );
     assert.equal((await ovs.vsctl('list-ports', 'br0')).trim(), '');
@@ -99,11 +92,9 @@ test('bridges, veth, VXLAN and GRE ports through the client; replica follows ovs
 });
 
 test('bad requests give typed errors and leave the client usable', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
+  const client = await ovsdbClientFor(t, ovs);
 
   await assert.rejects(
     client.transact('Open_vSwitch', [select('NoSuchTable')]),
@@ -130,7 +121,10 @@ test('bad requests give typed errors and leave the client usable', async (t) => 
       e.opIndex === 1 &&
       /at commit/.test(e.message),
   );
-  await assert.rejects(client.monitor('Open_vSwitch', { Bridge: { columns: ['nope'] } }), /no column "nope"/);
+  await assert.rejects(
+    client.monitor('Open_vSwitch', { Bridge: { columns: ['nope'] } }),
+    (e: unknown) => e instanceof OvsdbError && e.code === 'INVALID_ARGUMENT' && /no column "nope"/.test(e.message),
+  );
   // Out-of-range value (ofport_request must be 1..65279).
   await assert.rejects(
     client.transact('Open_vSwitch', [insert('Interface', { name: 'x', ofport_request: 70000 })]),
@@ -140,13 +134,11 @@ test('bad requests give typed errors and leave the client usable', async (t) => 
 });
 
 test('waits for ovs-vswitchd end as soon as the client is closed, not at their timeout', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
   const vswitchd = readPid(ovs.ovs.pidfile('ovs-vswitchd'));
   assert.ok(vswitchd !== undefined);
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const client = await ovsdbClientFor(t, ovs);
   const vs = await Vswitch.open(client);
   await vs.ensureBridge({ name: 'br0', datapathType: 'netdev', failMode: 'secure', protocols: ['OpenFlow13'] });
   const veth = uniqueIfname('vw');
@@ -162,8 +154,8 @@ test('waits for ovs-vswitchd end as soon as the client is closed, not at their t
   process.kill(vswitchd, 'SIGSTOP');
   t.after(thaw);
   await vs.addPorts([{ bridge: 'br0', name: veth }]);
-  const realised = vs.waitRealised([veth], 60_000);
-  const applied = vs.waitCurCfg(Number.MAX_SAFE_INTEGER, 60_000);
+  const realised = vs.waits.waitRealised([veth], 60_000);
+  const applied = vs.waits.waitCurCfg(Number.MAX_SAFE_INTEGER, 60_000);
   const outcome = (p: Promise<unknown>): Promise<string> =>
     p.then(
       () => 'resolved',
@@ -176,7 +168,7 @@ test('waits for ovs-vswitchd end as soon as the client is closed, not at their t
   assert.deepEqual(outcomes, ['CONNECTION_CLOSED', 'CONNECTION_CLOSED']);
   assert.ok(Date.now() - started < 1000, `the waits ended ${Date.now() - started} ms after close`);
   assert.equal(
-    await outcome(vs.waitRealised([veth], 60_000)),
+    await outcome(vs.waits.waitRealised([veth], 60_000)),
     'CONNECTION_CLOSED',
     'a wait begun after close ends at once',
   );

@@ -3,22 +3,17 @@
 // conditional monitoring with monitor_cond_change, and set_db_change_aware.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OvsInstance } from '../../harness/ovs';
-import { OVS_BINARIES, requireBinaries } from '../../harness/require';
-import { OvsdbClient } from '../../../ovsdb/client';
+import { ovsFor, ovsdbClientFor } from '../../harness/with-ovs';
 import { sleep } from '../../../controller/ovs/private-ovs';
 import { until } from '../../harness/until';
 import { TransactionError } from '../../../ovsdb/protocol/errors';
 import { assertLock, comment } from '../../../ovsdb/protocol/operations';
 
 test('locks: lock, contention, steal with notification, unlock', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
-  const a = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => a.close());
-  const b = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => b.close());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
+  const a = await ovsdbClientFor(t, ovs);
+  const b = await ovsdbClientFor(t, ovs);
   const notices: string[] = [];
   a.on('notification', (method) => notices.push(method));
   assert.deepEqual(await a.lock('ovsnet'), { locked: true });
@@ -32,9 +27,8 @@ test('locks: lock, contention, steal with notification, unlock', async (t) => {
 });
 
 test('monitor_cond_change moves the replica to the new condition', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
   await ovs.addNetdevBridge('br0');
   await ovs.vsctl(
     'add-port',
@@ -55,8 +49,7 @@ test('monitor_cond_change moves the replica to the new condition', async (t) => 
     'pb',
     'type=internal',
   );
-  const client = await OvsdbClient.connect(ovs.dbRemote);
-  t.after(() => client.close());
+  const client = await ovsdbClientFor(t, ovs);
   const replica = await client.monitor('Open_vSwitch', {
     Interface: { columns: ['name'], where: [['name', '==', 'pa']] },
   });
@@ -71,14 +64,11 @@ test('monitor_cond_change moves the replica to the new condition', async (t) => 
 });
 
 test('a lock is held again after ovsdb-server restarts', async (t) => {
-  if (!requireBinaries(t, OVS_BINARIES)) return;
-  const ovs = await OvsInstance.start();
-  t.after(() => ovs.stop());
+  const ovs = await ovsFor(t);
+  if (!ovs) return;
   const fast = { backoff: { minMs: 50, maxMs: 200, jitter: 0 } };
-  const a = await OvsdbClient.connect(ovs.dbRemote, fast);
-  t.after(() => a.close());
-  const b = await OvsdbClient.connect(ovs.dbRemote, fast);
-  t.after(() => b.close());
+  const a = await ovsdbClientFor(t, ovs, fast);
+  const b = await ovsdbClientFor(t, ovs, fast);
   assert.deepEqual(await a.lock('ovsnet'), { locked: true });
   assert.ok(a.hasLock('ovsnet'));
   // The control: a session that does not hold the lock fails the assert operation.

@@ -56,10 +56,8 @@ test('ssl: transact and monitor over TLS, and reconnect after the server restart
   assert.equal(client.remoteName, remote);
   const replica = await client.monitor(DB, { Open_vSwitch: { columns: ['external_ids'] } });
   await client.transact(DB, [mutate(DB, [], [['external_ids', 'insert', map([['over', 'tls']])]])]);
-  const [result] = (await client.transact(DB, [select(DB, [], ['external_ids'])])) as Array<{
-    rows: Array<{ external_ids: unknown }>;
-  }>;
-  assert.deepEqual(result?.rows[0]?.external_ids, ['map', [['over', 'tls']]]);
+  const [result] = await client.transact(DB, [select(DB, [], ['external_ids'])]);
+  assert.deepEqual(result?.rows?.[0]?.['external_ids'], ['map', [['over', 'tls']]]);
   const rootIds = (): string => JSON.stringify([...replica.rows(DB)][0]?.['external_ids']);
   await until('the replica saw the change', () => rootIds().includes('tls'));
 

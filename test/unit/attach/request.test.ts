@@ -35,7 +35,7 @@ test('bad input is refused with the option named', () => {
   ];
   for (const [change, message] of cases) {
     assert.throws(
-      () => validateAddPort({ ...base, ...change } as never),
+      () => validateAddPort({ ...base, ...change }),
       (error: Error & { code?: string }) => {
         assert.equal(error.code, 'INVALID_ARGUMENT', JSON.stringify(change));
         assert.match(error.message, message, JSON.stringify(change));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generateModels } from '../../../ovsdb/schema/generate';
 import { parseSchema } from '../../../ovsdb/schema/schema';
 import { decodeRow } from '../../../ovsdb/schema/decode';
+import { asUuid } from '../../../ovsdb/protocol/notation';
 import type { InterfaceRow } from '../../../ovsdb/schema/vswitch.gen';
 import { SCHEMA_CKSUM, SCHEMA_VERSION } from '../../../ovsdb/schema/vswitch.gen';
 
@@ -54,8 +55,8 @@ test('the generator reflects column kinds and enums', () => {
 
 test('decodeRow turns wire values into the generated shapes', () => {
   const schema = parseSchema(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
-  const row = decodeRow<InterfaceRow>(schema.tables.get('Interface')!, {
-    _uuid: ['uuid', 'u1' as never],
+  const row = decodeRow<InterfaceRow>(schema.tables.get('Interface'), {
+    _uuid: ['uuid', asUuid('00000000-0000-0000-0000-000000000001')],
     name: 'veth0',
     ofport: ['set', []],
     ofport_request: 40001,
@@ -65,5 +66,5 @@ test('decodeRow turns wire values into the generated shapes', () => {
   assert.equal(row.ofport, undefined);
   assert.equal(row.ofport_request, 40001);
   assert.deepEqual(row.external_ids, { owner: 'x' });
-  assert.equal(row._uuid, 'u1');
+  assert.equal(row._uuid, '00000000-0000-0000-0000-000000000001');
 });

@@ -19,7 +19,7 @@ test('every split point of a stream yields the same messages', () => {
     const splitter = new JsonStreamSplitter();
     const out = [...splitter.push(stream.subarray(0, cut)), ...splitter.push(stream.subarray(cut))];
     assert.deepEqual(
-      out.map((t) => JSON.parse(t)),
+      out.map((t): unknown => JSON.parse(t)),
       messages,
       `split at byte ${cut}`,
     );
@@ -32,7 +32,7 @@ test('byte-at-a-time feeding and three-way splits', () => {
   const out: string[] = [];
   for (const byte of stream) out.push(...splitter.push(Buffer.from([byte])));
   assert.deepEqual(
-    out.map((t) => JSON.parse(t)),
+    out.map((t): unknown => JSON.parse(t)),
     messages,
   );
   for (let a = 1; a < stream.length; a += 7) {

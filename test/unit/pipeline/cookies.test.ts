@@ -1,9 +1,10 @@
 // The promise of cookies.ts, checked over a large state whose ids collide under the old
 // layout: every cookie names one object, and selecting flows by an object's cookie and
 // mask (as OVS does for dump-flows and delete) returns exactly the flows that exist for it.
+// The state is one host of a cluster, so remote hosts and endpoints are objects too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPipeline, endpointFlows } from '../../../flows/pipeline/build';
+import { buildPipeline, endpointFlows, remoteEndpointFlows } from '../../../flows/pipeline/build';
 import {
   allowRuleObject,
   cookieSelects,
@@ -12,13 +13,16 @@ import {
   networkObject,
   objectSelector,
   parseCookie,
+  remoteEndpointObject,
+  remoteHostObject,
   type FlowObject,
 } from '../../../flows/pipeline/cookies';
+import { resolveRemoteEndpoints } from '../../../flows/pipeline/overlay';
 import type { PipelineState } from '../../../flows/pipeline/model';
 import type { FlowSpec } from '../../../flows/pipeline/spec';
-import { generatedState, TAGS } from './generated-state';
+import { DEAD_HOST, generatedOverlayState, HOST_IDS, TAGS } from './generated-state';
 
-const state = generatedState();
+const state = generatedOverlayState();
 const flows = buildPipeline(state);
 
 const objectName = (o: FlowObject): string => `${o.kind} ${o.id}`;
@@ -29,8 +33,15 @@ function objectsOf(s: PipelineState): FlowObject[] {
     ...s.networks.flatMap((n) => (n.gateway ? [gatewayObject(n.gateway.ofport)] : [])),
     ...s.endpoints.map((e) => endpointObject(e.ofport)),
     ...s.rules.map((r) => allowRuleObject(r.id)),
+    ...(s.remoteHosts ?? []).map((h) => remoteHostObject(h.id)),
+    ...(s.remoteEndpoints ?? []).map((e) => remoteEndpointObject(e.id)),
   ];
 }
+
+/** Objects that have flows: a dead host and its endpoints have none. */
+const live = (o: FlowObject): boolean =>
+  !(o.kind === 'remote_host' && o.id === DEAD_HOST) &&
+  !(o.kind === 'remote_endpoint' && state.remoteEndpoints?.find((e) => e.id === o.id)?.host === DEAD_HOST);
 
 /** A flow as OVS would hold it, cookie included. */
 const content = (f: FlowSpec): string =>
@@ -54,14 +65,26 @@ function without(object: FlowObject): { state: PipelineState; alsoGone: FlowObje
     case 'allow_rule':
       s.rules = s.rules.filter((r) => r.id !== object.id);
       return { state: s, alsoGone: [] };
+    case 'remote_endpoint':
+      s.remoteEndpoints = s.remoteEndpoints?.filter((e) => e.id !== object.id) ?? [];
+      return { state: s, alsoGone: [] };
+    case 'remote_host': {
+      const gone = (s.remoteEndpoints ?? []).filter((e) => e.host === object.id);
+      s.remoteHosts = s.remoteHosts?.filter((h) => h.id !== object.id) ?? [];
+      s.remoteEndpoints = s.remoteEndpoints?.filter((e) => e.host !== object.id) ?? [];
+      return { state: s, alsoGone: gone.map((e) => remoteEndpointObject(e.id)) };
+    }
     case 'network': {
-      const gone = structuredClone(s);
-      gone.networks = s.networks.filter((n) => n.tag === object.id);
-      gone.endpoints = s.endpoints.filter((e) => e.networkTag === object.id);
-      gone.rules = s.rules.filter((r) => r.networkTag === object.id);
+      const gone: PipelineState = {
+        networks: s.networks.filter((n) => n.tag === object.id),
+        endpoints: s.endpoints.filter((e) => e.networkTag === object.id),
+        rules: s.rules.filter((r) => r.networkTag === object.id),
+        remoteEndpoints: s.remoteEndpoints?.filter((e) => e.networkTag === object.id) ?? [],
+      };
       s.networks = s.networks.filter((n) => n.tag !== object.id);
       s.endpoints = s.endpoints.filter((e) => e.networkTag !== object.id);
       s.rules = s.rules.filter((r) => r.networkTag !== object.id);
+      s.remoteEndpoints = s.remoteEndpoints?.filter((e) => e.networkTag !== object.id) ?? [];
       return { state: s, alsoGone: objectsOf(gone).filter((o) => o.kind !== 'network') };
     }
     case 'table_wide':
@@ -70,17 +93,29 @@ function without(object: FlowObject): { state: PipelineState; alsoGone: FlowObje
   }
 }
 
-/** The object that contains this one: its flows may list this one's port. */
-function container(object: FlowObject): FlowObject | undefined {
-  if (object.kind === 'endpoint') {
-    const tag = state.endpoints.find((e) => e.ofport === object.id)?.networkTag;
-    return tag === undefined ? undefined : networkObject(tag);
-  }
-  if (object.kind === 'gateway') {
-    const tag = state.networks.find((n) => n.gateway?.ofport === object.id)?.tag;
-    return tag === undefined ? undefined : networkObject(tag);
-  }
-  return undefined;
+/**
+ * The objects that contain this one: their flows may list this one's port, or (networks
+ * of a host) send a copy of each broadcast to its host.
+ */
+function containers(object: FlowObject): FlowObject[] {
+  const tags = ((): number[] => {
+    switch (object.kind) {
+      case 'endpoint':
+        return state.endpoints.filter((e) => e.ofport === object.id).map((e) => e.networkTag);
+      case 'gateway':
+        return state.networks.filter((n) => n.gateway?.ofport === object.id).map((n) => n.tag);
+      case 'remote_endpoint':
+        return (state.remoteEndpoints ?? []).filter((e) => e.id === object.id).map((e) => e.networkTag);
+      case 'remote_host':
+        return (state.remoteEndpoints ?? []).filter((e) => e.host === object.id).map((e) => e.networkTag);
+      case 'allow_rule':
+      case 'network':
+      case 'shared':
+      case 'table_wide':
+        return [];
+    }
+  })();
+  return [...new Set(tags)].map(networkObject);
 }
 
 test('the generated state collides under the old layout: tags, tag << 8, rule ids and ports share values', () => {
@@ -104,6 +139,14 @@ test('the generated state collides under the old layout: tags, tag << 8, rule id
   assert.ok(
     state.endpoints.some((e) => ruleIds.has(e.ofport)),
     'an endpoint port equals a rule id',
+  );
+  assert.ok(
+    state.remoteEndpoints?.some((e) => ports.has(e.id) && ruleIds.has(e.id)),
+    'a remote endpoint id equals a port and a rule id',
+  );
+  assert.ok(
+    HOST_IDS.every((id) => TAGS.includes(id)),
+    'host ids equal network tags',
   );
   assert.ok(flows.length > 4000, `${flows.length} flows`);
 });
@@ -151,12 +194,26 @@ test("an endpoint's cookie selects exactly the flows built for that endpoint", (
       `endpoint ${ep.ofport}`,
     );
   }
+  const remote = resolveRemoteEndpoints(state);
+  assert.ok(remote.length > 100, `${remote.length} remote endpoints of live hosts`);
+  for (const ep of remote) {
+    assert.deepEqual(
+      selected(remoteEndpointObject(ep.id)).map(content).sort(),
+      remoteEndpointFlows(ep).map(content).sort(),
+      `remote endpoint ${ep.id}`,
+    );
+  }
+  for (const ep of state.remoteEndpoints?.filter((e) => e.host === DEAD_HOST) ?? [])
+    assert.deepEqual(selected(remoteEndpointObject(ep.id)), [], `remote endpoint ${ep.id} of a dead host`);
+  assert.deepEqual(selected(remoteHostObject(DEAD_HOST)), [], 'the dead host');
 });
 
 test("an object's cookie selects the flows that go when it goes, and only flows of its container stay unselected", () => {
-  const all = objectsOf(state);
-  // Every network and gateway, and a spread of endpoints and rules (each case rebuilds the pipeline).
-  const sample = all.filter((o, i) => o.kind === 'network' || o.kind === 'gateway' || i % 9 === 0);
+  const all = objectsOf(state).filter(live);
+  // Every network, gateway and host, and a spread of endpoints and rules (each case rebuilds the pipeline).
+  const sample = all.filter(
+    (o, i) => o.kind === 'network' || o.kind === 'gateway' || o.kind === 'remote_host' || i % 9 === 0,
+  );
   for (const object of sample) {
     const mine = selected(object);
     assert.ok(mine.length > 0, `${objectName(object)} has flows`);
@@ -166,7 +223,7 @@ test("an object's cookie selects the flows that go when it goes, and only flows 
     const vanishedKeys = new Set(vanished.map(content));
     for (const f of mine) assert.ok(vanishedKeys.has(content(f)), `${objectName(object)}: ${f.reason} goes with it`);
     const mineKeys = new Set(mine.map(content));
-    const related = new Set([container(object), ...alsoGone].flatMap((o) => (o ? [objectName(o)] : [])));
+    const related = new Set([...containers(object), ...alsoGone].map(objectName));
     for (const f of vanished) {
       if (mineKeys.has(content(f))) continue;
       const owner = parseCookie(f.cookie)?.object;

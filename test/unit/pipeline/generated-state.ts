@@ -84,3 +84,63 @@ export function generatedState(): PipelineState {
   const eps = endpoints(networks);
   return { networks, endpoints: eps, rules: rules(networks, eps) };
 }
+
+/** Host ids collide with network tags, remote endpoint ids with ofports and rule ids. */
+export const HOST_IDS = [1, 2, 3, 256, 300];
+/** A host that is down: its endpoints and flows must not appear. */
+export const DEAD_HOST = 3;
+const REMOTE_PER_HOST = 4;
+
+/**
+ * The generated state as one host of a cluster: VXLAN and GRE tunnel ports, most networks
+ * spanning hosts (one without a VNI stays local), five other hosts (one dead, one with an
+ * IPv6 underlay) with a few endpoints in each spanning network, and allow rules naming
+ * remote endpoints too.
+ */
+export function generatedOverlayState(): PipelineState {
+  const state = generatedState();
+  state.tunnels = [
+    { type: 'vxlan', ofport: 65000 },
+    { type: 'gre', ofport: 65001 },
+  ];
+  state.networks.forEach((net, index) => {
+    if (index === 4) return; // this one is local to the host
+    net.vni = 5000 + index;
+    if (index % 3 === 1) net.tunnel = 'gre';
+  });
+  // The last host's underlay is IPv6.
+  state.remoteHosts = HOST_IDS.map((id, i) => ({
+    id,
+    tunnelIp: i === HOST_IDS.length - 1 ? `2001:db8::${i + 10}` : `192.0.2.${i + 10}`,
+    alive: id !== DEAD_HOST,
+  }));
+  state.remoteEndpoints = [];
+  let id = 1;
+  state.networks.forEach((net, index) => {
+    if (net.vni === undefined) return;
+    const v6 = net.subnets.find((s) => s.includes(':'));
+    HOST_IDS.forEach((host, h) => {
+      for (let k = 0; k < REMOTE_PER_HOST; k++, id++) {
+        state.remoteEndpoints?.push({
+          id,
+          host,
+          networkTag: net.tag,
+          mac: `02:01:${hex(h)}:${hex(index)}:00:${hex(k)}`,
+          ipv4: `10.${index}.${h + 1}.${k + 2}`,
+          ...(v6 && k % 2 === 0 ? { ipv6: `${v6.split('::')[0]}::1:${hex(h, 1)}:${hex(k + 2, 1)}` } : {}),
+        });
+      }
+    });
+  });
+  const remoteIn = (tag: number): number[] =>
+    (state.remoteEndpoints ?? []).filter((e) => e.networkTag === tag).map((e) => e.id);
+  state.rules.forEach((rule, i) => {
+    const remote = remoteIn(rule.networkTag);
+    if (remote.length === 0 || i % 3 === 2) return;
+    const pick = (k: number): number => remote[k % remote.length] as number;
+    if (i % 3 === 0) rule.fromRemote = [pick(i), pick(i + 5)];
+    rule.toRemote = [pick(i + 1)];
+    if (i % 7 === 0) rule.from = [];
+  });
+  return state;
+}

@@ -18,12 +18,12 @@ import { toFlowMod, type FlowSpec } from '../../../flows/pipeline/spec';
 import { TABLES, tableNumber } from '../../../flows/pipeline/tables';
 import { flowProblems } from '../../../flows/pipeline/verify';
 import { fieldDef } from '../../../flows/ofp/fields';
-import { generatedState } from './generated-state';
+import { generatedOverlayState } from './generated-state';
 import { FLOOD_SLICE } from '../../../flows/pipeline/features/output';
 import type { PipelineState } from '../../../flows/pipeline/model';
 
-test('every flow of a large state holds to its table: bands, fields matched and written, next tables', () => {
-  const flows = buildPipeline(generatedState());
+test('every flow of a large state (one host of a cluster) holds to its table: bands, fields matched and written, next tables', () => {
+  const flows = buildPipeline(generatedOverlayState());
   const tables = new Set(flows.map((f) => f.table));
   assert.equal(tables.size, TABLES.size, 'the state reaches every table');
   for (const flow of flows) assert.deepEqual(flowProblems(flow), [], flow.reason);
@@ -58,7 +58,7 @@ function oneLargeNetwork(): PipelineState {
 }
 
 test('declarations are tight: every band and field a table declares is used by one of its flows', () => {
-  const flows = [...buildPipeline(generatedState()), ...buildPipeline(oneLargeNetwork())];
+  const flows = [...buildPipeline(generatedOverlayState()), ...buildPipeline(oneLargeNetwork())];
   const bitsOf = (ofs: number, n: number): number => (n >= 32 ? 0xffffffff : ((2 ** n - 1) * 2 ** ofs) >>> 0);
   /** The declared names a match or write touches: register fields by their bits. */
   const touched = (field: string, bits: number): string[] => {

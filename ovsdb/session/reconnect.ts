@@ -1,5 +1,6 @@
-// When to (re)connect to a switch, as a pure state machine driven by an injected clock,
-// in the style of OVS's reconnect.c / reconnect.py:
+// When to (re)connect to a peer, as a pure state machine driven by an injected clock, in
+// the style of OVS's reconnect.c / reconnect.py. Protocol-neutral: the OVSDB client and the
+// OpenFlow switch client both follow it, so both protocols reconnect the same way.
 //
 //   stopped --start--> connecting --connected--> handshaking --ready--> ready
 //                          ^                          |                   |
@@ -8,7 +9,8 @@
 //
 // The owner reports what happened (connected, ready, disconnected) and asks what to do
 // (`poll`) and when to ask again (`nextWakeup`). Backoff doubles from minBackoffMs to
-// maxBackoffMs with jitter, and resets once a session has been ready for a while.
+// maxBackoffMs with jitter, and resets once a session has been ready for a while. What
+// "handshaking" means is the owner's: OpenFlow's hello/features, OVSDB's monitor restore.
 
 export type ReconnectState = 'stopped' | 'backoff' | 'connecting' | 'handshaking' | 'ready';
 
@@ -21,8 +23,12 @@ export interface ReconnectOptions {
   connectTimeoutMs?: number;
   /** A session that stayed ready this long resets the backoff to its minimum. */
   stableAfterMs?: number;
-  /** 0..1; the default spreads retries by +-20% so many agents do not retry in step. */
+  /** Fraction of the delay that is randomised, 0..1; +-20% by default, so many agents do not retry in step. */
+  jitter?: number;
+  /** Source of randomness for the jitter, 0..1. */
   random?: () => number;
+  /** What the handshake is called in the reason an attempt is abandoned (e.g. "OpenFlow handshake"). */
+  handshakeName?: string;
 }
 
 export interface ReconnectStats {
@@ -39,7 +45,9 @@ export class ReconnectMachine {
   private readonly max: number;
   private readonly connectTimeoutMs: number;
   private readonly stableAfterMs: number;
+  private readonly jitter: number;
   private readonly random: () => number;
+  private readonly handshakeName: string;
   readonly stats: ReconnectStats = { attempts: 0, sessions: 0, lastError: undefined };
 
   constructor(options: ReconnectOptions = {}) {
@@ -47,7 +55,9 @@ export class ReconnectMachine {
     this.max = Math.max(this.min, options.maxBackoffMs ?? 8000);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.stableAfterMs = options.stableAfterMs ?? 10_000;
+    this.jitter = Math.min(1, Math.max(0, options.jitter ?? 0.2));
     this.random = options.random ?? Math.random;
+    this.handshakeName = options.handshakeName ?? 'handshake';
   }
 
   get state(): ReconnectState {
@@ -75,7 +85,7 @@ export class ReconnectMachine {
     this.enter('stopped', now);
   }
 
-  /** The transport is up; the OpenFlow handshake starts. */
+  /** The transport is up; the handshake starts. */
   connected(now: number): void {
     if (this.stateValue === 'connecting') this.enter('handshaking', now);
   }
@@ -101,7 +111,7 @@ export class ReconnectMachine {
 
   private backoffDelay(): number {
     if (this.backoffMs === 0) return 0;
-    return Math.round(this.backoffMs * (0.8 + 0.4 * this.random()));
+    return Math.round(this.backoffMs * (1 - this.jitter + 2 * this.jitter * this.random()));
   }
 
   private jittered: number | undefined;
@@ -125,7 +135,7 @@ export class ReconnectMachine {
         if (now - this.enteredAt < this.connectTimeoutMs) return { kind: 'none' };
         return {
           kind: 'abandon',
-          reason: `no ${this.stateValue === 'connecting' ? 'connection' : 'OpenFlow handshake'} within ${this.connectTimeoutMs} ms`,
+          reason: `no ${this.stateValue === 'connecting' ? 'connection' : this.handshakeName} within ${this.connectTimeoutMs} ms`,
         };
     }
   }

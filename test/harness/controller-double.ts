@@ -1,8 +1,11 @@
-// TEST DOUBLE: an in-memory stand-in for the controller's NetworkApi and IpamApi, used
-// only because the real controller does not exist yet. It records every call (so tests
-// can check what the plugin passed through) and behaves like the contract in the simplest
-// way: idempotent creates, NOT_FOUND for unknown objects (so the plugin's tolerance of
-// repeated deletes is exercised), CONFLICT for deleting a network with endpoints.
+// TEST DOUBLE: an in-memory stand-in for the controller's NetworkApi and IpamApi, for the
+// tests of the Docker plugin alone (the plugin's integration tests and the e2e tests that
+// check what a real dockerd sends). It records every call (so tests can check what the
+// plugin passed through) and behaves like the contract in the simplest way: idempotent
+// creates, NOT_FOUND for unknown objects (so the plugin's tolerance of repeated deletes is
+// exercised), CONFLICT for deleting a network with endpoints. Given a namespace, it also
+// makes the veth pair Join names there, as a real dockerd moves that interface into the
+// container.
 import {
   ControllerError,
   type AddressRequest,
@@ -15,7 +18,8 @@ import {
   type PoolGrant,
   type PoolRequest,
   type PortBinding,
-} from '../../../controller/api';
+} from '../../controller/api';
+import type { Netns } from './netns';
 
 export interface RecordedCall {
   method: string;
@@ -42,6 +46,9 @@ export class ControllerDouble implements NetworkApi, IpamApi {
   private dynamicPools = 0;
   private macs = 0;
 
+  /** vethsIn: where CreateEndpoint makes (and DeleteEndpoint removes) the endpoint's veth pair. */
+  constructor(private readonly options: { vethsIn?: Netns } = {}) {}
+
   /** The next call of `method` throws `error` instead of doing its work. */
   failNext(method: string, error: unknown): void {
     this.failures.set(method, error);
@@ -64,6 +71,7 @@ export class ControllerDouble implements NetworkApi, IpamApi {
     const failure = this.failures.get(method);
     if (failure !== undefined) {
       this.failures.delete(method);
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- tests make it throw non-Errors on purpose
       throw failure;
     }
   }
@@ -109,12 +117,14 @@ export class ControllerDouble implements NetworkApi, IpamApi {
     if (spec.ipv4) info.ipv4 = spec.ipv4;
     if (spec.ipv6) info.ipv6 = spec.ipv6;
     this.endpoints.set(spec.endpointId, info);
+    await this.options.vethsIn?.ip('link', 'add', hostIfname, 'type', 'veth', 'peer', 'name', info.containerIfname);
     return info;
   }
   async deleteEndpoint(networkId: string, endpointId: string): Promise<void> {
     await this.enter('deleteEndpoint', networkId, endpointId);
-    this.endpoint(networkId, endpointId);
+    const { hostIfname } = this.endpoint(networkId, endpointId);
     this.endpoints.delete(endpointId);
+    await this.options.vethsIn?.ip('link', 'del', hostIfname);
   }
   async join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
     await this.enter('join', networkId, endpointId, sandboxKey);

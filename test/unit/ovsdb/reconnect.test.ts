@@ -1,7 +1,8 @@
 // The reconnect state machine, driven by hand-advanced time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReconnectMachine } from '../../../controller/openflow/reconnect';
+import { ReconnectMachine } from '../../../ovsdb/session/reconnect';
+import { ovsdbReconnectOptions } from '../../../ovsdb/session/reconnect-policy';
 
 const noJitter = { random: () => 0.5 };
 
@@ -50,8 +51,21 @@ test('jitter spreads the delay by +-20%', () => {
   assert.equal(high.nextWakeup(0), 1200);
 });
 
+test("the jitter fraction is the owner's: none at all, or wider than the default", () => {
+  const delays = (jitter: number): number[] =>
+    [0, 1].map((r) => {
+      const m = new ReconnectMachine({ jitter, random: () => r, minBackoffMs: 1000 });
+      m.start(0);
+      m.poll(0);
+      m.disconnected(0, 'x');
+      return m.nextWakeup(0) as number;
+    });
+  assert.deepEqual(delays(0), [1000, 1000]);
+  assert.deepEqual(delays(0.5), [500, 1500]);
+});
+
 test('a stalled connection or handshake is abandoned after the connect timeout', () => {
-  const m = new ReconnectMachine({ ...noJitter, connectTimeoutMs: 3000 });
+  const m = new ReconnectMachine({ ...noJitter, connectTimeoutMs: 3000, handshakeName: 'OpenFlow handshake' });
   m.start(0);
   m.poll(0);
   assert.equal(m.nextWakeup(1000), 2000);
@@ -91,4 +105,38 @@ test('stop ends everything; events after stop change nothing', () => {
   assert.equal(m.state, 'stopped');
   assert.deepEqual(m.poll(100_000), { kind: 'none' });
   assert.equal(m.nextWakeup(100_000), undefined);
+});
+
+/** Delays before each retry of a peer that refuses every attempt. */
+function retryDelays(m: ReconnectMachine, count: number): number[] {
+  m.start(0);
+  let now = 0;
+  const delays: number[] = [];
+  for (let i = 0; i < count; i++) {
+    m.poll(now);
+    m.disconnected(now, 'refused');
+    const wait = m.nextWakeup(now) as number;
+    delays.push(wait);
+    now += wait;
+  }
+  return delays;
+}
+
+test('OVSDB sessions back off from 1 s doubling to 8 s, with bounded jitter', () => {
+  const mid = (): number => 0.5;
+  assert.deepEqual(
+    retryDelays(new ReconnectMachine(ovsdbReconnectOptions({}, 60_000, mid)), 6),
+    [1000, 2000, 4000, 8000, 8000, 8000],
+  );
+  assert.deepEqual(retryDelays(new ReconnectMachine(ovsdbReconnectOptions({}, 60_000, () => 0)), 1), [800]);
+  assert.deepEqual(retryDelays(new ReconnectMachine(ovsdbReconnectOptions({}, 60_000, () => 1)), 1), [1200]);
+});
+
+test("the OVSDB client's backoff option maps onto the machine", () => {
+  const m = new ReconnectMachine(ovsdbReconnectOptions({ minMs: 50, maxMs: 400, jitter: 0 }, 3000));
+  assert.deepEqual(retryDelays(m, 5), [50, 100, 200, 400, 400]);
+  const stalled = new ReconnectMachine(ovsdbReconnectOptions({}, 3000));
+  stalled.start(0);
+  stalled.poll(0);
+  assert.deepEqual(stalled.poll(3000), { kind: 'abandon', reason: 'no connection within 3000 ms' });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { Logger } from '../../../controller/api';
+import type { Logger } from '../../controller/api';
 
 export interface PluginAnswer {
   status: number;
