@@ -161,7 +161,9 @@ test('etcd unreachable: a create fails within 10 s saying so, flows and traffic 
 });
 
 test("a returning host takes the cluster's word: its endpoint deleted elsewhere meanwhile goes from here too", async (t) => {
-  await withClusterHost(t, { host: { portPool: 0 } }, async (host, etcd) => {
+  // No --tunnel-ip here: the daemon takes the source address of its route to etcd.
+  await withClusterHost(t, { cluster: { tunnelIp: undefined }, host: { portPool: 0 } }, async (host, etcd) => {
+    assert.equal(host.daemon.info.get('tunnelIp'), '127.0.0.1', 'the route to etcd on loopback');
     await host.network('n', '10.63.0.0/24');
     const a = await host.container('n', 'ep-a-0123456789', '10.63.0.2/24');
     await host.container('n', 'ep-b-0123456789', '10.63.0.3/24');
