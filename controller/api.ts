@@ -8,6 +8,7 @@ import type { Logger, LoggerOptions } from './log';
 import type { Daemon, DaemonConfig } from './daemon';
 
 export type { Logger, LoggerOptions, Daemon, DaemonConfig };
+export type { ClusterConfig } from './cluster/config';
 export {
   startEmbeddedOvs,
   resolveDatapath,

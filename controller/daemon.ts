@@ -23,6 +23,8 @@ import { controlMethods } from './control/methods';
 import { IpamService } from './ipam/service';
 import { CONTROL_SOCKET_KEY } from './attach/request';
 import { startLeftoverReclaimer } from './leftovers';
+import type { ClusterConfig } from './cluster/config';
+import type { ClusterRuntime } from './cluster/join';
 
 async function labelBridge(vswitch: Vswitch, bridge: string, controlSocket: string): Promise<void> {
   const externalIds = vswitch.view.bridge(bridge)?.external_ids ?? {};
@@ -46,6 +48,8 @@ export interface DaemonConfig {
   unusedGraceMs?: number;
   /** Veth pairs kept ready on the bridge once joins start (default 8; 0: none). */
   portPool?: number;
+  /** Join a cluster through its store (etcd); absent: a single host on its own store. */
+  cluster?: ClusterConfig;
 }
 
 export interface Daemon {
@@ -59,17 +63,38 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The cluster side, loaded only with a cluster store so a single host never loads etcd. */
+async function joinCluster(
+  cluster: ClusterConfig,
+  local: FileKvStore,
+  config: DaemonConfig,
+  info: Map<string, string>,
+): Promise<ClusterRuntime> {
+  const { joinCluster: join } = await import('./cluster/join');
+  return join(cluster, { local, clock: config.clock ?? systemClock, logger: config.logger, info });
+}
+
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const { logger } = config;
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const store = FileKvStore.open(join(config.stateDir, 'store'));
+  const local = FileKvStore.open(join(config.stateDir, 'store'));
+  const info = new Map<string, string>();
+  let cluster: ClusterRuntime | undefined;
+  try {
+    cluster = config.cluster ? await joinCluster(config.cluster, local, config, info) : undefined;
+  } catch (error) {
+    await local.close();
+    throw error;
+  }
+  const store = cluster?.store ?? local;
   useSpawnWorker(true);
   const stops: Array<() => Promise<void> | void> = [() => useSpawnWorker(false), () => store.close()];
+  if (cluster) stops.push(() => cluster.stop());
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop();
   };
   try {
-    const registry = new Registry(store);
+    const registry = new Registry(store, cluster ? { hostId: cluster.hostId } : {});
     const ipam = new IpamService(store, config.clock ?? systemClock);
     const client = await OvsdbClient.connect(config.ovsdb, { logger });
     // Work that waits on ovs-vswitchd ends when the client closes; it must end before the store does.
@@ -109,7 +134,6 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     switchClient.on('ready', () => dataplane.kick());
     switchClient.start();
     const links = new HostLinks(config.netns);
-    const info = new Map<string, string>();
     const portPool = config.portPool ?? DEFAULT_PORT_POOL;
     const service = new NetworkService({
       registry,
@@ -138,6 +162,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     stops.push(() => control.close());
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
+    const migrated = await registry.gatewayPorts.migrate();
+    if (migrated.length > 0) logger.info({ networks: migrated }, 'gateway port numbers moved to this host’s own keys');
+    // What a transaction cut short, or other hosts, changed while this daemon was away; then
+    // every change another host makes reaches the reconcilers (docs/design.md §3).
+    await cluster?.repairClaims();
+    await cluster?.follow(registry);
     dataplane.start();
     await service.pool?.start();
     stops.push(() => service.pool?.stop());

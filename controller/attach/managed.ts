@@ -55,7 +55,7 @@ export async function managedAdd(
   if (request.address === undefined)
     throw invalid(`ports on ovsnet's bridge need --ipaddress: its flows only let a port send from its own address`);
   if (request.vlan !== undefined) throw invalid(`--vlan does not apply on ovsnet's bridge: networks isolate its ports`);
-  for (const endpoint of await ctx.registry.endpoints.list()) {
+  for (const endpoint of await ctx.registry.endpoints.listOnHost()) {
     if (
       endpoint.attachment &&
       endpoint.attachment.containerIface === request.ifname &&
@@ -108,7 +108,7 @@ export async function managedRemove(
   const target = params.target;
   if (!target || !Array.isArray(target.aliases)) throw invalid('target.aliases must be a list');
   const removed: string[] = [];
-  for (const endpoint of await ctx.registry.endpoints.list()) {
+  for (const endpoint of await ctx.registry.endpoints.listOnHost()) {
     if (!endpoint.attachment || !matchesTarget(target, endpoint.attachment.containerId)) continue;
     if (params.ifname !== undefined && endpoint.attachment.containerIface !== params.ifname) continue;
     await ctx.service.deleteEndpoint(endpoint.networkId, endpoint.endpointId);

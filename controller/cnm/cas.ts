@@ -27,6 +27,11 @@ export class CasCommitter {
     return () => this.listeners.delete(listener);
   }
 
+  /** Tells the listeners about a change committed elsewhere (another host). */
+  changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
   /**
    * Runs `attempt` until its transaction commits; CAS conflicts mean someone raced us.
    * `retry` counts the lost races so far, for attempts that choose differently after one.
@@ -37,7 +42,7 @@ export class CasCommitter {
       if ('done' in step) return step.done;
       const outcome = await this.store.txn(step.txn);
       if (outcome.succeeded) {
-        for (const listener of this.listeners) listener();
+        this.changed();
         return step.result;
       }
       // Someone else committed first; spread the retries so they do not collide again.

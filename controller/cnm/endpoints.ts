@@ -7,7 +7,9 @@
 // deleting an absent endpoint succeeds.
 //
 // Cluster-wide by nature (an endpoint's addresses and MAC are unique across hosts), except
-// for the fields only its host uses: the OpenFlow port number and the veth names.
+// for the fields only its host uses: the OpenFlow port number and the veth names. With a
+// cluster store each record names its host (`host`); the host-local keys it holds (port
+// number, host ports, its veth) are only ever touched on that host.
 import { ControllerError, invalid, conflict, notFound } from '../errors';
 import type { KvEntry, KvTxn } from '../store/kv';
 import { vethNamesFor } from '../host/links';
@@ -16,7 +18,7 @@ import { freeMac, freeOfport } from './allocators';
 import type { CasCommitter } from './cas';
 import { heldHostPortKeys } from './host-port-store';
 import type { NetworkStore } from './networks';
-import { endpointOwner, keys, type EndpointRecord, type NetworkRecord } from './records';
+import { endpointOwner, keys, onHost, type EndpointRecord, type NetworkRecord } from './records';
 import { staleLinkPut } from './stale-link-records';
 import type { EndpointSpec, SubnetSpec } from './types';
 
@@ -24,11 +26,18 @@ export class EndpointStore {
   constructor(
     private readonly cas: CasCommitter,
     private readonly networks: NetworkStore,
+    /** This host's id in the cluster; undefined on a single host. */
+    private readonly hostId?: string,
   ) {}
 
-  /** Every endpoint, or those of one network. */
+  /** Every endpoint, or those of one network, on every host. */
   async list(networkId?: string): Promise<EndpointRecord[]> {
     return (await this.cas.store.list(keys.endpoints(networkId))).map((e) => e.value as EndpointRecord);
+  }
+
+  /** The endpoints that live on this host: the only ones with ports, veths and flows here. */
+  async listOnHost(networkId?: string): Promise<EndpointRecord[]> {
+    return (await this.list(networkId)).filter((e) => onHost(e, this.hostId));
   }
 
   async get(networkId: string, endpointId: string): Promise<EndpointRecord | undefined> {
@@ -54,6 +63,11 @@ export class EndpointStore {
       const existing = await this.get(spec.networkId, spec.endpointId);
       const wanted = validateEndpoint(network, spec);
       if (existing) {
+        if (!onHost(existing, this.hostId))
+          throw new ControllerError(
+            'ALREADY_EXISTS',
+            `endpoint "${spec.endpointId}" already exists on host "${String(existing.host)}"`,
+          );
         const same =
           (wanted.ipv4 === undefined || wanted.ipv4 === existing.ipv4) &&
           (wanted.ipv6 === undefined || wanted.ipv6 === existing.ipv6) &&
@@ -93,6 +107,7 @@ export class EndpointStore {
       const record: EndpointRecord = {
         networkId: network.id,
         endpointId: spec.endpointId,
+        ...(this.hostId !== undefined ? { host: this.hostId } : {}),
         ...(wanted.ipv4 !== undefined ? { ipv4: wanted.ipv4 } : {}),
         ...(wanted.ipv6 !== undefined ? { ipv6: wanted.ipv6 } : {}),
         mac,
@@ -124,18 +139,18 @@ export class EndpointStore {
       const entry = await this.cas.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) return { done: undefined };
       const record = entry.value as EndpointRecord;
-      const deletes = [
-        keys.endpoint(networkId, endpointId),
-        keys.mac(networkId, record.mac),
-        keys.ofport(record.ofport),
-      ];
+      const deletes = [keys.endpoint(networkId, endpointId), keys.mac(networkId, record.mac)];
       for (const cidr of [record.ipv4, record.ipv6])
         if (cidr !== undefined) deletes.push(keys.address(networkId, cidr.split('/')[0] as string));
-      deletes.push(...heldHostPortKeys(record));
+      const compares = [{ key: entry.key, revision: entry.revision }];
+      // Another host's port number, host ports and veth are that host's to free (it does so
+      // when it sees the endpoint gone: local-claims.ts).
+      if (!onHost(record, this.hostId)) return { result: record, txn: { compares, deletes } };
+      deletes.push(keys.ofport(record.ofport), ...heldHostPortKeys(record));
       // The record goes, and with it the only knowledge that its veth is ours: the same
       // transaction remembers the link until it is deleted, so a crash cannot leak it.
       const puts = [staleLinkPut(record.hostIfname, { networkId, endpointId })];
-      return { result: record, txn: { compares: [{ key: entry.key, revision: entry.revision }], puts, deletes } };
+      return { result: record, txn: { compares, puts, deletes } };
     });
   }
 

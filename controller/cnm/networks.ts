@@ -1,16 +1,17 @@
 // Networks: the store's `net/<id>` records, with the index keys that keep a network's
-// parts unique: `netkey/<key>` (its cross-host key), `tag/<n>` (its pipeline tag) and
-// `ofport/<n>` (its gateway port's number). A network is created or deleted with all of
-// them in one transaction, so nothing is ever half-created or half-deleted; creating the
-// same network again returns the stored one, and deleting an absent one succeeds. A
-// network with endpoints cannot be deleted; its allow rules go with it.
+// parts unique: `netkey/<key>` (its cross-host key) and `tag/<n>` (its pipeline tag), and
+// this host's `gw/<id>` with `ofport/<n>` (its gateway port's number here). A network is
+// created or deleted with all of them in one transaction, so nothing is ever half-created or
+// half-deleted; creating the same network again returns the stored one, and deleting an
+// absent one succeeds. A network with endpoints cannot be deleted; its allow rules go with it.
 //
-// Cluster-wide by nature: every host sees the same networks. The gateway's OpenFlow port
-// number and the tag are host-local facts stored with the record today.
+// Cluster-wide by nature: every host sees the same networks, with the same tag. The gateway's
+// port number is host-local: other hosts claim their own (gateway-ports.ts).
 import { ControllerError, conflict, notFound } from '../errors';
 import type { KvCompare, KvEntry } from '../store/kv';
 import { freeOfport, freeTag } from './allocators';
 import type { CasCommitter } from './cas';
+import { GatewayPortStore } from './gateway-ports';
 import { checkNoOverlap, validateNetworkSpec } from './network-validation';
 import { gatewayOwner, keys, type EndpointRecord, type NetworkRecord } from './records';
 import type { NetworkSpec } from './types';
@@ -80,7 +81,8 @@ export class NetworkStore {
       const tag = await freeTag(store);
       const owner = gatewayOwner(spec.id);
       const gatewayOfport = await freeOfport(store, owner);
-      const record: NetworkRecord = { ...spec, key, tag, gatewayOfport, gatewayIfname: `ovsgw${tag}` };
+      const record: NetworkRecord = { ...spec, key, tag, gatewayIfname: `ovsgw${tag}` };
+      const gateway = GatewayPortStore.claim(spec.id, gatewayOfport);
       return {
         result: record,
         txn: {
@@ -88,13 +90,13 @@ export class NetworkStore {
             { key: keys.network(spec.id), revision: 0 },
             { key: keys.networkKey(key), revision: 0 },
             { key: keys.tag(tag), revision: 0 },
-            { key: keys.ofport(gatewayOfport), revision: 0 },
+            ...gateway.compares,
           ],
           puts: [
             { key: keys.network(spec.id), value: record },
             { key: keys.networkKey(key), value: spec.id },
             { key: keys.tag(tag), value: spec.id },
-            { key: keys.ofport(gatewayOfport), value: owner },
+            ...gateway.puts,
           ],
         },
       };
@@ -113,6 +115,9 @@ export class NetworkStore {
         );
       }
       const record = entry.value as NetworkRecord;
+      // This host's gateway number; older records still carry theirs.
+      const gateway = (await this.cas.store.get(keys.gatewayPort(id)))?.value as number | undefined;
+      const gatewayOfport = gateway ?? record.gatewayOfport;
       return {
         result: undefined,
         txn: {
@@ -121,7 +126,8 @@ export class NetworkStore {
             keys.network(id),
             keys.networkKey(record.key),
             keys.tag(record.tag),
-            keys.ofport(record.gatewayOfport),
+            keys.gatewayPort(id),
+            ...(gatewayOfport !== undefined ? [keys.ofport(gatewayOfport)] : []),
             ...(await this.contents.allowRuleKeysOf(id)),
           ],
         },

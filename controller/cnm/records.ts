@@ -8,8 +8,12 @@ export interface NetworkRecord extends NetworkSpec {
   key: string;
   /** Small number that marks the network in the OpenFlow pipeline (a register value). */
   tag: number;
-  /** OpenFlow port requested for the network's gateway (internal) port. */
-  gatewayOfport: number;
+  /**
+   * Older state only: the gateway's OpenFlow port number, once stored with the network. The
+   * number is host-local, so each host now keeps its own in `gw/<id>` (gateway-ports.ts moves
+   * this one there at start).
+   */
+  gatewayOfport?: number;
   /** Name of the gateway internal port on the integration bridge. */
   gatewayIfname: string;
 }
@@ -23,6 +27,8 @@ export interface ManualAttachment {
 export interface EndpointRecord {
   networkId: string;
   endpointId: string;
+  /** Id of the host the endpoint lives on (cluster store only; absent on a single host). */
+  host?: string;
   ipv4?: string;
   ipv6?: string;
   mac: string;
@@ -41,6 +47,14 @@ export interface EndpointRecord {
   attachment?: ManualAttachment;
   /** Published ports, from ProgramExternalConnectivity. */
   ports?: Array<{ proto: string; containerPort: number; hostIp?: string; hostPort: number; hostPortEnd?: number }>;
+}
+
+/**
+ * The endpoint lives on this host (`hostId`; undefined on a single host, where every
+ * endpoint does). Only such endpoints get ports, veths and flows here.
+ */
+export function onHost(endpoint: EndpointRecord, hostId: string | undefined): boolean {
+  return hostId === undefined || endpoint.host === hostId;
 }
 
 /** A pooled veth pair: `hostIfname` is an OVS port under `ofport`, `containerIfname` its peer. */
@@ -75,6 +89,21 @@ export function poolOwner(hostIfname: string): string {
   return `${POOL_OWNER_PREFIX}${hostIfname}`;
 }
 
+/** Who an owner string names; undefined for a string no function here builds. */
+export type Owner =
+  | { kind: 'endpoint'; networkId: string; endpointId: string }
+  | { kind: 'gateway'; networkId: string }
+  | { kind: 'pool'; hostIfname: string };
+
+export function parseOwner(owner: unknown): Owner | undefined {
+  if (typeof owner !== 'string') return undefined;
+  const endpoint = /^endpoint:([^/]+)\/(.+)$/.exec(owner);
+  if (endpoint) return { kind: 'endpoint', networkId: endpoint[1] as string, endpointId: endpoint[2] as string };
+  if (owner.startsWith('gateway:')) return { kind: 'gateway', networkId: owner.slice('gateway:'.length) };
+  if (owner.startsWith(POOL_OWNER_PREFIX)) return { kind: 'pool', hostIfname: owner.slice(POOL_OWNER_PREFIX.length) };
+  return undefined;
+}
+
 export const keys = {
   network: (id: string) => `net/${id}`,
   networks: () => 'net/',
@@ -104,7 +133,48 @@ export const keys = {
   /** An address IPAM handed out from a pool, held by its owner. */
   ipamAddress: (poolId: string, address: string) => `ipam/addr/${poolId}/${address}`,
   ipamAddresses: (poolId: string) => `ipam/addr/${poolId}/`,
+  /** This host's OpenFlow port number for a network's gateway port (see gateway-ports.ts). */
+  gatewayPort: (networkId: string) => `gw/${networkId}`,
+  gatewayPorts: () => 'gw/',
+  /** A live host of the cluster, written with its liveness lease (see cluster/membership.ts). */
+  host: (hostId: string) => `hosts/${hostId}`,
+  hosts: () => 'hosts/',
 };
+
+/**
+ * Where each key lives (docs/design.md §3): keys under these prefixes are cluster-wide and go
+ * to the cluster store when there is one; every other key is host-local.
+ */
+export const CLUSTER_PREFIXES: readonly string[] = [
+  'net/',
+  'netkey/',
+  'tag/',
+  'ep/',
+  'addr/',
+  'mac/',
+  'rule/',
+  'ipam/',
+  'hosts/',
+];
+
+/** The host-local prefixes, for reference: `ofport/`, `pool/`, `hostport/`, `unlink/`, `gw/`. */
+export const HOST_PREFIXES: readonly string[] = ['ofport/', 'pool/', 'hostport/', 'unlink/', 'gw/'];
+
+/**
+ * Host-local records that say something was given up (a link to delete). A transaction that
+ * spans both stores writes them only after its cluster part committed (tiered-store.ts): one
+ * written ahead of a cluster part that then never committed would delete a link still in use.
+ */
+export const RELEASE_PREFIXES: readonly string[] = ['unlink/'];
+
+/** A live host of the cluster (`hosts/<id>`). */
+export interface HostRecord {
+  id: string;
+  /** The underlay address other hosts send this host's tunnel traffic to. */
+  tunnelIp: string;
+  /** When this host's daemon (re)joined, ISO 8601. */
+  since: string;
+}
 
 export type { AllowRule };
 

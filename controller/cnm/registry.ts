@@ -4,14 +4,17 @@
 // watch `onChange` and make OVS match. The key layout is records.ts's `keys`; which store
 // holds what is docs/design.md §3.
 //
-// Cluster-wide by nature: networks, endpoints (addresses, MACs) and allow rules.
+// Cluster-wide by nature: networks, endpoints (addresses, MACs), allow rules and hosts.
 // Host-local by nature: pool slots, published host ports, stale links, OpenFlow port
-// numbers and veth names.
+// numbers and veth names. With a cluster store the KvStore is a tiered one
+// (store/tiered-store.ts) and `hostId` names this host.
 import type { KvStore } from '../store/kv';
 import { AllowRuleStore } from './allow-rules';
 import { CasCommitter } from './cas';
 import { EndpointStore } from './endpoints';
+import { GatewayPortStore } from './gateway-ports';
 import { HostPortStore } from './host-port-store';
+import { HostStore, type RemoteEndpoint } from './hosts';
 import { NetworkStore } from './networks';
 import { PoolSlotStore } from './pool-slots';
 import { StaleLinkStore } from './stale-link-records';
@@ -23,16 +26,20 @@ export class Registry {
   readonly poolSlots: PoolSlotStore;
   readonly hostPorts: HostPortStore;
   readonly staleLinks: StaleLinkStore;
+  readonly hosts: HostStore;
+  readonly gatewayPorts: GatewayPortStore;
   private readonly cas: CasCommitter;
 
-  constructor(store: KvStore) {
+  constructor(store: KvStore, options: { hostId?: string } = {}) {
     this.cas = new CasCommitter(store);
+    this.hosts = new HostStore(store, options.hostId);
+    this.gatewayPorts = new GatewayPortStore(this.cas);
     // A network's contents are looked up when it is deleted, after all stores exist.
     this.networks = new NetworkStore(this.cas, {
       endpointsIn: (networkId) => this.endpoints.list(networkId),
       allowRuleKeysOf: (networkId) => this.allowRules.keysOf(networkId),
     });
-    this.endpoints = new EndpointStore(this.cas, this.networks);
+    this.endpoints = new EndpointStore(this.cas, this.networks, options.hostId);
     this.allowRules = new AllowRuleStore(this.cas, this.networks);
     this.poolSlots = new PoolSlotStore(this.cas, this.endpoints);
     this.hostPorts = new HostPortStore(this.cas, this.endpoints);
@@ -42,5 +49,15 @@ export class Registry {
   /** Calls `listener` after every committed change of any store; returns the unsubscribe function. */
   onChange(listener: () => void): () => void {
     return this.cas.onChange(listener);
+  }
+
+  /** Someone else changed the store (another host, seen through the cluster store's watch). */
+  changed(): void {
+    this.cas.changed();
+  }
+
+  /** Endpoints of other hosts, with their hosts' liveness and tunnel addresses. */
+  async remoteEndpoints(): Promise<RemoteEndpoint[]> {
+    return this.hosts.remote(await this.endpoints.list());
   }
 }

@@ -21,8 +21,11 @@ export class UnjoinedEndpoints {
   /** Deletes endpoints seen unjoined for at least `graceMs`; returns "network/endpoint" ids. */
   async sweep(graceMs: number): Promise<string[]> {
     const now = this.clock.now();
-    // Once plugged (joined at least once), an endpoint is Docker's to delete.
-    const unjoined = (await this.registry.endpoints.list()).filter((e) => !e.plugged && e.sandboxKey === undefined);
+    // Once plugged (joined at least once), an endpoint is Docker's to delete. Another
+    // host's endpoints are its own Docker's business: only this host's are judged here.
+    const unjoined = (await this.registry.endpoints.listOnHost()).filter(
+      (e) => !e.plugged && e.sandboxKey === undefined,
+    );
     const since = this.firstSeen.observe(unjoined.map(idOf), now);
     const removed: string[] = [];
     for (const endpoint of unjoined) {

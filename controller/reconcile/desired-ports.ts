@@ -1,7 +1,8 @@
 // Which OVS ports the bridge should have, derived from the registry: one per plugged
 // endpoint (its host-side veth), one per pool slot (a veth made ahead of demand) and one
-// internal port per network holding the gateway address. Every port ovsnet owns carries external_ids:ovsnet-owner so orphans can be
-// found and nothing else on the bridge is ever touched.
+// internal port per network holding the gateway address. Every port ovsnet owns carries
+// external_ids:ovsnet-owner so orphans can be found and nothing else on the bridge is ever
+// touched.
 import {
   endpointOwner,
   gatewayOwner,
@@ -31,18 +32,25 @@ export function gatewayMac(tag: number): string {
   return `02:0e:00:00:${((tag >> 8) & 0xff).toString(16).padStart(2, '0')}:${(tag & 0xff).toString(16).padStart(2, '0')}`;
 }
 
+/**
+ * `gateways`: this host's OpenFlow port number for each network's gateway (gateway-ports.ts);
+ * a network without one yet gets its gateway port once it has.
+ */
 export function desiredPorts(
   networks: NetworkRecord[],
   endpoints: EndpointRecord[],
-  slots: PoolSlotRecord[] = [],
+  slots: PoolSlotRecord[],
+  gateways: ReadonlyMap<string, number>,
 ): PortIntent[] {
   const byId = new Map(networks.map((n) => [n.id, n]));
   const ports: PortIntent[] = [];
   for (const network of networks) {
+    const ofport = gateways.get(network.id);
+    if (ofport === undefined) continue;
     ports.push({
       name: network.gatewayIfname,
       type: 'internal',
-      ofportRequest: network.gatewayOfport,
+      ofportRequest: ofport,
       owner: gatewayOwner(network.id),
       mac: gatewayMac(network.tag),
       ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),

@@ -131,7 +131,8 @@ export class OvsDataplane implements Dataplane {
     const { registry, ports, flows, gateways, logger } = this.options;
     const started = this.options.clock.now();
     const networks = await registry.networks.list();
-    const endpoints = await registry.endpoints.list();
+    // Endpoints of other hosts get nothing here (no port, veth or local flow).
+    const endpoints = await registry.endpoints.listOnHost();
     const gatewayPorts = new Map<string, number>();
     for (const network of networks) {
       const ofport = ports.interfaceStatus(network.gatewayIfname).ofport;
@@ -147,7 +148,12 @@ export class OvsDataplane implements Dataplane {
       const ofport = status.ofport !== undefined && status.ofport > 0 ? status.ofport : endpoint.ofport;
       realised.push({ ...endpoint, realisedOfport: ofport });
     }
-    const plan = planPorts(desiredPorts(networks, endpoints, await registry.poolSlots.list()), ports.ownedPorts());
+    // A network first seen here (made on another host) gets this host's gateway number now.
+    const gatewayNumbers = await registry.gatewayPorts.ensure(networks);
+    const plan = planPorts(
+      desiredPorts(networks, endpoints, await registry.poolSlots.list(), gatewayNumbers),
+      ports.ownedPorts(),
+    );
     // Endpoints about to join bring ports of their own only without the port pool: pool
     // slots need not wait for them.
     const onlySlots = plan.add.every((p) => p.owner.startsWith(POOL_OWNER_PREFIX));

@@ -33,6 +33,14 @@ export class EtcdLease implements KvLease {
     return this.owner.txn(txn, this.id);
   }
 
+  onRenewal(listener: (renewed: boolean, error?: Error) => void): void {
+    this.lease.on('keepaliveSucceeded', () => listener(true));
+    // Typed as a response by etcd3, emitted with the error that ended the renewal.
+    this.lease.on('keepaliveFailed', (failure: unknown) =>
+      listener(false, failure instanceof Error ? failure : new Error(String(failure))),
+    );
+  }
+
   onLost(listener: (error: Error) => void): void {
     const lost = this.lostBecause;
     if (lost !== undefined) queueMicrotask(() => listener(lost));

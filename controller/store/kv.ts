@@ -91,6 +91,8 @@ export interface KvLease {
   txn(txn: KvTxn): Promise<KvTxnResult>;
   /** Called once if the lease is gone (expired during an outage, or revoked elsewhere). */
   onLost(listener: (error: Error) => void): void;
+  /** Called after each renewal attempt: whether the store renewed it (a sign of its reachability). */
+  onRenewal(listener: (renewed: boolean, error?: Error) => void): void;
   /** Ends the lease now; its keys are deleted. */
   revoke(): Promise<void>;
   /** Stops renewing and lets the lease expire by itself, as if this process had died. */

@@ -11,6 +11,7 @@ import {
   type DatapathChoice,
 } from '../../controller/api';
 import { parseArgs, UsageError } from './args';
+import { CLUSTER_HELP, clusterConfig } from './cluster-options';
 import { reportAndExit } from './exit';
 import type { Daemon, Logger } from '../../controller/api';
 
@@ -55,7 +56,7 @@ Options for 'up' and 'daemon':
   --port-pool N           veth pairs kept ready on the bridge once containers start
                           joining, so a join only installs flows (default 8; grows
                           with demand; 0 turns it off)
-`;
+${CLUSTER_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
   // attach has ovs-docker's own argument grammar (options after the positionals).
@@ -98,6 +99,7 @@ function commonOptions(options: Map<string, string>): {
 async function daemon(options: Map<string, string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
   const unusedGraceMs = unusedGrace(options);
+  const cluster = clusterConfig(options);
   const ovsdb = options.get('ovsdb') ?? SYSTEM_OVSDB;
   if (!/^(unix:.+|tcp:.+:\d+)$/.test(ovsdb))
     throw new UsageError(`--ovsdb must be unix:PATH or tcp:HOST:PORT, not "${ovsdb}"`);
@@ -113,6 +115,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
     logger,
     unusedGraceMs,
     portPool: portPoolOption(options),
+    ...(cluster !== undefined ? { cluster } : {}),
   });
   const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
@@ -162,6 +165,7 @@ async function servePlugin(
 async function up(options: Map<string, string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
   const unusedGraceMs = unusedGrace(options);
+  const cluster = clusterConfig(options);
   const ovsdb = options.get('ovsdb');
   const ovs = await startEmbeddedOvs({
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',
@@ -181,6 +185,7 @@ async function up(options: Map<string, string>): Promise<number> {
       logger,
       unusedGraceMs,
       portPool: portPoolOption(options),
+      ...(cluster !== undefined ? { cluster } : {}),
     });
   } catch (error) {
     await ovs.stop();

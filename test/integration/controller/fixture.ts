@@ -12,6 +12,7 @@ import { ovsNeeds, startOvs, type OvsNeeds } from '../../harness/with-ovs';
 import { startDaemon, type Daemon } from '../../../controller/daemon';
 import { silentLogger } from '../../../controller/log';
 import type { NetworkSpec } from '../../../controller/cnm/types';
+import type { ClusterConfig } from '../../../controller/cluster/config';
 
 export interface Container {
   ns: Netns;
@@ -28,7 +29,7 @@ export class ControllerHost {
     readonly ovs: OvsInstance,
     public daemon: Daemon,
     readonly stateDir: string,
-    private readonly portPool?: number,
+    private readonly options: HostOptions = {},
   ) {}
 
   static async start(scope: RigScope, options: HostOptions = {}): Promise<ControllerHost> {
@@ -37,13 +38,14 @@ export class ControllerHost {
     scope.defer(() => rmSync(stateDir, { recursive: true, force: true }));
     // dockerd turns forwarding on; isolation between networks must not rely on it being off.
     await ovs.netns.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
-    const daemon = await ControllerHost.daemonFor(ovs, stateDir, options.portPool);
-    const host = new ControllerHost(ovs, daemon, stateDir, options.portPool);
+    const daemon = await ControllerHost.daemonFor(ovs, stateDir, options);
+    const host = new ControllerHost(ovs, daemon, stateDir, options);
     scope.defer(() => host.stop());
     return host;
   }
 
-  static daemonFor(ovs: OvsInstance, stateDir: string, portPool?: number): Promise<Daemon> {
+  static daemonFor(ovs: OvsInstance, stateDir: string, options: HostOptions = {}): Promise<Daemon> {
+    const { portPool, cluster } = options;
     return startDaemon({
       ovsdb: ovs.dbRemote,
       ovsRundir: ovs.rundir,
@@ -52,14 +54,15 @@ export class ControllerHost {
       stateDir,
       logger: silentLogger,
       netns: ovs.netns.name,
-      driftPeriodMs: 1000,
+      driftPeriodMs: options.driftPeriodMs ?? 1000,
       ...(portPool !== undefined ? { portPool } : {}),
+      ...(cluster !== undefined ? { cluster } : {}),
     });
   }
 
   /** Starts the daemon again (after stop(), or a simulated crash) with the same settings. */
   async startDaemonAgain(): Promise<void> {
-    this.daemon = await ControllerHost.daemonFor(this.ovs, this.stateDir, this.portPool);
+    this.daemon = await ControllerHost.daemonFor(this.ovs, this.stateDir, this.options);
   }
 
   async restartDaemon(): Promise<void> {
@@ -134,6 +137,10 @@ export class ControllerHost {
 export interface HostOptions extends OvsNeeds {
   /** The daemon's --port-pool (its default when absent). */
   portPool?: number;
+  /** Run the daemon on a cluster store (its --etcd and the options beside it). */
+  cluster?: ClusterConfig;
+  /** How often the daemon repairs drift (1 s when absent). */
+  driftPeriodMs?: number;
 }
 
 export function controllerHostRig(options: HostOptions = {}): RigSpec<ControllerHost> {

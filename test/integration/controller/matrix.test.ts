@@ -1,10 +1,13 @@
 // The controller on a real OVS with real packets: three networks of three containers, one
 // with ICC off and an allow rule, one internal. Every ordered pair is probed with ICMP,
 // TCP and UDP, and every container against its gateway; the observed reachability must
-// equal the policy exactly.
+// equal the policy exactly. The same matrix runs once more with the daemon on a cluster
+// store (etcd): one host of a cluster behaves exactly as a single host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withControllerHost, type Container } from './fixture';
+import { withControllerHost, type Container, type ControllerHost } from './fixture';
+import { Etcd } from '../../harness/etcd';
+import { ETCD_BINARIES, requireBinaries } from '../../harness/require';
 import { ping } from '../../harness/probes';
 import { matrixMismatches, type Proto } from '../../harness/reachability';
 
@@ -15,40 +18,50 @@ const NETS = [
 ];
 
 test('reachability matrix: isolation between networks, ICC off with one allow rule, internal network', async (t) => {
-  await withControllerHost(t, { needs: ['ping'] }, async (host) => {
-    for (const n of NETS) await host.network(n.id, n.subnet, n.options);
-    const byNet = new Map<string, Container[]>();
-    for (const n of NETS) {
-      const members: Container[] = [];
-      for (let i = 2; i <= 4; i++)
-        members.push(await host.container(n.id, `${n.id}-ep${i}-0123456789`, n.subnet.replace(/0\/24$/, `${i}/24`)));
-      byNet.set(n.id, members);
-    }
-    const [a, b] = byNet.get('closed') as Container[];
-    await host.daemon.registry.allowRules.add({
-      networkId: 'closed',
-      from: (a as Container).endpointId,
-      to: (b as Container).endpointId,
-      proto: 'tcp',
-      port: 8080,
-    });
-    await host.daemon.dataplane.waitSynced(10_000);
-
-    const all = [...byNet.values()].flat();
-    const expectation = (from: Container, to: Container, proto: Proto): boolean => {
-      if (from.networkId !== to.networkId) return false;
-      if (from.networkId !== 'closed') return true;
-      return proto === 'tcp' && from === a && to === b;
-    };
-    const mismatches = await matrixMismatches(all, expectation);
-    // The internal network's containers cannot leave their subnet, not even to the host's
-    // other addresses; others can reach the host.
-    for (const c of byNet.get('inner') as Container[]) {
-      if (await ping(c.ns, '10.31.0.1', { timeoutMs: 500 })) mismatches.push(`${c.ip} (internal) reached 10.31.0.1`);
-    }
-    const outside = (byNet.get('open') as Container[])[0] as Container;
-    if (!(await ping(outside.ns, '10.33.0.1', { timeoutMs: 1000 })))
-      mismatches.push(`${outside.ip} could not reach the host at 10.33.0.1`);
-    assert.deepEqual(mismatches, []);
-  });
+  await withControllerHost(t, { needs: ['ping'] }, matrix);
 });
+
+test('reachability matrix with the daemon on a cluster store (etcd)', async (t) => {
+  if (!requireBinaries(t, ETCD_BINARIES)) return;
+  const etcd = await Etcd.start();
+  t.after(() => etcd.stop());
+  const cluster = { etcd: { endpoints: [etcd.clientUrl] }, hostId: 'matrix-host' };
+  await withControllerHost(t, { needs: ['ping'], cluster }, matrix);
+});
+
+async function matrix(host: ControllerHost): Promise<void> {
+  for (const n of NETS) await host.network(n.id, n.subnet, n.options);
+  const byNet = new Map<string, Container[]>();
+  for (const n of NETS) {
+    const members: Container[] = [];
+    for (let i = 2; i <= 4; i++)
+      members.push(await host.container(n.id, `${n.id}-ep${i}-0123456789`, n.subnet.replace(/0\/24$/, `${i}/24`)));
+    byNet.set(n.id, members);
+  }
+  const [a, b] = byNet.get('closed') as Container[];
+  await host.daemon.registry.allowRules.add({
+    networkId: 'closed',
+    from: (a as Container).endpointId,
+    to: (b as Container).endpointId,
+    proto: 'tcp',
+    port: 8080,
+  });
+  await host.daemon.dataplane.waitSynced(10_000);
+
+  const all = [...byNet.values()].flat();
+  const expectation = (from: Container, to: Container, proto: Proto): boolean => {
+    if (from.networkId !== to.networkId) return false;
+    if (from.networkId !== 'closed') return true;
+    return proto === 'tcp' && from === a && to === b;
+  };
+  const mismatches = await matrixMismatches(all, expectation);
+  // The internal network's containers cannot leave their subnet, not even to the host's
+  // other addresses; others can reach the host.
+  for (const c of byNet.get('inner') as Container[]) {
+    if (await ping(c.ns, '10.31.0.1', { timeoutMs: 500 })) mismatches.push(`${c.ip} (internal) reached 10.31.0.1`);
+  }
+  const outside = (byNet.get('open') as Container[])[0] as Container;
+  if (!(await ping(outside.ns, '10.33.0.1', { timeoutMs: 1000 })))
+    mismatches.push(`${outside.ip} could not reach the host at 10.33.0.1`);
+  assert.deepEqual(mismatches, []);
+}

@@ -13,6 +13,7 @@ import { makeRunDir, onEmergency } from '../../harness/ledger';
 import { DOCKER_BINARIES, ETCD_BINARIES, OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { until } from '../../harness/until';
 import { footprint, leftovers } from './footprint';
+import { clusterChecks } from './cluster-checks';
 
 const LAB_BINARIES = [...OVS_BINARIES, ...DOCKER_BINARIES, ...ETCD_BINARIES];
 
@@ -125,6 +126,8 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
     const ping = await lab.exec('h1', ['docker', 'exec', 'probe', 'ping', '-c1', '-W5', '10.77.1.1']);
     assert.equal(ping.code, 0, `a container on h1 reaches its gateway: ${ping.stdout}${ping.stderr}`);
   });
+
+  await clusterChecks(t, lab);
 
   await t.test('the lab command line runs commands inside a host and returns their exit status', async () => {
     const hostname = await labCli('exec', '--dir', lab.dir, 'h2', '--', 'hostname');

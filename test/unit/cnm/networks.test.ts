@@ -87,7 +87,8 @@ test('deleting a network twice succeeds, and its tag is given to the next networ
 test("the gateway's OpenFlow port number is held by the owner its OVS port carries", async (t) => {
   const { registry, store } = setup(t);
   const network = await registry.networks.create(net('n1', '10.1.0.0/24'));
-  const gateway = desiredPorts([network], []).find((p) => p.name === network.gatewayIfname);
+  const numbers = await registry.gatewayPorts.numbers();
+  const gateway = desiredPorts([network], [], [], numbers).find((p) => p.name === network.gatewayIfname);
   assert.equal(gateway?.owner, gatewayOwner('n1'));
-  assert.equal((await store.get(keys.ofport(network.gatewayOfport)))?.value, gateway?.owner);
+  assert.equal((await store.get(keys.ofport(numbers.get('n1') as number)))?.value, gateway?.owner);
 });

@@ -103,9 +103,12 @@ test('a claim hands the endpoint a slot: its veth, port number and a pool-owned 
     "the slot's number is the endpoint's now",
   );
   assert.equal(await store.get(keys.poolSlot(record.hostIfname)), undefined, 'the slot is gone');
-  const port = desiredPorts(await registry.networks.list(), await registry.endpoints.list()).find(
-    (p) => p.name === record.hostIfname,
-  );
+  const port = desiredPorts(
+    await registry.networks.list(),
+    await registry.endpoints.list(),
+    [],
+    await registry.gatewayPorts.numbers(),
+  ).find((p) => p.name === record.hostIfname);
   assert.equal(port?.owner, `pool:${record.hostIfname}`, 'the port keeps its owner, so it is not recreated');
   assert.deepEqual(await pool.claim('n', id, '/run/netns/x', 5000), record, 'a retried claim returns the same');
 });
@@ -114,7 +117,7 @@ test('slots only belong on the bridge once their veth exists', async (t) => {
   const { registry } = setup(t);
   const slot = (await registry.poolSlots.add(1))[0] as { hostIfname: string };
   const ports = (): Promise<string[]> =>
-    registry.poolSlots.list().then((slots) => desiredPorts([], [], slots).map((p) => p.name));
+    registry.poolSlots.list().then((slots) => desiredPorts([], [], slots, new Map()).map((p) => p.name));
   assert.deepEqual(await ports(), []);
   await registry.poolSlots.markMade([slot.hostIfname]);
   assert.deepEqual(await ports(), [slot.hostIfname]);

@@ -7,7 +7,6 @@ const network: NetworkRecord = {
   id: 'n1',
   key: 'n1',
   tag: 3,
-  gatewayOfport: 40000,
   gatewayIfname: 'ovsgw3',
   ipv4: [{ pool: '10.1.0.0/24', gateway: '10.1.0.1' }],
   ipv6: [],
@@ -26,7 +25,12 @@ const endpoint = (id: string, plugged: boolean): EndpointRecord => ({
 });
 
 test('desired ports: a gateway per network and a port per plugged endpoint only', () => {
-  const ports = desiredPorts([network], [endpoint('aaaa', true), endpoint('bbbbb', false)]);
+  const ports = desiredPorts(
+    [network],
+    [endpoint('aaaa', true), endpoint('bbbbb', false)],
+    [],
+    new Map([['n1', 40000]]),
+  );
   assert.deepEqual(
     ports.map((p) => [p.name, p.type, p.ofportRequest, p.owner, p.mtu]),
     [

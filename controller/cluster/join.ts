@@ -1,0 +1,116 @@
+// The daemon's side of a cluster: the tiered store over etcd and the host's own store, this
+// host's liveness record, the watch that tells the reconcilers about other hosts' changes,
+// and the repair of this host's claims against the cluster. Loaded only with --etcd, so a
+// single host never loads the etcd client.
+import type { Clock } from '../clock';
+import type { Logger } from '../log';
+import type { Registry } from '../cnm/registry';
+import { LocalClaims } from '../cnm/local-claims';
+import { CLUSTER_PREFIXES, RELEASE_PREFIXES } from '../cnm/records';
+import { EtcdKvStore } from '../store/etcd-store';
+import type { KvStore, KvWatch } from '../store/kv';
+import { TieredKvStore } from '../store/tiered-store';
+import { DEFAULT_HOST_TTL_SECONDS, resolveHostId, validateHostTtl, type ClusterConfig } from './config';
+import { HostMembership } from './membership';
+import { tunnelIpTowards } from './tunnel-ip';
+
+/** How often this host's claims are checked against the cluster besides at start. */
+const CLAIM_REPAIR_PERIOD_MS = 30_000;
+
+export interface ClusterRuntime {
+  store: TieredKvStore;
+  hostId: string;
+  tunnelIp: string;
+  /** Follows the cluster store: every change elsewhere reaches the registry's listeners. */
+  follow(registry: Registry): Promise<void>;
+  /** Repairs this host's claims now and then periodically. */
+  repairClaims(): Promise<void>;
+  /** Stops following and renewing (the store itself is closed with the tiered store). */
+  stop(): Promise<void>;
+}
+
+export interface JoinOptions {
+  local: KvStore;
+  clock: Clock;
+  logger: Logger;
+  /** Facts for `ovsnet status`. */
+  info: Map<string, string>;
+}
+
+export async function joinCluster(config: ClusterConfig, options: JoinOptions): Promise<ClusterRuntime> {
+  const { clock, logger, info } = options;
+  const hostId = resolveHostId(config.hostId);
+  const ttlSeconds = validateHostTtl(config.hostTtlSeconds ?? DEFAULT_HOST_TTL_SECONDS);
+  const etcd = EtcdKvStore.open(config.etcd);
+  const store = new TieredKvStore(options.local, etcd, {
+    clusterPrefixes: CLUSTER_PREFIXES,
+    releasePrefixes: RELEASE_PREFIXES,
+  });
+  let membership: HostMembership;
+  let tunnelIp: string;
+  try {
+    tunnelIp = config.tunnelIp ?? (await tunnelIpTowards(config.etcd.endpoints[0] as string));
+    info.set('clusterStore', config.etcd.endpoints.join(','));
+    info.set('hostId', hostId);
+    info.set('tunnelIp', tunnelIp);
+    membership = await HostMembership.join({
+      store: etcd,
+      hostId,
+      tunnelIp,
+      ttlSeconds,
+      clock,
+      logger,
+      onReachability: (reachable, reason) => {
+        info.set('clusterStoreReachable', reachable ? 'yes' : `no (${reason ?? 'no answer'})`);
+        if (reachable) logger.info({ etcd: config.etcd.endpoints }, 'cluster store: reachable');
+        else logger.warn({ etcd: config.etcd.endpoints, reason }, 'cluster store: unreachable');
+      },
+    });
+  } catch (error) {
+    await etcd.close();
+    throw error;
+  }
+  const claims = new LocalClaims(store, hostId);
+  let watch: KvWatch | undefined;
+  let repairTimer: unknown;
+  let stopped = false;
+  const repair = async (): Promise<void> => {
+    const repairs = await claims.reconcile();
+    if (repairs.removed.length > 0 || repairs.reclaimed.length > 0)
+      logger.info(repairs, 'cluster store: this host’s claims repaired to match the cluster');
+  };
+  const repairLater = (): void => {
+    if (stopped) return;
+    repairTimer = clock.setTimeout(() => {
+      repair()
+        .catch((error: unknown) => logger.warn({ err: error }, 'cluster store: could not check this host’s claims'))
+        .finally(repairLater);
+    }, CLAIM_REPAIR_PERIOD_MS);
+  };
+  logger.info({ host: hostId, tunnelIp, etcd: config.etcd.endpoints }, 'joined the cluster');
+  return {
+    store,
+    hostId,
+    tunnelIp,
+    follow: async (registry) => {
+      // From the revision of one listing on, every change arrives once and in order; a
+      // compacted history comes back as a whole listing. Either way the reconcilers re-read.
+      const { revision } = await etcd.snapshot('');
+      watch = etcd.watch('', revision, {
+        onEvents: () => registry.changed(),
+        onResync: () => registry.changed(),
+        onError: (error) => logger.error({ err: error }, 'cluster store: the watch stopped for good'),
+      });
+    },
+    repairClaims: async () => {
+      await repair();
+      repairLater();
+    },
+    stop: async () => {
+      stopped = true;
+      clock.clearTimeout(repairTimer);
+      membership.stop();
+      await watch?.close();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// The cluster options of `ovsnet daemon` and `ovsnet up`: with --etcd the host joins the
+// cluster whose store that etcd is; without it, none of the others may be given.
+import { isIP } from 'node:net';
+import type { ClusterConfig } from '../../controller/api';
+import { UsageError } from './args';
+
+export const CLUSTER_HELP = `
+Cluster options for 'up' and 'daemon' (hosts sharing one etcd share their networks):
+  --etcd URL[,URL...]     etcd client URLs (http:// or https://); networks, endpoints,
+                          addresses, allow rules and hosts are kept there, host-local
+                          state (port numbers, veths, the port pool) stays here
+  --etcd-prefix PREFIX    root of ovsnet's keys in etcd (default /ovsnet)
+  --etcd-ca FILE          CA that signed the etcd certificates (https)
+  --etcd-cert FILE        client certificate for etcd, with --etcd-key FILE
+  --etcd-user USER        etcd user; the password from --etcd-password PASSWORD or,
+                          better, the environment variable OVSNET_ETCD_PASSWORD
+  --host-id ID            this host's name in the cluster (default: the hostname)
+  --host-ttl SECONDS      how long this host counts as alive after its daemon stops
+                          renewing (default 15)
+  --tunnel-ip ADDRESS     the address other hosts reach this one at (default: the
+                          source address of the route to the first etcd URL)
+`;
+
+const DEPENDENT = [
+  'etcd-prefix',
+  'etcd-ca',
+  'etcd-cert',
+  'etcd-key',
+  'etcd-user',
+  'etcd-password',
+  'host-id',
+  'host-ttl',
+  'tunnel-ip',
+];
+
+export function clusterConfig(
+  options: ReadonlyMap<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): ClusterConfig | undefined {
+  const etcd = options.get('etcd');
+  if (etcd === undefined) {
+    const stray = DEPENDENT.find((o) => options.has(o));
+    if (stray !== undefined) throw new UsageError(`--${stray} needs --etcd`);
+    return undefined;
+  }
+  const endpoints = etcd
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (endpoints.length === 0) throw new UsageError('--etcd needs at least one URL');
+  for (const endpoint of endpoints)
+    if (!/^https?:\/\/[^/\s]+\/?$/.test(endpoint))
+      throw new UsageError(`--etcd takes http://HOST:PORT or https://HOST:PORT URLs, not "${endpoint}"`);
+  const prefix = options.get('etcd-prefix');
+  if (prefix !== undefined && !/^\/[A-Za-z0-9_./-]*$/.test(prefix))
+    throw new UsageError(`--etcd-prefix must start with / and hold letters, digits, '.', '_', '-', '/': "${prefix}"`);
+  const ca = options.get('etcd-ca');
+  const cert = options.get('etcd-cert');
+  const key = options.get('etcd-key');
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--etcd-cert and --etcd-key go together');
+  const user = options.get('etcd-user');
+  const password = options.get('etcd-password') ?? env['OVSNET_ETCD_PASSWORD'];
+  if (user !== undefined && password === undefined)
+    throw new UsageError(`--etcd-user ${user} needs a password: OVSNET_ETCD_PASSWORD or --etcd-password`);
+  const tunnelIp = options.get('tunnel-ip');
+  if (tunnelIp !== undefined && isIP(tunnelIp) === 0)
+    throw new UsageError(`--tunnel-ip must be an IPv4 or IPv6 address, not "${tunnelIp}"`);
+  const ttl = options.get('host-ttl');
+  if (ttl !== undefined && (!/^\d{1,4}$/.test(ttl) || Number(ttl) < 2 || Number(ttl) > 3600))
+    throw new UsageError(`--host-ttl must be a whole number of seconds from 2 to 3600, not "${ttl}"`);
+  const hostId = options.get('host-id');
+  return {
+    etcd: {
+      endpoints,
+      ...(prefix !== undefined ? { prefix } : {}),
+      ...(ca !== undefined || cert !== undefined
+        ? {
+            tls: {
+              ...(ca !== undefined ? { caFile: ca } : {}),
+              ...(cert !== undefined ? { certFile: cert } : {}),
+              ...(key !== undefined ? { keyFile: key } : {}),
+            },
+          }
+        : {}),
+      ...(user !== undefined ? { user, password } : {}),
+    },
+    ...(hostId !== undefined ? { hostId } : {}),
+    ...(ttl !== undefined ? { hostTtlSeconds: Number(ttl) } : {}),
+    ...(tunnelIp !== undefined ? { tunnelIp } : {}),
+  };
+}
