@@ -1,6 +1,7 @@
 // The NetworkApi: CNM lifecycle on top of the registry (desired state), host links (veth
 // pairs) and the dataplane (OVS ports and flows). Every call is idempotent; a failure
 // part-way leaves nothing behind that a retry would trip over.
+import { networkMtu } from './cnm/mtu';
 import type { Logger } from './log';
 import { ControllerError, notFound } from './errors';
 import type { Registry } from './cnm/registry';
@@ -98,18 +99,14 @@ export class NetworkService implements NetworkApi {
     if (typeof sandboxKey !== 'string' || sandboxKey === '')
       throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
     const network = await this.registry.networks.require(networkId);
+    const mtu = networkMtu(network, this.registry.hosts.hostId !== undefined);
     let endpoint = await this.registry.endpoints.require(networkId, endpointId);
     const started = this.clock.now();
     let linked = started;
     if (endpoint.pooled) {
       // A retried join: the pooled pair is already this endpoint's (its container end may
       // be in the sandbox by now, so nothing about the links is redone).
-    } else if (
-      this.pool?.enabled &&
-      !endpoint.plugged &&
-      network.mtu === undefined &&
-      endpoint.attachment === undefined
-    ) {
+    } else if (this.pool?.enabled && !endpoint.plugged && mtu === undefined && endpoint.attachment === undefined) {
       // Pooled pairs have the default MTU; ports attached by hand carry ovs-docker's labels
       // from their creation on: both get a veth of their own.
       endpoint = await this.pool.claim(networkId, endpointId, sandboxKey, this.realiseTimeoutMs);
@@ -118,7 +115,7 @@ export class NetworkService implements NetworkApi {
       // An endpoint created again under a deleted one's id reuses its veth name.
       await this.staleLinks.remove(endpoint.hostIfname);
       await this.links.createVeth(endpoint.hostIfname, endpoint.containerIfname, {
-        ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+        ...(mtu !== undefined ? { mtu } : {}),
         peerMac: endpoint.mac,
       });
       linked = this.clock.now();
@@ -142,7 +139,7 @@ export class NetworkService implements NetworkApi {
       // An internal network has no way out, so it offers no default route either.
       ...(!network.internal && gatewayIpv4 !== undefined ? { gatewayIpv4 } : {}),
       ...(!network.internal && gatewayIpv6 !== undefined ? { gatewayIpv6 } : {}),
-      ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+      ...(mtu !== undefined ? { mtu } : {}),
     };
   }
 

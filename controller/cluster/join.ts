@@ -11,6 +11,7 @@ import { EtcdKvStore } from '../store/etcd-store';
 import type { KvStore, KvWatch } from '../store/kv';
 import { TieredKvStore } from '../store/tiered-store';
 import { DEFAULT_HOST_TTL_SECONDS, resolveHostId, validateHostTtl, type ClusterConfig } from './config';
+import { claimHostNumber } from './host-number';
 import { HostMembership } from './membership';
 import { tunnelIpTowards } from './tunnel-ip';
 
@@ -21,6 +22,8 @@ export interface ClusterRuntime {
   store: TieredKvStore;
   hostId: string;
   tunnelIp: string;
+  /** This host's number in the cluster (host-number.ts). */
+  hostNumber: number;
   /** Follows the cluster store: every change elsewhere reaches the registry's listeners. */
   follow(registry: Registry): Promise<void>;
   /** Repairs this host's claims now and then periodically. */
@@ -48,15 +51,19 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
   });
   let membership: HostMembership;
   let tunnelIp: string;
+  let hostNumber: number;
   try {
     tunnelIp = config.tunnelIp ?? (await tunnelIpTowards(config.etcd.endpoints[0] as string));
     info.set('clusterStore', config.etcd.endpoints.join(','));
     info.set('hostId', hostId);
     info.set('tunnelIp', tunnelIp);
+    hostNumber = await claimHostNumber(etcd, hostId);
+    info.set('hostNumber', String(hostNumber));
     membership = await HostMembership.join({
       store: etcd,
       hostId,
       tunnelIp,
+      number: hostNumber,
       ttlSeconds,
       clock,
       logger,
@@ -92,6 +99,7 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
     store,
     hostId,
     tunnelIp,
+    hostNumber,
     follow: async (registry) => {
       // From the revision of one listing on, every change arrives once and in order; a
       // compacted history comes back as a whole listing. Either way the reconcilers re-read.

@@ -13,6 +13,8 @@ export interface MembershipOptions {
   store: LeasingKvStore;
   hostId: string;
   tunnelIp: string;
+  /** This host's number (host-number.ts), published with its record. */
+  number?: number;
   ttlSeconds: number;
   clock: Clock;
   logger: Logger;
@@ -49,7 +51,12 @@ export class HostMembership {
     const key = keys.host(hostId);
     const lease = await store.grantLease(ttlSeconds);
     try {
-      const record: HostRecord = { id: hostId, tunnelIp, since: new Date(this.options.clock.now()).toISOString() };
+      const record: HostRecord = {
+        id: hostId,
+        tunnelIp,
+        since: new Date(this.options.clock.now()).toISOString(),
+        ...(this.options.number !== undefined ? { number: this.options.number } : {}),
+      };
       for (;;) {
         const existing = await store.get(key);
         const holder = existing?.value as HostRecord | undefined;

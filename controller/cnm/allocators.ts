@@ -10,7 +10,14 @@
 import { createHash, randomInt } from 'node:crypto';
 import { ControllerError } from '../errors';
 import type { KvStore } from '../store/kv';
-import { FIRST_CONTROLLER_OFPORT, keys, LAST_CONTROLLER_OFPORT, MAX_NETWORK_TAG } from './records';
+import {
+  FIRST_ALLOCATED_VNI,
+  FIRST_CONTROLLER_OFPORT,
+  keys,
+  LAST_CONTROLLER_OFPORT,
+  MAX_NETWORK_TAG,
+  MAX_VNI,
+} from './records';
 
 const OFPORT_RANGE = LAST_CONTROLLER_OFPORT - FIRST_CONTROLLER_OFPORT + 1;
 
@@ -19,6 +26,22 @@ export async function freeTag(store: KvStore): Promise<number> {
   const used = new Set((await store.list(keys.tags())).map((e) => Number(e.key.slice(keys.tags().length))));
   for (let tag = 1; tag <= MAX_NETWORK_TAG; tag++) if (!used.has(tag)) return tag;
   throw new ControllerError('EXHAUSTED', `all ${MAX_NETWORK_TAG} network tags are in use`);
+}
+
+/**
+ * A VNI no network holds, from FIRST_ALLOCATED_VNI up (the numbers below are left to
+ * `-o ovsnet.vni`, so a chosen VNI rarely meets an allocated one). Probing starts at a random
+ * point so hosts creating networks at once seldom pick the same one.
+ */
+export async function freeVni(store: KvStore): Promise<number> {
+  const used = new Set((await store.list(keys.vnis())).map((e) => Number(e.key.slice(keys.vnis().length))));
+  const range = MAX_VNI - FIRST_ALLOCATED_VNI + 1;
+  const start = randomInt(range);
+  for (let i = 0; i < range; i++) {
+    const vni = FIRST_ALLOCATED_VNI + ((start + i) % range);
+    if (!used.has(vni)) return vni;
+  }
+  throw new ControllerError('EXHAUSTED', 'every VNI is in use');
 }
 
 /**

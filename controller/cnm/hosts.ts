@@ -11,6 +11,8 @@ export interface RemoteEndpoint extends EndpointRecord {
   /** Whether the host's lease is current; a host that is not has no known tunnel address. */
   alive: boolean;
   tunnelIp?: string;
+  /** Its host's number in the cluster (the pipeline's host id), while the host is alive. */
+  hostNumber?: number;
 }
 
 export class HostStore {
@@ -19,6 +21,12 @@ export class HostStore {
     /** This host's id; undefined on a single host, which has no other hosts. */
     readonly hostId: string | undefined,
   ) {}
+
+  /** The live hosts other than this one. */
+  async others(): Promise<HostRecord[]> {
+    if (this.hostId === undefined) return [];
+    return (await this.list()).filter((h) => h.id !== this.hostId);
+  }
 
   /** The live hosts, this one included. */
   async list(): Promise<HostRecord[]> {
@@ -36,7 +44,12 @@ export class HostStore {
     const live = new Map((await this.list()).map((h) => [h.id, h]));
     return others.map((endpoint) => {
       const host = live.get(endpoint.host);
-      return { ...endpoint, alive: host !== undefined, ...(host !== undefined ? { tunnelIp: host.tunnelIp } : {}) };
+      return {
+        ...endpoint,
+        alive: host !== undefined,
+        ...(host !== undefined ? { tunnelIp: host.tunnelIp } : {}),
+        ...(host?.number !== undefined ? { hostNumber: host.number } : {}),
+      };
     });
   }
 }

@@ -9,7 +9,7 @@
 // port number is host-local: other hosts claim their own (gateway-ports.ts).
 import { ControllerError, conflict, notFound } from '../errors';
 import type { KvCompare, KvEntry } from '../store/kv';
-import { freeOfport, freeTag } from './allocators';
+import { freeOfport, freeTag, freeVni } from './allocators';
 import type { CasCommitter } from './cas';
 import { GatewayPortStore } from './gateway-ports';
 import { checkNoOverlap, validateNetworkSpec } from './network-validation';
@@ -23,10 +23,19 @@ export interface NetworkContents {
   allowRuleKeysOf(networkId: string): Promise<string[]>;
 }
 
+export interface NetworkStoreOptions {
+  /**
+   * Across hosts every network gets a VNI (its tunnel key): one not given with
+   * `-o ovsnet.vni` is allocated here, unique in the cluster by its `vni/<n>` index key.
+   */
+  allocateVnis?: boolean;
+}
+
 export class NetworkStore {
   constructor(
     private readonly cas: CasCommitter,
     private readonly contents: NetworkContents,
+    private readonly options: NetworkStoreOptions = {},
   ) {}
 
   async list(): Promise<NetworkRecord[]> {
@@ -62,6 +71,8 @@ export class NetworkStore {
       if (existing) {
         const stored = existing.value as NetworkRecord;
         if (sameSpec(stored, spec)) return { done: stored };
+        if (stored.vniAllocated && spec.vni === undefined && sameSpec(stored, { ...spec, vni: stored.vni }))
+          return { done: stored };
         throw new ControllerError('ALREADY_EXISTS', `network "${spec.id}" already exists with different settings`);
       }
       const key = spec.key ?? spec.name ?? (spec.vni !== undefined ? `vni-${spec.vni}` : spec.id);
@@ -78,10 +89,25 @@ export class NetworkStore {
           `network key "${key}" is already used by network "${String(keyEntry.value)}"`,
         );
       checkNoOverlap(spec, others);
+      const vniEntry = spec.vni !== undefined ? await store.get(keys.vni(spec.vni)) : undefined;
+      if (vniEntry)
+        throw new ControllerError(
+          'ALREADY_EXISTS',
+          `VNI ${spec.vni} is already used by network "${String(vniEntry.value)}"`,
+        );
+      const allocatedVni =
+        spec.vni === undefined && this.options.allocateVnis === true ? await freeVni(store) : undefined;
+      const vni = spec.vni ?? allocatedVni;
       const tag = await freeTag(store);
       const owner = gatewayOwner(spec.id);
       const gatewayOfport = await freeOfport(store, owner);
-      const record: NetworkRecord = { ...spec, key, tag, gatewayIfname: `ovsgw${tag}` };
+      const record: NetworkRecord = {
+        ...spec,
+        key,
+        tag,
+        gatewayIfname: `ovsgw${tag}`,
+        ...(allocatedVni !== undefined ? { vni: allocatedVni, vniAllocated: true } : {}),
+      };
       const gateway = GatewayPortStore.claim(spec.id, gatewayOfport);
       return {
         result: record,
@@ -90,12 +116,14 @@ export class NetworkStore {
             { key: keys.network(spec.id), revision: 0 },
             { key: keys.networkKey(key), revision: 0 },
             { key: keys.tag(tag), revision: 0 },
+            ...(vni !== undefined ? [{ key: keys.vni(vni), revision: 0 }] : []),
             ...gateway.compares,
           ],
           puts: [
             { key: keys.network(spec.id), value: record },
             { key: keys.networkKey(key), value: spec.id },
             { key: keys.tag(tag), value: spec.id },
+            ...(vni !== undefined ? [{ key: keys.vni(vni), value: spec.id }] : []),
             ...gateway.puts,
           ],
         },
@@ -126,6 +154,7 @@ export class NetworkStore {
             keys.network(id),
             keys.networkKey(record.key),
             keys.tag(record.tag),
+            ...(record.vni !== undefined ? [keys.vni(record.vni)] : []),
             keys.gatewayPort(id),
             ...(gatewayOfport !== undefined ? [keys.ofport(gatewayOfport)] : []),
             ...(await this.contents.allowRuleKeysOf(id)),
@@ -138,8 +167,8 @@ export class NetworkStore {
 
 /** The stored network was made from `spec`: what the store added aside, nothing differs. */
 function sameSpec(stored: NetworkRecord, spec: NetworkSpec): boolean {
-  const { key, tag, gatewayOfport, gatewayIfname, ...rest } = stored;
-  void [key, tag, gatewayOfport, gatewayIfname];
+  const { key, tag, gatewayOfport, gatewayIfname, vniAllocated, ...rest } = stored;
+  void [key, tag, gatewayOfport, gatewayIfname, vniAllocated];
   return JSON.stringify(normalise(rest)) === JSON.stringify(normalise(spec));
 }
 

@@ -16,6 +16,8 @@ export interface NetworkRecord extends NetworkSpec {
   gatewayOfport?: number;
   /** Name of the gateway internal port on the integration bridge. */
   gatewayIfname: string;
+  /** The VNI was allocated by ovsnet (the request named none). */
+  vniAllocated?: boolean;
 }
 
 /** A container attached by hand: the reference as typed and the interface name inside it. */
@@ -139,6 +141,13 @@ export const keys = {
   /** A live host of the cluster, written with its liveness lease (see cluster/membership.ts). */
   host: (hostId: string) => `hosts/${hostId}`,
   hosts: () => 'hosts/',
+  /** A network's VNI, held by the network id: VNIs are unique in the cluster. */
+  vni: (vni: number) => `vni/${vni}`,
+  vnis: () => 'vni/',
+  /** A host's small number (its pipeline id), held for good: `hostnum/<n>` -> id, `hostid/<id>` -> n. */
+  hostNumber: (n: number) => `hostnum/${String(n).padStart(3, '0')}`,
+  hostNumbers: () => 'hostnum/',
+  hostNumberOf: (hostId: string) => `hostid/${hostId}`,
 };
 
 /**
@@ -155,6 +164,9 @@ export const CLUSTER_PREFIXES: readonly string[] = [
   'rule/',
   'ipam/',
   'hosts/',
+  'vni/',
+  'hostnum/',
+  'hostid/',
 ];
 
 /** The host-local prefixes, for reference: `ofport/`, `pool/`, `hostport/`, `unlink/`, `gw/`. */
@@ -174,7 +186,15 @@ export interface HostRecord {
   tunnelIp: string;
   /** When this host's daemon (re)joined, ISO 8601. */
   since: string;
+  /**
+   * Its number in the cluster (1..MAX_HOST_NUMBER, see cluster/host-number.ts): the id other
+   * hosts' pipelines know it by. Absent only in records of older daemons.
+   */
+  number?: number;
 }
+
+/** Hosts are numbered 1..511: a remote endpoint's pipeline id is (host number, port offset) in 24 bits. */
+export const MAX_HOST_NUMBER = 511;
 
 export type { AllowRule };
 
@@ -183,4 +203,14 @@ export const MAX_NETWORK_TAG = 0xffff;
 
 /** Ports ovsnet creates get OpenFlow numbers from this range (docs/design.md §4), below OFPP_MAX. */
 export const FIRST_CONTROLLER_OFPORT = 32768;
-export const LAST_CONTROLLER_OFPORT = 0xfeff;
+export const LAST_CONTROLLER_OFPORT = 0xfefd;
+
+/** The flow-based tunnel ports (one per type, cluster hosts only) take the two numbers above the range. */
+export const TUNNEL_OFPORTS = { vxlan: 0xfefe, gre: 0xfeff } as const;
+
+/** The tunnel port of each type on the integration bridge. */
+export const TUNNEL_PORT_NAMES = { vxlan: 'ovsnet-vxlan', gre: 'ovsnet-gre' } as const;
+
+/** Highest VNI (24 bits); allocated VNIs start at FIRST_ALLOCATED_VNI, below it is for `-o ovsnet.vni`. */
+export const MAX_VNI = 0xffffff;
+export const FIRST_ALLOCATED_VNI = 4096;

@@ -35,10 +35,14 @@ export class Registry {
     this.hosts = new HostStore(store, options.hostId);
     this.gatewayPorts = new GatewayPortStore(this.cas);
     // A network's contents are looked up when it is deleted, after all stores exist.
-    this.networks = new NetworkStore(this.cas, {
-      endpointsIn: (networkId) => this.endpoints.list(networkId),
-      allowRuleKeysOf: (networkId) => this.allowRules.keysOf(networkId),
-    });
+    this.networks = new NetworkStore(
+      this.cas,
+      {
+        endpointsIn: (networkId) => this.endpoints.list(networkId),
+        allowRuleKeysOf: (networkId) => this.allowRules.keysOf(networkId),
+      },
+      { allocateVnis: options.hostId !== undefined },
+    );
     this.endpoints = new EndpointStore(this.cas, this.networks, options.hostId);
     this.allowRules = new AllowRuleStore(this.cas, this.networks);
     this.poolSlots = new PoolSlotStore(this.cas, this.endpoints);

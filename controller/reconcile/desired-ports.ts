@@ -7,17 +7,24 @@ import {
   endpointOwner,
   gatewayOwner,
   poolOwner,
+  TUNNEL_OFPORTS,
+  TUNNEL_PORT_NAMES,
   type EndpointRecord,
   type NetworkRecord,
   type PoolSlotRecord,
 } from '../cnm/records';
+import type { TunnelType } from '../cnm/types';
+import { networkMtu } from '../cnm/mtu';
 
 export const OWNER_KEY = 'ovsnet-owner';
 
 export interface PortIntent {
   name: string;
-  /** OVS Interface.type: '' for a veth opened as a system device, 'internal' for a gateway. */
-  type: '' | 'internal';
+  /**
+   * OVS Interface.type: '' for a veth opened as a system device, 'internal' for a gateway,
+   * 'vxlan' or 'gre' for a flow-based tunnel port.
+   */
+  type: '' | 'internal' | TunnelType;
   ofportRequest: number;
   owner: string;
   mtu?: number;
@@ -25,6 +32,25 @@ export interface PortIntent {
   mac?: string;
   /** ovs-docker compatible keys for ports of attached containers. */
   externalIds?: Record<string, string>;
+  /** Interface options (a tunnel port's remote_ip=flow, key=flow). */
+  options?: Record<string, string>;
+}
+
+export const TUNNEL_OWNER_PREFIX = 'tunnel:';
+
+/**
+ * The flow-based tunnel ports of a cluster host, one per type: the flows choose the peer
+ * (tun_dst) and the key (tun_id, the VNI) per packet, so hosts and networks come and go
+ * without any port change.
+ */
+export function tunnelPorts(): PortIntent[] {
+  return (Object.keys(TUNNEL_PORT_NAMES) as TunnelType[]).map((type) => ({
+    name: TUNNEL_PORT_NAMES[type],
+    type,
+    ofportRequest: TUNNEL_OFPORTS[type],
+    owner: `${TUNNEL_OWNER_PREFIX}${type}`,
+    options: { remote_ip: 'flow', key: 'flow' },
+  }));
 }
 
 /** The gateway port's MAC, derived from the network tag so it is known before OVS reports it. */
@@ -41,6 +67,7 @@ export function desiredPorts(
   endpoints: EndpointRecord[],
   slots: PoolSlotRecord[],
   gateways: ReadonlyMap<string, number>,
+  clustered = false,
 ): PortIntent[] {
   const byId = new Map(networks.map((n) => [n.id, n]));
   const ports: PortIntent[] = [];
@@ -53,7 +80,7 @@ export function desiredPorts(
       ofportRequest: ofport,
       owner: gatewayOwner(network.id),
       mac: gatewayMac(network.tag),
-      ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+      ...mtuOf(network, clustered),
     });
   }
   for (const endpoint of endpoints) {
@@ -65,7 +92,7 @@ export function desiredPorts(
       type: '',
       ofportRequest: endpoint.ofport,
       owner: endpoint.pooled ? poolOwner(endpoint.hostIfname) : endpointOwner(endpoint.networkId, endpoint.endpointId),
-      ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+      ...mtuOf(network, clustered),
       ...(endpoint.attachment !== undefined
         ? {
             externalIds: {
@@ -80,6 +107,11 @@ export function desiredPorts(
     if (slot.made)
       ports.push({ name: slot.hostIfname, type: '', ofportRequest: slot.ofport, owner: poolOwner(slot.hostIfname) });
   return ports;
+}
+
+function mtuOf(network: NetworkRecord, clustered: boolean): { mtu?: number } {
+  const mtu = networkMtu(network, clustered);
+  return mtu !== undefined ? { mtu } : {};
 }
 
 export interface PortPlan {

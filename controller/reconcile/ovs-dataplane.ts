@@ -5,11 +5,18 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { Registry } from '../cnm/registry';
-import { POOL_OWNER_PREFIX, type EndpointRecord, type NetworkRecord } from '../cnm/records';
-import type { AllowRule } from '../cnm/types';
+import {
+  POOL_OWNER_PREFIX,
+  TUNNEL_PORT_NAMES,
+  type EndpointRecord,
+  type HostRecord,
+  type NetworkRecord,
+} from '../cnm/records';
+import type { RemoteEndpoint } from '../cnm/hosts';
+import type { AllowRule, TunnelType } from '../cnm/types';
 import type { Dataplane } from '../dataplane';
 import { ControllerError } from '../errors';
-import { desiredPorts, planPorts, type PortIntent, type PortPlan } from './desired-ports';
+import { desiredPorts, planPorts, tunnelPorts, type PortIntent, type PortPlan } from './desired-ports';
 import { ReconcileLoop } from './loop';
 import { PortAdmission, type PortAdmissionLimits } from './port-admission';
 
@@ -31,12 +38,24 @@ export interface BridgePortsBackend {
   switchBusy(): boolean;
 }
 
+/** What a cluster host adds: its tunnel ports, the other live hosts and their endpoints. */
+export interface OverlayState {
+  /** Realised OpenFlow numbers of this bridge's tunnel ports, by type. */
+  tunnels: Map<TunnelType, number>;
+  /** The other hosts whose lease is current. */
+  hosts: HostRecord[];
+  /** Endpoints of other hosts (of live and of dead hosts; only live ones get flows). */
+  remoteEndpoints: RemoteEndpoint[];
+}
+
 /** Everything the flow pipeline needs to know, with realised ofports. */
 export interface DataplaneState {
   networks: NetworkRecord[];
   endpoints: Array<EndpointRecord & { realisedOfport: number }>;
   gateways: Map<string, number>;
   rules: AllowRule[];
+  /** Present on a cluster host (`--etcd`) only. */
+  overlay?: OverlayState;
 }
 
 /** OpenFlow side: make the table hold exactly the flows of this state. */
@@ -127,6 +146,16 @@ export class OvsDataplane implements Dataplane {
     return failed;
   }
 
+  private async overlayState(): Promise<OverlayState> {
+    const { registry, ports } = this.options;
+    const tunnels = new Map<TunnelType, number>();
+    for (const type of Object.keys(TUNNEL_PORT_NAMES) as TunnelType[]) {
+      const ofport = ports.interfaceStatus(TUNNEL_PORT_NAMES[type]).ofport;
+      if (ofport !== undefined && ofport > 0) tunnels.set(type, ofport);
+    }
+    return { tunnels, hosts: await registry.hosts.others(), remoteEndpoints: await registry.remoteEndpoints() };
+  }
+
   private async pass(): Promise<{ retryInMs: number } | void> {
     const { registry, ports, flows, gateways, logger } = this.options;
     const started = this.options.clock.now();
@@ -150,10 +179,15 @@ export class OvsDataplane implements Dataplane {
     }
     // A network first seen here (made on another host) gets this host's gateway number now.
     const gatewayNumbers = await registry.gatewayPorts.ensure(networks);
+    const clustered = registry.hosts.hostId !== undefined;
     const plan = planPorts(
-      desiredPorts(networks, endpoints, await registry.poolSlots.list(), gatewayNumbers),
+      [
+        ...desiredPorts(networks, endpoints, await registry.poolSlots.list(), gatewayNumbers, clustered),
+        ...(clustered ? tunnelPorts() : []),
+      ],
       ports.ownedPorts(),
     );
+    const overlay = clustered ? await this.overlayState() : undefined;
     // Endpoints about to join bring ports of their own only without the port pool: pool
     // slots need not wait for them.
     const onlySlots = plan.add.every((p) => p.owner.startsWith(POOL_OWNER_PREFIX));
@@ -179,7 +213,9 @@ export class OvsDataplane implements Dataplane {
     // The host side (gateway addresses, NAT) goes beside them too: it depends on neither,
     // and a gateway port not realised yet is simply done by a later pass.
     const [flowOutcome, portOutcome, gatewayOutcome] = await Promise.allSettled([
-      flows.sync({ networks, endpoints: realised, gateways: gatewayPorts, rules }).finally(() => (flowsMs = since())),
+      flows
+        .sync({ networks, endpoints: realised, gateways: gatewayPorts, rules, ...(overlay ? { overlay } : {}) })
+        .finally(() => (flowsMs = since())),
       portWork ? ports.apply(applied).then(() => (portsMs = since())) : Promise.resolve(),
       gateways.sync(networks, endpoints).finally(() => (gatewaysMs = since())),
     ]);

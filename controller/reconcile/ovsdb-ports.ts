@@ -5,6 +5,9 @@ import type { PortSpec } from '../../ovsdb/vswitch/types';
 import { OWNER_KEY, type PortIntent, type PortPlan } from './desired-ports';
 import type { BridgePortsBackend, InterfaceStatus } from './ovs-dataplane';
 
+/** Interface types ovsnet creates; any other type on an owned port counts as drift. */
+const PORT_TYPES: ReadonlySet<string> = new Set(['internal', 'vxlan', 'gre']);
+
 export class OvsdbPorts implements BridgePortsBackend {
   constructor(
     private readonly vswitch: Vswitch,
@@ -19,7 +22,7 @@ export class OvsdbPorts implements BridgePortsBackend {
       if (!iface || owner === undefined) continue;
       out.push({
         name: iface.name,
-        type: iface.type === 'internal' ? 'internal' : '',
+        type: PORT_TYPES.has(iface.type) ? (iface.type as PortIntent['type']) : '',
         ofportRequest: iface.ofportRequest ?? 0,
         owner,
       });
@@ -36,6 +39,7 @@ export class OvsdbPorts implements BridgePortsBackend {
       externalIds: { [OWNER_KEY]: p.owner, ...(p.externalIds ?? {}) },
       ...(p.mtu !== undefined ? { mtuRequest: p.mtu } : {}),
       ...(p.mac !== undefined ? { mac: p.mac } : {}),
+      ...(p.options !== undefined ? { options: p.options } : {}),
     }));
     // Removals go first. A port being recreated (its settings drifted) is added back in a
     // second transaction: within one, its old name would still be taken.

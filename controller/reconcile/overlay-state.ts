@@ -1,0 +1,48 @@
+// Maps a cluster host's overlay (its tunnel ports, the other live hosts and their endpoints)
+// onto the pipeline's input. Hosts are known to the pipeline by their cluster number and
+// remote endpoints by an id built from (host number, port number there), both the same on
+// every host and across restarts (cluster/host-number.ts), so a restarted daemon rebuilds
+// the very same flows. A host without a number (an older daemon) or an endpoint whose id
+// cannot be built gets no flows: its traffic is dropped, never misdelivered.
+import type { PipelineRemoteEndpoint, PipelineRemoteHost, PipelineTunnel } from '../../flows/pipeline/model';
+import { remoteEndpointId } from '../cluster/host-number';
+import type { RemoteEndpoint } from '../cnm/hosts';
+import type { OverlayState } from './ovs-dataplane';
+
+const bare = (cidr: string | undefined): string | undefined => cidr?.split('/')[0];
+
+export interface PipelineOverlay {
+  tunnels: PipelineTunnel[];
+  remoteHosts: PipelineRemoteHost[];
+  remoteEndpoints: PipelineRemoteEndpoint[];
+}
+
+/** The remote endpoint's pipeline id, when its host is alive and numbered and it has a port. */
+export function remoteIdOf(endpoint: RemoteEndpoint): number | undefined {
+  if (!endpoint.alive || endpoint.hostNumber === undefined || !endpoint.plugged) return undefined;
+  return remoteEndpointId(endpoint.hostNumber, endpoint.ofport);
+}
+
+export function toPipelineOverlay(overlay: OverlayState, tagOf: ReadonlyMap<string, number>): PipelineOverlay {
+  const tunnels = [...overlay.tunnels].map(([type, ofport]) => ({ type, ofport }));
+  const remoteHosts = overlay.hosts.flatMap((h) =>
+    h.number !== undefined ? [{ id: h.number, tunnelIp: h.tunnelIp, alive: true }] : [],
+  );
+  const remoteEndpoints: PipelineRemoteEndpoint[] = [];
+  for (const e of overlay.remoteEndpoints) {
+    const id = remoteIdOf(e);
+    const networkTag = tagOf.get(e.networkId);
+    if (id === undefined || networkTag === undefined || e.hostNumber === undefined) continue;
+    const ipv4 = bare(e.ipv4);
+    const ipv6 = bare(e.ipv6);
+    remoteEndpoints.push({
+      id,
+      host: e.hostNumber,
+      networkTag,
+      mac: e.mac,
+      ...(ipv4 !== undefined ? { ipv4 } : {}),
+      ...(ipv6 !== undefined ? { ipv6 } : {}),
+    });
+  }
+  return { tunnels, remoteHosts, remoteEndpoints };
+}
