@@ -59,6 +59,9 @@ export function combineRegisterMatches(match: MatchField[]): MatchField[] {
     seen.value = (Number(seen.value) | Number(m.value)) >>> 0;
     seen.mask = mask >>> 0;
   }
+  // Sub-fields that together cover the whole register are an exact match: the switch
+  // reports it without a mask, and a flow must read back as it was written.
+  for (const m of registers.values()) if (m.mask === 0xffffffff) delete m.mask;
   return out;
 }
 

@@ -36,14 +36,20 @@ async function networkIds(lab: Lab, host: string): Promise<string[]> {
 }
 
 /** Replaces the host's ovsnet process in the lab's state file, so status and down know it. */
-function recordDaemon(lab: Lab, host: string, started: ProcessRecord): void {
+export function recordDaemon(lab: Lab, host: string, started: ProcessRecord): void {
   const state = readState(lab.dir);
   if (!state) throw new Error(`no lab state in ${lab.dir}`);
   state.processes = [...state.processes.filter((p) => !(p.role === 'ovsnet' && p.host === host)), started];
   writeState(state);
 }
 
-export async function clusterChecks(t: TestContext, lab: Lab): Promise<void> {
+/** What else to check while a host is expired, and once it is back (the overlay's part). */
+export interface ExpiryProbes {
+  whileExpired(): Promise<void>;
+  afterReturn(): Promise<void>;
+}
+
+export async function clusterChecks(t: TestContext, lab: Lab, expiry?: ExpiryProbes): Promise<void> {
   const hosts = lab.hosts;
   const expectedHosts = hosts.map((h): [string, string] => [h.name, h.underlayIp]);
 
@@ -117,6 +123,7 @@ export async function clusterChecks(t: TestContext, lab: Lab): Promise<void> {
         200,
       );
       const expiredAfter = performance.now() - killed;
+      await expiry?.whileExpired();
       t.diagnostic(`h3's record expired ${(expiredAfter / 1000).toFixed(1)} s after the kill`);
       // The lease was renewed at most a third of the TTL before the kill.
       assert.ok(expiredAfter >= (HOST_TTL_MS * 2) / 3 - 1_000, `expired after ${expiredAfter.toFixed(0)} ms`);
@@ -125,6 +132,7 @@ export async function clusterChecks(t: TestContext, lab: Lab): Promise<void> {
       await until('h3 to be a live host again', async () => (await liveHosts(lab)).some(([id]) => id === 'h3'), 5_000);
       assert.deepEqual(await liveHosts(lab), expectedHosts);
       assert.ok((await networkIds(lab, 'h3')).length > 0, "h3's daemon serves the cluster's networks again");
+      await expiry?.afterReturn();
     },
   );
 }

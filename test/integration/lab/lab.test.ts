@@ -14,6 +14,7 @@ import { DOCKER_BINARIES, ETCD_BINARIES, OVS_BINARIES, requireBinaries } from '.
 import { until } from '../../harness/until';
 import { footprint, leftovers } from './footprint';
 import { clusterChecks } from './cluster-checks';
+import { expiryProbes, overlayChecks } from './overlay-checks';
 
 const LAB_BINARIES = [...OVS_BINARIES, ...DOCKER_BINARIES, ...ETCD_BINARIES];
 
@@ -127,7 +128,8 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
     assert.equal(ping.code, 0, `a container on h1 reaches its gateway: ${ping.stdout}${ping.stderr}`);
   });
 
-  await clusterChecks(t, lab);
+  const overlay = await overlayChecks(t, lab);
+  await clusterChecks(t, lab, expiryProbes(overlay));
 
   await t.test('the lab command line runs commands inside a host and returns their exit status', async () => {
     const hostname = await labCli('exec', '--dir', lab.dir, 'h2', '--', 'hostname');

@@ -7,7 +7,6 @@
 // (each attack beside a control frame that forges nothing and is delivered).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { Cluster, type ClusterContainer } from '../../harness/overlay-cluster';
 import { INTEGRATION_BRIDGE, Underlay, type OverlayContainer, type OverlayHost } from '../../harness/overlay-hosts';
 import { greFrame, innerUdpFrame, vxlanFrame, type Outer } from '../../harness/tunnel-frames';
@@ -15,13 +14,14 @@ import { OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { withLogs } from '../../harness/failure-logs';
 import { ping } from '../../harness/probes';
 import { until } from '../../harness/until';
+import { countFrames, ipv4Hex as ipHex, macHex as hex, RAW_FRAME_TOOL as RAW } from '../../harness/frame-count';
 import type { Netns } from '../../harness/netns';
 import { buildPipeline } from '../../../flows/pipeline/build';
 import { toFlowMod } from '../../../flows/pipeline/spec';
 import { SwitchClient } from '../../../controller/openflow/switch-client';
 import { installFlows } from '../../../controller/openflow/install';
-
-const RAW = join(__dirname, '..', '..', '..', '..', 'test', 'harness', 'rawframe.py');
+import { keyed } from '../../../controller/reconcile/desired-flows';
+import type { FlowMod, FlowStats } from '../../../flows/ofp/types';
 
 const UNDERLAY = { h1: '192.168.61.1', h2: '192.168.61.2', injector: '192.168.61.99' };
 const VNI = { blue: 6101, green: 6102 };
@@ -43,39 +43,18 @@ const cluster = new Cluster(
   ],
 );
 
-const hex = (mac: string): string => mac.replace(/:/g, '');
-const ipHex = (ip: string): string =>
-  ip
-    .split('.')
-    .map((o) => Number(o).toString(16).padStart(2, '0'))
-    .join('');
-
-/** How many frames containing `needle` (hex) `iface` in `ns` receives while `during` runs (and up to `ms`). */
-async function countFrames(
-  ns: Netns,
-  iface: string,
-  needle: string,
-  during: () => Promise<unknown>,
-  ms = 1500,
-): Promise<number> {
-  const sniffer = ns.spawn('/usr/bin/python3', [RAW, 'sniff', iface, needle, String(ms)]);
-  const exited = new Promise((resolve) => sniffer.once('exit', resolve));
-  let out = '';
-  sniffer.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  await until('the sniffer', () => out.includes('ready'), 10_000, 20);
-  await during();
-  await exited;
-  return Number(out.trim().split('\n').at(-1));
-}
-
-async function installPipeline(t: { after(fn: () => unknown): void }, host: OverlayHost): Promise<number> {
+/** Installs the host's pipeline; resolves with the flows and what the switch reads back. */
+async function installPipeline(
+  t: { after(fn: () => unknown): void },
+  host: OverlayHost,
+): Promise<{ written: FlowMod[]; readBack: FlowStats[] }> {
   const client = new SwitchClient(`unix:${host.ovs.mgmtSocket(INTEGRATION_BRIDGE)}`);
   client.start();
   t.after(() => client.close());
   const session = await client.ready(10_000);
   const flows = buildPipeline(cluster.stateOf(host.name)).map(toFlowMod);
   await installFlows(session, flows);
-  return flows.length;
+  return { written: flows, readBack: await session.dumpFlows() };
 }
 
 test('the overlay pipeline between two OVS hosts, with real packets', async (t) => {
@@ -94,7 +73,20 @@ test('the overlay pipeline between two OVS hosts, with real packets', async (t) 
       );
     const ns = (name: string): Netns => (containers.get(name) as OverlayContainer).ns;
     const spec = (name: string): ClusterContainer => cluster.container(name);
-    for (const host of [h1, h2]) assert.ok((await installPipeline(t, host)) > 0);
+    for (const host of [h1, h2]) {
+      const { written, readBack } = await installPipeline(t, host);
+      assert.ok(written.length > 0);
+      // The controller compares what it wants with what it reads back: a flow the switch
+      // reports differently (a mask dropped, a field reordered) would be replaced forever.
+      const want = keyed(written);
+      const got = keyed(readBack);
+      assert.deepEqual(
+        [...want].filter(([id, f]) => got.get(id)?.content !== f.content).map(([id]) => id),
+        [],
+        `${host.name}: flows that read back otherwise`,
+      );
+      assert.equal(got.size, want.size, `${host.name}: as many flows as written`);
+    }
     // The underlay itself works (and the hosts learn each other's MAC for their tunnels).
     await until(
       'the underlay',

@@ -123,6 +123,14 @@ test('sub-fields of one register are combined into one masked match', () => {
       { field: 'in_port', value: 3 },
     ],
   );
+  // Together covering the whole register: an exact match, as the switch reads it back.
+  assert.deepEqual(
+    combineRegisterMatches([
+      { field: 'reg0', value: 1, mask: 0xffff },
+      { field: 'reg0', value: 0x340000, mask: 0xffff0000 },
+    ]),
+    [{ field: 'reg0', value: 0x340001 }],
+  );
   assert.throws(
     () =>
       combineRegisterMatches([
