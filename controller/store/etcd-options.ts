@@ -18,7 +18,8 @@ export interface EtcdStoreOptions {
 }
 
 export const DEFAULT_ETCD_PREFIX = '/ovsnet';
-export const DEFAULT_ETCD_TIMEOUT_MS = 10_000;
+// 8 s, so that a request held up by one unanswered call still fails, answer sent, within 10 s.
+export const DEFAULT_ETCD_TIMEOUT_MS = 8_000;
 
 export function validateEndpoints(endpoints: readonly string[]): void {
   if (endpoints.length === 0) throw invalid('the cluster store needs at least one etcd endpoint');

@@ -298,6 +298,66 @@ export async function overlayChecks(t: TestContext, lab: Lab): Promise<OverlayFi
     t.diagnostic(`traffic resumed ${((performance.now() - up) / 1000).toFixed(1)} s after the link came back`);
   });
 
+  await t.test(
+    'etcd frozen for 30 s: traffic keeps flowing, a new attach fails within 10 s, all converges after',
+    async () => {
+      const a = c('int-vxlan-h1');
+      const b = c('int-vxlan-h2');
+      const etcd = lab.processes().find((p) => p.role === 'etcd');
+      assert.ok(etcd && isRunning(etcd), 'etcd runs');
+      const late = await Netns.create('ovl');
+      fixture.containers.set('late', {
+        name: 'late',
+        host: 'h1',
+        network: 'int-vxlan',
+        ipv4: '10.82.0.40',
+        mac: '',
+        ns: late,
+      });
+      const attachLate = (): ReturnType<Lab['exec']> =>
+        lab.exec('h1', [
+          'ovsnet',
+          'attach',
+          'add-port',
+          'br-int',
+          'eth1',
+          'late',
+          '--netns',
+          late.path,
+          '--ipaddress',
+          '10.82.0.40/24',
+          '--network',
+          'int-vxlan',
+        ]);
+      signal(etcd, 'SIGSTOP');
+      const frozen = performance.now();
+      let lost = 0;
+      let sent = 0;
+      try {
+        const started = performance.now();
+        const refused = await attachLate();
+        const tookMs = performance.now() - started;
+        assert.notEqual(refused.code, 0, 'the attach needs etcd');
+        assert.match(refused.stderr, /cluster store/i, `the error names the cluster store: ${refused.stderr}`);
+        assert.ok(tookMs <= 10_000, `it failed after ${tookMs.toFixed(0)} ms`);
+        t.diagnostic(`attach refused after ${(tookMs / 1000).toFixed(1)} s: ${refused.stderr.trim()}`);
+        while (performance.now() - frozen < 30_000) {
+          sent++;
+          if (!(await ping(a.ns, b.ipv4, { timeoutMs: 1000 }))) lost++;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      } finally {
+        signal(etcd, 'SIGCONT');
+      }
+      assert.equal(lost, 0, `pings lost while etcd was frozen: ${lost} of ${sent}`);
+      const thawed = performance.now();
+      await until('the attach to work again', async () => (await attachLate()).code === 0, 30_000, 500);
+      await until('the late container to reach h2', () => ping(late, b.ipv4), 10_000);
+      t.diagnostic(`converged ${((performance.now() - thawed) / 1000).toFixed(1)} s after etcd came back`);
+      assert.equal(await ping(a.ns, b.ipv4), true, 'and the old pair still talks');
+    },
+  );
+
   return fixture;
 }
 
