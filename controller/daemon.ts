@@ -12,6 +12,7 @@ import { Registry } from './cnm/registry';
 import { HostLinks } from './host/links';
 import { useSpawnWorker } from './host/exec';
 import { HostGateways } from './host/gateways';
+import { ensureUnderlayBridge } from './host/underlay';
 import { SwitchClient } from './openflow/switch-client';
 import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
@@ -74,9 +75,26 @@ async function joinCluster(
   return join(cluster, { local, clock: config.clock ?? systemClock, logger: config.logger, info });
 }
 
+/** `--underlay-iface`: done before joining, since the way to etcd may be through that interface. */
+async function prepareUnderlay(config: DaemonConfig, iface: string): Promise<void> {
+  const client = await OvsdbClient.connect(config.ovsdb, { logger: config.logger });
+  try {
+    const vswitch = await Vswitch.open(client);
+    await ensureUnderlayBridge(vswitch, {
+      iface,
+      datapath: config.datapath,
+      logger: config.logger,
+      ...(config.netns !== undefined ? { netns: config.netns } : {}),
+    });
+  } finally {
+    client.close();
+  }
+}
+
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const { logger } = config;
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  if (config.cluster?.underlayIface !== undefined) await prepareUnderlay(config, config.cluster.underlayIface);
   const local = FileKvStore.open(join(config.stateDir, 'store'));
   const info = new Map<string, string>();
   let cluster: ClusterRuntime | undefined;

@@ -11,6 +11,8 @@ export interface ClusterConfig {
   hostTtlSeconds?: number;
   /** The address other hosts reach this one at (default: the source of the route to etcd). */
   tunnelIp?: string;
+  /** Put this interface on br-phy and move its addresses there (userspace tunnels need it). */
+  underlayIface?: string;
 }
 
 export const DEFAULT_HOST_TTL_SECONDS = 15;

@@ -19,6 +19,10 @@ Cluster options for 'up' and 'daemon' (hosts sharing one etcd share their networ
                           renewing (default 15)
   --tunnel-ip ADDRESS     the address other hosts reach this one at (default: the
                           source address of the route to the first etcd URL)
+  --underlay-iface IFACE  the interface tunnels leave by: ovsnet makes it the port of an
+                          OVS bridge br-phy and moves its addresses and routes there (the
+                          userspace datapath sends tunnel packets only from an address on
+                          an OVS bridge); skip it when the address is on a bridge already
 `;
 
 const DEPENDENT = [
@@ -31,6 +35,7 @@ const DEPENDENT = [
   'host-id',
   'host-ttl',
   'tunnel-ip',
+  'underlay-iface',
 ];
 
 export function clusterConfig(
@@ -69,6 +74,11 @@ export function clusterConfig(
   if (ttl !== undefined && (!/^\d{1,4}$/.test(ttl) || Number(ttl) < 2 || Number(ttl) > 3600))
     throw new UsageError(`--host-ttl must be a whole number of seconds from 2 to 3600, not "${ttl}"`);
   const hostId = options.get('host-id');
+  const underlayIface = options.get('underlay-iface');
+  if (underlayIface !== undefined && !/^[A-Za-z0-9_.:@-]{1,15}$/.test(underlayIface))
+    throw new UsageError(
+      `--underlay-iface must name a network interface (at most 15 characters), not "${underlayIface}"`,
+    );
   return {
     etcd: {
       endpoints,
@@ -87,5 +97,6 @@ export function clusterConfig(
     ...(hostId !== undefined ? { hostId } : {}),
     ...(ttl !== undefined ? { hostTtlSeconds: Number(ttl) } : {}),
     ...(tunnelIp !== undefined ? { tunnelIp } : {}),
+    ...(underlayIface !== undefined ? { underlayIface } : {}),
   };
 }
