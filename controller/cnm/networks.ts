@@ -19,14 +19,16 @@ import type { NetworkSpec } from './types';
 /** What lives inside a network and so decides whether, and with what, it can be deleted. */
 export interface NetworkContents {
   endpointsIn(networkId: string): Promise<EndpointRecord[]>;
-  /** Store keys of the network's allow rules, deleted with it. */
-  allowRuleKeysOf(networkId: string): Promise<string[]>;
+  /** Store keys deleted with the network: its allow rules and other hosts' aliases of it. */
+  keysDeletedWith(networkId: string): Promise<string[]>;
 }
 
 export class NetworkStore {
   constructor(
     private readonly cas: CasCommitter,
     private readonly contents: NetworkContents,
+    /** This host's id in the cluster, recorded in the networks it creates; undefined on a single host. */
+    private readonly hostId?: string,
   ) {}
 
   async list(): Promise<NetworkRecord[]> {
@@ -81,7 +83,13 @@ export class NetworkStore {
       const tag = await freeTag(store);
       const owner = gatewayOwner(spec.id);
       const gatewayOfport = await freeOfport(store, owner);
-      const record: NetworkRecord = { ...spec, key, tag, gatewayIfname: `ovsgw${tag}` };
+      const record: NetworkRecord = {
+        ...spec,
+        key,
+        tag,
+        gatewayIfname: `ovsgw${tag}`,
+        ...(this.hostId !== undefined ? { host: this.hostId } : {}),
+      };
       const gateway = GatewayPortStore.claim(spec.id, gatewayOfport);
       return {
         result: record,
@@ -128,7 +136,7 @@ export class NetworkStore {
             keys.tag(record.tag),
             keys.gatewayPort(id),
             ...(gatewayOfport !== undefined ? [keys.ofport(gatewayOfport)] : []),
-            ...(await this.contents.allowRuleKeysOf(id)),
+            ...(await this.contents.keysDeletedWith(id)),
           ],
         },
       };
@@ -138,8 +146,8 @@ export class NetworkStore {
 
 /** The stored network was made from `spec`: what the store added aside, nothing differs. */
 function sameSpec(stored: NetworkRecord, spec: NetworkSpec): boolean {
-  const { key, tag, gatewayOfport, gatewayIfname, ...rest } = stored;
-  void [key, tag, gatewayOfport, gatewayIfname];
+  const { key, tag, gatewayOfport, gatewayIfname, host, ...rest } = stored;
+  void [key, tag, gatewayOfport, gatewayIfname, host];
   return JSON.stringify(normalise(rest)) === JSON.stringify(normalise(spec));
 }
 
