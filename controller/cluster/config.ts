@@ -11,7 +11,16 @@ export interface ClusterConfig {
   hostTtlSeconds?: number;
   /** The address other hosts reach this one at (default: the source of the route to etcd). */
   tunnelIp?: string;
+  /**
+   * This host's Docker engine (`unix://PATH`), kept in step with the cluster's networks
+   * (docker-sync.ts); absent: the standard socket. `dockerSync: false` leaves Docker alone.
+   */
+  dockerHost?: string;
+  dockerSync?: boolean;
 }
+
+/** The engine the Docker sync talks to when --docker-host is not given. */
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
 export const DEFAULT_HOST_TTL_SECONDS = 15;
 

@@ -10,7 +10,15 @@ import { CLUSTER_PREFIXES, RELEASE_PREFIXES } from '../cnm/records';
 import { EtcdKvStore } from '../store/etcd-store';
 import type { KvStore, KvWatch } from '../store/kv';
 import { TieredKvStore } from '../store/tiered-store';
-import { DEFAULT_HOST_TTL_SECONDS, resolveHostId, validateHostTtl, type ClusterConfig } from './config';
+import { engineSocketPath } from '../host/docker-engine';
+import {
+  DEFAULT_DOCKER_HOST,
+  DEFAULT_HOST_TTL_SECONDS,
+  resolveHostId,
+  validateHostTtl,
+  type ClusterConfig,
+} from './config';
+import { DockerSync } from './docker-sync';
 import { HostMembership } from './membership';
 import { tunnelIpTowards } from './tunnel-ip';
 
@@ -41,6 +49,8 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
   const { clock, logger, info } = options;
   const hostId = resolveHostId(config.hostId);
   const ttlSeconds = validateHostTtl(config.hostTtlSeconds ?? DEFAULT_HOST_TTL_SECONDS);
+  const dockerSocket =
+    config.dockerSync === false ? undefined : engineSocketPath(config.dockerHost ?? DEFAULT_DOCKER_HOST);
   const etcd = EtcdKvStore.open(config.etcd);
   const store = new TieredKvStore(options.local, etcd, {
     clusterPrefixes: CLUSTER_PREFIXES,
@@ -72,6 +82,7 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
   }
   const claims = new LocalClaims(store, hostId);
   let watch: KvWatch | undefined;
+  let dockerSync: DockerSync | undefined;
   let repairTimer: unknown;
   let stopped = false;
   const repair = async (): Promise<void> => {
@@ -101,6 +112,11 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
         onResync: () => registry.changed(),
         onError: (error) => logger.error({ err: error }, 'cluster store: the watch stopped for good'),
       });
+      if (dockerSocket !== undefined) {
+        info.set('dockerSync', `unix://${dockerSocket}`);
+        dockerSync = new DockerSync({ registry, socketPath: dockerSocket, clock, logger });
+        dockerSync.start();
+      } else info.set('dockerSync', 'off');
     },
     repairClaims: async () => {
       await repair();
@@ -108,6 +124,7 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
     },
     stop: async () => {
       stopped = true;
+      dockerSync?.stop();
       clock.clearTimeout(repairTimer);
       membership.stop();
       await watch?.close();

@@ -16,6 +16,7 @@ import { GatewayPortStore } from './gateway-ports';
 import { HostPortStore } from './host-port-store';
 import { HostStore, type RemoteEndpoint } from './hosts';
 import { NetworkAliasStore } from './network-aliases';
+import { NetworkNames } from './network-names';
 import { NetworkStore } from './networks';
 import { PoolSlotStore } from './pool-slots';
 import { StaleLinkStore } from './stale-link-records';
@@ -30,6 +31,7 @@ export class Registry {
   readonly hosts: HostStore;
   readonly gatewayPorts: GatewayPortStore;
   readonly aliases: NetworkAliasStore;
+  readonly names: NetworkNames;
   /** This host's id in the cluster; undefined on a single host. */
   readonly hostId: string | undefined;
   private readonly cas: CasCommitter;
@@ -52,6 +54,7 @@ export class Registry {
       options.hostId,
     );
     this.aliases = new NetworkAliasStore(this.cas, this.networks);
+    this.names = new NetworkNames(this.cas);
     this.endpoints = new EndpointStore(this.cas, this.networks, options.hostId);
     this.allowRules = new AllowRuleStore(this.cas, this.networks);
     this.poolSlots = new PoolSlotStore(this.cas, this.endpoints);

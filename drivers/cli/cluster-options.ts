@@ -19,6 +19,12 @@ Cluster options for 'up' and 'daemon' (hosts sharing one etcd share their networ
                           renewing (default 15)
   --tunnel-ip ADDRESS     the address other hosts reach this one at (default: the
                           source address of the route to the first etcd URL)
+  --docker-host unix://PATH
+                          this host's Docker engine, which ovsnet keeps in step with
+                          the cluster: a network made with 'docker network create' on
+                          any host is created on this engine too, and removed with it
+                          (default unix:///var/run/docker.sock)
+  --no-docker-sync        leave this host's Docker engine alone
 `;
 
 const DEPENDENT = [
@@ -31,15 +37,17 @@ const DEPENDENT = [
   'host-id',
   'host-ttl',
   'tunnel-ip',
+  'docker-host',
 ];
 
 export function clusterConfig(
   options: ReadonlyMap<string, string>,
   env: NodeJS.ProcessEnv = process.env,
+  flags: ReadonlySet<string> = new Set(),
 ): ClusterConfig | undefined {
   const etcd = options.get('etcd');
   if (etcd === undefined) {
-    const stray = DEPENDENT.find((o) => options.has(o));
+    const stray = DEPENDENT.find((o) => options.has(o)) ?? (flags.has('no-docker-sync') ? 'no-docker-sync' : undefined);
     if (stray !== undefined) throw new UsageError(`--${stray} needs --etcd`);
     return undefined;
   }
@@ -69,6 +77,11 @@ export function clusterConfig(
   if (ttl !== undefined && (!/^\d{1,4}$/.test(ttl) || Number(ttl) < 2 || Number(ttl) > 3600))
     throw new UsageError(`--host-ttl must be a whole number of seconds from 2 to 3600, not "${ttl}"`);
   const hostId = options.get('host-id');
+  const dockerHost = options.get('docker-host');
+  if (dockerHost !== undefined && !/^unix:\/\/\/.+/.test(dockerHost))
+    throw new UsageError(`--docker-host takes unix:///PATH (a local engine's socket), not "${dockerHost}"`);
+  if (dockerHost !== undefined && flags.has('no-docker-sync'))
+    throw new UsageError('--docker-host and --no-docker-sync contradict each other; give only one');
   return {
     etcd: {
       endpoints,
@@ -87,5 +100,7 @@ export function clusterConfig(
     ...(hostId !== undefined ? { hostId } : {}),
     ...(ttl !== undefined ? { hostTtlSeconds: Number(ttl) } : {}),
     ...(tunnelIp !== undefined ? { tunnelIp } : {}),
+    ...(dockerHost !== undefined ? { dockerHost } : {}),
+    ...(flags.has('no-docker-sync') ? { dockerSync: false } : {}),
   };
 }
