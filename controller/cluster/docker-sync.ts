@@ -113,13 +113,15 @@ export class DockerSync {
       this.dirty = false;
       try {
         await this.pass();
+        if (this.failures > 0) this.logger.info({ failures: this.failures }, 'Docker sync: in step again');
         this.failures = 0;
       } catch (error) {
         this.failures++;
         const delay = backoff(this.failures);
-        this.logger.warn(
+        // Said once per outage: a host whose engine stays away would otherwise say it forever.
+        this.logger[this.failures === 1 ? 'warn' : 'debug'](
           { err: error, failures: this.failures, retryInMs: delay },
-          'Docker sync: a pass failed; retrying (check that dockerd and the cluster store answer)',
+          'Docker sync: a pass failed; retrying with backoff (is dockerd running at --docker-host, and etcd reachable? --no-docker-sync turns the sync off)',
         );
         this.dockerChanged = true;
         this.schedule(delay);

@@ -51,6 +51,13 @@ async function untilListed(lab: Lab, host: string, listed: boolean, since: numbe
 export async function dockerSyncChecks(t: TestContext, lab: Lab): Promise<void> {
   const others = ['h2', 'h3'];
 
+  await t.test('the networks created at once on every host (lab-h1, lab-h2, lab-h3) are on every host', async () => {
+    const made = lab.hosts.map((h) => `lab-${h.name}`);
+    for (const host of lab.hosts)
+      for (const name of made)
+        await until(`${host.name} to list ${name}`, () => hasNetwork(lab, host.name, name), 5_000);
+  });
+
   await t.test('a network created with docker on h1 appears in docker network ls on h2 and h3 within 2 s', async () => {
     assert.ok(
       lab.daemonOptions.includes('docker-host'),
@@ -151,5 +158,9 @@ export async function dockerSyncChecks(t: TestContext, lab: Lab): Promise<void> 
     assert.equal(ovsnetNetworks.filter((n) => n.key === NAME).length, 0, 'the cluster network is gone');
     const pools = await lab.execOk('h1', ['ovsnet', 'ipam', 'ls', '--json']);
     assert.ok(!pools.includes(SUBNET), `its pool was given back by every host: ${pools}`);
+    for (const host of lab.hosts) {
+      const log = readFileSync(host.daemonLog, 'utf8');
+      assert.ok(!log.includes('cannot make this host’s Docker network match'), `${host.name}'s sync had no trouble`);
+    }
   });
 }
