@@ -48,7 +48,9 @@ export class NetworkService implements NetworkApi {
     this.realiseTimeoutMs = options.realiseTimeoutMs ?? 30_000;
     this.staleLinks = new StaleLinks(this.registry, this.links, this.logger);
     this.cluster =
-      this.registry.hostId !== undefined ? new ClusterNetworks(this.registry, this.registry.hostId) : undefined;
+      this.registry.hostId !== undefined
+        ? new ClusterNetworks(this.registry, this.registry.hostId, this.clock)
+        : undefined;
     this.pool = options.portPool
       ? new PortPool({
           registry: this.registry,

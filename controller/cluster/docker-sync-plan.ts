@@ -8,7 +8,10 @@
 //     CreateNetwork then arrives as an alias);
 //   - remove: a Docker network here stands for no cluster network any more: remove it. One
 //     not seen standing for a network yet may be in the middle of its creation, so it is
-//     removed only once it is older than the grace (or was seen standing for one before).
+//     removed only once it is older than the grace (or was seen standing for one before);
+//   - forget-alias: this host's alias of a network whose Docker network is gone from this
+//     engine (Docker drops its copy even when ovsnet refuses the delete), once older than
+//     the grace (an alias is recorded during CreateNetwork, before the engine lists it).
 import type { NetworkAlias } from '../cnm/network-aliases';
 import type { NetworkRecord } from '../cnm/records';
 import type { DockerNetwork } from '../host/docker-networks';
@@ -18,9 +21,12 @@ export type SyncAction =
   | { kind: 'name-taken'; network: NetworkRecord; name: string; holder: NetworkRecord }
   | { kind: 'create'; network: NetworkRecord & { name: string } }
   | { kind: 'name-clash'; network: NetworkRecord & { name: string }; docker: DockerNetwork; holder: NetworkRecord }
-  | { kind: 'remove'; docker: DockerNetwork };
+  | { kind: 'remove'; docker: DockerNetwork }
+  | { kind: 'forget-alias'; alias: NetworkAlias };
 
 export interface SyncInput {
+  /** This host's id: its own aliases whose Docker network is gone are forgotten. */
+  hostId: string;
   networks: readonly NetworkRecord[];
   aliases: readonly NetworkAlias[];
   docker: readonly DockerNetwork[];
@@ -71,6 +77,13 @@ export function planDockerSync(input: SyncInput): SyncPlan {
     }
     const age = input.now - docker.created;
     if (input.known.has(docker.id) || !(age < input.graceMs)) actions.push({ kind: 'remove', docker });
+    else recheckInMs = Math.min(recheckInMs ?? Infinity, input.graceMs - age);
+  }
+  const listed = new Set(input.docker.map((d) => d.id));
+  for (const alias of input.aliases) {
+    if (alias.host !== input.hostId || listed.has(alias.dockerId)) continue;
+    const age = input.now - (alias.at ?? 0);
+    if (age >= input.graceMs) actions.push({ kind: 'forget-alias', alias });
     else recheckInMs = Math.min(recheckInMs ?? Infinity, input.graceMs - age);
   }
   for (const network of input.networks) {

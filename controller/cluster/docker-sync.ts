@@ -27,6 +27,8 @@ export interface DockerSyncOptions {
   registry: Registry;
   /** The engine's API socket (--docker-host). */
   socketPath: string;
+  /** This host's id in the cluster. */
+  hostId: string;
   clock: Clock;
   logger: Logger;
 }
@@ -147,6 +149,7 @@ export class DockerSync {
     this.dockerChanged = false;
     const docker = await listOvsnetNetworks(socketPath);
     const plan = planDockerSync({
+      hostId: this.options.hostId,
       networks,
       aliases,
       docker,
@@ -217,6 +220,13 @@ export class DockerSync {
         );
         return;
       }
+      case 'forget-alias':
+        await registry.aliases.remove(action.alias.dockerId);
+        this.logger.info(
+          { alias: action.alias.dockerId, network: action.alias.network },
+          'Docker sync: forgot the alias of a Docker network gone from this host',
+        );
+        return;
       case 'remove':
         try {
           await removeDockerNetwork(socketPath, action.docker.id);

@@ -114,7 +114,7 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
       });
       if (dockerSocket !== undefined) {
         info.set('dockerSync', `unix://${dockerSocket}`);
-        dockerSync = new DockerSync({ registry, socketPath: dockerSocket, clock, logger });
+        dockerSync = new DockerSync({ registry, socketPath: dockerSocket, hostId, clock, logger });
         dockerSync.start();
       } else info.set('dockerSync', 'off');
     },

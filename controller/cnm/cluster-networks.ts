@@ -4,6 +4,7 @@
 // port; any other becomes a new cluster network. A DeleteNetwork on any host removes the
 // cluster network (with its aliases) once no host has endpoints in it, and otherwise fails
 // naming the hosts that still do.
+import type { Clock } from '../clock';
 import { ControllerError, conflict } from '../errors';
 import { validateNetworkSpec } from './network-validation';
 import { matchNetwork, settingsDiffer, describeNetwork } from './network-match';
@@ -15,6 +16,7 @@ export class ClusterNetworks {
   constructor(
     private readonly registry: Registry,
     private readonly hostId: string,
+    private readonly clock: Clock,
   ) {}
 
   async create(input: NetworkSpec): Promise<NetworkRecord> {
@@ -33,7 +35,7 @@ export class ClusterNetworks {
     for (let attempt = 0; ; attempt++) {
       const match = matchNetwork(spec, await networks.list());
       if (match.kind === 'same') {
-        await aliases.add(spec.id, match.network, this.hostId);
+        await aliases.add(spec.id, match.network, this.hostId, this.clock.now());
         await this.registry.gatewayPorts.ensure([match.network]);
         return match.network;
       }

@@ -44,19 +44,34 @@ export class NetworkAliasStore {
   }
 
   /** Records `dockerId` as this host's id of `network`; repeating it changes nothing. */
-  async add(dockerId: string, network: NetworkRecord, host: string): Promise<void> {
+  async add(dockerId: string, network: NetworkRecord, host: string, at: number): Promise<void> {
     await this.cas.commit<void>(async () => {
       const held = await this.get(dockerId);
       if (held?.network === network.id) return { done: undefined };
       if (held) throw conflict(`Docker network ${dockerId} already stands for network "${held.network}"`);
       const exists = await this.networks.stillExists(network.id);
-      const record: NetworkAliasRecord = { network: network.id, host };
+      const record: NetworkAliasRecord = { network: network.id, host, at };
       return {
         result: undefined,
         txn: {
           compares: [exists, { key: keys.networkAlias(dockerId), revision: 0 }],
           puts: [{ key: keys.networkAlias(dockerId), value: record }],
         },
+      };
+    });
+  }
+
+  /**
+   * Forgets an alias whose Docker network is gone from its host's engine while the network
+   * stays (Docker drops its copy even when the driver refuses the delete); absent is no error.
+   */
+  async remove(dockerId: string): Promise<void> {
+    await this.cas.commit<void>(async () => {
+      const entry = await this.cas.store.get(keys.networkAlias(dockerId));
+      if (!entry) return { done: undefined };
+      return {
+        result: undefined,
+        txn: { compares: [{ key: entry.key, revision: entry.revision }], deletes: [entry.key] },
       };
     });
   }

@@ -28,6 +28,8 @@ export interface NetworkRecord extends NetworkSpec {
 export interface NetworkAliasRecord {
   network: string;
   host: string;
+  /** When it was recorded (ms): a Docker network is listed by its engine only after its CreateNetwork. */
+  at?: number;
 }
 
 /** A container attached by hand: the reference as typed and the interface name inside it. */

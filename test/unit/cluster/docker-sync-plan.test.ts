@@ -22,7 +22,16 @@ const network = (id: string, extra: Partial<NetworkRecord> = {}): NetworkRecord 
 const docker = (id: string, name: string, ageMs = 60_000): DockerNetwork => ({ id, name, created: NOW - ageMs });
 
 const plan = (input: Partial<SyncInput>) =>
-  planDockerSync({ networks: [], aliases: [], docker: [], known: new Set(), now: NOW, graceMs: 30_000, ...input });
+  planDockerSync({
+    hostId: 'h2',
+    networks: [],
+    aliases: [],
+    docker: [],
+    known: new Set(),
+    now: NOW,
+    graceMs: 30_000,
+    ...input,
+  });
 
 test('the creating host learns the Docker name of a network that has none', () => {
   const created = network('d1');
@@ -45,7 +54,7 @@ test('a named cluster network without a Docker network here is created; an alias
   assert.deepEqual(plan({ networks: [shared] }).actions, [{ kind: 'create', network: shared }]);
   const aliased = plan({
     networks: [shared],
-    aliases: [{ dockerId: 'h2copy', network: 'd1', host: 'h2' }],
+    aliases: [{ dockerId: 'h2copy', network: 'd1', host: 'h2', at: NOW - 60_000 }],
     docker: [docker('h2copy', 'shared')],
   });
   assert.deepEqual(aliased.actions, []);
@@ -105,4 +114,18 @@ test("the Docker create request carries the network's key, settings and subnets"
     Internal: true,
     EnableIPv6: true,
   });
+});
+
+test("this host's alias whose Docker network is gone from its engine is forgotten, once past the grace", () => {
+  const shared = network('d1', { name: 'shared', key: 'shared' });
+  const gone = { dockerId: 'h2old', network: 'd1', host: 'h2', at: NOW - 60_000 };
+  const fresh = { dockerId: 'h2new', network: 'd1', host: 'h2', at: NOW - 1_000 };
+  const elsewhere = { dockerId: 'h3copy', network: 'd1', host: 'h3', at: NOW - 60_000 };
+  const decided = plan({ networks: [shared], aliases: [gone, fresh, elsewhere], docker: [docker('h2cur', 'shared')] });
+  assert.deepEqual(
+    decided.actions.filter((a) => a.kind === 'forget-alias'),
+    [{ kind: 'forget-alias', alias: gone }],
+    "another host's aliases and a fresh one (its CreateNetwork may be running) stay",
+  );
+  assert.equal(decided.recheckInMs, 29_000);
 });
