@@ -2,9 +2,9 @@
 // the Docker names of networks created here, creates on this dockerd every named cluster
 // network it lacks, and removes Docker networks whose cluster network is gone
 // (docker-sync-plan.ts decides). Runs on its own, never inside a plugin call (Docker may be
-// waiting on the plugin): a pass follows every change of the registry (other hosts' through
-// the cluster store's watch) and every network event of the engine; passes coalesce, and a
-// failed one is retried with backoff. Nothing polls.
+// waiting on the plugin): a pass follows every change of a network or alias in the cluster
+// store (its watch, cluster/join.ts) and every network event of the engine; passes
+// coalesce, and a failed one is retried with backoff. Nothing polls.
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { Registry } from '../cnm/registry';
@@ -43,7 +43,6 @@ export class DockerSync {
   private events: EventStream | undefined;
   private eventTimer: unknown;
   private eventFailures = 0;
-  private unsubscribe: (() => void) | undefined;
   /** The state of the last pass that reached Docker: an unchanged one needs no Docker call. */
   private lastSeen = '';
   private dockerChanged = true;
@@ -56,7 +55,6 @@ export class DockerSync {
   }
 
   start(): void {
-    this.unsubscribe = this.options.registry.onChange(() => this.kick());
     this.followEngine();
     this.kick();
     this.logger.info({ docker: this.options.socketPath }, 'Docker sync: following the cluster and this host’s engine');
@@ -64,10 +62,14 @@ export class DockerSync {
 
   stop(): void {
     this.stopped = true;
-    this.unsubscribe?.();
     this.events?.close();
     this.options.clock.clearTimeout(this.timer);
     this.options.clock.clearTimeout(this.eventTimer);
+  }
+
+  /** A network or alias changed in the cluster store (this host's own writes included). */
+  clusterChanged(): void {
+    this.kick();
   }
 
   private kick(): void {

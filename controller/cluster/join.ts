@@ -6,7 +6,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { Registry } from '../cnm/registry';
 import { LocalClaims } from '../cnm/local-claims';
-import { CLUSTER_PREFIXES, RELEASE_PREFIXES } from '../cnm/records';
+import { CLUSTER_PREFIXES, RELEASE_PREFIXES, keys } from '../cnm/records';
 import { EtcdKvStore } from '../store/etcd-store';
 import type { KvStore, KvWatch } from '../store/kv';
 import { TieredKvStore } from '../store/tiered-store';
@@ -21,6 +21,9 @@ import {
 import { DockerSync } from './docker-sync';
 import { HostMembership } from './membership';
 import { tunnelIpTowards } from './tunnel-ip';
+
+/** The keys whose changes the Docker sync follows: networks and their aliases. */
+const NETWORK_PREFIXES = [keys.networks(), keys.networkAliases()];
 
 /** How often this host's claims are checked against the cluster besides at start. */
 const CLAIM_REPAIR_PERIOD_MS = 30_000;
@@ -107,16 +110,26 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
       // From the revision of one listing on, every change arrives once and in order; a
       // compacted history comes back as a whole listing. Either way the reconcilers re-read.
       const { revision } = await etcd.snapshot('');
+      // Docker only cares about networks and aliases (this host's writes come back here too),
+      // so endpoint churn costs it nothing.
+      const sync =
+        dockerSocket !== undefined
+          ? new DockerSync({ registry, socketPath: dockerSocket, hostId, clock, logger })
+          : undefined;
       watch = etcd.watch('', revision, {
-        onEvents: () => registry.changed(),
-        onResync: () => registry.changed(),
+        onEvents: (events) => {
+          registry.changed();
+          if (events.some((e) => NETWORK_PREFIXES.some((p) => e.key.startsWith(p)))) sync?.clusterChanged();
+        },
+        onResync: () => {
+          registry.changed();
+          sync?.clusterChanged();
+        },
         onError: (error) => logger.error({ err: error }, 'cluster store: the watch stopped for good'),
       });
-      if (dockerSocket !== undefined) {
-        info.set('dockerSync', `unix://${dockerSocket}`);
-        dockerSync = new DockerSync({ registry, socketPath: dockerSocket, hostId, clock, logger });
-        dockerSync.start();
-      } else info.set('dockerSync', 'off');
+      info.set('dockerSync', dockerSocket !== undefined ? `unix://${dockerSocket}` : 'off');
+      dockerSync = sync;
+      sync?.start();
     },
     repairClaims: async () => {
       await repair();
