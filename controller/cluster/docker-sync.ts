@@ -182,7 +182,7 @@ export class DockerSync {
           const outcome = await registry.names.learn(action.network.id, action.name);
           if (outcome === 'named')
             this.logger.info(
-              { network: action.network.id, name: action.name },
+              { network: action.network.id, networkName: action.name },
               'Docker sync: learned the network’s name',
             );
         } catch (error) {
@@ -193,7 +193,7 @@ export class DockerSync {
       case 'name-taken':
         this.reportOnce(`taken:${action.network.id}:${action.name}`, {
           network: action.network.id,
-          name: action.name,
+          networkName: action.name,
           holder: action.holder.id,
           hint: `the Docker network "${action.name}" on this host and cluster network "${action.holder.key}" (${action.holder.id}) share a name; rename or remove one of them`,
         });
@@ -201,7 +201,7 @@ export class DockerSync {
       case 'name-clash':
         this.reportOnce(`clash:${action.network.id}:${action.docker.id}`, {
           network: action.network.id,
-          name: action.network.name,
+          networkName: action.network.name,
           dockerNetwork: action.docker.id,
           holder: action.holder.id,
           hint: `this host's Docker network "${action.network.name}" is another cluster network (${action.holder.key}); remove it here to get the cluster's "${action.network.name}"`,
@@ -214,7 +214,7 @@ export class DockerSync {
         this.logger.info(
           {
             network: action.network.id,
-            name: action.network.name,
+            networkName: action.network.name,
             dockerId: id,
             ms: this.options.clock.now() - started,
           },
@@ -234,7 +234,7 @@ export class DockerSync {
           await removeDockerNetwork(socketPath, action.docker.id);
           this.known.delete(action.docker.id);
           this.logger.info(
-            { dockerNetwork: action.docker.id, name: action.docker.name },
+            { dockerNetwork: action.docker.id, networkName: action.docker.name },
             'Docker sync: removed a Docker network whose cluster network is gone',
           );
         } catch (error) {
