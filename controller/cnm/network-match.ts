@@ -16,16 +16,17 @@ export type NetworkMatch = { kind: 'same'; network: NetworkRecord } | { kind: 'n
 const DEFAULT_TUNNEL = 'vxlan';
 
 export function matchNetwork(spec: NetworkSpec, networks: readonly NetworkRecord[]): NetworkMatch {
-  if (spec.key !== undefined) {
-    const named = networks.find((n) => n.key === spec.key || n.name === spec.key);
-    if (named) return same(spec, named, `the name "${spec.key}"`);
+  // A name given to ovsnet directly (the control socket) is a key as much as -o ovsnet.name.
+  const key = spec.key ?? spec.name;
+  if (key !== undefined) {
+    const named = networks.find((n) => n.key === key || n.name === key);
+    if (named) return same(spec, named, `the name "${key}"`);
   }
   const pools = poolsOf(spec);
   if (pools !== '') {
     const twin = networks.find((n) => poolsOf(n) === pools);
-    if (twin && spec.key === undefined) return same(spec, twin, `subnets ${pools}`);
-    if (twin)
-      throw conflict(`subnets ${pools} are those of ${describeNetwork(twin)}, not of a network named "${spec.key}"`);
+    if (twin && key === undefined) return same(spec, twin, `subnets ${pools}`);
+    if (twin) throw conflict(`subnets ${pools} are those of ${describeNetwork(twin)}, not of a network named "${key}"`);
   }
   const mine = [...spec.ipv4, ...spec.ipv6].map((s) => parseCidr(s.pool));
   for (const other of networks) {

@@ -25,6 +25,11 @@ test('a request naming the key of a network with the same settings stands for it
   assert.equal(matchNetwork(net('h2id', '10.78.0.0/24', { key: 'shared', vni: 7 }), networks).kind, 'same');
 });
 
+test('a name given directly counts as the key', () => {
+  assert.equal(matchNetwork(net('cli-id', '10.78.0.0/24', { name: 'shared' }), networks).kind, 'same');
+  assert.throws(() => matchNetwork(net('cli-id', '10.82.0.0/24', { name: 'shared' }), networks), /already belongs/);
+});
+
 test('without a key, exactly the same subnets with the same settings stand for the network', () => {
   assert.deepEqual(matchNetwork(net('h2id', '10.78.0.0/24'), networks), { kind: 'same', network: shared });
 });
