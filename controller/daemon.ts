@@ -113,7 +113,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   };
   try {
     const registry = new Registry(store, cluster ? { hostId: cluster.hostId } : {});
-    const ipam = new IpamService(store, config.clock ?? systemClock);
+    const ipam = new IpamService(store, config.clock ?? systemClock, { shareGateways: cluster !== undefined });
     const client = await OvsdbClient.connect(config.ovsdb, { logger });
     // Work that waits on ovs-vswitchd ends when the client closes; it must end before the store does.
     const afterClientClosed: Array<() => Promise<void>> = [];

@@ -5,6 +5,7 @@ import { networkMtu } from './cnm/mtu';
 import type { Logger } from './log';
 import { ControllerError, notFound } from './errors';
 import type { Registry } from './cnm/registry';
+import { ClusterNetworks } from './cnm/cluster-networks';
 import type { EndpointRecord, NetworkRecord } from './cnm/records';
 import type { HostLinks } from './host/links';
 import { listeningPorts } from './host/listening-ports';
@@ -35,6 +36,8 @@ export class NetworkService implements NetworkApi {
   private readonly clock: Clock;
   private readonly realiseTimeoutMs: number;
   private readonly staleLinks: StaleLinks;
+  /** In a cluster: networks created once for every host, known here by aliases too. */
+  private readonly cluster: ClusterNetworks | undefined;
   readonly pool: PortPool | undefined;
 
   constructor(options: NetworkServiceOptions) {
@@ -45,6 +48,10 @@ export class NetworkService implements NetworkApi {
     this.clock = options.clock ?? systemClock;
     this.realiseTimeoutMs = options.realiseTimeoutMs ?? 30_000;
     this.staleLinks = new StaleLinks(this.registry, this.links, this.logger);
+    this.cluster =
+      this.registry.hostId !== undefined
+        ? new ClusterNetworks(this.registry, this.registry.hostId, this.clock)
+        : undefined;
     this.pool = options.portPool
       ? new PortPool({
           registry: this.registry,
@@ -63,24 +70,36 @@ export class NetworkService implements NetworkApi {
     this.staleLinks.sweep();
   }
 
+  /**
+   * The id a request's network is stored under: in a cluster, another host's Docker id of a
+   * network (an alias) stands for the network itself (cnm/network-aliases.ts).
+   */
+  private async networkIdOf(id: string): Promise<string> {
+    return this.cluster ? this.registry.aliases.resolve(id) : id;
+  }
+
   async createNetwork(spec: NetworkSpec): Promise<NetworkSpec> {
-    const record = await this.registry.networks.create(spec);
+    const record = this.cluster ? await this.cluster.create(spec) : await this.registry.networks.create(spec);
     this.dataplane.kick();
-    this.logger.info({ network: record.id, key: record.key, tag: record.tag }, 'network created');
+    if (record.id === spec.id)
+      this.logger.info({ network: record.id, key: record.key, tag: record.tag }, 'network created');
+    else this.logger.info({ network: record.id, key: record.key, alias: spec.id }, 'network joined under an alias');
     return publicNetwork(record);
   }
 
   async deleteNetwork(networkId: string): Promise<void> {
-    await this.registry.networks.delete(networkId);
+    if (this.cluster) await this.cluster.delete(networkId);
+    else await this.registry.networks.delete(networkId);
     this.dataplane.kick();
   }
 
   async createEndpoint(spec: EndpointSpec): Promise<EndpointInfo> {
-    const record = await this.registry.endpoints.create(spec);
+    const record = await this.registry.endpoints.create({ ...spec, networkId: await this.networkIdOf(spec.networkId) });
     return publicEndpoint(record);
   }
 
-  async deleteEndpoint(networkId: string, endpointId: string): Promise<void> {
+  async deleteEndpoint(id: string, endpointId: string): Promise<void> {
+    const networkId = await this.networkIdOf(id);
     const record = await this.registry.endpoints.delete(networkId, endpointId);
     if (!record) return;
     this.dataplane.kick();
@@ -95,9 +114,10 @@ export class NetworkService implements NetworkApi {
       );
   }
 
-  async join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
+  async join(id: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
     if (typeof sandboxKey !== 'string' || sandboxKey === '')
       throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
+    const networkId = await this.networkIdOf(id);
     const network = await this.registry.networks.require(networkId);
     const mtu = networkMtu(network, this.registry.hosts.hostId !== undefined);
     let endpoint = await this.registry.endpoints.require(networkId, endpointId);
@@ -143,7 +163,8 @@ export class NetworkService implements NetworkApi {
     };
   }
 
-  async leave(networkId: string, endpointId: string): Promise<void> {
+  async leave(id: string, endpointId: string): Promise<void> {
+    const networkId = await this.networkIdOf(id);
     const endpoint = await this.registry.endpoints.get(networkId, endpointId);
     if (!endpoint || endpoint.sandboxKey === undefined) return; // Leave before Join, or twice
     await this.registry.endpoints.update(networkId, endpointId, (r) => {
@@ -153,13 +174,15 @@ export class NetworkService implements NetworkApi {
     });
   }
 
-  async endpointInfo(networkId: string, endpointId: string): Promise<EndpointInfo> {
+  async endpointInfo(id: string, endpointId: string): Promise<EndpointInfo> {
+    const networkId = await this.networkIdOf(id);
     const endpoint = await this.registry.endpoints.get(networkId, endpointId);
     if (!endpoint) throw notFound(`endpoint "${endpointId}" does not exist in network "${networkId}"`);
     return publicEndpoint(endpoint);
   }
 
-  async publishPorts(networkId: string, endpointId: string, ports: PortBinding[]): Promise<void> {
+  async publishPorts(id: string, endpointId: string, ports: PortBinding[]): Promise<void> {
+    const networkId = await this.networkIdOf(id);
     const chooses = ports.some((p) => p.hostPort === 0 || (p.hostPortEnd ?? p.hostPort) > p.hostPort);
     const published = await this.registry.hostPorts.publish(
       networkId,
@@ -171,7 +194,8 @@ export class NetworkService implements NetworkApi {
     this.dataplane.kick();
   }
 
-  async unpublishPorts(networkId: string, endpointId: string): Promise<void> {
+  async unpublishPorts(id: string, endpointId: string): Promise<void> {
+    const networkId = await this.networkIdOf(id);
     const endpoint = await this.registry.endpoints.get(networkId, endpointId);
     if (!endpoint?.ports) return;
     await this.registry.hostPorts.publish(networkId, endpointId, []);
@@ -180,8 +204,8 @@ export class NetworkService implements NetworkApi {
 }
 
 function publicNetwork(record: NetworkRecord): NetworkSpec {
-  const { tag, gatewayOfport, gatewayIfname, ...spec } = record;
-  void [tag, gatewayOfport, gatewayIfname];
+  const { tag, gatewayOfport, gatewayIfname, host, ...spec } = record;
+  void [tag, gatewayOfport, gatewayIfname, host];
   return spec;
 }
 

@@ -13,7 +13,16 @@ export interface ClusterConfig {
   tunnelIp?: string;
   /** Put this interface on br-phy and move its addresses there (userspace tunnels need it). */
   underlayIface?: string;
+  /**
+   * This host's Docker engine (`unix://PATH`), kept in step with the cluster's networks
+   * (docker-sync.ts); absent: the standard socket. `dockerSync: false` leaves Docker alone.
+   */
+  dockerHost?: string;
+  dockerSync?: boolean;
 }
+
+/** The engine the Docker sync talks to when --docker-host is not given. */
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
 export const DEFAULT_HOST_TTL_SECONDS = 15;
 

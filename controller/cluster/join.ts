@@ -6,14 +6,25 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { Registry } from '../cnm/registry';
 import { LocalClaims } from '../cnm/local-claims';
-import { CLUSTER_PREFIXES, RELEASE_PREFIXES } from '../cnm/records';
+import { CLUSTER_PREFIXES, RELEASE_PREFIXES, keys } from '../cnm/records';
 import { EtcdKvStore } from '../store/etcd-store';
 import type { KvStore, KvWatch } from '../store/kv';
 import { TieredKvStore } from '../store/tiered-store';
-import { DEFAULT_HOST_TTL_SECONDS, resolveHostId, validateHostTtl, type ClusterConfig } from './config';
+import { engineSocketPath } from '../host/docker-engine';
+import {
+  DEFAULT_DOCKER_HOST,
+  DEFAULT_HOST_TTL_SECONDS,
+  resolveHostId,
+  validateHostTtl,
+  type ClusterConfig,
+} from './config';
+import { DockerSync } from './docker-sync';
 import { claimHostNumber } from './host-number';
 import { HostMembership } from './membership';
 import { tunnelIpTowards } from './tunnel-ip';
+
+/** The keys whose changes the Docker sync follows: networks and their aliases. */
+const NETWORK_PREFIXES = [keys.networks(), keys.networkAliases()];
 
 /** How often this host's claims are checked against the cluster besides at start. */
 const CLAIM_REPAIR_PERIOD_MS = 30_000;
@@ -44,6 +55,8 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
   const { clock, logger, info } = options;
   const hostId = resolveHostId(config.hostId);
   const ttlSeconds = validateHostTtl(config.hostTtlSeconds ?? DEFAULT_HOST_TTL_SECONDS);
+  const dockerSocket =
+    config.dockerSync === false ? undefined : engineSocketPath(config.dockerHost ?? DEFAULT_DOCKER_HOST);
   const etcd = EtcdKvStore.open(config.etcd);
   const store = new TieredKvStore(options.local, etcd, {
     clusterPrefixes: CLUSTER_PREFIXES,
@@ -79,6 +92,7 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
   }
   const claims = new LocalClaims(store, hostId);
   let watch: KvWatch | undefined;
+  let dockerSync: DockerSync | undefined;
   let repairTimer: unknown;
   let stopped = false;
   const repair = async (): Promise<void> => {
@@ -104,11 +118,26 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
       // From the revision of one listing on, every change arrives once and in order; a
       // compacted history comes back as a whole listing. Either way the reconcilers re-read.
       const { revision } = await etcd.snapshot('');
+      // Docker only cares about networks and aliases (this host's writes come back here too),
+      // so endpoint churn costs it nothing.
+      const sync =
+        dockerSocket !== undefined
+          ? new DockerSync({ registry, socketPath: dockerSocket, hostId, clock, logger })
+          : undefined;
       watch = etcd.watch('', revision, {
-        onEvents: () => registry.changed(),
-        onResync: () => registry.changed(),
+        onEvents: (events) => {
+          registry.changed();
+          if (events.some((e) => NETWORK_PREFIXES.some((p) => e.key.startsWith(p)))) sync?.clusterChanged();
+        },
+        onResync: () => {
+          registry.changed();
+          sync?.clusterChanged();
+        },
         onError: (error) => logger.error({ err: error }, 'cluster store: the watch stopped for good'),
       });
+      info.set('dockerSync', dockerSocket !== undefined ? `unix://${dockerSocket}` : 'off');
+      dockerSync = sync;
+      sync?.start();
     },
     repairClaims: async () => {
       await repair();
@@ -116,6 +145,7 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
     },
     stop: async () => {
       stopped = true;
+      dockerSync?.stop();
       clock.clearTimeout(repairTimer);
       membership.stop();
       await watch?.close();

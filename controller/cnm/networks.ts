@@ -19,8 +19,8 @@ import type { NetworkSpec } from './types';
 /** What lives inside a network and so decides whether, and with what, it can be deleted. */
 export interface NetworkContents {
   endpointsIn(networkId: string): Promise<EndpointRecord[]>;
-  /** Store keys of the network's allow rules, deleted with it. */
-  allowRuleKeysOf(networkId: string): Promise<string[]>;
+  /** Store keys deleted with the network: its allow rules and other hosts' aliases of it. */
+  keysDeletedWith(networkId: string): Promise<string[]>;
 }
 
 export interface NetworkStoreOptions {
@@ -29,6 +29,8 @@ export interface NetworkStoreOptions {
    * `-o ovsnet.vni` is allocated here, unique in the cluster by its `vni/<n>` index key.
    */
   allocateVnis?: boolean;
+  /** This host's id in the cluster, recorded in the networks it creates; undefined on a single host. */
+  hostId?: string;
 }
 
 export class NetworkStore {
@@ -107,6 +109,7 @@ export class NetworkStore {
         tag,
         gatewayIfname: `ovsgw${tag}`,
         ...(allocatedVni !== undefined ? { vni: allocatedVni, vniAllocated: true } : {}),
+        ...(this.options.hostId !== undefined ? { host: this.options.hostId } : {}),
       };
       const gateway = GatewayPortStore.claim(spec.id, gatewayOfport);
       return {
@@ -157,7 +160,7 @@ export class NetworkStore {
             ...(record.vni !== undefined ? [keys.vni(record.vni)] : []),
             keys.gatewayPort(id),
             ...(gatewayOfport !== undefined ? [keys.ofport(gatewayOfport)] : []),
-            ...(await this.contents.allowRuleKeysOf(id)),
+            ...(await this.contents.keysDeletedWith(id)),
           ],
         },
       };
@@ -167,8 +170,8 @@ export class NetworkStore {
 
 /** The stored network was made from `spec`: what the store added aside, nothing differs. */
 function sameSpec(stored: NetworkRecord, spec: NetworkSpec): boolean {
-  const { key, tag, gatewayOfport, gatewayIfname, vniAllocated, ...rest } = stored;
-  void [key, tag, gatewayOfport, gatewayIfname, vniAllocated];
+  const { key, tag, gatewayOfport, gatewayIfname, vniAllocated, host, ...rest } = stored;
+  void [key, tag, gatewayOfport, gatewayIfname, vniAllocated, host];
   return JSON.stringify(normalise(rest)) === JSON.stringify(normalise(spec));
 }
 

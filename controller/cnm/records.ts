@@ -18,6 +18,20 @@ export interface NetworkRecord extends NetworkSpec {
   gatewayIfname: string;
   /** The VNI was allocated by ovsnet (the request named none). */
   vniAllocated?: boolean;
+  /** The host whose request created it (cluster store only), named when a request clashes. */
+  host?: string;
+}
+
+/**
+ * Another host's Docker id for a cluster network (`netalias/<dockerId>`): Docker gives each
+ * host's copy of a network an id of its own, and every request naming one is served by the
+ * network it stands for (network-aliases.ts).
+ */
+export interface NetworkAliasRecord {
+  network: string;
+  host: string;
+  /** When it was recorded (ms): a Docker network is listed by its engine only after its CreateNetwork. */
+  at?: number;
 }
 
 /** A container attached by hand: the reference as typed and the interface name inside it. */
@@ -110,6 +124,9 @@ export const keys = {
   network: (id: string) => `net/${id}`,
   networks: () => 'net/',
   networkKey: (key: string) => `netkey/${key}`,
+  /** A host's own Docker id for a cluster network (see network-aliases.ts). */
+  networkAlias: (dockerId: string) => `netalias/${dockerId}`,
+  networkAliases: () => 'netalias/',
   tag: (tag: number) => `tag/${String(tag).padStart(5, '0')}`,
   tags: () => 'tag/',
   endpoint: (networkId: string, endpointId: string) => `ep/${networkId}/${endpointId}`,
@@ -157,6 +174,7 @@ export const keys = {
 export const CLUSTER_PREFIXES: readonly string[] = [
   'net/',
   'netkey/',
+  'netalias/',
   'tag/',
   'ep/',
   'addr/',

@@ -15,6 +15,8 @@ import { EndpointStore } from './endpoints';
 import { GatewayPortStore } from './gateway-ports';
 import { HostPortStore } from './host-port-store';
 import { HostStore, type RemoteEndpoint } from './hosts';
+import { NetworkAliasStore } from './network-aliases';
+import { NetworkNames } from './network-names';
 import { NetworkStore } from './networks';
 import { PoolSlotStore } from './pool-slots';
 import { StaleLinkStore } from './stale-link-records';
@@ -28,10 +30,15 @@ export class Registry {
   readonly staleLinks: StaleLinkStore;
   readonly hosts: HostStore;
   readonly gatewayPorts: GatewayPortStore;
+  readonly aliases: NetworkAliasStore;
+  readonly names: NetworkNames;
+  /** This host's id in the cluster; undefined on a single host. */
+  readonly hostId: string | undefined;
   private readonly cas: CasCommitter;
 
   constructor(store: KvStore, options: { hostId?: string } = {}) {
     this.cas = new CasCommitter(store);
+    this.hostId = options.hostId;
     this.hosts = new HostStore(store, options.hostId);
     this.gatewayPorts = new GatewayPortStore(this.cas);
     // A network's contents are looked up when it is deleted, after all stores exist.
@@ -39,10 +46,18 @@ export class Registry {
       this.cas,
       {
         endpointsIn: (networkId) => this.endpoints.list(networkId),
-        allowRuleKeysOf: (networkId) => this.allowRules.keysOf(networkId),
+        keysDeletedWith: async (networkId) => [
+          ...(await this.allowRules.keysOf(networkId)),
+          ...(await this.aliases.keysOf(networkId)),
+        ],
       },
-      { allocateVnis: options.hostId !== undefined },
+      {
+        ...(options.hostId !== undefined ? { hostId: options.hostId } : {}),
+        allocateVnis: options.hostId !== undefined,
+      },
     );
+    this.aliases = new NetworkAliasStore(this.cas, this.networks);
+    this.names = new NetworkNames(this.cas);
     this.endpoints = new EndpointStore(this.cas, this.networks, options.hostId);
     this.allowRules = new AllowRuleStore(this.cas, this.networks);
     this.poolSlots = new PoolSlotStore(this.cas, this.endpoints);

@@ -5,10 +5,12 @@
 import { ControllerError, invalid, notFound } from '../errors';
 import type { KvStore } from '../store/kv';
 import { CasCommitter } from '../cnm/cas';
-import { keys } from '../cnm/records';
+import { keys, type NetworkRecord } from '../cnm/records';
+import { describeNetwork } from '../cnm/network-match';
 import { contains, formatAddress, overlaps, parseAddress, parseCidr, type ParsedCidr } from '../cnm/addresses';
 import type { AddressRequest, IpamApi, PoolGrant, PoolRequest } from '../cnm/types';
 import { systemClock, type Clock } from '../clock';
+import { GATEWAY_OWNER, releaseShared, shareGateway } from './shared-gateway';
 
 /** `at`: when it was handed out (ms), so an address nobody ever used can be reclaimed. */
 interface AddressRecord {
@@ -42,6 +44,8 @@ export class IpamService implements IpamApi {
   constructor(
     private readonly store: KvStore,
     private readonly clock: Clock = systemClock,
+    /** In a cluster every host holds the gateway address of a network it has (shared-gateway.ts). */
+    private readonly options: { shareGateways?: boolean } = {},
   ) {
     this.cas = new CasCommitter(store);
   }
@@ -81,13 +85,24 @@ export class IpamService implements IpamApi {
         };
       }
       const clash = (await this.pools()).find((p) => p.pool !== cidr && overlaps(parseCidr(p.pool), pool));
-      if (clash) throw new ControllerError('ALREADY_EXISTS', `pool ${cidr} overlaps pool ${clash.pool} already in use`);
+      if (clash)
+        throw new ControllerError(
+          'ALREADY_EXISTS',
+          `pool ${cidr} overlaps pool ${clash.pool} already in use${await this.usedBy(clash.pool)}`,
+        );
       const record: PoolRecord = { id, pool: cidr, refs: 1, ...(subPool ? { subPool } : {}) };
       return {
         txn: { compares: [{ key: keys.ipamPool(id), revision: 0 }], puts: [{ key: keys.ipamPool(id), value: record }] },
         result: grant,
       };
     });
+  }
+
+  /** ` by <network>` for the network whose subnet `pool` is, so a refusal names it. */
+  private async usedBy(pool: string): Promise<string> {
+    const networks = (await this.store.list(keys.networks())).map((e) => e.value as NetworkRecord);
+    const user = networks.find((n) => [...n.ipv4, ...n.ipv6].some((s) => s.pool === pool));
+    return user ? ` by ${describeNetwork(user)}` : '';
   }
 
   private async dynamicPool(family: 4 | 6): Promise<ParsedCidr> {
@@ -129,10 +144,26 @@ export class IpamService implements IpamApi {
     const pool = parseCidr(record.pool);
     const range = record.subPool ? parseCidr(record.subPool) : pool;
     const owner = request.owner ?? request.kind ?? ANONYMOUS;
-    if (request.address) {
-      const wanted = parseAddress(request.address.split('/')[0] as string, 'address');
-      if (wanted.family !== pool.family || !contains(pool, wanted.value))
-        throw invalid(`address ${request.address} is outside pool ${record.pool}`);
+    const wanted = request.address ? parseAddress(request.address.split('/')[0] as string, 'address') : undefined;
+    if (wanted && (wanted.family !== pool.family || !contains(pool, wanted.value)))
+      throw invalid(`address ${request.address} is outside pool ${record.pool}`);
+    if (this.options.shareGateways && request.kind === 'gateway' && owner === GATEWAY_OWNER) {
+      return this.cas.commit(async () => {
+        const shared = await shareGateway(this.store, request.poolId, wanted?.address, pool.prefix);
+        if (shared) return shared;
+        const prefix = keys.ipamAddresses(request.poolId);
+        const used = new Set((await this.store.list(prefix)).map((e) => e.key.slice(prefix.length)));
+        const chosen = wanted?.address ?? this.freeAddresses(pool, range, used, 1)[0];
+        if (chosen === undefined)
+          throw new ControllerError('EXHAUSTED', `pool ${record.pool} has no free address left`);
+        const key = keys.ipamAddress(request.poolId, chosen);
+        return {
+          txn: { compares: [{ key, revision: 0 }], puts: [{ key, value: this.addressRecord(owner) }] },
+          result: `${chosen}/${pool.prefix}`,
+        };
+      });
+    }
+    if (wanted) {
       const key = keys.ipamAddress(request.poolId, wanted.address);
       const holder = await this.store.get(key);
       if (holder) {
@@ -233,6 +264,20 @@ export class IpamService implements IpamApi {
     const bare = parseAddress(address.split('/')[0] as string, 'address').address;
     const existing = await this.store.get(keys.ipamAddress(poolId, bare));
     if (!existing) return;
+    if (releaseShared(existing)) {
+      // Other hosts still hold this gateway address: one holder fewer.
+      await this.cas.commit(async () => {
+        const current = await this.store.get(existing.key);
+        if (!current) return { done: undefined };
+        return (
+          releaseShared(current) ?? {
+            txn: { compares: [{ key: current.key, revision: current.revision }], deletes: [current.key] },
+            result: undefined,
+          }
+        );
+      });
+      return;
+    }
     await this.store.txn({ compares: [{ key: existing.key, revision: existing.revision }], deletes: [existing.key] });
   }
 }

@@ -23,6 +23,12 @@ Cluster options for 'up' and 'daemon' (hosts sharing one etcd share their networ
                           OVS bridge br-phy and moves its addresses and routes there (the
                           userspace datapath sends tunnel packets only from an address on
                           an OVS bridge); skip it when the address is on a bridge already
+  --docker-host unix://PATH
+                          this host's Docker engine, which ovsnet keeps in step with
+                          the cluster: a network made with 'docker network create' on
+                          any host is created on this engine too, and removed with it
+                          (default unix:///var/run/docker.sock)
+  --no-docker-sync        leave this host's Docker engine alone
 `;
 
 const DEPENDENT = [
@@ -36,15 +42,17 @@ const DEPENDENT = [
   'host-ttl',
   'tunnel-ip',
   'underlay-iface',
+  'docker-host',
 ];
 
 export function clusterConfig(
   options: ReadonlyMap<string, string>,
   env: NodeJS.ProcessEnv = process.env,
+  flags: ReadonlySet<string> = new Set(),
 ): ClusterConfig | undefined {
   const etcd = options.get('etcd');
   if (etcd === undefined) {
-    const stray = DEPENDENT.find((o) => options.has(o));
+    const stray = DEPENDENT.find((o) => options.has(o)) ?? (flags.has('no-docker-sync') ? 'no-docker-sync' : undefined);
     if (stray !== undefined) throw new UsageError(`--${stray} needs --etcd`);
     return undefined;
   }
@@ -79,6 +87,11 @@ export function clusterConfig(
     throw new UsageError(
       `--underlay-iface must name a network interface (at most 15 characters), not "${underlayIface}"`,
     );
+  const dockerHost = options.get('docker-host');
+  if (dockerHost !== undefined && !/^unix:\/\/\/.+/.test(dockerHost))
+    throw new UsageError(`--docker-host takes unix:///PATH (a local engine's socket), not "${dockerHost}"`);
+  if (dockerHost !== undefined && flags.has('no-docker-sync'))
+    throw new UsageError('--docker-host and --no-docker-sync contradict each other; give only one');
   return {
     etcd: {
       endpoints,
@@ -98,5 +111,7 @@ export function clusterConfig(
     ...(ttl !== undefined ? { hostTtlSeconds: Number(ttl) } : {}),
     ...(tunnelIp !== undefined ? { tunnelIp } : {}),
     ...(underlayIface !== undefined ? { underlayIface } : {}),
+    ...(dockerHost !== undefined ? { dockerHost } : {}),
+    ...(flags.has('no-docker-sync') ? { dockerSync: false } : {}),
   };
 }

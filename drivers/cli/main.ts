@@ -74,8 +74,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(HELP);
     return 2;
   }
-  if (args.command === 'up') return up(args.options);
-  if (args.command === 'daemon') return daemon(args.options);
+  if (args.command === 'up') return up(args.options, args.flags);
+  if (args.command === 'daemon') return daemon(args.options, args.flags);
   if (['status', 'network', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))
     return (await import('./inspect')).inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
@@ -96,10 +96,10 @@ function commonOptions(options: Map<string, string>): {
   return { datapath: datapath as DatapathChoice, logger: createLogger({ level: level as 'info' }) };
 }
 
-async function daemon(options: Map<string, string>): Promise<number> {
+async function daemon(options: Map<string, string>, flags: ReadonlySet<string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
   const unusedGraceMs = unusedGrace(options);
-  const cluster = clusterConfig(options);
+  const cluster = clusterConfig(options, process.env, flags);
   const ovsdb = options.get('ovsdb') ?? SYSTEM_OVSDB;
   if (!/^(unix:.+|tcp:.+:\d+)$/.test(ovsdb))
     throw new UsageError(`--ovsdb must be unix:PATH or tcp:HOST:PORT, not "${ovsdb}"`);
@@ -162,10 +162,10 @@ async function servePlugin(
   }
 }
 
-async function up(options: Map<string, string>): Promise<number> {
+async function up(options: Map<string, string>, flags: ReadonlySet<string>): Promise<number> {
   const { datapath, logger } = commonOptions(options);
   const unusedGraceMs = unusedGrace(options);
-  const cluster = clusterConfig(options);
+  const cluster = clusterConfig(options, process.env, flags);
   const ovsdb = options.get('ovsdb');
   const ovs = await startEmbeddedOvs({
     stateDir: options.get('state-dir') ?? '/var/lib/ovsnet',

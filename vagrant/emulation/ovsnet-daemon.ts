@@ -50,6 +50,8 @@ export function daemonArgs(plan: LabPlan, host: HostPlan, documented: ReadonlySe
   ];
   for (const [option, value] of clusterOptions(plan, host))
     if (value !== undefined && documented.has(option)) args.push(`--${option}`, value);
+  // A host without a dockerd of its own leaves every engine alone (the machine's included).
+  if (!host.docker && args.includes('--etcd') && documented.has('no-docker-sync')) args.push('--no-docker-sync');
   return args;
 }
 

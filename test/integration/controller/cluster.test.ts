@@ -39,6 +39,8 @@ const clusterOf = (etcd: Etcd, extra: Partial<ClusterConfig> = {}): ClusterConfi
   etcd: { endpoints: [etcd.clientUrl] },
   hostId: 'h-local',
   tunnelIp: '192.0.2.10',
+  // No Docker here: the machine's own engine, if any, is left alone.
+  dockerSync: false,
   ...extra,
 });
 

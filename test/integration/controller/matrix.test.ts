@@ -25,7 +25,7 @@ test('reachability matrix with the daemon on a cluster store (etcd)', async (t) 
   if (!requireBinaries(t, ETCD_BINARIES)) return;
   const etcd = await Etcd.start();
   t.after(() => etcd.stop());
-  const cluster = { etcd: { endpoints: [etcd.clientUrl] }, hostId: 'matrix-host' };
+  const cluster = { etcd: { endpoints: [etcd.clientUrl] }, hostId: 'matrix-host', dockerSync: false };
   await withControllerHost(t, { needs: ['ping'], cluster }, matrix);
 });
 

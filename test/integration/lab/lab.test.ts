@@ -15,6 +15,7 @@ import { until } from '../../harness/until';
 import { footprint, leftovers } from './footprint';
 import { clusterChecks } from './cluster-checks';
 import { expiryProbes, overlayChecks } from './overlay-checks';
+import { dockerSyncChecks } from './docker-sync-checks';
 
 const LAB_BINARIES = [...OVS_BINARIES, ...DOCKER_BINARIES, ...ETCD_BINARIES];
 
@@ -130,6 +131,7 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
 
   const overlay = await overlayChecks(t, lab);
   await clusterChecks(t, lab, expiryProbes(overlay));
+  await dockerSyncChecks(t, lab);
 
   await t.test('the lab command line runs commands inside a host and returns their exit status', async () => {
     const hostname = await labCli('exec', '--dir', lab.dir, 'h2', '--', 'hostname');

@@ -63,3 +63,28 @@ test('bad cluster options are refused with a message naming the option', () => {
   assert.throws(() => parse(['--etcd', 'http://e:2379', '--host-ttl', '1']), /--host-ttl must be/);
   assert.throws(() => parse(['--etcd', 'http://e:2379', '--etcd-prefix', 'ovsnet']), /--etcd-prefix must start/);
 });
+
+test('the Docker sync follows --docker-host, is on by default and off with --no-docker-sync', () => {
+  const flagged = (args: string[]) => {
+    const parsed = parseArgs(['daemon', ...args]);
+    return clusterConfig(parsed.options, {}, parsed.flags);
+  };
+  const etcd = ['--etcd', 'http://10.0.0.1:2379'];
+  assert.equal(flagged(etcd)?.dockerSync, undefined, 'on unless turned off');
+  assert.equal(flagged(etcd)?.dockerHost, undefined, 'the standard socket unless given');
+  assert.equal(
+    flagged([...etcd, '--docker-host', 'unix:///lab/h1/docker.sock'])?.dockerHost,
+    'unix:///lab/h1/docker.sock',
+  );
+  assert.equal(flagged([...etcd, '--no-docker-sync'])?.dockerSync, false);
+  assert.throws(
+    () => flagged([...etcd, '--docker-host', 'tcp://10.0.0.1:2375']),
+    /--docker-host takes unix:\/\/\/PATH/,
+  );
+  assert.throws(
+    () => flagged([...etcd, '--no-docker-sync', '--docker-host', 'unix:///x.sock']),
+    /contradict each other/,
+  );
+  assert.throws(() => flagged(['--no-docker-sync']), /--no-docker-sync needs --etcd/);
+  assert.throws(() => flagged(['--docker-host', 'unix:///x.sock']), /--docker-host needs --etcd/);
+});

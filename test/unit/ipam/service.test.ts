@@ -108,3 +108,48 @@ test('reclaim: gives back only anonymous addresses past the grace that nothing u
     'the gateway, the used, the fresh and the other pool stay',
   );
 });
+
+test('in a cluster every host holds the gateway address of a shared pool; the last release frees it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ipam-'));
+  const store = FileKvStore.open(dir);
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const ipam = new IpamService(store, undefined, { shareGateways: true });
+  const hosts = 3;
+  const grants = await Promise.all(
+    Array.from({ length: hosts }, () =>
+      ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.78.0.0/24', v6: false }),
+    ),
+  );
+  const { poolId } = grants[0] as { poolId: string };
+  // The first host names no gateway, the others name the one the network has.
+  assert.equal(await ipam.requestAddress({ poolId, kind: 'gateway' }), '10.78.0.1/24');
+  assert.equal(await ipam.requestAddress({ poolId, kind: 'gateway', address: '10.78.0.1' }), '10.78.0.1/24');
+  assert.equal(await ipam.requestAddress({ poolId, kind: 'gateway' }), '10.78.0.1/24', 'unnamed: the same one');
+  await assert.rejects(
+    ipam.requestAddress({ poolId, address: '10.78.0.1' }),
+    /10\.78\.0\.1 is already in use/,
+    'a container never gets it',
+  );
+  assert.equal(await ipam.requestAddress({ poolId }), '10.78.0.2/24');
+  const holders = async (): Promise<string[]> =>
+    (await ipam.list()).flatMap((p) => p.addresses.map((a) => a.address)).sort();
+  for (let i = 1; i < hosts; i++) {
+    await ipam.releaseAddress(poolId, '10.78.0.1');
+    assert.deepEqual(await holders(), ['10.78.0.1', '10.78.0.2'], `still held by ${hosts - i} host(s)`);
+  }
+  await ipam.releaseAddress(poolId, '10.78.0.1');
+  assert.deepEqual(await holders(), ['10.78.0.2'], 'the last release frees it');
+});
+
+test('on a single host a second request for the gateway address is still refused', async (t) => {
+  const ipam = setup(t);
+  const { poolId } = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.78.0.0/24', v6: false });
+  assert.equal(await ipam.requestAddress({ poolId, kind: 'gateway' }), '10.78.0.1/24');
+  await assert.rejects(
+    ipam.requestAddress({ poolId, kind: 'gateway', address: '10.78.0.1' }),
+    /10\.78\.0\.1 is already in use/,
+  );
+});

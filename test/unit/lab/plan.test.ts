@@ -70,6 +70,8 @@ test('each daemon gets its own OVS, state and plugin directory; cluster options 
   ]);
   const noDocker = planLab({ hosts: 1, docker: false, tunnel: 'vxlan', dir: '/lab' }, 'ovlx');
   assert.ok(!daemonArgs(noDocker, noDocker.hosts[0]!, new Set(['docker-host'])).includes('--docker-host'));
+  const noDockerCluster = daemonArgs(noDocker, noDocker.hosts[0]!, new Set(['etcd', 'docker-host', 'no-docker-sync']));
+  assert.deepEqual(noDockerCluster.slice(-3), ['--etcd', 'http://172.31.0.254:2379', '--no-docker-sync']);
 });
 
 test('every option the lab always passes is one this ovsnet documents', () => {
