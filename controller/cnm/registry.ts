@@ -14,6 +14,7 @@ import { CasCommitter } from './cas';
 import { EndpointStore } from './endpoints';
 import { GatewayPortStore } from './gateway-ports';
 import { HostPortStore } from './host-port-store';
+import { HostRemoval } from './host-removal';
 import { HostStore, type RemoteEndpoint } from './hosts';
 import { NetworkStore } from './networks';
 import { PoolSlotStore } from './pool-slots';
@@ -28,6 +29,7 @@ export class Registry {
   readonly staleLinks: StaleLinkStore;
   readonly hosts: HostStore;
   readonly gatewayPorts: GatewayPortStore;
+  readonly hostRemoval: HostRemoval;
   private readonly cas: CasCommitter;
 
   constructor(store: KvStore, options: { hostId?: string } = {}) {
@@ -44,6 +46,7 @@ export class Registry {
     this.poolSlots = new PoolSlotStore(this.cas, this.endpoints);
     this.hostPorts = new HostPortStore(this.cas, this.endpoints);
     this.staleLinks = new StaleLinkStore(store);
+    this.hostRemoval = new HostRemoval(this.cas, this.networks, this.endpoints, options.hostId);
   }
 
   /** Calls `listener` after every committed change of any store; returns the unsubscribe function. */
