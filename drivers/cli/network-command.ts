@@ -42,8 +42,9 @@ export async function networkCommand(control: string, args: ParsedArgs, out: Out
     const listed = withEndpointsPerHost(networks, endpoints);
     out(listed, () =>
       table(listed, [
-        ['NAME', (n) => n.name ?? n.key],
         ['ID', (n) => short(n.id)],
+        ['KEY', (n) => n.key],
+        ['TAG', (n) => n.tag],
         ['SUBNETS', subnets],
         ['VNI', (n) => n.vni],
         ['TUNNEL', (n) => n.tunnel ?? 'vxlan'],
