@@ -36,7 +36,7 @@ async function networkIds(lab: Lab, host: string): Promise<string[]> {
 }
 
 /** Replaces the host's ovsnet process in the lab's state file, so status and down know it. */
-function recordDaemon(lab: Lab, host: string, started: ProcessRecord): void {
+export function recordDaemon(lab: Lab, host: string, started: ProcessRecord): void {
   const state = readState(lab.dir);
   if (!state) throw new Error(`no lab state in ${lab.dir}`);
   state.processes = [...state.processes.filter((p) => !(p.role === 'ovsnet' && p.host === host)), started];

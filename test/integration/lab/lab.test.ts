@@ -14,6 +14,7 @@ import { DOCKER_BINARIES, ETCD_BINARIES, OVS_BINARIES, requireBinaries } from '.
 import { until } from '../../harness/until';
 import { footprint, leftovers } from './footprint';
 import { clusterChecks } from './cluster-checks';
+import { cliChecks } from './cli-checks';
 
 const LAB_BINARIES = [...OVS_BINARIES, ...DOCKER_BINARIES, ...ETCD_BINARIES];
 
@@ -128,6 +129,7 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
   });
 
   await clusterChecks(t, lab);
+  await cliChecks(t, lab);
 
   await t.test('the lab command line runs commands inside a host and returns their exit status', async () => {
     const hostname = await labCli('exec', '--dir', lab.dir, 'h2', '--', 'hostname');
