@@ -1,10 +1,11 @@
 // Addresses for an endpoint whose request names none (`ovsnet attach --network` without
 // --ipaddress, `endpoint.create` on the control socket): one per family the network has
-// subnets in, picked from what its `addr/<net>/` keys and, for a subnet that came from
-// ovsnet's IPAM, that pool's `ipam/addr/<pool>/` keys leave free. Nothing here writes: the
-// caller's transaction claims the picks with "still absent" compares, so hosts allocating
-// from one small subnet at once never hand out an address twice; the loser of a race picks
-// again (cas.ts). A subnet's network, broadcast, gateway and aux addresses are never picked.
+// subnets in, picked from what its `addr/<net>/` keys and the `ipam/addr/<pool>/` keys of
+// ovsnet's IPAM pools of that subnet leave free, and reserved in those pools too (so
+// Docker's RequestAddress never hands it out again). Nothing here writes: the caller's
+// transaction claims the picks with "still absent" compares, so hosts allocating from one
+// small subnet at once never hand out an address twice; the loser of a race picks again
+// (cas.ts). A subnet's network, broadcast, gateway and aux addresses are never picked.
 import { ControllerError } from '../errors';
 import type { KvStore, KvTxn } from '../store/kv';
 import { formatAddress, parseAddress, parseCidr, type ParsedCidr } from './addresses';
@@ -29,19 +30,22 @@ export async function pickAddresses(store: KvStore, network: NetworkRecord, retr
   const used = new Set(
     (await store.list(keys.address(network.id, ''))).map((e) => e.key.slice(keys.address(network.id, '').length)),
   );
+  const pools = (await store.list(keys.ipamPools())).map((e) => e.value as { id: string; pool: string });
   for (const family of [4, 6] as const) {
     const subnets = family === 4 ? network.ipv4 : network.ipv6;
     if (subnets.length === 0) continue;
-    let found: { cidr: string; claim?: string } | undefined;
+    let found: { cidr: string; claims: string[] } | undefined;
     for (const subnet of subnets) {
-      const inPool = subnet.poolId !== undefined ? await poolHeld(store, subnet.poolId) : new Set<string>();
-      const free = freeIn(subnet, (a) => used.has(a) || inPool.has(a), retry === 0 ? 1 : SPREAD_AFTER_RACE);
+      // Every IPAM pool of this subnet: its own, and those other hosts' dockerd asked for
+      // when they made their Docker network of this cluster network.
+      const poolIds = poolsOf(subnet, pools);
+      const held = await poolsHeld(store, poolIds);
+      const free = freeIn(subnet, (a) => used.has(a) || held.has(a), retry === 0 ? 1 : SPREAD_AFTER_RACE);
       const address = free[Math.floor(Math.random() * free.length)];
       if (address === undefined) continue;
-      const prefix = parseCidr(subnet.pool).prefix;
       found = {
-        cidr: `${address}/${prefix}`,
-        ...(subnet.poolId !== undefined ? { claim: keys.ipamAddress(subnet.poolId, address) } : {}),
+        cidr: `${address}/${parseCidr(subnet.pool).prefix}`,
+        claims: poolIds.map((id) => keys.ipamAddress(id, address)),
       };
       break;
     }
@@ -52,9 +56,24 @@ export async function pickAddresses(store: KvStore, network: NetworkRecord, retr
       );
     if (family === 4) picked.ipv4 = found.cidr;
     else picked.ipv6 = found.cidr;
-    if (found.claim !== undefined) picked.poolClaims.push(found.claim);
+    picked.poolClaims.push(...found.claims);
   }
   return picked;
+}
+
+function poolsOf(subnet: SubnetSpec, pools: ReadonlyArray<{ id: string; pool: string }>): string[] {
+  const ids = new Set(pools.filter((p) => p.pool === subnet.pool).map((p) => p.id));
+  if (subnet.poolId !== undefined) ids.add(subnet.poolId);
+  return [...ids].sort();
+}
+
+async function poolsHeld(store: KvStore, poolIds: readonly string[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  for (const poolId of poolIds) {
+    const prefix = keys.ipamAddresses(poolId);
+    for (const e of await store.list(prefix)) held.add(e.key.slice(prefix.length));
+  }
+  return held;
 }
 
 /** The transaction parts that claim the picks' IPAM reservations for `endpointId`. */
@@ -67,11 +86,6 @@ export function poolClaimOps(
     compares: picked.poolClaims.map((key) => ({ key, revision: 0 })),
     puts: picked.poolClaims.map((key) => ({ key, value: { owner: endpointId, at: now } })),
   };
-}
-
-async function poolHeld(store: KvStore, poolId: string): Promise<Set<string>> {
-  const prefix = keys.ipamAddresses(poolId);
-  return new Set((await store.list(prefix)).map((e) => e.key.slice(prefix.length)));
 }
 
 /** Up to `want` free addresses of the subnet (its --ip-range if it has one), lowest first. */

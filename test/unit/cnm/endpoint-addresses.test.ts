@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Registry } from '../../../controller/cnm/registry';
 import { keys } from '../../../controller/cnm/records';
 import { freeIn } from '../../../controller/cnm/endpoint-addresses';
+import { IpamService } from '../../../controller/ipam/service';
 import { anotherHost, tieredStores } from '../../harness/tiered-stores';
 import { code, net, setup } from './registry-fixture';
 
@@ -107,4 +108,30 @@ test('two hosts allocating from one /28 at once: 13 distinct addresses, then onl
   const addressKeys = (await first.clusterFile.list('addr/n1/')).map((e) => e.value as string).sort();
   const endpointIds = (await first.clusterFile.list(keys.endpoints('n1'))).map((e) => e.key.split('/')[2]).sort();
   assert.deepEqual(addressKeys, endpointIds, 'every address key has its endpoint and every endpoint its address');
+});
+
+test("picks and Docker's IPAM keep out of each other's way in every pool of the subnet, both ways", async (t) => {
+  const { registry, store } = setup(t);
+  const ipam = new IpamService(store);
+  // The network a CLI made has no pool of its own; dockerds then asked for pools of it.
+  await registry.networks.create(net('n1', '10.9.0.0/29'));
+  const local = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.9.0.0/29', v6: false });
+  const global = await ipam.requestPool({ addressSpace: 'GlobalDefault', pool: '10.9.0.0/29', v6: false });
+  assert.equal(
+    await ipam.requestAddress({ poolId: local.poolId, kind: 'gateway', address: '10.9.0.1' }),
+    '10.9.0.1/29',
+  );
+  assert.equal(await ipam.requestAddress({ poolId: local.poolId }), '10.9.0.2/29', "Docker's first container");
+  const picked = await registry.endpoints.create({ networkId: 'n1', endpointId: 'ep-0001' });
+  assert.equal(picked.ipv4, '10.9.0.3/29', 'what any pool of the subnet holds is skipped');
+  assert.deepEqual(picked.poolClaims, [
+    keys.ipamAddress(global.poolId, '10.9.0.3'),
+    keys.ipamAddress(local.poolId, '10.9.0.3'),
+  ]);
+  await registry.endpoints.create({ networkId: 'n1', endpointId: 'ep-0002', ipv4: '10.9.0.4' });
+  assert.equal(
+    await ipam.requestAddress({ poolId: local.poolId }),
+    '10.9.0.5/29',
+    "Docker's IPAM never hands out what an endpoint was given by pick (.3) or by hand (.4)",
+  );
 });
