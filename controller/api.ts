@@ -50,6 +50,9 @@ export type {
   NetworkDetail,
 } from './control/contract';
 export type { EndpointRecord, NetworkRecord, PoolSlotRecord } from './cnm/records';
+export type { HostListing } from './cnm/host-listing';
+export { defaultGateway, networkIdForName } from './cnm/named-networks';
+export { networksReferredTo } from './cnm/network-ref';
 export type { PoolListing } from './ipam/service';
 export { addPort, delPort, delPorts, setVlan, defaultOvsdbRemote, type AttachOptions } from './attach/manual-attach';
 export type { AddPortRequest } from './attach/request';

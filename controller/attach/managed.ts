@@ -52,8 +52,10 @@ export async function managedAdd(
   const target = input.target;
   if (typeof target?.nsPath !== 'string' || !target.nsPath.startsWith('/'))
     throw invalid('target.nsPath must be an absolute path');
-  if (request.address === undefined)
-    throw invalid(`ports on ovsnet's bridge need --ipaddress: its flows only let a port send from its own address`);
+  // Its flows only let a port send from its own address: without --ipaddress the network
+  // named by --network picks one (one per family it has subnets in).
+  if (request.address === undefined && request.network === undefined)
+    throw invalid(`ports on ovsnet's bridge need --ipaddress or --network (which then picks an address)`);
   if (request.vlan !== undefined) throw invalid(`--vlan does not apply on ovsnet's bridge: networks isolate its ports`);
   for (const endpoint of await ctx.registry.endpoints.listOnHost()) {
     if (
@@ -68,29 +70,31 @@ export async function managedAdd(
     }
   }
   const network = await chooseNetwork(ctx.registry, request);
-  const family = request.address.includes(':') ? 'ipv6' : 'ipv4';
+  const family = request.address?.includes(':') === true ? 'ipv6' : 'ipv4';
   const endpointId = attachEndpointId(request.container, request.ifname);
   const endpoint = await ctx.service.createEndpoint({
     networkId: network.id,
     endpointId,
-    [family]: request.address,
+    ...(request.address !== undefined ? { [family]: request.address } : {}),
     ...(request.mac !== undefined ? { mac: request.mac } : {}),
     containerName: request.container,
     attachment: { containerId: request.container, containerIface: request.ifname },
   });
   try {
     const joined = await ctx.service.join(network.id, endpointId, target.nsPath);
-    const address = endpoint[family] as string;
+    // The address asked for, or every one the network picked.
+    const has = (f: 'ipv4' | 'ipv6'): boolean =>
+      endpoint[f] !== undefined && (request.address === undefined || family === f);
     await ctx.links.moveIntoSandbox(joined.containerIfname, target.nsPath, {
       ifname: request.ifname,
-      addresses: [address],
+      addresses: (['ipv4', 'ipv6'] as const).filter(has).map((f) => endpoint[f] as string),
       ...(request.gateway !== undefined
         ? { [family === 'ipv4' ? 'gatewayIpv4' : 'gatewayIpv6']: request.gateway }
         : {}),
-      ...(request.gateway === undefined && joined.gatewayIpv4 !== undefined && family === 'ipv4'
+      ...(request.gateway === undefined && joined.gatewayIpv4 !== undefined && has('ipv4')
         ? { gatewayIpv4: joined.gatewayIpv4 }
         : {}),
-      ...(request.gateway === undefined && joined.gatewayIpv6 !== undefined && family === 'ipv6'
+      ...(request.gateway === undefined && joined.gatewayIpv6 !== undefined && has('ipv6')
         ? { gatewayIpv6: joined.gatewayIpv6 }
         : {}),
     });

@@ -16,6 +16,7 @@ import { vethNamesFor } from '../host/links';
 import { contains, parseAddress, parseCidr, parseMac } from './addresses';
 import { freeMac, freeOfport } from './allocators';
 import type { CasCommitter } from './cas';
+import { pickAddresses, poolClaimOps, type PickedAddresses } from './endpoint-addresses';
 import { heldHostPortKeys } from './host-port-store';
 import type { NetworkStore } from './networks';
 import { endpointOwner, keys, onHost, type EndpointRecord, type NetworkRecord } from './records';
@@ -55,10 +56,13 @@ export class EndpointStore {
     return { entry, record: entry.value as EndpointRecord };
   }
 
-  /** Creates an endpoint with its addresses and MAC reserved; idempotent per endpoint id. */
+  /**
+   * Creates an endpoint with its addresses and MAC reserved; idempotent per endpoint id. A
+   * request that names no address gets one per family the network has subnets in.
+   */
   async create(spec: EndpointSpec): Promise<EndpointRecord> {
     const { store } = this.cas;
-    return this.cas.commit<EndpointRecord>(async () => {
+    return this.cas.commit<EndpointRecord>(async (retry) => {
       const network = await this.networks.require(spec.networkId);
       const existing = await this.get(spec.networkId, spec.endpointId);
       const wanted = validateEndpoint(network, spec);
@@ -79,7 +83,17 @@ export class EndpointStore {
         );
       }
       const compares: KvTxn['compares'] = [{ key: keys.endpoint(spec.networkId, spec.endpointId), revision: 0 }];
-      for (const cidr of [wanted.ipv4, wanted.ipv6]) {
+      const allocate = wanted.ipv4 === undefined && wanted.ipv6 === undefined;
+      const picked: PickedAddresses = allocate ? await pickAddresses(store, network, retry) : { poolClaims: [] };
+      const claims = poolClaimOps(picked, spec.endpointId, Date.now());
+      compares.push(...claims.compares);
+      // Picked from what was free a moment ago: the compares below settle any race.
+      for (const cidr of [picked.ipv4, picked.ipv6])
+        if (cidr !== undefined)
+          compares.push({ key: keys.address(network.id, cidr.split('/')[0] as string), revision: 0 });
+      if (picked.ipv4 !== undefined) wanted.ipv4 = picked.ipv4;
+      if (picked.ipv6 !== undefined) wanted.ipv6 = picked.ipv6;
+      for (const cidr of allocate ? [] : [wanted.ipv4, wanted.ipv6]) {
         if (cidr === undefined) continue;
         const address = cidr.split('/')[0] as string;
         const holder = await store.get(keys.address(network.id, address));
@@ -115,11 +129,13 @@ export class EndpointStore {
         hostIfname: names.host,
         containerIfname: names.peer,
         ...(spec.containerName !== undefined ? { containerName: spec.containerName } : {}),
+        ...(picked.poolClaims.length > 0 ? { poolClaims: picked.poolClaims } : {}),
         ...(spec.attachment !== undefined
           ? { attachment: { containerId: spec.attachment.containerId, containerIface: spec.attachment.containerIface } }
           : {}),
       };
-      const puts = [
+      const puts: KvTxn['puts'] = [
+        ...claims.puts,
         { key: keys.endpoint(network.id, spec.endpointId), value: record },
         { key: keys.mac(network.id, mac), value: spec.endpointId },
         { key: keys.ofport(ofport), value: owner },
@@ -139,7 +155,11 @@ export class EndpointStore {
       const entry = await this.cas.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) return { done: undefined };
       const record = entry.value as EndpointRecord;
-      const deletes = [keys.endpoint(networkId, endpointId), keys.mac(networkId, record.mac)];
+      const deletes = [
+        keys.endpoint(networkId, endpointId),
+        keys.mac(networkId, record.mac),
+        ...(record.poolClaims ?? []),
+      ];
       for (const cidr of [record.ipv4, record.ipv6])
         if (cidr !== undefined) deletes.push(keys.address(networkId, cidr.split('/')[0] as string));
       const compares = [{ key: entry.key, revision: entry.revision }];

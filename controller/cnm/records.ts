@@ -59,6 +59,8 @@ export interface EndpointRecord {
   pooled?: boolean;
   /** Set while joined to a sandbox. */
   sandboxKey?: string;
+  /** IPAM reservations (`ipam/addr/…` keys) made for addresses picked for it, freed with it. */
+  poolClaims?: string[];
   /** Set for ports made by `ovsnet attach`: labels ovs-docker also understands. */
   attachment?: ManualAttachment;
   /** Published ports, from ProgramExternalConnectivity. */

@@ -14,6 +14,7 @@ import { CasCommitter } from './cas';
 import { EndpointStore } from './endpoints';
 import { GatewayPortStore } from './gateway-ports';
 import { HostPortStore } from './host-port-store';
+import { HostRemoval } from './host-removal';
 import { HostStore, type RemoteEndpoint } from './hosts';
 import { NetworkAliasStore } from './network-aliases';
 import { NetworkNames } from './network-names';
@@ -34,6 +35,7 @@ export class Registry {
   readonly names: NetworkNames;
   /** This host's id in the cluster; undefined on a single host. */
   readonly hostId: string | undefined;
+  readonly hostRemoval: HostRemoval;
   private readonly cas: CasCommitter;
 
   constructor(store: KvStore, options: { hostId?: string } = {}) {
@@ -63,6 +65,7 @@ export class Registry {
     this.poolSlots = new PoolSlotStore(this.cas, this.endpoints);
     this.hostPorts = new HostPortStore(this.cas, this.endpoints);
     this.staleLinks = new StaleLinkStore(store);
+    this.hostRemoval = new HostRemoval(this.cas, this.networks, this.endpoints, options.hostId);
   }
 
   /** Calls `listener` after every committed change of any store; returns the unsubscribe function. */

@@ -7,6 +7,7 @@
 // holds compile-time cases (`@ts-expect-error`) that keep it from being loosened.
 import type { ManagedAddRequest } from '../attach/managed';
 import type { AttachTarget } from '../attach/target';
+import type { HostListing } from '../cnm/host-listing';
 import type { EndpointRecord, NetworkRecord, PoolSlotRecord } from '../cnm/records';
 import type { AllowRule, EndpointInfo, EndpointSpec, JoinResult, NetworkSpec } from '../cnm/types';
 import type { PoolListing } from '../ipam/service';
@@ -41,7 +42,9 @@ export interface NetworkDetail {
 /** The method map: name -> { params, result }. `void` results arrive as null. */
 export type ControlMethods = {
   status: { params: NoParams; result: DaemonStatus };
+  /** With a name or key: the network of that key when made with the same settings. */
   'network.create': { params: NetworkSpec; result: NetworkSpec };
+  /** CONFLICT naming the hosts while endpoints remain; an absent network is no error. */
   'network.delete': { params: { id: string }; result: void };
   'network.ls': { params: NoParams; result: NetworkRecord[] };
   'network.inspect': { params: { id: string }; result: NetworkDetail };
@@ -59,6 +62,10 @@ export type ControlMethods = {
   'policy.allow': { params: Omit<AllowRule, 'id'>; result: AllowRule };
   'policy.ls': { params: NoParams; result: AllowRule[] };
   'policy.rm': { params: { id: string }; result: void };
+  /** Live hosts and hosts whose lease expired that still own endpoints. */
+  'host.ls': { params: NoParams; result: HostListing[] };
+  /** Removes a dead host's endpoints (live hosts are refused); answers their ids. */
+  'host.rm': { params: { id: string }; result: { removed: string[] } };
   /** The switch's flows as text with their reasons; `network` keeps one network's. */
   flows: { params: { network?: string }; result: string[] };
 };

@@ -6,13 +6,15 @@ import type { IpamService } from '../ipam/service';
 import type { OpenFlowSync } from '../reconcile/flow-sync';
 import { identity } from '../reconcile/desired-flows';
 import { networksReferredTo } from '../cnm/network-ref';
+import { hostListing } from '../cnm/host-listing';
+import { endpointsInTheWay, existingOrNew } from '../cnm/named-networks';
 import type { NetworkRecord } from '../cnm/records';
 import type { FlowStats } from '../../flows/ofp/types';
 import { NETWORK_TAG } from '../../flows/pipeline/registers';
 import type { SwitchClient } from '../openflow/switch-client';
 import { flowText } from '../../flows/ofp/text';
 import { tableName } from '../../flows/pipeline/tables';
-import { invalid } from '../errors';
+import { conflict, invalid } from '../errors';
 import type { HostLinks } from '../host/links';
 import { managedAdd, managedRemove } from '../attach/managed';
 import type { ControlMethods, Handlers, Untrusted } from './contract';
@@ -57,8 +59,17 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
       pooledPorts: (await ctx.registry.poolSlots.list()).filter((s) => s.made).length,
       flows: ctx.flows.lastInstalled,
     }),
-    'network.create': async (p) => ctx.service.createNetwork(checkedByService(p)),
-    'network.delete': async (p) => ctx.service.deleteNetwork(str(p, 'id')),
+    'network.create': async (p) => {
+      const spec = checkedByService(p);
+      return existingOrNew(spec, await ctx.registry.networks.list()) ?? ctx.service.createNetwork(spec);
+    },
+    'network.delete': async (p) => {
+      const network = await ctx.registry.networks.get(str(p, 'id'));
+      if (!network) return;
+      const inTheWay = endpointsInTheWay(network, await ctx.registry.endpoints.list(network.id));
+      if (inTheWay !== undefined) throw conflict(inTheWay);
+      await ctx.service.deleteNetwork(network.id);
+    },
     'network.ls': async () => ctx.registry.networks.list(),
     'network.inspect': async (p) => ({
       network: await ctx.registry.networks.require(str(p, 'id')),
@@ -74,6 +85,8 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'endpoint.delete': async (p) => ctx.service.deleteEndpoint(str(p, 'networkId'), str(p, 'endpointId')),
     'attach.add': async (p) => managedAdd(ctx, checkedByService(p)),
     'attach.remove': async (p) => managedRemove(ctx, checkedByService(p)),
+    'host.ls': async () => hostListing(await ctx.registry.hosts.list(), await ctx.registry.endpoints.list()),
+    'host.rm': async (p) => ctx.registry.hostRemoval.remove(str(p, 'id')),
     'policy.allow': async (p) => ctx.registry.allowRules.add(checkedByService(p)),
     'policy.ls': async () => ctx.registry.allowRules.list(),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),

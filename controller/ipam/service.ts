@@ -182,6 +182,7 @@ export class IpamService implements IpamApi {
     const prefix = keys.ipamAddresses(request.poolId);
     return this.cas.commit(async (retry) => {
       const used = new Set((await this.store.list(prefix)).map((e) => e.key.slice(prefix.length)));
+      for (const address of await this.endpointAddressesIn(record.pool)) used.add(address);
       // Concurrent requests would all race for the lowest free address; after a lost race,
       // pick among the next few free ones instead.
       const candidates = this.freeAddresses(pool, range, used, retry === 0 ? 1 : 32);
@@ -194,6 +195,21 @@ export class IpamService implements IpamApi {
         result: `${candidate}/${pool.prefix}`,
       };
     });
+  }
+
+  /**
+   * Addresses endpoints of ovsnet networks on this subnet hold without a reservation here:
+   * given by hand (`ovsnet attach --ipaddress`), or reserved in another host's pool of it.
+   */
+  private async endpointAddressesIn(pool: string): Promise<string[]> {
+    const networks = (await this.store.list(keys.networks())).map((e) => e.value as NetworkRecord);
+    const onSubnet = networks.filter((n) => [...n.ipv4, ...n.ipv6].some((s) => s.pool === pool));
+    const held: string[] = [];
+    for (const network of onSubnet) {
+      const prefix = keys.address(network.id, '');
+      for (const entry of await this.store.list(prefix)) held.push(entry.key.slice(prefix.length));
+    }
+    return held;
   }
 
   /** Every pool with the addresses held in it (for `ovsnet ipam ls`). */

@@ -6,14 +6,27 @@ export class UsageError extends Error {
 export interface ParsedArgs {
   command: string | undefined;
   positionals: string[];
+  /** The last value of each option. */
   options: Map<string, string>;
+  /** Every value of each option, in order, for options that may be given more than once. */
+  repeated: Map<string, string[]>;
   flags: Set<string>;
 }
 
-const BOOLEAN_FLAGS = new Set(['help', 'version', 'json', 'no-docker-sync']);
+const BOOLEAN_FLAGS = new Set(['help', 'version', 'json', 'internal', 'no-docker-sync']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const parsed: ParsedArgs = { command: undefined, positionals: [], options: new Map(), flags: new Set() };
+  const parsed: ParsedArgs = {
+    command: undefined,
+    positionals: [],
+    options: new Map(),
+    repeated: new Map(),
+    flags: new Set(),
+  };
+  const setOption = (name: string, value: string): void => {
+    parsed.options.set(name, value);
+    parsed.repeated.set(name, [...(parsed.repeated.get(name) ?? []), value]);
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '-h') parsed.flags.add('help');
@@ -25,11 +38,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (BOOLEAN_FLAGS.has(name)) {
         if (eq >= 0) throw new UsageError(`--${name} takes no value`);
         parsed.flags.add(name);
-      } else if (eq >= 0) parsed.options.set(name, arg.slice(eq + 1));
+      } else if (eq >= 0) setOption(name, arg.slice(eq + 1));
       else {
         const value = argv[i + 1];
         if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-        parsed.options.set(name, value);
+        setOption(name, value);
         i++;
       }
     } else if (parsed.command === undefined) parsed.command = arg;

@@ -25,7 +25,8 @@ CONTAINER is a Docker container name or id (DOCKER_HOST is honoured), or with --
 label for the network namespace given by process id or path. OVSDB is found as ovs-vsctl
 finds it: --db=unix:PATH|tcp:HOST:PORT, else $OVS_RUNDIR/db.sock, else
 /var/run/openvswitch/db.sock. On the bridge of a running ovsnet daemon the port joins an
-ovsnet network (--network, or the one whose subnet holds --ipaddress) and gets its flows.
+ovsnet network (--network, or the one whose subnet holds --ipaddress) and gets its flows;
+with --network and no --ipaddress the network picks the port's address.
 `;
 
 const ADD_OPTIONS = new Set(['ipaddress', 'gateway', 'macaddress', 'mtu', 'vlan', 'netns', 'network', 'db']);

@@ -1,27 +1,14 @@
-// `ovsnet status | network ls | network inspect | endpoint ls | ipam ls | policy ... | flows`: talk to
+// `ovsnet status | network ls|create|rm|inspect | host ls|rm | endpoint ls | ipam ls | policy ... | flows`: talk to
 // the daemon's control socket and print human tables (or JSON with --json).
 import { join } from 'node:path';
 import { callControl, type AllowRule, type EndpointRecord, type NetworkRecord } from '../../controller/api';
 import { UsageError, type ParsedArgs } from './args';
+import { hostCommand } from './host-command';
+import { networkCommand } from './network-command';
+import { short, table } from './table';
 
-/** A column: its title and how a row fills it (the row's type is the method's result). */
-type Column<R> = [title: string, cell: (row: R) => string | number | boolean | undefined];
-
-function table<R>(rows: readonly R[], columns: Array<Column<R>>): string {
-  const cells = rows.map((r) => columns.map(([, get]) => String(get(r) ?? '')));
-  const widths = columns.map(([title], i) => Math.max(title.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (values: string[]): string =>
-    values
-      .map((v, i) => v.padEnd(widths[i] as number))
-      .join('  ')
-      .trimEnd();
-  return [line(columns.map(([title]) => title)), ...cells.map(line)].join('\n');
-}
-
-const short = (id: string): string => id.slice(0, 12);
 const published = (e: EndpointRecord): string =>
   (e.ports ?? []).map((p) => `${p.hostPort}->${p.containerPort}/${p.proto}`).join(',');
-const subnets = (n: NetworkRecord): string => [...n.ipv4, ...n.ipv6].map((s) => s.pool).join(',');
 
 export async function inspect(args: ParsedArgs): Promise<number> {
   const control = args.options.get('control') ?? join(args.options.get('state-dir') ?? '/var/lib/ovsnet', 'ovsnet.ctl');
@@ -43,34 +30,18 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       return 0;
     }
     case 'network': {
-      if (sub === 'ls' || sub === undefined) {
-        const nets = await callControl(control, 'network.ls', {});
-        out(nets, () =>
-          table(nets, [
-            ['ID', (n) => short(n.id)],
-            ['KEY', (n) => n.key],
-            ['TAG', (n) => n.tag],
-            ['SUBNETS', subnets],
-            ['ICC', (n) => n.icc],
-            ['INTERNAL', (n) => n.internal],
-          ]),
+      if (sub !== 'inspect') return networkCommand(control, args, out);
+      const wanted = rest[0];
+      if (!wanted) throw new UsageError('usage: ovsnet network inspect NETWORK');
+      const nets = await callControl(control, 'network.ls', {});
+      const match = nets.filter((n) => n.id === wanted || n.key === wanted || n.id.startsWith(wanted));
+      if (match.length !== 1)
+        throw new UsageError(
+          match.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${match.length} networks`,
         );
-        return 0;
-      }
-      if (sub === 'inspect') {
-        const wanted = rest[0];
-        if (!wanted) throw new UsageError('usage: ovsnet network inspect NETWORK');
-        const nets = await callControl(control, 'network.ls', {});
-        const match = nets.filter((n) => n.id === wanted || n.key === wanted || n.id.startsWith(wanted));
-        if (match.length !== 1)
-          throw new UsageError(
-            match.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${match.length} networks`,
-          );
-        const detail = await callControl(control, 'network.inspect', { id: (match[0] as NetworkRecord).id });
-        out(detail, () => JSON.stringify(detail, null, 2));
-        return 0;
-      }
-      throw new UsageError(`unknown network command "${sub}" (ls, inspect)`);
+      const detail = await callControl(control, 'network.inspect', { id: (match[0] as NetworkRecord).id });
+      out(detail, () => JSON.stringify(detail, null, 2));
+      return 0;
     }
     case 'endpoint': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls)`);
@@ -164,6 +135,8 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       }
       throw new UsageError(`unknown policy command "${sub}" (allow, ls, rm)`);
     }
+    case 'host':
+      return hostCommand(control, args, out);
     case 'flows': {
       const network = args.options.get('network');
       const shown = await callControl(control, 'flows', network !== undefined ? { network } : {});

@@ -22,7 +22,14 @@ Usage:
                           under the state directory when none is running
   ovsnet daemon [options] run the controller against an existing Open vSwitch
   ovsnet status           OVS, bridge, OpenFlow session and counts of the running daemon
-  ovsnet network ls|inspect NETWORK
+  ovsnet network create NAME --subnet CIDR [--subnet CIDR6] [--gateway IP]
+                 [--ip-range CIDR] [--icc=false] [--internal] [--mtu N] [--vni N]
+                 [--tunnel vxlan|gre]
+                          a network for every host of the cluster, without Docker (the
+                          same network as a Docker one with -o ovsnet.name=NAME)
+  ovsnet network ls | ovsnet network rm NETWORK | ovsnet network inspect NETWORK
+  ovsnet host ls          the cluster's hosts: tunnel address, alive, endpoints
+  ovsnet host rm HOST     forget a dead host and remove its endpoints
   ovsnet endpoint ls
   ovsnet ipam ls          address pools and the addresses held in each
   ovsnet pool ls          veth pairs ready on the bridge for the next joins
@@ -76,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'up') return up(args.options, args.flags);
   if (args.command === 'daemon') return daemon(args.options, args.flags);
-  if (['status', 'network', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))
+  if (['status', 'network', 'host', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))
     return (await import('./inspect')).inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }

@@ -16,6 +16,7 @@ import { footprint, leftovers } from './footprint';
 import { clusterChecks } from './cluster-checks';
 import { expiryProbes, overlayChecks } from './overlay-checks';
 import { dockerSyncChecks } from './docker-sync-checks';
+import { cliChecks } from './cli-checks';
 
 const LAB_BINARIES = [...OVS_BINARIES, ...DOCKER_BINARIES, ...ETCD_BINARIES];
 
@@ -132,6 +133,7 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
   const overlay = await overlayChecks(t, lab);
   await clusterChecks(t, lab, expiryProbes(overlay));
   await dockerSyncChecks(t, lab);
+  await cliChecks(t, lab);
 
   await t.test('the lab command line runs commands inside a host and returns their exit status', async () => {
     const hostname = await labCli('exec', '--dir', lab.dir, 'h2', '--', 'hostname');

@@ -22,6 +22,10 @@ export async function cliSide(): Promise<void> {
   await call('ovsnet.ctl', 'policy.allow', { networkId: 'n1', from: 'a', to: 'b', port: '80' });
   // @ts-expect-error a parameter the method does not take
   await call('ovsnet.ctl', 'status', { verbose: true });
+  const hosts = await call('ovsnet.ctl', 'host.ls', {});
+  void hosts[0]?.alive;
+  // @ts-expect-error host rm names the host
+  await call('ovsnet.ctl', 'host.rm', {});
 }
 
 /** The daemon's side: one handler per method, answering the declared result. */
