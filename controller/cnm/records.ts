@@ -18,6 +18,13 @@ export interface NetworkRecord extends NetworkSpec {
   gatewayIfname: string;
 }
 
+/** A Docker container as allow rules select it: by id, name or label. */
+export interface ContainerFacts {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
 /** A container attached by hand: the reference as typed and the interface name inside it. */
 export interface ManualAttachment {
   containerId: string;
@@ -35,6 +42,8 @@ export interface EndpointRecord {
   hostIfname: string;
   containerIfname: string;
   containerName?: string;
+  /** What Docker says of the container behind the endpoint, learnt after Join (host/docker-containers.ts). */
+  container?: ContainerFacts;
   /** OpenFlow port requested for the endpoint's OVS port (stable across restarts). */
   ofport: number;
   /** Set once the veth exists and the port belongs on the bridge (join until delete). */

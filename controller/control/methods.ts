@@ -6,6 +6,7 @@ import type { IpamService } from '../ipam/service';
 import type { OpenFlowSync } from '../reconcile/flow-sync';
 import { identity } from '../reconcile/desired-flows';
 import { networksReferredTo } from '../cnm/network-ref';
+import { allowRule, ruleStatuses } from '../cnm/rule-status';
 import type { NetworkRecord } from '../cnm/records';
 import type { FlowStats } from '../../flows/ofp/types';
 import { NETWORK_TAG } from '../../flows/pipeline/registers';
@@ -74,8 +75,8 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'endpoint.delete': async (p) => ctx.service.deleteEndpoint(str(p, 'networkId'), str(p, 'endpointId')),
     'attach.add': async (p) => managedAdd(ctx, checkedByService(p)),
     'attach.remove': async (p) => managedRemove(ctx, checkedByService(p)),
-    'policy.allow': async (p) => ctx.registry.allowRules.add(checkedByService(p)),
-    'policy.ls': async () => ctx.registry.allowRules.list(),
+    'policy.allow': async (p) => allowRule(ctx.registry, checkedByService(p)),
+    'policy.ls': async () => ruleStatuses(ctx.registry),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
     flows: async (p) => {
       const wanted = p.network;

@@ -1,5 +1,7 @@
 // Maps the controller's records (with realised OpenFlow ports) onto the pipeline's input.
 import type { PipelineRule, PipelineState } from '../../flows/pipeline/model';
+import { containerRules } from '../cnm/container-rules';
+import { SelectorResolver } from '../cnm/rule-selectors';
 import { gatewayMac } from './desired-ports';
 import type { DataplaneState } from './ovs-dataplane';
 
@@ -29,25 +31,24 @@ export function toPipelineState(state: DataplaneState): PipelineState {
       ...(ipv6 !== undefined ? { ipv6 } : {}),
     };
   });
-  // Rules get small conjunction ids in a stable order (by their content-derived id).
+  // Rules get small conjunction ids in a stable order (by their content-derived id; those
+  // from containers' labels, "label-…", after the stored ones).
   const rules: PipelineRule[] = [];
-  [...state.rules]
+  const resolvers = new Map<string, SelectorResolver<DataplaneState['endpoints'][number]>>();
+  const resolverOf = (networkId: string): SelectorResolver<DataplaneState['endpoints'][number]> => {
+    let resolver = resolvers.get(networkId);
+    if (!resolver) {
+      resolver = new SelectorResolver(state.endpoints.filter((e) => e.networkId === networkId));
+      resolvers.set(networkId, resolver);
+    }
+    return resolver;
+  };
+  [...state.rules, ...containerRules(state.endpoints)]
     .sort((a, b) => a.id.localeCompare(b.id))
     .forEach((rule, index) => {
-      const members = state.endpoints.filter((e) => e.networkId === rule.networkId);
-      const select = (selector: string): number[] =>
-        members
-          .filter(
-            (e) =>
-              e.endpointId === selector ||
-              (selector.length >= 12 && e.endpointId.startsWith(selector)) ||
-              e.containerName === selector ||
-              bare(e.ipv4) === selector ||
-              bare(e.ipv6) === selector,
-          )
-          .map((e) => e.realisedOfport);
-      const from = select(rule.from);
-      const to = select(rule.to);
+      const resolver = resolverOf(rule.networkId);
+      const from = resolver.select(rule.from).map((e) => e.realisedOfport);
+      const to = resolver.select(rule.to).map((e) => e.realisedOfport);
       if (from.length === 0 || to.length === 0) return; // nothing to allow until both sides exist
       rules.push({
         id: index + 1,
@@ -56,6 +57,7 @@ export function toPipelineState(state: DataplaneState): PipelineState {
         to,
         ...(rule.proto !== undefined ? { proto: rule.proto } : {}),
         ...(rule.port !== undefined ? { port: rule.port } : {}),
+        ...(rule.stateless === true ? {} : { stateful: true }),
       });
     });
   return { networks, endpoints: endpoints.filter((e) => e.networkTag !== 0), rules };

@@ -26,9 +26,13 @@ Usage:
   ovsnet endpoint ls
   ovsnet ipam ls          address pools and the addresses held in each
   ovsnet pool ls          veth pairs ready on the bridge for the next joins
-  ovsnet policy allow --network ID --from A --to B [--proto tcp|udp|icmp] [--port N]
+  ovsnet policy allow --network NETWORK --from A --to B [--proto tcp|udp|icmp]
+                    [--port N] [--stateless] [--allow-empty]
   ovsnet policy ls | ovsnet policy rm RULE_ID
-                          A and B: endpoint id, container name or address
+                          A and B: endpoint id, container name or id, address, CIDR
+                          or label:KEY=VALUE; rules are stateful (replies only to
+                          connections the rule opened) unless --stateless; a rule
+                          matching nothing needs --allow-empty; 'ls' shows matches
   ovsnet flows [--network NAME]
                           the installed pipeline: table names and why each flow exists
                           (these talk to the daemon's control socket: --state-dir DIR
