@@ -15,6 +15,8 @@ import { HostGateways } from './host/gateways';
 import { SwitchClient } from './openflow/switch-client';
 import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
+import { DockerContainers } from './host/docker-containers';
+import { dockerSocketPath } from './host/docker-api';
 import { OvsDataplane } from './reconcile/ovs-dataplane';
 import { NetworkService } from './network-service';
 import { DEFAULT_PORT_POOL } from './port-pool';
@@ -50,6 +52,11 @@ export interface DaemonConfig {
   portPool?: number;
   /** Join a cluster through its store (etcd); absent: a single host on its own store. */
   cluster?: ClusterConfig;
+  /**
+   * The Docker engine's API socket, where containers' names and labels are learnt for allow
+   * rules (host/docker-containers.ts); absent: DOCKER_HOST or the standard socket; null: none.
+   */
+  dockerSocket?: string | null;
 }
 
 export interface Daemon {
@@ -72,6 +79,18 @@ async function joinCluster(
 ): Promise<ClusterRuntime> {
   const { joinCluster: join } = await import('./cluster/join');
   return join(cluster, { local, clock: config.clock ?? systemClock, logger: config.logger, info });
+}
+
+/** Where to learn containers' names and labels; undefined: nowhere (told so, or DOCKER_HOST is not local). */
+function dockerSocketFor(config: DaemonConfig, logger: Logger): string | undefined {
+  if (config.dockerSocket === null) return undefined;
+  if (config.dockerSocket !== undefined) return config.dockerSocket;
+  try {
+    return dockerSocketPath();
+  } catch (error) {
+    logger.warn({ err: error }, 'allow rules by container name or label will not see Docker containers');
+    return undefined;
+  }
 }
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
@@ -182,6 +201,17 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       graceMs: config.unusedGraceMs ?? 60_000,
     });
     stops.push(() => reclaimer.stop());
+    const dockerSocket = dockerSocketFor(config, logger);
+    if (dockerSocket !== undefined) {
+      const containers = new DockerContainers({
+        registry,
+        clock: config.clock ?? systemClock,
+        logger,
+        socketPath: dockerSocket,
+      });
+      containers.start();
+      stops.push(() => containers.stop());
+    }
     // Veths of endpoints deleted before a restart, and any whose removal failed.
     service.sweepStaleLinks();
     const staleSweeps = setInterval(() => service.sweepStaleLinks(), 30_000);

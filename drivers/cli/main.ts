@@ -60,6 +60,9 @@ Options for 'up' and 'daemon':
   --port-pool N           veth pairs kept ready on the bridge once containers start
                           joining, so a join only installs flows (default 8; grows
                           with demand; 0 turns it off)
+  --docker-host URL       the Docker engine whose containers' names and labels allow
+                          rules select (unix:///PATH; default: DOCKER_HOST, else
+                          /var/run/docker.sock; 'none': do not ask Docker)
 ${CLUSTER_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -119,6 +122,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
     logger,
     unusedGraceMs,
     portPool: portPoolOption(options),
+    ...dockerHostOption(options),
     ...(cluster !== undefined ? { cluster } : {}),
   });
   const plugin = await servePlugin(running, options, logger);
@@ -134,6 +138,15 @@ function unusedGrace(options: Map<string, string>): number {
   if (!/^\d{1,6}$/.test(text) || Number(text) < 1)
     throw new UsageError(`--unused-grace must be a whole number of seconds from 1, not "${text}"`);
   return Number(text) * 1000;
+}
+
+/** --docker-host unix:///PATH | none, as the daemon's dockerSocket (absent: its default). */
+function dockerHostOption(options: Map<string, string>): { dockerSocket?: string | null } {
+  const text = options.get('docker-host');
+  if (text === undefined) return {};
+  if (text === 'none') return { dockerSocket: null };
+  if (!/^unix:\/\/\/.+/.test(text)) throw new UsageError(`--docker-host must be unix:///PATH or none, not "${text}"`);
+  return { dockerSocket: text.slice('unix://'.length) };
 }
 
 function portPoolOption(options: Map<string, string>): number {
@@ -189,6 +202,7 @@ async function up(options: Map<string, string>): Promise<number> {
       logger,
       unusedGraceMs,
       portPool: portPoolOption(options),
+      ...dockerHostOption(options),
       ...(cluster !== undefined ? { cluster } : {}),
     });
   } catch (error) {
