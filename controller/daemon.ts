@@ -16,7 +16,7 @@ import { SwitchClient } from './openflow/switch-client';
 import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
 import { DockerContainers } from './host/docker-containers';
-import { dockerSocketPath } from './host/docker-api';
+import { dockerSocketPath, networkIdNamed } from './host/docker-api';
 import { OvsDataplane } from './reconcile/ovs-dataplane';
 import { NetworkService } from './network-service';
 import { DEFAULT_PORT_POOL } from './port-pool';
@@ -163,6 +163,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       portPool: { minIdle: portPool },
     });
     const controlSocket = resolve(config.stateDir, 'ovsnet.ctl');
+    const dockerSocket = dockerSocketFor(config, logger);
     const control: ControlServer = await startControlServer(
       controlSocket,
       controlMethods({
@@ -175,6 +176,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         config,
         info,
         ovsdbConnected: () => client.state === 'connected',
+        ...(dockerSocket !== undefined
+          ? { dockerNetworkNames: (name: string) => networkIdNamed(name, dockerSocket) }
+          : {}),
       }),
       logger,
     );
@@ -201,7 +205,6 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       graceMs: config.unusedGraceMs ?? 60_000,
     });
     stops.push(() => reclaimer.stop());
-    const dockerSocket = dockerSocketFor(config, logger);
     if (dockerSocket !== undefined) {
       const containers = new DockerContainers({
         registry,

@@ -60,21 +60,38 @@ export async function ruleStatuses(registry: Registry): Promise<RuleStatus[]> {
   return [...stored, ...labelled];
 }
 
+/** Docker's id for a network name (Docker never tells its drivers the names); undefined: none. */
+export type DockerNetworkNames = (name: string) => Promise<string | undefined>;
+
 /** The network a command line names, or INVALID_ARGUMENT saying why not. */
-export function resolveNetwork(networks: readonly NetworkRecord[], ref: unknown): NetworkRecord {
+export async function resolveNetwork(
+  networks: readonly NetworkRecord[],
+  ref: unknown,
+  dockerNames?: DockerNetworkNames,
+): Promise<NetworkRecord> {
   if (typeof ref !== 'string' || ref === '') throw invalid('rule "networkId" must be a network name or id');
   const exact = networks.find((n) => n.id === ref);
   if (exact) return exact;
   const found = networksReferredTo(networks, ref);
   if (found.length === 1) return found[0] as NetworkRecord;
+  if (found.length === 0 && dockerNames) {
+    // A name given to `docker network create`: only Docker knows it.
+    const id = await dockerNames(ref).catch(() => undefined);
+    const named = networks.find((n) => n.id === id);
+    if (named) return named;
+  }
   throw invalid(found.length === 0 ? `no network "${ref}"` : `"${ref}" matches ${found.length} networks`);
 }
 
 /** Adds the rule; CONFLICT when a side matches no endpoint and `allowEmpty` is not set. */
-export async function allowRule(registry: Registry, request: AllowRequest): Promise<RuleStatus> {
+export async function allowRule(
+  registry: Registry,
+  request: AllowRequest,
+  dockerNames?: DockerNetworkNames,
+): Promise<RuleStatus> {
   if (typeof request !== 'object' || request === null) throw invalid('rule must be an object');
   const { allowEmpty, ...input } = request;
-  const network = resolveNetwork(await registry.networks.list(), input.networkId);
+  const network = await resolveNetwork(await registry.networks.list(), input.networkId, dockerNames);
   const endpoints = await registry.endpoints.list(network.id);
   // A malformed selector is INVALID_ARGUMENT, before it could be "matches nothing".
   for (const side of ['from', 'to'] as const) parseSelector(input[side], `rule "${side}"`);

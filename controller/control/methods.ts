@@ -6,7 +6,7 @@ import type { IpamService } from '../ipam/service';
 import type { OpenFlowSync } from '../reconcile/flow-sync';
 import { identity } from '../reconcile/desired-flows';
 import { networksReferredTo } from '../cnm/network-ref';
-import { allowRule, ruleStatuses } from '../cnm/rule-status';
+import { allowRule, ruleStatuses, type DockerNetworkNames } from '../cnm/rule-status';
 import type { NetworkRecord } from '../cnm/records';
 import type { FlowStats } from '../../flows/ofp/types';
 import { NETWORK_TAG } from '../../flows/pipeline/registers';
@@ -28,6 +28,8 @@ interface Context {
   info: Map<string, string>;
   ovsdbConnected: () => boolean;
   config: { bridge: string; ovsdb: string; datapath: string };
+  /** Docker's network names, for `policy allow --network NAME` (absent: no Docker to ask). */
+  dockerNetworkNames?: DockerNetworkNames;
 }
 
 function str<P>(params: Untrusted<P>, key: keyof P & string): string {
@@ -75,7 +77,7 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'endpoint.delete': async (p) => ctx.service.deleteEndpoint(str(p, 'networkId'), str(p, 'endpointId')),
     'attach.add': async (p) => managedAdd(ctx, checkedByService(p)),
     'attach.remove': async (p) => managedRemove(ctx, checkedByService(p)),
-    'policy.allow': async (p) => allowRule(ctx.registry, checkedByService(p)),
+    'policy.allow': async (p) => allowRule(ctx.registry, checkedByService(p), ctx.dockerNetworkNames),
     'policy.ls': async () => ruleStatuses(ctx.registry),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
     flows: async (p) => {

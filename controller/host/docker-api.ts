@@ -116,3 +116,16 @@ export async function listContainers(socketPath = dockerSocketPath(), timeoutMs 
     };
   });
 }
+
+/** The id of the network Docker knows by `name` (or id); undefined when it knows none. */
+export async function networkIdNamed(
+  name: string,
+  socketPath = dockerSocketPath(),
+  timeoutMs = 5_000,
+): Promise<string | undefined> {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return undefined;
+  const { status, body } = await getJson(socketPath, `/networks/${encodeURIComponent(name)}`, timeoutMs);
+  if (status === 404) return undefined;
+  if (status !== 200) throw new ControllerError('UNAVAILABLE', `Docker answered ${status} for network ${name}`);
+  return (body as { Id?: string }).Id;
+}
