@@ -49,10 +49,11 @@ export type {
   DaemonStatus,
   NetworkDetail,
 } from './control/contract';
-export type { EndpointRecord, NetworkRecord, PoolSlotRecord } from './cnm/records';
 export type { HostListing } from './cnm/host-listing';
 export { defaultGateway, networkIdForName } from './cnm/named-networks';
 export { networksReferredTo } from './cnm/network-ref';
+export type { EndpointRecord, NetworkRecord, PoolSlotRecord, ContainerFacts } from './cnm/records';
+export type { AllowRequest, MatchedEndpoint, RuleStatus } from './cnm/rule-status';
 export type { PoolListing } from './ipam/service';
 export { addPort, delPort, delPorts, setVlan, defaultOvsdbRemote, type AttachOptions } from './attach/manual-attach';
 export type { AddPortRequest } from './attach/request';

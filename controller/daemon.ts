@@ -16,6 +16,8 @@ import { ensureUnderlayBridge } from './host/underlay';
 import { SwitchClient } from './openflow/switch-client';
 import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
+import { DockerContainers } from './host/docker-containers';
+import { dockerSocketPath, networkIdNamed } from './host/docker-api';
 import { OvsDataplane } from './reconcile/ovs-dataplane';
 import { NetworkService } from './network-service';
 import { DEFAULT_PORT_POOL } from './port-pool';
@@ -51,6 +53,11 @@ export interface DaemonConfig {
   portPool?: number;
   /** Join a cluster through its store (etcd); absent: a single host on its own store. */
   cluster?: ClusterConfig;
+  /**
+   * The Docker engine's API socket, where containers' names and labels are learnt for allow
+   * rules (host/docker-containers.ts); absent: DOCKER_HOST or the standard socket; null: none.
+   */
+  dockerSocket?: string | null;
 }
 
 export interface Daemon {
@@ -88,6 +95,18 @@ async function prepareUnderlay(config: DaemonConfig, iface: string): Promise<voi
     });
   } finally {
     client.close();
+  }
+}
+
+/** Where to learn containers' names and labels; undefined: nowhere (told so, or DOCKER_HOST is not local). */
+function dockerSocketFor(config: DaemonConfig, logger: Logger): string | undefined {
+  if (config.dockerSocket === null) return undefined;
+  if (config.dockerSocket !== undefined) return config.dockerSocket;
+  try {
+    return dockerSocketPath();
+  } catch (error) {
+    logger.warn({ err: error }, 'allow rules by container name or label will not see Docker containers');
+    return undefined;
   }
 }
 
@@ -162,6 +181,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       portPool: { minIdle: portPool },
     });
     const controlSocket = resolve(config.stateDir, 'ovsnet.ctl');
+    const dockerSocket = dockerSocketFor(config, logger);
     const control: ControlServer = await startControlServer(
       controlSocket,
       controlMethods({
@@ -174,6 +194,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         config,
         info,
         ovsdbConnected: () => client.state === 'connected',
+        ...(dockerSocket !== undefined
+          ? { dockerNetworkNames: (name: string) => networkIdNamed(name, dockerSocket) }
+          : {}),
       }),
       logger,
     );
@@ -200,6 +223,16 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       graceMs: config.unusedGraceMs ?? 60_000,
     });
     stops.push(() => reclaimer.stop());
+    if (dockerSocket !== undefined) {
+      const containers = new DockerContainers({
+        registry,
+        clock: config.clock ?? systemClock,
+        logger,
+        socketPath: dockerSocket,
+      });
+      containers.start();
+      stops.push(() => containers.stop());
+    }
     // Veths of endpoints deleted before a restart, and any whose removal failed.
     service.sweepStaleLinks();
     const staleSweeps = setInterval(() => service.sweepStaleLinks(), 30_000);

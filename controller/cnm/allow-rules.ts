@@ -7,7 +7,7 @@
 // Cluster-wide by nature: a rule applies to its network on every host.
 import { createHash } from 'node:crypto';
 import { invalid, notFound } from '../errors';
-import { parseAddress, parseCidr } from './addresses';
+import { parseSelector } from './rule-selectors';
 import type { CasCommitter } from './cas';
 import type { NetworkStore } from './networks';
 import { keys } from './records';
@@ -60,23 +60,14 @@ export class AllowRuleStore {
   }
 }
 
-/** What a rule's `from` and `to` may be: an endpoint id, a container name or an address. */
-const SELECTOR = /^[0-9A-Za-z][0-9A-Za-z_.:/-]{0,127}$/;
-
 /** The rule as stored, with its content-derived id; INVALID_ARGUMENT naming the bad field. */
 function validateRule(input: Omit<AllowRule, 'id'>): AllowRule {
   if (typeof input !== 'object' || input === null) throw invalid('rule must be an object');
-  for (const side of ['from', 'to'] as const) {
-    const value = input[side];
-    if (typeof value !== 'string' || !SELECTOR.test(value)) {
-      throw invalid(`rule "${side}" must be an endpoint id, container name or address, not "${String(value)}"`);
-    }
-    const looksLikeAddress = /^[0-9a-fA-F:.]+(\/\d+)?$/.test(value) && /[.:]/.test(value);
-    if (looksLikeAddress && value.includes('/')) parseCidr(value, `rule "${side}"`);
-    else if (looksLikeAddress) parseAddress(value, `rule "${side}"`);
-  }
+  for (const side of ['from', 'to'] as const) parseSelector(input[side], `rule "${side}"`);
   if (input.proto !== undefined && !['tcp', 'udp', 'icmp'].includes(input.proto))
     throw invalid(`rule proto "${String(input.proto)}" must be tcp, udp or icmp`);
+  if (input.stateless !== undefined && typeof input.stateless !== 'boolean')
+    throw invalid('rule "stateless" must be true or false');
   if (input.port !== undefined) {
     if (input.proto !== 'tcp' && input.proto !== 'udp') throw invalid('rule port needs proto tcp or udp');
     if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535)
@@ -88,6 +79,8 @@ function validateRule(input: Omit<AllowRule, 'id'>): AllowRule {
     to: input.to,
     ...(input.proto !== undefined ? { proto: input.proto } : {}),
     ...(input.port !== undefined ? { port: input.port } : {}),
+    // Only when set, so rules stored before the field existed keep their ids.
+    ...(input.stateless === true ? { stateless: true } : {}),
   };
   const id = createHash('sha256').update(JSON.stringify(rule)).digest('hex').slice(0, 12);
   return { id, ...rule };

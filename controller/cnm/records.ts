@@ -34,6 +34,13 @@ export interface NetworkAliasRecord {
   at?: number;
 }
 
+/** A Docker container as allow rules select it: by id, name or label. */
+export interface ContainerFacts {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
 /** A container attached by hand: the reference as typed and the interface name inside it. */
 export interface ManualAttachment {
   containerId: string;
@@ -51,6 +58,8 @@ export interface EndpointRecord {
   hostIfname: string;
   containerIfname: string;
   containerName?: string;
+  /** What Docker says of the container behind the endpoint, learnt after Join (host/docker-containers.ts). */
+  container?: ContainerFacts;
   /** OpenFlow port requested for the endpoint's OVS port (stable across restarts). */
   ofport: number;
   /** Set once the veth exists and the port belongs on the bridge (join until delete). */

@@ -110,11 +110,19 @@ export interface AddressRequest {
 export interface AllowRule {
   id: string;
   networkId: string;
-  /** Endpoint id, container name or address (CIDR allowed). */
+  /**
+   * Which endpoints (cnm/rule-selectors.ts): an endpoint id, a container name or id, an
+   * address or CIDR, or `label:key=value` for the containers carrying that label.
+   */
   from: string;
   to: string;
   proto?: 'tcp' | 'udp' | 'icmp';
   port?: number;
+  /**
+   * No connection tracking: the rule also admits the reverse of its match (from its port),
+   * whoever starts it. Absent: stateful, only replies of connections the rule opened return.
+   */
+  stateless?: boolean;
 }
 
 /**

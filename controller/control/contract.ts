@@ -11,6 +11,7 @@ import type { HostListing } from '../cnm/host-listing';
 import type { EndpointRecord, NetworkRecord, PoolSlotRecord } from '../cnm/records';
 import type { AllowRule, EndpointInfo, EndpointSpec, JoinResult, NetworkSpec } from '../cnm/types';
 import type { PoolListing } from '../ipam/service';
+import type { AllowRequest, RuleStatus } from '../cnm/rule-status';
 
 /** A method that takes no parameters: callers send `{}`. */
 export type NoParams = Record<string, never>;
@@ -59,8 +60,10 @@ export type ControlMethods = {
   'attach.add': { params: ManagedAddRequest; result: { port: string; networkId: string; endpointId: string } };
   /** `ovsnet attach del-port(s)`: `ifname` absent removes every port of the target. */
   'attach.remove': { params: { target: AttachTarget; ifname?: string }; result: { removed: string[] } };
-  'policy.allow': { params: Omit<AllowRule, 'id'>; result: AllowRule };
-  'policy.ls': { params: NoParams; result: AllowRule[] };
+  /** `networkId` may be the network's name or key; CONFLICT when a side matches nothing, unless `allowEmpty`. */
+  'policy.allow': { params: AllowRequest; result: RuleStatus };
+  /** Stored rules and those from containers' labels, each with the endpoints it matches now. */
+  'policy.ls': { params: NoParams; result: RuleStatus[] };
   'policy.rm': { params: { id: string }; result: void };
   /** Live hosts and hosts whose lease expired that still own endpoints. */
   'host.ls': { params: NoParams; result: HostListing[] };

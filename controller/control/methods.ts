@@ -8,6 +8,7 @@ import { identity } from '../reconcile/desired-flows';
 import { networksReferredTo } from '../cnm/network-ref';
 import { hostListing } from '../cnm/host-listing';
 import { endpointsInTheWay, existingOrNew } from '../cnm/named-networks';
+import { allowRule, ruleStatuses, type DockerNetworkNames } from '../cnm/rule-status';
 import type { NetworkRecord } from '../cnm/records';
 import type { FlowStats } from '../../flows/ofp/types';
 import { NETWORK_TAG } from '../../flows/pipeline/registers';
@@ -29,6 +30,8 @@ interface Context {
   info: Map<string, string>;
   ovsdbConnected: () => boolean;
   config: { bridge: string; ovsdb: string; datapath: string };
+  /** Docker's network names, for `policy allow --network NAME` (absent: no Docker to ask). */
+  dockerNetworkNames?: DockerNetworkNames;
 }
 
 function str<P>(params: Untrusted<P>, key: keyof P & string): string {
@@ -87,8 +90,8 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'attach.remove': async (p) => managedRemove(ctx, checkedByService(p)),
     'host.ls': async () => hostListing(await ctx.registry.hosts.list(), await ctx.registry.endpoints.list()),
     'host.rm': async (p) => ctx.registry.hostRemoval.remove(str(p, 'id')),
-    'policy.allow': async (p) => ctx.registry.allowRules.add(checkedByService(p)),
-    'policy.ls': async () => ctx.registry.allowRules.list(),
+    'policy.allow': async (p) => allowRule(ctx.registry, checkedByService(p), ctx.dockerNetworkNames),
+    'policy.ls': async () => ruleStatuses(ctx.registry),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
     flows: async (p) => {
       const wanted = p.network;

@@ -84,3 +84,48 @@ export async function inspectContainer(
     pid: info.State?.Pid ?? 0,
   };
 }
+
+/** A container as GET /containers/json lists it: enough to tell which endpoints are its. */
+export interface ListedContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  /** The libnetwork endpoint ids of its network attachments. */
+  endpointIds: string[];
+}
+
+/** Every container, running or not, with its labels and endpoints (one request). */
+export async function listContainers(socketPath = dockerSocketPath(), timeoutMs = 10_000): Promise<ListedContainer[]> {
+  const { status, body } = await getJson(socketPath, '/containers/json?all=1', timeoutMs);
+  if (status !== 200 || !Array.isArray(body))
+    throw new ControllerError('UNAVAILABLE', `Docker answered ${status} when listing containers`);
+  return (body as unknown[]).map((raw) => {
+    const c = raw as {
+      Id?: string;
+      Names?: string[];
+      Labels?: Record<string, string> | null;
+      NetworkSettings?: { Networks?: Record<string, { EndpointID?: string }> | null };
+    };
+    return {
+      id: c.Id ?? '',
+      name: (c.Names?.[0] ?? '').replace(/^\//, ''),
+      labels: c.Labels ?? {},
+      endpointIds: Object.values(c.NetworkSettings?.Networks ?? {})
+        .map((n) => n.EndpointID ?? '')
+        .filter((id) => id !== ''),
+    };
+  });
+}
+
+/** The id of the network Docker knows by `name` (or id); undefined when it knows none. */
+export async function networkIdNamed(
+  name: string,
+  socketPath = dockerSocketPath(),
+  timeoutMs = 5_000,
+): Promise<string | undefined> {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return undefined;
+  const { status, body } = await getJson(socketPath, `/networks/${encodeURIComponent(name)}`, timeoutMs);
+  if (status === 404) return undefined;
+  if (status !== 200) throw new ControllerError('UNAVAILABLE', `Docker answered ${status} for network ${name}`);
+  return (body as { Id?: string }).Id;
+}

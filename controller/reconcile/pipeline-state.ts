@@ -1,6 +1,8 @@
 // Maps the controller's records (with realised OpenFlow ports) onto the pipeline's input.
 import type { PipelineRule, PipelineState } from '../../flows/pipeline/model';
-import type { EndpointRecord } from '../cnm/records';
+import type { RemoteEndpoint } from '../cnm/hosts';
+import { containerRules } from '../cnm/container-rules';
+import { SelectorResolver } from '../cnm/rule-selectors';
 import { gatewayMac } from './desired-ports';
 import type { DataplaneState } from './ovs-dataplane';
 import { remoteIdOf, toPipelineOverlay } from './overlay-state';
@@ -32,30 +34,44 @@ export function toPipelineState(state: DataplaneState): PipelineState {
       ...(ipv6 !== undefined ? { ipv6 } : {}),
     };
   });
-  // Rules get small conjunction ids in a stable order (by their content-derived id).
+  // Rules get small conjunction ids in a stable order (by their content-derived id; those
+  // from containers' labels, "label-…", after the stored ones).
   const rules: PipelineRule[] = [];
-  [...state.rules]
+  const resolvers = new Map<string, SelectorResolver<DataplaneState['endpoints'][number]>>();
+  const resolverOf = (networkId: string): SelectorResolver<DataplaneState['endpoints'][number]> => {
+    let resolver = resolvers.get(networkId);
+    if (!resolver) {
+      resolver = new SelectorResolver(state.endpoints.filter((e) => e.networkId === networkId));
+      resolvers.set(networkId, resolver);
+    }
+    return resolver;
+  };
+  const remoteEndpoints = state.overlay?.remoteEndpoints ?? [];
+  const remoteResolvers = new Map<string, SelectorResolver<RemoteEndpoint>>();
+  const remoteResolverOf = (networkId: string): SelectorResolver<RemoteEndpoint> => {
+    let resolver = remoteResolvers.get(networkId);
+    if (!resolver) {
+      resolver = new SelectorResolver(remoteEndpoints.filter((e) => e.networkId === networkId));
+      remoteResolvers.set(networkId, resolver);
+    }
+    return resolver;
+  };
+  // Rules from containers' labels come from every host's containers: both ends of a
+  // tunnel check the same rule.
+  [...state.rules, ...containerRules([...state.endpoints, ...remoteEndpoints])]
     .sort((a, b) => a.id.localeCompare(b.id))
     .forEach((rule, index) => {
-      const members = state.endpoints.filter((e) => e.networkId === rule.networkId);
-      const remoteMembers = (state.overlay?.remoteEndpoints ?? []).filter((e) => e.networkId === rule.networkId);
-      const matches = (e: EndpointRecord, selector: string): boolean =>
-        e.endpointId === selector ||
-        (selector.length >= 12 && e.endpointId.startsWith(selector)) ||
-        e.containerName === selector ||
-        bare(e.ipv4) === selector ||
-        bare(e.ipv6) === selector;
-      const select = (selector: string): number[] =>
-        members.filter((e) => matches(e, selector)).map((e) => e.realisedOfport);
-      const selectRemote = (selector: string): number[] =>
-        remoteMembers.flatMap((e) => {
-          const id = matches(e, selector) ? remoteIdOf(e) : undefined;
+      const resolver = resolverOf(rule.networkId);
+      const from = resolver.select(rule.from).map((e) => e.realisedOfport);
+      const to = resolver.select(rule.to).map((e) => e.realisedOfport);
+      const remote = remoteResolverOf(rule.networkId);
+      const remoteIds = (selector: string): number[] =>
+        remote.select(selector).flatMap((e) => {
+          const id = remoteIdOf(e);
           return id !== undefined ? [id] : [];
         });
-      const from = select(rule.from);
-      const to = select(rule.to);
-      const fromRemote = selectRemote(rule.from);
-      const toRemote = selectRemote(rule.to);
+      const fromRemote = remoteIds(rule.from);
+      const toRemote = remoteIds(rule.to);
       // Nothing to allow until both sides exist (here or, across hosts, anywhere).
       if (from.length + fromRemote.length === 0 || to.length + toRemote.length === 0) return;
       rules.push({
@@ -67,6 +83,7 @@ export function toPipelineState(state: DataplaneState): PipelineState {
         ...(toRemote.length > 0 ? { toRemote } : {}),
         ...(rule.proto !== undefined ? { proto: rule.proto } : {}),
         ...(rule.port !== undefined ? { port: rule.port } : {}),
+        ...(rule.stateless === true ? {} : { stateful: true }),
       });
     });
   const overlay = state.overlay ? toPipelineOverlay(state.overlay, tagOf) : undefined;

@@ -13,7 +13,7 @@ export interface ParsedArgs {
   flags: Set<string>;
 }
 
-const BOOLEAN_FLAGS = new Set(['help', 'version', 'json', 'internal', 'no-docker-sync']);
+const BOOLEAN_FLAGS = new Set(['help', 'version', 'json', 'internal', 'no-docker-sync', 'stateless', 'allow-empty']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const parsed: ParsedArgs = {

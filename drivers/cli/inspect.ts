@@ -1,11 +1,12 @@
 // `ovsnet status | network ls|create|rm|inspect | host ls|rm | endpoint ls | ipam ls | policy ... | flows`: talk to
 // the daemon's control socket and print human tables (or JSON with --json).
 import { join } from 'node:path';
-import { callControl, type AllowRule, type EndpointRecord, type NetworkRecord } from '../../controller/api';
+import { callControl, type EndpointRecord, type NetworkRecord } from '../../controller/api';
 import { UsageError, type ParsedArgs } from './args';
 import { hostCommand } from './host-command';
 import { networkCommand } from './network-command';
 import { short, table } from './table';
+import { policyCommand } from './policy';
 
 const published = (e: EndpointRecord): string =>
   (e.ports ?? []).map((p) => `${p.hostPort}->${p.containerPort}/${p.proto}`).join(',');
@@ -93,48 +94,8 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       );
       return 0;
     }
-    case 'policy': {
-      if (sub === 'ls' || sub === undefined) {
-        const rules = await callControl(control, 'policy.ls', {});
-        out(rules, () =>
-          table(rules, [
-            ['ID', (r) => r.id],
-            ['NETWORK', (r) => short(r.networkId)],
-            ['FROM', (r) => r.from],
-            ['TO', (r) => r.to],
-            ['PROTO', (r) => r.proto ?? 'any'],
-            ['PORT', (r) => r.port ?? 'any'],
-          ]),
-        );
-        return 0;
-      }
-      if (sub === 'allow') {
-        const need = (k: string): string => {
-          const v = args.options.get(k);
-          if (!v) throw new UsageError(`ovsnet policy allow needs --${k}`);
-          return v;
-        };
-        const port = args.options.get('port');
-        // Sent as typed: the daemon refuses any other protocol with an error naming the field.
-        const proto = args.options.get('proto') as AllowRule['proto'];
-        const rule = await callControl(control, 'policy.allow', {
-          networkId: need('network'),
-          from: need('from'),
-          to: need('to'),
-          ...(proto !== undefined ? { proto } : {}),
-          ...(port !== undefined ? { port: Number(port) } : {}),
-        });
-        out(rule, () => `allowed: ${rule.id}`);
-        return 0;
-      }
-      if (sub === 'rm') {
-        if (!rest[0]) throw new UsageError('usage: ovsnet policy rm RULE_ID');
-        await callControl(control, 'policy.rm', { id: rest[0] });
-        out({ removed: rest[0] }, () => `removed: ${rest[0]}`);
-        return 0;
-      }
-      throw new UsageError(`unknown policy command "${sub}" (allow, ls, rm)`);
-    }
+    case 'policy':
+      return policyCommand(control, args, out);
     case 'host':
       return hostCommand(control, args, out);
     case 'flows': {

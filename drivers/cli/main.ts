@@ -33,9 +33,13 @@ Usage:
   ovsnet endpoint ls
   ovsnet ipam ls          address pools and the addresses held in each
   ovsnet pool ls          veth pairs ready on the bridge for the next joins
-  ovsnet policy allow --network ID --from A --to B [--proto tcp|udp|icmp] [--port N]
+  ovsnet policy allow --network NETWORK --from A --to B [--proto tcp|udp|icmp]
+                    [--port N] [--stateless] [--allow-empty]
   ovsnet policy ls | ovsnet policy rm RULE_ID
-                          A and B: endpoint id, container name or address
+                          A and B: endpoint id, container name or id, address, CIDR
+                          or label:KEY=VALUE; rules are stateful (replies only to
+                          connections the rule opened) unless --stateless; a rule
+                          matching nothing needs --allow-empty; 'ls' shows matches
   ovsnet flows [--network NAME]
                           the installed pipeline: table names and why each flow exists
                           (these talk to the daemon's control socket: --state-dir DIR
@@ -63,6 +67,9 @@ Options for 'up' and 'daemon':
   --port-pool N           veth pairs kept ready on the bridge once containers start
                           joining, so a join only installs flows (default 8; grows
                           with demand; 0 turns it off)
+  --docker-host URL       the Docker engine whose containers' names and labels allow
+                          rules select (unix:///PATH; default: DOCKER_HOST, else
+                          /var/run/docker.sock; 'none': do not ask Docker)
 ${CLUSTER_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -122,6 +129,7 @@ async function daemon(options: Map<string, string>, flags: ReadonlySet<string>):
     logger,
     unusedGraceMs,
     portPool: portPoolOption(options),
+    ...dockerHostOption(options),
     ...(cluster !== undefined ? { cluster } : {}),
   });
   const plugin = await servePlugin(running, options, logger);
@@ -137,6 +145,15 @@ function unusedGrace(options: Map<string, string>): number {
   if (!/^\d{1,6}$/.test(text) || Number(text) < 1)
     throw new UsageError(`--unused-grace must be a whole number of seconds from 1, not "${text}"`);
   return Number(text) * 1000;
+}
+
+/** --docker-host unix:///PATH | none, as the daemon's dockerSocket (absent: its default). */
+function dockerHostOption(options: Map<string, string>): { dockerSocket?: string | null } {
+  const text = options.get('docker-host');
+  if (text === undefined) return {};
+  if (text === 'none') return { dockerSocket: null };
+  if (!/^unix:\/\/\/.+/.test(text)) throw new UsageError(`--docker-host must be unix:///PATH or none, not "${text}"`);
+  return { dockerSocket: text.slice('unix://'.length) };
 }
 
 function portPoolOption(options: Map<string, string>): number {
@@ -192,6 +209,7 @@ async function up(options: Map<string, string>, flags: ReadonlySet<string>): Pro
       logger,
       unusedGraceMs,
       portPool: portPoolOption(options),
+      ...dockerHostOption(options),
       ...(cluster !== undefined ? { cluster } : {}),
     });
   } catch (error) {

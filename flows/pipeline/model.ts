@@ -76,6 +76,12 @@ export interface PipelineRule {
   toRemote?: number[];
   proto?: 'tcp' | 'udp' | 'icmp';
   port?: number;
+  /**
+   * Connection tracking (IP only): the rule's direction opens connections, committed in the
+   * network's zone, and only their replies (and ICMP errors related to them) come back.
+   * Without it the rule also admits the reverse of its match (source port = port), as before.
+   */
+  stateful?: boolean;
 }
 
 export interface PipelineState {

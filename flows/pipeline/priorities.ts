@@ -85,6 +85,13 @@ export const Priority = {
     to_gateway: 290,
     /** Broadcast passes; output limits it to the network. */
     broadcast: 280,
+    /**
+     * ICC off with stateful rules: IP between endpoints, not yet through the connection
+     * tracker, goes there first (and comes back to this table), before any rule decides.
+     */
+    connection_lookup: 200,
+    /** A reply of a connection a stateful rule opened, or an ICMP error related to one. */
+    connection_reply: 190,
     /** Endpoint to endpoint, allowed by an allow rule (ICC off). */
     allow_rule: 150,
     /** Endpoint to endpoint, ICC on. Misses below here drop. */

@@ -4,13 +4,16 @@
 // answers "does this frame from A reach B?" without a switch, in microseconds. Told which
 // ports are flow-based tunnels, it also does what ovs-vswitchd does there: an output needs
 // a tunnel destination (tun_dst) and leaves with the tunnel metadata; receivedFrame turns
-// such a delivery into the frame the peer's bridge sees.
+// such a delivery into the frame the peer's bridge sees. ct sends a frame through a
+// simulated connection tracker (simulate-conntrack.ts): committed connections persist in
+// the tracker a caller passes, so a reply can be walked after its request.
 import { fieldDef } from '../ofp/fields';
 import { encodeValue, type FieldValue } from '../ofp/values';
 import type { Action } from '../ofp/actions';
 import type { MatchField } from '../ofp/match';
 import type { FlowSpec } from './spec';
 import { TABLES, tableName, type TableName } from './tables';
+import { SimulatedConntrack } from './simulate-conntrack';
 
 /** A frame as field values (ovs-fields names); absent fields are absent from the frame. */
 export type Frame = Record<string, FieldValue>;
@@ -26,6 +29,8 @@ export interface Delivery {
 export interface SimulationOptions {
   /** The bridge's flow-based tunnel ports (remote_ip=flow, key=flow). */
   tunnelPorts?: readonly number[];
+  /** Connections committed so far (kept across calls by passing the same one); a fresh one when absent. */
+  conntrack?: SimulatedConntrack;
 }
 
 export interface SimulationResult {
@@ -35,6 +40,8 @@ export interface SimulationResult {
 }
 
 const MAX_RESUBMITS = 64;
+/** Fields every packet has, zero until set: registers and the connection tracking state. */
+const PIPELINE_METADATA = /^(reg\d+|ct_state|ct_zone|ct_mark)$/;
 
 function toBig(field: string, value: FieldValue): bigint {
   if (typeof value === 'bigint') return value;
@@ -55,7 +62,7 @@ function widthOf(field: string): number {
 function matches(frame: Map<string, bigint>, match: readonly MatchField[], skipConjId = false): boolean {
   for (const m of match) {
     if (skipConjId && m.field === 'conj_id') continue;
-    const actual = frame.get(m.field) ?? (/^reg\d+$/.test(m.field) ? 0n : undefined);
+    const actual = frame.get(m.field) ?? (PIPELINE_METADATA.test(m.field) ? 0n : undefined);
     if (actual === undefined) return false;
     const mask = m.mask === undefined ? (1n << BigInt(widthOf(m.field))) - 1n : toBig(m.field, m.mask);
     if ((actual & mask) !== (toBig(m.field, m.value) & mask)) return false;
@@ -111,6 +118,7 @@ function tunnelDestination(frame: Map<string, bigint>): string | undefined {
 
 export function simulate(flows: readonly FlowSpec[], input: Frame, options: SimulationOptions = {}): SimulationResult {
   const tunnels = new Set(options.tunnelPorts ?? []);
+  const conntrack = options.conntrack ?? new SimulatedConntrack();
   const byTable = new Map<TableName, FlowSpec[]>();
   for (const flow of flows) byTable.set(flow.table, [...(byTable.get(flow.table) ?? []), flow]);
   const frame = new Map<string, bigint>(Object.entries(input).map(([k, v]) => [k, toBig(k, v)]));
@@ -163,11 +171,24 @@ export function simulate(flows: readonly FlowSpec[], input: Frame, options: Simu
         if (name) run(name);
         return;
       }
+      case 'ct': {
+        const zone = action.zone ?? 0;
+        if (action.commit) conntrack.commit(zone, frame);
+        if (action.table === undefined) return;
+        // The tracked copy goes back into the pipeline; the original continues untracked.
+        const saved = new Map(frame);
+        frame.set('ct_state', BigInt(conntrack.state(zone, frame)));
+        frame.set('ct_zone', BigInt(zone));
+        const name = tableName(action.table);
+        if (name) run(name);
+        frame.clear();
+        for (const [k, v] of saved) frame.set(k, v);
+        return;
+      }
       // Conjunctions are resolved in lookup; the pipeline uses none of the rest.
       case 'conjunction':
       case 'note':
       case 'controller':
-      case 'ct':
       case 'ct_clear':
       case 'dec_ttl':
       case 'group':
@@ -190,7 +211,7 @@ export function reaches(flows: readonly FlowSpec[], input: Frame, options: Simul
 }
 
 /** Pipeline state that does not travel with a packet: registers and the tunnel metadata. */
-const LOCAL_STATE = /^(reg\d+|in_port|tun_.*|conj_id)$/;
+const LOCAL_STATE = /^(reg\d+|in_port|tun_.*|conj_id|ct_.*)$/;
 
 /**
  * The frame a peer's bridge sees when a tunnelled delivery arrives on its tunnel port

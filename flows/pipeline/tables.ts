@@ -39,6 +39,8 @@ export interface TableDef {
   next: readonly TableName[];
   /** Tables its flows may resubmit to (a detour that returns), which goto cannot reach. */
   resubmits: readonly TableName[];
+  /** Tables the connection tracker may send its packets back into (`ct(table=…)`). */
+  recirculates?: readonly TableName[];
   /** The fields its flows may match. */
   matches: readonly FieldRef[];
   /** The fields its flows may write (load, set_field, move destination). */
@@ -137,9 +139,11 @@ const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
   {
     name: 'policy',
     purpose:
-      'isolation and ICC: same network only; ICC off allows only the gateway and explicit rules; internal networks stay inside their subnets',
+      'isolation and ICC: same network only; ICC off allows only the gateway and explicit rules (stateful ones through the connection tracker); internal networks stay inside their subnets',
     next: ['output'],
     resubmits: [],
+    // A stateful rule's traffic passes the connection tracker and comes back here with ct_state.
+    recirculates: ['policy'],
     matches: [
       NETWORK_TAG,
       SOURCE_KIND,
@@ -157,6 +161,7 @@ const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
       'tcp_dst',
       'udp_src',
       'udp_dst',
+      'ct_state',
     ],
     sets: [],
     miss: 'drop',

@@ -2,7 +2,8 @@
 // verifies its flowmods before sending them: a priority that is one of the table's bands,
 // matches and writes only on the fields the table declares (a register bit by bit, so a
 // feature cannot reach into a neighbouring field of the same register), goto only to a
-// next table, resubmit only to a declared detour, and a cookie ovsnet can read back.
+// next table, resubmit (or recirculation through the connection tracker) only to a declared
+// detour, and a cookie ovsnet can read back.
 // toFlowMod runs it on every flow, so a broken declaration fails the first test that
 // builds the flow, not a switch in the field.
 import type { MatchField } from '../ofp/match';
@@ -23,6 +24,7 @@ interface Declaration {
   sets: Allowed;
   next: ReadonlySet<TableName>;
   resubmits: ReadonlySet<TableName>;
+  recirculates: ReadonlySet<TableName>;
 }
 
 function allowed(refs: readonly FieldRef[]): Allowed {
@@ -47,6 +49,7 @@ const DECLARATIONS = new Map<TableName, Declaration>(
       sets: allowed(t.sets),
       next: new Set(t.next),
       resubmits: new Set(t.resubmits),
+      recirculates: new Set(t.recirculates ?? []),
     },
   ]),
 );
@@ -97,6 +100,14 @@ export function flowProblems(spec: FlowSpec): string[] {
           problems.push(`${spec.table} may not resubmit to table ${action.table}`);
         break;
       }
+      case 'ct': {
+        // Committing writes no field; sending the packet back into a table is a detour like resubmit.
+        if (action.table === undefined) break;
+        const target = tableName(action.table);
+        if (target === undefined || !declared.recirculates.has(target))
+          problems.push(`${spec.table} may not send packets through the connection tracker to table ${action.table}`);
+        break;
+      }
       // These write no field and leave the pipeline's order alone.
       case 'output':
       case 'group':
@@ -104,7 +115,6 @@ export function flowProblems(spec: FlowSpec): string[] {
       case 'pop_vlan':
       case 'dec_ttl':
       case 'conjunction':
-      case 'ct':
       case 'ct_clear':
       case 'note':
       case 'controller':

@@ -32,7 +32,9 @@ export interface DockerHostOptions extends OvsNeeds {
 async function startDockerHost(scope: RigScope, options: DockerHostOptions): Promise<DockerHost> {
   const ovs = await startOvs(scope);
   const docker = await DockerEngine.start({ netns: ovs.netns });
-  const daemon = ovsnetDaemonFor(scope, ovs, { pluginDir: docker.pluginDir, extraArgs: options.daemonArgs ?? [] });
+  // The daemon learns containers' names and labels from this engine (allow rules select by them).
+  const extraArgs = ['--docker-host', `unix://${docker.socket}`, ...(options.daemonArgs ?? [])];
+  const daemon = ovsnetDaemonFor(scope, ovs, { pluginDir: docker.pluginDir, extraArgs });
   // Deferred last so it runs first: while dockerd removes its containers it still needs the plugin.
   scope.defer(() => docker.stop());
   scope.showLogs(docker);

@@ -3,7 +3,7 @@
 // --docker, its own dockerd; the hosts share an underlay bridge and one etcd. The state
 // file is written before anything is created and grows as processes start, so `down`
 // cleans up after any failure. Independent work runs side by side; each step is timed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildBusyboxTarball } from './busybox';
 import { labDown } from './down';
@@ -52,15 +52,21 @@ function claimDir(plan: LabPlan, isLauncher: boolean): StateWriter {
     daemonOptions: [],
     complete: false,
   };
+  // Written aside and linked into place: the link fails if a lab is there, and a reader
+  // never sees the file half-written (a plain exclusive create would show it empty).
+  const draft = `${statePath(plan.dir)}.new`;
+  writeFileSync(draft, `${JSON.stringify(state, null, 2)}\n`);
   try {
-    writeFileSync(statePath(plan.dir), `${JSON.stringify(state, null, 2)}\n`, { flag: 'wx' });
+    linkSync(draft, statePath(plan.dir));
   } catch (error) {
+    rmSync(draft, { force: true });
     if ((error as NodeJS.ErrnoException).code === 'EEXIST')
       throw new Error(`a lab is already up in ${plan.dir} (remove it with: vagrant/lab down --dir ${plan.dir})`, {
         cause: error,
       });
     throw error;
   }
+  rmSync(draft, { force: true });
   return new StateWriter(state);
 }
 

@@ -2,7 +2,9 @@
 // its own network (l2_lookup matched the tag). The gateway may talk to everyone; endpoints
 // of an ICC-on network to each other; with ICC off only what an allow rule permits (one
 // conjunctive match per rule, so flows grow with endpoints plus rules, not their product),
-// with the replies of that traffic. Internal networks never reach beyond their subnets.
+// with the replies of that traffic: any reverse of its match for a stateless rule, only
+// replies of connections it opened for a stateful one (stateful-rules.ts). Internal
+// networks never reach beyond their subnets.
 // Across hosts the same flows hold on both ends of a tunnel: an allow rule names remote
 // endpoints by their pipeline port (tunnel.ts), as the sender in remote_source and as the
 // receiver in output_port. Gateways stay per host: a gateway never reaches another host's
@@ -27,6 +29,7 @@ import type { MatchField } from '../../ofp/match';
 import { addressMatch } from '../prefix';
 import { hasOverlay } from '../overlay';
 import { remotePort } from '../tunnel';
+import { connectionFlows, statefulAllowFlows, trackedNetworks } from './stateful-rules';
 
 const PROTO = { tcp: IpProto.TCP, udp: IpProto.UDP, icmp: IpProto.ICMP } as const;
 const BAND = Priority.policy;
@@ -44,13 +47,14 @@ function protocolClause(rule: PipelineRule, reply: boolean): MatchField[] | unde
 /** The clauses of a rule's conjunctive match; the protocol clause only when the rule names one. */
 const Clause = { SENDER: 1, RECEIVER: 2, PROTOCOL: 3 } as const;
 
-/** Each rule has two conjunctions: the traffic it allows, and that traffic's replies. */
+/** Each rule has two conjunctions: the traffic it allows, and (stateless) that traffic's replies. */
 const conjunctionId = (rule: PipelineRule, reply: boolean): number => rule.id * 2 + (reply ? 1 : 0);
 
 function ruleFlows(rule: PipelineRule): FlowSpec[] {
   const flows: FlowSpec[] = [];
   const c = cookie('policy', allowRuleObject(rule.id));
-  for (const reply of [false, true]) {
+  // A stateful rule's replies are the connection tracker's to recognise.
+  for (const reply of rule.stateful ? [false] : [false, true]) {
     const id = conjunctionId(rule, reply);
     const senders = reply ? rule.to : rule.from;
     const receivers = reply ? rule.from : rule.to;
@@ -81,6 +85,10 @@ function ruleFlows(rule: PipelineRule): FlowSpec[] {
       );
     if (proto)
       flows.push(clause(proto, Clause.PROTOCOL, `${rule.proto}${rule.port !== undefined ? ` port ${rule.port}` : ''}`));
+    if (rule.stateful) {
+      flows.push(...statefulAllowFlows(rule, id, what));
+      continue;
+    }
     flows.push({
       table: 'policy',
       priority: BAND.allow_rule,
@@ -193,7 +201,10 @@ export function policyFlows(state: PipelineState): FlowSpec[] {
       );
     }
   }
-  for (const rule of state.rules) flows.push(...ruleFlows(rule));
+  // A stateful rule where ICC is on has nothing to add (and nothing tracks that network).
+  const tracked = trackedNetworks(state);
+  for (const rule of state.rules) if (!rule.stateful || tracked.has(rule.networkTag)) flows.push(...ruleFlows(rule));
+  flows.push(...connectionFlows(state));
   if (hasOverlay(state)) flows.push(...overlayBoundaryFlows());
   return flows;
 }

@@ -89,7 +89,7 @@ export async function cliChecks(t: TestContext, lab: Lab): Promise<void> {
       `--netns=${ns.path}`,
       '--network=clinet',
     ]);
-    assert.match(await ns.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth1']), / 10\.79\.0\.\d+\/24 /);
+    assert.match(await ns.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth1']), / 10\.85\.0\.\d+\/24 /);
     assert.equal(await ping(ns, '10.85.0.1'), true, "h2's gateway of the network answers");
     const [clinet] = (await ovsnetJson<Listed[]>(lab, 'h1', 'network', 'ls')).filter((n) => n.key === 'clinet');
     assert.deepEqual((clinet as unknown as { endpointsPerHost: unknown }).endpointsPerHost, { h2: 1 });

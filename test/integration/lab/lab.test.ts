@@ -15,6 +15,7 @@ import { until } from '../../harness/until';
 import { footprint, leftovers } from './footprint';
 import { clusterChecks } from './cluster-checks';
 import { expiryProbes, overlayChecks } from './overlay-checks';
+import { dockerMatrixChecks } from './docker-matrix-checks';
 import { dockerSyncChecks } from './docker-sync-checks';
 import { cliChecks } from './cli-checks';
 
@@ -131,6 +132,7 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
   });
 
   const overlay = await overlayChecks(t, lab);
+  await dockerMatrixChecks(t, lab);
   await clusterChecks(t, lab, expiryProbes(overlay));
   await dockerSyncChecks(t, lab);
   await cliChecks(t, lab);

@@ -48,7 +48,7 @@ function endpoints(networks: PipelineNetwork[]): PipelineEndpoint[] {
   return out;
 }
 
-/** Rules on the ICC-off networks; consecutive rules share a sender, so clauses merge. */
+/** Rules on the ICC-off networks; consecutive rules share a sender, so clauses merge; a third are stateful. */
 function rules(networks: PipelineNetwork[], eps: PipelineEndpoint[]): PipelineRule[] {
   const ids = [
     ...Array.from({ length: 120 }, (_, i) => i + 1),
@@ -75,6 +75,7 @@ function rules(networks: PipelineNetwork[], eps: PipelineEndpoint[]): PipelineRu
       from: [pick(sender), pick(sender + 7)],
       to: [pick(i + 3), pick(i + 11), pick(i + 19)],
       ...protos[i % protos.length],
+      ...(i % 3 === 1 ? { stateful: true } : {}),
     };
   });
 }

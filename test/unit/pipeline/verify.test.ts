@@ -122,6 +122,11 @@ const broken: Array<[string, Partial<FlowSpec>, RegExp]> = [
     { actions: [{ type: 'resubmit', table: tableNumber('classify') }] },
     /may not resubmit to table 0/,
   ],
+  [
+    'a trip through the connection tracker back into an undeclared table',
+    { actions: [{ type: 'ct', zone: 1, table: tableNumber('classify') }] },
+    /connection tracker to table 0/,
+  ],
   ["a cookie that is not ovsnet's", { cookie: 0x1234n }, /not an ovsnet cookie/],
 ];
 

@@ -1,0 +1,88 @@
+// The Docker container learner against a real registry (file store) and a scripted engine
+// listing: it fills in the container behind a joined endpoint, never from inside the call
+// that joined it, retries while Docker does not list the endpoint yet or does not answer,
+// and leaves ports attached by hand alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, net } from '../cnm/registry-fixture';
+import { DockerContainers } from '../../../controller/host/docker-containers';
+import type { ListedContainer } from '../../../controller/host/docker-api';
+import type { Registry } from '../../../controller/cnm/registry';
+import { systemClock } from '../../../controller/clock';
+import { silentLogger } from '../../../controller/log';
+import { until } from '../../harness/until';
+
+async function joined(registry: Registry, endpointId: string, extra: { attached?: boolean } = {}): Promise<void> {
+  await registry.endpoints.create({
+    networkId: 'n1',
+    endpointId,
+    ...(extra.attached ? { attachment: { containerId: 'by-hand', containerIface: 'eth1' } } : {}),
+  });
+  await registry.endpoints.update('n1', endpointId, (r) => ({
+    ...r,
+    plugged: true,
+    sandboxKey: `/run/netns/${endpointId}`,
+  }));
+}
+
+const web: ListedContainer = { id: 'c0ffee'.repeat(10) + 'abcd', name: 'web', labels: { app: 'web' }, endpointIds: [] };
+
+test('a joined endpoint gets its container (id, name, labels) once Docker lists it, after the join returned', async (t) => {
+  const { registry } = setup(t);
+  await registry.networks.create(net('n1', '10.1.0.0/24', { icc: false }));
+  let calls = 0;
+  let listed = false;
+  const learner = new DockerContainers({
+    registry,
+    clock: systemClock,
+    logger: silentLogger,
+    list: async () => {
+      calls++;
+      return listed ? [{ ...web, endpointIds: ['ep-web-0001'] }] : [];
+    },
+  });
+  learner.start();
+  t.after(() => learner.stop());
+  await joined(registry, 'ep-web-0001');
+  assert.equal(calls, 0, 'nothing asked Docker inside the call that joined');
+  await until('a first listing', () => calls > 0, 5000, 10);
+  listed = true; // Docker lists the endpoint only once the container started
+  await until(
+    'the container learnt',
+    async () => (await registry.endpoints.get('n1', 'ep-web-0001'))?.container !== undefined,
+    5000,
+  );
+  const record = await registry.endpoints.require('n1', 'ep-web-0001');
+  assert.deepEqual(record.container, { id: web.id, name: 'web', labels: { app: 'web' } });
+  const settledCalls = calls;
+  await new Promise((r) => setTimeout(r, 600));
+  assert.ok(calls <= settledCalls + 1, 'nothing left to learn: Docker is left alone');
+});
+
+test('an engine that does not answer is retried; ports attached by hand are never looked up', async (t) => {
+  const { registry } = setup(t);
+  await registry.networks.create(net('n1', '10.1.0.0/24', { icc: false }));
+  let failures = 2;
+  const asked: number[] = [];
+  const learner = new DockerContainers({
+    registry,
+    clock: systemClock,
+    logger: silentLogger,
+    list: async () => {
+      asked.push(Date.now());
+      if (failures-- > 0) throw new Error('connect ENOENT /var/run/docker.sock');
+      return [{ ...web, endpointIds: ['ep-web-0002', 'ep-hand-0001'] }];
+    },
+  });
+  await joined(registry, 'ep-hand-0001', { attached: true });
+  learner.start();
+  t.after(() => learner.stop());
+  await joined(registry, 'ep-web-0002');
+  await until(
+    'the container learnt',
+    async () => (await registry.endpoints.get('n1', 'ep-web-0002'))?.container !== undefined,
+    5000,
+  );
+  assert.ok(asked.length >= 3, 'asked again after each failure');
+  assert.equal((await registry.endpoints.require('n1', 'ep-hand-0001')).container, undefined, 'attached by hand');
+});
