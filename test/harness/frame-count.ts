@@ -34,3 +34,8 @@ export const ipv4Hex = (ip: string): string =>
     .split('.')
     .map((o) => Number(o).toString(16).padStart(2, '0'))
     .join('');
+
+/** Sends `frame` (hex) from `from`'s eth0 and returns how many copies containing `needle` reach `to`'s eth0. */
+export function deliverFrame(from: Netns, to: Netns, frame: string, needle: string): Promise<number> {
+  return countFrames(to, 'eth0', needle, () => from.exec('/usr/bin/python3', [RAW_FRAME_TOOL, 'send', 'eth0', frame]));
+}

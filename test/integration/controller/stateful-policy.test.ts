@@ -15,23 +15,14 @@ import { portsNeedle, tcpSyn } from '../../harness/ip-frames';
 import type { Netns } from '../../harness/netns';
 import { callControl } from '../../../controller/control/client';
 import type { AllowRequest } from '../../../controller/cnm/rule-status';
+import { deliverFrame } from '../../harness/frame-count';
 
 const HARNESS = join(__dirname, '..', '..', '..', '..', 'test', 'harness');
-const RAW = join(HARNESS, 'rawframe.py');
 const AGENT = join(HARNESS, 'connection-agent.py');
 /** Short connections a→b:80 in the "many" test (the issue asks for 10,000). */
 const SHORT_CONNECTIONS = Number(process.env['OVSNET_POLICY_CONNECTIONS'] ?? 10_000);
 
-/** How many copies of a hand-made frame from `from` reach `to` (rawframe.py sniffs there). */
-async function deliver(from: Netns, to: Netns, frame: string, needle: string): Promise<number> {
-  const sniffer = to.spawn('/usr/bin/python3', [RAW, 'sniff', 'eth0', needle, '1500']);
-  let out = '';
-  sniffer.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 20));
-  await from.exec('/usr/bin/python3', [RAW, 'send', 'eth0', frame]);
-  await new Promise((r) => sniffer.once('exit', r));
-  return Number(out.trim().split('\n').at(-1));
-}
+const deliver = deliverFrame;
 
 async function agent(ns: Netns, args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string }> {
   const r = await ns.tryExec('/usr/bin/python3', [AGENT, ...args], { timeoutMs });

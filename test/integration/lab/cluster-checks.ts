@@ -10,6 +10,7 @@ import { startOvsnetDaemon } from '../../../vagrant/emulation/ovsnet-daemon';
 import { isRunning, signal, waitGone } from '../../../vagrant/emulation/processes';
 import { readState, writeState, type ProcessRecord } from '../../../vagrant/emulation/state';
 import { until } from '../../harness/until';
+import { createOvsnetNetwork } from './docker-commands';
 
 /** The daemon's default --host-ttl: the lab passes none. */
 const HOST_TTL_MS = 15_000;
@@ -68,20 +69,7 @@ export async function clusterChecks(t: TestContext, lab: Lab, expiry?: ExpiryPro
   });
 
   await t.test("a network created through h1's dockerd is known on h2 and h3 within 2 s", async () => {
-    const id = (
-      await lab.execOk('h1', [
-        'docker',
-        'network',
-        'create',
-        '-d',
-        'ovsnet',
-        '--ipam-driver',
-        'ovsnet',
-        '--subnet',
-        '10.78.0.0/24',
-        'shared',
-      ])
-    ).trim();
+    const id = (await lab.execOk('h1', createOvsnetNetwork('10.78.0.0/24', 'shared'))).trim();
     const created = performance.now();
     const others = hosts.filter((h) => h.name !== 'h1').map((h) => h.name);
     const seen = await Promise.all(

@@ -7,6 +7,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { LAB_IMAGE, type Lab } from '../../../vagrant/emulation/lab';
 import { until } from '../../harness/until';
+import { createOvsnetNetwork } from './docker-commands';
 
 interface MatrixNetwork {
   name: string;
@@ -38,19 +39,7 @@ export async function dockerMatrixChecks(t: TestContext, lab: Lab): Promise<void
     await t.test(`Docker containers on three hosts over ${tunnel}: ICC off with an allow rule, internal`, async () => {
       const [pol, int] = networksFor(tunnel, base) as [MatrixNetwork, MatrixNetwork];
       for (const n of [pol, int]) {
-        await lab.execOk('h1', [
-          'docker',
-          'network',
-          'create',
-          '-d',
-          'ovsnet',
-          '--ipam-driver',
-          'ovsnet',
-          '--subnet',
-          n.subnet,
-          ...n.options,
-          n.name,
-        ]);
+        await lab.execOk('h1', createOvsnetNetwork(n.subnet, n.name, ...n.options));
         for (const host of hosts)
           await until(
             `${host} to list ${n.name}`,

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { LAB_IMAGE, type Lab } from '../../../vagrant/emulation/lab';
 import { until } from '../../harness/until';
+import { createOvsnetNetwork } from './docker-commands';
 
 const NAME = 'everywhere';
 const SUBNET = '10.79.0.0/24';
@@ -23,19 +24,7 @@ async function addressOf(lab: Lab, host: string, container: string): Promise<str
   return (await lab.execOk(host, ['docker', 'inspect', '--format', format, container])).trim();
 }
 
-const create = (subnet: string, name: string, ...options: string[]): string[] => [
-  'docker',
-  'network',
-  'create',
-  '-d',
-  'ovsnet',
-  '--ipam-driver',
-  'ovsnet',
-  '--subnet',
-  subnet,
-  ...options,
-  name,
-];
+const create = createOvsnetNetwork;
 
 /** Waits until `host`'s `docker network ls` does (or does not) list the network; returns the ms it took. */
 async function untilListed(lab: Lab, host: string, listed: boolean, since: number, withinMs: number): Promise<number> {

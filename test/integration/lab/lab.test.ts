@@ -18,6 +18,7 @@ import { expiryProbes, overlayChecks } from './overlay-checks';
 import { dockerMatrixChecks } from './docker-matrix-checks';
 import { dockerSyncChecks } from './docker-sync-checks';
 import { cliChecks } from './cli-checks';
+import { createOvsnetNetwork } from './docker-commands';
 
 const LAB_BINARIES = [...OVS_BINARIES, ...DOCKER_BINARIES, ...ETCD_BINARIES];
 
@@ -102,20 +103,7 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
       hosts.map(async (h, i) => {
         assert.equal((await lab.execOk(h.name, ['docker', 'info', '--format', '{{.Name}}'])).trim(), h.name);
         await lab.execOk(h.name, ['docker', 'image', 'inspect', '--format', '{{.Id}}', LAB_IMAGE]);
-        const id = (
-          await lab.execOk(h.name, [
-            'docker',
-            'network',
-            'create',
-            '-d',
-            'ovsnet',
-            '--ipam-driver',
-            'ovsnet',
-            '--subnet',
-            `10.77.${i + 1}.0/24`,
-            `lab-${h.name}`,
-          ])
-        ).trim();
+        const id = (await lab.execOk(h.name, createOvsnetNetwork(`10.77.${i + 1}.0/24`, `lab-${h.name}`))).trim();
         const networks = JSON.parse(await lab.execOk(h.name, ['ovsnet', 'network', 'ls', '--json'])) as Array<{
           id: string;
         }>;
