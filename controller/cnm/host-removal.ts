@@ -7,7 +7,7 @@
 // absent, so a host that comes back meanwhile keeps what it has not lost yet, and nothing
 // is ever half-removed. The other hosts' reconcilers drop its tunnel flows as its records
 // go (their watch sees the deletions). Its host-local keys stay on it; if it ever returns,
-// the claim repair (local-claims.ts) frees them.
+// the claim repair (local-claims.ts) frees them. Its host number is given back last.
 import { conflict, notFound } from '../errors';
 import { contains, parseAddress, parseCidr } from './addresses';
 import type { CasCommitter } from './cas';
@@ -29,13 +29,35 @@ export class HostRemoval {
     if (hostId === this.hostId) throw conflict(`host "${hostId}" is this daemon's own host`);
     await this.refuseLive(hostId);
     const owned = (await this.endpoints.list()).filter((e) => e.host === hostId);
-    if (owned.length === 0) throw notFound(`no host "${hostId}" is known: it is not alive and owns no endpoint`);
+    const numbered = await this.cas.store.get(keys.hostNumberOf(hostId));
+    if (owned.length === 0 && !numbered)
+      throw notFound(`no host "${hostId}" is known: it is not alive and owns no endpoint`);
     const removed: string[] = [];
     for (const endpoint of owned) {
       const gone = await this.removeEndpoint(hostId, endpoint);
       if (gone) removed.push(endpoint.endpointId);
     }
+    await this.releaseNumber(hostId);
     return { removed };
+  }
+
+  /** Its number in the cluster (cluster/host-number.ts) goes last: a returning host claims one anew. */
+  private async releaseNumber(hostId: string): Promise<void> {
+    await this.cas.commit<void>(async () => {
+      const entry = await this.cas.store.get(keys.hostNumberOf(hostId));
+      if (!entry) return { done: undefined };
+      await this.refuseLive(hostId);
+      return {
+        result: undefined,
+        txn: {
+          compares: [
+            { key: entry.key, revision: entry.revision },
+            { key: keys.host(hostId), revision: 0 },
+          ],
+          deletes: [entry.key, keys.hostNumber(entry.value as number)],
+        },
+      };
+    });
   }
 
   private async refuseLive(hostId: string): Promise<void> {

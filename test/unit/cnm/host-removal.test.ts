@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Registry } from '../../../controller/cnm/registry';
 import { keys, type HostRecord } from '../../../controller/cnm/records';
 import { hostListing } from '../../../controller/cnm/host-listing';
+import { claimHostNumber } from '../../../controller/cluster/host-number';
 import { anotherHost, tieredStores } from '../../harness/tiered-stores';
 import { code, net } from './registry-fixture';
 
@@ -98,6 +99,8 @@ test("a dead host's endpoints go with their addresses, MACs and IPAM reservation
     ],
   );
   const before = await second.get(keys.ofport(docker.ofport));
+  const h2Number = await claimHostNumber(first.clusterFile, 'h2');
+  const h1Number = await claimHostNumber(first.clusterFile, 'h1');
   const { removed } = await h1.hostRemoval.remove('h2');
   assert.deepEqual(removed.sort(), ['ep-docker', 'ep-other-net', 'ep-picked']);
   assert.deepEqual(
@@ -117,6 +120,9 @@ test("a dead host's endpoints go with their addresses, MACs and IPAM reservation
     hostListing(await h1.hosts.list(), await h1.endpoints.list()).map((h) => h.id),
     ['h1'],
   );
+  assert.deepEqual(await left('hostid/'), [keys.hostNumberOf('h1')], "h2's number is given back");
+  assert.deepEqual(await left('hostnum/'), [keys.hostNumber(h1Number)]);
+  assert.notEqual(h1Number, h2Number);
 });
 
 test('a host that comes back while it is being removed keeps what it has not lost yet', async (t) => {
