@@ -13,6 +13,7 @@ import {
 import { parseArgs, UsageError } from './args';
 import { CLUSTER_HELP, clusterConfig } from './cluster-options';
 import { reportAndExit } from './exit';
+import { optionsIn, requireKnownOptions } from './known-options';
 import type { Daemon, Logger } from '../../controller/api';
 
 const HELP = `ovsnet - Open vSwitch networking for Docker containers
@@ -58,6 +59,9 @@ Options for 'up' and 'daemon':
                           with demand; 0 turns it off)
 ${CLUSTER_HELP}`;
 
+/** What `up` and `daemon` accept: the options their part of the help documents. */
+const DAEMON_OPTIONS = optionsIn(HELP.slice(HELP.indexOf("Options for 'up' and 'daemon':")));
+
 async function main(argv: string[]): Promise<number> {
   // attach has ovs-docker's own argument grammar (options after the positionals).
   if (argv[0] === 'attach') return (await import('./attach')).runAttach(argv.slice(1), 'ovsnet attach', {});
@@ -74,8 +78,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(HELP);
     return 2;
   }
-  if (args.command === 'up') return up(args.options);
-  if (args.command === 'daemon') return daemon(args.options);
+  if (args.command === 'up' || args.command === 'daemon') {
+    requireKnownOptions(args.command, args.options.keys(), DAEMON_OPTIONS);
+    if (args.positionals.length > 0)
+      throw new UsageError(`'ovsnet ${args.command}' takes no arguments, not "${args.positionals.join(' ')}"`);
+    return args.command === 'up' ? up(args.options) : daemon(args.options);
+  }
   if (['status', 'network', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))
     return (await import('./inspect')).inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
