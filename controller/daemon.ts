@@ -15,6 +15,7 @@ import { HostGateways } from './host/gateways';
 import { SwitchClient } from './openflow/switch-client';
 import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
+import { BridgeGuard, integrationBridge } from './ovs/bridge-guard';
 import { OvsDataplane } from './reconcile/ovs-dataplane';
 import { NetworkService } from './network-service';
 import { DEFAULT_PORT_POOL } from './port-pool';
@@ -104,16 +105,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       for (const settle of afterClientClosed) await settle();
     });
     const vswitch = await Vswitch.open(client);
-    // Created once with these settings and never flipped later: OVS flushes flows when
-    // fail_mode or the controller change (docs/design.md §8).
-    if (!vswitch.view.bridge(config.bridge)) {
-      await vswitch.ensureBridge({
-        name: config.bridge,
-        datapathType: config.datapath,
-        failMode: 'secure',
-        protocols: ['OpenFlow13'],
-      });
-    }
+    // Created, or adopted and corrected, with these settings; drift is repaired at once
+    // (bridge-guard.ts: OVS flushes flows when fail_mode or the controller change).
+    const bridgeGuard = new BridgeGuard(vswitch, integrationBridge(config.bridge, config.datapath), logger);
+    await bridgeGuard.adopt();
+    stops.push(() => bridgeGuard.stop());
     const switchClient = new SwitchClient(`unix:${join(config.ovsRundir, `${config.bridge}.mgmt`)}`, { logger });
     stops.push(() => switchClient.close());
     // Every drift pass reads the table back: verification is due at half the drift period.
@@ -132,6 +128,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     });
     stops.push(() => dataplane.stop());
     switchClient.on('ready', () => dataplane.kick());
+    bridgeGuard.watch(() => {
+      flows.forget(); // the repair flushed the table: read it back
+      dataplane.kick();
+    });
     switchClient.start();
     const links = new HostLinks(config.netns);
     const portPool = config.portPool ?? DEFAULT_PORT_POOL;

@@ -88,6 +88,11 @@ export class OpenFlowSync implements FlowBackend {
     this.thresholds = flowCheckThresholds(options);
   }
 
+  /** The switch's table changed behind our back (a flush): the next pass reads it back. */
+  forget(): void {
+    this.known = undefined;
+  }
+
   desired(state: DataplaneState): PipelineState {
     return toPipelineState(state);
   }
