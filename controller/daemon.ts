@@ -16,6 +16,7 @@ import { SwitchClient } from './openflow/switch-client';
 import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
 import { BridgeGuard, integrationBridge } from './ovs/bridge-guard';
+import { checkStateFormat, recordStateFormat, STATE_FORMAT } from './store/state-format';
 import { OvsDataplane } from './reconcile/ovs-dataplane';
 import { NetworkService } from './network-service';
 import { DEFAULT_PORT_POOL } from './port-pool';
@@ -77,8 +78,11 @@ async function joinCluster(
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const { logger } = config;
+  // Before anything is created or opened: a newer format is refused with nothing changed.
+  const storeDir = join(config.stateDir, 'store');
+  const format = checkStateFormat(storeDir);
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const local = FileKvStore.open(join(config.stateDir, 'store'));
+  const local = FileKvStore.open(storeDir);
   const info = new Map<string, string>();
   let cluster: ClusterRuntime | undefined;
   try {
@@ -164,6 +168,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await labelBridge(vswitch, config.bridge, controlSocket);
     const migrated = await registry.gatewayPorts.migrate();
     if (migrated.length > 0) logger.info({ networks: migrated }, 'gateway port numbers moved to this host’s own keys');
+    if (format.format !== STATE_FORMAT || !format.recorded) {
+      recordStateFormat(storeDir);
+      if (format.format < STATE_FORMAT)
+        logger.info({ from: format.format, to: STATE_FORMAT }, 'state migrated to the current format');
+    }
     // What a transaction cut short, or other hosts, changed while this daemon was away; then
     // every change another host makes reaches the reconcilers (docs/design.md §3).
     await cluster?.repairClaims();
