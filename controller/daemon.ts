@@ -18,6 +18,8 @@ import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
 import { DockerContainers } from './host/docker-containers';
 import { dockerSocketPath, networkIdNamed } from './host/docker-api';
+import { BridgeGuard, integrationBridge } from './ovs/bridge-guard';
+import { checkStateFormat, recordStateFormat, STATE_FORMAT } from './store/state-format';
 import { OvsDataplane } from './reconcile/ovs-dataplane';
 import { NetworkService } from './network-service';
 import { DEFAULT_PORT_POOL } from './port-pool';
@@ -112,9 +114,12 @@ function dockerSocketFor(config: DaemonConfig, logger: Logger): string | undefin
 
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const { logger } = config;
+  // Before anything is created or opened: a newer format is refused with nothing changed.
+  const storeDir = join(config.stateDir, 'store');
+  const format = checkStateFormat(storeDir);
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   if (config.cluster?.underlayIface !== undefined) await prepareUnderlay(config, config.cluster.underlayIface);
-  const local = FileKvStore.open(join(config.stateDir, 'store'));
+  const local = FileKvStore.open(storeDir);
   const info = new Map<string, string>();
   let cluster: ClusterRuntime | undefined;
   try {
@@ -141,16 +146,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       for (const settle of afterClientClosed) await settle();
     });
     const vswitch = await Vswitch.open(client);
-    // Created once with these settings and never flipped later: OVS flushes flows when
-    // fail_mode or the controller change (docs/design.md §8).
-    if (!vswitch.view.bridge(config.bridge)) {
-      await vswitch.ensureBridge({
-        name: config.bridge,
-        datapathType: config.datapath,
-        failMode: 'secure',
-        protocols: ['OpenFlow13'],
-      });
-    }
+    // Created, or adopted and corrected, with these settings; drift is repaired at once
+    // (bridge-guard.ts: OVS flushes flows when fail_mode or the controller change).
+    const bridgeGuard = new BridgeGuard(vswitch, integrationBridge(config.bridge, config.datapath), logger);
+    await bridgeGuard.adopt();
+    stops.push(() => bridgeGuard.stop());
     const switchClient = new SwitchClient(`unix:${join(config.ovsRundir, `${config.bridge}.mgmt`)}`, { logger });
     stops.push(() => switchClient.close());
     // Every drift pass reads the table back: verification is due at half the drift period.
@@ -169,6 +169,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     });
     stops.push(() => dataplane.stop());
     switchClient.on('ready', () => dataplane.kick());
+    bridgeGuard.watch(() => {
+      flows.forget(); // the repair flushed the table: read it back
+      dataplane.kick();
+    });
     switchClient.start();
     const links = new HostLinks(config.netns);
     const portPool = config.portPool ?? DEFAULT_PORT_POOL;
@@ -205,6 +209,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await labelBridge(vswitch, config.bridge, controlSocket);
     const migrated = await registry.gatewayPorts.migrate();
     if (migrated.length > 0) logger.info({ networks: migrated }, 'gateway port numbers moved to this host’s own keys');
+    if (format.format !== STATE_FORMAT || !format.recorded) {
+      recordStateFormat(storeDir);
+      if (format.format < STATE_FORMAT)
+        logger.info({ from: format.format, to: STATE_FORMAT }, 'state migrated to the current format');
+    }
     // What a transaction cut short, or other hosts, changed while this daemon was away; then
     // every change another host makes reaches the reconcilers (docs/design.md §3).
     await cluster?.repairClaims();

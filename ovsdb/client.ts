@@ -17,6 +17,7 @@ import { formatRemote, openSocket, parseRemote, type Remote } from './session/re
 import { loadTlsMaterial, type TlsOptions } from './session/tls';
 import { LockBook } from './session/locks';
 import { ReconnectMachine } from './session/reconnect';
+import { monitorReplyProblem, notificationProblem } from './replica/shape';
 import { ovsdbReconnectOptions, type BackoffPolicy } from './session/reconnect-policy';
 import { systemClock, type Clock } from './session/clock';
 import { Replica } from './replica/replica';
@@ -427,17 +428,19 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         throw error;
       }
       handle.method = method;
-      if (method === 'monitor_cond_since') {
-        const [found, lastTxnId, updates] = reply as [boolean, string, JsonValue];
-        // Not found means the server cannot replay from our txn id: start from scratch.
-        if (!found) handle.replica.clear();
-        handle.lastTxnId = lastTxnId;
-        handle.replica.applyUpdate2(updates as TableUpdates2);
-      } else {
-        handle.replica.clear();
-        if (method === 'monitor_cond') handle.replica.applyUpdate2(reply as TableUpdates2);
-        else handle.replica.applyUpdate(reply as TableUpdates);
-      }
+      this.applyOrForget(handle, `reply to ${method}`, monitorReplyProblem(method, reply), () => {
+        if (method === 'monitor_cond_since') {
+          const [found, lastTxnId, updates] = reply as [boolean, string, JsonValue];
+          // Not found means the server cannot replay from our txn id: start from scratch.
+          if (!found) handle.replica.clear();
+          handle.replica.applyUpdate2(updates as TableUpdates2);
+          handle.lastTxnId = lastTxnId;
+        } else {
+          handle.replica.clear();
+          if (method === 'monitor_cond') handle.replica.applyUpdate2(reply as TableUpdates2);
+          else handle.replica.applyUpdate(reply as TableUpdates);
+        }
+      });
       return;
     }
     throw new OvsdbError('NOT_SUPPORTED', 'the server supports no monitor method');
@@ -464,14 +467,31 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   }
 
   private applyNotification(handle: MonitorHandle, method: string, params: JsonValue[]): void {
-    if (method === 'update3') {
-      const [, lastTxnId, updates] = params as [string, string, JsonValue];
-      handle.replica.applyUpdate2(updates as TableUpdates2);
-      handle.lastTxnId = lastTxnId;
-    } else if (method === 'update2') {
-      handle.replica.applyUpdate2(params[1] as TableUpdates2);
-    } else {
-      handle.replica.applyUpdate(params[1] as TableUpdates);
+    this.applyOrForget(handle, method, notificationProblem(method, params), () => {
+      if (method === 'update3') {
+        const [, lastTxnId, updates] = params as [string, string, JsonValue];
+        handle.replica.applyUpdate2(updates as TableUpdates2);
+        handle.lastTxnId = lastTxnId;
+      } else if (method === 'update2') {
+        handle.replica.applyUpdate2(params[1] as TableUpdates2);
+      } else {
+        handle.replica.applyUpdate(params[1] as TableUpdates);
+      }
+    });
+  }
+
+  /**
+   * Applies what the server sent into a replica, or throws a PROTOCOL error (which ends the
+   * session) when it is malformed. The replica may then hold part of it, so the monitor
+   * forgets its place: the next session reads the database whole instead of replaying.
+   */
+  private applyOrForget(handle: MonitorHandle, what: string, problem: string | undefined, apply: () => void): void {
+    try {
+      if (problem !== undefined) throw new Error(problem);
+      apply();
+    } catch (error) {
+      handle.lastTxnId = ZERO_TXN;
+      throw new OvsdbError('PROTOCOL', `the server sent a malformed ${what}: ${(error as Error).message}`);
     }
   }
 

@@ -41,7 +41,16 @@ export async function requestControl(
       if (line === undefined) return;
       clearTimeout(timer);
       socket.end();
-      const response = JSON.parse(line) as ControlResponse;
+      const response = parseResponse(line);
+      if (response instanceof Error) {
+        reject(
+          new ControllerError(
+            'UNAVAILABLE',
+            `the ovsnet daemon at ${path} answered ${method} with ${response.message}`,
+          ),
+        );
+        return;
+      }
       if ('error' in response) {
         const code = (
           ['METHOD_NOT_FOUND', 'BAD_REQUEST'].includes(response.error.code) ? 'INVALID_ARGUMENT' : response.error.code
@@ -55,4 +64,31 @@ export async function requestControl(
       reject(new ControllerError('UNAVAILABLE', `cannot reach the ovsnet daemon at ${path}: ${error.message}${hint}`));
     });
   });
+}
+
+/** The daemon's answer, or why it is not one: a reply is checked before anything reads it. */
+export function parseResponse(line: string): ControlResponse | Error {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return new Error(`something that is not JSON: ${line.slice(0, 200)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return new Error(`something that is not an object: ${line.slice(0, 200)}`);
+  const reply = value as Record<string, unknown>;
+  if (typeof reply['id'] !== 'number') return new Error('a reply without a numeric id');
+  if ('error' in reply) {
+    const error = reply['error'] as Record<string, unknown> | null;
+    if (
+      typeof error !== 'object' ||
+      error === null ||
+      typeof error['code'] !== 'string' ||
+      typeof error['message'] !== 'string'
+    )
+      return new Error(`a malformed error: ${line.slice(0, 200)}`);
+    return value as ControlResponse;
+  }
+  if (!('result' in reply)) return new Error('a reply with neither a result nor an error');
+  return value as ControlResponse;
 }

@@ -14,17 +14,33 @@ export type ControlResponse =
   | { id: number; result: unknown }
   | { id: number; error: { code: ControllerErrorCode | 'METHOD_NOT_FOUND' | 'BAD_REQUEST'; message: string } };
 
-/** Splits a byte stream into complete lines; keeps the partial tail for the next chunk. */
+/**
+ * Splits a byte stream into complete lines; keeps the partial tail for the next chunk. Each
+ * chunk is scanned once and a partial line is kept as pieces, so a long line costs its
+ * length, not its length squared (the 4 MiB cap is reached in milliseconds).
+ */
 export class LineSplitter {
-  private tail = '';
+  private parts: string[] = [];
+  private size = 0;
   push(chunk: string): string[] {
-    const text = this.tail + chunk;
-    const lines = text.split('\n');
-    this.tail = lines.pop() ?? '';
-    return lines.filter((line) => line.trim() !== '');
+    const lines: string[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.parts.push(chunk.slice(start, nl));
+      const line = this.parts.join('');
+      this.parts = [];
+      this.size = 0;
+      if (line.trim() !== '') lines.push(line);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      this.parts.push(start === 0 ? chunk : chunk.slice(start));
+      this.size += chunk.length - start;
+    }
+    return lines;
   }
   get pending(): number {
-    return this.tail.length;
+    return this.size;
   }
 }
 

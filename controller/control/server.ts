@@ -1,16 +1,13 @@
 // Serves the controller's methods on a local unix socket (mode 0600: root-only, like the
 // Docker plugin socket) for the `ovsnet` CLI.
-import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
 import { ControllerError } from '../errors';
 import type { Logger } from '../log';
-import { LineSplitter, MAX_LINE_BYTES, type ControlRequest, type ControlResponse } from './protocol';
 import type { ControlMethods, Handlers, MethodMap } from './contract';
-
-/** A handler as the dispatcher calls it: parameters straight from the wire. */
-type WireHandler = (params: unknown) => Promise<unknown>;
+import { serveConnection, type ConnectionLimits, type WireHandler } from './connection';
 
 export interface ControlServer {
   readonly path: string;
@@ -22,18 +19,34 @@ export async function startControlServer<Map extends MethodMap = ControlMethods>
   path: string,
   handlers: Handlers<Map>,
   logger: Logger,
+  limits: ConnectionLimits = {},
 ): Promise<ControlServer> {
   // Handlers take Untrusted params (any field may be anything), so any parsed value fits.
   const methods = handlers as unknown as Readonly<Record<string, WireHandler>>;
   mkdirSync(dirname(path), { recursive: true });
-  if (existsSync(path)) {
+  const existing = lstatOrUndefined(path);
+  if (existing) {
+    // Only a socket can be a killed daemon's leftover; anything else is someone's file.
+    if (!existing.isSocket())
+      throw new ControllerError('CONFLICT', `${path} exists and is not a socket; refusing to replace it`);
     if (await socketAnswers(path)) throw new ControllerError('CONFLICT', `another ovsnet daemon is serving ${path}`);
     unlinkSync(path); // stale, left by a daemon that was killed
   }
-  const server = createServer((socket) => serve(socket, methods, logger));
+  const server = createServer((socket) => serveConnection(socket, methods, logger, limits));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => resolve());
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // For the server's whole life: an accept that fails (EMFILE when out of descriptors) is
+  // an 'error' on the server, which would otherwise end the daemon. Node retries by itself.
+  let lastWarned = -Infinity;
+  server.on('error', (error) => {
+    if (Date.now() - lastWarned < 1000) return; // one line a second while it lasts
+    lastWarned = Date.now();
+    logger.warn({ err: error, socket: path }, 'control socket: accept failed');
   });
   chmodSync(path, 0o600);
   return {
@@ -42,55 +55,13 @@ export async function startControlServer<Map extends MethodMap = ControlMethods>
   };
 }
 
-function serve(socket: Socket, methods: Readonly<Record<string, WireHandler>>, logger: Logger): void {
-  const splitter = new LineSplitter();
-  socket.setEncoding('utf8');
-  socket.on('error', () => undefined);
-  socket.on('data', (chunk: string) => {
-    for (const line of splitter.push(chunk)) void answer(line);
-    if (splitter.pending > MAX_LINE_BYTES) {
-      reply({ id: 0, error: { code: 'BAD_REQUEST', message: `request line longer than ${MAX_LINE_BYTES} bytes` } });
-      socket.destroy();
-    }
-  });
-  const reply = (response: ControlResponse): void => {
-    if (!socket.destroyed) socket.write(`${JSON.stringify(response)}\n`);
-  };
-  const answer = async (line: string): Promise<void> => {
-    let request: ControlRequest;
-    try {
-      request = JSON.parse(line) as ControlRequest;
-      if (
-        typeof request !== 'object' ||
-        request === null ||
-        typeof request.method !== 'string' ||
-        typeof request.id !== 'number'
-      ) {
-        throw new Error('expected {"id": number, "method": string, "params": ...}');
-      }
-    } catch (error) {
-      reply({ id: 0, error: { code: 'BAD_REQUEST', message: `malformed request: ${(error as Error).message}` } });
-      return;
-    }
-    const method = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined;
-    if (!method) {
-      reply({ id: request.id, error: { code: 'METHOD_NOT_FOUND', message: `unknown method "${request.method}"` } });
-      return;
-    }
-    try {
-      reply({ id: request.id, result: (await method(request.params ?? {})) ?? null });
-    } catch (error) {
-      if (error instanceof ControllerError) {
-        reply({ id: request.id, error: { code: error.code, message: error.message } });
-      } else {
-        logger.error({ err: error, method: request.method }, 'control method failed');
-        reply({
-          id: request.id,
-          error: { code: 'INTERNAL', message: `internal error in ${request.method}: ${(error as Error).message}` },
-        });
-      }
-    }
-  };
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 function closeServer(server: Server, path: string): Promise<void> {

@@ -63,6 +63,8 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   private readonly requestTimeoutMs: number;
   private readonly echoIntervalMs: number;
   private readonly missSendLen: number;
+  /** Writers waiting for the socket to drain; the session's end fails them. */
+  private readonly drainWaiters = new Set<(error?: OpenFlowError) => void>();
 
   constructor(options: SessionOptions = {}) {
     super();
@@ -122,9 +124,10 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
 
   /** Sends without waiting for an answer; resolves when the socket accepted the bytes (backpressure). */
   send(message: OutgoingMessage, xid = this.requests.xid()): Promise<number> {
-    const ok = this.write(message, xid);
-    if (ok || !this.socket) return Promise.resolve(xid);
-    return new Promise((resolve) => this.socket?.once('drain', () => resolve(xid)));
+    if (this.stateValue === 'closed' || !this.socket)
+      return Promise.reject(new OpenFlowError('CLOSED', `cannot send ${message.type}: not connected`));
+    if (this.write(message, xid)) return Promise.resolve(xid);
+    return this.drained().then(() => xid);
   }
 
   /**
@@ -167,7 +170,28 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     if (!socket || socket.destroyed)
       return Promise.reject(new OpenFlowError('CLOSED', 'the switch connection is closed'));
     if (socket.write(chunk)) return Promise.resolve();
-    return new Promise((resolve) => socket.once('drain', () => resolve()));
+    return this.drained();
+  }
+
+  /**
+   * Settles when the socket drains, or fails when the session ends first: a switch that
+   * stopped reading and then went away must not leave a writer waiting for ever.
+   */
+  private drained(): Promise<void> {
+    const socket = this.socket;
+    if (!socket || this.stateValue === 'closed')
+      return Promise.reject(new OpenFlowError('CLOSED', 'the switch connection is closed'));
+    return new Promise((resolve, reject) => {
+      const settle = (error?: OpenFlowError): void => {
+        this.drainWaiters.delete(settle);
+        socket.off('drain', onDrain);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = (): void => settle();
+      this.drainWaiters.add(settle);
+      socket.once('drain', onDrain);
+    });
   }
 
   private write(message: OutgoingMessage, xid = this.requests.xid()): boolean {
@@ -343,6 +367,7 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     this.clock.clearTimeout(this.echoTimer);
     this.clock.clearTimeout(this.handshakeTimer);
     this.requests.failAll(error);
+    for (const settle of [...this.drainWaiters]) settle(new OpenFlowError(error.code, error.message));
     this.logger.debug({ err: error }, 'OpenFlow session ended');
     this.socket = undefined;
     this.setState('closed');

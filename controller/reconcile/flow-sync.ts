@@ -8,7 +8,7 @@ import type { PipelineState } from '../../flows/pipeline/model';
 import type { FlowMod } from '../../flows/ofp/types';
 import { installFlows } from '../openflow/install';
 import type { SwitchClient } from '../openflow/switch-client';
-import type { OpenFlowSession } from '../openflow/connection';
+import { OpenFlowError, type OpenFlowSession } from '../openflow/connection';
 import type { DataplaneState, FlowBackend } from './ovs-dataplane';
 import { toPipelineState } from './pipeline-state';
 import { DesiredFlows, identity, keyed, type Keyed } from './desired-flows';
@@ -20,6 +20,11 @@ export interface FlowSyncOptions extends Partial<FlowCheckThresholds> {
   clock?: Clock;
   /** How long a pass waits for a ready session, and for its bundle to be applied (30 s). */
   timeoutMs?: number;
+  /**
+   * The longest a pass may hold a session (read-back, bundle, commit) before the session
+   * is reset and the pass fails (default twice timeoutMs); docs/design.md "Faults".
+   */
+  deadlineMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -70,6 +75,7 @@ export class OpenFlowSync implements FlowBackend {
 
   private readonly clock: Clock;
   private readonly timeoutMs: number;
+  private readonly deadlineMs: number;
   private readonly thresholds: FlowCheckThresholds;
 
   constructor(
@@ -78,7 +84,13 @@ export class OpenFlowSync implements FlowBackend {
   ) {
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.deadlineMs = options.deadlineMs ?? 2 * this.timeoutMs;
     this.thresholds = flowCheckThresholds(options);
+  }
+
+  /** The switch's table changed behind our back (a flush): the next pass reads it back. */
+  forget(): void {
+    this.known = undefined;
   }
 
   desired(state: DataplaneState): PipelineState {
@@ -95,6 +107,30 @@ export class OpenFlowSync implements FlowBackend {
 
   async sync(state: DataplaneState): Promise<{ added: number; modified: number; removed: number }> {
     const session = await this.client.ready(this.timeoutMs);
+    // A switch that stops reading mid-bundle but keeps its connection would hold the pass
+    // (and every later one) for ever: past the deadline the session is reset, which fails
+    // whatever waits on it, and the next pass starts over on a fresh session.
+    let timer: unknown;
+    const expired = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => {
+        const error = new OpenFlowError('TIMEOUT', `the flow pass did not finish within ${this.deadlineMs} ms`);
+        session.close();
+        reject(error);
+      }, this.deadlineMs);
+    });
+    const work = this.syncOn(session, state);
+    work.catch(() => undefined); // the race below reports it; after the deadline it only settles
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+
+  private async syncOn(
+    session: OpenFlowSession,
+    state: DataplaneState,
+  ): Promise<{ added: number; modified: number; removed: number }> {
     const pipelineState = toPipelineState(state);
     // The pipeline is a pure function of this state: when it is what the last pass installed
     // there is nothing to compute (most passes at scale are woken by OVS reporting ports,

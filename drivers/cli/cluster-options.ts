@@ -23,12 +23,10 @@ Cluster options for 'up' and 'daemon' (hosts sharing one etcd share their networ
                           OVS bridge br-phy and moves its addresses and routes there (the
                           userspace datapath sends tunnel packets only from an address on
                           an OVS bridge); skip it when the address is on a bridge already
-  --docker-host unix://PATH
-                          this host's Docker engine, which ovsnet keeps in step with
-                          the cluster: a network made with 'docker network create' on
-                          any host is created on this engine too, and removed with it
-                          (default unix:///var/run/docker.sock)
-  --no-docker-sync        leave this host's Docker engine alone
+  --no-docker-sync        leave this host's Docker engine alone; otherwise ovsnet keeps
+                          the engine of --docker-host in step with the cluster: a network
+                          made with 'docker network create' on any host is created on it
+                          too, and removed with it
 `;
 
 const DEPENDENT = [
@@ -42,7 +40,6 @@ const DEPENDENT = [
   'host-ttl',
   'tunnel-ip',
   'underlay-iface',
-  'docker-host',
 ];
 
 export function clusterConfig(
@@ -87,10 +84,10 @@ export function clusterConfig(
     throw new UsageError(
       `--underlay-iface must name a network interface (at most 15 characters), not "${underlayIface}"`,
     );
-  const dockerHost = options.get('docker-host');
-  if (dockerHost !== undefined && !/^unix:\/\/\/.+/.test(dockerHost))
-    throw new UsageError(`--docker-host takes unix:///PATH (a local engine's socket), not "${dockerHost}"`);
-  if (dockerHost !== undefined && flags.has('no-docker-sync'))
+  // --docker-host itself (unix:///PATH or none) is checked with the daemon's options.
+  const given = options.get('docker-host');
+  const dockerHost = given === 'none' ? undefined : given;
+  if (given !== undefined && flags.has('no-docker-sync'))
     throw new UsageError('--docker-host and --no-docker-sync contradict each other; give only one');
   return {
     etcd: {
@@ -112,6 +109,6 @@ export function clusterConfig(
     ...(tunnelIp !== undefined ? { tunnelIp } : {}),
     ...(underlayIface !== undefined ? { underlayIface } : {}),
     ...(dockerHost !== undefined ? { dockerHost } : {}),
-    ...(flags.has('no-docker-sync') ? { dockerSync: false } : {}),
+    ...(flags.has('no-docker-sync') || given === 'none' ? { dockerSync: false } : {}),
   };
 }

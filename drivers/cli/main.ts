@@ -13,6 +13,7 @@ import {
 import { parseArgs, UsageError } from './args';
 import { CLUSTER_HELP, clusterConfig } from './cluster-options';
 import { reportAndExit } from './exit';
+import { optionsIn, requireKnownOptions } from './known-options';
 import type { Daemon, Logger } from '../../controller/api';
 
 const HELP = `ovsnet - Open vSwitch networking for Docker containers
@@ -67,10 +68,14 @@ Options for 'up' and 'daemon':
   --port-pool N           veth pairs kept ready on the bridge once containers start
                           joining, so a join only installs flows (default 8; grows
                           with demand; 0 turns it off)
-  --docker-host URL       the Docker engine whose containers' names and labels allow
-                          rules select (unix:///PATH; default: DOCKER_HOST, else
-                          /var/run/docker.sock; 'none': do not ask Docker)
+  --docker-host URL       this host's Docker engine (unix:///PATH; default: DOCKER_HOST,
+                          else /var/run/docker.sock; 'none': do not ask Docker): allow
+                          rules select its containers by name and label, and with --etcd
+                          ovsnet keeps its networks in step with the cluster
 ${CLUSTER_HELP}`;
+
+/** What `up` and `daemon` accept: the options their part of the help documents. */
+const DAEMON_OPTIONS = optionsIn(HELP.slice(HELP.indexOf("Options for 'up' and 'daemon':")));
 
 async function main(argv: string[]): Promise<number> {
   // attach has ovs-docker's own argument grammar (options after the positionals).
@@ -88,8 +93,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(HELP);
     return 2;
   }
-  if (args.command === 'up') return up(args.options, args.flags);
-  if (args.command === 'daemon') return daemon(args.options, args.flags);
+  if (args.command === 'up' || args.command === 'daemon') {
+    requireKnownOptions(args.command, args.options.keys(), DAEMON_OPTIONS);
+    if (args.positionals.length > 0)
+      throw new UsageError(`'ovsnet ${args.command}' takes no arguments, not "${args.positionals.join(' ')}"`);
+    return args.command === 'up' ? up(args.options, args.flags) : daemon(args.options, args.flags);
+  }
   if (['status', 'network', 'host', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))
     return (await import('./inspect')).inspect(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);

@@ -59,6 +59,14 @@ export class PluginServer {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
     const ino = await listenOnSocketFile(http, options.socketPath);
+    // For the server's whole life: an accept that fails (EMFILE when out of descriptors) is
+    // an 'error' on the server, which would otherwise end the daemon. Node retries by itself.
+    let lastWarned = -Infinity;
+    http.on('error', (error) => {
+      if (Date.now() - lastWarned < 1000) return; // one line a second while it lasts
+      lastWarned = Date.now();
+      options.logger.warn({ err: error, socket: options.socketPath }, 'plugin socket: accept failed');
+    });
     return new PluginServer(options.socketPath, http, ino, options.logger, calls);
   }
 

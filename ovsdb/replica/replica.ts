@@ -7,6 +7,7 @@ import type { Uuid } from '../protocol/notation';
 import { decodeRow, type DecodedRow } from '../schema/decode';
 import type { DatabaseSchema, TableSchema } from '../schema/schema';
 import { applyColumnDiff, decodeNewRow, type TableUpdates, type TableUpdates2 } from './apply';
+import { rowProblem } from './shape';
 import type { GenericTables, RowChange, RowIndex, TableMap, TableName } from './typed';
 
 interface IndexState {
@@ -91,6 +92,7 @@ export class Replica<T extends TableMap<T> = GenericTables> extends EventEmitter
 
   /** Applies an RFC 7047 `update` (table -> uuid -> {old, new}). */
   applyUpdate(updates: TableUpdates): void {
+    this.checkRows(updates, (change) => [change.old, change.new]);
     this.applyRows(updates, (tableSchema, tableName, uuid, existing, change) => {
       if (change.new === undefined) return existing && this.remove(tableName, uuid, existing);
       // "new" holds every monitored column (RFC 7047 4.1.6); merging keeps rows whole even
@@ -104,6 +106,9 @@ export class Replica<T extends TableMap<T> = GenericTables> extends EventEmitter
 
   /** Applies `update2`/`update3` table-updates2. */
   applyUpdate2(updates: TableUpdates2): void {
+    this.checkRows(updates, (op) => [
+      'initial' in op ? op.initial : 'insert' in op ? op.insert : 'modify' in op ? op.modify : undefined,
+    ]);
     this.applyRows(updates, (tableSchema, tableName, uuid, existing, op) => {
       if ('delete' in op) return existing && this.remove(tableName, uuid, existing);
       if ('initial' in op || 'insert' in op) {
@@ -145,6 +150,21 @@ export class Replica<T extends TableMap<T> = GenericTables> extends EventEmitter
       }
     }
     this.emitChanges(changes);
+  }
+
+  /** Throws, before anything is applied, when a row holds a value its column cannot. */
+  private checkRows<U>(updates: Record<string, Record<string, U>>, rowsOf: (update: U) => unknown[]): void {
+    for (const [tableName, rows] of Object.entries(updates)) {
+      const tableSchema = this.schema.tables.get(tableName);
+      if (!tableSchema) throw new Error(`table ${tableName} is not in the database`);
+      for (const [uuid, update] of Object.entries(rows)) {
+        for (const row of rowsOf(update)) {
+          if (row === undefined) continue;
+          const problem = rowProblem(tableSchema, row as Record<string, unknown>);
+          if (problem) throw new Error(`row ${uuid}: ${problem}`);
+        }
+      }
+    }
   }
 
   private emitChanges(changes: UntypedChange[]): void {

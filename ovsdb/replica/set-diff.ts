@@ -57,7 +57,15 @@ export function applySetDiff(current: readonly unknown[], diff: readonly unknown
   return elements;
 }
 
-/** An optional column (a set of at most one) after a diff: the remaining element, if any. */
+/**
+ * An optional column (a set of at most one) after a diff. ovsdb-server sends the new value
+ * for columns of at most one element (ovsdb_datum_diff diffs only sets of more), e.g.
+ * "secure" when fail_mode goes from standalone to secure, and ["set", []] when it is
+ * cleared; a symmetric difference of two elements is read as such too. Each reading gives
+ * the same answer wherever both could apply.
+ */
 export function applyOptionalDiff(current: unknown, diff: readonly unknown[]): unknown {
+  if (diff.length === 0) return undefined;
+  if (diff.length === 1) return diff[0] === current ? undefined : diff[0];
   return applySetDiff(current === undefined ? [] : [current], diff)[0];
 }

@@ -168,7 +168,20 @@ export class RpcConnection extends EventEmitter<RpcConnectionEvents> {
         else this.socket.write(JSON.stringify({ result: null, error: 'unknown method', id: message.id }));
         return;
       case 'notification':
-        this.emit('notification', message.method, message.params);
+        try {
+          this.emit('notification', message.method, message.params);
+        } catch (error) {
+          // A notification its handler cannot take (a malformed update) ends the session:
+          // what follows it cannot be trusted, and the reconnect reads everything again.
+          this.fail(
+            error instanceof OvsdbError
+              ? error
+              : new OvsdbError(
+                  'PROTOCOL',
+                  `handling the server's ${message.method} failed: ${(error as Error).message}`,
+                ),
+          );
+        }
         return;
     }
   }

@@ -9,7 +9,9 @@ export const DB = 'Open_vSwitch';
 
 export const MONITORED = {
   Open_vSwitch: { columns: ['bridges', 'next_cfg', 'cur_cfg'] },
-  Bridge: { columns: ['name', 'ports', 'datapath_type', 'fail_mode', 'protocols', 'other_config', 'external_ids'] },
+  Bridge: {
+    columns: ['name', 'ports', 'datapath_type', 'fail_mode', 'protocols', 'controller', 'other_config', 'external_ids'],
+  },
   Port: { columns: ['name', 'interfaces', 'external_ids', 'tag'] },
   Interface: {
     columns: ['name', 'type', 'ofport', 'ofport_request', 'error', 'external_ids', 'options', 'mtu_request', 'mac'],

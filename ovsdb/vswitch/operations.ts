@@ -169,19 +169,21 @@ function bridgeSettings(spec: BridgeSpec): Row {
     ...(spec.datapathType !== undefined ? { datapath_type: spec.datapathType } : {}),
     ...(spec.failMode !== undefined ? { fail_mode: spec.failMode } : {}),
     ...(spec.protocols !== undefined ? { protocols: set(spec.protocols) } : {}),
+    ...(spec.noController ? { controller: set([]) } : {}),
     ...(spec.otherConfig !== undefined ? { other_config: map(spec.otherConfig) } : {}),
     ...(spec.externalIds !== undefined ? { external_ids: map(spec.externalIds) } : {}),
   };
 }
 
 /** The settings of `spec` that the existing bridge does not already have. */
-function bridgeChanges(existing: VswitchRow<'Bridge'>, spec: BridgeSpec): BridgeSpec {
-  const { datapathType, failMode, protocols, otherConfig, externalIds } = spec;
+export function bridgeChanges(existing: VswitchRow<'Bridge'>, spec: BridgeSpec): BridgeSpec {
+  const { datapathType, failMode, protocols, noController, otherConfig, externalIds } = spec;
   return {
     name: spec.name,
     ...(datapathType !== undefined && datapathType !== existing.datapath_type ? { datapathType } : {}),
     ...(failMode !== undefined && failMode !== existing.fail_mode ? { failMode } : {}),
     ...(protocols !== undefined && !sameSet(protocols, existing.protocols) ? { protocols } : {}),
+    ...(noController && existing.controller.length > 0 ? { noController } : {}),
     ...(otherConfig !== undefined && !sameRecord(otherConfig, existing.other_config) ? { otherConfig } : {}),
     ...(externalIds !== undefined && !sameRecord(externalIds, existing.external_ids) ? { externalIds } : {}),
   };

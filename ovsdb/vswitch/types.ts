@@ -8,6 +8,8 @@ export interface BridgeSpec {
   failMode?: 'secure' | 'standalone';
   /** OpenFlow versions, e.g. ['OpenFlow13']. */
   protocols?: string[];
+  /** True: the bridge has no controller (whoever owns its flows talks to its management socket). */
+  noController?: boolean;
   otherConfig?: Record<string, string>;
   externalIds?: Record<string, string>;
 }

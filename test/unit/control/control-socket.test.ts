@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,12 @@ test('control socket: calls, errors with stable codes, malformed input, 0600, st
   const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ctl-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'ovsnet.ctl');
-  writeFileSync(path, 'stale'); // a leftover file where the socket goes
+  // A leftover socket where the socket goes: its daemon was killed, nobody listens.
+  spawnSync(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
+  ]);
+  assert.ok(lstatSync(path).isSocket());
   const handlers: Handlers<TestMethods> = {
     echo: (p) => Promise.resolve(p),
     missing: () => Promise.reject(new ControllerError('NOT_FOUND', 'network "x" does not exist')),
