@@ -53,3 +53,13 @@ export type { EndpointRecord, NetworkRecord, PoolSlotRecord } from './cnm/record
 export type { PoolListing } from './ipam/service';
 export { addPort, delPort, delPorts, setVlan, defaultOvsdbRemote, type AttachOptions } from './attach/manual-attach';
 export type { AddPortRequest } from './attach/request';
+export type {
+  CniAddRequest,
+  CniCheckRequest,
+  CniDelRequest,
+  CniEndpointView,
+  CniIp,
+  CniNetworkRequest,
+  CniRoute,
+  CniSubnet,
+} from './cni/types';

@@ -16,6 +16,7 @@ import { invalid } from '../errors';
 import type { HostLinks } from '../host/links';
 import { managedAdd, managedRemove } from '../attach/managed';
 import type { ControlMethods, Handlers, Untrusted } from './contract';
+import { cniMethods } from '../cni/methods';
 
 interface Context {
   service: NetworkService;
@@ -74,6 +75,7 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'endpoint.delete': async (p) => ctx.service.deleteEndpoint(str(p, 'networkId'), str(p, 'endpointId')),
     'attach.add': async (p) => managedAdd(ctx, checkedByService(p)),
     'attach.remove': async (p) => managedRemove(ctx, checkedByService(p)),
+    ...cniMethods(ctx),
     'policy.allow': async (p) => ctx.registry.allowRules.add(checkedByService(p)),
     'policy.ls': async () => ctx.registry.allowRules.list(),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
