@@ -14,7 +14,11 @@ import type { CniCheckRequest, CniEndpointView } from './types';
 
 export async function cniCheck(ctx: CniContext, request: CniCheckRequest): Promise<CniEndpointView> {
   const network = await findCniNetwork(ctx.registry, request.network);
-  if (!network) throw notFound(`there is no ovsnet network ${request.network.name}`);
+  if (!network)
+    throw notFound(
+      `container ${request.containerId} has no interface ${request.ifname} on network ${request.network.name}: ` +
+        'there is no such ovsnet network',
+    );
   const endpoint = await ctx.registry.endpoints.get(network.id, cniEndpointId(request.containerId, request.ifname));
   if (!endpoint)
     throw notFound(

@@ -35,7 +35,7 @@ export function addResult(view: CniEndpointView, ctx: AddContext): Json {
     interfaces: [...interfaces, { name: view.hostIfname }, { name: ctx.ifname, mac: view.mac, sandbox: ctx.netns }],
     ips: [...list(before['ips']), ...ips],
     routes: [...list(before['routes']), ...view.routes.map((r) => ({ dst: r.dst, ...(r.gw ? { gw: r.gw } : {}) }))],
-    dns: (before['dns']) ?? ctx.dns ?? {},
+    dns: before['dns'] ?? ctx.dns ?? {},
   };
 }
 
