@@ -6,6 +6,7 @@ import { cniCheck } from './check';
 import type { CniContext } from './context';
 import { cniDel } from './del';
 import { checkAdd, checkCheck, checkDel } from './requests';
+import { KeyedSerial } from './serial';
 import type { CniAttachment } from './types';
 
 type CniMethods = Pick<Handlers<ControlMethods>, 'cni.add' | 'cni.del' | 'cni.check'>;
@@ -18,9 +19,12 @@ export function cniMethods(ctx: CniContext & { config: { bridge: string } }): Cn
       throw invalid(`"bridge": this ovsnet daemon owns bridge ${ctx.config.bridge}, not ${wanted}`);
     return request;
   };
+  const serial = new KeyedSerial();
+  const one = <R extends CniAttachment, T>(request: R, work: (r: R) => Promise<T>): Promise<T> =>
+    serial.run(`${request.containerId}\0${request.ifname}`, () => work(ours(request)));
   return {
-    'cni.add': async (p) => cniAdd(ctx, ours(checkAdd(p))),
-    'cni.del': async (p) => cniDel(ctx, ours(checkDel(p))),
-    'cni.check': async (p) => cniCheck(ctx, ours(checkCheck(p))),
+    'cni.add': async (p) => one(checkAdd(p), (r) => cniAdd(ctx, r)),
+    'cni.del': async (p) => one(checkDel(p), (r) => cniDel(ctx, r)),
+    'cni.check': async (p) => one(checkCheck(p), (r) => cniCheck(ctx, r)),
   };
 }
