@@ -118,16 +118,18 @@ describe('CNI IPAM delegation, chaining and interrupted ADDs', () => {
           },
           stdio: ['pipe', 'ignore', 'ignore'],
         });
+        const exited = new Promise((resolve) => child.once('exit', resolve));
         child.stdin.end(JSON.stringify(config));
-        await new Promise((resolve) => setTimeout(resolve, 150 + 100 * i));
+        await new Promise((resolve) => setTimeout(resolve, 250 + 300 * i));
         child.kill('SIGKILL');
-        await new Promise((resolve) => child.once('exit', resolve));
+        await exited;
         if (i === 2) await ns.destroy(); // the runtime may already have removed the namespace
         const deleted = await cniCall(host, 'DEL', i === 2 ? undefined : ns, config, { containerId: `k${i}` });
         assert.equal(deleted.code, 0, deleted.stdout);
         await ns.destroy();
       }
       // The daemon finishes or undoes what each killed call started, then DEL removes it.
+      let seen = '';
       await until(
         'no endpoint, no port and no address left',
         async () => {
@@ -137,11 +139,12 @@ describe('CNI IPAM delegation, chaining and interrupted ADDs', () => {
             addresses: Array<{ address: string }>;
           }>;
           const held = pools.filter((p) => p.pool === '10.96.0.0/24').flatMap((p) => p.addresses.map((a) => a.address));
-          return endpoints.length === 0 && held.length === 1;
+          seen = JSON.stringify({ endpoints, held });
+          return endpoints.length === 0 && held.every((a) => a === '10.96.0.1');
         },
         20_000,
         500,
-      );
+      ).catch(() => assert.fail(`left behind: ${seen}`));
       const ports = (await host.ovs.vsctl('list-ports', 'br-int'))
         .split('\n')
         .filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw'));
