@@ -3,30 +3,9 @@
 // does see traffic when policy allows it, so a broken probe cannot pass the test.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { sharedControllerHost, type Container } from './fixture';
 import { ping } from '../../harness/probes';
-import type { Netns } from '../../harness/netns';
-
-const RAW = join(__dirname, '..', '..', '..', '..', 'test', 'harness', 'rawframe.py');
-
-const macHex = (mac: string): string => mac.replace(/:/g, '');
-const ipHex = (ip: string): string =>
-  ip
-    .split('.')
-    .map((o) => Number(o).toString(16).padStart(2, '0'))
-    .join('');
-
-/** Sends `frame` from `from` and returns how many copies containing `needle` reach `to`. */
-async function deliver(from: Netns, to: Netns, frame: string, needle: string): Promise<number> {
-  const sniffer = to.spawn('/usr/bin/python3', [RAW, 'sniff', 'eth0', needle, '1500']);
-  let out = '';
-  sniffer.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 20));
-  await from.exec('/usr/bin/python3', [RAW, 'send', 'eth0', frame]);
-  await new Promise((r) => sniffer.once('exit', r));
-  return Number(out.trim().split('\n').at(-1));
-}
+import { deliver, ipHex, macHex } from '../../harness/raw-frames';
 
 // One host: "open" (ICC on) with attacker a, victim b and bystander c; "closed" (ICC off)
 // with x and y. Each test leaves the containers as it found them.
