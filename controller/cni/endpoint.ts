@@ -18,6 +18,18 @@ function subnetHolding(network: NetworkRecord, cidr: string): SubnetSpec | undef
   return [...network.ipv4, ...network.ipv6].find((s) => contains(parseCidr(s.pool), address.value));
 }
 
+/**
+ * The IPAM pool a subnet's addresses come from: recorded with the subnet (networks made by
+ * a CNI ADD), else the pool ovsnet's IPAM granted for that subnet (Docker asks for the pool
+ * before it creates the network, so its networks do not record the pool's id).
+ */
+async function poolIdOf(ipam: IpamService, subnet: SubnetSpec): Promise<string | undefined> {
+  if (subnet.poolId !== undefined) return subnet.poolId;
+  const pools = (await ipam.list()).filter((p) => p.pool === subnet.pool);
+  const wanted = subnet.ipRange !== undefined ? pools.find((p) => p.poolId.endsWith(`/${subnet.ipRange}`)) : undefined;
+  return (wanted ?? pools.find((p) => p.poolId.endsWith(`/${subnet.pool}`)))?.poolId;
+}
+
 /** One address per family the network has an IPAM pool for; `requested` picks particular ones. */
 export async function allocateAddresses(
   ipam: IpamService,
@@ -25,29 +37,30 @@ export async function allocateAddresses(
   endpointId: string,
   requested: readonly string[] = [],
 ): Promise<{ ipv4?: string; ipv6?: string }> {
-  const out: { ipv4?: string; ipv6?: string } = {};
-  const pooled = [network.ipv4[0], network.ipv6[0]].filter((s): s is SubnetSpec => s?.poolId !== undefined);
+  const pooled: Array<{ poolId: string; v6: boolean }> = [];
+  for (const subnet of [network.ipv4[0], network.ipv6[0]]) {
+    const poolId = subnet ? await poolIdOf(ipam, subnet) : undefined;
+    if (subnet && poolId !== undefined) pooled.push({ poolId, v6: subnet.pool.includes(':') });
+  }
   if (pooled.length === 0)
     throw invalid(
       `"ipam": network ${network.name ?? network.id} has no ovsnet IPAM pool (its addresses come from elsewhere); ` +
         'configure an IPAM plugin such as host-local',
     );
   for (const wanted of requested) {
-    const subnet = subnetHolding(network, wanted);
-    if (!subnet)
+    if (!subnetHolding(network, wanted))
       throw invalid(`requested address ${wanted} is outside network ${network.name ?? network.id}'s subnets`);
   }
+  const out: { ipv4?: string; ipv6?: string } = {};
   try {
-    for (const subnet of pooled) {
-      const v6 = subnet.pool.includes(':');
+    for (const { poolId, v6 } of pooled) {
       const wanted = requested.find((r) => r.includes(':') === v6);
-      const cidr = await ipam.requestAddress({
-        poolId: subnet.poolId as string,
+      out[v6 ? 'ipv6' : 'ipv4'] = await ipam.requestAddress({
+        poolId,
         owner: endpointId,
         kind: 'endpoint',
         ...(wanted !== undefined ? { address: wanted.split('/')[0] } : {}),
       });
-      out[v6 ? 'ipv6' : 'ipv4'] = cidr;
     }
   } catch (error) {
     await releaseAddresses(ipam, network, out);
@@ -64,7 +77,8 @@ export async function releaseAddresses(
 ): Promise<void> {
   for (const cidr of [addresses.ipv4, addresses.ipv6]) {
     if (cidr === undefined) continue;
-    const poolId = subnetHolding(network, cidr)?.poolId;
+    const subnet = subnetHolding(network, cidr);
+    const poolId = subnet ? await poolIdOf(ipam, subnet) : undefined;
     if (poolId !== undefined) await ipam.releaseAddress(poolId, cidr);
   }
 }
