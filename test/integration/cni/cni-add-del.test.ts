@@ -4,7 +4,9 @@
 // everything and is idempotent.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from '../../../controller/host/exec';
 import { Netns } from '../../harness/netns';
 import { ping } from '../../harness/probes';
 import { invokePlugin, sharedCniHost, type CniHost } from '../../harness/cni';
@@ -82,4 +84,30 @@ describe('CNI ADD, CHECK and DEL against a real daemon', () => {
         assert.equal(endpoints.length, 0);
       }));
   }
+
+  test('ovsnet-netns-run.sh runs a command in a new namespace on the network, then removes both', (t) =>
+    rig.run(t, async (host) => {
+      const script = join(__dirname, '..', '..', '..', '..', 'drivers', 'cni', 'ovsnet-netns-run.sh');
+      const file = join(host.dir, 'run.conf');
+      writeFileSync(file, JSON.stringify(conf(host, { name: 'netnsrun', subnet: '10.90.0.0/24' })));
+      const before = await run('ip', ['netns', 'list']);
+      const ran = await run(
+        script,
+        ['-f', file, 'sh', '-c', 'ip -o -4 addr show dev eth0 && ping -c 1 -W 2 10.90.0.1'],
+        {
+          env: { ...process.env, CNI_PATH: host.cniPath },
+          allowFailure: true,
+        },
+      );
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stdout, /eth0\s+inet 10\.90\.0\.\d+\/24/);
+      assert.match(ran.stdout, /1 received/);
+      const failed = await run(script, ['-f', file, 'sh', '-c', 'exit 3'], {
+        env: { ...process.env, CNI_PATH: host.cniPath },
+        allowFailure: true,
+      });
+      assert.equal(failed.code, 3, "the command's exit status comes back");
+      assert.deepEqual(await host.daemon.cli('endpoint', 'ls'), [], 'DEL ran after each command');
+      assert.equal((await run('ip', ['netns', 'list'])).stdout, before.stdout, 'the namespaces are gone');
+    }));
 });

@@ -2,6 +2,8 @@
 // the prevResult comparison of CHECK, and the daemon's one-at-a-time rule per interface.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseNetConf } from '../../../drivers/cni/config';
 import { parseCniArgs } from '../../../drivers/cni/env';
 import { addResult, prevResultProblems } from '../../../drivers/cni/results';
@@ -124,4 +126,20 @@ test('one CNI operation at a time per interface, others run side by side', async
   release();
   await Promise.all([add, del]);
   assert.deepEqual(order, ['other', 'add', 'del']);
+});
+
+test('the Kubernetes node example is a configuration list the plugin accepts', () => {
+  const path = join(__dirname, '..', '..', '..', '..', 'drivers', 'cni', 'examples', '10-ovsnet.conflist');
+  const list = JSON.parse(readFileSync(path, 'utf8')) as {
+    cniVersion: string;
+    name: string;
+    plugins: Array<{ type: string }>;
+  };
+  const ovsnet = list.plugins.find((p) => p.type === 'ovsnet');
+  assert.ok(ovsnet);
+  const conf = parseNetConf(JSON.stringify({ ...ovsnet, cniVersion: list.cniVersion, name: list.name }));
+  assert.equal(conf.delegateIpam, 'host-local');
+  assert.deepEqual(conf.network.subnets, [{ subnet: '10.244.1.0/24', gateway: '10.244.1.1' }]);
+  assert.equal(conf.network.mtu, 1450);
+  assert.equal(list.plugins.at(-1)?.type, 'portmap', 'portmap chained after ovsnet');
 });
