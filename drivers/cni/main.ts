@@ -2,6 +2,8 @@
 // `ovsnet-cni`: the CNI plugin executable (installed as `ovsnet` in the runtime's CNI plugin
 // directory). Reads CNI_* from the environment and the network configuration from stdin,
 // writes the result or a CNI error as JSON on stdout; exit status 0 on success only.
+import { appendFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { readEnvironment } from './env';
 import { asCniError } from './errors';
 import { runCommand } from './commands';
@@ -45,6 +47,18 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * OVSNET_CNI_TIMINGS=FILE (for `npm run bench:cni`): one JSON line per call with the time
+ * the plugin's own work took and the whole process so far, Node's start-up included.
+ */
+function recordTiming(command: string | undefined, workMs: number): void {
+  const file = process.env['OVSNET_CNI_TIMINGS'];
+  if (file === undefined || file === '') return;
+  appendFileSync(file, `${JSON.stringify({ command, workMs, processMs: performance.now() })}\n`);
+}
+
+const started = performance.now();
 void main().then((code) => {
+  recordTiming(process.env['CNI_COMMAND'], performance.now() - started);
   process.exitCode = code;
 });

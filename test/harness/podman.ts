@@ -32,7 +32,8 @@ export class Podman {
     return join(this.dir, 'cni-bin');
   }
 
-  static async start(netns: Netns): Promise<Podman> {
+  /** `engineEnv`: variables for every Podman process, its container clean-up included (which calls DEL). */
+  static async start(netns: Netns, engineEnv: Record<string, string> = {}): Promise<Podman> {
     const dir = makeRunDir('podman');
     const podman = new Podman(dir, netns);
     mkdirSync(podman.netDir, { recursive: true });
@@ -50,6 +51,9 @@ export class Podman {
         '[engine]',
         'cgroup_manager = "cgroupfs"',
         'events_logger = "file"',
+        `env = [${Object.entries(engineEnv)
+          .map(([k, v]) => JSON.stringify(`${k}=${v}`))
+          .join(', ')}]`,
         `events_logfile_path = "${join(dir, 'events.log')}"`,
         '',
       ].join('\n'),
