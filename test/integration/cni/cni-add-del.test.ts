@@ -109,4 +109,39 @@ describe('CNI ADD, CHECK and DEL against a real daemon', () => {
       assert.deepEqual(await host.daemon.cli('endpoint', 'ls'), [], 'DEL ran after each command');
       assert.doesNotMatch((await run('ip', ['netns', 'list'])).stdout, /^ovsnet-run-/m, 'the namespaces are gone');
     }));
+
+  test('a network without a subnet gets a dynamic pool; CNI_ARGS IP= and MAC= pick the address and MAC', (t) =>
+    rig.run(t, async (host) => {
+      const [a, b] = [await Netns.create('c'), await Netns.create('c')];
+      const dynamic = conf(host, { name: 'dynamic', subnet: undefined });
+      const fixed = conf(host, { name: 'fixed', subnet: '10.89.0.0/24' });
+      t.after(async () => {
+        await call(host, 'DEL', a, dynamic, 'dyn');
+        await call(host, 'DEL', b, fixed, 'fix');
+        await Promise.all([a.destroy(), b.destroy()]);
+      });
+      const added = await call(host, 'ADD', a, dynamic, 'dyn');
+      assert.equal(added.code, 0, added.stdout);
+      const address = (added.json['ips'] as Array<{ address: string }>)[0]?.address ?? '';
+      assert.match(
+        address,
+        /^10\.(1[2-9][0-9]|2[0-5][0-9])\.\d+\.\d+\/24$/,
+        `a dynamic /24 from 10.128.0.0/9: ${address}`,
+      );
+      const picked = await invokePlugin(
+        join(host.pluginDir, 'ovsnet'),
+        {
+          CNI_COMMAND: 'ADD',
+          CNI_CONTAINERID: 'fix',
+          CNI_NETNS: b.path,
+          CNI_IFNAME: 'eth0',
+          CNI_PATH: host.cniPath,
+          CNI_ARGS: 'IgnoreUnknown=1;IP=10.89.0.77;MAC=02:00:00:00:00:77',
+        },
+        JSON.stringify(fixed),
+      );
+      assert.equal(picked.code, 0, picked.stdout);
+      assert.equal((picked.json['ips'] as Array<{ address: string }>)[0]?.address, '10.89.0.77/24');
+      assert.match(await b.exec('ip', ['link', 'show', 'eth0']), /link\/ether 02:00:00:00:00:77/);
+    }));
 });
