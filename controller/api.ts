@@ -57,3 +57,13 @@ export type { AllowRequest, MatchedEndpoint, RuleStatus } from './cnm/rule-statu
 export type { PoolListing } from './ipam/service';
 export { addPort, delPort, delPorts, setVlan, defaultOvsdbRemote, type AttachOptions } from './attach/manual-attach';
 export type { AddPortRequest } from './attach/request';
+export type {
+  CniAddRequest,
+  CniCheckRequest,
+  CniDelRequest,
+  CniEndpointView,
+  CniIp,
+  CniNetworkRequest,
+  CniRoute,
+  CniSubnet,
+} from './cni/types';

@@ -12,6 +12,7 @@ import type { EndpointRecord, NetworkRecord, PoolSlotRecord } from '../cnm/recor
 import type { AllowRule, EndpointInfo, EndpointSpec, JoinResult, NetworkSpec } from '../cnm/types';
 import type { PoolListing } from '../ipam/service';
 import type { AllowRequest, RuleStatus } from '../cnm/rule-status';
+import type { CniAddRequest, CniCheckRequest, CniDelRequest, CniEndpointView } from '../cni/types';
 
 /** A method that takes no parameters: callers send `{}`. */
 export type NoParams = Record<string, never>;
@@ -71,6 +72,10 @@ export type ControlMethods = {
   'host.rm': { params: { id: string }; result: { removed: string[] } };
   /** The switch's flows as text with their reasons; `network` keeps one network's. */
   flows: { params: { network?: string }; result: string[] };
+  /** The CNI plugin (drivers/cni): ADD, DEL and CHECK of one container interface. */
+  'cni.add': { params: CniAddRequest; result: CniEndpointView };
+  'cni.del': { params: CniDelRequest; result: void };
+  'cni.check': { params: CniCheckRequest; result: CniEndpointView };
 };
 
 export type ControlMethodName = keyof ControlMethods;

@@ -19,6 +19,7 @@ import { conflict, invalid } from '../errors';
 import type { HostLinks } from '../host/links';
 import { managedAdd, managedRemove } from '../attach/managed';
 import type { ControlMethods, Handlers, Untrusted } from './contract';
+import { cniMethods } from '../cni/methods';
 
 interface Context {
   service: NetworkService;
@@ -92,6 +93,7 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'host.rm': async (p) => ctx.registry.hostRemoval.remove(str(p, 'id')),
     'policy.allow': async (p) => allowRule(ctx.registry, checkedByService(p), ctx.dockerNetworkNames),
     'policy.ls': async () => ruleStatuses(ctx.registry),
+    ...cniMethods(ctx),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
     flows: async (p) => {
       const wanted = p.network;

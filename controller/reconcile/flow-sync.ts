@@ -13,6 +13,7 @@ import type { DataplaneState, FlowBackend } from './ovs-dataplane';
 import { toPipelineState } from './pipeline-state';
 import { DesiredFlows, identity, keyed, type Keyed } from './desired-flows';
 import { systemClock, type Clock } from '../clock';
+import { cookieSelects } from '../../flows/pipeline/cookies';
 import { dueFlowCheck, flowCheckThresholds, type FlowCheckThresholds } from './flow-check';
 
 /** The clock, how long a pass waits for the switch, and when checks run (flow-check.ts). */
@@ -103,6 +104,14 @@ export class OpenFlowSync implements FlowBackend {
     if (this.lastState)
       for (const spec of buildPipeline(this.lastState)) out.set(identity(toFlowMod(spec)), spec.reason);
     return out;
+  }
+
+  /** The flows of the last pass that one object's cookie selects (CNI CHECK compares them with the switch). */
+  flowsOf(selector: { cookie: bigint; cookieMask: bigint }): FlowMod[] {
+    if (!this.lastState) return [];
+    return buildPipeline(this.lastState)
+      .map(toFlowMod)
+      .filter((f) => cookieSelects(selector, f.cookie ?? 0n));
   }
 
   async sync(state: DataplaneState): Promise<{ added: number; modified: number; removed: number }> {

@@ -5,16 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedControllerHost, type Container } from './fixture';
 import { ping } from '../../harness/probes';
-import { deliverFrame } from '../../harness/frame-count';
-
-const macHex = (mac: string): string => mac.replace(/:/g, '');
-const ipHex = (ip: string): string =>
-  ip
-    .split('.')
-    .map((o) => Number(o).toString(16).padStart(2, '0'))
-    .join('');
-
-const deliver = deliverFrame;
+import { deliver, ipHex, macHex } from '../../harness/raw-frames';
 
 // One host: "open" (ICC on) with attacker a, victim b and bystander c; "closed" (ICC off)
 // with x and y. Each test leaves the containers as it found them.

@@ -15,14 +15,12 @@ import { portsNeedle, tcpSyn } from '../../harness/ip-frames';
 import type { Netns } from '../../harness/netns';
 import { callControl } from '../../../controller/control/client';
 import type { AllowRequest } from '../../../controller/cnm/rule-status';
-import { deliverFrame } from '../../harness/frame-count';
+import { deliver } from '../../harness/raw-frames';
 
 const HARNESS = join(__dirname, '..', '..', '..', '..', 'test', 'harness');
 const AGENT = join(HARNESS, 'connection-agent.py');
 /** Short connections a→b:80 in the "many" test (the issue asks for 10,000). */
 const SHORT_CONNECTIONS = Number(process.env['OVSNET_POLICY_CONNECTIONS'] ?? 10_000);
-
-const deliver = deliverFrame;
 
 async function agent(ns: Netns, args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string }> {
   const r = await ns.tryExec('/usr/bin/python3', [AGENT, ...args], { timeoutMs });

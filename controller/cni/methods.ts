@@ -1,0 +1,30 @@
+// The control socket's CNI methods (declared in control/contract.ts).
+import type { ControlMethods, Handlers } from '../control/contract';
+import { invalid } from '../errors';
+import { cniAdd } from './add';
+import { cniCheck } from './check';
+import type { CniContext } from './context';
+import { cniDel } from './del';
+import { checkAdd, checkCheck, checkDel } from './requests';
+import { KeyedSerial } from './serial';
+import type { CniAttachment } from './types';
+
+type CniMethods = Pick<Handlers<ControlMethods>, 'cni.add' | 'cni.del' | 'cni.check'>;
+
+export function cniMethods(ctx: CniContext & { config: { bridge: string } }): CniMethods {
+  /** A configuration written for another bridge is not this daemon's to serve. */
+  const ours = <R extends CniAttachment>(request: R): R => {
+    const wanted = request.network.bridge;
+    if (wanted !== undefined && wanted !== ctx.config.bridge)
+      throw invalid(`"bridge": this ovsnet daemon owns bridge ${ctx.config.bridge}, not ${wanted}`);
+    return request;
+  };
+  const serial = new KeyedSerial();
+  const one = <R extends CniAttachment, T>(request: R, work: (r: R) => Promise<T>): Promise<T> =>
+    serial.run(`${request.containerId}\0${request.ifname}`, () => work(ours(request)));
+  return {
+    'cni.add': async (p) => one(checkAdd(p), (r) => cniAdd(ctx, r)),
+    'cni.del': async (p) => one(checkDel(p), (r) => cniDel(ctx, r)),
+    'cni.check': async (p) => one(checkCheck(p), (r) => cniCheck(ctx, r)),
+  };
+}

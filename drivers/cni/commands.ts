@@ -1,0 +1,142 @@
+// ADD, DEL, CHECK and VERSION: the plugin is a thin client of the ovsnet daemon, which keeps
+// the state, the flows and the ports; the plugin reads the runtime's request, runs a
+// delegated IPAM plugin when the configuration names one, and shapes the answer.
+import { callControl, isControllerError } from '../../controller/api';
+import type { ControlMethodName, ControlParams, ControlResult } from '../../controller/api';
+import { parseNetConf, type NetConf } from './config';
+import { delegate } from './delegate';
+import type { CniEnvironment } from './env';
+import { CniCode, CniError } from './errors';
+import { addResult, addressesOf, prevResultProblems } from './results';
+import { SUPPORTED_VERSIONS, allowsCheck } from './versions';
+
+type Json = Record<string, unknown>;
+
+/** How long one daemon call may take: a join waits for OVS, which can be slow at scale. */
+const CALL_TIMEOUT_MS = 60_000;
+
+async function daemon<M extends ControlMethodName>(
+  conf: NetConf,
+  method: M,
+  params: ControlParams<M>,
+): Promise<ControlResult<M>> {
+  try {
+    return await callControl(conf.socket, method, params, CALL_TIMEOUT_MS);
+  } catch (error) {
+    if (isControllerError(error, 'UNAVAILABLE') && error.message.startsWith('cannot reach'))
+      throw new CniError(
+        CniCode.TRY_AGAIN_LATER,
+        `the ovsnet daemon is not running (nothing answers on ${conf.socket}); start it with ` +
+          '`ovsnet daemon` (or `systemctl start ovsnet`), or point "socket" at its control socket',
+        error.message,
+      );
+    throw error;
+  }
+}
+
+/** The answer to VERSION: every version ovsnet speaks. */
+export function versionResult(stdin: string): Json {
+  let asked: unknown;
+  try {
+    asked = (JSON.parse(stdin) as Json)['cniVersion'];
+  } catch {
+    asked = undefined;
+  }
+  const cniVersion = (SUPPORTED_VERSIONS as readonly unknown[]).includes(asked) ? asked : '1.0.0';
+  return { cniVersion, supportedVersions: [...SUPPORTED_VERSIONS] };
+}
+
+function requested(
+  env: CniEnvironment,
+  conf: NetConf,
+): { requestedIps?: string[]; mac?: string; containerName?: string } {
+  const ips = [
+    ...(env.args.get('IP')?.split(',') ?? []),
+    ...(conf.runtimeConfig.ips ?? []).map((ip) => ip.split('/')[0] as string),
+  ].filter((ip) => ip !== '');
+  const mac = env.args.get('MAC') ?? conf.runtimeConfig.mac;
+  const name = env.args.get('K8S_POD_NAME');
+  return {
+    ...(ips.length > 0 ? { requestedIps: ips } : {}),
+    ...(mac !== undefined && mac !== '' ? { mac } : {}),
+    ...(name !== undefined && name !== '' ? { containerName: name } : {}),
+  };
+}
+
+async function add(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.ProcessEnv): Promise<Json> {
+  const ipam = conf.delegateIpam;
+  const assigned = ipam
+    ? addressesOf(await delegate(ipam, 'ADD', conf.raw, processEnv, env.path), `IPAM plugin ${ipam}`)
+    : undefined;
+  let view;
+  try {
+    view = await daemon(conf, 'cni.add', {
+      network: conf.network,
+      containerId: env.containerId,
+      ifname: env.ifname,
+      netns: env.netns,
+      ...(assigned ? { ips: assigned.ips, routes: assigned.routes } : {}),
+      ...requested(env, conf),
+    });
+  } catch (error) {
+    // The addresses go back, as the spec asks of a failed ADD.
+    if (ipam) await delegate(ipam, 'DEL', conf.raw, processEnv, env.path).catch(() => undefined);
+    throw error;
+  }
+  return addResult(view, {
+    cniVersion: conf.cniVersion,
+    ifname: env.ifname,
+    netns: env.netns,
+    ...(conf.dns ? { dns: conf.dns } : {}),
+    ...(conf.prevResult ? { prevResult: conf.prevResult } : {}),
+  });
+}
+
+async function del(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.ProcessEnv): Promise<void> {
+  await daemon(conf, 'cni.del', {
+    network: conf.network,
+    containerId: env.containerId,
+    ifname: env.ifname,
+    ...(env.netns !== '' ? { netns: env.netns } : {}),
+  });
+  if (conf.delegateIpam) await delegate(conf.delegateIpam, 'DEL', conf.raw, processEnv, env.path);
+}
+
+async function check(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.ProcessEnv): Promise<void> {
+  if (!allowsCheck(conf.cniVersion))
+    throw new CniError(
+      CniCode.INCOMPATIBLE_VERSION,
+      `CHECK needs cniVersion 0.4.0 or later; the configuration says ${conf.cniVersion}`,
+    );
+  const prev = conf.prevResult;
+  if (!prev) throw new CniError(CniCode.INVALID_CONFIG, '"prevResult" is missing: CHECK needs the result of ADD');
+  if (conf.delegateIpam) await delegate(conf.delegateIpam, 'CHECK', conf.raw, processEnv, env.path);
+  const view = await daemon(conf, 'cni.check', {
+    network: conf.network,
+    containerId: env.containerId,
+    ifname: env.ifname,
+    netns: env.netns,
+  });
+  const problems = prevResultProblems(prev, view, env.ifname, env.netns);
+  if (problems.length > 0) throw new CniError(CniCode.CHECK_FAILED, `CHECK failed: ${problems.join('; ')}`);
+}
+
+/** Runs one command; resolves what goes on stdout (nothing for DEL and CHECK). */
+export async function runCommand(
+  env: CniEnvironment,
+  stdin: string,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<Json | undefined> {
+  if (env.command === 'VERSION') return versionResult(stdin);
+  const conf = parseNetConf(stdin);
+  switch (env.command) {
+    case 'ADD':
+      return add(env, conf, processEnv);
+    case 'DEL':
+      await del(env, conf, processEnv);
+      return undefined;
+    case 'CHECK':
+      await check(env, conf, processEnv);
+      return undefined;
+  }
+}

@@ -1,0 +1,91 @@
+// CNI for tests: the real `ovsnet` plugin executable in a plugin directory of its own
+// (beside the reference plugins Debian ships in /usr/lib/cni), called as a runtime calls
+// it (CNI_* environment, configuration on stdin), against a real ovsnet daemon on a
+// private OVS.
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../controller/host/exec';
+import { makeRunDir } from './ledger';
+import type { OvsInstance } from './ovs';
+import { ovsnetDaemonFor, type OvsnetDaemon } from './ovsnet-daemon';
+import { rigFamily, type RigScope, type RigSpec } from './rig';
+import { ovsNeeds, startOvs, type OvsNeeds } from './with-ovs';
+
+const PLUGIN_MAIN = join(__dirname, '..', '..', 'drivers', 'cni', 'main.js');
+/** Where Debian's containernetworking-plugins puts the reference plugins. */
+export const REFERENCE_PLUGINS = '/usr/lib/cni';
+export const CNI_BINARIES = [`${REFERENCE_PLUGINS}/host-local`, `${REFERENCE_PLUGINS}/portmap`] as const;
+
+export interface CniCall {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed, or {} when empty. */
+  json: Record<string, unknown>;
+}
+
+/** Writes the `ovsnet` plugin (a wrapper running the built plugin with this Node) into dir. */
+export function installPlugin(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'ovsnet');
+  writeFileSync(path, `#!/bin/sh\nexec '${process.execPath}' '${PLUGIN_MAIN}' "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Runs a plugin as a runtime does: `env` on top of a clean environment, `stdin` as given. */
+export async function invokePlugin(plugin: string, env: Record<string, string>, stdin: string): Promise<CniCall> {
+  const result = await run(plugin, [], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
+    input: stdin,
+    allowFailure: true,
+    timeoutMs: 90_000,
+  });
+  let json: Record<string, unknown> = {};
+  if (result.stdout.trim() !== '') json = JSON.parse(result.stdout) as Record<string, unknown>;
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr, json };
+}
+
+export interface CniHost {
+  ovs: OvsInstance;
+  daemon: OvsnetDaemon;
+  /** The daemon's control socket (the configurations' "socket"). */
+  socket: string;
+  /** Holds the `ovsnet` plugin; CNI_PATH is this, then the reference plugins. */
+  pluginDir: string;
+  cniPath: string;
+  /** A scratch directory (host-local's dataDir, configurations). */
+  dir: string;
+}
+
+async function startCniHost(scope: RigScope, options: { daemonArgs?: string[] }): Promise<CniHost> {
+  const ovs = await startOvs(scope);
+  const daemon = ovsnetDaemonFor(scope, ovs, { extraArgs: options.daemonArgs ?? [] });
+  await daemon.start();
+  const dir = makeRunDir('cni');
+  scope.defer(() => rmSync(dir, { recursive: true, force: true }));
+  const pluginDir = join(dir, 'bin');
+  installPlugin(pluginDir);
+  return {
+    ovs,
+    daemon,
+    socket: join(daemon.stateDir, 'ovsnet.ctl'),
+    pluginDir,
+    cniPath: `${pluginDir}:${REFERENCE_PLUGINS}`,
+    dir,
+  };
+}
+
+export interface CniHostOptions extends OvsNeeds {
+  daemonArgs?: string[];
+}
+
+export function cniHostRig(options: CniHostOptions = {}): RigSpec<CniHost> {
+  return { needs: [...ovsNeeds(options), ...CNI_BINARIES], start: (scope) => startCniHost(scope, options) };
+}
+
+const cniHostRigs = rigFamily<CniHostOptions, CniHost>(cniHostRig);
+/** Runs body against a CNI host of its own. */
+export const withCniHost = cniHostRigs.single;
+/** One CNI host for the tests of the enclosing describe block. */
+export const sharedCniHost = cniHostRigs.shared;

@@ -1,0 +1,147 @@
+// The ovsnet CNI plugin driven as a runtime drives it (CNI_* environment, configuration on
+// stdin) against a real daemon on a private OVS: ADD in every supported version gives a
+// working interface and a result in that version's format, CHECK passes, DEL removes
+// everything and is idempotent.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../../controller/host/exec';
+import { Netns } from '../../harness/netns';
+import { ping } from '../../harness/probes';
+import { invokePlugin, sharedCniHost, type CniHost } from '../../harness/cni';
+
+const VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0'];
+
+function conf(host: CniHost, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    cniVersion: '1.0.0',
+    name: 'cnitest',
+    type: 'ovsnet',
+    socket: host.socket,
+    subnet: '10.91.0.0/24',
+    ...extra,
+  };
+}
+
+function call(host: CniHost, command: string, ns: Netns | undefined, config: Record<string, unknown>, id = 'c1') {
+  return invokePlugin(
+    join(host.pluginDir, 'ovsnet'),
+    {
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: id,
+      CNI_NETNS: ns?.path ?? '',
+      CNI_IFNAME: 'eth0',
+      CNI_PATH: host.cniPath,
+    },
+    JSON.stringify(config),
+  );
+}
+
+describe('CNI ADD, CHECK and DEL against a real daemon', () => {
+  const rig = sharedCniHost();
+
+  for (const version of VERSIONS) {
+    test(`cniVersion ${version}: ADD wires eth0 and answers in ${version}'s format; CHECK passes; DEL removes it`, (t) =>
+      rig.run(t, async (host) => {
+        const ns = await Netns.create('c');
+        t.after(() => ns.destroy());
+        const config = conf(host, { cniVersion: version });
+        const added = await call(host, 'ADD', ns, config, `v${version}`);
+        assert.equal(added.code, 0, added.stdout + added.stderr);
+        const result = added.json as {
+          cniVersion: string;
+          interfaces: Array<{ name: string; mac?: string; sandbox?: string }>;
+          ips: Array<{ version?: string; address: string; gateway?: string; interface?: number }>;
+          routes: Array<{ dst: string; gw?: string }>;
+        };
+        assert.equal(result.cniVersion, version);
+        const sandboxIf = result.interfaces[1];
+        assert.equal(sandboxIf?.name, 'eth0');
+        assert.equal(sandboxIf?.sandbox, ns.path);
+        const ip = result.ips[0];
+        assert.ok(ip?.address.startsWith('10.91.0.'), `address from the subnet: ${ip?.address}`);
+        assert.equal(ip?.gateway, '10.91.0.1');
+        assert.equal(ip?.interface, 1);
+        assert.equal(ip?.version, version === '1.0.0' ? undefined : '4', 'only pre-1.0 results carry "version"');
+        assert.deepEqual(result.routes, [{ dst: '0.0.0.0/0', gw: '10.91.0.1' }]);
+        const link = await ns.exec('ip', ['-o', 'addr', 'show', 'dev', 'eth0']);
+        assert.match(link, new RegExp(`inet ${(ip?.address ?? '').replace(/\./g, '\\.')}`));
+        assert.ok(await ping(ns, '10.91.0.1'), 'the container reaches its gateway');
+
+        if (version === '0.4.0' || version === '1.0.0') {
+          const checked = await call(host, 'CHECK', ns, { ...config, prevResult: result }, `v${version}`);
+          assert.equal(checked.code, 0, checked.stdout);
+          assert.equal(checked.stdout, '');
+        }
+        const deleted = await call(host, 'DEL', ns, config, `v${version}`);
+        assert.equal(deleted.code, 0, deleted.stdout);
+        assert.equal(deleted.stdout, '');
+        assert.equal((await ns.tryExec('ip', ['link', 'show', 'eth0'])).code !== 0, true, 'eth0 is gone');
+        const again = await call(host, 'DEL', ns, config, `v${version}`);
+        assert.equal(again.code, 0, `a second DEL succeeds: ${again.stdout}`);
+        const endpoints = (await host.daemon.cli('endpoint', 'ls')) as unknown[];
+        assert.equal(endpoints.length, 0);
+      }));
+  }
+
+  test('ovsnet-netns-run.sh runs a command in a new namespace on the network, then removes both', (t) =>
+    rig.run(t, async (host) => {
+      const script = join(__dirname, '..', '..', '..', '..', 'drivers', 'cni', 'ovsnet-netns-run.sh');
+      const file = join(host.dir, 'run.conf');
+      writeFileSync(file, JSON.stringify(conf(host, { name: 'netnsrun', subnet: '10.90.0.0/24' })));
+      const ran = await run(
+        script,
+        ['-f', file, 'sh', '-c', 'ip -o -4 addr show dev eth0 && ping -c 1 -W 2 10.90.0.1'],
+        {
+          env: { ...process.env, CNI_PATH: host.cniPath },
+          allowFailure: true,
+        },
+      );
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stdout, /eth0\s+inet 10\.90\.0\.\d+\/24/);
+      assert.match(ran.stdout, /1 received/);
+      const failed = await run(script, ['-f', file, 'sh', '-c', 'exit 3'], {
+        env: { ...process.env, CNI_PATH: host.cniPath },
+        allowFailure: true,
+      });
+      assert.equal(failed.code, 3, "the command's exit status comes back");
+      assert.deepEqual(await host.daemon.cli('endpoint', 'ls'), [], 'DEL ran after each command');
+      assert.doesNotMatch((await run('ip', ['netns', 'list'])).stdout, /^ovsnet-run-/m, 'the namespaces are gone');
+    }));
+
+  test('a network without a subnet gets a dynamic pool; CNI_ARGS IP= and MAC= pick the address and MAC', (t) =>
+    rig.run(t, async (host) => {
+      const [a, b] = [await Netns.create('c'), await Netns.create('c')];
+      const dynamic = conf(host, { name: 'dynamic', subnet: undefined });
+      const fixed = conf(host, { name: 'fixed', subnet: '10.89.0.0/24' });
+      t.after(async () => {
+        await call(host, 'DEL', a, dynamic, 'dyn');
+        await call(host, 'DEL', b, fixed, 'fix');
+        await Promise.all([a.destroy(), b.destroy()]);
+      });
+      const added = await call(host, 'ADD', a, dynamic, 'dyn');
+      assert.equal(added.code, 0, added.stdout);
+      const address = (added.json['ips'] as Array<{ address: string }>)[0]?.address ?? '';
+      assert.match(
+        address,
+        /^10\.(1[2-9][0-9]|2[0-5][0-9])\.\d+\.\d+\/24$/,
+        `a dynamic /24 from 10.128.0.0/9: ${address}`,
+      );
+      const picked = await invokePlugin(
+        join(host.pluginDir, 'ovsnet'),
+        {
+          CNI_COMMAND: 'ADD',
+          CNI_CONTAINERID: 'fix',
+          CNI_NETNS: b.path,
+          CNI_IFNAME: 'eth0',
+          CNI_PATH: host.cniPath,
+          CNI_ARGS: 'IgnoreUnknown=1;IP=10.89.0.77;MAC=02:00:00:00:00:77',
+        },
+        JSON.stringify(fixed),
+      );
+      assert.equal(picked.code, 0, picked.stdout);
+      assert.equal((picked.json['ips'] as Array<{ address: string }>)[0]?.address, '10.89.0.77/24');
+      assert.match(await b.exec('ip', ['link', 'show', 'eth0']), /link\/ether 02:00:00:00:00:77/);
+    }));
+});
