@@ -5,6 +5,8 @@
 // by OVN (ovn-central + ovn-host from Debian) in the same lab, before ovsnet's run and torn
 // down after it, and its p99 is the anchor of the ratio. No Docker: endpoints are network
 // namespaces, attached through each host's control socket as `ovsnet attach` does.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestLab } from '../harness/lab';
 import { missingRequirements } from '../harness/require';
 import type { Lab, Tunnel } from '../../vagrant/emulation/lab';
@@ -23,6 +25,8 @@ const TIMEOUT_MS = 30_000;
 /** OVSNET_MULTIHOST_PEER=none skips OVN (the ratio is then n/a). */
 const PEER = process.env['OVSNET_MULTIHOST_PEER'] ?? 'ovn';
 const TUNNEL = (process.env['OVSNET_MULTIHOST_TUNNEL'] ?? 'vxlan') as Tunnel;
+/** Where to keep the daemons' logs (with OVSNET_LOG_LEVEL=debug they time every pass). */
+const KEEP_LOGS = process.env['OVSNET_MULTIHOST_LOG_DIR'];
 
 const log = (line: string): void => console.log(line);
 
@@ -127,8 +131,15 @@ async function main(): Promise<void> {
       `RESULT multihost hosts=${HOSTS} converge_p50_ms=${p50.toFixed(0)} converge_p99_ms=${p99.toFixed(0)} converge_ratio_vs_peer=${ratio}`,
     );
   } finally {
+    if (KEEP_LOGS !== undefined) keepLogs(lab, KEEP_LOGS);
     await down();
   }
+}
+
+function keepLogs(lab: Lab, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const host of lab.hosts) copyFileSync(host.daemonLog, join(dir, `${host.name}-ovsnet.log`));
+  log(`daemon logs kept in ${dir}`);
 }
 
 main().then(
