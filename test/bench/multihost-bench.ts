@@ -19,9 +19,9 @@ import { OvsnetSide } from './multihost/ovsnet-side';
 
 const HOSTS = 3;
 const PER_HOST = Number(process.env['OVSNET_MULTIHOST_N'] ?? 100);
-const CONCURRENCY = Number(process.env['OVSNET_MULTIHOST_CONCURRENCY'] ?? 8);
+const CONCURRENCY = Number(process.env['OVSNET_MULTIHOST_CONCURRENCY'] ?? 4);
 const PROBE_INTERVAL_MS = 10;
-const TIMEOUT_MS = 30_000;
+const TIMEOUT_MS = 120_000;
 /** OVSNET_MULTIHOST_PEER=none skips OVN (the ratio is then n/a). */
 const PEER = process.env['OVSNET_MULTIHOST_PEER'] ?? 'ovn';
 const TUNNEL = (process.env['OVSNET_MULTIHOST_TUNNEL'] ?? 'vxlan') as Tunnel;
