@@ -106,7 +106,7 @@ export function describeResult(result: ContestResult): string[] {
     );
   if (result.unreached.length > 0)
     lines.push(
-      `${result.name}: ${result.unreached.length} endpoints NOT reached in time, e.g. ${result.unreached.slice(0, 5).join(', ')}`,
+      `${result.name}: ${result.unreached.length} endpoints NOT reached (failed joins included), e.g. ${result.unreached.slice(0, 5).join(', ')}`,
     );
   return lines;
 }

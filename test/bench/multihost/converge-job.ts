@@ -52,7 +52,11 @@ export async function runConvergeJob(options: JobOptions): Promise<JobResult> {
       await options.join(endpoint);
       result.joinMs.push(nsToMs(process.hrtime.bigint() - started));
     } catch (error) {
+      // A join that failed will not become reachable: its slot goes to the next endpoint.
       result.failedJoins.push(`${endpoint.name}: ${error instanceof Error ? error.message : String(error)}`);
+      for (const prober of probers) prober.cancel(endpoint.address);
+      result.unreached.push(endpoint.name);
+      return;
     }
     const answered = await Promise.all(answers);
     if (answered.some((at) => at === undefined)) {
