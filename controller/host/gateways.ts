@@ -21,6 +21,8 @@ export class HostGateways implements GatewayBackend {
   private readonly offloadOff = new Set<string>();
   /** When each network's gateway was last found as it should be, and for which settings. */
   private readonly checked = new Map<string, { fingerprint: string; at: number }>();
+  /** Networks whose gateway is being checked again in the background. */
+  private readonly rechecking = new Set<string>();
 
   /** recheckMs: how long a gateway found right is trusted (a hand edit is repaired after it). */
   constructor(
@@ -39,14 +41,37 @@ export class HostGateways implements GatewayBackend {
     const now = this.clock.now();
     for (const network of networks) {
       // Reading a gateway's addresses costs a process: at most once per recheck period
-      // while the network is unchanged (a join waits for the pass that runs this).
+      // while the network is unchanged.
       const fingerprint = JSON.stringify([network.gatewayIfname, network.ipv4, network.ipv6, network.mtu]);
       const seen = this.checked.get(network.id);
-      if (seen && seen.fingerprint === fingerprint && now - seen.at < this.recheckMs) continue;
+      if (seen && seen.fingerprint === fingerprint) {
+        if (now - seen.at >= this.recheckMs) this.recheckInBackground(network, fingerprint, now);
+        continue;
+      }
       if (await this.syncOne(network)) this.checked.set(network.id, { fingerprint, at: now });
     }
     for (const id of this.checked.keys()) if (!networks.some((n) => n.id === id)) this.checked.delete(id);
     await this.nat.sync(networks, endpoints);
+  }
+
+  /**
+   * A gateway found right before, with unchanged settings, is checked again (to repair a
+   * hand edit) beside the pass rather than in it: a join waits for the pass, and on a busy
+   * host the process this starts can take longer than the rest of the pass. If the check
+   * fails, the next pass does it in the foreground again.
+   */
+  private recheckInBackground(network: NetworkRecord, fingerprint: string, now: number): void {
+    if (this.rechecking.has(network.id)) return;
+    this.rechecking.add(network.id);
+    this.syncOne(network)
+      .then(
+        (ok) => {
+          if (ok) this.checked.set(network.id, { fingerprint, at: now });
+          else this.checked.delete(network.id);
+        },
+        () => this.checked.delete(network.id),
+      )
+      .finally(() => this.rechecking.delete(network.id));
   }
 
   /** True once the gateway link exists and holds what the network says. */

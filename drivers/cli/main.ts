@@ -57,7 +57,8 @@ Options for 'up' and 'daemon':
                           one if it answers, else a private one)
   --bridge NAME           integration bridge (default br-int)
   --datapath MODE         auto | system | netdev (default auto)
-  --log-level LEVEL       trace | debug | info | warn | error (default info)
+  --log-level LEVEL       trace | debug | info | warn | error (default $OVSNET_LOG_LEVEL,
+                          else info)
   --ovs-rundir DIR        where <bridge>.mgmt lives (daemon; default: beside the
                           OVSDB socket, else /var/run/openvswitch)
   --plugin-dir DIR        where Docker looks for plugin sockets; ovsnet serves
@@ -112,7 +113,8 @@ function commonOptions(options: Map<string, string>): {
   if (!['auto', 'system', 'netdev'].includes(datapath)) {
     throw new UsageError(`--datapath must be auto, system or netdev, not "${datapath}"`);
   }
-  const level = options.get('log-level') ?? 'info';
+  // OVSNET_LOG_LEVEL reaches daemons started by tools (the lab, benchmarks) without their argv.
+  const level = options.get('log-level') ?? process.env['OVSNET_LOG_LEVEL'] ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
     throw new UsageError(`--log-level must be trace, debug, info, warn, error, fatal or silent, not "${level}"`);
   }

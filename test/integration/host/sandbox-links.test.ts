@@ -1,0 +1,51 @@
+// Moving a container's end of a veth into its sandbox (what `ovsnet attach` on the daemon's
+// bridge does after the join): renamed, addressed, up and routed there in one `ip -batch`,
+// and a step the kernel refuses fails the whole move with the kernel's reason.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Netns } from '../../harness/netns';
+import { requireBinaries } from '../../harness/require';
+import { HostLinks } from '../../../controller/host/links';
+
+test('a link moved into a sandbox arrives renamed, addressed, up and with its default routes', async (t) => {
+  if (!requireBinaries(t, ['ip', 'nsenter'])) return;
+  const host = await Netns.create('lh');
+  const sandbox = await Netns.create('ls');
+  t.after(async () => {
+    await sandbox.destroy();
+    await host.destroy();
+  });
+  const links = new HostLinks(host.name);
+  await host.ip('link', 'add', 'sbx0', 'type', 'veth', 'peer', 'name', 'sbx0p');
+  await links.moveIntoSandbox('sbx0p', sandbox.path, {
+    ifname: 'eth1',
+    addresses: ['10.77.0.5/24', 'fd77::5/64'],
+    gatewayIpv4: '10.77.0.1',
+    gatewayIpv6: 'fd77::1',
+  });
+  assert.doesNotMatch(await host.ip('-o', 'link', 'show'), /sbx0p/, 'gone from the host');
+  const link = await sandbox.ip('-o', 'link', 'show', 'eth1');
+  assert.match(link, /[<,]UP[,>]/, 'eth1 is up');
+  const addresses = await sandbox.ip('-o', 'addr', 'show', 'dev', 'eth1');
+  assert.match(addresses, /inet 10\.77\.0\.5\/24/);
+  assert.match(addresses, /inet6 fd77::5\/64/);
+  assert.match(await sandbox.ip('route', 'show', 'default'), /default via 10\.77\.0\.1 dev eth1/);
+  assert.match(await sandbox.ip('-6', 'route', 'show', 'default'), /default via fd77::1 dev eth1/);
+});
+
+test('a sandbox that already has the interface name refuses the move, naming the reason', async (t) => {
+  if (!requireBinaries(t, ['ip', 'nsenter'])) return;
+  const host = await Netns.create('lh');
+  const sandbox = await Netns.create('ls');
+  t.after(async () => {
+    await sandbox.destroy();
+    await host.destroy();
+  });
+  await sandbox.ip('link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'other');
+  await host.ip('link', 'add', 'sbx1', 'type', 'veth', 'peer', 'name', 'sbx1p');
+  await assert.rejects(
+    new HostLinks(host.name).moveIntoSandbox('sbx1p', sandbox.path, { ifname: 'eth1', addresses: ['10.77.1.5/24'] }),
+    /File exists/,
+  );
+  assert.doesNotMatch(await sandbox.ip('-o', 'addr', 'show'), /10\.77\.1\.5/, 'no address was added after the failure');
+});
