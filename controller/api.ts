@@ -50,6 +50,7 @@ export type {
   NetworkDetail,
 } from './control/contract';
 export type { EndpointRecord, NetworkRecord, PoolSlotRecord } from './cnm/records';
+export type { TraceAnswer, TraceReport, TraceRequest, TraceVerdict } from './observe/trace/types';
 export type { PoolListing } from './ipam/service';
 export { addPort, delPort, delPorts, setVlan, defaultOvsdbRemote, type AttachOptions } from './attach/manual-attach';
 export type { AddPortRequest } from './attach/request';

@@ -10,6 +10,7 @@ import type { AttachTarget } from '../attach/target';
 import type { EndpointRecord, NetworkRecord, PoolSlotRecord } from '../cnm/records';
 import type { AllowRule, EndpointInfo, EndpointSpec, JoinResult, NetworkSpec } from '../cnm/types';
 import type { PoolListing } from '../ipam/service';
+import type { TraceReport, TraceRequest } from '../observe/trace/types';
 
 /** A method that takes no parameters: callers send `{}`. */
 export type NoParams = Record<string, never>;
@@ -61,6 +62,8 @@ export type ControlMethods = {
   'policy.rm': { params: { id: string }; result: void };
   /** The switch's flows as text with their reasons; `network` keeps one network's. */
   flows: { params: { network?: string }; result: string[] };
+  /** `ovsnet trace`: the frame A would send to B through the switch, with a verdict. */
+  trace: { params: TraceRequest; result: TraceReport };
 };
 
 export type ControlMethodName = keyof ControlMethods;

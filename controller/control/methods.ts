@@ -16,6 +16,7 @@ import { invalid } from '../errors';
 import type { HostLinks } from '../host/links';
 import { managedAdd, managedRemove } from '../attach/managed';
 import type { ControlMethods, Handlers, Untrusted } from './contract';
+import { trace } from '../observe/trace/trace';
 
 interface Context {
   service: NetworkService;
@@ -26,7 +27,7 @@ interface Context {
   links: HostLinks;
   info: Map<string, string>;
   ovsdbConnected: () => boolean;
-  config: { bridge: string; ovsdb: string; datapath: string };
+  config: { bridge: string; ovsdb: string; datapath: string; ovsRundir: string };
 }
 
 function str<P>(params: Untrusted<P>, key: keyof P & string): string {
@@ -77,6 +78,17 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'policy.allow': async (p) => ctx.registry.allowRules.add(checkedByService(p)),
     'policy.ls': async () => ctx.registry.allowRules.list(),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
+    trace: async (p) =>
+      trace(
+        {
+          networks: () => ctx.registry.networks.list(),
+          endpoints: () => ctx.registry.endpoints.list(),
+          pipeline: () => ctx.flows.installedState(),
+          rundir: ctx.config.ovsRundir,
+          bridge: ctx.config.bridge,
+        },
+        checkedByService(p),
+      ),
     flows: async (p) => {
       const wanted = p.network;
       let tag: number | undefined;

@@ -85,6 +85,11 @@ export class OpenFlowSync implements FlowBackend {
     return toPipelineState(state);
   }
 
+  /** The pipeline state the last pass installed (what `ovsnet trace` explains flows by). */
+  installedState(): PipelineState | undefined {
+    return this.lastState;
+  }
+
   /** Why each flow of the last pass exists, by identity() (table|priority|match). */
   reasons(): Map<string, string> {
     const out = new Map<string, string>();

@@ -10,7 +10,7 @@ export interface ParsedArgs {
   flags: Set<string>;
 }
 
-const BOOLEAN_FLAGS = new Set(['help', 'version', 'json']);
+const BOOLEAN_FLAGS = new Set(['help', 'version', 'json', 'watch']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const parsed: ParsedArgs = { command: undefined, positionals: [], options: new Map(), flags: new Set() };

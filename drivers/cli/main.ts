@@ -33,6 +33,12 @@ Usage:
                           the installed pipeline: table names and why each flow exists
                           (these talk to the daemon's control socket: --state-dir DIR
                           or --control PATH; add --json for machine output)
+  ovsnet trace --from A --to B [--proto icmp|tcp|udp|arp] [--port N]
+              [--src-ip IP] [--src-mac MAC]
+                          run the frame A would send to B through the switch
+                          (ofproto/trace): each table with why its flow exists, and
+                          the verdict (A, B: container, endpoint id, address, or
+                          gateway:NETWORK)
   ovsnet attach add-port|del-port|del-ports|set-vlan ...
                           attach containers by hand, ovs-docker compatible
                           ('ovsnet attach --help'; also installed as 'ovs-docker')
@@ -78,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === 'daemon') return daemon(args.options);
   if (['status', 'network', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))
     return (await import('./inspect')).inspect(args);
+  if (args.command === 'trace') return (await import('./trace')).traceCommand(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 
