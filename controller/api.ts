@@ -35,6 +35,8 @@ export function ovsnetVersion(): string {
 }
 
 export { DEFAULT_PORT_POOL } from './port-pool';
+export { parseListenAddress } from './observe/http/listen';
+export type { EndpointCounters } from './observe/endpoint-stats';
 export { pingEngine } from './host/docker-api';
 export { readPid } from './ovs/private-ovs';
 export { run as runHostCommand, type ExecOptions, type ExecResult } from './host/exec';

@@ -25,6 +25,10 @@ import { CONTROL_SOCKET_KEY } from './attach/request';
 import { startLeftoverReclaimer } from './leftovers';
 import type { ClusterConfig } from './cluster/config';
 import type { ClusterRuntime } from './cluster/join';
+import { Recorder } from './observe/metrics/recorder';
+import type { ObserveConfig } from './observe/observability';
+import type { ObserveServer } from './observe/http/server';
+import { observeDaemon } from './observe/daemon-observability';
 
 async function labelBridge(vswitch: Vswitch, bridge: string, controlSocket: string): Promise<void> {
   const externalIds = vswitch.view.bridge(bridge)?.external_ids ?? {};
@@ -50,6 +54,8 @@ export interface DaemonConfig {
   portPool?: number;
   /** Join a cluster through its store (etcd); absent: a single host on its own store. */
   cluster?: ClusterConfig;
+  /** --metrics / --http listeners (none when absent). */
+  observe?: ObserveConfig;
 }
 
 export interface Daemon {
@@ -60,6 +66,10 @@ export interface Daemon {
   controlSocket: string;
   /** Facts the front ends add for `ovsnet status` (e.g. the plugin socket they serve). */
   info: Map<string, string>;
+  /** What the daemon records for /metrics; the Docker plugin reports its calls here. */
+  recorder: Recorder;
+  /** The --metrics / --http listeners, with the ports they got. */
+  observers: ObserveServer[];
   stop(): Promise<void>;
 }
 
@@ -78,6 +88,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const { logger } = config;
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const local = FileKvStore.open(join(config.stateDir, 'store'));
+  const recorder = new Recorder();
+  local.onFsync = (seconds) => recorder.fsync(seconds);
   const info = new Map<string, string>();
   let cluster: ClusterRuntime | undefined;
   try {
@@ -120,6 +132,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const flows = new OpenFlowSync(switchClient, {
       clock: config.clock ?? systemClock,
       checkPeriodMs: (config.driftPeriodMs ?? 2000) / 2,
+      onDriftRepaired: (r) => {
+        recorder.driftRepaired('flow_added', r.added);
+        recorder.driftRepaired('flow_modified', r.modified);
+        recorder.driftRepaired('flow_removed', r.removed);
+      },
     });
     const dataplane = new OvsDataplane({
       registry,
@@ -129,6 +146,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       clock: config.clock ?? systemClock,
       logger,
       ...(config.driftPeriodMs !== undefined ? { driftPeriodMs: config.driftPeriodMs } : {}),
+      onPass: (ms, failed) => recorder.pass(ms / 1000, failed),
     });
     stops.push(() => dataplane.stop());
     switchClient.on('ready', () => dataplane.kick());
@@ -158,8 +176,18 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         ovsdbConnected: () => client.state === 'connected',
       }),
       logger,
+      (method, seconds, failed) => recorder.call('control', method, seconds, failed),
     );
     stops.push(() => control.close());
+    const observers = await observeDaemon(
+      config.observe ?? {},
+      recorder,
+      { registry, flows, switchClient, ovsdb: client, local, stateDir: config.stateDir },
+      logger,
+    );
+    stops.push(async () => {
+      for (const observer of observers) await observer.close();
+    });
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
     const migrated = await registry.gatewayPorts.migrate();
@@ -197,7 +225,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     poolUpkeep.unref();
     stops.push(() => clearInterval(poolUpkeep));
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
-    return { service, ipam, registry, dataplane, controlSocket, info, stop: stopAll };
+    return { service, ipam, registry, dataplane, controlSocket, info, recorder, observers, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

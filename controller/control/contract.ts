@@ -11,6 +11,7 @@ import type { EndpointRecord, NetworkRecord, PoolSlotRecord } from '../cnm/recor
 import type { AllowRule, EndpointInfo, EndpointSpec, JoinResult, NetworkSpec } from '../cnm/types';
 import type { PoolListing } from '../ipam/service';
 import type { TraceReport, TraceRequest } from '../observe/trace/types';
+import type { EndpointCounters } from '../observe/endpoint-stats';
 
 /** A method that takes no parameters: callers send `{}`. */
 export type NoParams = Record<string, never>;
@@ -64,6 +65,8 @@ export type ControlMethods = {
   flows: { params: { network?: string }; result: string[] };
   /** `ovsnet trace`: the frame A would send to B through the switch, with a verdict. */
   trace: { params: TraceRequest; result: TraceReport };
+  /** `ovsnet endpoint stats`: this host's endpoints' port counters, or one endpoint's. */
+  'endpoint.stats': { params: { name?: string }; result: EndpointCounters[] };
 };
 
 export type ControlMethodName = keyof ControlMethods;

@@ -17,6 +17,7 @@ import type { HostLinks } from '../host/links';
 import { managedAdd, managedRemove } from '../attach/managed';
 import type { ControlMethods, Handlers, Untrusted } from './contract';
 import { trace } from '../observe/trace/trace';
+import { endpointStats } from '../observe/endpoint-stats';
 
 interface Context {
   service: NetworkService;
@@ -89,6 +90,19 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
         },
         checkedByService(p),
       ),
+    'endpoint.stats': async (p) => {
+      if (p.name !== undefined && (typeof p.name !== 'string' || p.name === ''))
+        throw invalid('parameter "name" must be a container name or endpoint id');
+      return endpointStats(
+        {
+          networks: () => ctx.registry.networks.list(),
+          endpoints: () => ctx.registry.endpoints.listOnHost(),
+          pipeline: () => ctx.flows.installedState(),
+          portStats: async () => (await ctx.switchClient.ready(5000)).portStats(),
+        },
+        p.name,
+      );
+    },
     flows: async (p) => {
       const wanted = p.network;
       let tag: number | undefined;

@@ -22,6 +22,7 @@ export async function startControlServer<Map extends MethodMap = ControlMethods>
   path: string,
   handlers: Handlers<Map>,
   logger: Logger,
+  onCall?: (method: string, seconds: number, failed: boolean) => void,
 ): Promise<ControlServer> {
   // Handlers take Untrusted params (any field may be anything), so any parsed value fits.
   const methods = handlers as unknown as Readonly<Record<string, WireHandler>>;
@@ -30,7 +31,7 @@ export async function startControlServer<Map extends MethodMap = ControlMethods>
     if (await socketAnswers(path)) throw new ControllerError('CONFLICT', `another ovsnet daemon is serving ${path}`);
     unlinkSync(path); // stale, left by a daemon that was killed
   }
-  const server = createServer((socket) => serve(socket, methods, logger));
+  const server = createServer((socket) => serve(socket, methods, logger, onCall));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => resolve());
@@ -42,7 +43,12 @@ export async function startControlServer<Map extends MethodMap = ControlMethods>
   };
 }
 
-function serve(socket: Socket, methods: Readonly<Record<string, WireHandler>>, logger: Logger): void {
+function serve(
+  socket: Socket,
+  methods: Readonly<Record<string, WireHandler>>,
+  logger: Logger,
+  onCall?: (method: string, seconds: number, failed: boolean) => void,
+): void {
   const splitter = new LineSplitter();
   socket.setEncoding('utf8');
   socket.on('error', () => undefined);
@@ -77,9 +83,13 @@ function serve(socket: Socket, methods: Readonly<Record<string, WireHandler>>, l
       reply({ id: request.id, error: { code: 'METHOD_NOT_FOUND', message: `unknown method "${request.method}"` } });
       return;
     }
+    const started = process.hrtime.bigint();
+    const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       reply({ id: request.id, result: (await method(request.params ?? {})) ?? null });
+      onCall?.(request.method, seconds(), false);
     } catch (error) {
+      onCall?.(request.method, seconds(), true);
       if (error instanceof ControllerError) {
         reply({ id: request.id, error: { code: error.code, message: error.message } });
       } else {

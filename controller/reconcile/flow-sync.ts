@@ -20,6 +20,8 @@ export interface FlowSyncOptions extends Partial<FlowCheckThresholds> {
   clock?: Clock;
   /** How long a pass waits for a ready session, and for its bundle to be applied (30 s). */
   timeoutMs?: number;
+  /** Told when a pass puts back flows a check found changed behind ovsnet's back. */
+  onDriftRepaired?: (repaired: { added: number; modified: number; removed: number }) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -67,6 +69,9 @@ export class OpenFlowSync implements FlowBackend {
   private lastInstallAt = 0;
   private lastCheckAt = -Infinity;
   private verifying = false;
+  /** A check found the switch's table differing from what the last pass left. */
+  private driftFound = false;
+  private readonly onDriftRepaired: FlowSyncOptions['onDriftRepaired'];
 
   private readonly clock: Clock;
   private readonly timeoutMs: number;
@@ -79,6 +84,7 @@ export class OpenFlowSync implements FlowBackend {
     this.clock = options.clock ?? systemClock;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.thresholds = flowCheckThresholds(options);
+    this.onDriftRepaired = options.onDriftRepaired;
   }
 
   desired(state: DataplaneState): PipelineState {
@@ -131,7 +137,10 @@ export class OpenFlowSync implements FlowBackend {
     this.verifyIfDue(session);
     const removed = new Set(diff.remove.map((r) => identity(r)));
     const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
-    return { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };
+    const outcome = { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };
+    if (this.driftFound && changes) this.onDriftRepaired?.(outcome);
+    this.driftFound = false;
+    return outcome;
   }
 
   /**
@@ -166,7 +175,7 @@ export class OpenFlowSync implements FlowBackend {
         const current = this.known;
         if (this.installs !== installs || current?.session !== session) return; // overlapped a change: inconclusive
         if (counted.flowCount === current.flows.size) this.known = { ...current, verifiedAt: now };
-        else this.known = undefined; // the next pass reads the table back and repairs it
+        else [this.known, this.driftFound] = [undefined, true]; // the next pass reads the table back and repairs it
         return;
       }
       const flows = keyed(await session.dumpFlows());
@@ -174,6 +183,7 @@ export class OpenFlowSync implements FlowBackend {
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;
       const diff = diffFlows(flows, current.flows);
+      if (diff.add.length + diff.remove.length > 0) this.driftFound = true;
       this.known =
         diff.add.length + diff.remove.length === 0
           ? { ...current, verifiedAt: now, dumpedAt: now }

@@ -58,6 +58,8 @@ export interface OvsDataplaneOptions {
   logger: Logger;
   driftPeriodMs?: number;
   admissionLimits?: PortAdmissionLimits;
+  /** Told of every reconcile pass (for /metrics). */
+  onPass?: (ms: number, failed: boolean) => void;
 }
 
 export class OvsDataplane implements Dataplane {
@@ -71,6 +73,7 @@ export class OvsDataplane implements Dataplane {
       clock: options.clock,
       logger: options.logger,
       periodMs: options.driftPeriodMs ?? 2000,
+      ...(options.onPass ? { onPass: options.onPass } : {}),
     });
     options.ports.onChange(() => this.loop.kick());
     options.registry.onChange(() => this.loop.kick());

@@ -4,6 +4,7 @@ import {
   createLogger,
   DEFAULT_PORT_POOL,
   ovsnetVersion,
+  parseListenAddress,
   resolveDatapath,
   startDaemon,
   startEmbeddedOvs,
@@ -13,7 +14,7 @@ import {
 import { parseArgs, UsageError } from './args';
 import { CLUSTER_HELP, clusterConfig } from './cluster-options';
 import { reportAndExit } from './exit';
-import type { Daemon, Logger } from '../../controller/api';
+import type { Daemon, DaemonConfig, Logger } from '../../controller/api';
 
 const HELP = `ovsnet - Open vSwitch networking for Docker containers
 
@@ -24,6 +25,9 @@ Usage:
   ovsnet status           OVS, bridge, OpenFlow session and counts of the running daemon
   ovsnet network ls|inspect NETWORK
   ovsnet endpoint ls
+  ovsnet endpoint stats [NAME] [--watch]
+                          packets, bytes and drops each container sent and received
+                          (the switch's port counters; --watch refreshes every 2 s)
   ovsnet ipam ls          address pools and the addresses held in each
   ovsnet pool ls          veth pairs ready on the bridge for the next joins
   ovsnet policy allow --network ID --from A --to B [--proto tcp|udp|icmp] [--port N]
@@ -59,6 +63,10 @@ Options for 'up' and 'daemon':
   --unused-grace SECONDS  how long an address or endpoint that Docker left unused
                           (a call cut short by an ovsnet crash) is kept before
                           ovsnet removes it (default 60)
+  --metrics [ADDR:]PORT   serve Prometheus metrics at /metrics (loopback unless an
+                          address is given; off by default)
+  --http [ADDR:]PORT      serve the live page at / (and /metrics; the same listener
+                          when it names the --metrics address)
   --port-pool N           veth pairs kept ready on the bridge once containers start
                           joining, so a join only installs flows (default 8; grows
                           with demand; 0 turns it off)
@@ -123,6 +131,7 @@ async function daemon(options: Map<string, string>): Promise<number> {
     unusedGraceMs,
     portPool: portPoolOption(options),
     ...(cluster !== undefined ? { cluster } : {}),
+    observe: observeOptions(options),
   });
   const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
@@ -130,6 +139,15 @@ async function daemon(options: Map<string, string>): Promise<number> {
   await plugin.close();
   await running.stop();
   return 0;
+}
+
+function observeOptions(options: Map<string, string>): NonNullable<DaemonConfig['observe']> {
+  const metrics = options.get('metrics');
+  const http = options.get('http');
+  return {
+    ...(metrics !== undefined ? { metrics: parseListenAddress(metrics, '--metrics') } : {}),
+    ...(http !== undefined ? { http: parseListenAddress(http, '--http') } : {}),
+  };
 }
 
 function unusedGrace(options: Map<string, string>): number {
@@ -159,6 +177,7 @@ async function servePlugin(
       network: running.service,
       ipam: running.ipam,
       logger,
+      onCall: (method, seconds, failed) => running.recorder.call('plugin', method, seconds, failed),
     });
     running.info.set('plugin', plugin.socketPath);
     logger.info({ socket: plugin.socketPath }, 'Docker plugin is serving');
@@ -193,6 +212,7 @@ async function up(options: Map<string, string>): Promise<number> {
       unusedGraceMs,
       portPool: portPoolOption(options),
       ...(cluster !== undefined ? { cluster } : {}),
+      observe: observeOptions(options),
     });
   } catch (error) {
     await ovs.stop();

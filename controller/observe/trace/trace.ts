@@ -3,9 +3,9 @@
 // when it reaches A's gateway on its way to another network, and judges both answers.
 import { buildPipeline } from '../../../flows/pipeline/build';
 import type { PipelineState } from '../../../flows/pipeline/model';
-import { simulate, type Frame } from '../../../flows/pipeline/simulate';
+import type { Frame } from '../../../flows/pipeline/simulate';
+import { simulatedLeg } from './simulated';
 import type { FlowSpec } from '../../../flows/pipeline/spec';
-import { tableNumber, type TableName } from '../../../flows/pipeline/tables';
 import { ControllerError, invalid } from '../../errors';
 import type { EndpointRecord, NetworkRecord } from '../../cnm/records';
 import { parseAddress, parseMac } from '../../cnm/addresses';
@@ -13,9 +13,18 @@ import { gatewayMac } from '../../reconcile/desired-ports';
 import { judge, type Judged } from './explain';
 import { buildFrame, firstLeg, frameText, type FrameInput } from './frame';
 import { traceOnSwitch } from './ofproto';
-import { missReason, ReasonIndex } from './reasons';
+import { ReasonIndex } from './reasons';
 import { familyOfRef, resolveParty, type Known } from './resolve';
-import type { TraceAnswer, TraceLeg, TraceOutput, TraceProto, TraceReport, TraceRequest, TraceStep } from './types';
+import type {
+  Party,
+  TraceAnswer,
+  TraceLeg,
+  TraceOutput,
+  TraceProto,
+  TraceReport,
+  TraceRequest,
+  TraceStep,
+} from './types';
 
 export interface TraceContext {
   networks: () => Promise<NetworkRecord[]>;
@@ -43,11 +52,18 @@ function checked(request: TraceRequest): { proto: TraceProto; port: number } {
   return { proto, port };
 }
 
-export async function trace(ctx: TraceContext, request: TraceRequest): Promise<TraceReport> {
+interface Prepared {
+  from: Party;
+  to: Party;
+  proto: TraceProto;
+  port: number;
+  first: FrameInput;
+  judged: Judged;
+}
+
+/** A and B resolved, and the first frame built. */
+function prepare(known: Known, request: TraceRequest): Prepared {
   const { proto, port } = checked(request);
-  const state = ctx.pipeline();
-  if (!state) throw new ControllerError('UNAVAILABLE', 'no flows installed yet: the daemon has not finished a pass');
-  const known: Known = { networks: await ctx.networks(), endpoints: await ctx.endpoints(), state };
   const family = familyOfRef(request.srcIp ?? '') ?? familyOfRef(request.to) ?? familyOfRef(request.from) ?? 4;
   const to = resolveParty(request.to, known, family);
   let from = resolveParty(request.from, known, family);
@@ -55,7 +71,7 @@ export async function trace(ctx: TraceContext, request: TraceRequest): Promise<T
   if (from.kind === 'gateway' && to.kind === 'endpoint' && to.networkId !== from.networkId)
     from = resolveParty(`gateway:${to.networkId ?? ''}`, known, family);
   const fromNetwork = known.networks.find((n) => n.id === from.networkId);
-  const fromPipeline = state.networks.find((n) => n.tag === fromNetwork?.tag);
+  const fromPipeline = known.state.networks.find((n) => n.tag === fromNetwork?.tag);
   const gatewayIp = fromNetwork
     ? [...fromNetwork.ipv4, ...fromNetwork.ipv6].find(
         (s) => s.gateway !== undefined && s.gateway.includes(':') === (family === 6),
@@ -69,17 +85,34 @@ export async function trace(ctx: TraceContext, request: TraceRequest): Promise<T
     ...(fromPipeline?.gateway ? { gatewayMac: fromPipeline.gateway.mac } : {}),
     ...(gatewayIp !== undefined ? { gatewayIp } : {}),
   });
-  const judged = judgedContext(from, to, first, known);
+  return { from, to, proto, port, first, judged: judgedContext(from, to, first, known) };
+}
+
+const simulatorEngine =
+  (flows: readonly FlowSpec[], state: PipelineState): Engine =>
+  (frame, _text, inPort) =>
+    Promise.resolve(
+      simulatedLeg(
+        flows,
+        frame,
+        inPort,
+        (state.tunnels ?? []).map((t) => t.ofport),
+      ),
+    );
+
+export async function trace(ctx: TraceContext, request: TraceRequest): Promise<TraceReport> {
+  const state = ctx.pipeline();
+  if (!state) throw new ControllerError('UNAVAILABLE', 'no flows installed yet: the daemon has not finished a pass');
+  const known: Known = { networks: await ctx.networks(), endpoints: await ctx.endpoints(), state };
+  const { from, to, proto, port, first, judged } = prepare(known, request);
   const flows = buildPipeline(state);
   const reasons = new ReasonIndex(flows);
   const onSwitch: Engine = async (_frame, text, inPort) => {
     const raw = await traceOnSwitch(ctx.rundir, ctx.bridge, text, inPort);
     return { steps: raw.steps.map((s) => reasons.step(s)), outputs: raw.outputs };
   };
-  const tunnelPorts = (state.tunnels ?? []).map((t) => t.ofport);
-  const simulated: Engine = (frame, _text, inPort) => Promise.resolve(simulatedLeg(flows, frame, inPort, tunnelPorts));
   const switchAnswer = await answer(onSwitch, first, judged, known);
-  const simulatorAnswer = await answer(simulated, first, judged, known);
+  const simulatorAnswer = await answer(simulatorEngine(flows, state), first, judged, known);
   const same = JSON.stringify(verdictKey(switchAnswer)) === JSON.stringify(verdictKey(simulatorAnswer));
   return {
     from,
@@ -89,6 +122,15 @@ export async function trace(ctx: TraceContext, request: TraceRequest): Promise<T
     switch: switchAnswer,
     ...(same ? {} : { simulator: simulatorAnswer }),
   };
+}
+
+/**
+ * The same judgement on a given flow table, without the switch: the live page's matrix
+ * runs it on the flows read back from the switch.
+ */
+export function simulatedTrace(known: Known, flows: readonly FlowSpec[], request: TraceRequest): Promise<TraceAnswer> {
+  const { first, judged } = prepare(known, request);
+  return answer(simulatorEngine(flows, known.state), first, judged, known);
 }
 
 /** What makes two verdicts the same answer (the wording aside). */
@@ -170,33 +212,4 @@ function judgedContext(from: TraceReport['from'], to: TraceReport['to'], first: 
   }
   const hosts = new Map((known.state.remoteHosts ?? []).map((h) => [h.tunnelIp, `#${h.id}`]));
   return { from, to, first, networks: known.networks, gateways, ports, hosts };
-}
-
-/** The simulator's answer in the switch's shape: tables by number, reasons, outputs. */
-function simulatedLeg(
-  flows: readonly FlowSpec[],
-  frame: Frame,
-  inPort: number,
-  tunnelPorts: number[],
-): { steps: TraceStep[]; outputs: TraceOutput[] } {
-  const result = simulate(flows, frame, { tunnelPorts });
-  const steps: TraceStep[] = [];
-  for (const line of result.trace) {
-    const cut = line.indexOf(': ');
-    const table = line.slice(0, cut) as TableName;
-    let tableId: number;
-    try {
-      tableId = tableNumber(table);
-    } catch {
-      continue; // a note of the simulator's, not a table
-    }
-    const reason = line.slice(cut + 2);
-    steps.push({ tableId, table, reason: reason === 'miss (drop)' ? missReason(tableId) : reason });
-  }
-  const outputs = result.deliveries.map((d) => ({
-    port: d.port,
-    ...(d.port === inPort ? { inPort: true } : {}),
-    ...(d.tunnel ? { tunnel: { dst: d.tunnel.dst, key: d.tunnel.id.toString() } } : {}),
-  }));
-  return { steps, outputs };
 }
