@@ -69,8 +69,8 @@ export class OpenFlowSync implements FlowBackend {
   private lastInstallAt = 0;
   private lastCheckAt = -Infinity;
   private verifying = false;
-  /** A check found the switch's table differing from what the last pass left. */
-  private driftFound = false;
+  /** What the last pass left, when a count found the switch holding something else. */
+  private suspect: Keyed | undefined;
   private readonly onDriftRepaired: FlowSyncOptions['onDriftRepaired'];
 
   private readonly clock: Clock;
@@ -122,6 +122,8 @@ export class OpenFlowSync implements FlowBackend {
       const dumpedAt = this.clock.now();
       known = { session, verifiedAt: dumpedAt, dumpedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };
       this.lastDumpMs = this.clock.now() - dumpedAt;
+      if (this.suspect) this.reportDrift(this.suspect, known.flows);
+      this.suspect = undefined;
     }
     this.known = undefined; // until the change below is known to have landed
     const diff = diffFlows(want, known.flows);
@@ -137,10 +139,20 @@ export class OpenFlowSync implements FlowBackend {
     this.verifyIfDue(session);
     const removed = new Set(diff.remove.map((r) => identity(r)));
     const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
-    const outcome = { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };
-    if (this.driftFound && changes) this.onDriftRepaired?.(outcome);
-    this.driftFound = false;
-    return outcome;
+    return { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };
+  }
+
+  /** Tells onDriftRepaired what the switch holds unlike what ovsnet installed (the next pass puts it back). */
+  private reportDrift(installed: Keyed, found: Keyed): void {
+    if (!this.onDriftRepaired) return;
+    const diff = diffFlows(installed, found);
+    const removed = new Set(diff.remove.map((r) => identity(r)));
+    const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
+    this.onDriftRepaired({
+      added: diff.add.length - replaced,
+      modified: replaced,
+      removed: diff.remove.length - replaced,
+    });
   }
 
   /**
@@ -175,7 +187,7 @@ export class OpenFlowSync implements FlowBackend {
         const current = this.known;
         if (this.installs !== installs || current?.session !== session) return; // overlapped a change: inconclusive
         if (counted.flowCount === current.flows.size) this.known = { ...current, verifiedAt: now };
-        else [this.known, this.driftFound] = [undefined, true]; // the next pass reads the table back and repairs it
+        else [this.known, this.suspect] = [undefined, current.flows]; // the next pass reads the table back and repairs it
         return;
       }
       const flows = keyed(await session.dumpFlows());
@@ -183,7 +195,7 @@ export class OpenFlowSync implements FlowBackend {
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;
       const diff = diffFlows(flows, current.flows);
-      if (diff.add.length + diff.remove.length > 0) this.driftFound = true;
+      if (diff.add.length + diff.remove.length > 0) this.reportDrift(current.flows, flows);
       this.known =
         diff.add.length + diff.remove.length === 0
           ? { ...current, verifiedAt: now, dumpedAt: now }

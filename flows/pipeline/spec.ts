@@ -57,7 +57,11 @@ export function combineRegisterMatches(match: MatchField[]): MatchField[] {
       throw new Error(`overlapping matches on ${m.field}`);
     }
     seen.value = (Number(seen.value) | Number(m.value)) >>> 0;
-    seen.mask = mask >>> 0;
+    // Sub-fields that cover the whole register are an exact match: the switch reports it
+    // without a mask, and a flow must read back as it was written or every check finds
+    // "drift" and replaces it.
+    if (mask >>> 0 === 0xffffffff) delete seen.mask;
+    else seen.mask = mask >>> 0;
   }
   return out;
 }
