@@ -182,7 +182,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const observers = await observeDaemon(
       config.observe ?? {},
       recorder,
-      { registry, flows, switchClient, ovsdb: client, local, stateDir: config.stateDir },
+      { registry, flows, switchClient, ovsdb: client, local, stateDir: config.stateDir, info },
       logger,
     );
     stops.push(async () => {

@@ -10,6 +10,7 @@ import type { SwitchClient } from '../openflow/switch-client';
 import type { OpenFlowSync } from '../reconcile/flow-sync';
 import type { FileKvStore } from '../store/file-store';
 import type { ObserveServer } from './http/server';
+import { listenText } from './http/listen';
 import type { Recorder } from './metrics/recorder';
 import { startObservability, type ObserveConfig, type ObserveSources } from './observability';
 
@@ -20,6 +21,8 @@ export interface DaemonParts {
   ovsdb: OvsdbClient;
   local: FileKvStore;
   stateDir: string;
+  /** `ovsnet status` facts: where the listeners serve. */
+  info: Map<string, string>;
 }
 
 /** What a scrape, the page and `ovsnet endpoint stats` read. */
@@ -59,5 +62,11 @@ export async function observeDaemon(
   parts.switchClient.on('ready', () => {
     if (++openflowSessions > 1) recorder.reconnected('openflow');
   });
-  return startObservability(config, recorder, observeSources(parts), logger);
+  const servers = await startObservability(config, recorder, observeSources(parts), logger);
+  for (const server of servers) {
+    const base = `http://${listenText(server.address)}`;
+    if (server.page) parts.info.set('page', `${base}/`);
+    if (!parts.info.has('metrics') || !server.page) parts.info.set('metrics', `${base}/metrics`);
+  }
+  return servers;
 }

@@ -15,6 +15,8 @@ export interface ObserveRoutes {
 export interface ObserveServer {
   /** The address it listens on (the port the kernel chose for port 0). */
   address: ListenAddress;
+  /** It serves the live page too. */
+  page: boolean;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startObserveServer(
   logger.info({ listen: listenText(address), page: routes.page !== undefined }, 'observability listener is serving');
   return {
     address,
+    page: routes.page !== undefined,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

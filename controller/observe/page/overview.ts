@@ -58,7 +58,10 @@ export async function overview(sources: OverviewSources): Promise<Overview> {
   const endpoints = (await sources.endpoints()).filter((e) => e.plugged === true);
   const state = sources.pipeline();
   const openflow = sources.openflowConnected();
-  const dumped = openflow ? await sources.dumpFlows().catch(() => undefined) : undefined;
+  // The table is read back only when some network's matrix will be drawn (it costs the
+  // switch a walk over every flow).
+  const drawn = networks.some((n) => endpoints.filter((e) => e.networkId === n.id).length <= MATRIX_LIMIT);
+  const dumped = openflow && drawn ? await sources.dumpFlows().catch(() => undefined) : undefined;
   const counters = new Map((await sources.counters().catch(() => [])).map((c) => [c.endpointId, c]));
   const flows = dumped ? installedFlowSpecs(dumped, sources.reasons()) : undefined;
   const known = state ? { networks, endpoints, state } : undefined;

@@ -5,7 +5,7 @@
 import type { FlowSpec } from '../../../flows/pipeline/spec';
 import { toFlowMod } from '../../../flows/pipeline/spec';
 import { parseCookie } from '../../../flows/pipeline/cookies';
-import { TABLES, tableName, tableNumber } from '../../../flows/pipeline/tables';
+import { tableName, tableNumber } from '../../../flows/pipeline/tables';
 import { flowText } from '../../../flows/ofp/text';
 import type { RawStep } from './ofproto';
 import type { TraceStep } from './types';
@@ -77,6 +77,3 @@ function closest(candidates: readonly FlowSpec[], switchMatch: string): FlowSpec
   }
   return best;
 }
-
-/** Table names in pipeline order, for messages. */
-export const PIPELINE_TABLES = [...TABLES.keys()];

@@ -10,6 +10,8 @@ import { withControllerHost, type Container, type ControllerHost } from '../cont
 import { ping } from '../../harness/probes';
 import { matrixMismatches, type Proto } from '../../harness/reachability';
 import { callControl } from '../../../controller/control/client';
+import { runOk } from '../../../controller/host/exec';
+import { join } from 'node:path';
 import type { TraceReport, TraceRequest } from '../../../controller/observe/trace/types';
 
 const NETS = [
@@ -17,6 +19,7 @@ const NETS = [
   { id: 'closed', subnet: '10.32.0.0/24', options: { icc: false } },
   { id: 'inner', subnet: '10.33.0.0/24', options: { internal: true } },
 ];
+const CLI = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
 const PORTS: Record<Proto, number | undefined> = { icmp: undefined, tcp: 8080, udp: 9090 };
 
 const arrives = (report: TraceReport): boolean =>
@@ -129,6 +132,24 @@ test('gateways, the host on another network, a spoofed source and ARP: trace and
     assert.equal(spoofed.switch.verdict.kind, 'dropped');
     assert.equal(spoofed.switch.verdict.kind === 'dropped' && spoofed.switch.verdict.table, 'port_security');
     assert.match(spoofed.switch.verdict.summary, /not its own/);
+    // The command line says the same in words.
+    const [c0, c1] = byNet.get('closed') as Container[];
+    const printed = await runOk(process.execPath, [
+      CLI,
+      'trace',
+      '--control',
+      host.daemon.controlSocket,
+      '--from',
+      (c1 as Container).endpointId,
+      '--to',
+      (c0 as Container).ip,
+      '--proto',
+      'udp',
+      '--port',
+      '9090',
+    ]);
+    assert.match(printed, / 5\. policy +no match +no flow of policy matches/);
+    assert.match(printed, /verdict: DROPPED: ICC is off on network closed and no allow rule lets .* on udp\/9090/);
     const arp = await traceOf({ from: (x as Container).endpointId, to: (y as Container).ip, proto: 'arp' });
     assert.equal(arp.switch.verdict.kind, 'answered');
     assert.equal(arp.simulator, undefined);
