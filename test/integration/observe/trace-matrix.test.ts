@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withControllerHost, type Container, type ControllerHost } from '../controller/fixture';
-import { ping } from '../../harness/probes';
+import { ping, tcpProbe, udpProbe } from '../../harness/probes';
 import { matrixMismatches, type Proto } from '../../harness/reachability';
 import { callControl } from '../../../controller/control/client';
 import { runOk } from '../../../controller/host/exec';
@@ -54,10 +54,10 @@ test('every cell of the reachability matrix: the trace verdict agrees with real 
       [],
     );
     // ...and the real packets of every cell do what the trace said.
-    const mismatches = await matrixMismatches(all, (from, to, proto) =>
-      arrives(verdicts.get(key(from, to, proto)) as TraceReport),
-    );
-    assert.deepEqual(mismatches, []);
+    const expected = (from: Container, to: Container, proto: Proto): boolean =>
+      arrives(verdicts.get(key(from, to, proto)) as TraceReport);
+    const mismatches = await matrixMismatches(all, expected);
+    assert.deepEqual(await persistent(mismatches, all, expected), []);
 
     // And the verdicts say why, in the operator's terms.
     const summary = (from: Container, to: Container, proto: Proto): string =>
@@ -156,6 +156,37 @@ test('gateways, the host on another network, a spoofed source and ARP: trace and
     assert.deepEqual(problems, []);
   });
 });
+
+/**
+ * The mismatches that happen again when probed alone with a 3-s timeout: a frame the switch
+ * drops is dropped again, while a probe that only timed out on a busy machine now passes.
+ */
+async function persistent(
+  mismatches: string[],
+  all: Container[],
+  expected: (from: Container, to: Container, proto: Proto) => boolean,
+): Promise<string[]> {
+  const again: string[] = [];
+  for (const line of mismatches) {
+    const parsed = /^(\S+) -> (\S+) (icmp|tcp|udp): /.exec(line);
+    const from = all.find((c) => c.ip === parsed?.[1]);
+    const to = all.find((c) => c.ip === parsed?.[2]);
+    if (!parsed || !from || !to) {
+      again.push(line);
+      continue;
+    }
+    const proto = parsed[3] as Proto;
+    const options = { timeoutMs: 3000 };
+    const observed =
+      proto === 'icmp'
+        ? await ping(from.ns, to.ip, options)
+        : proto === 'tcp'
+          ? await tcpProbe(from.ns, to.ip, PORTS.tcp as number, options)
+          : await udpProbe(from.ns, to.ip, PORTS.udp as number, options);
+    if (observed !== expected(from, to, proto)) again.push(`${line} (and again alone)`);
+  }
+  return again;
+}
 
 function cellParts(cell: string, all: Container[]): [Container, Container, Proto] {
   const [from, rest] = cell.split('>') as [string, string];
