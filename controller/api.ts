@@ -35,6 +35,8 @@ export function ovsnetVersion(): string {
 }
 
 export { DEFAULT_PORT_POOL } from './port-pool';
+export { parseListenAddress } from './observe/http/listen';
+export type { EndpointCounters } from './observe/endpoint-stats';
 export { pingEngine } from './host/docker-api';
 export { readPid } from './ovs/private-ovs';
 export { run as runHostCommand, type ExecOptions, type ExecResult } from './host/exec';
@@ -54,6 +56,7 @@ export { defaultGateway, networkIdForName } from './cnm/named-networks';
 export { networksReferredTo } from './cnm/network-ref';
 export type { EndpointRecord, NetworkRecord, PoolSlotRecord, ContainerFacts } from './cnm/records';
 export type { AllowRequest, MatchedEndpoint, RuleStatus } from './cnm/rule-status';
+export type { TraceAnswer, TraceReport, TraceRequest, TraceVerdict } from './observe/trace/types';
 export type { PoolListing } from './ipam/service';
 export { addPort, delPort, delPorts, setVlan, defaultOvsdbRemote, type AttachOptions } from './attach/manual-attach';
 export type { AddPortRequest } from './attach/request';

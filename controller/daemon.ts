@@ -30,6 +30,10 @@ import { CONTROL_SOCKET_KEY } from './attach/request';
 import { startLeftoverReclaimer } from './leftovers';
 import type { ClusterConfig } from './cluster/config';
 import type { ClusterRuntime } from './cluster/join';
+import { Recorder } from './observe/metrics/recorder';
+import type { ObserveConfig } from './observe/observability';
+import type { ObserveServer } from './observe/http/server';
+import { observeDaemon } from './observe/daemon-observability';
 
 async function labelBridge(vswitch: Vswitch, bridge: string, controlSocket: string): Promise<void> {
   const externalIds = vswitch.view.bridge(bridge)?.external_ids ?? {};
@@ -60,6 +64,8 @@ export interface DaemonConfig {
    * rules (host/docker-containers.ts); absent: DOCKER_HOST or the standard socket; null: none.
    */
   dockerSocket?: string | null;
+  /** --metrics / --http listeners (none when absent). */
+  observe?: ObserveConfig;
 }
 
 export interface Daemon {
@@ -70,6 +76,10 @@ export interface Daemon {
   controlSocket: string;
   /** Facts the front ends add for `ovsnet status` (e.g. the plugin socket they serve). */
   info: Map<string, string>;
+  /** What the daemon records for /metrics; the Docker plugin reports its calls here. */
+  recorder: Recorder;
+  /** The --metrics / --http listeners, with the ports they got. */
+  observers: ObserveServer[];
   stop(): Promise<void>;
 }
 
@@ -120,6 +130,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   if (config.cluster?.underlayIface !== undefined) await prepareUnderlay(config, config.cluster.underlayIface);
   const local = FileKvStore.open(storeDir);
+  const recorder = new Recorder();
+  local.onFsync = (seconds) => recorder.fsync(seconds);
   const info = new Map<string, string>();
   let cluster: ClusterRuntime | undefined;
   try {
@@ -157,6 +169,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const flows = new OpenFlowSync(switchClient, {
       clock: config.clock ?? systemClock,
       checkPeriodMs: (config.driftPeriodMs ?? 2000) / 2,
+      onDriftRepaired: (r) => {
+        recorder.driftRepaired('flow_added', r.added);
+        recorder.driftRepaired('flow_modified', r.modified);
+        recorder.driftRepaired('flow_removed', r.removed);
+      },
     });
     const dataplane = new OvsDataplane({
       registry,
@@ -166,6 +183,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       clock: config.clock ?? systemClock,
       logger,
       ...(config.driftPeriodMs !== undefined ? { driftPeriodMs: config.driftPeriodMs } : {}),
+      onPass: (ms, failed) => recorder.pass(ms / 1000, failed),
     });
     stops.push(() => dataplane.stop());
     switchClient.on('ready', () => dataplane.kick());
@@ -203,8 +221,18 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           : {}),
       }),
       logger,
+      { onCall: (method, seconds, failed) => recorder.call('control', method, seconds, failed) },
     );
     stops.push(() => control.close());
+    const observers = await observeDaemon(
+      config.observe ?? {},
+      recorder,
+      { registry, flows, switchClient, ovsdb: client, local, stateDir: config.stateDir, info },
+      logger,
+    );
+    stops.push(async () => {
+      for (const observer of observers) await observer.close();
+    });
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
     const migrated = await registry.gatewayPorts.migrate();
@@ -257,7 +285,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     poolUpkeep.unref();
     stops.push(() => clearInterval(poolUpkeep));
     logger.info({ bridge: config.bridge, ovsdb: config.ovsdb, control: controlSocket }, 'ovsnet daemon is ready');
-    return { service, ipam, registry, dataplane, controlSocket, info, stop: stopAll };
+    return { service, ipam, registry, dataplane, controlSocket, info, recorder, observers, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -18,11 +18,14 @@ export interface ConnectionLimits {
   idleTimeoutMs?: number;
 }
 
+/** Told of every answered call: its method, how long it took, whether it failed (for metrics). */
+export type CallObserver = (method: string, seconds: number, failed: boolean) => void;
+
 export function serveConnection(
   socket: Socket,
   methods: Readonly<Record<string, WireHandler>>,
   logger: Logger,
-  limits: ConnectionLimits = {},
+  limits: ConnectionLimits & { onCall?: CallObserver } = {},
 ): void {
   const maxInFlight = limits.maxInFlight ?? 32;
   const splitter = new LineSplitter();
@@ -51,7 +54,7 @@ export function serveConnection(
   const pump = (): void => {
     while (queued.length > 0 && inFlight < maxInFlight && !draining) {
       inFlight++;
-      void answer(queued.shift() as string, methods, logger, reply).finally(() => {
+      void answer(queued.shift() as string, methods, logger, reply, limits.onCall).finally(() => {
         inFlight--;
         pump();
       });
@@ -84,6 +87,7 @@ async function answer(
   methods: Readonly<Record<string, WireHandler>>,
   logger: Logger,
   reply: (response: ControlResponse) => void,
+  onCall?: CallObserver,
 ): Promise<void> {
   let request: ControlRequest;
   try {
@@ -105,9 +109,13 @@ async function answer(
     reply({ id: request.id, error: { code: 'METHOD_NOT_FOUND', message: `unknown method "${request.method}"` } });
     return;
   }
+  const started = process.hrtime.bigint();
+  const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
   try {
     reply({ id: request.id, result: (await method(request.params ?? {})) ?? null });
+    onCall?.(request.method, seconds(), false);
   } catch (error) {
+    onCall?.(request.method, seconds(), true);
     if (error instanceof ControllerError) {
       reply({ id: request.id, error: { code: error.code, message: error.message } });
     } else {

@@ -13,6 +13,8 @@ import type { AllowRule, EndpointInfo, EndpointSpec, JoinResult, NetworkSpec } f
 import type { PoolListing } from '../ipam/service';
 import type { AllowRequest, RuleStatus } from '../cnm/rule-status';
 import type { CniAddRequest, CniCheckRequest, CniDelRequest, CniEndpointView } from '../cni/types';
+import type { TraceReport, TraceRequest } from '../observe/trace/types';
+import type { EndpointCounters } from '../observe/endpoint-stats';
 
 /** A method that takes no parameters: callers send `{}`. */
 export type NoParams = Record<string, never>;
@@ -76,6 +78,10 @@ export type ControlMethods = {
   'cni.add': { params: CniAddRequest; result: CniEndpointView };
   'cni.del': { params: CniDelRequest; result: void };
   'cni.check': { params: CniCheckRequest; result: CniEndpointView };
+  /** `ovsnet trace`: the frame A would send to B through the switch, with a verdict. */
+  trace: { params: TraceRequest; result: TraceReport };
+  /** `ovsnet endpoint stats`: this host's endpoints' port counters, or one endpoint's. */
+  'endpoint.stats': { params: { name?: string }; result: EndpointCounters[] };
 };
 
 export type ControlMethodName = keyof ControlMethods;

@@ -20,6 +20,8 @@ import type { HostLinks } from '../host/links';
 import { managedAdd, managedRemove } from '../attach/managed';
 import type { ControlMethods, Handlers, Untrusted } from './contract';
 import { cniMethods } from '../cni/methods';
+import { trace } from '../observe/trace/trace';
+import { endpointStats } from '../observe/endpoint-stats';
 
 interface Context {
   service: NetworkService;
@@ -30,7 +32,7 @@ interface Context {
   links: HostLinks;
   info: Map<string, string>;
   ovsdbConnected: () => boolean;
-  config: { bridge: string; ovsdb: string; datapath: string };
+  config: { bridge: string; ovsdb: string; datapath: string; ovsRundir: string };
   /** Docker's network names, for `policy allow --network NAME` (absent: no Docker to ask). */
   dockerNetworkNames?: DockerNetworkNames;
 }
@@ -95,6 +97,30 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'policy.ls': async () => ruleStatuses(ctx.registry),
     ...cniMethods(ctx),
     'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
+    trace: async (p) =>
+      trace(
+        {
+          networks: () => ctx.registry.networks.list(),
+          endpoints: () => ctx.registry.endpoints.list(),
+          pipeline: () => ctx.flows.installedState(),
+          rundir: ctx.config.ovsRundir,
+          bridge: ctx.config.bridge,
+        },
+        checkedByService(p),
+      ),
+    'endpoint.stats': async (p) => {
+      if (p.name !== undefined && (typeof p.name !== 'string' || p.name === ''))
+        throw invalid('parameter "name" must be a container name or endpoint id');
+      return endpointStats(
+        {
+          networks: () => ctx.registry.networks.list(),
+          endpoints: () => ctx.registry.endpoints.listOnHost(),
+          pipeline: () => ctx.flows.installedState(),
+          portStats: async () => (await ctx.switchClient.ready(5000)).portStats(),
+        },
+        p.name,
+      );
+    },
     flows: async (p) => {
       const wanted = p.network;
       let tag: number | undefined;

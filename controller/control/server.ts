@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { ControllerError } from '../errors';
 import type { Logger } from '../log';
 import type { ControlMethods, Handlers, MethodMap } from './contract';
-import { serveConnection, type ConnectionLimits, type WireHandler } from './connection';
+import { serveConnection, type CallObserver, type ConnectionLimits, type WireHandler } from './connection';
 
 export interface ControlServer {
   readonly path: string;
@@ -19,7 +19,7 @@ export async function startControlServer<Map extends MethodMap = ControlMethods>
   path: string,
   handlers: Handlers<Map>,
   logger: Logger,
-  limits: ConnectionLimits = {},
+  options: ConnectionLimits & { onCall?: CallObserver } = {},
 ): Promise<ControlServer> {
   // Handlers take Untrusted params (any field may be anything), so any parsed value fits.
   const methods = handlers as unknown as Readonly<Record<string, WireHandler>>;
@@ -32,7 +32,7 @@ export async function startControlServer<Map extends MethodMap = ControlMethods>
     if (await socketAnswers(path)) throw new ControllerError('CONFLICT', `another ovsnet daemon is serving ${path}`);
     unlinkSync(path); // stale, left by a daemon that was killed
   }
-  const server = createServer((socket) => serveConnection(socket, methods, logger, limits));
+  const server = createServer((socket) => serveConnection(socket, methods, logger, options));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {

@@ -26,6 +26,8 @@ export interface FlowSyncOptions extends Partial<FlowCheckThresholds> {
    * is reset and the pass fails (default twice timeoutMs); docs/design.md "Faults".
    */
   deadlineMs?: number;
+  /** Told when a pass puts back flows a check found changed behind ovsnet's back. */
+  onDriftRepaired?: (repaired: { added: number; modified: number; removed: number }) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -73,6 +75,9 @@ export class OpenFlowSync implements FlowBackend {
   private lastInstallAt = 0;
   private lastCheckAt = -Infinity;
   private verifying = false;
+  /** What the last pass left, when a count found the switch holding something else. */
+  private suspect: Keyed | undefined;
+  private readonly onDriftRepaired: FlowSyncOptions['onDriftRepaired'];
 
   private readonly clock: Clock;
   private readonly timeoutMs: number;
@@ -87,6 +92,7 @@ export class OpenFlowSync implements FlowBackend {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.deadlineMs = options.deadlineMs ?? 2 * this.timeoutMs;
     this.thresholds = flowCheckThresholds(options);
+    this.onDriftRepaired = options.onDriftRepaired;
   }
 
   /** The switch's table changed behind our back (a flush): the next pass reads it back. */
@@ -96,6 +102,11 @@ export class OpenFlowSync implements FlowBackend {
 
   desired(state: DataplaneState): PipelineState {
     return toPipelineState(state);
+  }
+
+  /** The pipeline state the last pass installed (what `ovsnet trace` explains flows by). */
+  installedState(): PipelineState | undefined {
+    return this.lastState;
   }
 
   /** Why each flow of the last pass exists, by identity() (table|priority|match). */
@@ -156,6 +167,8 @@ export class OpenFlowSync implements FlowBackend {
       const dumpedAt = this.clock.now();
       known = { session, verifiedAt: dumpedAt, dumpedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };
       this.lastDumpMs = this.clock.now() - dumpedAt;
+      if (this.suspect) this.reportDrift(this.suspect, known.flows);
+      this.suspect = undefined;
     }
     this.known = undefined; // until the change below is known to have landed
     const diff = diffFlows(want, known.flows);
@@ -172,6 +185,19 @@ export class OpenFlowSync implements FlowBackend {
     const removed = new Set(diff.remove.map((r) => identity(r)));
     const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
     return { added: diff.add.length - replaced, modified: replaced, removed: diff.remove.length - replaced };
+  }
+
+  /** Tells onDriftRepaired what the switch holds unlike what ovsnet installed (the next pass puts it back). */
+  private reportDrift(installed: Keyed, found: Keyed): void {
+    if (!this.onDriftRepaired) return;
+    const diff = diffFlows(installed, found);
+    const removed = new Set(diff.remove.map((r) => identity(r)));
+    const replaced = diff.add.filter((f) => removed.has(identity(f))).length;
+    this.onDriftRepaired({
+      added: diff.add.length - replaced,
+      modified: replaced,
+      removed: diff.remove.length - replaced,
+    });
   }
 
   /**
@@ -206,7 +232,7 @@ export class OpenFlowSync implements FlowBackend {
         const current = this.known;
         if (this.installs !== installs || current?.session !== session) return; // overlapped a change: inconclusive
         if (counted.flowCount === current.flows.size) this.known = { ...current, verifiedAt: now };
-        else this.known = undefined; // the next pass reads the table back and repairs it
+        else [this.known, this.suspect] = [undefined, current.flows]; // the next pass reads the table back and repairs it
         return;
       }
       const flows = keyed(await session.dumpFlows());
@@ -214,6 +240,7 @@ export class OpenFlowSync implements FlowBackend {
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;
       const diff = diffFlows(flows, current.flows);
+      if (diff.add.length + diff.remove.length > 0) this.reportDrift(current.flows, flows);
       this.known =
         diff.add.length + diff.remove.length === 0
           ? { ...current, verifiedAt: now, dumpedAt: now }

@@ -17,6 +17,8 @@ export interface ReconcileLoopOptions {
   periodMs: number;
   /** Delay before retrying a failed pass (doubles up to periodMs). */
   retryMs?: number;
+  /** Told of every pass: how long it took and whether it failed (for /metrics). */
+  onPass?: (ms: number, failed: boolean) => void;
 }
 
 interface Waiter {
@@ -104,11 +106,13 @@ export class ReconcileLoop {
       try {
         deferred = await this.options.pass();
         lastPassMs = this.options.clock.now() - started;
+        this.options.onPass?.(lastPassMs, false);
         this.failures = 0;
         this.lastError = undefined;
       } catch (error) {
         this.failures++;
         this.lastError = error as Error;
+        this.options.onPass?.(this.options.clock.now() - started, true);
         this.options.logger.warn({ err: error, failures: this.failures }, 'reconcile pass failed; will retry');
         this.schedule(Math.min(this.options.periodMs, (this.options.retryMs ?? 200) * 2 ** (this.failures - 1)));
         this.running = false;

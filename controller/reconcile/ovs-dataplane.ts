@@ -77,6 +77,8 @@ export interface OvsDataplaneOptions {
   logger: Logger;
   driftPeriodMs?: number;
   admissionLimits?: PortAdmissionLimits;
+  /** Told of every reconcile pass (for /metrics). */
+  onPass?: (ms: number, failed: boolean) => void;
 }
 
 export class OvsDataplane implements Dataplane {
@@ -90,6 +92,7 @@ export class OvsDataplane implements Dataplane {
       clock: options.clock,
       logger: options.logger,
       periodMs: options.driftPeriodMs ?? 2000,
+      ...(options.onPass ? { onPass: options.onPass } : {}),
     });
     options.ports.onChange(() => this.loop.kick());
     options.registry.onChange(() => this.loop.kick());

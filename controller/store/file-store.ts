@@ -39,6 +39,8 @@ export class FileKvStore implements KvStore {
   private flushing = false;
   private closed = false;
   private failure: Error | undefined;
+  /** Told how long each journal fsync took (for /metrics). */
+  onFsync: ((seconds: number) => void) | undefined;
   private readonly compactEvery: number;
 
   private constructor(
@@ -115,6 +117,11 @@ export class FileKvStore implements KvStore {
     this.journalRecords = 0;
   }
 
+  /** Keys held now. */
+  get size(): number {
+    return this.data.size;
+  }
+
   get(key: string): Promise<KvEntry | undefined> {
     const entry = this.data.get(key);
     return Promise.resolve(entry ? { key, value: entry.value, revision: entry.revision } : undefined);
@@ -166,7 +173,9 @@ export class FileKvStore implements KvStore {
     try {
       if (lines.length > 0 && this.journalFd !== undefined) {
         writeSync(this.journalFd, `${lines.join('\n')}\n`);
+        const syncing = process.hrtime.bigint();
         fsyncSync(this.journalFd);
+        this.onFsync?.(Number(process.hrtime.bigint() - syncing) / 1e9);
         this.journalRecords += lines.length;
         if (this.journalRecords >= this.compactEvery) this.writeSnapshot();
       }

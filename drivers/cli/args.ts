@@ -13,7 +13,16 @@ export interface ParsedArgs {
   flags: Set<string>;
 }
 
-const BOOLEAN_FLAGS = new Set(['help', 'version', 'json', 'internal', 'no-docker-sync', 'stateless', 'allow-empty']);
+const BOOLEAN_FLAGS = new Set([
+  'help',
+  'version',
+  'json',
+  'internal',
+  'no-docker-sync',
+  'stateless',
+  'allow-empty',
+  'watch',
+]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const parsed: ParsedArgs = {

@@ -45,7 +45,8 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       return 0;
     }
     case 'endpoint': {
-      if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls)`);
+      if (sub === 'stats') return (await import('./endpoint-stats')).endpointStatsCommand(control, rest[0], args, out);
+      if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls, stats)`);
       const eps = await callControl(control, 'endpoint.ls', {});
       out(eps, () =>
         table(eps, [

@@ -4,6 +4,7 @@ import {
   createLogger,
   DEFAULT_PORT_POOL,
   ovsnetVersion,
+  parseListenAddress,
   resolveDatapath,
   startDaemon,
   startEmbeddedOvs,
@@ -14,7 +15,7 @@ import { parseArgs, UsageError } from './args';
 import { CLUSTER_HELP, clusterConfig } from './cluster-options';
 import { reportAndExit } from './exit';
 import { optionsIn, requireKnownOptions } from './known-options';
-import type { Daemon, Logger } from '../../controller/api';
+import type { Daemon, DaemonConfig, Logger } from '../../controller/api';
 
 const HELP = `ovsnet - Open vSwitch networking for Docker containers
 
@@ -32,6 +33,9 @@ Usage:
   ovsnet host ls          the cluster's hosts: tunnel address, alive, endpoints
   ovsnet host rm HOST     forget a dead host and remove its endpoints
   ovsnet endpoint ls
+  ovsnet endpoint stats [NAME] [--watch]
+                          packets, bytes and drops each container sent and received
+                          (the switch's port counters; --watch refreshes every 2 s)
   ovsnet ipam ls          address pools and the addresses held in each
   ovsnet pool ls          veth pairs ready on the bridge for the next joins
   ovsnet policy allow --network NETWORK --from A --to B [--proto tcp|udp|icmp]
@@ -45,6 +49,12 @@ Usage:
                           the installed pipeline: table names and why each flow exists
                           (these talk to the daemon's control socket: --state-dir DIR
                           or --control PATH; add --json for machine output)
+  ovsnet trace --from A --to B [--proto icmp|tcp|udp|arp] [--port N]
+              [--src-ip IP] [--src-mac MAC]
+                          run the frame A would send to B through the switch
+                          (ofproto/trace): each table with why its flow exists, and
+                          the verdict (A, B: container, endpoint id, address, or
+                          gateway:NETWORK)
   ovsnet attach add-port|del-port|del-ports|set-vlan ...
                           attach containers by hand, ovs-docker compatible
                           ('ovsnet attach --help'; also installed as 'ovs-docker')
@@ -66,6 +76,10 @@ Options for 'up' and 'daemon':
   --unused-grace SECONDS  how long an address or endpoint that Docker left unused
                           (a call cut short by an ovsnet crash) is kept before
                           ovsnet removes it (default 60)
+  --metrics [ADDR:]PORT   serve Prometheus metrics at /metrics (loopback unless an
+                          address is given; off by default)
+  --http [ADDR:]PORT      serve the live page at / (and /metrics; the same listener
+                          when it names the --metrics address)
   --port-pool N           veth pairs kept ready on the bridge once containers start
                           joining, so a join only installs flows (default 8; grows
                           with demand; 0 turns it off)
@@ -102,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (['status', 'network', 'host', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))
     return (await import('./inspect')).inspect(args);
+  if (args.command === 'trace') return (await import('./trace')).traceCommand(args);
   throw new UsageError(`unknown command "${args.command}" (try 'ovsnet --help')`);
 }
 
@@ -142,6 +157,7 @@ async function daemon(options: Map<string, string>, flags: ReadonlySet<string>):
     portPool: portPoolOption(options),
     ...dockerHostOption(options),
     ...(cluster !== undefined ? { cluster } : {}),
+    observe: observeOptions(options),
   });
   const plugin = await servePlugin(running, options, logger);
   await untilSignalled();
@@ -149,6 +165,15 @@ async function daemon(options: Map<string, string>, flags: ReadonlySet<string>):
   await plugin.close();
   await running.stop();
   return 0;
+}
+
+function observeOptions(options: Map<string, string>): NonNullable<DaemonConfig['observe']> {
+  const metrics = options.get('metrics');
+  const http = options.get('http');
+  return {
+    ...(metrics !== undefined ? { metrics: parseListenAddress(metrics, '--metrics') } : {}),
+    ...(http !== undefined ? { http: parseListenAddress(http, '--http') } : {}),
+  };
 }
 
 function unusedGrace(options: Map<string, string>): number {
@@ -187,6 +212,7 @@ async function servePlugin(
       network: running.service,
       ipam: running.ipam,
       logger,
+      onCall: (method, seconds, failed) => running.recorder.call('plugin', method, seconds, failed),
     });
     running.info.set('plugin', plugin.socketPath);
     logger.info({ socket: plugin.socketPath }, 'Docker plugin is serving');
@@ -222,6 +248,7 @@ async function up(options: Map<string, string>, flags: ReadonlySet<string>): Pro
       portPool: portPoolOption(options),
       ...dockerHostOption(options),
       ...(cluster !== undefined ? { cluster } : {}),
+      observe: observeOptions(options),
     });
   } catch (error) {
     await ovs.stop();

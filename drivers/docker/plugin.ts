@@ -18,6 +18,8 @@ export interface DockerPluginOptions {
   network: NetworkApi;
   ipam: IpamApi;
   logger: Logger;
+  /** Told of every call: its method, how long it took, whether it answered an error (for /metrics). */
+  onCall?: (method: string, seconds: number, failed: boolean) => void;
 }
 
 export interface DockerPlugin {
@@ -38,12 +40,36 @@ export function pluginRoutes(network: NetworkApi, ipam: IpamApi, logger: Logger)
   return table;
 }
 
+/** The same routes, each reporting its calls to `onCall`. */
+function observed(routes: RouteTable, onCall: DockerPluginOptions['onCall']): RouteTable {
+  if (!onCall) return routes;
+  const wrapped = new Map<string, Route>();
+  for (const [method, route] of routes) {
+    wrapped.set(method, {
+      errorField: route.errorField,
+      handle: async (body) => {
+        const started = process.hrtime.bigint();
+        const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+        try {
+          const answer = await route.handle(body);
+          onCall(method, seconds(), false);
+          return answer;
+        } catch (error) {
+          onCall(method, seconds(), true);
+          throw error;
+        }
+      },
+    });
+  }
+  return wrapped;
+}
+
 export async function startDockerPlugin(options: DockerPluginOptions): Promise<DockerPlugin> {
   const logger = options.logger.child({ component: 'docker-plugin' });
   const socketPath = join(options.pluginDir, `${PLUGIN_NAME}.sock`);
   const server = await PluginServer.start({
     socketPath,
-    routes: pluginRoutes(options.network, options.ipam, logger),
+    routes: observed(pluginRoutes(options.network, options.ipam, logger), options.onCall),
     logger,
   });
   logger.info({ socket: socketPath }, 'Docker plugin serving NetworkDriver and IpamDriver');

@@ -60,7 +60,8 @@ export function combineRegisterMatches(match: MatchField[]): MatchField[] {
     seen.mask = mask >>> 0;
   }
   // Sub-fields that together cover the whole register are an exact match: the switch
-  // reports it without a mask, and a flow must read back as it was written.
+  // reports it without a mask, and a flow must read back as it was written or every check
+  // finds "drift" and replaces it.
   for (const m of registers.values()) if (m.mask === 0xffffffff) delete m.mask;
   return out;
 }

@@ -13,6 +13,7 @@ import { startDaemon, type Daemon } from '../../../controller/daemon';
 import { silentLogger } from '../../../controller/log';
 import type { NetworkSpec } from '../../../controller/cnm/types';
 import type { ClusterConfig } from '../../../controller/cluster/config';
+import type { ObserveConfig } from '../../../controller/observe/observability';
 
 export interface Container {
   ns: Netns;
@@ -45,7 +46,7 @@ export class ControllerHost {
   }
 
   static daemonFor(ovs: OvsInstance, stateDir: string, options: HostOptions = {}): Promise<Daemon> {
-    const { portPool, cluster } = options;
+    const { portPool, cluster, observe } = options;
     return startDaemon({
       ovsdb: ovs.dbRemote,
       ovsRundir: ovs.rundir,
@@ -57,6 +58,7 @@ export class ControllerHost {
       driftPeriodMs: options.driftPeriodMs ?? 1000,
       ...(portPool !== undefined ? { portPool } : {}),
       ...(cluster !== undefined ? { cluster } : {}),
+      ...(observe !== undefined ? { observe } : {}),
     });
   }
 
@@ -141,6 +143,8 @@ export interface HostOptions extends OvsNeeds {
   cluster?: ClusterConfig;
   /** How often the daemon repairs drift (1 s when absent). */
   driftPeriodMs?: number;
+  /** The daemon's --metrics / --http listeners. */
+  observe?: ObserveConfig;
 }
 
 export function controllerHostRig(options: HostOptions = {}): RigSpec<ControllerHost> {

@@ -1,0 +1,72 @@
+// Per-endpoint counters from the switch's port statistics (OpenFlow port stats: the
+// datapath's own counters, exact and current, read in one request for all ports). Named
+// from the container's side: what it sent is what its port received, and the other way
+// round.
+import type { PipelineState } from '../../flows/pipeline/model';
+import type { PortStats } from '../../flows/ofp/types';
+import type { EndpointRecord, NetworkRecord } from '../cnm/records';
+import { notFound } from '../errors';
+import { networkName } from './trace/resolve';
+
+export interface Traffic {
+  packets: number;
+  bytes: number;
+  dropped: number;
+}
+
+export interface EndpointCounters {
+  network: string;
+  /** The container's name, else the endpoint id's first 12 characters. */
+  container: string;
+  endpointId: string;
+  ofport: number;
+  /** From the container: what its port received. */
+  sent: Traffic;
+  /** To the container: what its port transmitted. */
+  received: Traffic;
+}
+
+export interface StatsSources {
+  networks: () => Promise<NetworkRecord[]>;
+  /** This host's endpoints. */
+  endpoints: () => Promise<EndpointRecord[]>;
+  pipeline: () => PipelineState | undefined;
+  portStats: () => Promise<PortStats[]>;
+}
+
+export const endpointLabel = (e: EndpointRecord): string => e.containerName ?? e.endpointId.slice(0, 12);
+
+/** Counters of every plugged endpoint of this host, or of the one `name` refers to. */
+export async function endpointStats(sources: StatsSources, name?: string): Promise<EndpointCounters[]> {
+  const networks = await sources.networks();
+  let endpoints = (await sources.endpoints()).filter((e) => e.plugged === true);
+  if (name !== undefined) {
+    endpoints = endpoints.filter(
+      (e) => e.containerName === name || e.endpointId === name || (name.length >= 12 && e.endpointId.startsWith(name)),
+    );
+    if (endpoints.length === 0) throw notFound(`no endpoint "${name}" on this host`);
+  }
+  const state = sources.pipeline();
+  const stats = new Map((await sources.portStats()).map((s) => [s.portNo, s]));
+  const rows: EndpointCounters[] = [];
+  for (const e of endpoints) {
+    const network = networks.find((n) => n.id === e.networkId);
+    if (!network) continue;
+    const ofport = state?.endpoints.find((p) => p.mac === e.mac && p.networkTag === network.tag)?.ofport ?? e.ofport;
+    const s = stats.get(ofport);
+    rows.push({
+      network: networkName(network),
+      container: endpointLabel(e),
+      endpointId: e.endpointId,
+      ofport,
+      sent: { packets: num(s?.rxPackets), bytes: num(s?.rxBytes), dropped: num(s?.rxDropped) },
+      received: { packets: num(s?.txPackets), bytes: num(s?.txBytes), dropped: num(s?.txDropped) },
+    });
+  }
+  return rows.sort((a, b) => a.network.localeCompare(b.network) || a.container.localeCompare(b.container));
+}
+
+/** OpenFlow reports an unsupported counter as all ones: shown as 0. */
+function num(value: bigint | undefined): number {
+  return value === undefined || value === 0xffffffffffffffffn ? 0 : Number(value);
+}
