@@ -2,7 +2,7 @@
 // (stored rules and those containers carry in their labels), and adding a rule that
 // refuses to match nothing unless told the containers are still to come (`allowEmpty`).
 // The network may be named as on the command line (id, id prefix, name or key).
-import { conflict, invalid } from '../errors';
+import { conflict, invalid, notFound } from '../errors';
 import { containerRules } from './container-rules';
 import { networksReferredTo } from './network-ref';
 import type { EndpointRecord, NetworkRecord } from './records';
@@ -63,7 +63,7 @@ export async function ruleStatuses(registry: Registry): Promise<RuleStatus[]> {
 /** Docker's id for a network name (Docker never tells its drivers the names); undefined: none. */
 export type DockerNetworkNames = (name: string) => Promise<string | undefined>;
 
-/** The network a command line names, or INVALID_ARGUMENT saying why not. */
+/** The network a command line names; NOT_FOUND for none, INVALID_ARGUMENT for several. */
 export async function resolveNetwork(
   networks: readonly NetworkRecord[],
   ref: unknown,
@@ -80,7 +80,8 @@ export async function resolveNetwork(
     const named = networks.find((n) => n.id === id);
     if (named) return named;
   }
-  throw invalid(found.length === 0 ? `no network "${ref}"` : `"${ref}" matches ${found.length} networks`);
+  if (found.length === 0) throw notFound(`network "${ref}" does not exist`);
+  throw invalid(`"${ref}" matches ${found.length} networks`);
 }
 
 /** Adds the rule; CONFLICT when a side matches no endpoint and `allowEmpty` is not set. */

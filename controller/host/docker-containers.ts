@@ -26,6 +26,7 @@ export interface DockerContainersOptions {
 /** First retry after a miss, doubling up to MAX_RETRY_MS. */
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 5_000;
+const LIST_TIMEOUT_MS = 3_000;
 /** Misses after which an endpoint is left alone (about a minute with the backoff above). */
 const GIVE_UP_AFTER = 16;
 
@@ -44,7 +45,8 @@ export class DockerContainers {
 
   constructor(private readonly options: DockerContainersOptions) {
     const socketPath = options.socketPath;
-    this.list = options.list ?? (() => listContainers(socketPath));
+    // A short bound: stopping the daemon waits for a listing in flight.
+    this.list = options.list ?? (() => listContainers(socketPath, LIST_TIMEOUT_MS));
   }
 
   start(): void {

@@ -2,8 +2,13 @@
 #   connection-agent.py tcp-from-port IP PORT SRC_PORT MS    exit 0 iff connected and echoed
 #   connection-agent.py udp-refused IP PORT MS               exit 0 iff an ICMP port
 #                                                            unreachable came back (ECONNREFUSED)
-#   connection-agent.py tcp-many IP PORT COUNT PARALLEL      prints "ok=N failed=M" (short
-#                                                            connections, each echoing one line)
+#   connection-agent.py tcp-many IP PORT COUNT PARALLEL      prints "ok=N failed=M seconds=S"
+#                                                            (short connections, each echoing
+#                                                            one line)
+#   connection-agent.py tcp-send IP PORT MEGABYTES           one connection to a sink; prints
+#                                                            "seconds=S" until the sink has all
+#   connection-agent.py sink PORT                            TCP sink: reads and drops, closes
+#                                                            at the end of each stream
 #   connection-agent.py tcp-hold IP PORT SECONDS             one connection kept open, echoing
 #                                                            every 100 ms; exit 0 iff all came back
 #   connection-agent.py serve PORT                           TCP echo server keeping connections
@@ -45,6 +50,7 @@ def udp_refused(ip, port, ms):
 
 def tcp_many(ip, port, count, parallel):
     sel = selectors.DefaultSelector()
+    began = time.monotonic()
     started = ok = failed = 0
     deadline = {}
 
@@ -86,7 +92,7 @@ def tcp_many(ip, port, count, parallel):
             sel.unregister(s); s.close(); failed += 1; del deadline[s]
             if started < count:
                 start()
-    print(f'ok={ok} failed={failed}', flush=True)
+    print(f'ok={ok} failed={failed} seconds={time.monotonic() - began:.3f}', flush=True)
     return 0
 
 
@@ -144,7 +150,37 @@ def serve(port):
             s.close()
 
 
+def tcp_send(ip, port, megabytes):
+    chunk = b'\0' * 65536
+    s = socket.create_connection((ip, port), timeout=10)
+    began = time.monotonic()
+    for _ in range(megabytes * 16):
+        s.sendall(chunk)
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(4096):
+        pass
+    print(f'seconds={time.monotonic() - began:.3f}', flush=True)
+    return 0
+
+
+def sink(port):
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(('0.0.0.0', port))
+    server.listen(16)
+    print('ready', flush=True)
+    while True:
+        conn, _ = server.accept()
+        while conn.recv(1 << 20):
+            pass
+        conn.close()
+
+
 mode, args = sys.argv[1], sys.argv[2:]
+if mode == 'tcp-send':
+    sys.exit(tcp_send(args[0], int(args[1]), int(args[2])))
+if mode == 'sink':
+    sink(int(args[0]))
 if mode == 'serve':
     serve(int(args[0]))
 if mode == 'tcp-from-port':

@@ -56,6 +56,8 @@ export class ControllerHost {
       logger: silentLogger,
       netns: ovs.netns.name,
       driftPeriodMs: options.driftPeriodMs ?? 1000,
+      // Namespace containers are no Docker containers: leave the host's engine alone.
+      dockerSocket: null,
       ...(portPool !== undefined ? { portPool } : {}),
       ...(cluster !== undefined ? { cluster } : {}),
       ...(observe !== undefined ? { observe } : {}),

@@ -7,38 +7,16 @@
 // added through the control socket, as `ovsnet policy allow` does.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { sharedControllerHost, type Container, type ControllerHost } from './fixture';
 import { ping, startEchoServer, udpProbe, type EchoServer } from '../../harness/probes';
 import { portsNeedle, tcpSyn } from '../../harness/ip-frames';
-import type { Netns } from '../../harness/netns';
+import { runAgent, startAgentServer } from '../../harness/connections';
 import { callControl } from '../../../controller/control/client';
-import type { AllowRequest } from '../../../controller/cnm/rule-status';
 import { deliver } from '../../harness/raw-frames';
+import type { AllowRequest } from '../../../controller/cnm/rule-status';
 
-const HARNESS = join(__dirname, '..', '..', '..', '..', 'test', 'harness');
-const AGENT = join(HARNESS, 'connection-agent.py');
 /** Short connections a→b:80 in the "many" test (the issue asks for 10,000). */
 const SHORT_CONNECTIONS = Number(process.env['OVSNET_POLICY_CONNECTIONS'] ?? 10_000);
-
-async function agent(ns: Netns, args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string }> {
-  const r = await ns.tryExec('/usr/bin/python3', [AGENT, ...args], { timeoutMs });
-  return { code: r.code ?? 1, stdout: r.stdout };
-}
-
-/** A python echo server that keeps connections open (the probe agent's closes after one answer). */
-async function holdingServer(ns: Netns, port: number): Promise<ChildProcess> {
-  const child = ns.spawn('/usr/bin/python3', [AGENT, 'serve', String(port)]);
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  const started = Date.now();
-  while (!out.includes('ready')) {
-    if (Date.now() - started > 10_000) throw new Error(`echo server on port ${port} did not start`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return child;
-}
 
 describe('stateful allow rules with real packets', () => {
   let host: ControllerHost;
@@ -79,12 +57,12 @@ describe('stateful allow rules with real packets', () => {
 
   test('stateless "a -> b tcp/80" admits the reverse direction: a SYN and a connection from b:80 to a', (t) =>
     rig.run(t, async () => {
-      const server = await holdingServer(a.ns, 9999);
+      const server = await startAgentServer(a.ns, 'serve', 9999);
       try {
         await withRule(web({ stateless: true }), async () => {
           assert.ok((await deliver(b.ns, a.ns, fromB(80, 9999), portsNeedle(80, 9999))) > 0, 'the SYN reaches a');
           assert.equal(
-            (await agent(b.ns, ['tcp-from-port', a.ip, '9999', '80', '2000'])).code,
+            (await runAgent(b.ns, ['tcp-from-port', a.ip, '9999', '80', '2000'])).code,
             0,
             'b connects from port 80 to a:9999',
           );
@@ -97,22 +75,22 @@ describe('stateful allow rules with real packets', () => {
 
   test('stateful "a -> b tcp/80": the reverse direction opens nothing; a reaches b:80', (t) =>
     rig.run(t, async () => {
-      const onA = await holdingServer(a.ns, 9999);
-      const onB = await holdingServer(b.ns, 80);
+      const onA = await startAgentServer(a.ns, 'serve', 9999);
+      const onB = await startAgentServer(b.ns, 'serve', 80);
       try {
         await withRule(web(), async () => {
           assert.equal(await deliver(b.ns, a.ns, fromB(80, 9999), portsNeedle(80, 9999)), 0, 'the SYN from b:80');
           assert.notEqual(
-            (await agent(b.ns, ['tcp-from-port', a.ip, '9999', '80', '1500'])).code,
+            (await runAgent(b.ns, ['tcp-from-port', a.ip, '9999', '80', '1500'])).code,
             0,
             'b connecting from port 80 to a:9999',
           );
           const toB = tcpSyn({ srcMac: a.mac, dstMac: b.mac, srcIp: a.ip, dstIp: b.ip }, 40123, 80);
           assert.ok((await deliver(a.ns, b.ns, toB, portsNeedle(40123, 80))) > 0, 'control: the SYN from a to b:80');
-          assert.equal((await agent(a.ns, ['tcp-from-port', b.ip, '80', '40124', '2000'])).code, 0, 'a -> b:80');
-          assert.notEqual((await agent(c.ns, ['tcp-from-port', b.ip, '80', '40125', '1500'])).code, 0, 'c -> b:80');
+          assert.equal((await runAgent(a.ns, ['tcp-from-port', b.ip, '80', '40124', '2000'])).code, 0, 'a -> b:80');
+          assert.notEqual((await runAgent(c.ns, ['tcp-from-port', b.ip, '80', '40125', '1500'])).code, 0, 'c -> b:80');
           // While a's connection is open, b still cannot open one back from port 80.
-          const held = a.ns.tryExec('/usr/bin/python3', [AGENT, 'tcp-hold', b.ip, '80', '3'], { timeoutMs: 20_000 });
+          const held = runAgent(a.ns, ['tcp-hold', b.ip, '80', '3']);
           await new Promise((r) => setTimeout(r, 500));
           assert.equal(await deliver(b.ns, a.ns, fromB(80, 9999), portsNeedle(80, 9999)), 0, 'during a connection');
           assert.equal((await held).code, 0, 'a long-lived connection a -> b:80 keeps working');
@@ -125,12 +103,12 @@ describe('stateful allow rules with real packets', () => {
 
   test(`stateful "a -> b tcp/80": ${SHORT_CONNECTIONS} short connections, then a long-lived one`, (t) =>
     rig.run(t, async () => {
-      const onB = await holdingServer(b.ns, 80);
+      const onB = await startAgentServer(b.ns, 'serve', 80);
       try {
         await withRule(web(), async () => {
-          const many = await agent(a.ns, ['tcp-many', b.ip, '80', String(SHORT_CONNECTIONS), '32'], 600_000);
-          assert.equal(many.stdout.trim(), `ok=${SHORT_CONNECTIONS} failed=0`);
-          const held = await agent(a.ns, ['tcp-hold', b.ip, '80', '3']);
+          const many = await runAgent(a.ns, ['tcp-many', b.ip, '80', String(SHORT_CONNECTIONS), '32'], 600_000);
+          assert.match(many.stdout, new RegExp(`^ok=${SHORT_CONNECTIONS} failed=0 `));
+          const held = await runAgent(a.ns, ['tcp-hold', b.ip, '80', '3']);
           assert.equal(held.code, 0, 'a long-lived connection afterwards');
           assert.equal(await deliver(b.ns, a.ns, fromB(80, 9999), portsNeedle(80, 9999)), 0, 'still no way back');
         });
@@ -149,11 +127,11 @@ describe('stateful allow rules with real packets', () => {
           assert.equal(await udpProbe(b.ns, a.ip, 5353), false, 'b -> a:5353');
         });
         await withRule(web({ proto: 'udp', port: 54 }), async () => {
-          assert.equal((await agent(a.ns, ['udp-refused', b.ip, '54', '700'])).code, 0, 'port unreachable from b');
+          assert.equal((await runAgent(a.ns, ['udp-refused', b.ip, '54', '700'])).code, 0, 'port unreachable from b');
         });
         await withRule(web({ proto: 'udp', port: 54, stateless: true }), async () => {
           assert.notEqual(
-            (await agent(a.ns, ['udp-refused', b.ip, '54', '700'])).code,
+            (await runAgent(a.ns, ['udp-refused', b.ip, '54', '700'])).code,
             0,
             'control: a stateless udp rule lets no ICMP error back',
           );
