@@ -8,7 +8,7 @@
 // standalone mode without a controller it adds a NORMAL flow that forwards everything.
 // The repair therefore runs at once, and after ovs-vswitchd applied it the flow sync reads
 // the table back and installs the pipeline again. Until then the secure, empty table drops
-// everything: isolation holds, traffic waits (docs/design.md "Faults and recovery").
+// everything: isolation holds, traffic waits (docs/design.md §12).
 import type { Vswitch } from '../../ovsdb/vswitch/vswitch';
 import type { VswitchRow } from '../../ovsdb/vswitch/model';
 import type { BridgeSpec } from '../../ovsdb/vswitch/types';

@@ -23,7 +23,7 @@ export interface FlowSyncOptions extends Partial<FlowCheckThresholds> {
   timeoutMs?: number;
   /**
    * The longest a pass may hold a session (read-back, bundle, commit) before the session
-   * is reset and the pass fails (default twice timeoutMs); docs/design.md "Faults".
+   * is reset and the pass fails (default twice timeoutMs); docs/design.md §12.
    */
   deadlineMs?: number;
   /** Told when a pass puts back flows a check found changed behind ovsnet's back. */
