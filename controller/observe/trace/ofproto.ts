@@ -29,7 +29,10 @@ export function parseOfprotoTrace(text: string, inPort: number): RawLeg {
   let tunDst: string | undefined;
   let tunKey: string | undefined;
   for (const raw of text.split('\n')) {
-    if (raw.startsWith('Final flow:') || raw.startsWith('Datapath actions:')) break;
+    // A ct() that recirculates ends the first pass; ofproto/trace then resumes the frame as
+    // a new tracked connection (its default --ct-next, trk,new) in a section of its own,
+    // whose tables continue this leg.
+    if (raw.startsWith('Final flow:') || raw.startsWith('Datapath actions:')) continue;
     const line = raw.trim();
     const step = STEP.exec(raw);
     if (step && !line.startsWith('->')) {
