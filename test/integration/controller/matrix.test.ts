@@ -3,6 +3,7 @@
 // TCP and UDP, and every container against its gateway; the observed reachability must
 // equal the policy exactly. The same matrix runs once more with the daemon on a cluster
 // store (etcd): one host of a cluster behaves exactly as a single host.
+import { matrixHost } from './matrix-fixture';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withControllerHost, type Container, type ControllerHost } from './fixture';
@@ -10,12 +11,6 @@ import { Etcd } from '../../harness/etcd';
 import { ETCD_BINARIES, requireBinaries } from '../../harness/require';
 import { ping } from '../../harness/probes';
 import { matrixMismatches, type Proto } from '../../harness/reachability';
-
-const NETS = [
-  { id: 'open', subnet: '10.31.0.0/24', options: {} },
-  { id: 'closed', subnet: '10.32.0.0/24', options: { icc: false } },
-  { id: 'inner', subnet: '10.33.0.0/24', options: { internal: true } },
-];
 
 test('reachability matrix: isolation between networks, ICC off with one allow rule, internal network', async (t) => {
   await withControllerHost(t, { needs: ['ping'] }, matrix);
@@ -30,23 +25,7 @@ test('reachability matrix with the daemon on a cluster store (etcd)', async (t) 
 });
 
 async function matrix(host: ControllerHost): Promise<void> {
-  for (const n of NETS) await host.network(n.id, n.subnet, n.options);
-  const byNet = new Map<string, Container[]>();
-  for (const n of NETS) {
-    const members: Container[] = [];
-    for (let i = 2; i <= 4; i++)
-      members.push(await host.container(n.id, `${n.id}-ep${i}-0123456789`, n.subnet.replace(/0\/24$/, `${i}/24`)));
-    byNet.set(n.id, members);
-  }
-  const [a, b] = byNet.get('closed') as Container[];
-  await host.daemon.registry.allowRules.add({
-    networkId: 'closed',
-    from: (a as Container).endpointId,
-    to: (b as Container).endpointId,
-    proto: 'tcp',
-    port: 8080,
-  });
-  await host.daemon.dataplane.waitSynced(10_000);
+  const { byNet, a, b } = await matrixHost(host);
 
   const all = [...byNet.values()].flat();
   const expectation = (from: Container, to: Container, proto: Proto): boolean => {

@@ -6,7 +6,8 @@
 // the host's address on another network and a spoofed source are traced too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withControllerHost, type Container, type ControllerHost } from '../controller/fixture';
+import { withControllerHost, type Container } from '../controller/fixture';
+import { matrixHost } from '../controller/matrix-fixture';
 import { ping, tcpProbe, udpProbe } from '../../harness/probes';
 import { matrixMismatches, type Proto } from '../../harness/reachability';
 import { callControl } from '../../../controller/control/client';
@@ -14,11 +15,6 @@ import { runOk } from '../../../controller/host/exec';
 import { join } from 'node:path';
 import type { TraceReport, TraceRequest } from '../../../controller/observe/trace/types';
 
-const NETS = [
-  { id: 'open', subnet: '10.31.0.0/24', options: {} },
-  { id: 'closed', subnet: '10.32.0.0/24', options: { icc: false } },
-  { id: 'inner', subnet: '10.33.0.0/24', options: { internal: true } },
-];
 const CLI = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
 const PORTS: Record<Proto, number | undefined> = { icmp: undefined, tcp: 8080, udp: 9090 };
 
@@ -193,27 +189,4 @@ function cellParts(cell: string, all: Container[]): [Container, Container, Proto
   const [to, proto] = rest.split('/') as [string, Proto];
   const find = (ip: string): Container => all.find((c) => c.ip === ip) as Container;
   return [find(from), find(to), proto];
-}
-
-async function matrixHost(
-  host: ControllerHost,
-): Promise<{ byNet: Map<string, Container[]>; a: Container; b: Container }> {
-  for (const n of NETS) await host.network(n.id, n.subnet, n.options);
-  const byNet = new Map<string, Container[]>();
-  for (const n of NETS) {
-    const members: Container[] = [];
-    for (let i = 2; i <= 4; i++)
-      members.push(await host.container(n.id, `${n.id}-ep${i}-0123456789`, n.subnet.replace(/0\/24$/, `${i}/24`)));
-    byNet.set(n.id, members);
-  }
-  const [a, b] = byNet.get('closed') as Container[];
-  await host.daemon.registry.allowRules.add({
-    networkId: 'closed',
-    from: (a as Container).endpointId,
-    to: (b as Container).endpointId,
-    proto: 'tcp',
-    port: 8080,
-  });
-  await host.daemon.dataplane.waitSynced(10_000);
-  return { byNet, a: a as Container, b: b as Container };
 }
