@@ -54,6 +54,7 @@ export type {
 export type { HostListing } from './cnm/host-listing';
 export { defaultGateway, networkIdForName } from './cnm/named-networks';
 export { networksReferredTo } from './cnm/network-ref';
+export { ALLOW_OPTION, formatNetworkRules, parseNetworkRules } from './cnm/network-rules';
 export type { EndpointRecord, NetworkRecord, PoolSlotRecord, ContainerFacts } from './cnm/records';
 export type { AllowRequest, MatchedEndpoint, RuleStatus } from './cnm/rule-status';
 export type { TraceAnswer, TraceReport, TraceRequest, TraceVerdict } from './observe/trace/types';

@@ -63,18 +63,27 @@ export class AllowRuleStore {
 /** The rule as stored, with its content-derived id; INVALID_ARGUMENT naming the bad field. */
 function validateRule(input: Omit<AllowRule, 'id'>): AllowRule {
   if (typeof input !== 'object' || input === null) throw invalid('rule must be an object');
-  for (const side of ['from', 'to'] as const) parseSelector(input[side], `rule "${side}"`);
+  const rule: Omit<AllowRule, 'id'> = { networkId: input.networkId, ...checkRuleFields(input, 'rule') };
+  const id = createHash('sha256').update(JSON.stringify(rule)).digest('hex').slice(0, 12);
+  return { id, ...rule };
+}
+
+/**
+ * A rule's selectors and service checked, with only the fields that are set (in a fixed
+ * order: ids are derived from the result); INVALID_ARGUMENT naming `what` and the field.
+ */
+export function checkRuleFields(input: Omit<AllowRule, 'id' | 'networkId'>, what: string): RuleFields {
+  for (const side of ['from', 'to'] as const) parseSelector(input[side], `${what} "${side}"`);
   if (input.proto !== undefined && !['tcp', 'udp', 'icmp'].includes(input.proto))
-    throw invalid(`rule proto "${String(input.proto)}" must be tcp, udp or icmp`);
+    throw invalid(`${what} proto "${String(input.proto)}" must be tcp, udp or icmp`);
   if (input.stateless !== undefined && typeof input.stateless !== 'boolean')
-    throw invalid('rule "stateless" must be true or false');
+    throw invalid(`${what} "stateless" must be true or false`);
   if (input.port !== undefined) {
-    if (input.proto !== 'tcp' && input.proto !== 'udp') throw invalid('rule port needs proto tcp or udp');
+    if (input.proto !== 'tcp' && input.proto !== 'udp') throw invalid(`${what} port needs proto tcp or udp`);
     if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535)
-      throw invalid(`rule port ${String(input.port)} must be 1-65535`);
+      throw invalid(`${what} port ${String(input.port)} must be 1-65535`);
   }
-  const rule: Omit<AllowRule, 'id'> = {
-    networkId: input.networkId,
+  return {
     from: input.from,
     to: input.to,
     ...(input.proto !== undefined ? { proto: input.proto } : {}),
@@ -82,6 +91,6 @@ function validateRule(input: Omit<AllowRule, 'id'>): AllowRule {
     // Only when set, so rules stored before the field existed keep their ids.
     ...(input.stateless === true ? { stateless: true } : {}),
   };
-  const id = createHash('sha256').update(JSON.stringify(rule)).digest('hex').slice(0, 12);
-  return { id, ...rule };
 }
+
+export type RuleFields = Omit<AllowRule, 'id' | 'networkId'>;

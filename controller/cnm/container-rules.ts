@@ -15,7 +15,8 @@ export const ALLOW_PORTS_LABEL = 'ovsnet.allow-ports';
 
 type Service = Pick<AllowRule, 'proto' | 'port'>;
 
-function parseService(text: string): Service | undefined {
+/** `tcp`, `udp/53`, `icmp`…; undefined for anything else. */
+export function parseService(text: string): Service | undefined {
   const m = /^(tcp|udp|icmp)(?:\/(\d{1,5}))?$/.exec(text);
   if (!m) return undefined;
   const proto = m[1] as 'tcp' | 'udp' | 'icmp';

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { ControllerError, conflict } from '../errors';
 import { formatAddress, overlaps, parseCidr } from './addresses';
 import { validateNetworkSpec } from './network-validation';
+import { formatNetworkRules } from './network-rules';
 import type { EndpointRecord, NetworkRecord } from './records';
 import type { NetworkSpec, SubnetSpec } from './types';
 
@@ -38,6 +39,11 @@ export function settingsDiffer(existing: NetworkSpec, asked: NetworkSpec): strin
   // A VNI the cluster chose is not a difference unless one was asked for.
   if (asked.vni !== undefined) compare('vni', existing.vni ?? 'none', asked.vni);
   compare('tunnel', existing.tunnel ?? 'vxlan', asked.tunnel ?? 'vxlan');
+  compare(
+    'allow rules',
+    formatNetworkRules(existing.allow ?? []) || 'none',
+    formatNetworkRules(asked.allow ?? []) || 'none',
+  );
   return differences;
 }
 

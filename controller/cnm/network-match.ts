@@ -7,6 +7,7 @@
 // Pure: the caller reads the networks and writes the alias.
 import { ControllerError, conflict } from '../errors';
 import { overlaps, parseCidr } from './addresses';
+import { formatNetworkRules } from './network-rules';
 import type { NetworkRecord } from './records';
 import type { NetworkSpec, SubnetSpec } from './types';
 
@@ -71,6 +72,8 @@ export function settingsDiffer(spec: NetworkSpec, network: NetworkRecord): strin
     out.push(`vni ${spec.vni} here, ${network.vni ?? 'unset'} there`);
   const tunnel = (s: NetworkSpec): string => s.tunnel ?? DEFAULT_TUNNEL;
   if (tunnel(spec) !== tunnel(network)) out.push(`tunnel ${tunnel(spec)} here, ${tunnel(network)} there`);
+  const allow = (s: NetworkSpec): string => formatNetworkRules(s.allow ?? []) || 'none';
+  if (allow(spec) !== allow(network)) out.push(`allow rules ${allow(spec)} here, ${allow(network)} there`);
   return out;
 }
 

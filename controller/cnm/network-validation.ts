@@ -2,6 +2,7 @@
 // that caused it, before anything is stored.
 import { conflict, invalid } from '../errors';
 import { contains, overlaps, parseAddress, parseCidr } from './addresses';
+import { validateNetworkRules } from './network-rules';
 import type { NetworkRecord } from './records';
 import type { NetworkSpec, SubnetSpec } from './types';
 
@@ -26,7 +27,9 @@ export function validateNetworkSpec(spec: NetworkSpec): NetworkSpec {
   if (!Array.isArray(spec.ipv4) || !Array.isArray(spec.ipv6)) throw invalid('ipv4 and ipv6 must be lists of subnets');
   const ipv4 = spec.ipv4.map((s) => validateSubnet(s, 4));
   const ipv6 = spec.ipv6.map((s) => validateSubnet(s, 6));
-  const out: NetworkSpec = { ...spec, ipv4, ipv6 };
+  // No rules is the same network as an empty list of them.
+  const allow = spec.allow !== undefined ? validateNetworkRules(spec.allow) : [];
+  const out: NetworkSpec = { ...spec, ipv4, ipv6, allow: allow.length > 0 ? allow : undefined };
   for (const k of Object.keys(out) as Array<keyof NetworkSpec>) if (out[k] === undefined) delete out[k];
   return out;
 }

@@ -5,6 +5,7 @@
 import { conflict, invalid, notFound } from '../errors';
 import { containerRules } from './container-rules';
 import { networksReferredTo } from './network-ref';
+import { ALLOW_OPTION, isNetworkRuleId, networkRules } from './network-rules';
 import type { EndpointRecord, NetworkRecord } from './records';
 import type { Registry } from './registry';
 import { parseSelector, SelectorResolver } from './rule-selectors';
@@ -22,8 +23,11 @@ export interface MatchedEndpoint {
 }
 
 export interface RuleStatus extends AllowRule {
-  /** `stored` by `policy allow`, or asked for by a container's `ovsnet.allow-from` label. */
-  origin: 'stored' | 'label';
+  /**
+   * `stored` by `policy allow`, asked for by a container's `ovsnet.allow-from` label, or
+   * given with its `network` (`-o ovsnet.allow`).
+   */
+  origin: 'stored' | 'label' | 'network';
   matches: { from: MatchedEndpoint[]; to: MatchedEndpoint[] };
 }
 
@@ -52,12 +56,27 @@ function statusOf(rule: AllowRule, origin: RuleStatus['origin'], endpoints: Endp
   };
 }
 
-/** Every rule, stored and from labels, with what it matches now. */
+/** Every rule, stored, from networks and from labels, with what it matches now. */
 export async function ruleStatuses(registry: Registry): Promise<RuleStatus[]> {
   const endpoints = await registry.endpoints.list();
   const stored = (await registry.allowRules.list()).map((r) => statusOf(r, 'stored', endpoints));
+  const ofNetworks = networkRules(await registry.networks.list()).map((r) => statusOf(r, 'network', endpoints));
   const labelled = containerRules(endpoints).map((r) => statusOf(r, 'label', endpoints));
-  return [...stored, ...labelled];
+  return [...stored, ...ofNetworks, ...labelled];
+}
+
+/** Removes a stored rule; a network's rule is refused, naming the network it goes with. */
+export async function removeRule(registry: Registry, id: string): Promise<void> {
+  if (isNetworkRuleId(id)) {
+    const rule = networkRules(await registry.networks.list()).find((r) => r.id === id);
+    if (rule) {
+      const network = await registry.networks.get(rule.networkId);
+      throw invalid(
+        `rule "${id}" was given with network "${network?.name ?? network?.key ?? rule.networkId}" (-o ${ALLOW_OPTION}); it goes when the network is removed`,
+      );
+    }
+  }
+  await registry.allowRules.remove(id);
 }
 
 /** Docker's id for a network name (Docker never tells its drivers the names); undefined: none. */

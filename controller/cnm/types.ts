@@ -34,7 +34,15 @@ export interface NetworkSpec {
   mtu?: number;
   vni?: number;
   tunnel?: TunnelType;
+  /**
+   * Allow rules given with the network (`-o ovsnet.allow`, cnm/network-rules.ts): stateful,
+   * kept in the network's record, so they exist exactly as long as the network, on every host.
+   */
+  allow?: NetworkAllowRule[];
 }
+
+/** An allow rule that belongs to a network's own settings: its network is the one it is in. */
+export type NetworkAllowRule = Pick<AllowRule, 'from' | 'to' | 'proto' | 'port'>;
 
 export interface EndpointSpec {
   networkId: string;

@@ -8,7 +8,8 @@ import { identity } from '../reconcile/desired-flows';
 import { networksReferredTo } from '../cnm/network-ref';
 import { hostListing } from '../cnm/host-listing';
 import { endpointsInTheWay, existingOrNew } from '../cnm/named-networks';
-import { allowRule, ruleStatuses, type DockerNetworkNames } from '../cnm/rule-status';
+import { allowRule, removeRule, ruleStatuses, type DockerNetworkNames } from '../cnm/rule-status';
+import { networkRules } from '../cnm/network-rules';
 import type { NetworkRecord } from '../cnm/records';
 import type { FlowStats } from '../../flows/ofp/types';
 import { NETWORK_TAG } from '../../flows/pipeline/registers';
@@ -77,11 +78,14 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
       await ctx.service.deleteNetwork(network.id);
     },
     'network.ls': async () => ctx.registry.networks.list(),
-    'network.inspect': async (p) => ({
-      network: await ctx.registry.networks.require(str(p, 'id')),
-      endpoints: await ctx.registry.endpoints.list(str(p, 'id')),
-      rules: await ctx.registry.allowRules.list(str(p, 'id')),
-    }),
+    'network.inspect': async (p) => {
+      const network = await ctx.registry.networks.require(str(p, 'id'));
+      return {
+        network,
+        endpoints: await ctx.registry.endpoints.list(network.id),
+        rules: [...(await ctx.registry.allowRules.list(network.id)), ...networkRules([network])],
+      };
+    },
     'endpoint.ls': async () => ctx.registry.endpoints.list(),
     'ipam.ls': async () => ctx.ipam.list(),
     'pool.ls': async () => ctx.registry.poolSlots.list(),
@@ -96,7 +100,7 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'policy.allow': async (p) => allowRule(ctx.registry, checkedByService(p), ctx.dockerNetworkNames),
     'policy.ls': async () => ruleStatuses(ctx.registry),
     ...cniMethods(ctx),
-    'policy.rm': async (p) => ctx.registry.allowRules.remove(str(p, 'id')),
+    'policy.rm': async (p) => removeRule(ctx.registry, str(p, 'id')),
     trace: async (p) =>
       trace(
         {

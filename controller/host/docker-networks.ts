@@ -1,5 +1,6 @@
 // This host's Docker networks of the ovsnet driver, as the Docker sync sees and changes
 // them through the engine's API: list them, create a cluster network's copy, remove one.
+import { ALLOW_OPTION, formatNetworkRules } from '../cnm/network-rules';
 import type { NetworkRecord } from '../cnm/records';
 import type { SubnetSpec } from '../cnm/types';
 import { ControllerError } from '../errors';
@@ -35,6 +36,9 @@ export function dockerCreateRequest(network: NetworkRecord & { name: string }): 
   if (network.vni !== undefined) options['ovsnet.vni'] = String(network.vni);
   if (network.tunnel !== undefined) options['ovsnet.tunnel'] = network.tunnel;
   if (network.mtu !== undefined) options['ovsnet.mtu'] = String(network.mtu);
+  // The copy carries the same rules, so this host's CreateNetwork agrees with the cluster's.
+  if (network.allow !== undefined && network.allow.length > 0)
+    options[ALLOW_OPTION] = formatNetworkRules(network.allow);
   return {
     Name: network.name,
     CheckDuplicate: true,

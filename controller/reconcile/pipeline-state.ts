@@ -2,6 +2,7 @@
 import type { PipelineRule, PipelineState } from '../../flows/pipeline/model';
 import type { RemoteEndpoint } from '../cnm/hosts';
 import { containerRules } from '../cnm/container-rules';
+import { networkRules } from '../cnm/network-rules';
 import { SelectorResolver } from '../cnm/rule-selectors';
 import { gatewayMac } from './desired-ports';
 import type { DataplaneState } from './ovs-dataplane';
@@ -35,7 +36,7 @@ export function toPipelineState(state: DataplaneState): PipelineState {
     };
   });
   // Rules get small conjunction ids in a stable order (by their content-derived id; those
-  // from containers' labels, "label-…", after the stored ones).
+  // from containers' labels, "label-…", and from their networks, "net-…", after the stored ones).
   const rules: PipelineRule[] = [];
   const resolvers = new Map<string, SelectorResolver<DataplaneState['endpoints'][number]>>();
   const resolverOf = (networkId: string): SelectorResolver<DataplaneState['endpoints'][number]> => {
@@ -58,7 +59,7 @@ export function toPipelineState(state: DataplaneState): PipelineState {
   };
   // Rules from containers' labels come from every host's containers: both ends of a
   // tunnel check the same rule.
-  [...state.rules, ...containerRules([...state.endpoints, ...remoteEndpoints])]
+  [...state.rules, ...networkRules(state.networks), ...containerRules([...state.endpoints, ...remoteEndpoints])]
     .sort((a, b) => a.id.localeCompare(b.id))
     .forEach((rule, index) => {
       const resolver = resolverOf(rule.networkId);

@@ -26,9 +26,10 @@ Usage:
   ovsnet status           OVS, bridge, OpenFlow session and counts of the running daemon
   ovsnet network create NAME --subnet CIDR [--subnet CIDR6] [--gateway IP]
                  [--ip-range CIDR] [--icc=false] [--internal] [--mtu N] [--vni N]
-                 [--tunnel vxlan|gre]
+                 [--tunnel vxlan|gre] [--allow FROM>TO[:SERVICE,...]]...
                           a network for every host of the cluster, without Docker (the
-                          same network as a Docker one with -o ovsnet.name=NAME)
+                          same network as a Docker one with -o ovsnet.name=NAME);
+                          --allow: rules that come with it (-o ovsnet.allow=...)
   ovsnet network ls | ovsnet network rm NETWORK | ovsnet network inspect NETWORK
   ovsnet host ls          the cluster's hosts: tunnel address, alive, endpoints
   ovsnet host rm HOST     forget a dead host and remove its endpoints

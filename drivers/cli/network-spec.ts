@@ -3,7 +3,13 @@
 // of a family to the n-th subnet of that family, as Docker pairs them), a subnet
 // without --gateway gets its first host address as gateway, ICC is on and the network is
 // not internal unless told. Pure: the daemon validates the result again.
-import { defaultGateway, networkIdForName, type NetworkSpec, type SubnetSpec } from '../../controller/api';
+import {
+  defaultGateway,
+  networkIdForName,
+  parseNetworkRules,
+  type NetworkSpec,
+  type SubnetSpec,
+} from '../../controller/api';
 import { UsageError, type ParsedArgs } from './args';
 
 const CREATE_OPTIONS = new Set([
@@ -14,6 +20,7 @@ const CREATE_OPTIONS = new Set([
   'mtu',
   'vni',
   'tunnel',
+  'allow',
   'control',
   'state-dir',
 ]);
@@ -21,7 +28,7 @@ const CREATE_FLAGS = new Set(['internal', 'json']);
 const NAME = /^[0-9A-Za-z][0-9A-Za-z_.-]{0,127}$/;
 
 export const CREATE_USAGE =
-  'usage: ovsnet network create NAME --subnet CIDR [--subnet CIDR6] [--gateway IP] [--ip-range CIDR] [--icc=false] [--internal] [--mtu N] [--vni N] [--tunnel vxlan|gre]';
+  'usage: ovsnet network create NAME --subnet CIDR [--subnet CIDR6] [--gateway IP] [--ip-range CIDR] [--icc=false] [--internal] [--mtu N] [--vni N] [--tunnel vxlan|gre] [--allow FROM>TO[:SERVICE]]...';
 
 export function networkSpecFrom(args: ParsedArgs): NetworkSpec {
   for (const name of args.options.keys())
@@ -66,6 +73,14 @@ export function networkSpecFrom(args: ParsedArgs): NetworkSpec {
     if (tunnel !== 'vxlan' && tunnel !== 'gre') throw new UsageError(`--tunnel must be vxlan or gre, not "${tunnel}"`);
     spec.tunnel = tunnel;
   }
+  const allow = (args.repeated.get('allow') ?? []).flatMap((text) => {
+    try {
+      return parseNetworkRules(text);
+    } catch (error) {
+      throw new UsageError(`--allow: ${(error as Error).message}`);
+    }
+  });
+  if (allow.length > 0) spec.allow = allow;
   return spec;
 }
 

@@ -2,7 +2,7 @@
 // strings nested under com.docker.network.generic; --internal and --ipv6 arrive as
 // top-level booleans. Every ovsnet.* key is validated and unknown ones are refused, naming
 // the key and what is accepted; Docker's own keys we do not use are ignored.
-import type { TunnelType } from '../../controller/api';
+import { ALLOW_OPTION, parseNetworkRules, type NetworkAllowRule, type TunnelType } from '../../controller/api';
 import { badRequest } from './errors';
 import { isObject } from './fields';
 import { DockerKeys } from './protocol';
@@ -17,6 +17,8 @@ export interface NetworkOptions {
   tunnel?: TunnelType;
   /** ovsnet.name: the cross-host key that matches this network on other hosts. */
   key?: string;
+  /** ovsnet.allow and ovsnet.allow.NAME: allow rules that come with the network. */
+  allow?: NetworkAllowRule[];
   /** Generic keys that are neither ovsnet's nor refused, reported for a log line. */
   ignored: string[];
 }
@@ -88,6 +90,17 @@ function refuse(key: string, value: string, accepted: string): never {
   throw badRequest(`invalid value "${value}" for option ${key}: accepted values are ${accepted}`);
 }
 
+/** `ovsnet.allow`, or `ovsnet.allow.NAME` for one more rule (or list) under a name of its own. */
+const isAllowKey = (key: string): boolean => key === ALLOW_OPTION || /^ovsnet\.allow\.[A-Za-z0-9_-]+$/.test(key);
+
+function allowRules(key: string, value: string): NetworkAllowRule[] {
+  try {
+    return parseNetworkRules(value);
+  } catch (error) {
+    throw badRequest(`invalid value for option ${key}: ${(error as Error).message}`);
+  }
+}
+
 /** A top-level flag Docker sends as a JSON boolean (tolerating "true"/"false" strings). */
 function topLevelBoolean(options: Record<string, unknown>, key: string, fallback: boolean): boolean {
   const value = options[key];
@@ -124,9 +137,15 @@ export function parseNetworkOptions(raw: unknown): NetworkOptions {
   for (const [key, value] of Object.entries(generic)) {
     if (!key.startsWith('ovsnet.')) continue;
     if (typeof value !== 'string') throw badRequest(`option ${key} must be a string, got ${JSON.stringify(value)}`);
+    if (isAllowKey(key)) {
+      result.allow = [...(result.allow ?? []), ...allowRules(key, value)];
+      continue;
+    }
     const spec = OVSNET_KEYS[key];
     if (spec === undefined) {
-      throw badRequest(`unknown option ${key}: ovsnet accepts ${Object.keys(OVSNET_KEYS).join(', ')}`);
+      throw badRequest(
+        `unknown option ${key}: ovsnet accepts ${[...Object.keys(OVSNET_KEYS), ALLOW_OPTION, `${ALLOW_OPTION}.NAME`].join(', ')}`,
+      );
     }
     if (!spec.apply(value, result)) refuse(key, value, spec.accepted);
     fromOvsnet.set(key, value);

@@ -43,6 +43,8 @@ export function toCreateNetwork(body: JsonObject): CreateNetworkCall {
   if (options.mtu !== undefined) spec.mtu = options.mtu;
   if (options.vni !== undefined) spec.vni = options.vni;
   if (options.tunnel !== undefined) spec.tunnel = options.tunnel;
+  // The daemon puts them in their canonical order and drops duplicates.
+  if (options.allow !== undefined) spec.allow = options.allow;
   return { spec, ignoredOptions: options.ignored };
 }
 
