@@ -17,6 +17,7 @@ import { SwitchClient } from './openflow/switch-client';
 import { OvsdbPorts } from './reconcile/ovsdb-ports';
 import { OpenFlowSync } from './reconcile/flow-sync';
 import { DockerContainers } from './host/docker-containers';
+import { DockerRenames } from './host/docker-renames';
 import { dockerSocketPath, networkIdNamed } from './host/docker-api';
 import { BridgeGuard, integrationBridge } from './ovs/bridge-guard';
 import { checkStateFormat, recordStateFormat, STATE_FORMAT } from './store/state-format';
@@ -269,6 +270,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       });
       containers.start();
       stops.push(() => containers.stop());
+      const renames = new DockerRenames({
+        socketPath: dockerSocket,
+        clock: config.clock ?? systemClock,
+        logger,
+        onRename: (id) => containers.relearn(id),
+      });
+      renames.start();
+      stops.push(() => renames.stop());
     }
     // Veths of endpoints deleted before a restart, and any whose removal failed.
     service.sweepStaleLinks();

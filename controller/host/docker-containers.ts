@@ -5,11 +5,13 @@
 // §9): the learner runs on its own, after any store change that may be a Join, listing
 // the engine's containers (one request) and matching their endpoint ids. Docker gives a
 // container a new endpoint each time it starts, so a restarted or replaced container is
-// learnt again at its next Join. An endpoint Docker does not list yet is retried with
-// backoff, and given up after a while (`ovsnet attach`'s ports are not Docker's endpoints).
+// learnt again at its next Join. A renamed container keeps its endpoints: `relearn` (called
+// on the engine's rename events, docker-renames.ts) looks at learnt ones again. An endpoint
+// Docker does not list yet is retried with backoff, and given up after a while (`ovsnet
+// attach`'s ports are not Docker's endpoints).
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { EndpointRecord } from '../cnm/records';
+import type { ContainerFacts, EndpointRecord } from '../cnm/records';
 import type { Registry } from '../cnm/registry';
 import { listContainers, type ListedContainer } from './docker-api';
 
@@ -42,6 +44,9 @@ export class DockerContainers {
   private retry = false;
   private retryMs = FIRST_RETRY_MS;
   private stopped = false;
+  /** Containers to look at again although learnt (renamed), and whether all of them. */
+  private stale = new Set<string>();
+  private allStale = false;
 
   constructor(private readonly options: DockerContainersOptions) {
     const socketPath = options.socketPath;
@@ -62,6 +67,13 @@ export class DockerContainers {
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+  }
+
+  /** Looks at a learnt container again (undefined: every one), e.g. after a rename. */
+  relearn(containerId: string | undefined): void {
+    if (containerId === undefined) this.allStale = true;
+    else this.stale.add(containerId);
+    this.soon(0);
   }
 
   /** Resolves once the learner has nothing to do (for tests). */
@@ -108,12 +120,30 @@ export class DockerContainers {
     // Forget endpoints that are gone, so the misses follow the host's endpoints.
     const present = new Set(local.map((e) => e.endpointId));
     for (const id of this.misses.keys()) if (!present.has(id)) this.misses.delete(id);
-    const pending = local.filter((e) => this.wanted(e));
+    const stale = this.stale;
+    const allStale = this.allStale;
+    this.stale = new Set();
+    this.allStale = false;
+    const again = (e: EndpointRecord): boolean =>
+      e.container !== undefined && (allStale || stale.has(e.container.id)) && e.attachment === undefined;
+    const pending = local.filter((e) => this.wanted(e) || again(e));
     if (pending.length === 0) return;
     const byEndpoint = new Map<string, ListedContainer>();
-    for (const c of await this.list()) for (const id of c.endpointIds) byEndpoint.set(id, c);
+    try {
+      for (const c of await this.list()) for (const id of c.endpointIds) byEndpoint.set(id, c);
+    } catch (error) {
+      // Asked again with the retry.
+      for (const id of stale) this.stale.add(id);
+      this.allStale ||= allStale;
+      throw error;
+    }
     for (const e of pending) {
       const found = byEndpoint.get(e.endpointId);
+      if (e.container !== undefined) {
+        // Learnt before: only a change is written (a container gone meanwhile is its Leave's).
+        if (found && !sameFacts(e.container, found)) await this.learn(e, found);
+        continue;
+      }
       if (!found) {
         const misses = (this.misses.get(e.endpointId) ?? 0) + 1;
         this.misses.set(e.endpointId, misses);
@@ -122,12 +152,17 @@ export class DockerContainers {
         continue;
       }
       this.misses.delete(e.endpointId);
-      const container = { id: found.id, name: found.name, labels: { ...found.labels } };
-      await registry.endpoints
-        .update(e.networkId, e.endpointId, (record) => ({ ...record, container }))
-        .catch((error: unknown) => logger.debug({ err: error, endpoint: e.endpointId }, 'endpoint gone meanwhile'));
-      logger.debug({ endpoint: e.endpointId, container: found.name }, 'docker container learnt');
+      await this.learn(e, found);
     }
+  }
+
+  private async learn(e: EndpointRecord, found: ListedContainer): Promise<void> {
+    const { registry, logger } = this.options;
+    const container = { id: found.id, name: found.name, labels: { ...found.labels } };
+    await registry.endpoints
+      .update(e.networkId, e.endpointId, (record) => ({ ...record, container }))
+      .catch((error: unknown) => logger.debug({ err: error, endpoint: e.endpointId }, 'endpoint gone meanwhile'));
+    logger.debug({ endpoint: e.endpointId, container: found.name }, 'docker container learnt');
   }
 
   /** Joined to a sandbox, not learnt yet, not given up on, and not a port attached by hand. */
@@ -139,4 +174,12 @@ export class DockerContainers {
       (this.misses.get(e.endpointId) ?? 0) < GIVE_UP_AFTER
     );
   }
+}
+
+function sameFacts(known: ContainerFacts, listed: ListedContainer): boolean {
+  return (
+    known.id === listed.id &&
+    known.name === listed.name &&
+    JSON.stringify(known.labels) === JSON.stringify(listed.labels)
+  );
 }

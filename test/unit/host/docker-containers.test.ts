@@ -86,3 +86,45 @@ test('an engine that does not answer is retried; ports attached by hand are neve
   assert.ok(asked.length >= 3, 'asked again after each failure');
   assert.equal((await registry.endpoints.require('n1', 'ep-hand-0001')).container, undefined, 'attached by hand');
 });
+
+test('a renamed container is learnt again when told so (its rename event), and only its record changes', async (t) => {
+  const { registry } = setup(t);
+  await registry.networks.create(net('n1', '10.1.0.0/24', { icc: false }));
+  const db: ListedContainer = { id: 'd8'.repeat(32), name: 'db', labels: {}, endpointIds: ['ep-db-0001'] };
+  let listing = [{ ...web, endpointIds: ['ep-web-0003'] }, db];
+  let calls = 0;
+  const learner = new DockerContainers({
+    registry,
+    clock: systemClock,
+    logger: silentLogger,
+    list: async () => {
+      calls++;
+      return listing;
+    },
+  });
+  learner.start();
+  t.after(() => learner.stop());
+  await joined(registry, 'ep-web-0003');
+  await joined(registry, 'ep-db-0001');
+  const nameOf = async (endpointId: string): Promise<string | undefined> =>
+    (await registry.endpoints.get('n1', endpointId))?.container?.name;
+  await until(
+    'both learnt',
+    async () => (await nameOf('ep-web-0003')) === 'web' && (await nameOf('ep-db-0001')) === 'db',
+    5000,
+  );
+  listing = [{ ...web, name: 'frontend', endpointIds: ['ep-web-0003'] }, db];
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(await nameOf('ep-web-0003'), 'web', 'without a rename event nothing asks Docker again');
+  const before = calls;
+  learner.relearn(web.id);
+  await until('the new name learnt', async () => (await nameOf('ep-web-0003')) === 'frontend', 5000);
+  assert.equal(await nameOf('ep-db-0001'), 'db');
+  assert.ok(calls - before <= 2, 'one listing for the rename');
+  listing = [
+    { ...web, name: 'frontend', endpointIds: ['ep-web-0003'] },
+    { ...db, name: 'store' },
+  ];
+  learner.relearn(undefined); // the event stream came back: renames may have been missed
+  await until('a missed rename learnt', async () => (await nameOf('ep-db-0001')) === 'store', 5000);
+});
