@@ -6,74 +6,11 @@
 // own rule in its labels (ovsnet.allow-from / ovsnet.allow-ports).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Netns } from '../../harness/netns';
 import { withDockerHost, type DockerHost } from '../../harness/docker-host';
+import { Cluster, PORT, settlesOn } from '../../harness/docker-members';
 import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
-import { startEchoServer, tcpProbe, type EchoServer } from '../../harness/probes';
-import { until } from '../../harness/until';
 
 const SUBNET = '10.49.0.0/24';
-const PORT = 8080;
-
-interface Member {
-  name: string;
-  ip: string;
-  ns: Netns;
-  server: EchoServer;
-}
-
-class Cluster {
-  readonly members = new Map<string, Member>();
-  constructor(private readonly host: DockerHost) {}
-
-  /** `docker run` on the network, with an echo server on 8080 in its namespace. */
-  async run(name: string, ip: string, ...args: string[]): Promise<Member> {
-    const { docker, image } = this.host;
-    await docker.docker('run', '-d', '--name', name, '--net', 'closed', '--ip', ip, ...args, image, 'sleep', '600');
-    return this.attach(name);
-  }
-
-  /** (Re)attaches to the container's namespace after it started. */
-  async attach(name: string): Promise<Member> {
-    await this.forget(name);
-    const { docker } = this.host;
-    const ip = (await docker.docker('inspect', '-f', '{{.NetworkSettings.Networks.closed.IPAddress}}', name)).trim();
-    const pid = Number((await docker.docker('inspect', '-f', '{{.State.Pid}}', name)).trim());
-    const ns = await Netns.attach('d', pid);
-    const member = { name, ip, ns, server: await startEchoServer(ns, 'tcp', PORT) };
-    this.members.set(name, member);
-    return member;
-  }
-
-  private async forget(name: string): Promise<void> {
-    const m = this.members.get(name);
-    if (!m) return;
-    m.server.stop();
-    await m.ns.destroy();
-    this.members.delete(name);
-  }
-
-  get(name: string): Member {
-    const m = this.members.get(name);
-    if (!m) throw new Error(`no member ${name}`);
-    return m;
-  }
-
-  /** The ordered pairs among `names` that reach each other on tcp/8080. */
-  async reaching(names: string[]): Promise<string[]> {
-    const out: string[] = [];
-    for (const from of names)
-      for (const to of names) {
-        if (from === to) continue;
-        if (await tcpProbe(this.get(from).ns, this.get(to).ip, PORT, { timeoutMs: 700 })) out.push(`${from}->${to}`);
-      }
-    return out;
-  }
-
-  async destroy(): Promise<void> {
-    for (const name of [...this.members.keys()]) await this.forget(name);
-  }
-}
 
 async function allow(host: DockerHost, ...args: string[]): Promise<string> {
   const r = await host.daemon.tryCli('policy', 'allow', '--network', 'closed', ...args, '--json');
@@ -86,20 +23,10 @@ async function removeRule(host: DockerHost, id: string): Promise<void> {
   assert.equal(r.code, 0, r.stderr);
 }
 
-/** Waits until exactly `expected` pairs reach each other (the learner and a pass take a moment). */
-async function settlesOn(cluster: Cluster, names: string[], expected: string[], what: string): Promise<void> {
-  let seen: string[] = [];
-  try {
-    await until(what, async () => (seen = await cluster.reaching(names)).join() === expected.join(), 20_000, 200);
-  } catch {
-    assert.deepEqual(seen, expected, what);
-  }
-}
-
 test('docker containers: allow rules by name, id, address, CIDR and label; by name before the container exists; from labels', async (t) => {
   await withDockerHost(t, async (host) => {
     const { docker } = host;
-    const cluster = new Cluster(host);
+    const cluster = new Cluster(host, 'closed');
     t.after(() => cluster.destroy());
     await docker.docker(...ovsnetNetwork('closed', '--subnet', SUBNET, '-o', 'ovsnet.icc=false'));
     await cluster.run('pa', '10.49.0.10', '--label', 'app=web');
