@@ -119,7 +119,7 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
     hostId,
     tunnelIp,
     hostNumber,
-    follow: async (registry) => {
+    follow: (registry) => {
       // Every change anywhere (this host's writes included, when the watch confirms them)
       // reaches the registry's listeners after the mirror holds it; a compacted history
       // comes back as a whole listing. Either way the reconcilers re-read.
@@ -142,12 +142,13 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
       await repair();
       repairLater();
     },
-    stop: async () => {
+    stop: () => {
       stopped = true;
       dockerSync?.stop();
       clock.clearTimeout(repairTimer);
       membership.stop();
       unfollow?.();
+      return Promise.resolve();
     },
   };
 }

@@ -22,17 +22,22 @@ import type { ClusterKvStore, KvEntry, KvSnapshot, KvTxn, KvTxnResult, KvWatch, 
 /** A deleted key, remembered with the revision of its deletion. */
 type Slot = KvEntry | { key: string; revision: number; deleted: true };
 
+/** How long a retry after a failed compare waits for the watch to bring the winner's writes. */
+const CATCH_UP_MS = 2_000;
+
 const isDeleted = (slot: Slot): slot is { key: string; revision: number; deleted: true } => 'deleted' in slot;
 
 export class ClusterMirror {
   private readonly slots = new Map<string, Slot>();
   private readonly tombstones = new Set<string>();
-  private sortedKeys: string[] | undefined;
+  /** The keys of `slots` in order, kept sorted as keys come and go (lists read it in every pass). */
+  private sortedKeys: string[] = [];
   /** Every change up to this revision has come through the watch (or the first listing). */
   private watched = 0;
   private watch: KvWatch | undefined;
   private broken = false;
   private readonly listeners = new Set<(events: KvWatchEvent[]) => void>();
+  private readonly waiters = new Set<{ revision: number; done: () => void }>();
 
   private constructor(
     readonly store: ClusterKvStore,
@@ -48,10 +53,12 @@ export class ClusterMirror {
       onEvents: (events) => mirror.apply(events),
       onResync: (snapshot) => {
         mirror.replace(snapshot);
+        mirror.wake();
         mirror.tell([]);
       },
       onError: (error) => {
         mirror.broken = true;
+        mirror.wake();
         logger.error({ err: error }, 'cluster store: the watch stopped for good; reading etcd directly');
         mirror.tell([]);
       },
@@ -76,7 +83,7 @@ export class ClusterMirror {
 
   list(prefix: string): Promise<KvEntry[]> {
     if (this.broken) return this.store.list(prefix);
-    const keys = this.keysInOrder();
+    const keys = this.sortedKeys;
     const entries: KvEntry[] = [];
     for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) {
       const slot = this.slots.get(keys[i]!);
@@ -88,12 +95,17 @@ export class ClusterMirror {
   async txn(txn: KvTxn): Promise<KvTxnResult> {
     const result = await this.store.txn(txn);
     if (result.succeeded) this.applyOwn(txn, result.revision);
-    else await this.refresh((txn.compares ?? []).map((c) => c.key), result.revision);
+    else
+      await this.refresh(
+        (txn.compares ?? []).map((c) => c.key),
+        result.revision,
+      );
     return result;
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
+    for (const waiter of this.waiters) waiter.done();
     await this.watch?.close();
     await this.store.close();
   }
@@ -113,6 +125,7 @@ export class ClusterMirror {
       this.watched = Math.max(this.watched, event.revision);
     }
     this.forgetTombstones();
+    this.wake();
     this.tell(events);
   }
 
@@ -127,21 +140,43 @@ export class ClusterMirror {
     for (const key of new Set(txn.deletes ?? [])) this.put({ key, revision, deleted: true });
   }
 
-  /** Reads the keys a failed compare named, so the caller's retry sees them as etcd has them. */
+  /**
+   * Reads the keys a failed compare named, so the caller's retry sees them as etcd has them,
+   * and waits (briefly) for the watch to bring the rest of the transactions that wrote them:
+   * a compare often guards more than its own key (a serial number guards a listing), and the
+   * retry must read that listing as the winner left it.
+   */
   private async refresh(keys: string[], revision: number): Promise<void> {
-    await Promise.all(
+    const written = await Promise.all(
       [...new Set(keys)].map(async (key) => {
         const entry = await this.store.get(key);
         // Absent now: gone since at most the failed transaction's revision.
         this.put(entry ?? { key, revision, deleted: true });
+        return entry?.revision ?? 0;
       }),
     );
+    await this.caughtUp(Math.max(0, ...written), CATCH_UP_MS);
+  }
+
+  /** Resolves once the watch has delivered `revision`, or after `ms` (it is then late). */
+  private caughtUp(revision: number, ms: number): Promise<void> {
+    if (this.watched >= revision || this.broken) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { revision, done: (): void => undefined };
+      const timer = setTimeout(() => waiter.done(), ms);
+      waiter.done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      this.waiters.add(waiter);
+    });
   }
 
   private put(slot: Slot): void {
     const held = this.slots.get(slot.key);
     if (held !== undefined && held.revision >= slot.revision) return;
-    if (held === undefined) this.sortedKeys = undefined;
+    if (held === undefined) this.sortedKeys.splice(lowerBound(this.sortedKeys, slot.key), 0, slot.key);
     this.slots.set(slot.key, slot);
     if (isDeleted(slot)) this.tombstones.add(slot.key);
     else this.tombstones.delete(slot.key);
@@ -152,8 +187,8 @@ export class ClusterMirror {
     const newer = [...this.slots.values()].filter((s) => s.revision > snapshot.revision);
     this.slots.clear();
     this.tombstones.clear();
-    this.sortedKeys = undefined;
     for (const entry of snapshot.entries) this.slots.set(entry.key, entry);
+    this.sortedKeys = [...this.slots.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const slot of newer) this.put(slot);
     this.watched = snapshot.revision;
   }
@@ -165,13 +200,12 @@ export class ClusterMirror {
       if (slot !== undefined && slot.revision > this.watched) continue;
       this.slots.delete(key);
       this.tombstones.delete(key);
-      this.sortedKeys = undefined;
+      this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 1);
     }
   }
 
-  private keysInOrder(): string[] {
-    this.sortedKeys ??= [...this.slots.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return this.sortedKeys;
+  private wake(): void {
+    for (const waiter of this.waiters) if (this.broken || waiter.revision <= this.watched) waiter.done();
   }
 
   private tell(events: KvWatchEvent[]): void {

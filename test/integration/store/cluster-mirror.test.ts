@@ -52,7 +52,10 @@ test('a mirror reads what other hosts wrote, once its watch brings it, and tells
   });
   await h1.txn({ puts: [{ key: 'net/a', value: { vni: 4096 } }] });
   await until('h2 to see net/a', async () => (await h2.get('net/a')) !== undefined, 5_000);
-  assert.deepEqual((await h2.list('net/')).map((e) => [e.key, e.value]), [['net/a', { vni: 4096 }]]);
+  assert.deepEqual(
+    (await h2.list('net/')).map((e) => [e.key, e.value]),
+    [['net/a', { vni: 4096 }]],
+  );
   await h1.txn({ deletes: ['net/a'] });
   await until('h2 to see net/a gone', async () => (await h2.get('net/a')) === undefined, 5_000);
   await until('both changes heard', () => heard.length === 2, 5_000);
@@ -74,14 +77,21 @@ test('a host reads its own write at once, and a late event of an older write nev
   const last = await h1.txn({ puts: [{ key: 'ep/b', value: 'settled' }] });
   await until('the watch to catch up', () => h1.watchedRevision >= last.revision, 5_000);
   assert.equal(await h1.get('ep/a'), undefined, 'no older put came back');
-  assert.deepEqual((await h1.list('ep/')).map((e) => e.key), ['ep/b']);
+  assert.deepEqual(
+    (await h1.list('ep/')).map((e) => e.key),
+    ['ep/b'],
+  );
 });
 
 test('three hosts claiming from one small pool through stale copies: every slot once, no one spins', async (t) => {
   const etcd = await sharedEtcd(t);
   if (!etcd) return;
   const prefix = nextPrefix();
-  const hosts = [await openMirror(t, etcd, prefix), await openMirror(t, etcd, prefix), await openMirror(t, etcd, prefix)];
+  const hosts = [
+    await openMirror(t, etcd, prefix),
+    await openMirror(t, etcd, prefix),
+    await openMirror(t, etcd, prefix),
+  ];
   const SLOTS = 14;
   let attempts = 0;
   /** Claims the lowest free slot as the address allocator does: read, pick, compare-and-swap. */
@@ -143,7 +153,8 @@ test('etcd down: reads answer from the copy, writes fail clearly, and changes fl
   assert.equal((await h2.list('net/')).length, 1);
   await assert.rejects(
     () => h2.txn({ puts: [{ key: 'net/b', value: 'lost' }] }),
-    (error: unknown) => isControllerError(error, 'UNAVAILABLE') && /cluster store .* is unreachable/.test(error.message),
+    (error: unknown) =>
+      isControllerError(error, 'UNAVAILABLE') && /cluster store .* is unreachable/.test(error.message),
   );
   await etcd.restart();
 
