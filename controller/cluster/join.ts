@@ -8,7 +8,8 @@ import type { Registry } from '../cnm/registry';
 import { LocalClaims } from '../cnm/local-claims';
 import { CLUSTER_PREFIXES, RELEASE_PREFIXES, keys } from '../cnm/records';
 import { EtcdKvStore } from '../store/etcd-store';
-import type { KvStore, KvWatch } from '../store/kv';
+import type { KvStore } from '../store/kv';
+import { ClusterMirror } from '../store/cluster-mirror';
 import { TieredKvStore } from '../store/tiered-store';
 import { engineSocketPath } from '../host/docker-engine';
 import {
@@ -58,10 +59,7 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
   const dockerSocket =
     config.dockerSync === false ? undefined : engineSocketPath(config.dockerHost ?? DEFAULT_DOCKER_HOST);
   const etcd = EtcdKvStore.open(config.etcd);
-  const store = new TieredKvStore(options.local, etcd, {
-    clusterPrefixes: CLUSTER_PREFIXES,
-    releasePrefixes: RELEASE_PREFIXES,
-  });
+  let mirror: ClusterMirror;
   let membership: HostMembership;
   let tunnelIp: string;
   let hostNumber: number;
@@ -86,12 +84,19 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
         else logger.warn({ etcd: config.etcd.endpoints, reason }, 'cluster store: unreachable');
       },
     });
+    mirror = await ClusterMirror.open(etcd, logger);
   } catch (error) {
     await etcd.close();
     throw error;
   }
+  // The controller reads the cluster from the mirror (every change arrives by its watch) and
+  // writes through it to etcd.
+  const store = new TieredKvStore(options.local, mirror, {
+    clusterPrefixes: CLUSTER_PREFIXES,
+    releasePrefixes: RELEASE_PREFIXES,
+  });
   const claims = new LocalClaims(store, hostId);
-  let watch: KvWatch | undefined;
+  let unfollow: (() => void) | undefined;
   let dockerSync: DockerSync | undefined;
   let repairTimer: unknown;
   let stopped = false;
@@ -114,41 +119,36 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
     hostId,
     tunnelIp,
     hostNumber,
-    follow: async (registry) => {
-      // From the revision of one listing on, every change arrives once and in order; a
-      // compacted history comes back as a whole listing. Either way the reconcilers re-read.
-      const { revision } = await etcd.snapshot('');
-      // Docker only cares about networks and aliases (this host's writes come back here too),
-      // so endpoint churn costs it nothing.
+    follow: (registry) => {
+      // Every change anywhere (this host's writes included, when the watch confirms them)
+      // reaches the registry's listeners after the mirror holds it; a compacted history
+      // comes back as a whole listing. Either way the reconcilers re-read.
+      // Docker only cares about networks and aliases, so endpoint churn costs it nothing.
       const sync =
         dockerSocket !== undefined
           ? new DockerSync({ registry, socketPath: dockerSocket, hostId, clock, logger })
           : undefined;
-      watch = etcd.watch('', revision, {
-        onEvents: (events) => {
-          registry.changed();
-          if (events.some((e) => NETWORK_PREFIXES.some((p) => e.key.startsWith(p)))) sync?.clusterChanged();
-        },
-        onResync: () => {
-          registry.changed();
+      unfollow = mirror.onChange((events) => {
+        registry.changed();
+        if (events.length === 0 || events.some((e) => NETWORK_PREFIXES.some((p) => e.key.startsWith(p))))
           sync?.clusterChanged();
-        },
-        onError: (error) => logger.error({ err: error }, 'cluster store: the watch stopped for good'),
       });
       info.set('dockerSync', dockerSocket !== undefined ? `unix://${dockerSocket}` : 'off');
       dockerSync = sync;
       sync?.start();
+      return Promise.resolve();
     },
     repairClaims: async () => {
       await repair();
       repairLater();
     },
-    stop: async () => {
+    stop: () => {
       stopped = true;
       dockerSync?.stop();
       clock.clearTimeout(repairTimer);
       membership.stop();
-      await watch?.close();
+      unfollow?.();
+      return Promise.resolve();
     },
   };
 }

@@ -78,6 +78,8 @@ export class NetworkStore {
         throw new ControllerError('ALREADY_EXISTS', `network "${spec.id}" already exists with different settings`);
       }
       const key = spec.key ?? spec.name ?? (spec.vni !== undefined ? `vni-${spec.vni}` : spec.id);
+      // Read before the listing it guards: a creation elsewhere after this read fails ours.
+      const serial = await store.get(keys.networkSerial());
       const others = await this.list();
       if (spec.vni !== undefined) {
         const same = others.find((n) => n.vni === spec.vni);
@@ -118,6 +120,7 @@ export class NetworkStore {
           compares: [
             { key: keys.network(spec.id), revision: 0 },
             { key: keys.networkKey(key), revision: 0 },
+            { key: keys.networkSerial(), revision: serial?.revision ?? 0 },
             { key: keys.tag(tag), revision: 0 },
             ...(vni !== undefined ? [{ key: keys.vni(vni), revision: 0 }] : []),
             ...gateway.compares,
@@ -125,6 +128,7 @@ export class NetworkStore {
           puts: [
             { key: keys.network(spec.id), value: record },
             { key: keys.networkKey(key), value: spec.id },
+            { key: keys.networkSerial(), value: ((serial?.value as number | undefined) ?? 0) + 1 },
             { key: keys.tag(tag), value: spec.id },
             ...(vni !== undefined ? [{ key: keys.vni(vni), value: spec.id }] : []),
             ...gateway.puts,

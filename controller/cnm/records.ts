@@ -135,6 +135,11 @@ export const keys = {
   network: (id: string) => `net/${id}`,
   networks: () => 'net/',
   networkKey: (key: string) => `netkey/${key}`,
+  /**
+   * Bumped by every network creation: subnets overlap by range, which no one key can guard,
+   * so creations compare this one key and run one after another across the cluster.
+   */
+  networkSerial: () => 'netserial',
   /** A host's own Docker id for a cluster network (see network-aliases.ts). */
   networkAlias: (dockerId: string) => `netalias/${dockerId}`,
   networkAliases: () => 'netalias/',
@@ -186,6 +191,7 @@ export const CLUSTER_PREFIXES: readonly string[] = [
   'net/',
   'netkey/',
   'netalias/',
+  'netserial',
   'tag/',
   'ep/',
   'addr/',

@@ -44,7 +44,19 @@ export function liveHosts(state: PipelineState): PipelineRemoteHost[] {
   return (state.remoteHosts ?? []).filter((h) => h.alive);
 }
 
+/** Several builders ask for the same state's remote endpoints within one build. */
+const resolvedOf = new WeakMap<PipelineState, ResolvedRemoteEndpoint[]>();
+
 export function resolveRemoteEndpoints(state: PipelineState): ResolvedRemoteEndpoint[] {
+  let resolved = resolvedOf.get(state);
+  if (resolved === undefined) {
+    resolved = resolveOnce(state);
+    resolvedOf.set(state, resolved);
+  }
+  return resolved;
+}
+
+function resolveOnce(state: PipelineState): ResolvedRemoteEndpoint[] {
   if (!hasOverlay(state)) return [];
   const networks = overlayNetworks(state);
   const hosts = new Map(liveHosts(state).map((h) => [h.id, h]));
