@@ -184,6 +184,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       logger,
       ...(config.driftPeriodMs !== undefined ? { driftPeriodMs: config.driftPeriodMs } : {}),
       onPass: (ms, failed) => recorder.pass(ms / 1000, failed),
+      onPortsRepaired: (r) => {
+        recorder.driftRepaired('port_added', r.added);
+        recorder.driftRepaired('port_modified', r.modified);
+      },
     });
     stops.push(() => dataplane.stop());
     switchClient.on('ready', () => dataplane.kick());
