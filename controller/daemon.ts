@@ -192,6 +192,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     stops.push(() => dataplane.stop());
     switchClient.on('ready', () => dataplane.kick());
     bridgeGuard.watch(() => {
+      recorder.driftRepaired('bridge', 1);
       flows.forget(); // the repair flushed the table: read it back
       dataplane.kick();
     });
