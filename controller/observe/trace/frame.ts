@@ -67,11 +67,15 @@ export function buildFrame(input: FrameInput): Frame {
 /** The frame in ovs-appctl ofproto/trace's flow syntax (ovs-fields names). */
 export function frameText(frame: Frame): string {
   return Object.entries(frame)
-    .map(
-      ([field, value]) =>
-        `${field}=${field === 'eth_type' ? `0x${Number(value).toString(16).padStart(4, '0')}` : field === 'tun_id' ? `0x${BigInt(value as number).toString(16)}` : String(value)}`,
-    )
+    .map(([field, value]) => `${field}=${valueText(field, value)}`)
     .join(',');
+}
+
+/** Ethertypes and tunnel keys read best in hex, as ovs-ofctl prints them. */
+function valueText(field: string, value: Frame[string]): string {
+  if (field === 'eth_type') return `0x${Number(value).toString(16).padStart(4, '0')}`;
+  if (field === 'tun_id') return `0x${BigInt(value).toString(16)}`;
+  return String(value);
 }
 
 /** The first leg: what A sends towards B (to B's MAC on the same network, else to A's gateway). */
