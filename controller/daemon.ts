@@ -185,10 +185,15 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       logger,
       ...(config.driftPeriodMs !== undefined ? { driftPeriodMs: config.driftPeriodMs } : {}),
       onPass: (ms, failed) => recorder.pass(ms / 1000, failed),
+      onPortsRepaired: (r) => {
+        recorder.driftRepaired('port_added', r.added);
+        recorder.driftRepaired('port_modified', r.modified);
+      },
     });
     stops.push(() => dataplane.stop());
     switchClient.on('ready', () => dataplane.kick());
     bridgeGuard.watch(() => {
+      recorder.driftRepaired('bridge', 1);
       flows.forget(); // the repair flushed the table: read it back
       dataplane.kick();
     });

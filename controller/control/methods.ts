@@ -22,6 +22,7 @@ import { managedAdd, managedRemove } from '../attach/managed';
 import type { ControlMethods, Handlers, Untrusted } from './contract';
 import { cniMethods } from '../cni/methods';
 import { trace } from '../observe/trace/trace';
+import { acrossHosts } from '../observe/trace/across-hosts';
 import { endpointStats } from '../observe/endpoint-stats';
 
 interface Context {
@@ -101,17 +102,21 @@ export function controlMethods(ctx: Context): Handlers<ControlMethods> {
     'policy.ls': async () => ruleStatuses(ctx.registry),
     ...cniMethods(ctx),
     'policy.rm': async (p) => removeRule(ctx.registry, str(p, 'id')),
-    trace: async (p) =>
-      trace(
+    trace: async (p) => {
+      const request = checkedByService(p);
+      const report = await trace(
         {
           networks: () => ctx.registry.networks.list(),
           endpoints: () => ctx.registry.endpoints.list(),
+          hosts: () => ctx.registry.hosts.list(),
           pipeline: () => ctx.flows.installedState(),
           rundir: ctx.config.ovsRundir,
           bridge: ctx.config.bridge,
         },
-        checkedByService(p),
-      ),
+        request,
+      );
+      return acrossHosts(report, request, ctx.info.get('hostId') ?? 'this host');
+    },
     'endpoint.stats': async (p) => {
       if (p.name !== undefined && (typeof p.name !== 'string' || p.name === ''))
         throw invalid('parameter "name" must be a container name or endpoint id');

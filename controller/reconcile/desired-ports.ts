@@ -141,6 +141,7 @@ export function planPorts(desired: PortIntent[], actual: PortIntent[]): PortPlan
   return plan;
 }
 
-function samePort(a: PortIntent, b: PortIntent): boolean {
+/** Same port as far as ovsnet cares: a difference in any of these means remove and add again. */
+export function samePort(a: PortIntent, b: PortIntent): boolean {
   return a.type === b.type && a.ofportRequest === b.ofportRequest && a.owner === b.owner;
 }

@@ -19,6 +19,7 @@ import { ControllerError } from '../errors';
 import { desiredPorts, planPorts, tunnelPorts, type PortIntent, type PortPlan } from './desired-ports';
 import { ReconcileLoop } from './loop';
 import { PortAdmission, type PortAdmissionLimits } from './port-admission';
+import { PortDrift, type PortRepairs } from './port-drift';
 
 export interface InterfaceStatus {
   ofport?: number;
@@ -79,11 +80,14 @@ export interface OvsDataplaneOptions {
   admissionLimits?: PortAdmissionLimits;
   /** Told of every reconcile pass (for /metrics). */
   onPass?: (ms: number, failed: boolean) => void;
+  /** Told of the ports a pass put back after someone removed or changed them (for /metrics). */
+  onPortsRepaired?: (repairs: PortRepairs) => void;
 }
 
 export class OvsDataplane implements Dataplane {
   private readonly loop: ReconcileLoop;
   private readonly admission: PortAdmission;
+  private readonly portDrift = new PortDrift();
 
   constructor(private readonly options: OvsDataplaneOptions) {
     this.admission = new PortAdmission(options.clock, options.admissionLimits);
@@ -183,13 +187,12 @@ export class OvsDataplane implements Dataplane {
     // A network first seen here (made on another host) gets this host's gateway number now.
     const gatewayNumbers = await registry.gatewayPorts.ensure(networks);
     const clustered = registry.hosts.hostId !== undefined;
-    const plan = planPorts(
-      [
-        ...desiredPorts(networks, endpoints, await registry.poolSlots.list(), gatewayNumbers, clustered),
-        ...(clustered ? tunnelPorts() : []),
-      ],
-      ports.ownedPorts(),
-    );
+    const desired = [
+      ...desiredPorts(networks, endpoints, await registry.poolSlots.list(), gatewayNumbers, clustered),
+      ...(clustered ? tunnelPorts() : []),
+    ];
+    const actual = ports.ownedPorts();
+    const plan = planPorts(desired, actual);
     const overlay = clustered ? await this.overlayState() : undefined;
     // Endpoints about to join bring ports of their own only without the port pool: pool
     // slots need not wait for them.
@@ -222,6 +225,13 @@ export class OvsDataplane implements Dataplane {
       portWork ? ports.apply(applied).then(() => (portsMs = since())) : Promise.resolve(),
       gateways.sync(networks, endpoints).finally(() => (gatewaysMs = since())),
     ]);
+    if (portOutcome.status === 'fulfilled') {
+      const repairs = this.portDrift.applied(desired, actual, applied);
+      if (repairs.added + repairs.modified > 0) {
+        logger.info({ ...repairs }, 'ports removed or changed behind ovsnet’s back were put back');
+        this.options.onPortsRepaired?.(repairs);
+      }
+    }
     if (flowOutcome.status === 'rejected') throw flowOutcome.reason;
     if (portOutcome.status === 'rejected') throw portOutcome.reason;
     if (gatewayOutcome.status === 'rejected') throw gatewayOutcome.reason;

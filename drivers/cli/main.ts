@@ -51,11 +51,13 @@ Usage:
                           (these talk to the daemon's control socket: --state-dir DIR
                           or --control PATH; add --json for machine output)
   ovsnet trace --from A --to B [--proto icmp|tcp|udp|arp] [--port N]
-              [--src-ip IP] [--src-mac MAC]
+              [--src-ip IP] [--src-mac MAC] [--peer SOCKET|STATE_DIR ...]
                           run the frame A would send to B through the switch
                           (ofproto/trace): each table with why its flow exists, and
                           the verdict (A, B: container, endpoint id, address, or
-                          gateway:NETWORK)
+                          gateway:NETWORK); a frame sent into a tunnel is traced on
+                          at the receiving host by whichever --peer daemon is that
+                          host (its control socket or state directory)
   ovsnet attach add-port|del-port|del-ports|set-vlan ...
                           attach containers by hand, ovs-docker compatible
                           ('ovsnet attach --help'; also installed as 'ovs-docker')

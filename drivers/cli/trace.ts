@@ -1,7 +1,8 @@
 // `ovsnet trace --from A --to B [--proto icmp|tcp|udp|arp] [--port N] [--src-ip IP]
-// [--src-mac MAC] [--json]`: asks the daemon to run the frame A would send through the
-// switch and prints each table with the reason of the flow that matched, then the verdict.
-import { join } from 'node:path';
+// [--src-mac MAC] [--peer SOCKET|STATE_DIR ...] [--json]`: asks the daemon to run the frame A
+// would send through the switch and prints each table with the reason of the flow that
+// matched, then the verdict; across hosts, each leg says on which host's switch it ran.
+import { join, resolve } from 'node:path';
 import { callControl, type TraceAnswer, type TraceReport, type TraceRequest } from '../../controller/api';
 import { UsageError, type ParsedArgs } from './args';
 
@@ -19,6 +20,7 @@ export async function traceCommand(args: ParsedArgs): Promise<number> {
     ...(port !== undefined ? { port: Number(port) } : {}),
     ...(args.options.has('src-ip') ? { srcIp: args.options.get('src-ip') } : {}),
     ...(args.options.has('src-mac') ? { srcMac: args.options.get('src-mac') } : {}),
+    ...(args.repeated.has('peer') ? { peers: (args.repeated.get('peer') as string[]).map((p) => resolve(p)) } : {}),
   };
   const report = await callControl(control, 'trace', request);
   process.stdout.write(`${args.flags.has('json') ? JSON.stringify(report, null, 2) : traceText(report)}\n`);
@@ -28,7 +30,7 @@ export async function traceCommand(args: ParsedArgs): Promise<number> {
 function answerText(answer: TraceAnswer): string[] {
   const lines: string[] = [];
   answer.legs.forEach((leg, i) => {
-    lines.push(`leg ${i + 1}: ${leg.what}`, `  frame: ${leg.frame}`);
+    lines.push(`leg ${i + 1}${leg.host !== undefined ? ` on ${leg.host}` : ''}: ${leg.what}`, `  frame: ${leg.frame}`);
     for (const step of leg.steps) {
       const priority = step.priority !== undefined ? `prio ${step.priority}` : 'no match';
       lines.push(
@@ -36,7 +38,11 @@ function answerText(answer: TraceAnswer): string[] {
       );
     }
     const outputs = leg.outputs.map((o) =>
-      o.inPort ? `in_port (${o.port})` : o.tunnel ? `tunnel to ${o.tunnel.dst}` : String(o.port),
+      o.inPort
+        ? `in_port (${o.port})`
+        : o.tunnel
+          ? `tunnel port ${o.port} to ${o.tunnel.dst}, VNI ${o.tunnel.key}`
+          : String(o.port),
     );
     lines.push(`  -> ${outputs.length > 0 ? `output ${outputs.join(', ')}` : 'dropped'}`);
   });
@@ -46,7 +52,10 @@ function answerText(answer: TraceAnswer): string[] {
 
 export function traceText(report: TraceReport): string {
   const what = report.port !== undefined ? `${report.proto}/${report.port}` : report.proto;
-  const lines = [`trace ${report.from.label} (${report.from.ip}) -> ${report.to.label} (${report.to.ip}), ${what}`];
+  const across = report.hosts ? `, across ${report.hosts.join(' -> ')}` : '';
+  const lines = [
+    `trace ${report.from.label} (${report.from.ip}) -> ${report.to.label} (${report.to.ip}), ${what}${across}`,
+  ];
   lines.push(...answerText(report.switch));
   if (report.simulator) {
     lines.push('', 'THE FLOW SIMULATOR DISAGREES (a bug in ovsnet; please report it):');

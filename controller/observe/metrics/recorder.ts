@@ -14,7 +14,8 @@ export interface DriftRepair {
   kind: DriftKind;
   count: number;
 }
-export type DriftKind = 'flow_added' | 'flow_removed' | 'flow_modified';
+/** What a repair did: flows put back, removed or restored; ports added back or recreated; bridge settings restored. */
+export type DriftKind = 'flow_added' | 'flow_removed' | 'flow_modified' | 'port_added' | 'port_modified' | 'bridge';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const RECENT_REPAIRS = 20;

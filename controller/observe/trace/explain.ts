@@ -18,6 +18,8 @@ export interface Judged {
   ports: ReadonlyMap<number, string>;
   /** Other hosts by tunnel address (the overlay). */
   hosts: ReadonlyMap<string, string>;
+  /** The bridge's tunnel ports: ofport -> type (vxlan, gre). */
+  tunnels: ReadonlyMap<number, string>;
 }
 
 export function judge(legs: readonly TraceLeg[], ctx: Judged): TraceVerdict {
@@ -38,12 +40,14 @@ export function judge(legs: readonly TraceLeg[], ctx: Judged): TraceVerdict {
   const tunnelled = outputs.find((o) => o.tunnel !== undefined);
   if (tunnelled?.tunnel) {
     const host = ctx.hosts.get(tunnelled.tunnel.dst) ?? tunnelled.tunnel.dst;
+    const type = ctx.tunnels.get(tunnelled.port);
     return {
       kind: 'tunnelled',
       host,
       tunnelIp: tunnelled.tunnel.dst,
       key: tunnelled.tunnel.key,
-      summary: `sent to host ${host} over the tunnel (${tunnelled.tunnel.dst}, key ${tunnelled.tunnel.key})`,
+      ...(type !== undefined ? { tunnel: type } : {}),
+      summary: `sent to host ${host} over ${type ?? 'the tunnel'} (tun_dst ${tunnelled.tunnel.dst}, VNI ${tunnelled.tunnel.key})`,
     };
   }
   const answer = outputs.find((o) => o.inPort === true);
@@ -101,6 +105,11 @@ function dropSummary(table: string, routed: boolean, ctx: Judged, reason: string
   const net = fromNet ? networkName(fromNet) : '?';
   if (table === 'port_security' && (first.srcIp !== from.ip || first.srcMac !== from.mac))
     return `${from.label} sent from ${first.srcIp} / ${first.srcMac}, which is not its own (${from.ip} / ${from.mac ?? '?'}): port security drops frames with another's source`;
+  const ingress = from.ingress;
+  if (ingress && (table === 'classify' || table === 'tunnel_classify'))
+    return `this host does not take ${ingress.type} frames with VNI ${ingress.vni} from host ${ingress.host} (${ingress.srcIp}): ${reason}`;
+  if (ingress && table === 'tunnel_security')
+    return `${from.label}'s frame from host ${ingress.host} does not carry ${from.label}'s own addresses in its network (a host speaks only for its own containers): ${reason}`;
   if (routed || table === 'routed_source')
     return `${from.label} (network ${net}) and ${to.label} (network ${to.networkName ?? '?'}) are on different networks: ovsnet isolates networks even though the host routes between their gateways`;
   if (table === 'policy') {

@@ -4,7 +4,7 @@
 // flow simulator, so the two answer the same question.
 import type { Frame } from '../../../flows/pipeline/simulate';
 import { invalid } from '../../errors';
-import type { Party, TraceProto } from './types';
+import type { Party, TraceProto, TunnelIngress } from './types';
 
 const BROADCAST = 'ff:ff:ff:ff:ff:ff';
 /** A client's ephemeral source port: what the real probes use is arbitrary, and no rule matches it. */
@@ -19,13 +19,24 @@ export interface FrameInput {
   dstIp: string;
   proto: TraceProto;
   port: number;
+  /** A frame arriving from a tunnel: the sending host's address (tun_src) and the key (tun_id). */
+  tunnel?: { srcIp: string; vni: number };
 }
 
 export function buildFrame(input: FrameInput): Frame {
   const v6 = input.dstIp.includes(':');
   if (v6 !== input.srcIp.includes(':'))
     throw invalid(`cannot trace from ${input.srcIp} to ${input.dstIp}: address families differ`);
-  const base: Frame = { in_port: input.inPort, eth_src: input.srcMac };
+  const base: Frame = {
+    in_port: input.inPort,
+    ...(input.tunnel
+      ? {
+          [input.tunnel.srcIp.includes(':') ? 'tun_ipv6_src' : 'tun_src']: input.tunnel.srcIp,
+          tun_id: input.tunnel.vni,
+        }
+      : {}),
+    eth_src: input.srcMac,
+  };
   if (input.proto === 'arp') {
     if (v6) throw invalid('--proto arp needs IPv4 addresses (IPv6 neighbour discovery is icmp)');
     return {
@@ -56,11 +67,15 @@ export function buildFrame(input: FrameInput): Frame {
 /** The frame in ovs-appctl ofproto/trace's flow syntax (ovs-fields names). */
 export function frameText(frame: Frame): string {
   return Object.entries(frame)
-    .map(
-      ([field, value]) =>
-        `${field}=${field === 'eth_type' ? `0x${Number(value).toString(16).padStart(4, '0')}` : String(value)}`,
-    )
+    .map(([field, value]) => `${field}=${valueText(field, value)}`)
     .join(',');
+}
+
+/** Ethertypes and tunnel keys read best in hex, as ovs-ofctl prints them. */
+function valueText(field: string, value: Frame[string]): string {
+  if (field === 'eth_type') return `0x${Number(value).toString(16).padStart(4, '0')}`;
+  if (field === 'tun_id') return `0x${BigInt(value).toString(16)}`;
+  return String(value);
 }
 
 /** The first leg: what A sends towards B (to B's MAC on the same network, else to A's gateway). */
@@ -76,6 +91,7 @@ export function firstLeg(
     gatewayIp?: string;
   },
 ): FrameInput {
+  if (from.ingress && from.mac !== undefined) return ingressLeg(from, from.ingress, to, options);
   if (from.ofport === undefined || from.mac === undefined)
     throw invalid(`"${from.label}" is not on this host's bridge: trace from an endpoint or gateway:NETWORK`);
   const sameNetwork = to.networkId !== undefined && to.networkId === from.networkId && to.mac !== undefined;
@@ -94,5 +110,32 @@ export function firstLeg(
     dstIp: arpTarget,
     proto: options.proto,
     port: options.port,
+  };
+}
+
+/**
+ * What arrives from a tunnel when an endpoint of another host sends to B on this one: its
+ * frame as its host's switch forwarded it (to B's MAC: the overlay carries a network's own
+ * traffic only, never a routed frame).
+ */
+function ingressLeg(
+  from: Party,
+  ingress: TunnelIngress,
+  to: Party,
+  options: { proto: TraceProto; port: number; srcIp?: string; srcMac?: string },
+): FrameInput {
+  if (to.networkId !== from.networkId || to.mac === undefined)
+    throw invalid(
+      `${from.label} is on host ${ingress.host}: only its own network's traffic crosses the tunnel to ${to.label}; trace it on ${ingress.host}`,
+    );
+  return {
+    inPort: ingress.ofport,
+    srcMac: options.srcMac ?? (from.mac as string),
+    srcIp: options.srcIp ?? from.ip,
+    dstMac: options.proto === 'arp' ? BROADCAST : to.mac,
+    dstIp: to.ip,
+    proto: options.proto,
+    port: options.port,
+    tunnel: { srcIp: ingress.srcIp, vni: ingress.vni },
   };
 }

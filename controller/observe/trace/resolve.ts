@@ -5,9 +5,9 @@ import type { PipelineState } from '../../../flows/pipeline/model';
 import { invalid, notFound } from '../../errors';
 import { networksReferredTo } from '../../cnm/network-ref';
 import { contains, parseAddress, parseCidr } from '../../cnm/addresses';
-import type { EndpointRecord, NetworkRecord } from '../../cnm/records';
+import type { EndpointRecord, HostRecord, NetworkRecord } from '../../cnm/records';
 import { gatewayMac } from '../../reconcile/desired-ports';
-import type { Party } from './types';
+import type { Party, TunnelIngress } from './types';
 
 export type Family = 4 | 6;
 
@@ -19,6 +19,16 @@ export interface Known {
   networks: readonly NetworkRecord[];
   endpoints: readonly EndpointRecord[];
   state: PipelineState;
+  /** The cluster's hosts (for their names); absent on a single host. */
+  hosts?: readonly HostRecord[];
+}
+
+/** A host as a trace names it: its id, else its number in the cluster. */
+export function hostName(known: Known, tunnelIp: string): string {
+  const record = known.hosts?.find((h) => h.tunnelIp === tunnelIp);
+  if (record) return record.id;
+  const numbered = known.state.remoteHosts?.find((h) => h.tunnelIp === tunnelIp);
+  return numbered ? `#${numbered.id}` : tunnelIp;
 }
 
 /** The family a reference forces (an address literal), if any. */
@@ -80,6 +90,27 @@ function endpointParty(endpoint: EndpointRecord, known: Known, family: Family): 
     ...(realised ? { ofport: realised.ofport } : {}),
     mac: endpoint.mac,
     ip,
+    ...(realised || !network ? {} : ingressOf(endpoint, network, known)),
+  };
+}
+
+/** How an endpoint of another host reaches this switch: the tunnel of its network, from its host. */
+function ingressOf(endpoint: EndpointRecord, network: NetworkRecord, known: Known): { ingress?: TunnelIngress } {
+  const { state } = known;
+  const remote = state.remoteEndpoints?.find((r) => r.mac === endpoint.mac && r.networkTag === network.tag);
+  const host = state.remoteHosts?.find((h) => h.id === remote?.host && h.alive);
+  const pipelineNetwork = state.networks.find((n) => n.tag === network.tag);
+  const type = pipelineNetwork?.tunnel ?? 'vxlan';
+  const port = state.tunnels?.find((t) => t.type === type);
+  if (!host || !port || pipelineNetwork?.vni === undefined) return {};
+  return {
+    ingress: {
+      type,
+      ofport: port.ofport,
+      srcIp: host.tunnelIp,
+      host: hostName(known, host.tunnelIp),
+      vni: pipelineNetwork.vni,
+    },
   };
 }
 

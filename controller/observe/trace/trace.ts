@@ -7,14 +7,14 @@ import type { Frame } from '../../../flows/pipeline/simulate';
 import { simulatedLeg } from './simulated';
 import type { FlowSpec } from '../../../flows/pipeline/spec';
 import { ControllerError, invalid } from '../../errors';
-import type { EndpointRecord, NetworkRecord } from '../../cnm/records';
+import type { EndpointRecord, HostRecord, NetworkRecord } from '../../cnm/records';
 import { parseAddress, parseMac } from '../../cnm/addresses';
 import { gatewayMac } from '../../reconcile/desired-ports';
 import { judge, type Judged } from './explain';
 import { buildFrame, firstLeg, frameText, type FrameInput } from './frame';
 import { traceOnSwitch } from './ofproto';
 import { ReasonIndex } from './reasons';
-import { familyOfRef, resolveParty, type Known } from './resolve';
+import { familyOfRef, hostName, resolveParty, type Known } from './resolve';
 import type {
   Party,
   TraceAnswer,
@@ -29,6 +29,8 @@ import type {
 export interface TraceContext {
   networks: () => Promise<NetworkRecord[]>;
   endpoints: () => Promise<EndpointRecord[]>;
+  /** The cluster's hosts, to name them (a cluster host only). */
+  hosts?: () => Promise<HostRecord[]>;
   /** The pipeline state the switch was last given; undefined before the first pass. */
   pipeline: () => PipelineState | undefined;
   /** Where ovs-vswitchd's control socket lives, and the bridge. */
@@ -49,6 +51,7 @@ function checked(request: TraceRequest): { proto: TraceProto; port: number } {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid(`--port must be 1-65535, not ${String(port)}`);
   if (request.srcIp !== undefined) parseAddress(String(request.srcIp), '--src-ip');
   if (request.srcMac !== undefined) parseMac(String(request.srcMac), '--src-mac');
+  if (request.peers !== undefined && !Array.isArray(request.peers)) throw invalid('peers must be a list of paths');
   return { proto, port };
 }
 
@@ -103,7 +106,12 @@ const simulatorEngine =
 export async function trace(ctx: TraceContext, request: TraceRequest): Promise<TraceReport> {
   const state = ctx.pipeline();
   if (!state) throw new ControllerError('UNAVAILABLE', 'no flows installed yet: the daemon has not finished a pass');
-  const known: Known = { networks: await ctx.networks(), endpoints: await ctx.endpoints(), state };
+  const known: Known = {
+    networks: await ctx.networks(),
+    endpoints: await ctx.endpoints(),
+    state,
+    ...(ctx.hosts ? { hosts: await ctx.hosts() } : {}),
+  };
   const { from, to, proto, port, first, judged } = prepare(known, request);
   const flows = buildPipeline(state);
   const reasons = new ReasonIndex(flows);
@@ -155,7 +163,11 @@ async function answer(engine: Engine, first: FrameInput, judged: Judged, known: 
   const legs: TraceLeg[] = [];
   const frame = buildFrame(first);
   const text = frameText(frame);
-  legs.push({ frame: text, what: `${judged.from.label} sends`, ...(await engine(frame, text, first.inPort)) });
+  const ingress = judged.from.ingress;
+  const what = ingress
+    ? `${judged.from.label} on host ${ingress.host} sends; it arrives over ${ingress.type} (tun_src ${ingress.srcIp}, VNI ${ingress.vni})`
+    : `${judged.from.label} sends`;
+  legs.push({ frame: text, what, ...(await engine(frame, text, first.inPort)) });
   const second = routedLeg(legs[0] as TraceLeg, first, judged, known);
   if (second) {
     const routedFrame = buildFrame(second.input);
@@ -210,6 +222,7 @@ function judgedContext(from: TraceReport['from'], to: TraceReport['to'], first: 
     const realised = known.state.endpoints.find((p) => p.mac === e.mac && p.networkTag === network?.tag);
     if (realised) ports.set(realised.ofport, e.containerName ?? e.endpointId.slice(0, 12));
   }
-  const hosts = new Map((known.state.remoteHosts ?? []).map((h) => [h.tunnelIp, `#${h.id}`]));
-  return { from, to, first, networks: known.networks, gateways, ports, hosts };
+  const hosts = new Map((known.state.remoteHosts ?? []).map((h) => [h.tunnelIp, hostName(known, h.tunnelIp)]));
+  const tunnels = new Map((known.state.tunnels ?? []).map((t) => [t.ofport, t.type]));
+  return { from, to, first, networks: known.networks, gateways, ports, hosts, tunnels };
 }

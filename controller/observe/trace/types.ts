@@ -15,6 +15,22 @@ export interface TraceRequest {
   /** Send as if from another address or MAC (what a spoofing container would do). */
   srcIp?: string;
   srcMac?: string;
+  /**
+   * Control sockets of other hosts' daemons (`--peer`): a frame that leaves by a tunnel is
+   * traced on, on the host it goes to, when one of them is that host's daemon.
+   */
+  peers?: string[];
+}
+
+/** How a frame from a remote endpoint arrives on this host: by a tunnel port, from its host. */
+export interface TunnelIngress {
+  type: 'vxlan' | 'gre';
+  /** The tunnel port on br-int. */
+  ofport: number;
+  /** The sending host's tunnel address (tun_src) and name. */
+  srcIp: string;
+  host: string;
+  vni: number;
 }
 
 /** One end of a trace, resolved against the daemon's records. */
@@ -31,6 +47,8 @@ export interface Party {
   ofport?: number;
   mac?: string;
   ip: string;
+  /** For an endpoint of another host: how its frames reach this host's switch. */
+  ingress?: TunnelIngress;
 }
 
 /** One table visited: the flow that matched (or none) and why that flow exists. */
@@ -61,20 +79,23 @@ export interface TraceLeg {
   frame: string;
   /** Why this leg exists ("a sends", "the host routes it from gateway of web into db"). */
   what: string;
+  /** The host whose switch ran this leg, when the trace crossed hosts (else this one). */
+  host?: string;
   steps: TraceStep[];
   outputs: TraceOutput[];
 }
 
 /**
  * How a trace ends. `tunnelled` is what a leg that leaves through a flow-based tunnel port
- * reports (the overlay's remote endpoints); a cross-host trace continues on that host.
+ * reports (the overlay's remote endpoints) when the trace cannot continue on that host; a
+ * trace that does continue there ends with that host's verdict (across-hosts.ts).
  */
 export type TraceVerdict =
   | { kind: 'delivered'; to: string; port: number; summary: string }
   | { kind: 'answered'; by: 'arp_responder' | 'nd_reply'; summary: string }
   | { kind: 'to_gateway'; network: string; port: number; summary: string }
   | { kind: 'flooded'; ports: number[]; summary: string }
-  | { kind: 'tunnelled'; host: string; tunnelIp: string; key: string; summary: string }
+  | { kind: 'tunnelled'; host: string; tunnelIp: string; key: string; tunnel?: string; summary: string }
   | { kind: 'dropped'; table: string; rule: string; summary: string };
 
 export interface TraceAnswer {
@@ -91,4 +112,6 @@ export interface TraceReport {
   switch: TraceAnswer;
   /** The flow simulator's answer for the same frames, only when it differs (a bug to report). */
   simulator?: TraceAnswer;
+  /** The hosts whose switches the trace ran on, in order, when it crossed hosts. */
+  hosts?: string[];
 }

@@ -18,6 +18,7 @@ import { expiryProbes, overlayChecks } from './overlay-checks';
 import { dockerMatrixChecks } from './docker-matrix-checks';
 import { dockerSyncChecks } from './docker-sync-checks';
 import { cliChecks } from './cli-checks';
+import { traceChecks } from './trace-checks';
 import { createOvsnetNetwork } from './docker-commands';
 
 const LAB_BINARIES = [...OVS_BINARIES, ...DOCKER_BINARIES, ...ETCD_BINARIES];
@@ -123,6 +124,7 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
   await dockerMatrixChecks(t, lab);
   await clusterChecks(t, lab, expiryProbes(overlay));
   await dockerSyncChecks(t, lab);
+  await traceChecks(t, lab);
   await cliChecks(t, lab);
 
   await t.test('the lab command line runs commands inside a host and returns their exit status', async () => {

@@ -1,8 +1,8 @@
 // /metrics on a running daemon, scraped and parsed by the official Prometheus client's
 // parser after a known workload, checked exactly: plugin calls through the real Docker
-// plugin socket, control-socket calls, one hand-deleted flow repaired, and per-endpoint
-// packet and byte counters after a known number of pings. `ovsnet endpoint stats` answers
-// the same counters.
+// plugin socket, control-socket calls, one hand-deleted flow, one hand-deleted port and
+// one hand-changed bridge setting repaired, and per-endpoint packet and byte counters after
+// a known number of pings. `ovsnet endpoint stats` answers the same counters.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withControllerHost, type Container } from '../controller/fixture';
@@ -20,7 +20,7 @@ const ECHO_FRAME_BYTES = 98;
 
 const metricsUrl = (daemon: Daemon): string => `http://127.0.0.1:${daemon.observers[0]?.address.port ?? 0}/metrics`;
 
-test('/metrics after a known workload: exact call counts, a drift repair, endpoint counters', async (t) => {
+test('/metrics after a known workload: exact call counts, drift repairs of a flow, a port and the bridge, endpoint counters', async (t) => {
   const observe = { metrics: { host: '127.0.0.1', port: 0 } };
   await withControllerHost(t, { needs: ['ping', '/usr/bin/python3'], observe }, async (host) => {
     const daemon = host.daemon;
@@ -159,6 +159,47 @@ test('/metrics after a known workload: exact call counts, a drift repair, endpoi
     let back = false;
     for (const end = Date.now() + 10_000; !back && Date.now() < end;) back = await ping(a, b.ip, 1);
     assert.equal(back, true, 'and a reaches b again');
+
+    // A port deleted by hand is added back by the next pass, and counted once as repaired.
+    assert.equal(after.value('ovsnet_drift_repaired_total', { kind: 'port_added' }), undefined);
+    const bPort = (await daemon.registry.endpoints.require(b.networkId, b.endpointId)).hostIfname;
+    await host.ovs.vsctl('del-port', 'br-int', bPort);
+    let readded: number | undefined;
+    for (const end = Date.now() + 10_000; Date.now() < end && readded === undefined;) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      readded = (await scrape(metricsUrl(daemon))).value('ovsnet_drift_repaired_total', { kind: 'port_added' });
+    }
+    assert.equal(readded, 1, 'one port put back');
+    back = false;
+    for (const end = Date.now() + 10_000; !back && Date.now() < end;) back = await ping(a, b.ip, 1);
+    assert.equal(back, true, 'and a reaches b again through the re-added port');
+    const settled = await scrape(metricsUrl(daemon));
+    assert.deepEqual(
+      ['port_added', 'port_modified', 'flow_added'].map((kind) =>
+        settled.value('ovsnet_drift_repaired_total', { kind }),
+      ),
+      [1, undefined, 1],
+      'each repair counted once, and a new endpoint or a recreated port is no repair',
+    );
+
+    // Bridge settings changed by hand are restored: one bridge repair, and the flows the
+    // switch flushed with them are put back as part of it, not counted as flow drift.
+    await host.ovs.vsctl('set-fail-mode', 'br-int', 'standalone');
+    let restored: number | undefined;
+    for (const end = Date.now() + 10_000; Date.now() < end && restored === undefined;) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      restored = (await scrape(metricsUrl(daemon))).value('ovsnet_drift_repaired_total', { kind: 'bridge' });
+    }
+    assert.equal(restored, 1, 'one bridge repair');
+    assert.equal((await host.ovs.vsctl('get-fail-mode', 'br-int')).trim(), 'secure');
+    back = false;
+    for (const end = Date.now() + 10_000; !back && Date.now() < end;) back = await ping(a, b.ip, 1);
+    assert.equal(back, true, 'a reaches b once the flows are back');
+    const final = await scrape(metricsUrl(daemon));
+    assert.deepEqual(
+      ['bridge', 'flow_added', 'port_added'].map((kind) => final.value('ovsnet_drift_repaired_total', { kind })),
+      [1, 1, 1],
+    );
 
     // Read-only: nothing but GET is served.
     assert.equal((await fetch(metricsUrl(daemon), { method: 'POST' })).status, 405);
