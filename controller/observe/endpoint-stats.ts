@@ -48,11 +48,14 @@ export async function endpointStats(sources: StatsSources, name?: string): Promi
   }
   const state = sources.pipeline();
   const stats = new Map((await sources.portStats()).map((s) => [s.portNo, s]));
+  // Looked up by key: a scrape of a host with thousands of endpoints stays linear.
+  const networkById = new Map(networks.map((n) => [n.id, n]));
+  const realised = new Map((state?.endpoints ?? []).map((p) => [`${p.networkTag}/${p.mac}`, p.ofport]));
   const rows: EndpointCounters[] = [];
   for (const e of endpoints) {
-    const network = networks.find((n) => n.id === e.networkId);
+    const network = networkById.get(e.networkId);
     if (!network) continue;
-    const ofport = state?.endpoints.find((p) => p.mac === e.mac && p.networkTag === network.tag)?.ofport ?? e.ofport;
+    const ofport = realised.get(`${network.tag}/${e.mac}`) ?? e.ofport;
     const s = stats.get(ofport);
     rows.push({
       network: networkName(network),
