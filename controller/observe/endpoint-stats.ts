@@ -66,7 +66,9 @@ export async function endpointStats(sources: StatsSources, name?: string): Promi
       received: { packets: num(s?.txPackets), bytes: num(s?.txBytes), dropped: num(s?.txDropped) },
     });
   }
-  return rows.sort((a, b) => a.network.localeCompare(b.network) || a.container.localeCompare(b.container));
+  // Code-point order: locale-aware comparison costs a scrape of thousands of rows dearly.
+  const order = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return rows.sort((a, b) => order(a.network, b.network) || order(a.container, b.container));
 }
 
 /** OpenFlow reports an unsupported counter as all ones: shown as 0. */

@@ -69,11 +69,11 @@ type Side = 'sent' | 'received';
 type Measure = 'packets' | 'bytes' | 'dropped';
 
 function registerEndpointCounters(registry: Registry, sources: StatsSources): void {
-  // One read of the switch serves the three families of a scrape.
+  // One read of the switch serves the three families of a scrape, bounded once.
   let last: { at: number; rows: Promise<EndpointCounters[]> } | undefined;
   const rows = (): Promise<EndpointCounters[]> => {
     if (!last || Date.now() - last.at > SCRAPE_READ_REUSE_MS)
-      last = { at: Date.now(), rows: endpointStats(sources).catch(() => []) };
+      last = { at: Date.now(), rows: endpointStats(sources).then(bounded, () => []) };
     return last.rows;
   };
   const family = (measure: Measure, help: string): void => {
@@ -85,7 +85,7 @@ function registerEndpointCounters(registry: Registry, sources: StatsSources): vo
         registers: [registry],
       },
       async () =>
-        bounded(await rows()).flatMap((row) =>
+        (await rows()).flatMap((row) =>
           (['sent', 'received'] as Side[]).map((side) => ({
             labels: { network: row.network, container: row.container, direction: side },
             value: row[side][measure],
