@@ -16,7 +16,7 @@ export function ipv6(address: string): Buffer {
   const right = groups(tail);
   const all =
     tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return Buffer.concat(all.map((g) => u16(parseInt(g as string, 16))));
+  return Buffer.concat(all.map((g) => u16(parseInt(g, 16))));
 }
 
 // ---- IPv4 ----
