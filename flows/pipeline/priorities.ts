@@ -11,6 +11,11 @@ import type { TableName } from './tables';
 const PORT_SECURITY = {
   /** Router advertisements and DHCP server replies are dropped even from an owned address. */
   forbidden_service: 300,
+  /**
+   * Neighbour discovery cut short (OVS reads ICMPv6 type 0, or target ::), above the
+   * port's own addresses that would otherwise let it through.
+   */
+  malformed_discovery: 280,
   /** A neighbour advertisement for the port's own address, above the catch-all for the others. */
   own_advertisement: 260,
   /** Every other neighbour advertisement is dropped, above the link-local ICMPv6 allowed below. */
@@ -25,7 +30,7 @@ const PORT_SECURITY = {
 
 export const Priority = {
   classify: {
-    /** 802.1Q frames are dropped whatever port they come from. */
+    /** VLAN-tagged frames (802.1Q, 802.1ad, legacy QinQ) are dropped whatever port they come from. */
     tagged_frame: 200,
     /** A tunnel port, from a live host's address; it never shares an in_port with known_port. */
     tunnel_peer: 150,

@@ -79,10 +79,10 @@ const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
   {
     name: 'classify',
     purpose:
-      'in_port -> network tag and source kind; tunnel ports: only from live hosts (tun_src); unknown ports and 802.1Q frames dropped',
+      'in_port -> network tag and source kind; tunnel ports: only from live hosts (tun_src); unknown ports and VLAN-tagged frames (802.1Q, 802.1ad, legacy QinQ) dropped',
     next: ['port_security', 'routed_source', 'tunnel_classify'],
     resubmits: [],
-    matches: ['in_port', 'vlan_vid', 'tun_src', 'tun_ipv6_src'],
+    matches: ['in_port', 'vlan_vid', 'eth_type', 'tun_src', 'tun_ipv6_src'],
     sets: [NETWORK_TAG, SOURCE_KIND],
     miss: 'drop',
   },

@@ -9,11 +9,11 @@ export interface FrameEnds {
   dstIp: string;
 }
 
-const mac = (m: string): Buffer => Buffer.from(m.replace(/:/g, ''), 'hex');
-const ipv4 = (ip: string): Buffer => Buffer.from(ip.split('.').map(Number));
+export const mac = (m: string): Buffer => Buffer.from(m.replace(/:/g, ''), 'hex');
+export const ipv4 = (ip: string): Buffer => Buffer.from(ip.split('.').map(Number));
 
 /** The Internet checksum (RFC 1071) of the concatenated buffers. */
-function checksum(...parts: Buffer[]): number {
+export function checksum(...parts: Buffer[]): number {
   const data = Buffer.concat(parts);
   let sum = 0;
   for (let i = 0; i < data.length; i += 2) sum += (data[i] as number) * 256 + (data[i + 1] ?? 0);

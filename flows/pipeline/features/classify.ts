@@ -1,5 +1,5 @@
 // classify: which network a frame belongs to and where it came from. Frames from unknown
-// ports and VLAN-tagged frames never get further.
+// ports and VLAN-tagged frames (one tag or stacked) never get further.
 import { cookie, endpointObject, gatewayObject, TABLE_WIDE, type FlowObject } from '../cookies';
 import { Priority } from '../priorities';
 import { Kind, NETWORK_TAG, SOURCE_KIND, loadField } from '../registers';
@@ -7,6 +7,7 @@ import type { PipelineEndpoint, PipelineState } from '../model';
 import type { FlowSpec } from '../spec';
 import type { TableName } from '../tables';
 import { OFPVID_PRESENT } from '../../ofp/constants';
+import { LEGACY_QINQ_TPIDS } from '../protocols';
 
 const BAND = Priority.classify;
 
@@ -34,8 +35,17 @@ export function classifyFlows(state: PipelineState): FlowSpec[] {
       cookie: cookie('classify', TABLE_WIDE),
       match: [{ field: 'vlan_vid', value: OFPVID_PRESENT, mask: OFPVID_PRESENT }],
       actions: [],
-      reason: '802.1Q-tagged frames are never accepted from a port',
+      // OVS parses an 802.1ad (0x88a8) outer tag into vlan_vid too, so this drops QinQ as well.
+      reason: '802.1Q- and 802.1ad-tagged frames are never accepted from a port',
     },
+    ...LEGACY_QINQ_TPIDS.map((tpid): FlowSpec => ({
+      table: 'classify',
+      priority: BAND.tagged_frame,
+      cookie: cookie('classify', TABLE_WIDE),
+      match: [{ field: 'eth_type', value: tpid }],
+      actions: [],
+      reason: `frames with a legacy QinQ tag (0x${tpid.toString(16)}) are never accepted from a port`,
+    })),
   ];
   for (const net of state.networks) {
     if (!net.gateway) continue;

@@ -6,7 +6,7 @@
 import { Priority } from '../priorities';
 import type { FlowSpec } from '../spec';
 import type { TableName } from '../tables';
-import { EtherType, Icmpv6Type, icmpv6Match, IpProto, UdpPort } from '../protocols';
+import { EtherType, Icmpv6Type, icmpv6Match, IpProto, IPV6_UNSPECIFIED, UdpPort } from '../protocols';
 import type { MatchField } from '../../ofp/match';
 
 export type GuardTable = Extract<TableName, 'port_security' | 'tunnel_security'>;
@@ -78,6 +78,18 @@ export function guardTableFlows(table: GuardTable, cookie: bigint, words: Sender
       band.forbidden_service,
       udpFrom(EtherType.IPV6, UdpPort.DHCPV6_SERVER),
       `DHCPv6 server replies from ${senders} are dropped`,
+    ),
+    // A message too short for its header reads as type 0 (reserved); one too short for its
+    // target reads as a solicitation for ::. Neither is something a host sends.
+    drop(
+      band.malformed_discovery,
+      icmpv6Match(Icmpv6Type.RESERVED),
+      `ICMPv6 too short for its header (or of the reserved type 0) from ${senders} is dropped`,
+    ),
+    drop(
+      band.malformed_discovery,
+      [...icmpv6Match(Icmpv6Type.NEIGHBOR_SOLICITATION), { field: 'nd_target', value: IPV6_UNSPECIFIED }],
+      `neighbour solicitations without a target (cut short) from ${senders} are dropped`,
     ),
     drop(
       band.foreign_advertisement,
@@ -161,6 +173,20 @@ export function guardSenderFlows(
         [...from, { field: 'eth_type', value: EtherType.IPV6 }, { field: 'ipv6_src', value: ipv6 }],
         next.neighbour,
         `IPv6 from ${ipv6} ${where}`,
+      ),
+      // Duplicate address detection probes from :: (RFC 4862 5.4.2); only for the sender's
+      // own address, since a probe for another's makes that one give its address up. The
+      // probe has no source link-layer option, so the ARP responder forwards it unanswered.
+      pass(
+        band.own_address,
+        [
+          ...from,
+          ...icmpv6Match(Icmpv6Type.NEIGHBOR_SOLICITATION),
+          { field: 'ipv6_src', value: IPV6_UNSPECIFIED },
+          { field: 'nd_target', value: ipv6 },
+        ],
+        next.neighbour,
+        `duplicate address detection for ${ipv6} ${where}`,
       ),
       pass(
         band.own_address,

@@ -1,14 +1,24 @@
 // The daemon out of file descriptors: with its limit cut to just above what it holds, a
 // crowd of clients on the control and plugin sockets makes accept() fail with EMFILE. The
 // daemon must log it and live on, and serve both sockets once the crowd is gone.
+// That crowd alone cannot tell whether the servers handle accept errors: libuv (Node 20)
+// keeps a spare descriptor, and on EMFILE closes it, accepts and drops the waiting clients,
+// and opens it again; with no spare left it retries quietly. Either way no 'error' reaches
+// the server. So the second test hands each real server the error Node delivers when an
+// accept does fail, long after listen: unhandled, that 'error' ends the process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import pino from 'pino';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { runOk } from '../../../controller/host/exec';
-import { callControl } from '../../../controller/control/client';
+import { callControl, requestControl } from '../../../controller/control/client';
+import { startControlServer } from '../../../controller/control/server';
+import type { Handlers } from '../../../controller/control/contract';
+import { PluginServer } from '../../../drivers/docker/server';
 import { ovsnetDaemonFor } from '../../harness/ovsnet-daemon';
 import { withRig } from '../../harness/rig';
 import { ovsNeeds, startOvs } from '../../harness/with-ovs';
@@ -65,4 +75,48 @@ test('accept() failing with EMFILE on the control and plugin sockets neither sto
     assert.ok(status, 'the control socket answers');
     assert.match(await activate(plugin), /NetworkDriver/, 'the plugin socket answers');
   });
+});
+
+/** This process's listening servers by the unix socket each was bound to. */
+function listeningServers(): Map<string, Server> {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  const servers = handles.filter((h): h is Server => h instanceof Server && typeof h.address() === 'string');
+  return new Map(servers.map((s) => [s.address() as string, s]));
+}
+
+/** What Node emits on a listening server when accept() fails (net.js onconnection). */
+function acceptError(): Error {
+  return Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', errno: -24, syscall: 'accept' });
+}
+
+test('an accept error long after listen is logged by the control and plugin servers, which keep serving', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsnet-accept-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const logged: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => logged.push(line) });
+  const handlers: Handlers<{ echo: { params: unknown; result: unknown } }> = { echo: (p) => Promise.resolve(p) };
+  const control = await startControlServer(join(dir, 'ovsnet.ctl'), handlers, logger);
+  t.after(() => control.close());
+  const plugin = await PluginServer.start({ socketPath: join(dir, 'plugin.sock'), routes: new Map(), logger });
+  t.after(() => plugin.close());
+  // Serve a call first: the handlers must outlive start-up, not just cover listen().
+  assert.deepEqual(await requestControl(control.path, 'echo', [1]), [1]);
+  assert.match(await activate(plugin.socketPath), /Err/);
+
+  // The plugin socket is bound under a private directory beside its name, then renamed.
+  const servers = listeningServers();
+  const pluginServer = [...servers].find(([bound]) => bound.startsWith(dir) && bound !== control.path)?.[1];
+  for (const [path, server] of [
+    [control.path, servers.get(control.path)],
+    [plugin.socketPath, pluginServer],
+  ] as const) {
+    assert.ok(server, `a server listens for ${path}`);
+    assert.doesNotThrow(() => server.emit('error', acceptError()), `an accept error on ${path}`);
+    assert.ok(
+      logged.some((line) => line.includes('accept failed') && line.includes(path)),
+      `logged: ${logged.join('')}`,
+    );
+  }
+  assert.deepEqual(await requestControl(control.path, 'echo', [2]), [2], 'the control socket still serves');
+  assert.match(await activate(plugin.socketPath), /Err/, 'the plugin socket still serves');
 });

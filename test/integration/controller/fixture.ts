@@ -91,8 +91,14 @@ export class ControllerHost {
     return this.containerWith(networkId, endpointId, ip);
   }
 
-  /** A container with an IPv6 address too (CIDR), when given. */
-  async containerWith(networkId: string, endpointId: string, ip: string, ipv6?: string): Promise<Container> {
+  /** A container with an IPv6 address too (CIDR), when given; `dad` runs duplicate address detection on it. */
+  async containerWith(
+    networkId: string,
+    endpointId: string,
+    ip: string,
+    ipv6?: string,
+    options: { dad?: boolean } = {},
+  ): Promise<Container> {
     const ns = await Netns.create('c');
     const info = await this.daemon.service.createEndpoint({
       networkId,
@@ -106,7 +112,7 @@ export class ControllerHost {
     // A pooled veth arrives with the kernel's MAC; libnetwork sets the endpoint's.
     await ns.ip('link', 'set', 'dev', 'eth0', 'address', info.mac);
     await ns.ip('addr', 'add', ip, 'dev', 'eth0');
-    if (ipv6 !== undefined) await ns.ip('-6', 'addr', 'add', ipv6, 'dev', 'eth0', 'nodad');
+    if (ipv6 !== undefined) await ns.ip('-6', 'addr', 'add', ipv6, 'dev', 'eth0', ...(options.dad ? [] : ['nodad']));
     await ns.ip('link', 'set', 'dev', 'eth0', 'up');
     if (joined.gatewayIpv4) await ns.ip('route', 'add', 'default', 'via', joined.gatewayIpv4);
     if (ipv6 !== undefined && joined.gatewayIpv6)
