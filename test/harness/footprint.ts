@@ -47,7 +47,7 @@ export async function takeFootprint(ovs: OvsInstance, stateDir: string): Promise
   const links = (await ovs.netns.ip('-o', 'link', 'show'))
     .split('\n')
     .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1])
-    .filter((n): n is string => n !== undefined && /^ov[scpq]/.test(n) && !pooled.has(n));
+    .filter((n): n is string => n !== undefined && /^ov[scpq][0-9a-f]+$/.test(n) && !pooled.has(n));
   const flowObjects = (await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br-int'))
     .split('\n')
     .map((l) => /cookie=(0x[0-9a-f]+)/.exec(l)?.[1])
