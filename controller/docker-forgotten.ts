@@ -6,9 +6,9 @@
 //
 // Judged against the engine's own listings (one request each; nothing is judged when
 // Docker does not answer), and only what is surely Docker's:
-// - an endpoint whose container Docker once reported (`container`, learnt after Join by
-//   host/docker-containers.ts; CNI and `ovsnet attach` endpoints never have it) and that no
-//   container lists any more;
+// - an endpoint made by Docker's CreateEndpoint (`fromDocker`), or whose container Docker
+//   once reported (`container`, learnt after Join by host/docker-containers.ts), that no
+//   container lists any more; CNI and `ovsnet attach` endpoints are neither;
 // - on a single host, a network created through Docker's CreateNetwork (its id is Docker's:
 //   not a name's hash as `ovsnet network create` makes, not a CNI network) that Docker no
 //   longer lists. In a cluster a network belongs to every host's Docker (cluster/docker-sync).
@@ -47,7 +47,8 @@ export class ForgottenByDocker {
     const now = clock.now();
     const listed = await docker.endpointIds();
     const forgotten = (await registry.endpoints.listOnHost()).filter(
-      (e) => e.container !== undefined && e.attachment === undefined && !listed.has(e.endpointId),
+      (e) =>
+        (e.fromDocker === true || e.container !== undefined) && e.attachment === undefined && !listed.has(e.endpointId),
     );
     const endpointSince = this.endpointsMissing.observe(
       forgotten.map((e) => `${e.networkId}/${e.endpointId}`),

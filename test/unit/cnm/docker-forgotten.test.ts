@@ -36,11 +36,16 @@ test("what Docker dropped while ovsnet was away goes after the grace; what was n
   await ipam.requestAddress({ poolId: pool.poolId, kind: 'gateway' });
   await registry.networks.create(net(DOCKER_NET, '10.1.0.0/24'));
   await registry.networks.create(net(CLI_NET, '10.2.0.0/24', { name: 'by-hand' }));
-  const joined = async (id: string, ip: string, extra: { container?: boolean; attached?: boolean }): Promise<void> => {
+  const joined = async (
+    id: string,
+    ip: string,
+    extra: { container?: boolean; attached?: boolean; fromDocker?: boolean },
+  ): Promise<void> => {
     await registry.endpoints.create({
       networkId: DOCKER_NET,
       endpointId: id,
       ipv4: `${ip}/24`,
+      ...(extra.fromDocker ? { fromDocker: true } : {}),
       ...(extra.attached ? { attachment: { containerId: 'x', containerIface: 'eth1' } } : {}),
     });
     await registry.endpoints.update(DOCKER_NET, id, (r) => ({
@@ -52,6 +57,8 @@ test("what Docker dropped while ovsnet was away goes after the grace; what was n
   };
   await joined('running', '10.1.0.2', { container: true });
   await joined('removed', '10.1.0.3', { container: true });
+  // Docker dropped it before ovsnet learnt its container: its origin says it was Docker's.
+  await joined('unlearnt', '10.1.0.6', { fromDocker: true });
   await joined('podman', '10.1.0.4', {});
   await joined('attached', '10.1.0.5', { container: true, attached: true });
   listed.networks.add(DOCKER_NET);
@@ -61,7 +68,10 @@ test("what Docker dropped while ovsnet was away goes after the grace; what was n
   listed.answers = true;
   assert.deepEqual(await forgotten.sweep(10_000), { endpoints: [], networks: [] }, 'first sighting starts the clock');
   clock.advance(10_000);
-  assert.deepEqual(await forgotten.sweep(10_000), { endpoints: [`${DOCKER_NET}/removed`], networks: [] });
+  assert.deepEqual(await forgotten.sweep(10_000), {
+    endpoints: [`${DOCKER_NET}/removed`, `${DOCKER_NET}/unlearnt`],
+    networks: [],
+  });
   const left = (await registry.endpoints.list()).map((e) => e.endpointId).sort();
   assert.deepEqual(left, ['attached', 'podman', 'running'], 'endpoints Docker never reported, or still lists, stay');
 
