@@ -77,8 +77,22 @@ export async function removeContainerAndNetwork(call: PluginCaller, plan: Contai
     'NetworkDriver.DeleteEndpoint',
   ])
     await call(method, endpointRef);
+  await call('IpamDriver.ReleaseAddress', { PoolID: `OvsnetLocal/${plan.subnet}`, Address: ip });
+  await removeNetwork(call, plan);
+}
+
+/**
+ * What libnetwork does when Join fails: the endpoint is deleted and its address released
+ * (no Leave: nothing was joined); then `docker network rm`.
+ */
+export async function abandonContainerAndNetwork(call: PluginCaller, plan: ContainerPlan, ip: string): Promise<void> {
+  await call('NetworkDriver.DeleteEndpoint', { NetworkID: plan.networkId, EndpointID: plan.endpointId });
+  await call('IpamDriver.ReleaseAddress', { PoolID: `OvsnetLocal/${plan.subnet}`, Address: ip });
+  await removeNetwork(call, plan);
+}
+
+async function removeNetwork(call: PluginCaller, plan: ContainerPlan): Promise<void> {
   const poolId = `OvsnetLocal/${plan.subnet}`;
-  await call('IpamDriver.ReleaseAddress', { PoolID: poolId, Address: ip });
   await call('IpamDriver.ReleaseAddress', { PoolID: poolId, Address: gatewayOf(plan.subnet) });
   await call('IpamDriver.ReleasePool', { PoolID: poolId });
   await call('NetworkDriver.DeleteNetwork', { NetworkID: plan.networkId });
