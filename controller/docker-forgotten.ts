@@ -9,9 +9,10 @@
 // - an endpoint made by Docker's CreateEndpoint (`fromDocker`), or whose container Docker
 //   once reported (`container`, learnt after Join by host/docker-containers.ts), that no
 //   container lists any more; CNI and `ovsnet attach` endpoints are neither;
-// - on a single host, a network created through Docker's CreateNetwork (its id is Docker's:
-//   not a name's hash as `ovsnet network create` makes, not a CNI network) that Docker no
-//   longer lists. In a cluster a network belongs to every host's Docker (cluster/docker-sync).
+// - on a single host, a network created through Docker's CreateNetwork (its id is Docker's,
+//   64 hex digits, and not a name's hash as `ovsnet network create` makes; CNI networks are
+//   `cni-<name>`) that Docker no longer lists. In a cluster a network belongs to every
+//   host's Docker (cluster/docker-sync).
 // Either must stay missing for the grace period, as seen by this process, so a network or
 // endpoint Docker is creating right now is never touched. A forgotten network also gives
 // back the IPAM pools of its subnets, which Docker's ReleasePool would have.
@@ -98,7 +99,8 @@ export class ForgottenByDocker {
   }
 }
 
+/** Docker's network ids are 64 hex digits; `ovsnet network create` hashes the name into one too. */
 function madeThroughDocker(network: NetworkRecord): boolean {
-  if (network.id.startsWith('cni-')) return false;
+  if (!/^[0-9a-f]{64}$/.test(network.id)) return false;
   return network.name === undefined || network.id !== networkIdForName(network.name);
 }
