@@ -29,6 +29,8 @@ import { controlMethods } from './control/methods';
 import { IpamService } from './ipam/service';
 import { CONTROL_SOCKET_KEY } from './attach/request';
 import { startLeftoverReclaimer } from './leftovers';
+import { ForgottenByDocker } from './docker-forgotten';
+import { dockerListings } from './host/docker-listings';
 import type { ClusterConfig } from './cluster/config';
 import type { ClusterRuntime } from './cluster/join';
 import { Recorder } from './observe/metrics/recorder';
@@ -264,6 +266,19 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       clock: config.clock ?? systemClock,
       logger,
       graceMs: config.unusedGraceMs ?? 60_000,
+      ...(dockerSocket !== undefined
+        ? {
+            forgotten: new ForgottenByDocker({
+              registry,
+              ipam,
+              docker: dockerListings(dockerSocket),
+              deleteEndpoint: (networkId, endpointId) => service.deleteEndpoint(networkId, endpointId),
+              deleteNetwork: (networkId) => service.deleteNetwork(networkId),
+              clock: config.clock ?? systemClock,
+              logger,
+            }),
+          }
+        : {}),
     });
     stops.push(() => reclaimer.stop());
     if (dockerSocket !== undefined) {

@@ -8,6 +8,7 @@ import type { Registry } from './cnm/registry';
 import { contains, parseAddress, parseCidr, type ParsedCidr } from './cnm/addresses';
 import { UnjoinedEndpoints } from './cnm/unjoined-endpoints';
 import type { IpamService } from './ipam/service';
+import type { ForgottenByDocker } from './docker-forgotten';
 
 export interface LeftoverReclaimerOptions {
   ipam: IpamService;
@@ -19,6 +20,8 @@ export interface LeftoverReclaimerOptions {
   /** How long an unused address or unjoined endpoint is kept before it is removed; must
    * exceed the time Docker takes from RequestAddress to Join, retries included (~30 s). */
   graceMs: number;
+  /** With a Docker engine to ask: what it dropped while ovsnet could not hear it (docker-forgotten.ts). */
+  forgotten?: ForgottenByDocker;
 }
 
 /** Addresses in use, keyed by pool CIDR in the form IPAM stores it. */
@@ -53,6 +56,20 @@ export function startLeftoverReclaimer(options: LeftoverReclaimerOptions): { sto
   let stopped = false;
   const period = Math.max(1000, Math.floor(options.graceMs / 2));
   const tick = async (): Promise<void> => {
+    try {
+      // First, so that what a forgotten endpoint held counts as unused below.
+      const forgotten = await options.forgotten?.sweep(options.graceMs);
+      if (forgotten && forgotten.endpoints.length > 0)
+        logger.info(
+          { endpoints: forgotten.endpoints },
+          'deleted endpoints Docker removed while ovsnet was unavailable',
+        );
+      if (forgotten && forgotten.networks.length > 0)
+        logger.info({ networks: forgotten.networks }, 'deleted networks Docker removed while ovsnet was unavailable');
+    } catch (error) {
+      // Docker not answering is common (stopped, restarting): nothing is judged then.
+      logger.debug({ err: error }, 'could not ask Docker what it still has; trying again later');
+    }
     try {
       const endpoints = await unjoined.sweep(options.graceMs);
       if (endpoints.length > 0) logger.info({ endpoints }, 'deleted endpoints Docker created but never joined');

@@ -13,6 +13,7 @@ import type { Dataplane } from './dataplane';
 import { StaleLinks } from './stale-links';
 import { PortPool } from './port-pool';
 import { systemClock, type Clock } from './clock';
+import { crashPoint } from './crash-points';
 import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
 
 export interface NetworkServiceOptions {
@@ -90,11 +91,13 @@ export class NetworkService implements NetworkApi {
   async deleteNetwork(networkId: string): Promise<void> {
     if (this.cluster) await this.cluster.delete(networkId);
     else await this.registry.networks.delete(networkId);
+    crashPoint('delete-network:after-record');
     this.dataplane.kick();
   }
 
   async createEndpoint(spec: EndpointSpec): Promise<EndpointInfo> {
     const record = await this.registry.endpoints.create({ ...spec, networkId: await this.networkIdOf(spec.networkId) });
+    crashPoint('create-endpoint:after-record');
     return publicEndpoint(record);
   }
 
@@ -102,6 +105,7 @@ export class NetworkService implements NetworkApi {
     const networkId = await this.networkIdOf(id);
     const record = await this.registry.endpoints.delete(networkId, endpointId);
     if (!record) return;
+    crashPoint('delete-endpoint:after-record');
     this.dataplane.kick();
     // The veth goes after the answer (see stale-links.ts); the registry remembers it.
     this.staleLinks
@@ -130,6 +134,7 @@ export class NetworkService implements NetworkApi {
       // Pooled pairs have the default MTU; ports attached by hand carry ovs-docker's labels
       // from their creation on: both get a veth of their own.
       endpoint = await this.pool.claim(networkId, endpointId, sandboxKey, this.realiseTimeoutMs);
+      crashPoint('join:after-claim');
       linked = this.clock.now();
     } else {
       // An endpoint created again under a deleted one's id reuses its veth name.
@@ -138,12 +143,15 @@ export class NetworkService implements NetworkApi {
         ...(mtu !== undefined ? { mtu } : {}),
         peerMac: endpoint.mac,
       });
+      crashPoint('join:after-veth');
       linked = this.clock.now();
     }
     await this.registry.endpoints.update(networkId, endpointId, (r) => ({ ...r, plugged: true, sandboxKey }));
+    crashPoint('join:after-record');
     this.dataplane.kick();
     const recorded = this.clock.now();
     await this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs);
+    crashPoint('join:after-ready');
     this.logger.debug(
       {
         endpoint: endpointId,
@@ -172,6 +180,7 @@ export class NetworkService implements NetworkApi {
       void _gone;
       return rest;
     });
+    crashPoint('leave:after-record');
   }
 
   async endpointInfo(id: string, endpointId: string): Promise<EndpointInfo> {

@@ -9,6 +9,7 @@
 import type { Logger } from './log';
 import type { Registry } from './cnm/registry';
 import type { HostLinks } from './host/links';
+import { crashPoint } from './crash-points';
 
 export class StaleLinks {
   private readonly removing = new Map<string, Promise<void>>();
@@ -26,6 +27,7 @@ export class StaleLinks {
     const work = (async () => {
       if (!(await this.registry.staleLinks.has(name))) return;
       await this.links.deleteLink(name);
+      crashPoint('delete-endpoint:after-unlink');
       await this.registry.staleLinks.forget(name);
     })().finally(() => this.removing.delete(name));
     this.removing.set(name, work);

@@ -130,6 +130,7 @@ export class EndpointStore {
         containerIfname: names.peer,
         ...(spec.containerName !== undefined ? { containerName: spec.containerName } : {}),
         ...(picked.poolClaims.length > 0 ? { poolClaims: picked.poolClaims } : {}),
+        ...(spec.fromDocker === true ? { fromDocker: true as const } : {}),
         ...(spec.attachment !== undefined
           ? { attachment: { containerId: spec.attachment.containerId, containerIface: spec.attachment.containerIface } }
           : {}),

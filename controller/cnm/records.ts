@@ -72,6 +72,8 @@ export interface EndpointRecord {
   poolClaims?: string[];
   /** Set for ports made by `ovsnet attach`: labels ovs-docker also understands. */
   attachment?: ManualAttachment;
+  /** Created by Docker's CreateEndpoint (docker-forgotten.ts). */
+  fromDocker?: true;
   /** Published ports, from ProgramExternalConnectivity. */
   ports?: Array<{ proto: string; containerPort: number; hostIp?: string; hostPort: number; hostPortEnd?: number }>;
 }

@@ -55,6 +55,8 @@ export interface EndpointSpec {
   containerName?: string;
   /** For `ovsnet attach`: the container reference as typed and its interface name. */
   attachment?: { containerId: string; containerIface: string };
+  /** Created by Docker's CreateEndpoint: Docker's to delete, and judged against its listing (docker-forgotten.ts). */
+  fromDocker?: boolean;
 }
 
 export interface EndpointInfo {

@@ -73,7 +73,7 @@ export function networkDriverRoutes(network: NetworkApi, logger: Logger): Array<
       'NetworkDriver.CreateEndpoint',
       route(async (body) => {
         const spec = toEndpointSpec(body);
-        const info = await network.createEndpoint(spec);
+        const info = await network.createEndpoint({ ...spec, fromDocker: true });
         // Docker refuses to overwrite an Interface field it set itself (and then rolls the
         // endpoint back), so answer only what it left empty.
         const filled: CreateEndpointResponse['Interface'] = {};

@@ -27,11 +27,13 @@ export interface DockerHost {
 export interface DockerHostOptions extends OvsNeeds {
   /** Extra `ovsnet daemon` arguments. */
   daemonArgs?: string[];
+  /** Extra dockerd arguments (e.g. --live-restore). */
+  dockerArgs?: string[];
 }
 
 async function startDockerHost(scope: RigScope, options: DockerHostOptions): Promise<DockerHost> {
   const ovs = await startOvs(scope);
-  const docker = await DockerEngine.start({ netns: ovs.netns });
+  const docker = await DockerEngine.start({ netns: ovs.netns, extraArgs: options.dockerArgs ?? [] });
   // The daemon learns containers' names and labels from this engine (allow rules select by them).
   const extraArgs = ['--docker-host', `unix://${docker.socket}`, ...(options.daemonArgs ?? [])];
   const daemon = ovsnetDaemonFor(scope, ovs, { pluginDir: docker.pluginDir, extraArgs });

@@ -2,7 +2,7 @@
 // private mount namespace (so /run/docker/plugins is its own) and optionally inside a
 // test network namespace (so it sees that namespace's OVS). Never the system dockerd.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, symlinkSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, runOk } from '../../controller/host/exec';
 import { isAlive, sleep, stopPid } from '../../controller/ovs/private-ovs';
@@ -70,7 +70,46 @@ export class DockerEngine {
     return engine;
   }
 
-  private async launch(): Promise<void> {
+  /**
+   * kill -9 of dockerd alone, as a crash would: containerd's shims keep the containers (and,
+   * with --live-restore, Docker finds them again at its next start).
+   */
+  async kill9(): Promise<void> {
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /**
+   * Starts dockerd again after kill9, on the same data root, sockets and plugin directory.
+   * The containers' network namespaces are mounted in the mount namespace the killed
+   * dockerd made; a process of this engine that survived it (containerd, a shim) still
+   * holds that namespace, and the new dockerd starts in it so it finds them.
+   */
+  async startAfterCrash(): Promise<void> {
+    const survivor = this.survivingPid();
+    await this.launch(survivor);
+  }
+
+  /** A live process of this engine (containerd or a shim), found by its command line. */
+  private survivingPid(): number | undefined {
+    const containerd = this.containerdPid();
+    if (containerd !== undefined && isAlive(containerd)) return containerd;
+    const marker = join(this.dir, 'exec');
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) return Number(entry);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return undefined;
+  }
+
+  private async launch(mountNamespaceOf?: number): Promise<void> {
     const dir = this.dir;
     const dockerd = [
       'dockerd',
@@ -96,7 +135,11 @@ export class DockerEngine {
       `mount --bind '${join(dir, 'plugins')}' /run/docker/plugins`,
       `exec ${quoted}`,
     ].join(' && ');
-    const argv = ['unshare', '-m', 'sh', '-c', script];
+    // In the namespace of a survivor the plugin directory is already mounted.
+    const argv =
+      mountNamespaceOf !== undefined
+        ? ['nsenter', `--mount=/proc/${mountNamespaceOf}/ns/mnt`, 'sh', '-c', `exec ${quoted}`]
+        : ['unshare', '-m', 'sh', '-c', script];
     if (this.options.netns) argv.unshift('nsenter', `--net=${this.options.netns.path}`);
     const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

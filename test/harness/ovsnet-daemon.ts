@@ -41,9 +41,16 @@ export function daemonArgs(settings: DaemonSettings): string[] {
   ];
 }
 
+export interface DaemonExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export class OvsnetDaemon {
   private child: ChildProcess | undefined;
   private output = '';
+  /** Settles when the current child exits, with how it ended. */
+  private exit: Promise<DaemonExit> | undefined;
 
   constructor(
     private readonly ovs: OvsInstance,
@@ -52,8 +59,8 @@ export class OvsnetDaemon {
     private readonly extraArgs: string[] = [],
   ) {}
 
-  /** Starts the daemon and waits until its plugin socket serves. */
-  async start(): Promise<void> {
+  /** Starts the daemon and waits until its plugin socket serves; `env` is added to the test's environment. */
+  async start(env: Record<string, string> = {}): Promise<void> {
     if (this.child) throw new Error('the ovsnet daemon is already running');
     const marker = this.output.length;
     const settings = {
@@ -62,8 +69,12 @@ export class OvsnetDaemon {
       pluginDir: this.pluginDir,
       logLevel: process.env['OVSNET_TEST_LOG_LEVEL'] ?? 'info',
     };
-    const child = this.ovs.netns.spawn(process.execPath, [CLI, ...daemonArgs(settings), ...this.extraArgs]);
+    const child = this.ovs.netns.spawn(process.execPath, [CLI, ...daemonArgs(settings), ...this.extraArgs], {
+      ...process.env,
+      ...env,
+    });
     this.child = child;
+    this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const keep = (c: Buffer): void => {
       this.output = (this.output + c.toString()).slice(-4_000_000);
     };
@@ -78,6 +89,21 @@ export class OvsnetDaemon {
       30_000,
     );
     if (this.child !== child) throw new Error('the ovsnet daemon exited during start-up');
+  }
+
+  /** Waits for the daemon started last to exit by itself (a crash), at most timeoutMs. */
+  async exited(timeoutMs: number): Promise<DaemonExit> {
+    const exit = this.exit;
+    if (!exit) throw new Error('the ovsnet daemon was never started');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the ovsnet daemon did not exit within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([exit, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get pid(): number | undefined {

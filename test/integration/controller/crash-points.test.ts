@@ -1,0 +1,176 @@
+// The daemon killed (SIGKILL, by the OVSNET_TEST_CRASH_AT hook of controller/crash-points.ts)
+// between the steps of CreateEndpoint, Join, Leave, DeleteEndpoint and DeleteNetwork, with a
+// real OVS under it and the calls coming through the plugin socket as Docker makes them.
+// After a restart without the hook the interrupted call is repeated (as Docker does) and the
+// container's life goes on: it must reach its gateway, and once the container and its
+// network are removed nothing may be left (ports, veths, flows by cookie, NAT rules for the
+// published port, gateway addresses, IPAM addresses, store records). One host serves every
+// crash point in turn.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { CRASH_AT_VARIABLE, CRASH_POINTS, type CrashPoint } from '../../../controller/crash-points';
+import { takeFootprint, type Footprint } from '../../harness/footprint';
+import { Netns } from '../../harness/netns';
+import { ovsnetDaemonFor, type OvsnetDaemon } from '../../harness/ovsnet-daemon';
+import type { OvsInstance } from '../../harness/ovs';
+import { callPlugin, type PluginAnswer } from '../../harness/plugin-client';
+import { ping } from '../../harness/probes';
+import { sharedRig, type RigScope } from '../../harness/rig';
+import { until } from '../../harness/until';
+import { ovsNeeds, startOvs } from '../../harness/with-ovs';
+import {
+  abandonContainerAndNetwork,
+  removeContainerAndNetwork,
+  runContainer,
+  type ContainerPlan,
+  type PluginCaller,
+} from './docker-lifecycle';
+
+interface Scenario {
+  point: CrashPoint;
+  /** The plugin call the point lies in. */
+  method: string;
+  /** The network sets an MTU, so Join makes a veth of its own instead of taking a pooled one. */
+  ownVeth: boolean;
+  /** After the crash Docker gives the container up (deletes the endpoint) instead of repeating the call. */
+  rollback?: boolean;
+}
+
+/** Thrown instead of repeating the interrupted call when the scenario rolls back. */
+class DockerGaveUp extends Error {}
+
+const SCENARIOS: Scenario[] = [
+  { point: 'create-endpoint:after-record', method: 'NetworkDriver.CreateEndpoint', ownVeth: false },
+  { point: 'join:after-veth', method: 'NetworkDriver.Join', ownVeth: true },
+  { point: 'join:after-claim', method: 'NetworkDriver.Join', ownVeth: false },
+  { point: 'join:after-record', method: 'NetworkDriver.Join', ownVeth: false },
+  { point: 'join:after-record', method: 'NetworkDriver.Join', ownVeth: true },
+  { point: 'join:after-ready', method: 'NetworkDriver.Join', ownVeth: false },
+  { point: 'join:after-veth', method: 'NetworkDriver.Join', ownVeth: true, rollback: true },
+  { point: 'join:after-claim', method: 'NetworkDriver.Join', ownVeth: false, rollback: true },
+  { point: 'join:after-record', method: 'NetworkDriver.Join', ownVeth: false, rollback: true },
+  { point: 'join:after-ready', method: 'NetworkDriver.Join', ownVeth: false, rollback: true },
+  { point: 'leave:after-record', method: 'NetworkDriver.Leave', ownVeth: false },
+  { point: 'delete-endpoint:after-record', method: 'NetworkDriver.DeleteEndpoint', ownVeth: false },
+  { point: 'delete-endpoint:after-record', method: 'NetworkDriver.DeleteEndpoint', ownVeth: true },
+  { point: 'delete-endpoint:after-unlink', method: 'NetworkDriver.DeleteEndpoint', ownVeth: false },
+  { point: 'delete-endpoint:after-unlink', method: 'NetworkDriver.DeleteEndpoint', ownVeth: true },
+  { point: 'delete-network:after-record', method: 'NetworkDriver.DeleteNetwork', ownVeth: false },
+];
+
+interface Host {
+  ovs: OvsInstance;
+  daemon: OvsnetDaemon;
+  socket: string;
+  /** What the host holds with no network: every scenario must end with exactly this. */
+  baseline: Footprint;
+}
+
+async function startHost(scope: RigScope): Promise<Host> {
+  const ovs = await startOvs(scope);
+  // No Docker engine here: none is asked about containers (not even the system's).
+  const daemon = ovsnetDaemonFor(scope, ovs, { extraArgs: ['--docker-host', 'none'] });
+  await daemon.start();
+  return {
+    ovs,
+    daemon,
+    socket: join(daemon.stateDir, 'plugins', 'ovsnet.sock'),
+    baseline: await takeFootprint(ovs, daemon.stateDir),
+  };
+}
+
+function succeeded(method: string, answer: PluginAnswer): PluginAnswer {
+  assert.equal(answer.status, 200, `${method}: ${answer.text}`);
+  assert.equal(answer.json['Err'] ?? answer.json['Error'], undefined, `${method}: ${answer.text}`);
+  return answer;
+}
+
+/**
+ * Calls the plugin as Docker does; the scenario's call runs on a daemon armed with its
+ * crash point, which must die there, and is repeated once the daemon is back.
+ */
+function callerFor(host: Host, scenario: Scenario): PluginCaller {
+  return async (method, body) => {
+    if (method !== scenario.method) return succeeded(method, await callPlugin(host.socket, method, body));
+    await host.daemon.stop();
+    await host.daemon.start({ [CRASH_AT_VARIABLE]: scenario.point });
+    // Most points fail the call; those after the answer (the veth's removal) let it succeed.
+    await callPlugin(host.socket, method, body).catch((error: unknown) => error);
+    const exit = await host.daemon.exited(20_000);
+    assert.equal(exit.signal, 'SIGKILL', `the daemon was killed at ${scenario.point}`);
+    assert.match(host.daemon.logs(20), new RegExp(`crash point reached: ${scenario.point}`));
+    await host.daemon.start();
+    if (scenario.rollback) throw new DockerGaveUp(`${method} failed`);
+    return succeeded(`${method} repeated after the crash`, await callPlugin(host.socket, method, body));
+  };
+}
+
+async function assertBackToBaseline(host: Host): Promise<void> {
+  let now: Footprint | undefined;
+  await until(
+    'the host back to what it held before the container',
+    async () => {
+      now = await takeFootprint(host.ovs, host.daemon.stateDir);
+      return JSON.stringify(now) === JSON.stringify(host.baseline);
+    },
+    20_000,
+    200,
+  ).catch(() => assert.deepEqual(now, host.baseline, 'nothing of the container or its network is left'));
+}
+
+describe('the daemon killed between the steps of each plugin call', () => {
+  const rig = sharedRig({ needs: ovsNeeds({ needs: ['ping', 'iptables-save'] }), start: startHost });
+
+  test('every crash point has a scenario', () => {
+    assert.deepEqual([...new Set(SCENARIOS.map((s) => s.point))].sort(), [...CRASH_POINTS].sort());
+  });
+
+  for (const [index, scenario] of SCENARIOS.entries()) {
+    const kind = scenario.ownVeth ? 'own veth' : 'pooled veth';
+    const outcome = scenario.rollback
+      ? 'Docker gives the container up, nothing leaks'
+      : 'the repeated call completes, the container works, nothing leaks';
+    test(`${scenario.point} (${kind}): ${outcome}`, (t) =>
+      rig.run(t, async (host) => {
+        const sandbox = await Netns.create('c');
+        t.after(() => sandbox.destroy());
+        const plan: ContainerPlan = {
+          networkId: randomBytes(32).toString('hex'),
+          endpointId: randomBytes(32).toString('hex'),
+          subnet: `10.97.${index}.0/24`,
+          hostPort: 18_100 + index,
+          ownVeth: scenario.ownVeth,
+          host: host.ovs.netns,
+          sandbox,
+        };
+        const calls = callerFor(host, scenario);
+        let address = '';
+        const call: PluginCaller = async (method, body) => {
+          const answer = await calls(method, body);
+          if (method === 'IpamDriver.RequestAddress') address = String(answer.json['Address']).split('/')[0] as string;
+          return answer;
+        };
+        const container = await runContainer(call, plan).catch(async (error: unknown) => {
+          if (!(error instanceof DockerGaveUp)) throw error;
+          await abandonContainerAndNetwork(call, plan, address);
+          return undefined;
+        });
+        if (container === undefined) {
+          await assertBackToBaseline(host);
+          return;
+        }
+        await until('the container reaching its gateway', () => ping(sandbox, container.gateway), 15_000, 100);
+        const wired = await takeFootprint(host.ovs, host.daemon.stateDir);
+        assert.ok(wired.ports.includes(container.hostIfname), `its port ${container.hostIfname} is on the bridge`);
+        assert.ok(wired.flowObjects.includes(`endpoint:${container.ofport}`), 'its port has flows');
+        assert.ok(
+          wired.natRules.some((r) => r.includes(`--dport ${plan.hostPort}`)),
+          `host port ${plan.hostPort} is published`,
+        );
+        await removeContainerAndNetwork(call, plan, container.ip);
+        await assertBackToBaseline(host);
+      }));
+  }
+});
