@@ -1,15 +1,23 @@
 #!/usr/bin/env node
 // Runs one or more test tiers from the compiled tree with node's built-in runner.
 // Usage: node test/run.js unit|integration|e2e|all [extra node --test args]
-// Unit tests run in parallel; tiers that start real daemons run one file at a time
-// because they share two cores and timing-sensitive probes.
+//
+// Unit tests run in parallel, on all cores. Files that start real daemons run one at a
+// time, because they share two cores and timing-sensitive probes - except the few that
+// spend minutes waiting on purpose (an outage held for two minutes): those run beside
+// everything else from the start, so their waiting costs no wall time, and their report
+// follows the others'.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
 const fs = require('node:fs');
 
 const root = path.resolve(__dirname, '..');
+const distTest = path.join(root, 'dist/test');
 const tiers = { unit: ['unit'], integration: ['integration'], e2e: ['e2e'], all: ['unit', 'integration', 'e2e'] };
+/** Files that mostly wait (relative to dist/test); they must need almost no CPU meanwhile. */
+const WAITING = ['e2e/controller/docker-daemon-outage.test.js'];
+
 const which = process.argv[2] ?? 'all';
 const extra = process.argv.slice(3);
 if (!tiers[which]) {
@@ -20,11 +28,56 @@ if (!tiers[which]) {
 const stale = spawnSync(process.execPath, [path.join(root, 'dist/test/harness/cleanup-cli.js')], { stdio: 'inherit' });
 if (stale.status !== 0) console.error('warning: stale test leftovers could not all be cleaned');
 
-const dirs = tiers[which].map((t) => path.join(root, 'dist/test', t)).filter((d) => fs.existsSync(d));
-const concurrency = which === 'unit' ? String(Math.max(2, require('node:os').cpus().length)) : '1';
-const res = spawnSync(
-  process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...extra, ...dirs],
-  { stdio: 'inherit', cwd: root },
-);
-process.exit(res.status ?? 1);
+/** The tier's test files, relative to dist/test, sorted. */
+function filesOf(tier) {
+  const dir = path.join(distTest, tier);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.test.js'))
+    .map((f) => path.join(tier, f))
+    .sort();
+}
+
+/** Runs node --test on the files; resolves with its exit status and, if captured, its output. */
+function nodeTest(concurrency, files, capture = false) {
+  if (files.length === 0) return Promise.resolve({ status: 0, output: '' });
+  const args = ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...extra];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...args, ...files.map((f) => path.join(distTest, f))], {
+      cwd: root,
+      stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    });
+    let output = '';
+    if (capture) {
+      child.stdout.on('data', (c) => (output += c));
+      child.stderr.on('data', (c) => (output += c));
+    }
+    child.on('close', (code) => resolve({ status: code ?? 1, output }));
+  });
+}
+
+async function main() {
+  const chosen = tiers[which];
+  const daemonFiles = chosen.filter((t) => t !== 'unit').flatMap(filesOf);
+  const waiting = daemonFiles.filter((f) => WAITING.includes(f));
+  const besides = nodeTest(1, waiting, true);
+  const cores = Math.max(2, require('node:os').cpus().length);
+  const unit = chosen.includes('unit') ? await nodeTest(cores, filesOf('unit')) : { status: 0 };
+  const inTurn = await nodeTest(
+    1,
+    daemonFiles.filter((f) => !waiting.includes(f)),
+  );
+  const beside = await besides;
+  if (waiting.length > 0) process.stdout.write(`\n# ran beside the others: ${waiting.join(', ')}\n${beside.output}`);
+  for (const [name, result] of [
+    ['unit', unit],
+    ['daemon tiers', inTurn],
+    ['beside', beside],
+  ])
+    if (result.status !== 0) console.error(`# ${name}: failed (exit ${result.status})`);
+  return unit.status || inTurn.status || beside.status;
+}
+
+main().then((status) => process.exit(status));
