@@ -58,8 +58,11 @@ export async function managedAdd(
     throw invalid(`ports on ovsnet's bridge need --ipaddress or --network (which then picks an address)`);
   if (request.vlan !== undefined) throw invalid(`--vlan does not apply on ovsnet's bridge: networks isolate its ports`);
   for (const endpoint of await ctx.registry.endpoints.listOnHost()) {
+    // One that never joined is an earlier attempt of this very request whose answer was lost
+    // (say, a write etcd applied only after the caller gave up): this attempt takes it over.
     if (
       endpoint.attachment &&
+      endpoint.plugged === true &&
       endpoint.attachment.containerIface === request.ifname &&
       matchesTarget(target, endpoint.attachment.containerId)
     ) {
