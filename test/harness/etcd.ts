@@ -3,8 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, type TestContext } from 'node:test';
 import { runOk } from '../../controller/host/exec';
 import { sleep, stopPid } from '../../controller/ovs/private-ovs';
+import { ETCD_BINARIES, requireBinaries } from './require';
 import { makeRunDir, onEmergency, recordPid } from './ledger';
 import type { TestPki } from './pki';
 
@@ -147,4 +149,19 @@ export class Etcd {
     this.unregister();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One etcd for the tests of a file that do not disturb it (each uses its own key prefix),
+ * started by the first test that asks and stopped when the file's tests end. Resolves
+ * undefined when the test was skipped for want of etcd.
+ */
+export function etcdSharedByFile(): (t: TestContext) => Promise<Etcd | undefined> {
+  let shared: Etcd | undefined;
+  after(() => shared?.stop());
+  return async (t) => {
+    if (!requireBinaries(t, ETCD_BINARIES)) return undefined;
+    shared ??= await Etcd.start();
+    return shared;
+  };
 }

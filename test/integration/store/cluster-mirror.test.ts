@@ -2,9 +2,9 @@
 // private etcd: the KvStore contract, read-your-writes ahead of the watch, several hosts'
 // mirrors converging on each other's changes and on expired leases, compare-and-swap under
 // contention from stale copies, and reads that keep answering while etcd is down.
-import { after, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { Etcd } from '../../harness/etcd';
+import { Etcd, etcdSharedByFile } from '../../harness/etcd';
 import { ETCD_BINARIES, requireBinaries } from '../../harness/require';
 import { kvStoreContract } from '../../harness/kv-store-contract';
 import { until } from '../../harness/until';
@@ -13,14 +13,8 @@ import { ClusterMirror } from '../../../controller/store/cluster-mirror';
 import { isControllerError } from '../../../controller/errors';
 import { silentLogger } from '../../../controller/log';
 
-let shared: Etcd | undefined;
-after(() => shared?.stop());
-
-async function sharedEtcd(t: TestContext): Promise<Etcd | undefined> {
-  if (!requireBinaries(t, ETCD_BINARIES)) return undefined;
-  shared ??= await Etcd.start();
-  return shared;
-}
+/** One etcd for the tests that do not disturb it; each test gets its own key prefix. */
+const sharedEtcd = etcdSharedByFile();
 
 let prefixes = 0;
 const nextPrefix = (): string => `/ovsnet-mirror-${process.pid}/${++prefixes}`;

@@ -1,9 +1,9 @@
 // The cluster store against a real, private etcd: the same KvStore contract as the embedded
 // store, plus what only a shared store has - concurrent writers, watches, leases, outages.
-import { after, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { Etcd } from '../../harness/etcd';
+import { Etcd, etcdSharedByFile } from '../../harness/etcd';
 import { makeRunDir } from '../../harness/ledger';
 import { makeTestPki } from '../../harness/pki';
 import { ETCD_BINARIES, requireBinaries } from '../../harness/require';
@@ -14,15 +14,8 @@ import type { EtcdStoreOptions } from '../../../controller/store/etcd-options';
 import type { KvSnapshot, KvWatchEvent } from '../../../controller/store/kv';
 import { isControllerError } from '../../../controller/errors';
 
-let shared: Etcd | undefined;
-after(() => shared?.stop());
-
 /** One etcd for the tests that do not disturb it; each test gets its own key prefix. */
-async function sharedEtcd(t: TestContext): Promise<Etcd | undefined> {
-  if (!requireBinaries(t, ETCD_BINARIES)) return undefined;
-  shared ??= await Etcd.start();
-  return shared;
-}
+const sharedEtcd = etcdSharedByFile();
 
 /** An etcd of the test's own, for outages; stopped even when the test fails. */
 async function ownEtcd(t: TestContext): Promise<Etcd | undefined> {

@@ -2,13 +2,12 @@
 // racing for the same cluster-wide claim while each claims host-local keys of its own, and
 // hosts composed as the daemon composes them (etcd read through the cluster mirror) racing
 // to create networks whose subnets overlap.
-import { after, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd } from '../../harness/etcd';
-import { ETCD_BINARIES, requireBinaries } from '../../harness/require';
+import { etcdSharedByFile } from '../../harness/etcd';
 import { kvStoreContract } from '../../harness/kv-store-contract';
 import { EtcdKvStore } from '../../../controller/store/etcd-store';
 import { FileKvStore } from '../../../controller/store/file-store';
@@ -19,8 +18,7 @@ import { Registry } from '../../../controller/cnm/registry';
 import { isControllerError } from '../../../controller/errors';
 import { silentLogger } from '../../../controller/log';
 
-let etcd: Etcd | undefined;
-after(() => etcd?.stop());
+const sharedEtcd = etcdSharedByFile();
 
 let prefixes = 0;
 /** A host's tiered store; hosts of one test share the cluster prefix `cluster`. */
@@ -29,8 +27,8 @@ async function hostStore(
   cluster: string,
   options: { mirrored?: boolean } = {},
 ): Promise<TieredKvStore | undefined> {
-  if (!requireBinaries(t, ETCD_BINARIES)) return undefined;
-  etcd ??= await Etcd.start();
+  const etcd = await sharedEtcd(t);
+  if (!etcd) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'ovsnet-tiered-etcd-'));
   const etcdStore = EtcdKvStore.open({ endpoints: [etcd.clientUrl], prefix: `/ovsnet-test-${process.pid}/${cluster}` });
   const clusterStore = options.mirrored ? await ClusterMirror.open(etcdStore, silentLogger) : etcdStore;
