@@ -128,13 +128,17 @@ export class NetworkService implements NetworkApi {
     const started = this.clock.now();
     let linked = started;
     if (endpoint.pooled) {
-      // A retried join: the pooled pair is already this endpoint's (its container end may
-      // be in the sandbox by now, so nothing about the links is redone).
-    } else if (this.pool?.enabled && !endpoint.plugged && mtu === undefined && endpoint.attachment === undefined) {
-      // Pooled pairs have the default MTU; ports attached by hand carry ovs-docker's labels
-      // from their creation on: both get a veth of their own.
+      // A retried join: the pooled pair is already this endpoint's. Its container end may be
+      // in the sandbox by now; if it is still here, it gets the network's MTU (again).
+      if (mtu !== undefined) await this.links.setMtu(endpoint.containerIfname, mtu, { missingIsFine: true });
+    } else if (this.pool?.enabled && !endpoint.plugged && endpoint.attachment === undefined) {
+      // Ports attached by hand carry ovs-docker's labels from their creation on, so they get
+      // a veth of their own. A pooled pair has the default MTU: on a network with another
+      // one (an overlay's), its container end is set to it before Docker moves it, which
+      // costs one batched `ip` line rather than a pair made and plugged for this join.
       endpoint = await this.pool.claim(networkId, endpointId, sandboxKey, this.realiseTimeoutMs);
       crashPoint('join:after-claim');
+      if (mtu !== undefined) await this.links.setMtu(endpoint.containerIfname, mtu);
       linked = this.clock.now();
     } else {
       // An endpoint created again under a deleted one's id reuses its veth name.

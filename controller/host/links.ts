@@ -107,6 +107,19 @@ export class HostLinks {
     return failed;
   }
 
+  /**
+   * Sets a link's MTU through the batcher, so that joins arriving together share one `ip`.
+   * With `missingIsFine`, a link that is no longer here (moved into its sandbox) is no error.
+   */
+  async setMtu(name: string, mtu: number, options: { missingIsFine?: boolean } = {}): Promise<void> {
+    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new Error(`unusable MTU ${mtu}`);
+    const args = ['link', 'set', 'dev', name, 'mtu', String(mtu)];
+    const result = await this.batcher.run(args);
+    if (result.code === 0) return;
+    if (options.missingIsFine === true && /Cannot find device|does not exist/.test(result.stderr)) return;
+    throw new CommandError(['ip', ...args], result.code, result.stderr);
+  }
+
   /** Names of every link in the namespace (one `ip` call). */
   async linkNames(): Promise<Set<string>> {
     const text = await this.ip(['-o', 'link', 'show']);

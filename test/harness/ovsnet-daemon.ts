@@ -59,8 +59,11 @@ export class OvsnetDaemon {
     private readonly extraArgs: string[] = [],
   ) {}
 
-  /** Starts the daemon and waits until its plugin socket serves; `env` is added to the test's environment. */
-  async start(env: Record<string, string> = {}): Promise<void> {
+  /**
+   * Starts the daemon and waits until its plugin socket serves; `env` is added to the test's
+   * environment and `args` to the daemon's own (for this start only).
+   */
+  async start(env: Record<string, string> = {}, args: string[] = []): Promise<void> {
     if (this.child) throw new Error('the ovsnet daemon is already running');
     const marker = this.output.length;
     const settings = {
@@ -69,7 +72,7 @@ export class OvsnetDaemon {
       pluginDir: this.pluginDir,
       logLevel: process.env['OVSNET_TEST_LOG_LEVEL'] ?? 'info',
     };
-    const child = this.ovs.netns.spawn(process.execPath, [CLI, ...daemonArgs(settings), ...this.extraArgs], {
+    const child = this.ovs.netns.spawn(process.execPath, [CLI, ...daemonArgs(settings), ...this.extraArgs, ...args], {
       ...process.env,
       ...env,
     });

@@ -123,10 +123,26 @@ describe('docker containers on ovsnet networks', () => {
       assert.equal(page.trim(), 'hello-ovsnet', '-p 8080:80 reaches the container from outside');
     }));
 
+  test('a container on a network with an MTU gets that MTU and its MAC, and full-size frames pass', (t) =>
+    rig.run(t, async (host) => {
+      await host.docker.docker(...ovsnetNetwork('n4', '-o', 'ovsnet.mtu=1400', '--subnet', '10.73.0.0/24'));
+      await host.docker.docker('run', '-d', '--name', 'c5', '--net', 'n4', host.image, 'sleep', '600');
+      const inside = async (file: string): Promise<string> =>
+        (await host.docker.docker('exec', 'c5', 'cat', `/sys/class/net/eth0/${file}`)).trim();
+      assert.equal(await inside('mtu'), '1400', 'eth0 has the network MTU');
+      const mac = (
+        await host.docker.docker('inspect', '-f', '{{.NetworkSettings.Networks.n4.MacAddress}}', 'c5')
+      ).trim();
+      assert.equal(await inside('address'), mac, 'eth0 has the MAC Docker was given');
+      // 1372 bytes of payload + 8 (ICMP) + 20 (IPv4) = 1400: one frame at the MTU, no fragments.
+      const big = await host.docker.tryDocker('exec', 'c5', 'ping', '-c', '2', '-W', '2', '-s', '1372', '10.73.0.1');
+      assert.equal(big.code, 0, 'a frame of exactly the MTU reaches the gateway');
+    }));
+
   test('removing the containers and networks removes their ports and veths', (t) =>
     rig.run(t, async (host) => {
-      await host.docker.docker('rm', '-f', 'c1', 'c2', 'c3', 'c4', 'web');
-      await host.docker.docker('network', 'rm', 'n1', 'n2', 'n3');
+      await host.docker.docker('rm', '-f', 'c1', 'c2', 'c3', 'c4', 'c5', 'web');
+      await host.docker.docker('network', 'rm', 'n1', 'n2', 'n3', 'n4');
       // Gateway ports go with their networks, endpoint ports with their endpoints.
       await until('ports removed', () => onlyPoolPortsLeft(host.ovs, host.daemon));
       // DeleteEndpoint answers first and removes the veth right after.

@@ -32,7 +32,7 @@ interface Scenario {
   point: CrashPoint;
   /** The plugin call the point lies in. */
   method: string;
-  /** The network sets an MTU, so Join makes a veth of its own instead of taking a pooled one. */
+  /** The daemon runs without its port pool (`--port-pool 0`), so Join makes a veth of its own. */
   ownVeth: boolean;
   /** After the crash Docker gives the container up (deletes the endpoint) instead of repeating the call. */
   rollback?: boolean;
@@ -66,6 +66,21 @@ interface Host {
   socket: string;
   /** What the host holds with no network: every scenario must end with exactly this. */
   baseline: Footprint;
+  /** Whether the daemon now running was started with `--port-pool 0`. */
+  poolOff: boolean;
+}
+
+/** The daemon's own arguments for a scenario: its port pool off when Join must make its own veth. */
+function daemonArgsOf(scenario: Scenario): string[] {
+  return scenario.ownVeth ? ['--port-pool', '0'] : [];
+}
+
+/** Restarts the daemon when the scenario needs the pool on and it is off, or the other way round. */
+async function daemonFor(host: Host, scenario: Scenario): Promise<void> {
+  if (host.poolOff === scenario.ownVeth) return;
+  await host.daemon.stop();
+  await host.daemon.start({}, daemonArgsOf(scenario));
+  host.poolOff = scenario.ownVeth;
 }
 
 async function startHost(scope: RigScope): Promise<Host> {
@@ -78,6 +93,7 @@ async function startHost(scope: RigScope): Promise<Host> {
     daemon,
     socket: join(daemon.stateDir, 'plugins', 'ovsnet.sock'),
     baseline: await takeFootprint(ovs, daemon.stateDir),
+    poolOff: false,
   };
 }
 
@@ -95,13 +111,13 @@ function callerFor(host: Host, scenario: Scenario): PluginCaller {
   return async (method, body) => {
     if (method !== scenario.method) return succeeded(method, await callPlugin(host.socket, method, body));
     await host.daemon.stop();
-    await host.daemon.start({ [CRASH_AT_VARIABLE]: scenario.point });
+    await host.daemon.start({ [CRASH_AT_VARIABLE]: scenario.point }, daemonArgsOf(scenario));
     // Most points fail the call; those after the answer (the veth's removal) let it succeed.
     await callPlugin(host.socket, method, body).catch((error: unknown) => error);
     const exit = await host.daemon.exited(20_000);
     assert.equal(exit.signal, 'SIGKILL', `the daemon was killed at ${scenario.point}`);
     assert.match(host.daemon.logs(20), new RegExp(`crash point reached: ${scenario.point}`));
-    await host.daemon.start();
+    await host.daemon.start({}, daemonArgsOf(scenario));
     if (scenario.rollback) throw new DockerGaveUp(`${method} failed`);
     return succeeded(`${method} repeated after the crash`, await callPlugin(host.socket, method, body));
   };
@@ -134,6 +150,7 @@ describe('the daemon killed between the steps of each plugin call', () => {
       : 'the repeated call completes, the container works, nothing leaks';
     test(`${scenario.point} (${kind}): ${outcome}`, (t) =>
       rig.run(t, async (host) => {
+        await daemonFor(host, scenario);
         const sandbox = await Netns.create('c');
         t.after(() => sandbox.destroy());
         const plan: ContainerPlan = {

@@ -15,7 +15,7 @@ export interface ContainerPlan {
   subnet: string;
   /** A host port published to the container's port 80. */
   hostPort: number;
-  /** `-o ovsnet.mtu=…`: the endpoint gets a veth of its own instead of a pooled one. */
+  /** The network sets `-o ovsnet.mtu=1400` (with the daemon's pool off, the endpoint gets a veth of its own). */
   ownVeth: boolean;
   /** The namespace of the daemon and its bridge, where the veths are made. */
   host: Netns;
