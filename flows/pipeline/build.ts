@@ -40,8 +40,13 @@ export function remoteEndpointFlows(ep: ResolvedRemoteEndpoint): FlowSpec[] {
   ];
 }
 
-/** Everything else: per network, per rule, per host, per remote endpoint, and the fixed flows. */
-export function sharedFlows(state: PipelineState): FlowSpec[] {
+/**
+ * Per network, per rule, per host and the fixed flows: everything but one endpoint's,
+ * local or remote. No remote endpoint's flow shares a match with one of these (each
+ * matches that endpoint's own MAC, address or tunnel source), so a caller may reuse
+ * remote endpoints' flows beside them as it does local ones'.
+ */
+export function commonFlows(state: PipelineState): FlowSpec[] {
   return mergeSameMatch([
     ...classifyFlows(state),
     ...routedSourceFlows(state),
@@ -54,8 +59,12 @@ export function sharedFlows(state: PipelineState): FlowSpec[] {
     ...tunnelClassifyFlows(state),
     ...tunnelSecurityFlows(state),
     ...tunnelOutputFlows(state),
-    ...resolveRemoteEndpoints(state).flatMap(remoteEndpointFlows),
   ]);
+}
+
+/** Everything but local endpoints' flows: the common flows and every remote endpoint's. */
+export function sharedFlows(state: PipelineState): FlowSpec[] {
+  return mergeSameMatch([...commonFlows(state), ...resolveRemoteEndpoints(state).flatMap(remoteEndpointFlows)]);
 }
 
 export function buildPipeline(state: PipelineState): FlowSpec[] {

@@ -7,7 +7,9 @@ import { DesiredFlows, identity, keyed } from '../../../controller/reconcile/des
 import { diffFlows } from '../../../controller/reconcile/flow-sync';
 import { FEATURE_MASK, MARK_MASK, isOvsnetCookie, parseCookie } from '../../../flows/pipeline/cookies';
 import type { FlowMod } from '../../../flows/ofp/types';
-import { generatedState } from '../pipeline/generated-state';
+import { generatedOverlayState, generatedState } from '../pipeline/generated-state';
+import { buildPipeline } from '../../../flows/pipeline/build';
+import { toFlowMod } from '../../../flows/pipeline/spec';
 import type { PipelineEndpoint, PipelineState } from '../../../flows/pipeline/model';
 
 function endpoint(i: number, tag = 1): PipelineEndpoint {
@@ -75,6 +77,49 @@ test('the cached desired table always equals a fresh one', () => {
   }
   const ip = [...cached.keyedFor(state).keys()].filter((k) => k.includes('10.0.1.200'));
   assert.ok(ip.length > 0, 'the changed address is in the table');
+});
+
+test("in a cluster, reusing remote endpoints' flows gives the table built from scratch, through remote changes", () => {
+  const cached = new DesiredFlows();
+  const state = generatedOverlayState();
+  const remote = (): NonNullable<PipelineState['remoteEndpoints']> => state.remoteEndpoints ?? [];
+  assert.ok(remote().length > 10, 'the state has remote endpoints');
+  const steps: Array<(s: PipelineState) => void> = [
+    () => undefined,
+    // A remote container moves to another address, one leaves, one arrives.
+    () => {
+      const first = remote()[0];
+      if (first) remote()[0] = { ...first, ipv4: '10.0.9.250' };
+    },
+    () => {
+      remote().splice(3, 1);
+    },
+    () => {
+      const last = remote()[remote().length - 1];
+      if (last) remote().push({ ...last, id: 9999, mac: '02:01:0f:0f:0f:0f', ipv4: '10.0.9.251' });
+    },
+    // A host's tunnel address changes and another host dies: all their endpoints' flows change or go.
+    (s) => {
+      const host = s.remoteHosts?.[0];
+      if (host) s.remoteHosts = [{ ...host, tunnelIp: '192.0.2.200' }, ...(s.remoteHosts ?? []).slice(1)];
+    },
+    (s) => {
+      s.remoteHosts = (s.remoteHosts ?? []).map((h, i) => (i === 1 ? { ...h, alive: false } : h));
+    },
+    // A network's VNI changes.
+    (s) => {
+      const net = s.networks.find((n) => n.vni !== undefined);
+      if (net) net.vni = 7777;
+    },
+  ];
+  for (const [i, step] of steps.entries()) {
+    step(state);
+    const snapshot = JSON.parse(JSON.stringify(state)) as PipelineState;
+    const fresh = keyed(buildPipeline(snapshot).map(toFlowMod));
+    assert.deepEqual(table(cached.keyedFor(snapshot)), table(fresh), `after step ${i}`);
+  }
+  const moved = [...cached.keyedFor(state).keys()].filter((k) => k.includes('192.0.2.200'));
+  assert.ok(moved.length > 0, "the moved host's tunnel address is in the table");
 });
 
 test('flows an older ovsnet installed with the cookie layout before object kinds are replaced on the first pass', () => {
