@@ -51,10 +51,52 @@ function describe(s: Sample): string {
   );
 }
 
+/** `now`'s items that `before` did not have. */
+function extraItems(before: string[], now: string[]): string[] {
+  const had = new Set(before);
+  return now.filter((item) => !had.has(item));
+}
+
 /** How many of `now`'s items `before` did not have. */
 function extra(before: string[], now: string[]): number {
-  const had = new Set(before);
-  return now.filter((item) => !had.has(item)).length;
+  return extraItems(before, now).length;
+}
+
+/** The process's user + system CPU time so far, in seconds. */
+function cpuSeconds(pid: number): number {
+  // Fields 14 and 15 of /proc/PID/stat, counted after the command name's closing parenthesis.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The host's footprint once the new network is wholly in place: its gateway's flows are
+ * installed a reconcile pass after Docker's call returns, and a "before" taken earlier
+ * would count them as leaked at the end.
+ */
+async function settledFootprint(ovs: OvsInstance, stateDir: string): Promise<Footprint> {
+  let last = await takeFootprint(ovs, stateDir);
+  await until(
+    "the network's gateway flows installed and the host quiet",
+    async () => {
+      const now = await takeFootprint(ovs, stateDir);
+      const same = JSON.stringify(now) === JSON.stringify(last);
+      last = now;
+      return same && now.flowObjects.some((o) => o.startsWith('gateway:'));
+    },
+    30_000,
+    500,
+  );
+  return last;
+}
+
+/** Names what the host holds at the end that it did not hold before, so a leak can be found. */
+function reportLeftovers(before: Footprint, after: Footprint): void {
+  for (const key of Object.keys(before) as Array<keyof Footprint>) {
+    const left = extraItems(before[key], after[key]);
+    if (left.length > 0) console.log(`left over ${key}: ${left.join(' ')}`);
+  }
 }
 
 async function cycle(control: string, networkId: string, sandbox: Netns, i: number): Promise<void> {
@@ -84,8 +126,10 @@ async function main(): Promise<void> {
     const networkId = (await docker.docker('network', 'inspect', '-f', '{{.Id}}', NETWORK)).trim();
     sandbox = await Netns.create('soak');
     const control = controlSocket(stateDir);
-    const before = await takeFootprint(ovs, stateDir);
+    const before = await settledFootprint(ovs, stateDir);
     const samples: Sample[] = [];
+    const cpuAtStart = cpuSeconds(pid);
+    const ownCpuAtStart = process.cpuUsage();
     const started = Date.now();
     let dockerRuns = 0;
     for (let i = 1; i <= cycles; i++) {
@@ -117,6 +161,12 @@ async function main(): Promise<void> {
     const warm = samples[0] as Sample;
     console.log(describe(last));
     console.log(`docker_runs=${dockerRuns}`);
+    reportLeftovers(before, after);
+    const ownCpu = process.cpuUsage(ownCpuAtStart);
+    console.log(
+      `daemon_cpu_s=${(cpuSeconds(pid) - cpuAtStart).toFixed(1)} ` +
+        `driver_cpu_s=${((ownCpu.user + ownCpu.system) / 1e6).toFixed(1)}`,
+    );
     console.log(
       `leaked_host_ports=${extra(before.natRules, after.natRules)} leaked_endpoints=${extra(before.endpoints, after.endpoints)}`,
     );
