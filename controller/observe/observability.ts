@@ -8,6 +8,7 @@ import { overview } from './page/overview';
 import { PAGE_HTML } from './page/html';
 import { endpointStats } from './endpoint-stats';
 import { registerScrapeMetrics, type ScrapeSources } from './metrics/gauges';
+import { endpointFamilies } from './metrics/endpoint-families';
 import type { Recorder } from './metrics/recorder';
 import { listenText, type ListenAddress } from './http/listen';
 import { startObserveServer, type ObserveServer } from './http/server';
@@ -30,10 +31,11 @@ export async function startObservability(
   if (!config.metrics && !config.http) return [];
   collectDefaultMetrics({ register: recorder.registry });
   registerScrapeMetrics(recorder.registry, sources);
-  const metrics = async (): Promise<{ contentType: string; body: string }> => ({
-    contentType: recorder.registry.contentType,
-    body: await recorder.registry.metrics(),
-  });
+  const endpointText = endpointFamilies(sources);
+  const metrics = async (): Promise<{ contentType: string; body: string }> => {
+    const [registered, endpoints] = await Promise.all([recorder.registry.metrics(), endpointText()]);
+    return { contentType: recorder.registry.contentType, body: registered + endpoints };
+  };
   const page = {
     html: () => PAGE_HTML,
     overview: () =>

@@ -26,10 +26,18 @@ export class Scrape {
   }
 }
 
+/** Parses text-format exposition as Prometheus tooling does (a malformed text throws). */
+export function parseExposition(text: string): Scrape {
+  const json = execFileSync('/usr/bin/python3', [PARSER], {
+    input: text,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return new Scrape(JSON.parse(json) as Sample[]);
+}
+
 export async function scrape(url: string): Promise<Scrape> {
   const res = await fetch(url);
   if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
-  const text = await res.text();
-  const json = execFileSync('/usr/bin/python3', [PARSER], { input: text, encoding: 'utf8' });
-  return new Scrape(JSON.parse(json) as Sample[]);
+  return parseExposition(await res.text());
 }

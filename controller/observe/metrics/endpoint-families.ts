@@ -1,0 +1,79 @@
+// The per-endpoint counter families (packets, bytes, drops, each sent and received), written
+// in the Prometheus text format here rather than through prom-client: at a thousand
+// endpoints they are six thousand series, and handing those to a registry that hashes
+// every label set again on each scrape cost most of the scrape. Their values are the
+// switch's own counters, read once per scrape.
+//
+// Label cardinality is bounded: series carry only `network`, `container` and `direction`
+// (never ids, addresses or MACs), an endpoint's series go when it does, and past
+// MAX_ENDPOINT_SERIES endpoints the rest are summed into container="_other" of their network.
+import { endpointStats, type EndpointCounters, type StatsSources } from '../endpoint-stats';
+
+export const MAX_ENDPOINT_SERIES = 2000;
+/** How long one read of the port statistics serves scrapes (the page's poll and a scrape together). */
+const READ_REUSE_MS = 500;
+
+type Side = 'sent' | 'received';
+type Measure = 'packets' | 'bytes' | 'dropped';
+
+const FAMILIES: ReadonlyArray<{ measure: Measure; help: string }> = [
+  { measure: 'packets', help: 'Packets' },
+  { measure: 'bytes', help: 'Bytes' },
+  { measure: 'dropped', help: 'Packets dropped by the switch port' },
+];
+const SIDES: readonly Side[] = ['sent', 'received'];
+
+/** A label value as the text format wants it: backslash, double quote and newline escaped. */
+export function labelValue(text: string): string {
+  return /[\\"\n]/.test(text) ? text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : text;
+}
+
+/** The three families as text-format lines, from counter rows (already bounded). */
+export function endpointFamiliesText(rows: readonly EndpointCounters[]): string {
+  const labels = rows.map((row) => `network="${labelValue(row.network)}",container="${labelValue(row.container)}"`);
+  const out: string[] = [];
+  for (const { measure, help } of FAMILIES) {
+    const name = `ovsnet_endpoint_${measure}_total`;
+    out.push(`# HELP ${name} ${help}, per endpoint; direction: sent (by the container) or received (by it)`);
+    out.push(`# TYPE ${name} counter`);
+    rows.forEach((row, i) => {
+      for (const side of SIDES) out.push(`${name}{${labels[i]},direction="${side}"} ${row[side][measure]}`);
+    });
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** At most MAX_ENDPOINT_SERIES endpoints by name; the rest summed per network as "_other". */
+export function bounded(rows: EndpointCounters[]): EndpointCounters[] {
+  if (rows.length <= MAX_ENDPOINT_SERIES) return rows;
+  const kept = rows.slice(0, MAX_ENDPOINT_SERIES);
+  const others = new Map<string, EndpointCounters>();
+  for (const row of rows.slice(MAX_ENDPOINT_SERIES)) {
+    const sum = others.get(row.network) ?? {
+      ...row,
+      container: '_other',
+      sent: { packets: 0, bytes: 0, dropped: 0 },
+      received: { packets: 0, bytes: 0, dropped: 0 },
+    };
+    for (const side of SIDES) for (const { measure } of FAMILIES) sum[side][measure] += row[side][measure];
+    others.set(row.network, sum);
+  }
+  return [...kept, ...others.values()];
+}
+
+/** The families' text for a scrape; one read of the switch serves scrapes that come together. */
+export function endpointFamilies(sources: StatsSources): () => Promise<string> {
+  let last: { at: number; text: Promise<string> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > READ_REUSE_MS)
+      last = {
+        at: Date.now(),
+        text: endpointStats(sources).then(
+          (rows) => endpointFamiliesText(bounded(rows)),
+          // Without a switch session there are no counters to show: the families are left out.
+          () => '',
+        ),
+      };
+    return last.text;
+  };
+}
