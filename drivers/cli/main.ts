@@ -16,7 +16,7 @@ import { CLUSTER_HELP, clusterConfig } from './cluster-options';
 import { reportAndExit } from './exit';
 import { optionsIn, requireKnownOptions } from './known-options';
 import type { Daemon, DaemonConfig, Logger } from '../../controller/api';
-import { keepYoungGenerationSmall } from './young-generation';
+import { keepHeapSmall } from './heap-settings';
 
 const HELP = `ovsnet - Open vSwitch networking for Docker containers
 
@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     requireKnownOptions(args.command, args.options.keys(), DAEMON_OPTIONS);
     if (args.positionals.length > 0)
       throw new UsageError(`'ovsnet ${args.command}' takes no arguments, not "${args.positionals.join(' ')}"`);
-    keepYoungGenerationSmall();
+    keepHeapSmall();
     return args.command === 'up' ? up(args.options, args.flags) : daemon(args.options, args.flags);
   }
   if (['status', 'network', 'host', 'endpoint', 'ipam', 'pool', 'policy', 'flows'].includes(args.command))

@@ -24,6 +24,9 @@ const NETWORK = 'soak';
 interface Sample {
   cycle: number;
   rssMb: number;
+  /** The parts of RSS: anonymous memory (heaps) and file pages (node's own code, mapped). */
+  anonMb: number;
+  fileMb: number;
   fds: number;
   footprint: Footprint;
 }
@@ -38,14 +41,22 @@ function cyclesWanted(argv: string[]): number {
 }
 
 function sample(pid: number, cycle: number, footprint: Footprint): Sample {
-  const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return { cycle, rssMb: rssKb / 1024, fds: readdirSync(`/proc/${pid}/fd`).length, footprint };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return {
+    cycle,
+    rssMb: mb('VmRSS'),
+    anonMb: mb('RssAnon'),
+    fileMb: mb('RssFile'),
+    fds: readdirSync(`/proc/${pid}/fd`).length,
+    footprint,
+  };
 }
 
 function describe(s: Sample): string {
   const f = s.footprint;
   return (
-    `cycle ${s.cycle}: rss_mb=${s.rssMb.toFixed(1)} fds=${s.fds} ports=${f.ports.length} ` +
+    `cycle ${s.cycle}: rss_mb=${s.rssMb.toFixed(1)} (anon ${s.anonMb.toFixed(1)}, file ${s.fileMb.toFixed(1)}) fds=${s.fds} ports=${f.ports.length} ` +
     `flow_objects=${f.flowObjects.length} veths=${f.veths.length} endpoints=${f.endpoints.length} ` +
     `addresses=${f.addresses.length + f.gatewayAddresses.length} host_port_rules=${f.natRules.length}`
   );

@@ -47,10 +47,10 @@ export function registerScrapeMetrics(registry: Registry, sources: ScrapeSources
   gauge('ovsnet_ovsdb_connected', '1 while the OVSDB session is up', () => (sources.ovsdbConnected() ? 1 : 0));
   gauge('ovsnet_openflow_connected', '1 while the OpenFlow session is up', () => (sources.openflowConnected() ? 1 : 0));
   gauge('ovsnet_networks', 'Networks', async () => (await sources.networks()).length);
-  gauge('ovsnet_endpoints', 'Endpoints (every host’s, with a cluster store)', sources.allEndpoints);
+  gauge('ovsnet_endpoints', 'Endpoints (of every host, with a cluster store)', sources.allEndpoints);
   gauge('ovsnet_port_pool_ready', 'Pooled veth pairs ready on the bridge', sources.poolReady);
-  gauge('ovsnet_store_keys', 'Keys in this host’s state store', sources.storeKeys);
-  gauge('ovsnet_store_bytes', 'Size of this host’s state store on disk (journal and snapshot)', () =>
+  gauge('ovsnet_store_keys', 'Keys in the state store of this host', sources.storeKeys);
+  gauge('ovsnet_store_bytes', 'Size of the state store of this host on disk (journal and snapshot)', () =>
     dirBytes(sources.storeDir),
   );
 }

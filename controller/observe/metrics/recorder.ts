@@ -69,13 +69,13 @@ export class Recorder {
     });
     this.drift = new Counter({
       name: 'ovsnet_drift_repaired_total',
-      help: 'Things changed behind ovsnet’s back and put back, by kind',
+      help: 'Changes made outside ovsnet and put back, by kind',
       labelNames: ['kind'],
       registers,
     });
     this.fsyncSeconds = new Histogram({
       name: 'ovsnet_store_fsync_duration_seconds',
-      help: 'How long the state store’s journal fsyncs took',
+      help: 'How long fsyncs of the state store journal took',
       buckets: LATENCY_BUCKETS,
       registers,
     });

@@ -1,0 +1,47 @@
+// The daemon's new space stays within its cap under a load that makes V8 grow it further.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { SEMI_SPACE_CAP_MIB } from '../../../drivers/cli/heap-settings';
+
+const moduleUnderTest = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'heap-settings.js');
+
+/**
+ * New-space size (MiB, two semi-spaces) after a churn of objects that survive a few
+ * scavenges each, as a daemon's requests in flight do, with the event loop turning between
+ * rounds; `capped` calls the daemon's setting first.
+ */
+function newSpaceAfterChurn(capped: boolean): number {
+  const script = `
+    const v8 = require('node:v8');
+    ${capped ? `require(${JSON.stringify(moduleUnderTest)}).keepHeapSmall();` : ''}
+    const window = [];
+    let round = 0;
+    const step = () => {
+      for (let i = 0; i < 20000; i++) window.push({ i, name: 'endpoint-' + i, pair: [i, i] });
+      if (window.length > 200000) window.splice(0, 100000);
+      if (++round < 400) return setImmediate(step);
+      const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+      process.stdout.write(String(space.space_size / 1048576));
+    };
+    step();
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout);
+}
+
+// A round of the churn may resize new space more than once before the setting sees a
+// collection, so the cap holds within one doubling: two semi-spaces of twice the cap.
+const HELD = 4 * SEMI_SPACE_CAP_MIB;
+
+test('without the setting, the churn grows the new space well past the cap (the load is one that grows it)', () => {
+  const size = newSpaceAfterChurn(false);
+  assert.ok(size > 2 * HELD, `new space ${size} MiB`);
+});
+
+test('with the daemon setting, the new space stops within one doubling of the cap under the same churn', () => {
+  const size = newSpaceAfterChurn(true);
+  assert.ok(size <= HELD, `new space ${size} MiB (cap ${SEMI_SPACE_CAP_MIB} MiB per semi-space)`);
+});
