@@ -1,4 +1,4 @@
-// `npm run soak [-- --cycles N]`: the daemon under a long steady load, looking for what
+// `npm run soak [-- --cycles N] [--heap-stats]`: the daemon under a long steady load, looking for what
 // grows. N cycles (default 2,000) of endpoint create + join + leave + delete through the
 // control socket, and one `docker run --rm -p 80` on a private dockerd every 10 cycles (200
 // by default), against a private OVS. Every 100 cycles it samples the daemon's RSS and open
@@ -81,6 +81,32 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+const HEAP_STATS_PORT = 19476;
+
+/**
+ * With --heap-stats the daemon serves /metrics on its loopback, and each sample also reads
+ * its V8 heap (used and total, by space) and the memory outside it (Buffers): where RSS
+ * growth lives. Off by default, since serving metrics is itself part of the daemon.
+ */
+async function heapStats(ovs: OvsInstance): Promise<string> {
+  const script = `fetch('http://127.0.0.1:${HEAP_STATS_PORT}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`;
+  const text = await ovs.netns.exec(process.execPath, ['-e', script]);
+  const mb = (pattern: RegExp): string => {
+    const value = pattern.exec(text)?.[1];
+    return value === undefined ? '?' : (Number(value) / 1048576).toFixed(1);
+  };
+  const spaces = ['new_space', 'old_space', 'code_space', 'large_object_space'].map(
+    (space) =>
+      `${space}=${mb(new RegExp(`nodejs_heap_space_size_used_bytes\\{space="${space}"\\} (\\S+)`))}/${mb(
+        new RegExp(`nodejs_heap_space_size_total_bytes\\{space="${space}"\\} (\\S+)`),
+      )}`,
+  );
+  return (
+    `  heap used ${mb(/nodejs_heap_size_used_bytes (\S+)/)} of ${mb(/nodejs_heap_size_total_bytes (\S+)/)} MB ` +
+    `(${spaces.join(' ')}), external ${mb(/nodejs_external_memory_bytes (\S+)/)} MB`
+  );
+}
+
 /**
  * The host's footprint once the new network is wholly in place: its gateway's flows are
  * installed a reconcile pass after Docker's call returns, and a "before" taken earlier
@@ -120,6 +146,7 @@ async function cycle(control: string, networkId: string, sandbox: Netns, i: numb
 
 async function main(): Promise<void> {
   const cycles = cyclesWanted(process.argv.slice(2));
+  const withHeapStats = process.argv.includes('--heap-stats');
   const ovs = await OvsInstance.start();
   const stateDir = makeRunDir('state');
   let docker: DockerEngine | undefined;
@@ -127,7 +154,11 @@ async function main(): Promise<void> {
   let sandbox: Netns | undefined;
   try {
     docker = await DockerEngine.start({ netns: ovs.netns });
-    daemon = new OvsnetDaemon(ovs, docker.pluginDir, stateDir, ['--docker-host', `unix://${docker.socket}`]);
+    daemon = new OvsnetDaemon(ovs, docker.pluginDir, stateDir, [
+      '--docker-host',
+      `unix://${docker.socket}`,
+      ...(withHeapStats ? ['--metrics', String(HEAP_STATS_PORT)] : []),
+    ]);
     await daemon.start();
     const pid = daemon.pid;
     if (pid === undefined) throw new Error('the daemon did not start');
@@ -155,6 +186,7 @@ async function main(): Promise<void> {
         const s = sample(pid, i, await takeFootprint(ovs, stateDir));
         samples.push(s);
         console.log(`${describe(s)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        if (withHeapStats) console.log(await heapStats(ovs));
       }
     }
     // What removals still under way (ports leaving the bridge, veths) take to finish.
