@@ -91,19 +91,20 @@ const HEAP_STATS_PORT = 19476;
 async function heapStats(ovs: OvsInstance): Promise<string> {
   const script = `fetch('http://127.0.0.1:${HEAP_STATS_PORT}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`;
   const text = await ovs.netns.exec(process.execPath, ['-e', script]);
-  const mb = (pattern: RegExp): string => {
-    const value = pattern.exec(text)?.[1];
-    return value === undefined ? '?' : (Number(value) / 1048576).toFixed(1);
+  /** A sample's value from its exposition line (HELP and TYPE lines name the family too). */
+  const mb = (series: string): string => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? '?' : (Number(line.slice(series.length + 1)) / 1048576).toFixed(1);
   };
-  const spaces = ['new_space', 'old_space', 'code_space', 'large_object_space'].map(
+  // prom-client names heap spaces without their "_space" suffix.
+  const spaces = ['new', 'old', 'code', 'large_object'].map(
     (space) =>
-      `${space}=${mb(new RegExp(`nodejs_heap_space_size_used_bytes\\{space="${space}"\\} (\\S+)`))}/${mb(
-        new RegExp(`nodejs_heap_space_size_total_bytes\\{space="${space}"\\} (\\S+)`),
-      )}`,
+      `${space}=${mb(`nodejs_heap_space_size_used_bytes{space="${space}"}`)}/` +
+      mb(`nodejs_heap_space_size_total_bytes{space="${space}"}`),
   );
   return (
-    `  heap used ${mb(/nodejs_heap_size_used_bytes (\S+)/)} of ${mb(/nodejs_heap_size_total_bytes (\S+)/)} MB ` +
-    `(${spaces.join(' ')}), external ${mb(/nodejs_external_memory_bytes (\S+)/)} MB`
+    `  heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB ` +
+    `(${spaces.join(' ')}), external ${mb('nodejs_external_memory_bytes')} MB`
   );
 }
 
