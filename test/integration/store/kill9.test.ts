@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileKvStore } from '../../../controller/store/file-store';
+import { until } from '../../harness/until';
 
 async function runAndKill(dir: string, afterMs: number): Promise<number[]> {
   const child = spawn(process.execPath, [join(__dirname, 'store-writer-child.js'), dir], {
@@ -14,6 +15,9 @@ async function runAndKill(dir: string, afterMs: number): Promise<number[]> {
   });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  // The kill comes `afterMs` after the writer's first acknowledged transaction, not after
+  // the spawn: on a busy machine Node's own start-up can take longer than the delay.
+  await until('the writer acknowledging its first transaction', () => /^\d+$/m.test(out), 15_000, 5);
   await new Promise((r) => setTimeout(r, afterMs));
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
