@@ -28,18 +28,24 @@ function semiSpaceMib(): number {
   return (space?.space_size ?? 0) / 2 / 1048576;
 }
 
-/** Sets the growth factor for the next resize from the current size; returns the factor set. */
-export function holdYoungGeneration(capMib = SEMI_SPACE_CAP_MIB): number {
-  const factor = semiSpaceMib() >= capMib ? 1 : DEFAULT_GROWTH_FACTOR;
-  setFlagsFromString(`--semi-space-growth-factor=${factor}`);
-  return factor;
+/** The growth factor for the next resize, from the current size. */
+function growthFactor(capMib: number): number {
+  return semiSpaceMib() >= capMib ? 1 : DEFAULT_GROWTH_FACTOR;
 }
 
 /**
- * Keeps the cap for the life of the process: after every garbage collection (new space is
- * resized by one), the growth factor for the next resize is set again.
+ * Keeps the cap for the life of the process: after garbage collections (new space is
+ * resized by one) the factor is worked out again, and handed to V8 only when it changes,
+ * since at scale scavenges come many times a second.
  */
 export function keepHeapSmall(capMib = SEMI_SPACE_CAP_MIB): void {
-  holdYoungGeneration(capMib);
-  new PerformanceObserver(() => holdYoungGeneration(capMib)).observe({ entryTypes: ['gc'] });
+  let current: number | undefined;
+  const hold = (): void => {
+    const factor = growthFactor(capMib);
+    if (factor === current) return;
+    setFlagsFromString(`--semi-space-growth-factor=${factor}`);
+    current = factor;
+  };
+  hold();
+  new PerformanceObserver(hold).observe({ entryTypes: ['gc'] });
 }

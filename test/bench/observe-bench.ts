@@ -6,12 +6,13 @@
 // scraped every second (from inside the daemon's namespace, where its loopback is), and
 // the scrapes' p99. Targets: trace <= 500 ms, scrape p99 <= 50 ms, CPU overhead <= 2 %.
 // OVSNET_OBSERVE_N and OVSNET_OBSERVE_WINDOW_S run a smaller, shorter version.
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OvsInstance } from '../harness/ovs';
 import { makeRunDir } from '../harness/ledger';
 import { until } from '../harness/until';
+import { cpuSeconds } from '../harness/process-cpu';
 import { daemonArgs } from '../harness/ovsnet-daemon';
 import { runOk } from '../../controller/host/exec';
 import { callControl } from '../../controller/control/client';
@@ -22,13 +23,6 @@ const WINDOW_S = Number(process.env['OVSNET_OBSERVE_WINDOW_S'] ?? 60);
 const IN_FLIGHT = 32;
 const METRICS_PORT = 19475;
 const CLI = join(__dirname, '..', '..', 'drivers', 'cli', 'main.js');
-const TICKS_PER_S = 100; // USER_HZ on Linux
-
-/** User + system CPU seconds the process has used. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

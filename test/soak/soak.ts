@@ -16,6 +16,7 @@ import { Netns } from '../harness/netns';
 import { OvsInstance } from '../harness/ovs';
 import { OvsnetDaemon, ovsnetNetwork } from '../harness/ovsnet-daemon';
 import { until } from '../harness/until';
+import { cpuSeconds } from '../harness/process-cpu';
 
 const SAMPLE_EVERY = 100;
 const DOCKER_RUN_EVERY = 10;
@@ -71,14 +72,6 @@ function extraItems(before: string[], now: string[]): string[] {
 /** How many of `now`'s items `before` did not have. */
 function extra(before: string[], now: string[]): number {
   return extraItems(before, now).length;
-}
-
-/** The process's user + system CPU time so far, in seconds. */
-function cpuSeconds(pid: number): number {
-  // Fields 14 and 15 of /proc/PID/stat, counted after the command name's closing parenthesis.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const HEAP_STATS_PORT = 19476;
