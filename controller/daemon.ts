@@ -166,7 +166,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const bridgeGuard = new BridgeGuard(vswitch, integrationBridge(config.bridge, config.datapath), logger);
     await bridgeGuard.adopt();
     stops.push(() => bridgeGuard.stop());
-    const switchClient = new SwitchClient(`unix:${join(config.ovsRundir, `${config.bridge}.mgmt`)}`, { logger });
+    const switchTarget = `unix:${join(config.ovsRundir, `${config.bridge}.mgmt`)}`;
+    const switchClient = new SwitchClient(switchTarget, { logger });
     stops.push(() => switchClient.close());
     // Every drift pass reads the table back: verification is due at half the drift period.
     const flows = new OpenFlowSync(switchClient, {
@@ -232,15 +233,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       { onCall: (method, seconds, failed) => recorder.call('control', method, seconds, failed) },
     );
     stops.push(() => control.close());
-    const observers = await observeDaemon(
+    const observed = await observeDaemon(
       config.observe ?? {},
       recorder,
-      { registry, flows, switchClient, ovsdb: client, local, stateDir: config.stateDir, info },
+      { registry, flows, switchClient, switchTarget, ovsdb: client, local, stateDir: config.stateDir, info },
       logger,
     );
-    stops.push(async () => {
-      for (const observer of observers) await observer.close();
-    });
+    stops.push(observed.close);
+    const observers = observed.servers;
     // `ovsnet attach` reads this to hand ports on this bridge to us rather than wire them itself.
     await labelBridge(vswitch, config.bridge, controlSocket);
     const migrated = await registry.gatewayPorts.migrate();

@@ -38,6 +38,10 @@ export const endpointLabel = (e: EndpointRecord): string => e.containerName ?? e
 
 /** Counters of every plugged endpoint of this host, or of the one `name` refers to. */
 export async function endpointStats(sources: StatsSources, name?: string): Promise<EndpointCounters[]> {
+  // Asked first: the switch takes longer to answer (a netlink read per port) than the
+  // listings below, which are done meanwhile.
+  const portStats = sources.portStats();
+  portStats.catch(() => undefined); // awaited below; a failure before then is not unhandled
   const networks = await sources.networks();
   let endpoints = (await sources.endpoints()).filter((e) => e.plugged === true);
   if (name !== undefined) {
@@ -47,7 +51,7 @@ export async function endpointStats(sources: StatsSources, name?: string): Promi
     if (endpoints.length === 0) throw notFound(`no endpoint "${name}" on this host`);
   }
   const state = sources.pipeline();
-  const stats = new Map((await sources.portStats()).map((s) => [s.portNo, s]));
+  const stats = new Map((await portStats).map((s) => [s.portNo, s]));
   // Looked up by key: a scrape of a host with thousands of endpoints stays linear.
   const networkById = new Map(networks.map((n) => [n.id, n]));
   const realised = new Map((state?.endpoints ?? []).map((p) => [`${p.networkTag}/${p.mac}`, p.ofport]));

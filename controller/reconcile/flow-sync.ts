@@ -56,6 +56,12 @@ export function diffFlows(want: Keyed, have: Keyed): FlowDiff {
 export class OpenFlowSync implements FlowBackend {
   /** Flows in the switch after the last pass, for `ovsnet flows`. */
   lastInstalled = 0;
+  /**
+   * The switch's own flow count when last seen: by a read-back, a conclusive count of the
+   * background check, or a bundle's success. A metrics scrape reports this rather than
+   * asking the switch, whose answer would queue behind a read-back on the same connection.
+   */
+  tableFlows: number | undefined;
   private readonly desiredFlows = new DesiredFlows();
   /** How long the last read-back of the table took. */
   private lastDumpMs = 0;
@@ -167,6 +173,7 @@ export class OpenFlowSync implements FlowBackend {
       const dumpedAt = this.clock.now();
       known = { session, verifiedAt: dumpedAt, dumpedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };
       this.lastDumpMs = this.clock.now() - dumpedAt;
+      this.tableFlows = known.flows.size;
       if (this.suspect) this.reportDrift(this.suspect, known.flows);
       this.suspect = undefined;
     }
@@ -180,6 +187,7 @@ export class OpenFlowSync implements FlowBackend {
     }
     this.known = { ...known, flows: want, fingerprint };
     this.lastInstalled = want.size;
+    this.tableFlows = want.size;
     this.lastState = pipelineState;
     this.verifyIfDue(session);
     const removed = new Set(diff.remove.map((r) => identity(r)));
@@ -231,6 +239,7 @@ export class OpenFlowSync implements FlowBackend {
         const counted = await session.aggregate();
         const current = this.known;
         if (this.installs !== installs || current?.session !== session) return; // overlapped a change: inconclusive
+        this.tableFlows = counted.flowCount;
         if (counted.flowCount === current.flows.size) this.known = { ...current, verifiedAt: now };
         else [this.known, this.suspect] = [undefined, current.flows]; // the next pass reads the table back and repairs it
         return;
@@ -239,6 +248,7 @@ export class OpenFlowSync implements FlowBackend {
       this.lastDumpMs = this.clock.now() - now;
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;
+      this.tableFlows = flows.size;
       const diff = diffFlows(flows, current.flows);
       if (diff.add.length + diff.remove.length > 0) this.reportDrift(current.flows, flows);
       this.known =

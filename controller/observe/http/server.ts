@@ -7,7 +7,8 @@ import type { Logger } from '../../log';
 import { listenText, type ListenAddress } from './listen';
 
 export interface ObserveRoutes {
-  metrics: () => Promise<{ contentType: string; body: string }>;
+  /** The body in pieces (see endpoint-families.ts on why not one string). */
+  metrics: () => Promise<{ contentType: string; body: readonly string[] }>;
   /** Absent: only /metrics is served here. */
   page?: { html: () => string; overview: () => Promise<unknown> };
 }
@@ -26,16 +27,21 @@ async function answer(req: IncomingMessage, res: ServerResponse, routes: Observe
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('read-only: GET only\n');
     return;
   }
-  const send = (type: string, text: string): void => {
-    // Encoded once: measuring a large string's UTF-8 length and then writing it encodes it
-    // twice, and a scrape at thousands of endpoints is half a megabyte.
-    const body = Buffer.from(text, 'utf8');
+  const send = (type: string, text: string | readonly string[]): void => {
+    // Each piece is encoded once, into a buffer of its own size: one buffer for a whole
+    // scrape (half a megabyte at thousands of endpoints) would be a large object per scrape.
+    const pieces = (typeof text === 'string' ? [text] : text).map((piece) => Buffer.from(piece, 'utf8'));
     res.writeHead(200, {
       'Content-Type': type,
       'Cache-Control': 'no-store',
-      'Content-Length': body.length,
+      'Content-Length': pieces.reduce((sum, piece) => sum + piece.length, 0),
     });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (req.method !== 'HEAD') {
+      res.cork();
+      for (const piece of pieces) res.write(piece);
+      res.uncork();
+    }
+    res.end();
   };
   if (path === '/metrics') {
     const { contentType, body } = await routes.metrics();

@@ -7,8 +7,8 @@ import type { StatsSources } from '../endpoint-stats';
 
 export interface ScrapeSources extends StatsSources {
   flowsInstalled: () => number;
-  /** The switch's flow count (an aggregate request); undefined without a session. */
-  flowsInTable: () => Promise<number | undefined>;
+  /** The switch's flow count as last seen (flow-sync.ts); undefined without a session. */
+  flowsInTable: () => number | undefined;
   ovsdbConnected: () => boolean;
   openflowConnected: () => boolean;
   allEndpoints: () => Promise<number>;
@@ -43,7 +43,11 @@ export function registerScrapeMetrics(registry: Registry, sources: ScrapeSources
     'Flows the last reconcile pass installed (the desired table)',
     sources.flowsInstalled,
   );
-  gauge('ovsnet_flows_in_table', 'Flows the switch holds now', () => sources.flowsInTable().catch(() => undefined));
+  gauge(
+    'ovsnet_flows_in_table',
+    'Flows the switch held when last counted (after each bundle and by the background check)',
+    sources.flowsInTable,
+  );
   gauge('ovsnet_ovsdb_connected', '1 while the OVSDB session is up', () => (sources.ovsdbConnected() ? 1 : 0));
   gauge('ovsnet_openflow_connected', '1 while the OpenFlow session is up', () => (sources.openflowConnected() ? 1 : 0));
   gauge('ovsnet_networks', 'Networks', async () => (await sources.networks()).length);

@@ -102,6 +102,9 @@ test('/metrics after a known workload: exact call counts, drift repairs of a flo
     assert.equal(after.value('ovsnet_endpoints'), JOINS + 2);
     assert.equal(after.value('ovsnet_ovsdb_connected'), 1);
     assert.equal(after.value('ovsnet_openflow_connected'), 1);
+    // What the switch itself counts (the gauge is the daemon's last count, not a request).
+    const counted = /flow_count=(\d+)/.exec(await host.ovs.ofctl('-O', 'OpenFlow13', 'dump-aggregate', 'br-int'));
+    assert.equal(after.value('ovsnet_flows_in_table'), Number(counted?.[1]));
     assert.equal(after.value('ovsnet_flows_in_table'), after.value('ovsnet_flows_installed'));
     assert.ok((after.value('ovsnet_reconcile_passes_total') ?? 0) > 0);
     assert.ok((after.value('ovsnet_store_keys') ?? 0) > 0);
