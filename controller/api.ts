@@ -66,8 +66,14 @@ export type {
   CniCheckRequest,
   CniDelRequest,
   CniEndpointView,
+  CniExecRequest,
+  CniExecResult,
   CniIp,
   CniNetworkRequest,
   CniRoute,
   CniSubnet,
 } from './cni/types';
+export { versionResult } from './cni/plugin/commands';
+export { decodeNetConf, DEFAULT_SOCKET as DEFAULT_CNI_SOCKET } from './cni/plugin/config';
+export { asCniError, CniCode, CniError } from './cni/plugin/errors';
+export { errorVersion as cniErrorVersion } from './cni/plugin/exec';

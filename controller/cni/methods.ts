@@ -1,5 +1,5 @@
 // The control socket's CNI methods (declared in control/contract.ts).
-import type { ControlMethods, Handlers } from '../control/contract';
+import type { ControlMethods, Handlers, Untrusted } from '../control/contract';
 import { invalid } from '../errors';
 import { cniAdd } from './add';
 import { cniCheck } from './check';
@@ -7,9 +7,10 @@ import type { CniContext } from './context';
 import { cniDel } from './del';
 import { checkAdd, checkCheck, checkDel } from './requests';
 import { KeyedSerial } from './serial';
-import type { CniAttachment } from './types';
+import type { CniAddRequest, CniAttachment, CniCheckRequest, CniDelRequest } from './types';
+import { checkExec, execCni } from './plugin/exec';
 
-type CniMethods = Pick<Handlers<ControlMethods>, 'cni.add' | 'cni.del' | 'cni.check'>;
+type CniMethods = Pick<Handlers<ControlMethods>, 'cni.add' | 'cni.del' | 'cni.check' | 'cni.exec'>;
 
 export function cniMethods(ctx: CniContext & { config: { bridge: string } }): CniMethods {
   /** A configuration written for another bridge is not this daemon's to serve. */
@@ -22,9 +23,15 @@ export function cniMethods(ctx: CniContext & { config: { bridge: string } }): Cn
   const serial = new KeyedSerial();
   const one = <R extends CniAttachment, T>(request: R, work: (r: R) => Promise<T>): Promise<T> =>
     serial.run(`${request.containerId}\0${request.ifname}`, () => work(ours(request)));
+  const operations = {
+    add: async (p: Untrusted<CniAddRequest>) => one(checkAdd(p), (r) => cniAdd(ctx, r)),
+    del: async (p: Untrusted<CniDelRequest>) => one(checkDel(p), (r) => cniDel(ctx, r)),
+    check: async (p: Untrusted<CniCheckRequest>) => one(checkCheck(p), (r) => cniCheck(ctx, r)),
+  };
   return {
-    'cni.add': async (p) => one(checkAdd(p), (r) => cniAdd(ctx, r)),
-    'cni.del': async (p) => one(checkDel(p), (r) => cniDel(ctx, r)),
-    'cni.check': async (p) => one(checkCheck(p), (r) => cniCheck(ctx, r)),
+    'cni.add': operations.add,
+    'cni.del': operations.del,
+    'cni.check': operations.check,
+    'cni.exec': async (p) => execCni(operations, checkExec(p)),
   };
 }

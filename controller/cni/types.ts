@@ -78,3 +78,18 @@ export interface CniEndpointView {
   ips: CniIp[];
   routes: CniRoute[];
 }
+
+/** cni.exec: one plugin call as the runtime made it, forwarded by the plugin executable. */
+export interface CniExecRequest {
+  /** The plugin's whole environment (CNI_* and what a delegated plugin inherits). */
+  env: Record<string, string>;
+  /** The network configuration as read from the plugin's stdin. */
+  stdin: string;
+}
+
+/** What the plugin executable writes and the status it exits with. */
+export interface CniExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}

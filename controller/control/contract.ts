@@ -12,7 +12,14 @@ import type { EndpointRecord, NetworkRecord, PoolSlotRecord } from '../cnm/recor
 import type { AllowRule, EndpointInfo, EndpointSpec, JoinResult, NetworkSpec } from '../cnm/types';
 import type { PoolListing } from '../ipam/service';
 import type { AllowRequest, RuleStatus } from '../cnm/rule-status';
-import type { CniAddRequest, CniCheckRequest, CniDelRequest, CniEndpointView } from '../cni/types';
+import type {
+  CniAddRequest,
+  CniCheckRequest,
+  CniDelRequest,
+  CniEndpointView,
+  CniExecRequest,
+  CniExecResult,
+} from '../cni/types';
 import type { TraceReport, TraceRequest } from '../observe/trace/types';
 import type { EndpointCounters } from '../observe/endpoint-stats';
 
@@ -78,6 +85,8 @@ export type ControlMethods = {
   'cni.add': { params: CniAddRequest; result: CniEndpointView };
   'cni.del': { params: CniDelRequest; result: void };
   'cni.check': { params: CniCheckRequest; result: CniEndpointView };
+  /** A whole plugin call (environment and stdin) run in the daemon: what the plugin prints. */
+  'cni.exec': { params: CniExecRequest; result: CniExecResult };
   /** `ovsnet trace`: the frame A would send to B through the switch, with a verdict. */
   trace: { params: TraceRequest; result: TraceReport };
   /** `ovsnet endpoint stats`: this host's endpoints' port counters, or one endpoint's. */

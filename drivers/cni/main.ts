@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// `ovsnet-cni`: the CNI plugin executable (installed as `ovsnet` in the runtime's CNI plugin
-// directory). Reads CNI_* from the environment and the network configuration from stdin,
-// writes the result or a CNI error as JSON on stdout; exit status 0 on success only.
-import { appendFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import { readEnvironment } from './env';
-import { asCniError } from './errors';
-import { runCommand } from './commands';
+// `ovsnet-cni`: the CNI plugin executable in Node (installed as `ovsnet` in the runtime's CNI
+// plugin directory, or run by the C shim when that cannot reach the daemon). It forwards
+// the call — its environment and stdin — to the daemon (cni.exec), which reads the
+// configuration and does the work, and writes back the daemon's answer. Only what needs
+// no daemon is answered here: VERSION, and the error saying the daemon is not running.
+// `ovsnet-cni install [DIR]` puts the plugin into a runtime's plugin directory (install.ts).
+import { asCniError, callControl, cniErrorVersion, CniCode, CniError, DEFAULT_CNI_SOCKET } from '../../controller/api';
+import { decodeNetConf, versionResult } from '../../controller/api';
+import { isControllerError } from '../../controller/api';
+import type { CniExecResult } from '../../controller/api';
+import { installPlugin } from './install';
+
+/** How long one call may take: a join waits for OVS, which can be slow at scale. */
+const CALL_TIMEOUT_MS = 60_000;
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -22,43 +28,61 @@ function readStdin(): Promise<string> {
   });
 }
 
-/** The version to report an error in: the configuration's, when it can be read at all. */
-function errorVersion(stdin: string): string {
+/** The configuration's "socket" when it names one; the daemon checks the rest. */
+function socketOf(conf: Record<string, unknown>): string {
+  const socket = conf['socket'];
+  return typeof socket === 'string' && socket !== '' ? socket : DEFAULT_CNI_SOCKET;
+}
+
+function environment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return env;
+}
+
+function failure(stdin: string, error: CniError): CniExecResult {
+  return {
+    exitCode: 1,
+    stdout: `${JSON.stringify(error.toJSON(cniErrorVersion(stdin)))}\n`,
+    stderr: `ovsnet-cni: ${error.message}\n`,
+  };
+}
+
+async function forward(stdin: string): Promise<CniExecResult> {
+  if (process.env['CNI_COMMAND'] === 'VERSION')
+    return { exitCode: 0, stdout: `${JSON.stringify(versionResult(stdin))}\n`, stderr: '' };
+  let socket: string;
   try {
-    const version = (JSON.parse(stdin) as { cniVersion?: unknown }).cniVersion;
-    return typeof version === 'string' && version !== '' ? version : '1.0.0';
-  } catch {
-    return '1.0.0';
+    socket = socketOf(decodeNetConf(stdin));
+  } catch (error) {
+    return failure(stdin, asCniError(error));
+  }
+  try {
+    return await callControl(socket, 'cni.exec', { env: environment(), stdin }, CALL_TIMEOUT_MS);
+  } catch (error) {
+    if (isControllerError(error, 'UNAVAILABLE') && error.message.startsWith('cannot reach'))
+      return failure(
+        stdin,
+        new CniError(
+          CniCode.TRY_AGAIN_LATER,
+          `the ovsnet daemon is not running (nothing answers on ${socket}); start it with ` +
+            '`ovsnet daemon` (or `systemctl start ovsnet`), or point "socket" at its control socket',
+          error.message,
+        ),
+      );
+    return failure(stdin, asCniError(error));
   }
 }
 
 async function main(): Promise<number> {
-  let stdin = '';
-  try {
-    stdin = await readStdin();
-    const output = await runCommand(readEnvironment(process.env), stdin, process.env);
-    if (output !== undefined) process.stdout.write(`${JSON.stringify(output)}\n`);
-    return 0;
-  } catch (error) {
-    const cniError = asCniError(error);
-    process.stdout.write(`${JSON.stringify(cniError.toJSON(errorVersion(stdin)))}\n`);
-    process.stderr.write(`ovsnet-cni: ${cniError.message}\n`);
-    return 1;
-  }
+  if (process.argv[2] === 'install') return installPlugin(process.argv.slice(3));
+  const stdin = await readStdin();
+  const result = await forward(stdin);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.exitCode;
 }
 
-/**
- * OVSNET_CNI_TIMINGS=FILE (for `npm run bench:cni`): one JSON line per call with the time
- * the plugin's own work took and the whole process so far, Node's start-up included.
- */
-function recordTiming(command: string | undefined, workMs: number): void {
-  const file = process.env['OVSNET_CNI_TIMINGS'];
-  if (file === undefined || file === '') return;
-  appendFileSync(file, `${JSON.stringify({ command, workMs, processMs: performance.now() })}\n`);
-}
-
-const started = performance.now();
 void main().then((code) => {
-  recordTiming(process.env['CNI_COMMAND'], performance.now() - started);
   process.exitCode = code;
 });

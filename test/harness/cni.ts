@@ -2,19 +2,20 @@
 // (beside the reference plugins Debian ships in /usr/lib/cni), called as a runtime calls
 // it (CNI_* environment, configuration on stdin), against a real ovsnet daemon on a
 // private OVS.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../controller/host/exec';
+import { installPluginInto, type PluginKind } from '../../drivers/cni/install';
 import { makeRunDir } from './ledger';
 import type { OvsInstance } from './ovs';
 import { ovsnetDaemonFor, type OvsnetDaemon } from './ovsnet-daemon';
 import { rigFamily, type RigScope, type RigSpec } from './rig';
 import { ovsNeeds, startOvs, type OvsNeeds } from './with-ovs';
 
-const PLUGIN_MAIN = join(__dirname, '..', '..', 'drivers', 'cni', 'main.js');
 /** Where Debian's containernetworking-plugins puts the reference plugins. */
 export const REFERENCE_PLUGINS = '/usr/lib/cni';
-export const CNI_BINARIES = [`${REFERENCE_PLUGINS}/host-local`, `${REFERENCE_PLUGINS}/portmap`] as const;
+/** The shim (drivers/cni/shim.c) is built with the system's C compiler, as users install it. */
+export const CNI_BINARIES = [`${REFERENCE_PLUGINS}/host-local`, `${REFERENCE_PLUGINS}/portmap`, 'cc'] as const;
 
 export interface CniCall {
   code: number;
@@ -24,13 +25,12 @@ export interface CniCall {
   json: Record<string, unknown>;
 }
 
-/** Writes the `ovsnet` plugin (a wrapper running the built plugin with this Node) into dir. */
-export function installPlugin(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'ovsnet');
-  writeFileSync(path, `#!/bin/sh\nexec '${process.execPath}' '${PLUGIN_MAIN}' "$@"\n`);
-  chmodSync(path, 0o755);
-  return path;
+/**
+ * Installs the `ovsnet` plugin into dir as `ovsnet-cni install` does: the C shim by default
+ * (what runtimes run), or the script running the Node plugin.
+ */
+export function installPlugin(dir: string, kind: PluginKind = 'shim'): string {
+  return installPluginInto(dir, kind).path;
 }
 
 /** Runs a plugin as a runtime does: `env` on top of a clean environment, `stdin` as given. */

@@ -9,6 +9,7 @@ import { buildBusyboxTarball } from '../../vagrant/emulation/busybox';
 import { makeRunDir } from './ledger';
 import type { Netns } from './netns';
 import { installPlugin, REFERENCE_PLUGINS } from './cni';
+import type { PluginKind } from '../../drivers/cni/install';
 import type { OvsInstance } from './ovs';
 import { ovsnetDaemonFor, type OvsnetDaemon } from './ovsnet-daemon';
 import { rigFamily, type RigScope, type RigSpec } from './rig';
@@ -33,11 +34,15 @@ export class Podman {
   }
 
   /** `engineEnv`: variables for every Podman process, its container clean-up included (which calls DEL). */
-  static async start(netns: Netns, engineEnv: Record<string, string> = {}): Promise<Podman> {
+  static async start(
+    netns: Netns,
+    engineEnv: Record<string, string> = {},
+    pluginKind: PluginKind = 'shim',
+  ): Promise<Podman> {
     const dir = makeRunDir('podman');
     const podman = new Podman(dir, netns);
     mkdirSync(podman.netDir, { recursive: true });
-    installPlugin(podman.pluginDir);
+    installPlugin(podman.pluginDir, pluginKind);
     // Limits below the sandbox's hard ones: `podman run` fails setting rlimits otherwise.
     writeFileSync(
       join(dir, 'containers.conf'),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { run } from '../../../controller/host/exec';
 import { Netns } from '../../harness/netns';
 import { ping } from '../../harness/probes';
-import { invokePlugin, sharedCniHost, type CniHost } from '../../harness/cni';
+import { installPlugin, invokePlugin, sharedCniHost, type CniHost } from '../../harness/cni';
 
 const VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0'];
 
@@ -24,15 +24,24 @@ function conf(host: CniHost, extra: Record<string, unknown> = {}): Record<string
   };
 }
 
-function call(host: CniHost, command: string, ns: Netns | undefined, config: Record<string, unknown>, id = 'c1') {
+function call(
+  host: CniHost,
+  command: string,
+  ns: Netns | undefined,
+  config: Record<string, unknown>,
+  id = 'c1',
+  plugin = join(host.pluginDir, 'ovsnet'),
+  args = '',
+) {
   return invokePlugin(
-    join(host.pluginDir, 'ovsnet'),
+    plugin,
     {
       CNI_COMMAND: command,
       CNI_CONTAINERID: id,
       CNI_NETNS: ns?.path ?? '',
       CNI_IFNAME: 'eth0',
       CNI_PATH: host.cniPath,
+      ...(args !== '' ? { CNI_ARGS: args } : {}),
     },
     JSON.stringify(config),
   );
@@ -84,6 +93,44 @@ describe('CNI ADD, CHECK and DEL against a real daemon', () => {
         assert.equal(endpoints.length, 0);
       }));
   }
+
+  test('the C shim and the Node plugin forward alike: escapes, non-ASCII text and a large configuration survive', (t) =>
+    rig.run(t, async (host) => {
+      const shim = join(host.pluginDir, 'ovsnet');
+      const node = installPlugin(join(host.dir, 'node-bin'), 'script');
+      const [a, b] = [await Netns.create('c'), await Netns.create('c')];
+      const dns = {
+        nameservers: ['10.91.0.53'],
+        search: ['ünïcødé.example', 'tab\there "quoted" back\\slash', 'emoji 🛰 line\nbreak'],
+      };
+      const small = conf(host, { name: 'forwarded', subnet: '10.87.0.0/24', dns });
+      const large = { ...small, padding: 'x'.repeat(300_000) };
+      const args = 'IgnoreUnknown=1;NOTE=quote"back\\slash ü';
+      t.after(async () => {
+        await call(host, 'DEL', a, small, 'vianode', node);
+        await call(host, 'DEL', b, small, 'viashim', shim);
+        await Promise.all([a.destroy(), b.destroy()]);
+      });
+      const byNode = await call(host, 'ADD', a, small, 'vianode', node, args);
+      const byShim = await call(host, 'ADD', b, large, 'viashim', shim, args);
+      for (const [who, added, ns] of [
+        ['Node', byNode, a],
+        ['shim', byShim, b],
+      ] as const) {
+        assert.equal(added.code, 0, `${who}: ${added.stdout}${added.stderr}`);
+        assert.deepEqual(added.json['dns'], dns, `${who}: the configuration's dns comes back byte for byte`);
+        const mac = (added.json['interfaces'] as Array<{ mac?: string }>)[1]?.mac ?? '';
+        assert.match(await ns.exec('ip', ['link', 'show', 'eth0']), new RegExp(`link/ether ${mac}`), who);
+      }
+      assert.deepEqual(Object.keys(byShim.json).sort(), Object.keys(byNode.json).sort());
+      assert.ok(await ping(a, '10.87.0.1'), 'the container wired through the Node plugin reaches its gateway');
+      assert.ok(await ping(b, '10.87.0.1'), 'the container wired through the shim reaches its gateway');
+      // Each deletes what the other added.
+      assert.equal((await call(host, 'DEL', a, small, 'vianode', shim)).code, 0);
+      assert.equal((await call(host, 'DEL', b, small, 'viashim', node)).code, 0);
+      const left = ((await host.daemon.cli('endpoint', 'ls')) as Array<{ networkId: string }>).length;
+      assert.equal(left, 0, 'both endpoints are gone');
+    }));
 
   test('ovsnet-netns-run.sh runs a command in a new namespace on the network, then removes both', (t) =>
     rig.run(t, async (host) => {

@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNetConf } from '../../../drivers/cni/config';
-import { parseCniArgs } from '../../../drivers/cni/env';
-import { addResult, prevResultProblems } from '../../../drivers/cni/results';
-import { CniError } from '../../../drivers/cni/errors';
+import { parseNetConf } from '../../../controller/cni/plugin/config';
+import { parseCniArgs } from '../../../controller/cni/plugin/env';
+import { addResult, prevResultProblems } from '../../../controller/cni/plugin/results';
+import { CniError } from '../../../controller/cni/plugin/errors';
 import { KeyedSerial } from '../../../controller/cni/serial';
 
 const view = {

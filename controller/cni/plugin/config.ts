@@ -2,7 +2,7 @@
 // fails with code 7 naming the key. Keys ovsnet does not know are left alone (runtimes and
 // chained plugins add their own).
 import { isIP } from 'node:net';
-import type { CniNetworkRequest, CniSubnet } from '../../controller/api';
+import type { CniNetworkRequest, CniSubnet } from '../types';
 import { CniCode, CniError } from './errors';
 import { checkVersion, type CniVersion } from './versions';
 
@@ -107,7 +107,8 @@ function runtimeConfigOf(conf: Json): NetConf['runtimeConfig'] {
   return out;
 }
 
-export function parseNetConf(raw: string): NetConf {
+/** The configuration as a JSON object, or the spec's decoding error (code 6). */
+export function decodeNetConf(raw: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -120,7 +121,11 @@ export function parseNetConf(raw: string): NetConf {
   }
   if (!isObject(parsed))
     throw new CniError(CniCode.DECODING_FAILURE, 'the network configuration must be a JSON object');
-  const conf = parsed;
+  return parsed;
+}
+
+export function parseNetConf(raw: string): NetConf {
+  const conf = decodeNetConf(raw);
   const cniVersion = checkVersion(conf['cniVersion']);
   const name = optionalString(conf, 'name');
   if (name === undefined) throw bad('name', 'is missing: it names the ovsnet network');

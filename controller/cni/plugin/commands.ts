@@ -1,8 +1,8 @@
-// ADD, DEL, CHECK and VERSION: the plugin is a thin client of the ovsnet daemon, which keeps
-// the state, the flows and the ports; the plugin reads the runtime's request, runs a
-// delegated IPAM plugin when the configuration names one, and shapes the answer.
-import { callControl, isControllerError } from '../../controller/api';
-import type { ControlMethodName, ControlParams, ControlResult } from '../../controller/api';
+// ADD, DEL, CHECK and VERSION as the CNI spec defines them, run inside the daemon: the
+// plugin executable only forwards the runtime's environment and stdin (cni.exec), so the
+// configuration is read, a delegated IPAM plugin run and the answer shaped here, beside the
+// state, the flows and the ports.
+import type { CniAddRequest, CniCheckRequest, CniDelRequest, CniEndpointView } from '../types';
 import { parseNetConf, type NetConf } from './config';
 import { delegate } from './delegate';
 import type { CniEnvironment } from './env';
@@ -12,26 +12,11 @@ import { SUPPORTED_VERSIONS, allowsCheck } from './versions';
 
 type Json = Record<string, unknown>;
 
-/** How long one daemon call may take: a join waits for OVS, which can be slow at scale. */
-const CALL_TIMEOUT_MS = 60_000;
-
-async function daemon<M extends ControlMethodName>(
-  conf: NetConf,
-  method: M,
-  params: ControlParams<M>,
-): Promise<ControlResult<M>> {
-  try {
-    return await callControl(conf.socket, method, params, CALL_TIMEOUT_MS);
-  } catch (error) {
-    if (isControllerError(error, 'UNAVAILABLE') && error.message.startsWith('cannot reach'))
-      throw new CniError(
-        CniCode.TRY_AGAIN_LATER,
-        `the ovsnet daemon is not running (nothing answers on ${conf.socket}); start it with ` +
-          '`ovsnet daemon` (or `systemctl start ovsnet`), or point "socket" at its control socket',
-        error.message,
-      );
-    throw error;
-  }
+/** The daemon's CNI operations on one container interface (cni/methods.ts). */
+export interface CniOperations {
+  add(request: CniAddRequest): Promise<CniEndpointView>;
+  del(request: CniDelRequest): Promise<void>;
+  check(request: CniCheckRequest): Promise<CniEndpointView>;
 }
 
 /** The answer to VERSION: every version ovsnet speaks. */
@@ -63,14 +48,19 @@ function requested(
   };
 }
 
-async function add(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.ProcessEnv): Promise<Json> {
+async function add(
+  ops: CniOperations,
+  env: CniEnvironment,
+  conf: NetConf,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<Json> {
   const ipam = conf.delegateIpam;
   const assigned = ipam
     ? addressesOf(await delegate(ipam, 'ADD', conf.raw, processEnv, env.path), `IPAM plugin ${ipam}`)
     : undefined;
   let view;
   try {
-    view = await daemon(conf, 'cni.add', {
+    view = await ops.add({
       network: conf.network,
       containerId: env.containerId,
       ifname: env.ifname,
@@ -92,8 +82,13 @@ async function add(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.Proces
   });
 }
 
-async function del(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.ProcessEnv): Promise<void> {
-  await daemon(conf, 'cni.del', {
+async function del(
+  ops: CniOperations,
+  env: CniEnvironment,
+  conf: NetConf,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<void> {
+  await ops.del({
     network: conf.network,
     containerId: env.containerId,
     ifname: env.ifname,
@@ -102,7 +97,12 @@ async function del(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.Proces
   if (conf.delegateIpam) await delegate(conf.delegateIpam, 'DEL', conf.raw, processEnv, env.path);
 }
 
-async function check(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.ProcessEnv): Promise<void> {
+async function check(
+  ops: CniOperations,
+  env: CniEnvironment,
+  conf: NetConf,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<void> {
   if (!allowsCheck(conf.cniVersion))
     throw new CniError(
       CniCode.INCOMPATIBLE_VERSION,
@@ -111,7 +111,7 @@ async function check(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.Proc
   const prev = conf.prevResult;
   if (!prev) throw new CniError(CniCode.INVALID_CONFIG, '"prevResult" is missing: CHECK needs the result of ADD');
   if (conf.delegateIpam) await delegate(conf.delegateIpam, 'CHECK', conf.raw, processEnv, env.path);
-  const view = await daemon(conf, 'cni.check', {
+  const view = await ops.check({
     network: conf.network,
     containerId: env.containerId,
     ifname: env.ifname,
@@ -123,6 +123,7 @@ async function check(env: CniEnvironment, conf: NetConf, processEnv: NodeJS.Proc
 
 /** Runs one command; resolves what goes on stdout (nothing for DEL and CHECK). */
 export async function runCommand(
+  ops: CniOperations,
   env: CniEnvironment,
   stdin: string,
   processEnv: NodeJS.ProcessEnv,
@@ -131,12 +132,12 @@ export async function runCommand(
   const conf = parseNetConf(stdin);
   switch (env.command) {
     case 'ADD':
-      return add(env, conf, processEnv);
+      return add(ops, env, conf, processEnv);
     case 'DEL':
-      await del(env, conf, processEnv);
+      await del(ops, env, conf, processEnv);
       return undefined;
     case 'CHECK':
-      await check(env, conf, processEnv);
+      await check(ops, env, conf, processEnv);
       return undefined;
   }
 }

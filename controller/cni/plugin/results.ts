@@ -1,6 +1,6 @@
 // CNI results in the version the configuration asked for, and the results other plugins
 // (a delegated IPAM plugin, the plugins before us in a chain) hand us.
-import type { CniEndpointView, CniIp, CniRoute } from '../../controller/api';
+import type { CniEndpointView, CniIp, CniRoute } from '../types';
 import { CniCode, CniError } from './errors';
 import { ipsCarryVersion, type CniVersion } from './versions';
 

@@ -1,6 +1,6 @@
 // CNI errors as the spec defines them: {cniVersion, code, msg, details} on stdout and a
 // non-zero exit. Codes below 100 are the spec's; ovsnet's own start at 100.
-import { isControllerError, type ControllerErrorCode } from '../../controller/api';
+import { isControllerError, type ControllerErrorCode } from '../../errors';
 
 export const CniCode = {
   INCOMPATIBLE_VERSION: 1,
