@@ -262,7 +262,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const reclaimer = startLeftoverReclaimer({
       ipam,
       registry,
-      deleteEndpoint: (networkId, endpointId) => service.deleteEndpoint(networkId, endpointId),
+      deleteEndpoint: (networkId, endpointId, onlyIf) => service.deleteEndpointIf(networkId, endpointId, onlyIf),
+      activity: service.activity,
       clock: config.clock ?? systemClock,
       logger,
       graceMs: config.unusedGraceMs ?? 60_000,
@@ -272,7 +273,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
               registry,
               ipam,
               docker: dockerListings(dockerSocket),
-              deleteEndpoint: (networkId, endpointId) => service.deleteEndpoint(networkId, endpointId),
+              deleteEndpoint: (networkId, endpointId, onlyIf) =>
+                service.deleteEndpointIf(networkId, endpointId, onlyIf),
+              activity: service.activity,
               deleteNetwork: (networkId) => service.deleteNetwork(networkId),
               clock: config.clock ?? systemClock,
               logger,

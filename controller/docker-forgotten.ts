@@ -14,12 +14,18 @@
 //   `cni-<name>`) that Docker no longer lists. In a cluster a network belongs to every
 //   host's Docker (cluster/docker-sync).
 // Either must stay missing for the grace period, as seen by this process, so a network or
-// endpoint Docker is creating right now is never touched. A forgotten network also gives
+// endpoint Docker is creating right now is never touched. Docker lists a container's
+// endpoint only once the container runs, well after CreateEndpoint and (across an ovsnet
+// restart, with retries) seconds after Join: so only joined endpoints are judged here (an
+// unjoined one is unjoined-endpoints.ts's), the wait restarts with every call Docker makes
+// about the endpoint, and Docker is asked once more right before anything is deleted. A forgotten network also gives
 // back the IPAM pools of its subnets, which Docker's ReleasePool would have.
 import type { Clock } from './clock';
 import type { Logger } from './log';
 import type { Registry } from './cnm/registry';
-import type { NetworkRecord } from './cnm/records';
+import type { EndpointRecord, NetworkRecord } from './cnm/records';
+import type { ConditionalEndpointDelete } from './cnm/unjoined-endpoints';
+import type { EndpointActivity } from './endpoint-activity';
 import { networkIdForName } from './cnm/named-networks';
 import { FirstSeen } from './first-seen';
 import type { IpamService } from './ipam/service';
@@ -30,7 +36,9 @@ export interface ForgottenByDockerOptions {
   registry: Registry;
   ipam: IpamService;
   docker: DockerListings;
-  deleteEndpoint: (networkId: string, endpointId: string) => Promise<void>;
+  deleteEndpoint: ConditionalEndpointDelete;
+  /** Docker's calls about each endpoint: a call restarts the endpoint's wait. */
+  activity?: EndpointActivity;
   deleteNetwork: (networkId: string) => Promise<void>;
   clock: Clock;
   logger: Logger;
@@ -44,24 +52,33 @@ export class ForgottenByDocker {
 
   /** Deletes what Docker has not listed for `graceMs`; returns the ids removed. */
   async sweep(graceMs: number): Promise<{ endpoints: string[]; networks: string[] }> {
-    const { registry, docker, clock } = this.options;
+    const { registry, docker, clock, activity } = this.options;
     const now = clock.now();
     const listed = await docker.endpointIds();
-    const forgotten = (await registry.endpoints.listOnHost()).filter(
-      (e) =>
-        (e.fromDocker === true || e.container !== undefined) && e.attachment === undefined && !listed.has(e.endpointId),
-    );
+    const forgotten = (await registry.endpoints.listOnHost()).filter((e) => isJudged(e) && !listed.has(e.endpointId));
     const endpointSince = this.endpointsMissing.observe(
       forgotten.map((e) => `${e.networkId}/${e.endpointId}`),
       now,
     );
+    const due = forgotten.filter((e) => {
+      const since = endpointSince.get(`${e.networkId}/${e.endpointId}`) ?? now;
+      return now - Math.max(since, activity?.lastCall(e.networkId, e.endpointId) ?? 0) >= graceMs;
+    });
+    // A container that finished starting since the first listing shows its endpoint now.
+    const stillListed = due.length > 0 ? await docker.endpointIds() : new Set<string>();
     const endpoints: string[] = [];
-    for (const endpoint of forgotten) {
+    for (const endpoint of due) {
+      if (stillListed.has(endpoint.endpointId)) continue;
       const id = `${endpoint.networkId}/${endpoint.endpointId}`;
-      if (now - (endpointSince.get(id) ?? now) < graceMs) continue;
-      await this.options.deleteEndpoint(endpoint.networkId, endpoint.endpointId);
+      const sandboxKey = endpoint.sandboxKey;
+      // Deleted only in the state judged: a Leave and Join meanwhile (a restart) keeps it.
+      const deleted = await this.options.deleteEndpoint(
+        endpoint.networkId,
+        endpoint.endpointId,
+        (r) => isJudged(r) && r.sandboxKey === sandboxKey,
+      );
       this.endpointsMissing.forget(id);
-      endpoints.push(id);
+      if (deleted) endpoints.push(id);
     }
     return { endpoints, networks: registry.hostId === undefined ? await this.sweepNetworks(graceMs, now) : [] };
   }
@@ -97,6 +114,11 @@ export class ForgottenByDocker {
     for (const pool of await this.options.ipam.list())
       if (subnets.has(pool.pool)) await this.options.ipam.releasePool(pool.poolId);
   }
+}
+
+/** Made by Docker (or its container learnt), joined, and not attached by hand. */
+function isJudged(e: EndpointRecord): boolean {
+  return (e.fromDocker === true || e.container !== undefined) && e.attachment === undefined && e.plugged === true;
 }
 
 /** Docker's network ids are 64 hex digits; `ovsnet network create` hashes the name into one too. */

@@ -6,15 +6,18 @@ import type { Clock } from './clock';
 import type { Logger } from './log';
 import type { Registry } from './cnm/registry';
 import { contains, parseAddress, parseCidr, type ParsedCidr } from './cnm/addresses';
-import { UnjoinedEndpoints } from './cnm/unjoined-endpoints';
+import { UnjoinedEndpoints, type ConditionalEndpointDelete } from './cnm/unjoined-endpoints';
+import type { EndpointActivity } from './endpoint-activity';
 import type { IpamService } from './ipam/service';
 import type { ForgottenByDocker } from './docker-forgotten';
 
 export interface LeftoverReclaimerOptions {
   ipam: IpamService;
   registry: Registry;
-  /** Deletes an endpoint with its veth (NetworkService.deleteEndpoint). */
-  deleteEndpoint: (networkId: string, endpointId: string) => Promise<void>;
+  /** Deletes an endpoint with its veth while a condition holds (NetworkService.deleteEndpoint). */
+  deleteEndpoint: ConditionalEndpointDelete;
+  /** Docker's calls about each endpoint (NetworkService.activity). */
+  activity?: EndpointActivity;
   clock: Clock;
   logger: Logger;
   /** How long an unused address or unjoined endpoint is kept before it is removed; must
@@ -51,7 +54,7 @@ export async function addressesInUse(registry: Registry): Promise<Map<string, Se
 
 export function startLeftoverReclaimer(options: LeftoverReclaimerOptions): { stop(): void } {
   const { clock, logger } = options;
-  const unjoined = new UnjoinedEndpoints(options.registry, options.deleteEndpoint, clock);
+  const unjoined = new UnjoinedEndpoints(options.registry, options.deleteEndpoint, clock, options.activity);
   let timer: unknown;
   let stopped = false;
   const period = Math.max(1000, Math.floor(options.graceMs / 2));

@@ -14,6 +14,7 @@ import { StaleLinks } from './stale-links';
 import { PortPool } from './port-pool';
 import { systemClock, type Clock } from './clock';
 import { crashPoint } from './crash-points';
+import { EndpointActivity } from './endpoint-activity';
 import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
 
 export interface NetworkServiceOptions {
@@ -40,6 +41,8 @@ export class NetworkService implements NetworkApi {
   /** In a cluster: networks created once for every host, known here by aliases too. */
   private readonly cluster: ClusterNetworks | undefined;
   readonly pool: PortPool | undefined;
+  /** Docker's calls about each endpoint, for the leftover sweeps (endpoint-activity.ts). */
+  readonly activity = new EndpointActivity();
 
   constructor(options: NetworkServiceOptions) {
     this.registry = options.registry;
@@ -96,15 +99,30 @@ export class NetworkService implements NetworkApi {
   }
 
   async createEndpoint(spec: EndpointSpec): Promise<EndpointInfo> {
-    const record = await this.registry.endpoints.create({ ...spec, networkId: await this.networkIdOf(spec.networkId) });
+    const networkId = await this.networkIdOf(spec.networkId);
+    this.activity.touch(networkId, spec.endpointId, this.clock.now());
+    const record = await this.registry.endpoints.create({ ...spec, networkId });
     crashPoint('create-endpoint:after-record');
     return publicEndpoint(record);
   }
 
   async deleteEndpoint(id: string, endpointId: string): Promise<void> {
+    await this.deleteEndpointIf(id, endpointId);
+  }
+
+  /**
+   * Deletes the endpoint; with `onlyIf`, only while its record still satisfies it (the
+   * leftover sweeps: an endpoint Docker joins meanwhile stays). True when it was deleted.
+   */
+  async deleteEndpointIf(
+    id: string,
+    endpointId: string,
+    onlyIf?: (record: EndpointRecord) => boolean,
+  ): Promise<boolean> {
     const networkId = await this.networkIdOf(id);
-    const record = await this.registry.endpoints.delete(networkId, endpointId);
-    if (!record) return;
+    const record = await this.registry.endpoints.delete(networkId, endpointId, onlyIf);
+    if (!record) return false;
+    this.activity.forget(networkId, endpointId);
     crashPoint('delete-endpoint:after-record');
     this.dataplane.kick();
     // The veth goes after the answer (see stale-links.ts); the registry remembers it.
@@ -116,12 +134,14 @@ export class NetworkService implements NetworkApi {
           'could not remove the veth of a deleted endpoint; will retry',
         ),
       );
+    return true;
   }
 
   async join(id: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
     if (typeof sandboxKey !== 'string' || sandboxKey === '')
       throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
     const networkId = await this.networkIdOf(id);
+    this.activity.touch(networkId, endpointId, this.clock.now());
     const network = await this.registry.networks.require(networkId);
     const mtu = networkMtu(network, this.registry.hosts.hostId !== undefined);
     let endpoint = await this.registry.endpoints.require(networkId, endpointId);
@@ -164,6 +184,9 @@ export class NetworkService implements NetworkApi {
       },
       'joined',
     );
+    // Docker lists the endpoint only once the container it starts is running: the wait of
+    // the leftover sweeps starts from this answer.
+    this.activity.touch(networkId, endpointId, this.clock.now());
     const gatewayIpv4 = network.ipv4.find((s) => s.gateway !== undefined)?.gateway;
     const gatewayIpv6 = network.ipv6.find((s) => s.gateway !== undefined)?.gateway;
     return {

@@ -150,12 +150,22 @@ export class EndpointStore {
     });
   }
 
-  /** Deletes an endpoint and frees what it held; deleting an absent one succeeds. */
-  async delete(networkId: string, endpointId: string): Promise<EndpointRecord | undefined> {
+  /**
+   * Deletes an endpoint and frees what it held; deleting an absent one succeeds. With
+   * `onlyIf`, the record is deleted only while it still satisfies it (judged on the revision
+   * the deletion compares against, so a Join landing meanwhile keeps it); otherwise
+   * nothing happens and undefined is returned.
+   */
+  async delete(
+    networkId: string,
+    endpointId: string,
+    onlyIf?: (record: EndpointRecord) => boolean,
+  ): Promise<EndpointRecord | undefined> {
     return this.cas.commit(async () => {
       const entry = await this.cas.store.get(keys.endpoint(networkId, endpointId));
       if (!entry) return { done: undefined };
       const record = entry.value as EndpointRecord;
+      if (onlyIf !== undefined && !onlyIf(record)) return { done: undefined };
       const deletes = [
         keys.endpoint(networkId, endpointId),
         keys.mac(networkId, record.mac),

@@ -73,7 +73,17 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
       );
     }
 
-    await assertConnected(docker, running, 'n1', GATEWAY);
+    // What the leftover sweeps removed is the first suspect when a running container is cut off.
+    const sweeps = (): string =>
+      daemon
+        .logs(100_000)
+        .split('\n')
+        .filter((l) => /never joined|never used|while ovsnet was unavailable/.test(l))
+        .join('\n');
+    await assertConnected(docker, running, 'n1', GATEWAY).catch(async (error: unknown) => {
+      const endpoints = JSON.stringify(await daemon.cli('endpoint', 'ls'));
+      throw new Error(`${String(error)}\nendpoints: ${endpoints}\nsweeps:\n${sweeps()}`);
+    });
     await assertNothingLeaked(ovs, daemon, running.length);
 
     // Failed runs leave a created container behind in Docker (not in ovsnet); remove it and
@@ -98,12 +108,9 @@ test('kill -9 of the daemon during 20 concurrent docker runs: survivors connect,
     const ips = await Promise.all(all.map((name) => containerIp(docker, name, 'n1')));
     assert.equal(new Set(ips).size, COUNT, `distinct addresses: ${ips.join(' ')}`);
     await assertAddressesHeld(daemon, [GATEWAY, ...ips]);
-    const cleaned = daemon
-      .logs(100_000)
-      .split('\n')
-      .filter((l) => /never joined|never used/.test(l));
+    const cleaned = sweeps();
     t.diagnostic(
-      `leftovers of interrupted calls removed by ovsnet: ${cleaned.length === 0 ? 'none this run' : cleaned.join(' | ')}`,
+      `leftovers of interrupted calls removed by ovsnet: ${cleaned === '' ? 'none this run' : cleaned.replace(/\n/g, ' | ')}`,
     );
   });
 });

@@ -5,6 +5,7 @@ import { IpamService } from '../../../controller/ipam/service';
 import { networkIdForName } from '../../../controller/cnm/named-networks';
 import { createLogger } from '../../../controller/log';
 import type { ContainerFacts } from '../../../controller/cnm/records';
+import { EndpointActivity } from '../../../controller/endpoint-activity';
 import { FakeClock } from '../../harness/fake-clock';
 import { net, setup } from './registry-fixture';
 
@@ -17,17 +18,23 @@ test("what Docker dropped while ovsnet was away goes after the grace; what was n
   const clock = new FakeClock();
   const ipam = new IpamService(store, clock);
   const listed = { endpoints: new Set<string>(['running']), networks: new Set<string>(), answers: true };
+  const activity = new EndpointActivity();
+  /** Runs after each listing of Docker's endpoints: a container finishing its start then. */
+  let afterListing = (): void => {};
   const forgotten = new ForgottenByDocker({
     registry,
     ipam,
     docker: {
       endpointIds: async () => {
         if (!listed.answers) throw new Error('Docker is not answering');
-        return listed.endpoints;
+        const now = new Set(listed.endpoints);
+        afterListing();
+        return now;
       },
       networkIds: async () => listed.networks,
     },
-    deleteEndpoint: async (n, e) => void (await registry.endpoints.delete(n, e)),
+    deleteEndpoint: async (n, e, onlyIf) => (await registry.endpoints.delete(n, e, onlyIf)) !== undefined,
+    activity,
     deleteNetwork: (n) => registry.networks.delete(n),
     clock,
     logger: createLogger({ level: 'silent' }),
@@ -62,19 +69,42 @@ test("what Docker dropped while ovsnet was away goes after the grace; what was n
   await joined('unlearnt', '10.1.0.6', { fromDocker: true });
   await joined('podman', '10.1.0.4', {});
   await joined('attached', '10.1.0.5', { container: true, attached: true });
+  // Its container is starting: created and joined, not yet listed until after the first ask.
+  await joined('starting', '10.1.0.7', { fromDocker: true });
+  // Docker's Join retried across an ovsnet restart, lately.
+  await joined('retried', '10.1.0.8', { fromDocker: true });
+  // Created, not joined yet: not judged here at all (unjoined-endpoints.ts is).
+  await registry.endpoints.create({
+    networkId: DOCKER_NET,
+    endpointId: 'creating',
+    ipv4: '10.1.0.9/24',
+    fromDocker: true,
+  });
   listed.networks.add(DOCKER_NET);
 
   listed.answers = false;
   await assert.rejects(forgotten.sweep(10_000), /not answering/, 'nothing is judged without an answer');
   listed.answers = true;
   assert.deepEqual(await forgotten.sweep(10_000), { endpoints: [], networks: [] }, 'first sighting starts the clock');
-  clock.advance(10_000);
+  clock.advance(5_000);
+  activity.touch(DOCKER_NET, 'retried', clock.now());
+  clock.advance(5_000);
+  afterListing = () => listed.endpoints.add('starting');
   assert.deepEqual(await forgotten.sweep(10_000), {
     endpoints: [`${DOCKER_NET}/removed`, `${DOCKER_NET}/unlearnt`],
     networks: [],
   });
+  afterListing = () => {};
+  assert.deepEqual(
+    (await registry.endpoints.list()).map((e) => e.endpointId).sort(),
+    ['attached', 'creating', 'podman', 'retried', 'running', 'starting'],
+    'endpoints Docker never reported, still lists, lists by the second ask, called about lately, or is creating stay',
+  );
+  clock.advance(5_000);
+  assert.deepEqual((await forgotten.sweep(10_000)).endpoints, [`${DOCKER_NET}/retried`], 'a grace after its last call');
+  await registry.endpoints.delete(DOCKER_NET, 'creating');
   const left = (await registry.endpoints.list()).map((e) => e.endpointId).sort();
-  assert.deepEqual(left, ['attached', 'podman', 'running'], 'endpoints Docker never reported, or still lists, stay');
+  assert.deepEqual(left, ['attached', 'podman', 'running', 'starting']);
 
   // The network Docker removed: it waits for its endpoints, then goes with its IPAM pool.
   listed.networks.clear();

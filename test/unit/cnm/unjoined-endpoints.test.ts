@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { FileKvStore } from '../../../controller/store/file-store';
 import { Registry } from '../../../controller/cnm/registry';
 import { UnjoinedEndpoints } from '../../../controller/cnm/unjoined-endpoints';
+import { EndpointActivity } from '../../../controller/endpoint-activity';
+import type { EndpointRecord } from '../../../controller/cnm/records';
 import { FakeClock } from '../../harness/fake-clock';
 
 test('endpoints left unjoined past the grace are deleted; joined, left and young ones stay', async (t) => {
@@ -17,7 +19,18 @@ test('endpoints left unjoined past the grace are deleted; joined, left and young
   });
   const registry = new Registry(store);
   const clock = new FakeClock();
-  const sweeper = new UnjoinedEndpoints(registry, async (n, e) => void (await registry.endpoints.delete(n, e)), clock);
+  const activity = new EndpointActivity();
+  /** Runs just before each deletion the sweep attempts: a Join landing in between. */
+  let beforeDelete = async (_endpointId: string): Promise<void> => {};
+  const sweeper = new UnjoinedEndpoints(
+    registry,
+    async (n, e, onlyIf: (r: EndpointRecord) => boolean) => {
+      await beforeDelete(e);
+      return (await registry.endpoints.delete(n, e, onlyIf)) !== undefined;
+    },
+    clock,
+    activity,
+  );
   await registry.networks.create({
     id: 'n1',
     ipv4: [{ pool: '10.1.0.0/24', gateway: '10.1.0.1' }],
@@ -33,14 +46,29 @@ test('endpoints left unjoined past the grace are deleted; joined, left and young
   await create('left', '10.1.0.4');
   await registry.endpoints.update('n1', 'left', (r) => ({ ...r, plugged: true }));
   await create('late', '10.1.0.5');
+  await create('retried', '10.1.0.6');
+  await create('racing', '10.1.0.7');
 
   assert.deepEqual(await sweeper.sweep(60_000), [], 'first sighting starts the clock');
   clock.advance(30_000);
   await registry.endpoints.update('n1', 'late', (r) => ({ ...r, plugged: true, sandboxKey: '/run/docker/netns/y' }));
   assert.deepEqual(await sweeper.sweep(60_000), []);
+  // Docker's CreateEndpoint retried across an ovsnet restart: it is still working on it.
+  activity.touch('n1', 'retried', clock.now());
   clock.advance(30_000);
+  // Docker's Join lands after the sweep listed the endpoint as unjoined, before its deletion.
+  beforeDelete = async (id) => {
+    if (id === 'racing')
+      await registry.endpoints.update('n1', id, (r) => ({ ...r, plugged: true, sandboxKey: '/run/docker/netns/z' }));
+  };
   assert.deepEqual(await sweeper.sweep(60_000), ['n1/orphan'], 'only the endpoint never joined');
-  assert.deepEqual((await registry.endpoints.list()).map((e) => e.endpointId).sort(), ['joined', 'late', 'left']);
+  assert.deepEqual(
+    (await registry.endpoints.list()).map((e) => e.endpointId).sort(),
+    ['joined', 'late', 'left', 'racing', 'retried'],
+    'joined ones, one joined while the sweep ran, and one Docker called about lately stay',
+  );
+  clock.advance(30_000);
+  assert.deepEqual(await sweeper.sweep(60_000), ['n1/retried'], 'a grace after Docker’s last call, it goes too');
   await create('reuse', '10.1.0.2');
   assert.equal((await registry.endpoints.get('n1', 'reuse'))?.ipv4, '10.1.0.2/24', 'its address is free again');
 });
