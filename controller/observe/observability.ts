@@ -33,7 +33,7 @@ export async function startObservability(
   registerScrapeMetrics(recorder.registry, sources);
   const endpointText = endpointFamilies(sources);
   const metrics = async (): Promise<{ contentType: string; body: string[] }> => {
-    const [registered, endpoints] = await Promise.all([recorder.registry.metrics(), endpointText()]);
+    const [registered, endpoints] = await Promise.all([recorder.registry.metrics(), endpointText.forScrape()]);
     return { contentType: recorder.registry.contentType, body: [registered, ...endpoints] };
   };
   const page = {
@@ -47,8 +47,16 @@ export async function startObservability(
     if (config.http) servers.push(await startObserveServer(config.http, { metrics, page }, logger));
     if (config.metrics && !same) servers.push(await startObserveServer(config.metrics, { metrics }, logger));
   } catch (error) {
+    endpointText.stop();
     for (const s of servers) await s.close();
     throw error;
   }
-  return servers;
+  // No read is started for a scrape that cannot come any more.
+  return servers.map((server) => ({
+    ...server,
+    close: async () => {
+      endpointText.stop();
+      await server.close();
+    },
+  }));
 }

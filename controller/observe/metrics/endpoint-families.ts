@@ -7,11 +7,11 @@
 // Label cardinality is bounded: series carry only `network`, `container` and `direction`
 // (never ids, addresses or MACs), an endpoint's series go when it does, and past
 // MAX_ENDPOINT_SERIES endpoints the rest are summed into container="_other" of their network.
+import { systemClock, type Clock } from '../../clock';
 import { endpointStats, type EndpointCounters, type StatsSources } from '../endpoint-stats';
+import { CounterReads } from './counter-reads';
 
 export const MAX_ENDPOINT_SERIES = 2000;
-/** How long one read of the port statistics serves scrapes (the page's poll and a scrape together). */
-const READ_REUSE_MS = 500;
 
 type Side = 'sent' | 'received';
 type Measure = 'packets' | 'bytes' | 'dropped';
@@ -83,19 +83,15 @@ export function bounded(rows: EndpointCounters[]): EndpointCounters[] {
   return [...kept, ...others.values()];
 }
 
-/** The families' text for a scrape; one read of the switch serves scrapes that come together. */
-export function endpointFamilies(sources: StatsSources): () => Promise<string[]> {
-  let last: { at: number; text: Promise<string[]> } | undefined;
-  return () => {
-    if (!last || Date.now() - last.at > READ_REUSE_MS)
-      last = {
-        at: Date.now(),
-        text: endpointStats(sources).then(
-          (rows) => endpointFamiliesChunks(bounded(rows)),
-          // Without a switch session there are no counters to show: the families are left out.
-          () => [],
-        ),
-      };
-    return last.text;
-  };
+/** The families' text for scrapes, read from the switch as counter-reads.ts decides. */
+export function endpointFamilies(sources: StatsSources, clock: Clock = systemClock): CounterReads<string[]> {
+  return new CounterReads(
+    () =>
+      endpointStats(sources).then(
+        (rows) => endpointFamiliesChunks(bounded(rows)),
+        // Without a switch session there are no counters to show: the families are left out.
+        () => [],
+      ),
+    clock,
+  );
 }
