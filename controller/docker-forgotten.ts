@@ -18,14 +18,15 @@
 // endpoint only once the container runs, well after CreateEndpoint and (across an ovsnet
 // restart, with retries) seconds after Join: so only joined endpoints are judged here (an
 // unjoined one is unjoined-endpoints.ts's), the wait restarts with every call Docker makes
-// about the endpoint, and Docker is asked once more right before anything is deleted. A forgotten network also gives
-// back the IPAM pools of its subnets, which Docker's ReleasePool would have.
+// about the endpoint, and Docker is asked once more right before anything is deleted. A
+// forgotten network also gives back the IPAM pools of its subnets, which Docker's
+// ReleasePool would have.
 import type { Clock } from './clock';
 import type { Logger } from './log';
 import type { Registry } from './cnm/registry';
 import type { EndpointRecord, NetworkRecord } from './cnm/records';
 import type { ConditionalEndpointDelete } from './cnm/unjoined-endpoints';
-import type { EndpointActivity } from './endpoint-activity';
+import { endpointKey, type EndpointActivity } from './endpoint-activity';
 import { networkIdForName } from './cnm/named-networks';
 import { FirstSeen } from './first-seen';
 import type { IpamService } from './ipam/service';
@@ -57,19 +58,19 @@ export class ForgottenByDocker {
     const listed = await docker.endpointIds();
     const forgotten = (await registry.endpoints.listOnHost()).filter((e) => isJudged(e) && !listed.has(e.endpointId));
     const endpointSince = this.endpointsMissing.observe(
-      forgotten.map((e) => `${e.networkId}/${e.endpointId}`),
+      forgotten.map((e) => endpointKey(e.networkId, e.endpointId)),
       now,
     );
     const due = forgotten.filter((e) => {
-      const since = endpointSince.get(`${e.networkId}/${e.endpointId}`) ?? now;
-      return now - Math.max(since, activity?.lastCall(e.networkId, e.endpointId) ?? 0) >= graceMs;
+      const firstSeen = endpointSince.get(endpointKey(e.networkId, e.endpointId)) ?? now;
+      return now - (activity?.waitingSince(e.networkId, e.endpointId, firstSeen) ?? firstSeen) >= graceMs;
     });
     // A container that finished starting since the first listing shows its endpoint now.
     const stillListed = due.length > 0 ? await docker.endpointIds() : new Set<string>();
     const endpoints: string[] = [];
     for (const endpoint of due) {
       if (stillListed.has(endpoint.endpointId)) continue;
-      const id = `${endpoint.networkId}/${endpoint.endpointId}`;
+      const id = endpointKey(endpoint.networkId, endpoint.endpointId);
       const sandboxKey = endpoint.sandboxKey;
       // Deleted only in the state judged: a Leave and Join meanwhile (a restart) keeps it.
       const deleted = await this.options.deleteEndpoint(

@@ -8,19 +8,25 @@ export class EndpointActivity {
   private readonly last = new Map<string, number>();
 
   touch(networkId: string, endpointId: string, now: number): void {
-    this.last.set(activityKey(networkId, endpointId), now);
+    this.last.set(endpointKey(networkId, endpointId), now);
   }
 
   /** When Docker last called about the endpoint, if it has since this process started. */
   lastCall(networkId: string, endpointId: string): number | undefined {
-    return this.last.get(activityKey(networkId, endpointId));
+    return this.last.get(endpointKey(networkId, endpointId));
+  }
+
+  /** When an endpoint first seen abandoned at `firstSeen` started waiting: Docker's last call restarts it. */
+  waitingSince(networkId: string, endpointId: string, firstSeen: number): number {
+    return Math.max(firstSeen, this.lastCall(networkId, endpointId) ?? firstSeen);
   }
 
   forget(networkId: string, endpointId: string): void {
-    this.last.delete(activityKey(networkId, endpointId));
+    this.last.delete(endpointKey(networkId, endpointId));
   }
 }
 
-function activityKey(networkId: string, endpointId: string): string {
+/** "network/endpoint": how the sweeps and this record name an endpoint. */
+export function endpointKey(networkId: string, endpointId: string): string {
   return `${networkId}/${endpointId}`;
 }

@@ -14,7 +14,7 @@ import type { ForgottenByDocker } from './docker-forgotten';
 export interface LeftoverReclaimerOptions {
   ipam: IpamService;
   registry: Registry;
-  /** Deletes an endpoint with its veth while a condition holds (NetworkService.deleteEndpoint). */
+  /** Deletes an endpoint with its veth while a condition holds (NetworkService.deleteEndpointIf). */
   deleteEndpoint: ConditionalEndpointDelete;
   /** Docker's calls about each endpoint (NetworkService.activity). */
   activity?: EndpointActivity;

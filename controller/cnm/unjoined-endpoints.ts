@@ -10,7 +10,7 @@ import type { Clock } from '../clock';
 import type { Registry } from './registry';
 import type { EndpointRecord } from './records';
 import { FirstSeen } from '../first-seen';
-import type { EndpointActivity } from '../endpoint-activity';
+import { endpointKey, type EndpointActivity } from '../endpoint-activity';
 
 /** Deletes an endpoint only while `onlyIf` holds for its record; true when it did. */
 export type ConditionalEndpointDelete = (
@@ -40,10 +40,8 @@ export class UnjoinedEndpoints {
     const removed: string[] = [];
     for (const endpoint of unjoined) {
       const id = idOf(endpoint);
-      const waitingSince = Math.max(
-        since.get(id) ?? now,
-        this.activity?.lastCall(endpoint.networkId, endpoint.endpointId) ?? 0,
-      );
+      const firstSeen = since.get(id) ?? now;
+      const waitingSince = this.activity?.waitingSince(endpoint.networkId, endpoint.endpointId, firstSeen) ?? firstSeen;
       if (now - waitingSince < graceMs) continue;
       if (!(await this.remove(endpoint.networkId, endpoint.endpointId, isUnjoined))) continue;
       this.firstSeen.forget(id);
@@ -58,5 +56,5 @@ function isUnjoined(endpoint: EndpointRecord): boolean {
 }
 
 function idOf(endpoint: { networkId: string; endpointId: string }): string {
-  return `${endpoint.networkId}/${endpoint.endpointId}`;
+  return endpointKey(endpoint.networkId, endpoint.endpointId);
 }

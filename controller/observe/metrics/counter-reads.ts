@@ -3,8 +3,9 @@
 // (FRESH_MS); steady scrapes get theirs started just before they are due (scrape-forecast.ts);
 // and a scrape does not wait for a switch slower than usual (busy dumping its flow table
 // for the flow check, say): once a read has taken twice the usual time, the scrape is
-// answered with the previous read, if that is recent (SERVE_OLD_MS). Reads complete in order on one connection, and
-// only a newer read replaces the one served, so no counter is ever seen going back.
+// answered with the previous read, if that is recent (SERVE_OLD_MS). Reads complete in
+// order on one connection, and only a newer read replaces the one served, so no counter is
+// ever seen going back.
 import type { Clock } from '../../clock';
 import { ScrapeForecast } from './scrape-forecast';
 
@@ -16,7 +17,7 @@ const MIN_WAIT_MS = 20;
 const USUAL_OF = 5;
 /** An earlier read older than this is not served: the scrape waits for the new one. */
 const SERVE_OLD_MS = 5_000;
-/** Bounds of how long before a predicted scrape its read starts (twice the last read's time). */
+/** Bounds of how long before a predicted scrape its read starts (twice the usual read time). */
 const MIN_LEAD_MS = 50;
 const MAX_LEAD_MS = 1_000;
 
