@@ -6,7 +6,10 @@
 // moment (no bundle installed for 2 s: a check overlapping one proves nothing, yet costs a
 // busy switch a turn) or once 20 s passed without a conclusive one; a table whose read-back
 // is expensive is mostly counted (an aggregate request, which shows a flow added or deleted
-// by hand) and read back whole at most every 20x the last read-back's duration.
+// by hand) and read back whole at most every 50x the last read-back's duration. The
+// spacing weighs the daemon's side too: at a thousand endpoints a read-back of some 8,000
+// flows costs the daemon about 100 ms of decoding, keying and collection besides the
+// switch's time, and at 20x it came every few seconds.
 
 export interface FlowCheckThresholds {
   /** At most one check per this period, whatever the outcome of the last. */
@@ -22,7 +25,7 @@ export interface FlowCheckThresholds {
 const DEFAULT_CHECK_PERIOD_MS = 2000;
 /** maxUncheckedMs in check periods, when only the period is given. */
 const UNCHECKED_PERIODS = 10;
-const DEFAULT_READ_BACK_SPACING = 20;
+const DEFAULT_READ_BACK_SPACING = 50;
 
 /** The thresholds with defaults for the absent ones; quiet time and patience follow the period. */
 export function flowCheckThresholds(given: Partial<FlowCheckThresholds> = {}): FlowCheckThresholds {

@@ -11,7 +11,7 @@ import type { SwitchClient } from '../openflow/switch-client';
 import { OpenFlowError, type OpenFlowSession } from '../openflow/connection';
 import type { DataplaneState, FlowBackend } from './ovs-dataplane';
 import { toPipelineState } from './pipeline-state';
-import { DesiredFlows, identity, keyed, type Keyed } from './desired-flows';
+import { DesiredFlows, identity, keyed, keyedInSlices, type Keyed } from './desired-flows';
 import { systemClock, type Clock } from '../clock';
 import { cookieSelects } from '../../flows/pipeline/cookies';
 import { dueFlowCheck, flowCheckThresholds, type FlowCheckThresholds } from './flow-check';
@@ -244,7 +244,7 @@ export class OpenFlowSync implements FlowBackend {
         else [this.known, this.suspect] = [undefined, current.flows]; // the next pass reads the table back and repairs it
         return;
       }
-      const flows = keyed(await session.dumpFlows());
+      const flows = await keyedInSlices(await session.dumpFlows());
       this.lastDumpMs = this.clock.now() - now;
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;
