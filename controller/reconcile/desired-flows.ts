@@ -19,8 +19,14 @@ export const content = (f: Pick<FlowMod | FlowStats, 'cookie' | 'instructions'>)
 
 export type Keyed = Map<string, { flow: Pick<FlowMod, 'tableId' | 'priority' | 'match'>; content: string }>;
 
+/** One flow as keyed() holds it. */
+const keyedEntry = (f: FlowMod | FlowStats): [string, { flow: FlowMod | FlowStats; content: string }] => [
+  identity(f),
+  { flow: f, content: content(f) },
+];
+
 export function keyed(flows: ReadonlyArray<FlowMod | FlowStats>): Keyed {
-  return new Map(flows.map((f) => [identity(f), { flow: f, content: content(f) }]));
+  return new Map(flows.map(keyedEntry));
 }
 
 /** Flows keyed per slice. */
@@ -35,7 +41,7 @@ export async function keyedInSlices(flows: ReadonlyArray<FlowMod | FlowStats>): 
   const result: Keyed = new Map();
   for (let at = 0; at < flows.length; at += KEYED_SLICE) {
     if (at > 0) await new Promise((resolve) => setImmediate(resolve));
-    for (const f of flows.slice(at, at + KEYED_SLICE)) result.set(identity(f), { flow: f, content: content(f) });
+    for (const [key, entry] of flows.slice(at, at + KEYED_SLICE).map(keyedEntry)) result.set(key, entry);
   }
   return result;
 }
