@@ -57,6 +57,8 @@ export class OvsnetDaemon {
     private readonly pluginDir: string,
     readonly stateDir: string,
     private readonly extraArgs: string[] = [],
+    /** node's own flags for the daemon's process (say `--cpu-prof`), before the script. */
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   /**
@@ -72,10 +74,14 @@ export class OvsnetDaemon {
       pluginDir: this.pluginDir,
       logLevel: process.env['OVSNET_TEST_LOG_LEVEL'] ?? 'info',
     };
-    const child = this.ovs.netns.spawn(process.execPath, [CLI, ...daemonArgs(settings), ...this.extraArgs, ...args], {
-      ...process.env,
-      ...env,
-    });
+    const child = this.ovs.netns.spawn(
+      process.execPath,
+      [...this.nodeArgs, CLI, ...daemonArgs(settings), ...this.extraArgs, ...args],
+      {
+        ...process.env,
+        ...env,
+      },
+    );
     this.child = child;
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const keep = (c: Buffer): void => {

@@ -75,6 +75,8 @@ function extra(before: string[], now: string[]): number {
 }
 
 const HEAP_STATS_PORT = 19476;
+/** OVSNET_SOAK_NODE_ARGS gives the daemon's node flags (say `--trace-gc`), as bench:observe's do. */
+const NODE_ARGS = (process.env['OVSNET_SOAK_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
 
 /**
  * With --heap-stats the daemon serves /metrics on its loopback, and each sample also reads
@@ -148,11 +150,13 @@ async function main(): Promise<void> {
   let sandbox: Netns | undefined;
   try {
     docker = await DockerEngine.start({ netns: ovs.netns });
-    daemon = new OvsnetDaemon(ovs, docker.pluginDir, stateDir, [
-      '--docker-host',
-      `unix://${docker.socket}`,
-      ...(withHeapStats ? ['--metrics', String(HEAP_STATS_PORT)] : []),
-    ]);
+    daemon = new OvsnetDaemon(
+      ovs,
+      docker.pluginDir,
+      stateDir,
+      ['--docker-host', `unix://${docker.socket}`, ...(withHeapStats ? ['--metrics', String(HEAP_STATS_PORT)] : [])],
+      NODE_ARGS,
+    );
     await daemon.start();
     const pid = daemon.pid;
     if (pid === undefined) throw new Error('the daemon did not start');
@@ -198,6 +202,8 @@ async function main(): Promise<void> {
     const warm = samples[0] as Sample;
     console.log(describe(last));
     console.log(`docker_runs=${dockerRuns}`);
+    // With `--trace-gc` among the daemon's node flags, its full collections are shown.
+    for (const line of daemon.logs(1_000_000).split('\n')) if (/Mark-Compact|Limit:/.test(line)) console.log(line);
     reportLeftovers(before, after);
     const ownCpu = process.cpuUsage(ownCpuAtStart);
     console.log(

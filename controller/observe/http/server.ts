@@ -28,17 +28,18 @@ async function answer(req: IncomingMessage, res: ServerResponse, routes: Observe
     return;
   }
   const send = (type: string, text: string | readonly string[]): void => {
-    // Each piece is encoded once, into a buffer of its own size: one buffer for a whole
-    // scrape (half a megabyte at thousands of endpoints) would be a large object per scrape.
-    const pieces = (typeof text === 'string' ? [text] : text).map((piece) => Buffer.from(piece, 'utf8'));
+    // The pieces go to the socket as they are (one write of many, encoded by the socket
+    // itself): copying them into buffers first cost a scrape of thousands of endpoints
+    // several milliseconds and half a megabyte of garbage.
+    const pieces = typeof text === 'string' ? [text] : text;
     res.writeHead(200, {
       'Content-Type': type,
       'Cache-Control': 'no-store',
-      'Content-Length': pieces.reduce((sum, piece) => sum + piece.length, 0),
+      'Content-Length': pieces.reduce((sum, piece) => sum + Buffer.byteLength(piece, 'utf8'), 0),
     });
     if (req.method !== 'HEAD') {
       res.cork();
-      for (const piece of pieces) res.write(piece);
+      for (const piece of pieces) res.write(piece, 'utf8');
       res.uncork();
     }
     res.end();

@@ -29,23 +29,26 @@ export function labelValue(text: string): string {
 }
 
 /**
- * Most characters in one piece of the text. The whole text at a thousand endpoints is
- * half a megabyte: as one string (and one buffer to send it) it lands in V8's large-object
- * space, which only a full collection frees, once per scrape; pieces this size are young
- * objects that a scavenge frees for next to nothing.
+ * Lines in one piece of the text. The whole text at a thousand endpoints is half a
+ * megabyte: as one string (and one buffer to send it) it lands in V8's large-object space,
+ * which only a full collection frees, once per scrape; pieces of this many lines (some
+ * 16 KiB) are young objects that a scavenge frees for next to nothing. Each piece is
+ * joined from its lines at once, so it is one flat string: built by `+=` line by line it
+ * would be a tree of thousands of small strings, which every later reader (the socket's
+ * encoder, Buffer.byteLength) first copies flat.
  */
-const CHUNK_CHARS = 16 * 1024;
+const LINES_PER_PIECE = 200;
 
 /** The three families as text-format lines, from counter rows (already bounded), in pieces. */
 export function endpointFamiliesChunks(rows: readonly EndpointCounters[]): string[] {
   const labels = rows.map((row) => `network="${labelValue(row.network)}",container="${labelValue(row.container)}"`);
   const chunks: string[] = [];
-  let chunk = '';
+  let lines: string[] = [];
   const line = (text: string): void => {
-    chunk += `${text}\n`;
-    if (chunk.length >= CHUNK_CHARS) {
-      chunks.push(chunk);
-      chunk = '';
+    lines.push(text);
+    if (lines.length >= LINES_PER_PIECE) {
+      chunks.push(`${lines.join('\n')}\n`);
+      lines = [];
     }
   };
   for (const { measure, help } of FAMILIES) {
@@ -56,7 +59,7 @@ export function endpointFamiliesChunks(rows: readonly EndpointCounters[]): strin
       for (const side of SIDES) line(`${name}{${labels[i]},direction="${side}"} ${row[side][measure]}`);
     });
   }
-  if (chunk !== '') chunks.push(chunk);
+  if (lines.length > 0) chunks.push(`${lines.join('\n')}\n`);
   return chunks;
 }
 
