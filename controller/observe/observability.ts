@@ -32,9 +32,9 @@ export async function startObservability(
   collectDefaultMetrics({ register: recorder.registry });
   registerScrapeMetrics(recorder.registry, sources);
   const endpointText = endpointFamilies(sources);
-  const metrics = async (): Promise<{ contentType: string; body: string[] }> => {
+  const metrics = async (): Promise<{ contentType: string; body: Array<string | Buffer> }> => {
     const [registered, endpoints] = await Promise.all([recorder.registry.metrics(), endpointText.forScrape()]);
-    return { contentType: recorder.registry.contentType, body: [registered, ...endpoints] };
+    return { contentType: recorder.registry.contentType, body: [registered, endpoints] };
   };
   const page = {
     html: () => PAGE_HTML,

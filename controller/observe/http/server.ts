@@ -7,8 +7,8 @@ import type { Logger } from '../../log';
 import { listenText, type ListenAddress } from './listen';
 
 export interface ObserveRoutes {
-  /** The body in pieces (see endpoint-families.ts on why not one string). */
-  metrics: () => Promise<{ contentType: string; body: readonly string[] }>;
+  /** The body in pieces: prom-client's text and the per-endpoint families' bytes (series-text.ts). */
+  metrics: () => Promise<{ contentType: string; body: ReadonlyArray<string | Buffer> }>;
   /** Absent: only /metrics is served here. */
   page?: { html: () => string; overview: () => Promise<unknown> };
 }
@@ -27,10 +27,10 @@ async function answer(req: IncomingMessage, res: ServerResponse, routes: Observe
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('read-only: GET only\n');
     return;
   }
-  const send = (type: string, text: string | readonly string[]): void => {
-    // The pieces go to the socket as they are (one write of many, encoded by the socket
-    // itself): copying them into buffers first cost a scrape of thousands of endpoints
-    // several milliseconds and half a megabyte of garbage.
+  const send = (type: string, text: string | ReadonlyArray<string | Buffer>): void => {
+    // The pieces go to the socket as they are, in one write of many (text encoded by the
+    // socket itself): copying them into one buffer first would cost a scrape of thousands
+    // of endpoints a large object.
     const pieces = typeof text === 'string' ? [text] : text;
     res.writeHead(200, {
       'Content-Type': type,

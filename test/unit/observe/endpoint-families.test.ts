@@ -5,9 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   bounded,
+  endpointFamiliesBytes,
   endpointFamiliesText,
   MAX_ENDPOINT_SERIES,
 } from '../../../controller/observe/metrics/endpoint-families';
+import { SeriesPrefixes } from '../../../controller/observe/metrics/series-text';
 import type { EndpointCounters } from '../../../controller/observe/endpoint-stats';
 import { parseExposition } from '../../harness/prometheus';
 
@@ -58,4 +60,15 @@ test('past the bound the remaining endpoints are summed per network as _other', 
       expected,
     );
   }
+});
+
+test('scrape after scrape, with prefixes kept, the text follows changed counters and endpoints gone', () => {
+  const prefixes = new SeriesPrefixes();
+  const first = [row('web', 'a', 1), row('web', 'b', 2)];
+  endpointFamiliesBytes(first, prefixes);
+  const second = [row('web', 'a', 50)];
+  const scrape = parseExposition(endpointFamiliesBytes(second, prefixes).toString('utf8'));
+  assert.equal(scrape.samples.length, 6);
+  assert.equal(scrape.value('ovsnet_endpoint_bytes_total', { network: 'web', container: 'a', direction: 'sent' }), 5000);
+  assert.equal(prefixes.size, 1);
 });
