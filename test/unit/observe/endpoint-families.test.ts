@@ -69,6 +69,9 @@ test('scrape after scrape, with prefixes kept, the text follows changed counters
   const second = [row('web', 'a', 50)];
   const scrape = parseExposition(endpointFamiliesBytes(second, prefixes).toString('utf8'));
   assert.equal(scrape.samples.length, 6);
-  assert.equal(scrape.value('ovsnet_endpoint_bytes_total', { network: 'web', container: 'a', direction: 'sent' }), 5000);
+  assert.equal(
+    scrape.value('ovsnet_endpoint_bytes_total', { network: 'web', container: 'a', direction: 'sent' }),
+    5000,
+  );
   assert.equal(prefixes.size, 1);
 });
