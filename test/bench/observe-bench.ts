@@ -13,7 +13,7 @@
 // back what the burst of joins left idle (a minute after the last claim), which is the
 // settling of the burst, not the cost of scraping.
 // Targets: trace <= 500 ms, scrape p99 <= 50 ms, CPU overhead <= 2 %.
-// OVSNET_OBSERVE_N and OVSNET_OBSERVE_WINDOW_S run a smaller, shorter version;
+// OVSNET_OBSERVE_N and OVSNET_OBSERVE_WINDOW_S (default 120 s: twelve turns of each kind) run a smaller, shorter version;
 // OVSNET_OBSERVE_NODE_ARGS gives the daemon's node flags (say `--cpu-prof --cpu-prof-dir=DIR`,
 // which NODE_OPTIONS does not accept).
 import { rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ import { callControl } from '../../controller/control/client';
 import type { ControlMethodName, ControlParams, ControlResult } from '../../controller/control/contract';
 
 const N = Number(process.env['OVSNET_OBSERVE_N'] ?? 1000);
-const WINDOW_S = Number(process.env['OVSNET_OBSERVE_WINDOW_S'] ?? 60);
+const WINDOW_S = Number(process.env['OVSNET_OBSERVE_WINDOW_S'] ?? 120);
 const NODE_ARGS = (process.env['OVSNET_OBSERVE_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
 const IN_FLIGHT = 32;
 const METRICS_PORT = 19475;
@@ -51,6 +51,8 @@ interface Scrape {
   lagMs: number;
   /** Its place in its turn (0: the first after a quiet window). */
   nth: number;
+  /** The daemon's old space as this scrape showed it (MiB). */
+  oldMb: number;
 }
 
 /** Scrapes /metrics once a second for `seconds` from inside `netns`. */
@@ -68,7 +70,8 @@ async function scrapeEverySecond(ovs: OvsInstance, seconds: number): Promise<Scr
         const body = await res.text();
         if (res.status !== 200) throw new Error('scrape answered ' + res.status);
         const lag = /^nodejs_eventloop_lag_max_seconds (\\S+)$/m.exec(body);
-        times.push({ ms: performance.now() - started, lagMs: lag ? Number(lag[1]) * 1000 : -1, nth: i });
+        const old = /^nodejs_heap_space_size_total_bytes\\{space="old"\\} (\\S+)$/m.exec(body);
+        times.push({ ms: performance.now() - started, lagMs: lag ? Number(lag[1]) * 1000 : -1, nth: i, oldMb: old ? Number(old[1]) / 1048576 : -1 });
         await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (performance.now() - started))));
       }
       process.stdout.write(JSON.stringify(times));
@@ -169,21 +172,32 @@ async function main(): Promise<void> {
     let quietS = 0;
     let busyS = 0;
     const scrapes: Scrape[] = [];
+    const perTurn: string[] = [];
+    // Window edges on the monotonic clock in microseconds, as a CPU profile's timestamps.
+    const edges: string[] = [];
+    const nowUs = (): string => (process.hrtime.bigint() / 1000n).toString();
     const turns = Math.max(1, Math.round(WINDOW_S / TURN_S));
     for (let turn = 0; turn < turns; turn++) {
       const quietStart = cpuSeconds(pid);
       const quietAt = performance.now();
+      edges.push(`q${nowUs()}`);
       await sleep(TURN_S * 1000);
-      quietCpu += cpuSeconds(pid) - quietStart;
+      const turnQuietCpu = cpuSeconds(pid) - quietStart;
+      quietCpu += turnQuietCpu;
       quietS += (performance.now() - quietAt) / 1000;
       // The scraper's start and first request fall in this window too (a scrape a second
       // all the same), so CPU is compared per second of each kind of window.
       const busyStart = cpuSeconds(pid);
       const busyAt = performance.now();
+      edges.push(`s${nowUs()}`);
       scrapes.push(...(await scrapeEverySecond(ovs, TURN_S)));
-      busyCpu += cpuSeconds(pid) - busyStart;
+      const turnBusyCpu = cpuSeconds(pid) - busyStart;
+      busyCpu += turnBusyCpu;
       busyS += (performance.now() - busyAt) / 1000;
+      perTurn.push(`${(turnQuietCpu * 1000).toFixed(0)}/${(turnBusyCpu * 1000).toFixed(0)}`);
     }
+    edges.push(`e${nowUs()}`);
+    if (NODE_ARGS.length > 0) console.log(`window edges (monotonic us): ${edges.join(' ')}`);
     const sortedMs = (list: Scrape[]): number[] => list.map((s) => s.ms).sort((a, b) => a - b);
     const quantile = (sorted: number[], q: number): number =>
       sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)] as number;
@@ -204,7 +218,8 @@ async function main(): Promise<void> {
     const overheadPct = (busyCpu / busyS - quietCpu / quietS) * 100;
     console.log(
       `daemon CPU in ${turns} turns: quiet ${quietCpu.toFixed(2)} s in ${quietS.toFixed(0)} s, scraped every second ` +
-        `${busyCpu.toFixed(2)} s in ${busyS.toFixed(0)} s`,
+        `${busyCpu.toFixed(2)} s in ${busyS.toFixed(0)} s (ms quiet/scraped per turn: ${perTurn.join(' ')}); ` +
+        `old space ${Math.min(...scrapes.map((s) => s.oldMb)).toFixed(1)}-${Math.max(...scrapes.map((s) => s.oldMb)).toFixed(1)} MiB`,
     );
     console.log(
       `RESULT observe trace_ms=${traceMs.toFixed(0)} scrape_ms_p99=${p99.toFixed(1)} cpu_overhead_pct=${overheadPct.toFixed(2)}`,
