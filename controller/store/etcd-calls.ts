@@ -37,8 +37,12 @@ export class BoundedCalls {
     readonly timeoutMs: number,
   ) {}
 
-  async run<T>(safety: RetrySafety, call: (options: CallDeadline) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.timeoutMs;
+  /** `deadline` (epoch ms) shares one bound among several calls; by default each has its own. */
+  async run<T>(
+    safety: RetrySafety,
+    call: (options: CallDeadline) => Promise<T>,
+    deadline = Date.now() + this.timeoutMs,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await settleBy(call({ deadline: new Date(deadline) }), deadline + DEADLINE_GRACE_MS);
@@ -89,6 +93,11 @@ export class BoundedCalls {
   private get where(): string {
     return this.endpoints.join(',');
   }
+}
+
+/** A write that may or may not have been applied: sent, then the connection dropped. */
+export function isOutcomeUnknown(error: unknown): error is ControllerError {
+  return isControllerError(error, 'UNAVAILABLE') && error.details?.['outcome'] === 'unknown';
 }
 
 /** An outage that may end by itself, as opposed to a refusal (bad password, no permission). */

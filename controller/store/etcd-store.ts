@@ -5,13 +5,25 @@
 import { Etcd3, type IRequestOp, type ICompare, type Watcher } from 'etcd3';
 import type { ClusterKvStore, KvEntry, KvLease, KvSnapshot, KvTxn, KvTxnResult, KvWatch, KvWatchHandlers } from './kv';
 import { invalid } from '../errors';
-import { BoundedCalls } from './etcd-calls';
+import { BoundedCalls, isOutcomeUnknown } from './etcd-calls';
+import { settleUnknownTxn, type ReadBack, type Settled } from './etcd-settle';
 import { EtcdKeyspace, byKey, encodeValue } from './etcd-keys';
 import { EtcdLease } from './etcd-lease';
 import { DEFAULT_ETCD_PREFIX, DEFAULT_ETCD_TIMEOUT_MS, etcdClientOptions, type EtcdStoreOptions } from './etcd-options';
 import { EtcdPrefixWatch } from './etcd-watch';
 
 const COMPACTED = 'required revision has been compacted';
+
+/**
+ * etcd refuses a transaction that touches one key twice; FileKvStore applies the puts in
+ * order and then the deletes, so only the last word on each key is sent.
+ */
+function lastWords(txn: KvTxn): Map<string, { value: unknown } | 'delete'> {
+  const last = new Map<string, { value: unknown } | 'delete'>();
+  for (const put of txn.puts ?? []) last.set(put.key, { value: put.value });
+  for (const key of txn.deletes ?? []) last.set(key, 'delete');
+  return last;
+}
 const FUTURE = 'required revision is a future revision';
 
 export class EtcdKvStore implements ClusterKvStore {
@@ -66,12 +78,55 @@ export class EtcdKvStore implements ClusterKvStore {
 
   private async txnWithLease(txn: KvTxn, leaseId: string | undefined): Promise<KvTxnResult> {
     this.assertOpen();
+    const words = lastWords(txn);
     const request = {
       compare: (txn.compares ?? []).map((c) => this.compare(c.key, c.revision)),
-      success: this.writes(txn, leaseId),
+      success: this.writes(words, leaseId),
     };
-    const response = await this.calls.run('write', (options) => this.client.kv.txn(request, options));
-    return { succeeded: response.succeeded, revision: Number(response.header.revision) };
+    // One bound for the transaction, however many times it has to be sent and checked.
+    const deadline = Date.now() + this.calls.timeoutMs;
+    for (;;) {
+      try {
+        const response = await this.calls.run('write', (options) => this.client.kv.txn(request, options), deadline);
+        return { succeeded: response.succeeded, revision: Number(response.header.revision) };
+      } catch (error) {
+        if (!isOutcomeUnknown(error)) throw error;
+        const settled = await this.settle(txn, words, deadline).catch(() => undefined);
+        if (settled === undefined) throw error;
+        if (settled.outcome === 'applied') return { succeeded: true, revision: settled.revision };
+        if (settled.outcome === 'superseded') return { succeeded: false, revision: settled.storeRevision };
+      }
+    }
+  }
+
+  /** Reads back what an unknown-outcome transaction touched and judges it (etcd-settle.ts). */
+  private async settle(
+    txn: KvTxn,
+    words: ReadonlyMap<string, { value: unknown } | 'delete'>,
+    deadline: number,
+  ): Promise<Settled & { storeRevision: number }> {
+    const keys = [...new Set([...words.keys(), ...(txn.compares ?? []).map((c) => c.key)])];
+    const response = await this.calls.run(
+      'idempotent',
+      (options) =>
+        this.client.kv.txn(
+          { compare: [], success: keys.map((key) => ({ request_range: { key: this.keyspace.key(key) } })) },
+          options,
+        ),
+      deadline,
+    );
+    const read = new Map<string, ReadBack>();
+    keys.forEach((key, i) => {
+      const kv = response.responses[i]?.response_range?.kvs[0];
+      read.set(key, kv ? { value: kv.value, modRevision: Number(kv.mod_revision) } : undefined);
+    });
+    const written = new Map<string, Buffer | 'delete'>();
+    for (const [key, word] of words) written.set(key, word === 'delete' ? 'delete' : encodeValue(key, word.value));
+    const storeRevision = Number(response.header.revision);
+    return {
+      ...settleUnknownTxn({ writes: written, compares: txn.compares ?? [] }, read, storeRevision),
+      storeRevision,
+    };
   }
 
   private compare(key: string, revision: number): ICompare {
@@ -80,14 +135,7 @@ export class EtcdKvStore implements ClusterKvStore {
       : { key: this.keyspace.key(key), target: 'Mod', result: 'Equal', mod_revision: revision };
   }
 
-  /**
-   * etcd refuses a transaction that touches one key twice; FileKvStore applies the puts in
-   * order and then the deletes, so only the last word on each key is sent.
-   */
-  private writes(txn: KvTxn, leaseId: string | undefined): IRequestOp[] {
-    const last = new Map<string, { value: unknown } | 'delete'>();
-    for (const put of txn.puts ?? []) last.set(put.key, { value: put.value });
-    for (const key of txn.deletes ?? []) last.set(key, 'delete');
+  private writes(last: ReadonlyMap<string, { value: unknown } | 'delete'>, leaseId: string | undefined): IRequestOp[] {
     return [...last].map(([key, write]) =>
       write === 'delete'
         ? { request_delete_range: { key: this.keyspace.key(key) } }

@@ -11,7 +11,8 @@ import { kvStoreContract } from '../../harness/kv-store-contract';
 import { until } from '../../harness/until';
 import { EtcdKvStore } from '../../../controller/store/etcd-store';
 import type { EtcdStoreOptions } from '../../../controller/store/etcd-options';
-import type { KvSnapshot, KvWatchEvent } from '../../../controller/store/kv';
+import type { KvEntry, KvSnapshot, KvWatchEvent } from '../../../controller/store/kv';
+import { CuttingProxy } from '../../harness/cutting-proxy';
 import { isControllerError } from '../../../controller/errors';
 
 /** One etcd for the tests that do not disturb it; each test gets its own key prefix. */
@@ -256,6 +257,52 @@ test('with etcd hung (accepting, never answering) every call still fails within 
     message: /is unreachable: .*may or may not have been applied/,
   });
   etcd.thaw();
+});
+
+/**
+ * A compare-and-swap whose connection is cut after it was sent, with either its answer or
+ * the request itself lost on the way; the store is reached through a relay that loses them.
+ */
+async function cutMidTransaction(t: TestContext, lose: 'lose-answers' | 'lose-requests') {
+  const etcd = await ownEtcd(t);
+  if (!etcd) return undefined;
+  const url = new URL(etcd.clientUrl);
+  const proxy = await CuttingProxy.start(t, { host: url.hostname, port: Number(url.port) });
+  const store = openStore(t, etcd, { endpoints: [proxy.url], timeoutMs: 5_000 });
+  await store.txn({ puts: [{ key: 'pool', value: { next: 1 } }] });
+  const pool = (await store.get('pool')) as KvEntry;
+  proxy.mode = lose;
+  const pending = store.txn({
+    compares: [
+      { key: 'addr/10.0.0.5', revision: 0 },
+      { key: 'pool', revision: pool.revision },
+    ],
+    puts: [
+      { key: 'addr/10.0.0.5', value: { endpoint: 'e1' } },
+      { key: 'pool', value: { next: 2 } },
+    ],
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  proxy.mode = 'pass';
+  proxy.cutAll();
+  return { store, result: await pending };
+}
+
+test('a transaction whose answer was lost with the connection is found applied, not reported as unknown', async (t) => {
+  const cut = await cutMidTransaction(t, 'lose-answers');
+  if (!cut) return;
+  assert.equal(cut.result.succeeded, true);
+  assert.deepEqual((await cut.store.get('addr/10.0.0.5'))?.value, { endpoint: 'e1' });
+  assert.deepEqual((await cut.store.get('pool'))?.value, { next: 2 });
+  assert.equal((await cut.store.get('pool'))?.revision, cut.result.revision, 'the revision it was written at');
+});
+
+test('a transaction lost with the connection before etcd saw it is sent again, once', async (t) => {
+  const cut = await cutMidTransaction(t, 'lose-requests');
+  if (!cut) return;
+  assert.equal(cut.result.succeeded, true);
+  assert.deepEqual((await cut.store.get('addr/10.0.0.5'))?.value, { endpoint: 'e1' });
+  assert.deepEqual((await cut.store.get('pool'))?.value, { next: 2 });
 });
 
 test('after etcd restarts, calls and watches work again without reopening the store', async (t) => {
