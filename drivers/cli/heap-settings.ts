@@ -31,7 +31,7 @@
 // with tens of endpoints has. V8's memory-saving mode (`--optimize-for-size`, read at each
 // collection) lowers that floor to 2 MiB and the factor to at most 1.3; the daemon turns it
 // on while old space is under SMALL_HEAP_MIB: the soak's growth went from 10.5-11.4 MB to
-// 8.9-9.5 with the daemon's CPU time the same. Left on at a thousand endpoints (old space
+// 9.5-10.5 with the daemon's CPU time the same. Left on at a thousand endpoints (old space
 // 32-45 MiB) it cost the daemon 45% more CPU while idle (more full collections, and
 // pauses up to 130 ms), so past the threshold V8 has its usual mode back.
 import { PerformanceObserver } from 'node:perf_hooks';
