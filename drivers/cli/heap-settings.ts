@@ -34,8 +34,20 @@
 // 9.5-10.5 with the daemon's CPU time the same. Left on at a thousand endpoints (old space
 // 32-45 MiB) it cost the daemon 45% more CPU while idle (more full collections, and
 // pauses up to 130 ms), so past the threshold V8 has its usual mode back.
+//
+// Set at run time the mode does less than given to node at start: whatever V8 decides from
+// it while setting the heap up (the one implication it prints is a 1 MiB semi-space
+// maximum, and that cap set at run time did not reproduce it) is lost. The soak grew by
+// 4.9-5.9 MB with the daemon started as `node --optimize-for-size` against 9.0-11.0 with
+// the mode turned on here only, and bench:observe's CPU stayed where it was (the mode
+// still goes off past SMALL_HEAP_MIB). So every launcher of the daemon passes
+// DAEMON_NODE_FLAGS: the `ovsnet` shebang, `npm start`, the tests and benches (the lab reads
+// them from the shebang).
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+
+/** node's flags for a daemon's process; main.ts's shebang and package.json's start carry them too. */
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--optimize-for-size'];
 
 /** The largest semi-space the daemon lets V8 grow to. */
 export const SEMI_SPACE_CAP_MIB = 2;

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size
 // `ovsnet` command line entry point.
 import {
   createLogger,

@@ -10,6 +10,7 @@ import { makeRunDir } from '../harness/ledger';
 import { daemonArgs, ovsnetNetwork } from '../harness/ovsnet-daemon';
 
 import { sleep } from '../../controller/ovs/private-ovs';
+import { DAEMON_NODE_FLAGS } from '../../drivers/cli/heap-settings';
 
 const RUNS = Number(process.env['OVSNET_BENCH_RUNS'] ?? 20);
 const CLI = join(__dirname, '..', '..', 'drivers', 'cli', 'main.js');
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     docker = await DockerEngine.start({ netns: ovs.netns });
     let output = '';
     const daemon = ovs.netns.spawn(process.execPath, [
+      ...DAEMON_NODE_FLAGS,
       CLI,
       ...daemonArgs({
         ovs,

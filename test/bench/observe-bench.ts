@@ -27,6 +27,7 @@ import { daemonArgs } from '../harness/ovsnet-daemon';
 import { runOk } from '../../controller/host/exec';
 import { callControl } from '../../controller/control/client';
 import type { ControlMethodName, ControlParams, ControlResult } from '../../controller/control/contract';
+import { DAEMON_NODE_FLAGS } from '../../drivers/cli/heap-settings';
 
 const N = Number(process.env['OVSNET_OBSERVE_N'] ?? 1000);
 const WINDOW_S = Number(process.env['OVSNET_OBSERVE_WINDOW_S'] ?? 120);
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   const ovs = await OvsInstance.start();
   const stateDir = makeRunDir('observe-state');
   const daemon = ovs.netns.spawn(process.execPath, [
+    ...DAEMON_NODE_FLAGS,
     ...NODE_ARGS,
     CLI,
     ...daemonArgs({ ovs, stateDir, pluginDir: join(stateDir, 'plugins'), logLevel: 'warn' }),

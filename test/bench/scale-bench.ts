@@ -15,6 +15,7 @@ import { runOk, run } from '../../controller/host/exec';
 import { callControl } from '../../controller/control/client';
 import type { ControlMethodName, ControlParams, ControlResult } from '../../controller/control/contract';
 import type { EndpointInfo } from '../../controller/cnm/types';
+import { DAEMON_NODE_FLAGS } from '../../drivers/cli/heap-settings';
 
 const N = Number(process.env['OVSNET_SCALE_N'] ?? 4096);
 const IN_FLIGHT = 32;
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   const unregister = onEmergency(dropSandboxes);
   let daemonOutput = '';
   const daemon = ovs.netns.spawn(process.execPath, [
+    ...DAEMON_NODE_FLAGS,
     ...(process.env['OVSNET_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['OVSNET_PROFILE_DIR']}`] : []),
     CLI,
     ...daemonArgs({

@@ -9,6 +9,7 @@ import { makeRunDir } from './ledger';
 import type { OvsInstance } from './ovs';
 import type { RigScope } from './rig';
 import { until } from './until';
+import { DAEMON_NODE_FLAGS } from '../../drivers/cli/heap-settings';
 
 const CLI = join(__dirname, '..', '..', 'drivers', 'cli', 'main.js');
 
@@ -76,7 +77,7 @@ export class OvsnetDaemon {
     };
     const child = this.ovs.netns.spawn(
       process.execPath,
-      [...this.nodeArgs, CLI, ...daemonArgs(settings), ...this.extraArgs, ...args],
+      [...DAEMON_NODE_FLAGS, ...this.nodeArgs, CLI, ...daemonArgs(settings), ...this.extraArgs, ...args],
       {
         ...process.env,
         ...env,

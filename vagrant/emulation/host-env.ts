@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { dockerClient, dockerEnv } from './dockerd';
 import { etcdctlEnv } from './etcd';
-import { OVSNET_CLI } from './ovsnet-daemon';
+import { OVSNET_CLI, cliNodeFlags } from './ovsnet-daemon';
 import type { HostPlan, LabPlan } from './plan';
 import { inNetns } from './run';
 import { withHostname } from './uts';
@@ -49,7 +49,7 @@ function ovsnetWrapper(): string {
     '    esac',
     '    ;;',
     'esac',
-    `exec '${process.execPath}' '${OVSNET_CLI}' "$@"`,
+    `exec '${process.execPath}' ${cliNodeFlags().join(' ')} '${OVSNET_CLI}' "$@"`,
     '',
   ].join('\n');
 }

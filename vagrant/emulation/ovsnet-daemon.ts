@@ -2,7 +2,7 @@
 // OVS and serving that host's plugin directory. Cluster options (--etcd and the ones beside
 // it) are passed only when this build's `ovsnet --help` documents them, so the lab joins
 // its hosts through etcd by itself once ovsnet knows how, and stays single-host until then.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { INTEGRATION_BRIDGE, type HostPlan, type LabPlan } from './plan';
@@ -13,6 +13,17 @@ import { withHostname } from './uts';
 
 /** The built ovsnet CLI (dist/drivers/cli/main.js), beside this file's compiled form. */
 export const OVSNET_CLI = join(__dirname, '..', '..', 'drivers', 'cli', 'main.js');
+
+/**
+ * node's flags from the CLI's shebang (`#!/usr/bin/env -S node FLAGS…`): the lab starts the
+ * daemon as the installed `ovsnet` command would run, with node given explicitly.
+ */
+export function cliNodeFlags(cli = OVSNET_CLI): string[] {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+  const words = first.replace(/^#!/, '').trim().split(/\s+/);
+  const node = words.indexOf('node');
+  return node < 0 ? [] : words.slice(node + 1);
+}
 
 /** Every `--option` a help text mentions. */
 export function documentedOptions(help: string): Set<string> {
@@ -74,7 +85,12 @@ export async function startOvsnetDaemon(
   record: (process: ProcessRecord) => void,
 ): Promise<void> {
   mkdirSync(host.pluginDir, { recursive: true });
-  const argv = withHostname(host.name, [process.execPath, OVSNET_CLI, ...daemonArgs(plan, host, documented)]);
+  const argv = withHostname(host.name, [
+    process.execPath,
+    ...cliNodeFlags(),
+    OVSNET_CLI,
+    ...daemonArgs(plan, host, documented),
+  ]);
   const daemon = spawnDetached(inNetns(host.netns, argv), host.daemonLog);
   record({ ...daemon, role: 'ovsnet', host: host.name });
   const sockets = [join(host.stateDir, 'ovsnet.ctl'), join(host.pluginDir, 'ovsnet.sock')];

@@ -10,6 +10,7 @@ import { makeRunDir } from '../../harness/ledger';
 import { OVS_BINARIES, requireBinaries } from '../../harness/require';
 import { isAlive, readPid, sleep } from '../../../controller/ovs/private-ovs';
 import { runOk } from '../../../controller/host/exec';
+import { DAEMON_NODE_FLAGS } from '../../../drivers/cli/heap-settings';
 
 const cli = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js');
 
@@ -21,6 +22,7 @@ test('ovsnet up starts a private OVS with br-int, reports ready, and stops it on
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
 
   const child = ns.spawn(process.execPath, [
+    ...DAEMON_NODE_FLAGS,
     cli,
     'up',
     '--state-dir',

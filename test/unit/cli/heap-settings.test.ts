@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { SEMI_SPACE_CAP_MIB } from '../../../drivers/cli/heap-settings';
+import { readFileSync } from 'node:fs';
+import { DAEMON_NODE_FLAGS, SEMI_SPACE_CAP_MIB } from '../../../drivers/cli/heap-settings';
+import { cliNodeFlags } from '../../../vagrant/emulation/ovsnet-daemon';
 
 const moduleUnderTest = join(__dirname, '..', '..', '..', 'drivers', 'cli', 'heap-settings.js');
 
@@ -81,4 +83,27 @@ test('with the daemon setting, the old generation peaks at well under what V8 le
   // V8's default lets it reach several times the live size (~15 MiB here); held at 1.5x
   // (and live + 8 MiB at least), it stays near half of that.
   assert.ok(held < 0.65 * unheld, `old space peaked at ${held} MiB with the setting, ${unheld} MiB without`);
+});
+
+// The daemon's start flags only work if every way of starting it passes them: the installed
+// `ovsnet` command runs main.js through its shebang, and `npm start` runs node itself.
+test('the ovsnet command and npm start give node the daemon flags', () => {
+  const shebang = readFileSync(join(__dirname, '..', '..', '..', 'drivers', 'cli', 'main.js'), 'utf8').split('\n')[0];
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const start = manifest.scripts['start'] ?? '';
+  for (const flag of DAEMON_NODE_FLAGS) {
+    assert.match(shebang ?? '', new RegExp(`^#!/usr/bin/env -S node .*${flag}`), `shebang: ${shebang}`);
+    assert.match(start, new RegExp(`node [^&]*${flag}[^&]* dist/drivers/cli/main\\.js up`), `npm start: ${start}`);
+  }
+  // The lab reads them from the shebang to start its hosts' daemons with node given explicitly.
+  assert.deepEqual(cliNodeFlags(), [...DAEMON_NODE_FLAGS]);
+});
+
+test('started with the daemon flags, node runs in its memory-saving mode with a 1 MiB semi-space', () => {
+  const r = spawnSync(process.execPath, [...DAEMON_NODE_FLAGS, '--print-flag-values', '-e', '0'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^--optimize-for-size$/m);
+  assert.match(r.stdout, /^--max-semi-space-size=1$/m);
 });
