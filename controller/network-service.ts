@@ -137,7 +137,19 @@ export class NetworkService implements NetworkApi {
     return true;
   }
 
-  async join(id: string, endpointId: string, sandboxKey: string): Promise<JoinResult> {
+  /**
+   * `meanwhile`, when given, runs while the switch realises the port and its flows, with the
+   * answer the join will give: callers that move the container end into its sandbox
+   * themselves (hand attach, CNI) do that in parallel rather than after. Nothing the
+   * container sends gets anywhere before its flows exist: the pipeline drops frames from a
+   * port it does not know. The join fails if either fails, after both have settled.
+   */
+  async join(
+    id: string,
+    endpointId: string,
+    sandboxKey: string,
+    meanwhile?: (joined: JoinResult) => Promise<void>,
+  ): Promise<JoinResult> {
     if (typeof sandboxKey !== 'string' || sandboxKey === '')
       throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
     const networkId = await this.networkIdOf(id);
@@ -174,7 +186,21 @@ export class NetworkService implements NetworkApi {
     crashPoint('join:after-record');
     this.dataplane.kick();
     const recorded = this.clock.now();
-    await this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs);
+    const gatewayIpv4 = network.ipv4.find((s) => s.gateway !== undefined)?.gateway;
+    const gatewayIpv6 = network.ipv6.find((s) => s.gateway !== undefined)?.gateway;
+    const joined: JoinResult = {
+      containerIfname: endpoint.containerIfname,
+      // An internal network has no way out, so it offers no default route either.
+      ...(!network.internal && gatewayIpv4 !== undefined ? { gatewayIpv4 } : {}),
+      ...(!network.internal && gatewayIpv6 !== undefined ? { gatewayIpv6 } : {}),
+      ...(mtu !== undefined ? { mtu } : {}),
+    };
+    const outcomes = await Promise.allSettled([
+      this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs),
+      meanwhile?.(joined),
+    ]);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
     crashPoint('join:after-ready');
     this.logger.debug(
       {
@@ -187,15 +213,7 @@ export class NetworkService implements NetworkApi {
     // Docker lists the endpoint only once the container it starts is running: the wait of
     // the leftover sweeps starts from this answer.
     this.activity.touch(networkId, endpointId, this.clock.now());
-    const gatewayIpv4 = network.ipv4.find((s) => s.gateway !== undefined)?.gateway;
-    const gatewayIpv6 = network.ipv6.find((s) => s.gateway !== undefined)?.gateway;
-    return {
-      containerIfname: endpoint.containerIfname,
-      // An internal network has no way out, so it offers no default route either.
-      ...(!network.internal && gatewayIpv4 !== undefined ? { gatewayIpv4 } : {}),
-      ...(!network.internal && gatewayIpv6 !== undefined ? { gatewayIpv6 } : {}),
-      ...(mtu !== undefined ? { mtu } : {}),
-    };
+    return joined;
   }
 
   async leave(id: string, endpointId: string): Promise<void> {

@@ -32,16 +32,18 @@ export async function cniAdd(ctx: CniContext, request: CniAddRequest): Promise<C
       ...(request.mac !== undefined ? { mac: request.mac } : {}),
       containerName: request.containerName ?? request.containerId,
     });
-    const joined = await ctx.service.join(network.id, endpointId, request.netns);
     const routes = routesFor(network, request.routes);
+    // Plugged into the namespace while the switch takes the port (see NetworkService.join).
+    await ctx.service.join(network.id, endpointId, request.netns, (joined) =>
+      plugIntoSandbox(ctx.links, joined.containerIfname, request.netns, {
+        ifname: request.ifname,
+        mac: endpoint.mac,
+        ...(joined.mtu !== undefined ? { mtu: joined.mtu } : {}),
+        addresses: [endpoint.ipv4, endpoint.ipv6].filter((a): a is string => a !== undefined),
+        routes,
+      }),
+    );
     const record = await ctx.registry.endpoints.require(network.id, endpointId);
-    await plugIntoSandbox(ctx.links, joined.containerIfname, request.netns, {
-      ifname: request.ifname,
-      mac: endpoint.mac,
-      ...(joined.mtu !== undefined ? { mtu: joined.mtu } : {}),
-      addresses: [record.ipv4, record.ipv6].filter((a): a is string => a !== undefined),
-      routes,
-    });
     return endpointView(network, record, routes);
   } catch (error) {
     if (!existing) {

@@ -158,8 +158,14 @@ export interface NetworkApi {
   /**
    * Plugs the endpoint into the bridge and answers once its port and flows work; repeatable;
    * NOT_FOUND without it, UNAVAILABLE when OVS does not realise the port in time.
+   * `meanwhile` runs alongside the switch's part with the answer to come (see NetworkService).
    */
-  join(networkId: string, endpointId: string, sandboxKey: string): Promise<JoinResult>;
+  join(
+    networkId: string,
+    endpointId: string,
+    sandboxKey: string,
+    meanwhile?: (joined: JoinResult) => Promise<void>,
+  ): Promise<JoinResult>;
   /** Forgets the sandbox (port and flows stay until deleteEndpoint); a repeat, or a leave before join, is no error. */
   leave(networkId: string, endpointId: string): Promise<void>;
   /** The endpoint as stored, published ports included; NOT_FOUND when absent. */
