@@ -15,8 +15,9 @@
 // Targets: trace <= 500 ms, scrape p99 <= 50 ms, CPU overhead <= 2 %.
 // OVSNET_OBSERVE_N and OVSNET_OBSERVE_WINDOW_S (default 120 s: twelve turns of each kind) run a smaller, shorter version;
 // OVSNET_OBSERVE_NODE_ARGS gives the daemon's node flags (say `--cpu-prof --cpu-prof-dir=DIR`,
-// which NODE_OPTIONS does not accept).
-import { rmSync } from 'node:fs';
+// which NODE_OPTIONS does not accept); OVSNET_OBSERVE_DAEMON_STDOUT=FILE keeps what the
+// daemon writes to stdout (with `--trace-gc`, each collection and its pause).
+import { createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OvsInstance } from '../harness/ovs';
@@ -96,6 +97,10 @@ async function main(): Promise<void> {
   ]);
   let output = '';
   daemon.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
+  // Read even when not kept: a full pipe would stop the daemon at its next write.
+  const keepStdout = process.env['OVSNET_OBSERVE_DAEMON_STDOUT'];
+  if (keepStdout) daemon.stdout?.pipe(createWriteStream(keepStdout));
+  else daemon.stdout?.resume();
   const control = join(stateDir, 'ovsnet.ctl');
   const call = <M extends ControlMethodName>(method: M, params: ControlParams<M>): Promise<ControlResult<M>> =>
     callControl(control, method, params, 120_000);
