@@ -75,6 +75,17 @@ export class Reader {
     this.offset += 8;
     return v;
   }
+  /**
+   * A u64 counter as a number: exact up to 2^53, rounded to the nearest double above (how
+   * Prometheus keeps counters all the same). Small values are small integers, which cost no
+   * allocation, where a bigint always does.
+   */
+  u64Number(what = 'u64'): number {
+    this.need(8, what);
+    const v = this.buf.readUInt32BE(this.offset) * 0x1_0000_0000 + this.buf.readUInt32BE(this.offset + 4);
+    this.offset += 8;
+    return v;
+  }
   bytes(n: number, what = 'bytes'): Buffer {
     this.need(n, what);
     const v = this.buf.subarray(this.offset, this.offset + n);
@@ -138,6 +149,13 @@ export class Writer {
     b[at + 3] = v & 0xff;
     this.length += 4;
     return this;
+  }
+  /** A counter written by u64Number; 2^64 and above (the "not kept" all ones read back) as all ones. */
+  u64Number(v: number): this {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`a u64 counter must be a whole number >= 0, not ${v}`);
+    if (v >= 2 ** 64) return this.u32(0xffffffff).u32(0xffffffff);
+    const high = Math.floor(v / 0x1_0000_0000);
+    return this.u32(high).u32(v - high * 0x1_0000_0000);
   }
   u64(v: bigint): this {
     if (v === 0n) return this.zeros(8);

@@ -49,20 +49,28 @@ export interface PortDesc {
   maxSpeed: number;
 }
 
+/** All ones, read as a number: a counter the switch does not keep. */
+export const UNKEPT_COUNTER = 2 ** 64;
+
+/**
+ * A port's counters: u64 on the wire, numbers here (Reader.u64Number). Exact up to 2^53
+ * (9 PB), off by at most a part in 2^53 beyond, as Prometheus's float64 keeps them anyway.
+ * A counter the switch does not keep comes as all ones and reads as UNKEPT_COUNTER.
+ */
 export interface PortStats {
   portNo: number;
-  rxPackets: bigint;
-  txPackets: bigint;
-  rxBytes: bigint;
-  txBytes: bigint;
-  rxDropped: bigint;
-  txDropped: bigint;
-  rxErrors: bigint;
-  txErrors: bigint;
-  rxFrameErr: bigint;
-  rxOverErr: bigint;
-  rxCrcErr: bigint;
-  collisions: bigint;
+  rxPackets: number;
+  txPackets: number;
+  rxBytes: number;
+  txBytes: number;
+  rxDropped: number;
+  txDropped: number;
+  rxErrors: number;
+  txErrors: number;
+  rxFrameErr: number;
+  rxOverErr: number;
+  rxCrcErr: number;
+  collisions: number;
   durationSec: number;
   durationNsec: number;
 }

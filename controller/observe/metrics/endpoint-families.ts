@@ -40,7 +40,8 @@ function header(name: string, help: string): Buffer {
 const HEADERS = FAMILIES.map(({ measure, help }) => header(`ovsnet_endpoint_${measure}_total`, help));
 
 /** One endpoint's series prefixes: for each family, sent then received (SIDES' order). */
-function prefixesOf(labels: string): Prefixes {
+function prefixesOf(network: string, container: string): Prefixes {
+  const labels = `network="${labelValue(network)}",container="${labelValue(container)}"`;
   return FAMILIES.flatMap(({ measure }) =>
     SIDES.map((side) => Buffer.from(`ovsnet_endpoint_${measure}_total{${labels},direction="${side}"} `, 'utf8')),
   );
@@ -55,11 +56,7 @@ export function endpointFamiliesBytes(
   prefixes: SeriesPrefixes = new SeriesPrefixes(),
 ): Buffer {
   prefixes.begin();
-  const ofRows = rows.map((row) =>
-    prefixes.get(row.network, row.container, () =>
-      prefixesOf(`network="${labelValue(row.network)}",container="${labelValue(row.container)}"`),
-    ),
-  );
+  const ofRows = rows.map((row) => prefixes.get(row.network, row.container, prefixesOf));
   let size = HEADERS.reduce((sum, h) => sum + h.length, 0);
   for (const own of ofRows) for (const prefix of own) size += prefix.length + MAX_VALUE_BYTES;
   const out = Buffer.allocUnsafe(size);

@@ -10,30 +10,48 @@ export type Prefixes = readonly Buffer[];
 
 /**
  * Prefixes by network and container name, kept from one scrape to the next. `begin` starts
- * a scrape; those not asked for during it are dropped at the next `begin`, so an endpoint's
- * bytes go when it does. Looked up by the two names as they are (no key built per lookup).
+ * a scrape; those not asked for during the one before are dropped then, so an endpoint's
+ * bytes go when it does. Each entry is marked with the last scrape that asked for it, in
+ * place: a scrape builds no new maps (it did, and they were a good part of its garbage).
+ * Looked up by the two names as they are (no key built per lookup).
  */
 export class SeriesPrefixes {
-  private kept = new Map<string, Map<string, Prefixes>>();
-  private next = new Map<string, Map<string, Prefixes>>();
+  private readonly byNetwork = new Map<string, Map<string, { prefixes: Prefixes; scrape: number }>>();
+  private scrape = 0;
 
   begin(): void {
-    this.kept = this.next;
-    this.next = new Map();
+    // forEach: a for-of over entries makes a pair per entry, thousands per scrape.
+    this.byNetwork.forEach((inNetwork, network) => {
+      inNetwork.forEach((entry, container) => {
+        if (entry.scrape < this.scrape) inNetwork.delete(container);
+      });
+      if (inNetwork.size === 0) this.byNetwork.delete(network);
+    });
+    this.scrape++;
   }
 
-  /** The prefixes of `container` on `network`, made by `make` when new. */
-  get(network: string, container: string, make: () => Prefixes): Prefixes {
-    let inNetwork = this.next.get(network);
-    if (!inNetwork) this.next.set(network, (inNetwork = new Map<string, Prefixes>()));
-    const prefixes = inNetwork.get(container) ?? this.kept.get(network)?.get(container) ?? make();
-    inNetwork.set(container, prefixes);
+  /**
+   * The prefixes of `container` on `network`, made by `make` when new (given the two names:
+   * one function for every lookup, not a closure per endpoint per scrape).
+   */
+  get(network: string, container: string, make: (network: string, container: string) => Prefixes): Prefixes {
+    let inNetwork = this.byNetwork.get(network);
+    if (!inNetwork) this.byNetwork.set(network, (inNetwork = new Map()));
+    const entry = inNetwork.get(container);
+    if (entry) {
+      entry.scrape = this.scrape;
+      return entry.prefixes;
+    }
+    const prefixes = make(network, container);
+    inNetwork.set(container, { prefixes, scrape: this.scrape });
     return prefixes;
   }
 
+  /** Endpoints asked for during this scrape. */
   get size(): number {
     let n = 0;
-    for (const inNetwork of this.next.values()) n += inNetwork.size;
+    for (const inNetwork of this.byNetwork.values())
+      for (const entry of inNetwork.values()) if (entry.scrape === this.scrape) n++;
     return n;
   }
 }

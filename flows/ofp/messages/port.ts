@@ -58,7 +58,7 @@ const COUNTERS = [
 
 export function encodePortStats(w: Writer, s: PortStats): void {
   w.u32(s.portNo).zeros(4);
-  for (const counter of COUNTERS) w.u64(s[counter]);
+  for (const counter of COUNTERS) w.u64Number(s[counter]);
   w.u32(s.durationSec).u32(s.durationNsec);
 }
 
@@ -69,18 +69,18 @@ export function decodePortStats(r: Reader): PortStats {
   // every port of a large bridge decodes thousands of these per metrics scrape.
   return {
     portNo,
-    rxPackets: r.u64('rxPackets'),
-    txPackets: r.u64('txPackets'),
-    rxBytes: r.u64('rxBytes'),
-    txBytes: r.u64('txBytes'),
-    rxDropped: r.u64('rxDropped'),
-    txDropped: r.u64('txDropped'),
-    rxErrors: r.u64('rxErrors'),
-    txErrors: r.u64('txErrors'),
-    rxFrameErr: r.u64('rxFrameErr'),
-    rxOverErr: r.u64('rxOverErr'),
-    rxCrcErr: r.u64('rxCrcErr'),
-    collisions: r.u64('collisions'),
+    rxPackets: r.u64Number('rxPackets'),
+    txPackets: r.u64Number('txPackets'),
+    rxBytes: r.u64Number('rxBytes'),
+    txBytes: r.u64Number('txBytes'),
+    rxDropped: r.u64Number('rxDropped'),
+    txDropped: r.u64Number('txDropped'),
+    rxErrors: r.u64Number('rxErrors'),
+    txErrors: r.u64Number('txErrors'),
+    rxFrameErr: r.u64Number('rxFrameErr'),
+    rxOverErr: r.u64Number('rxOverErr'),
+    rxCrcErr: r.u64Number('rxCrcErr'),
+    collisions: r.u64Number('collisions'),
     durationSec: r.u32('duration_sec'),
     durationNsec: r.u32('duration_nsec'),
   };

@@ -4,7 +4,7 @@ import { encodeMessage } from '../../../flows/ofp/encode';
 import { decodeMessage } from '../../../flows/ofp/decode';
 import { OfpFramer } from '../../../flows/ofp/framer';
 import { OfpDecodeError } from '../../../flows/ofp/buffer';
-import type { OfpMessage } from '../../../flows/ofp/types';
+import { UNKEPT_COUNTER, type OfpMessage } from '../../../flows/ofp/types';
 import { SAMPLE_FLOW_MODS } from '../../fixtures/ofp-samples';
 import { decodeFailure, decodeOrFail } from '../../harness/ofp-decode';
 
@@ -214,4 +214,37 @@ test('encoder refuses values that do not fit, with the field named', () => {
       }),
     /clause <= n/,
   );
+});
+
+test('port counters read as numbers: exact past 32 bits, all ones as not kept, large ones rounded', () => {
+  const counters = {
+    rxPackets: 2 ** 32 + 5,
+    txPackets: 2 ** 53,
+    rxBytes: UNKEPT_COUNTER,
+    txBytes: 0,
+    rxDropped: 1,
+    txDropped: 2 ** 60,
+    rxErrors: 0,
+    txErrors: 0,
+    rxFrameErr: 0,
+    rxOverErr: 0,
+    rxCrcErr: 0,
+    collisions: 0,
+  };
+  const stats = { portNo: 3, ...counters, durationSec: 1, durationNsec: 2 };
+  const bytes = encodeMessage({ type: 'port_stats_reply', xid: 9, flags: 0, stats: [stats] });
+  const body = bytes.subarray(16);
+  assert.equal(body.readBigUInt64BE(8), 2n ** 32n + 5n);
+  assert.equal(body.readBigUInt64BE(24), 2n ** 64n - 1n);
+  assert.equal(body.readBigUInt64BE(48), 2n ** 60n);
+  const decoded = decodeMessage(bytes);
+  assert.deepEqual(decoded, { type: 'port_stats_reply', xid: 9, flags: 0, stats: [stats] });
+  const beyondExact = Buffer.from(bytes);
+  beyondExact.writeBigUInt64BE(2n ** 53n + 1n, 16 + 8);
+  const rounded = decodeOrFail(beyondExact, 'rx_packets of 2^53 + 1');
+  assert.equal(rounded.type === 'port_stats_reply' && rounded.stats[0]?.rxPackets, 2 ** 53);
+  const wrong = (value: number) => () =>
+    encodeMessage({ type: 'port_stats_reply', xid: 9, flags: 0, stats: [{ ...stats, rxPackets: value }] });
+  assert.throws(wrong(-1), /whole number >= 0, not -1/);
+  assert.throws(wrong(1.5), /whole number >= 0, not 1.5/);
 });
