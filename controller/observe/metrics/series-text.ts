@@ -8,6 +8,12 @@
 /** The bytes up to the value of each series of one endpoint, in the order they are written. */
 export type Prefixes = readonly Buffer[];
 
+/** An endpoint's prefixes and the last scrape that asked for them. */
+interface Kept {
+  prefixes: Prefixes;
+  scrape: number;
+}
+
 /**
  * Prefixes by network and container name, kept from one scrape to the next. `begin` starts
  * a scrape; those not asked for during the one before are dropped then, so an endpoint's
@@ -16,7 +22,7 @@ export type Prefixes = readonly Buffer[];
  * Looked up by the two names as they are (no key built per lookup).
  */
 export class SeriesPrefixes {
-  private readonly byNetwork = new Map<string, Map<string, { prefixes: Prefixes; scrape: number }>>();
+  private readonly byNetwork = new Map<string, Map<string, Kept>>();
   private scrape = 0;
 
   begin(): void {
@@ -36,7 +42,7 @@ export class SeriesPrefixes {
    */
   get(network: string, container: string, make: (network: string, container: string) => Prefixes): Prefixes {
     let inNetwork = this.byNetwork.get(network);
-    if (!inNetwork) this.byNetwork.set(network, (inNetwork = new Map()));
+    if (!inNetwork) this.byNetwork.set(network, (inNetwork = new Map<string, Kept>()));
     const entry = inNetwork.get(container);
     if (entry) {
       entry.scrape = this.scrape;
