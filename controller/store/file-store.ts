@@ -25,6 +25,9 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** Prefixes whose listings are kept at once; more are not expected between two writes. */
+const MAX_LISTINGS = 256;
+
 export interface FileKvStoreOptions {
   /** Journal records before a snapshot is written and the journal restarted. */
   compactEvery?: number;
@@ -32,6 +35,12 @@ export interface FileKvStoreOptions {
 
 export class FileKvStore implements KvStore {
   private readonly data = new Map<string, { value: unknown; revision: number }>();
+  /**
+   * Listings by prefix, as of the last write: reconcile passes and metrics scrapes list the
+   * same prefixes again and again between writes, and each listing scanned every key and
+   * made a new entry for each match. Entries are frozen, so sharing them is safe.
+   */
+  private readonly listings = new Map<string, readonly KvEntry[]>();
   private revision = 0;
   private journalFd: number | undefined;
   private journalRecords = 0;
@@ -90,6 +99,7 @@ export class FileKvStore implements KvStore {
   }
 
   private applyRecord(record: JournalRecord): void {
+    this.listings.clear();
     for (const [key, value] of record.puts ?? [])
       this.data.set(key, { value: deepFreeze(value), revision: record.rev });
     for (const key of record.deletes ?? []) this.data.delete(key);
@@ -128,11 +138,17 @@ export class FileKvStore implements KvStore {
   }
 
   list(prefix: string): Promise<KvEntry[]> {
-    const out: KvEntry[] = [];
-    for (const [key, entry] of this.data) {
-      if (key.startsWith(prefix)) out.push({ key, value: entry.value, revision: entry.revision });
+    let listing = this.listings.get(prefix);
+    if (!listing) {
+      const out: KvEntry[] = [];
+      for (const [key, entry] of this.data) {
+        if (key.startsWith(prefix)) out.push(Object.freeze({ key, value: entry.value, revision: entry.revision }));
+      }
+      listing = out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      if (this.listings.size >= MAX_LISTINGS) this.listings.clear();
+      this.listings.set(prefix, listing);
     }
-    return Promise.resolve(out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+    return Promise.resolve(listing.slice());
   }
 
   txn(txn: KvTxn): Promise<KvTxnResult> {

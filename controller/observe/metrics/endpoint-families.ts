@@ -61,25 +61,38 @@ export function endpointFamiliesBytes(
   for (const own of ofRows) for (const prefix of own) size += prefix.length + MAX_VALUE_BYTES;
   const out = Buffer.allocUnsafe(size);
   let offset = 0;
-  // TypedArray set: of the ways to copy some eighty bytes thousands of times, the fastest
-  // measured with Buffer copy (a byte loop took twice as long).
-  const put = (bytes: Buffer): void => {
-    out.set(bytes, offset);
-    offset += bytes.length;
-  };
   for (let f = 0; f < FAMILIES.length; f++) {
-    const { measure } = FAMILIES[f] as (typeof FAMILIES)[number];
-    put(HEADERS[f] as Buffer);
+    const header = HEADERS[f] as Buffer;
+    out.set(header, offset);
+    offset += header.length;
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as EndpointCounters;
+      const { sent, received } = rows[i] as EndpointCounters;
       const own = ofRows[i] as Prefixes;
-      put(own[2 * f] as Buffer);
-      offset = writeValue(out, offset, row.sent[measure]);
-      put(own[2 * f + 1] as Buffer);
-      offset = writeValue(out, offset, row.received[measure]);
+      // Fields read by their names: read by a name held in a variable (row.sent[measure]),
+      // a scrape spent a third of this function's time on the lookups.
+      offset =
+        f === 0
+          ? writeSeries(out, offset, own, 0, sent.packets, received.packets)
+          : f === 1
+            ? writeSeries(out, offset, own, 2, sent.bytes, received.bytes)
+            : writeSeries(out, offset, own, 4, sent.dropped, received.dropped);
     }
   }
   return out.subarray(0, offset);
+}
+
+/**
+ * One endpoint's two series of one family: each prefix copied (TypedArray set: of the ways
+ * to copy some eighty bytes, the fastest measured with Buffer copy; a byte loop took five
+ * times as long), each value written after it.
+ */
+function writeSeries(out: Buffer, at: number, own: Prefixes, index: number, sent: number, received: number): number {
+  const sentPrefix = own[index] as Buffer;
+  out.set(sentPrefix, at);
+  const next = writeValue(out, at + sentPrefix.length, sent);
+  const receivedPrefix = own[index + 1] as Buffer;
+  out.set(receivedPrefix, next);
+  return writeValue(out, next + receivedPrefix.length, received);
 }
 
 /** The same as a string. */

@@ -38,3 +38,40 @@ test('state survives reopen, through compaction, and a torn journal tail is igno
   const next = await reopened.txn({ puts: [{ key: 'k/new', value: true }] });
   assert.ok(next.revision > 25, 'revisions keep increasing after reopen');
 });
+
+test('a listing repeated between writes is the same, and each write shows in the next one', async (t) => {
+  const store = FileKvStore.open(tempDir(t));
+  t.after(() => store.close());
+  await store.txn({
+    puts: [
+      { key: 'ep/n/b', value: { n: 2 } },
+      { key: 'ep/n/a', value: { n: 1 } },
+      { key: 'x', value: 0 },
+    ],
+  });
+  const first = await store.list('ep/');
+  assert.deepEqual(
+    first.map((e) => e.key),
+    ['ep/n/a', 'ep/n/b'],
+  );
+  first.pop(); // a caller's own array: changing it changes nothing in the store
+  assert.equal((await store.list('ep/')).length, 2);
+  assert.throws(() => {
+    (first[0] as { revision: number }).revision = 99;
+  }, TypeError);
+  await store.txn({ puts: [{ key: 'ep/n/c', value: { n: 3 } }], deletes: ['ep/n/a'] });
+  const after = await store.list('ep/');
+  assert.deepEqual(
+    after.map((e) => [e.key, e.value]),
+    [
+      ['ep/n/b', { n: 2 }],
+      ['ep/n/c', { n: 3 }],
+    ],
+  );
+  const failed = await store.txn({ compares: [{ key: 'ep/n/b', revision: 0 }], puts: [{ key: 'ep/n/d', value: 4 }] });
+  assert.equal(failed.succeeded, false);
+  assert.deepEqual(
+    (await store.list('ep/')).map((e) => e.key),
+    ['ep/n/b', 'ep/n/c'],
+  );
+});
