@@ -112,7 +112,7 @@ function realisedPorts(state: PipelineState | undefined): Map<number, Map<string
   byTag = new Map();
   for (const p of state.endpoints) {
     let byMac = byTag.get(p.networkTag);
-    if (!byMac) byTag.set(p.networkTag, (byMac = new Map()));
+    if (!byMac) byTag.set(p.networkTag, (byMac = new Map<string, number>()));
     byMac.set(p.mac, p.ofport);
   }
   realisedByPass.set(state, byTag);
