@@ -195,9 +195,18 @@ export class NetworkService implements NetworkApi {
       ...(!network.internal && gatewayIpv6 !== undefined ? { gatewayIpv6 } : {}),
       ...(mtu !== undefined ? { mtu } : {}),
     };
+    // Each part's own time, for the debug line below: the switch's apart from the caller's.
+    const finished = { switch: 0, meanwhile: 0 };
+    const timed = async (part: keyof typeof finished, work: Promise<void> | undefined): Promise<void> => {
+      try {
+        await work;
+      } finally {
+        finished[part] = this.clock.now() - recorded;
+      }
+    };
     const outcomes = await Promise.allSettled([
-      this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs),
-      meanwhile?.(joined),
+      timed('switch', this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs)),
+      ...(meanwhile ? [timed('meanwhile', meanwhile(joined))] : []),
     ]);
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
@@ -206,7 +215,12 @@ export class NetworkService implements NetworkApi {
       {
         endpoint: endpointId,
         pooled: endpoint.pooled === true,
-        ms: { veth: linked - started, record: recorded - linked, switch: this.clock.now() - recorded },
+        ms: {
+          veth: linked - started,
+          record: recorded - linked,
+          switch: finished.switch,
+          ...(meanwhile ? { meanwhile: finished.meanwhile } : {}),
+        },
       },
       'joined',
     );
