@@ -64,7 +64,7 @@ export class NetworkService implements NetworkApi {
           clock: this.clock,
           logger: this.logger,
           minIdle: options.portPool.minIdle,
-          removeLink: (name) => this.staleLinks.remove(name),
+          removeLinks: (names) => this.staleLinks.removeAll(names),
         })
       : undefined;
   }

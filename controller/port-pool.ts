@@ -36,8 +36,8 @@ export interface PortPoolOptions {
   maxBatch?: number;
   /** Most slots kept ready however high the demand. */
   maxIdle?: number;
-  /** Removes the veth of a dropped slot (recorded as a stale link by then). */
-  removeLink: (name: string) => Promise<void>;
+  /** Removes the veths of dropped slots (recorded as stale links by then). */
+  removeLinks: (names: readonly string[]) => Promise<void>;
 }
 
 /** Slots kept ready by default once joins start. */
@@ -175,13 +175,11 @@ export class PortPool {
     if (names.length === 0) return;
     await this.options.registry.poolSlots.drop(names);
     this.options.dataplane.kick();
-    for (const name of names) {
-      await this.options
-        .removeLink(name)
-        .catch((error: unknown) =>
-          this.options.logger.warn({ err: error, link: name }, 'could not remove a pooled veth; will retry'),
-        );
-    }
+    await this.options
+      .removeLinks(names)
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error, links: names }, 'could not remove pooled veths; will retry'),
+      );
   }
 
   /** Fewer ready slots than this start a refill. */

@@ -34,14 +34,37 @@ export class StaleLinks {
     return work;
   }
 
+  /**
+   * Removes those of `names` that are recorded as stale, together: one `ip` and one
+   * transaction for all (a pool giving back hundreds of idle pairs made as many processes and
+   * fsyncs, one after another). A name whose removal is already under way is waited for.
+   * Links that could not be removed stay recorded, for the next sweep.
+   */
+  async removeAll(names: readonly string[]): Promise<void> {
+    const waits = names.flatMap((name) => {
+      const running = this.removing.get(name);
+      return running ? [running] : [];
+    });
+    const mine = names.filter((name) => !this.removing.has(name));
+    const work = (async () => {
+      const stale = new Set(await this.registry.staleLinks.list());
+      const recorded = mine.filter((name) => stale.has(name));
+      const failed = await this.links.deleteLinks(recorded);
+      if (failed.size > 0)
+        this.logger.warn({ links: [...failed] }, 'could not remove the veths of deleted endpoints; will retry');
+      await this.registry.staleLinks.forgetAll(recorded.filter((name) => !failed.has(name)));
+    })();
+    const settled = work.finally(() => {
+      for (const name of mine) if (this.removing.get(name) === settled) this.removing.delete(name);
+    });
+    for (const name of mine) this.removing.set(name, settled);
+    await Promise.all([settled, ...waits]);
+  }
+
   /** Removes every recorded stale link in the background; failures are retried on the next sweep. */
   sweep(): void {
-    void (async () => {
-      for (const name of await this.registry.staleLinks.list()) {
-        await this.remove(name).catch((error: unknown) =>
-          this.logger.warn({ err: error, link: name }, 'could not remove the veth of a deleted endpoint; will retry'),
-        );
-      }
-    })().catch((error: unknown) => this.logger.warn({ err: error }, 'could not list stale links'));
+    void (async () => this.removeAll(await this.registry.staleLinks.list()))().catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'could not remove the veths of deleted endpoints; will retry'),
+    );
   }
 }

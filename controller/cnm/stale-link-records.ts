@@ -33,6 +33,11 @@ export class StaleLinkStore {
    * and no listener is told: nothing OVS should hold depends on the entry.
    */
   async forget(name: string): Promise<void> {
-    await this.store.txn({ deletes: [keys.staleLink(name)] });
+    await this.forgetAll([name]);
+  }
+
+  /** As forget, for many links in one transaction. */
+  async forgetAll(names: readonly string[]): Promise<void> {
+    if (names.length > 0) await this.store.txn({ deletes: names.map((name) => keys.staleLink(name)) });
   }
 }

@@ -131,6 +131,20 @@ export class HostLinks {
     );
   }
 
+  /**
+   * Deletes many links (and their veth peers) through the batcher: one `ip` for all, where
+   * one each cost a process per link. A link already gone is fine. Returns the names that
+   * could not be deleted.
+   */
+  async deleteLinks(names: readonly string[]): Promise<Set<string>> {
+    const results = await Promise.all(names.map((name) => this.batcher.run(['link', 'del', 'dev', name])));
+    const failed = new Set<string>();
+    results.forEach((result, i) => {
+      if (result.code !== 0 && !/Cannot find device|does not exist/.test(result.stderr)) failed.add(names[i] as string);
+    });
+    return failed;
+  }
+
   /** Deletes a link (and its veth peer); a link that is already gone is fine. */
   async deleteLink(name: string): Promise<void> {
     try {

@@ -71,3 +71,34 @@ test('an endpoint created again under a deleted id keeps its new veth', async (t
     await host.daemon.dataplane.waitEndpointReady('n', 'ep-again-0001', 10_000);
   });
 });
+
+test('many veths left by deleted endpoints go together at start, and a link already gone is no error', async (t) => {
+  await withControllerHost(t, { portPool: 0 }, async (host) => {
+    await host.network('n', '10.44.0.0/24');
+    const names: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const endpointId = `ep-many-${String(i).padStart(4, '0')}`;
+      await host.daemon.service.createEndpoint({ networkId: 'n', endpointId, ipv4: `10.44.0.${i + 2}/24` });
+      await host.daemon.service.join('n', endpointId, '/run/netns/none');
+      names.push((await host.daemon.service.endpointInfo('n', endpointId)).hostIfname);
+    }
+    await host.daemon.stop();
+    const store = FileKvStore.open(join(host.stateDir, 'store'));
+    const registry = new Registry(store);
+    for (let i = 0; i < 12; i++) await registry.endpoints.delete('n', `ep-many-${String(i).padStart(4, '0')}`);
+    assert.equal((await registry.staleLinks.list()).length, 12);
+    await store.close();
+    await host.ovs.netns.ip('link', 'del', 'dev', names[0] as string); // someone removed one by hand meanwhile
+    await host.startDaemonAgain();
+    await until(
+      'every veth deleted after restart',
+      async () => (await Promise.all(names.map((n) => host.linkExists(n)))).every((exists) => !exists),
+      10_000,
+    );
+    await until(
+      'nothing left to remove',
+      async () => (await host.daemon.registry.staleLinks.list()).length === 0,
+      10_000,
+    );
+  });
+});

@@ -53,10 +53,12 @@ function setup(t: TestContext, minIdle = 4, realise: Realise = async () => []): 
     clock: systemClock,
     logger: silentLogger,
     minIdle,
-    removeLink: async (name) => {
-      links.delete(name);
-      links.delete(name.replace(/^ovp/, 'ovq'));
-      await registry.staleLinks.forget(name);
+    removeLinks: async (names) => {
+      for (const name of names) {
+        links.delete(name);
+        links.delete(name.replace(/^ovp/, 'ovq'));
+      }
+      await registry.staleLinks.forgetAll(names);
     },
   });
   t.after(async () => {
@@ -163,7 +165,7 @@ test('a restart keeps made slots whose veths exist and drops the rest', async (t
     clock: systemClock,
     logger: silentLogger,
     minIdle: 4,
-    removeLink: async (name) => registry.staleLinks.forget(name),
+    removeLinks: async (names) => registry.staleLinks.forgetAll(names),
   });
   await again.start();
   assert.deepEqual([...again.readySlots()].sort(), [...kept].sort());
