@@ -23,6 +23,9 @@ import { OpenFlowError } from './error';
 import { PendingRequests, type OutgoingMessage } from './requests';
 import { endsHandshake, exchangeFeatures, OUR_HELLO, refuseHello, type FeaturesReply } from './handshake';
 
+/** Reads at least this large let other work run before the next one (see attach). */
+const YIELD_AFTER_BYTES = 16 * 1024;
+
 export { OpenFlowError } from './error';
 export type { OutgoingMessage } from './requests';
 
@@ -96,7 +99,19 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     this.framer = new OfpFramer();
     this.lastReceived = this.clock.now();
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.onData(chunk);
+      // A long reply (a read-back of thousands of flows) arrives as many reads that the
+      // socket would hand over in one go, decoding megabytes while nothing else runs: a
+      // metrics scrape or a plugin call arriving then waited for all of it. After a large
+      // read, the next one waits for the event loop's next turn.
+      if (chunk.length >= YIELD_AFTER_BYTES && !socket.isPaused()) {
+        socket.pause();
+        setImmediate(() => {
+          if (!socket.destroyed) socket.resume();
+        });
+      }
+    });
     socket.on('error', (error) =>
       this.shutdown(new OpenFlowError('CLOSED', `switch connection error: ${error.message}`)),
     );
