@@ -7,7 +7,7 @@ import { ControllerError, notFound } from './errors';
 import type { Registry } from './cnm/registry';
 import { ClusterNetworks } from './cnm/cluster-networks';
 import type { EndpointRecord, NetworkRecord } from './cnm/records';
-import type { HostLinks } from './host/links';
+import { BATCHABLE_NETNS_PATH, type HostLinks } from './host/links';
 import { listeningPorts } from './host/listening-ports';
 import type { Dataplane } from './dataplane';
 import { StaleLinks } from './stale-links';
@@ -15,7 +15,15 @@ import { PortPool } from './port-pool';
 import { systemClock, type Clock } from './clock';
 import { crashPoint } from './crash-points';
 import { EndpointActivity } from './endpoint-activity';
-import type { EndpointInfo, EndpointSpec, JoinResult, NetworkApi, NetworkSpec, PortBinding } from './cnm/types';
+import type {
+  ContainerEnd,
+  EndpointInfo,
+  EndpointSpec,
+  JoinResult,
+  NetworkApi,
+  NetworkSpec,
+  PortBinding,
+} from './cnm/types';
 
 export interface NetworkServiceOptions {
   registry: Registry;
@@ -140,7 +148,9 @@ export class NetworkService implements NetworkApi {
   /**
    * `meanwhile`, when given, runs while the switch realises the port and its flows, with the
    * answer the join will give: callers that move the container end into its sandbox
-   * themselves (hand attach, CNI) do that in parallel rather than after. Nothing the
+   * themselves (hand attach, CNI) do that in parallel rather than after. A veth made for
+   * such a join has its container end made in the sandbox (`containerEnd.inSandbox`), so
+   * there is nothing left to move. Nothing the
    * container sends gets anywhere before its flows exist: the pipeline drops frames from a
    * port it does not know. The join fails if either fails, after both have settled.
    */
@@ -148,7 +158,7 @@ export class NetworkService implements NetworkApi {
     id: string,
     endpointId: string,
     sandboxKey: string,
-    meanwhile?: (joined: JoinResult) => Promise<void>,
+    meanwhile?: (joined: JoinResult, containerEnd: ContainerEnd) => Promise<void>,
   ): Promise<JoinResult> {
     if (typeof sandboxKey !== 'string' || sandboxKey === '')
       throw new ControllerError('INVALID_ARGUMENT', 'SandboxKey is missing');
@@ -159,6 +169,7 @@ export class NetworkService implements NetworkApi {
     let endpoint = await this.registry.endpoints.require(networkId, endpointId);
     const started = this.clock.now();
     let linked = started;
+    let containerEnd: ContainerEnd = { inSandbox: false };
     if (endpoint.pooled) {
       // A retried join: the pooled pair is already this endpoint's. Its container end may be
       // in the sandbox by now; if it is still here, it gets the network's MTU (again).
@@ -175,10 +186,14 @@ export class NetworkService implements NetworkApi {
     } else {
       // An endpoint created again under a deleted one's id reuses its veth name.
       await this.staleLinks.remove(endpoint.hostIfname);
+      // A caller that moves the container end itself gets it made in the sandbox already.
+      const inSandbox = meanwhile !== undefined && BATCHABLE_NETNS_PATH.test(sandboxKey);
       await this.links.createVeth(endpoint.hostIfname, endpoint.containerIfname, {
         ...(mtu !== undefined ? { mtu } : {}),
         peerMac: endpoint.mac,
+        ...(inSandbox ? { peerNetns: sandboxKey } : {}),
       });
+      containerEnd = { inSandbox };
       crashPoint('join:after-veth');
       linked = this.clock.now();
     }
@@ -206,7 +221,7 @@ export class NetworkService implements NetworkApi {
     };
     const outcomes = await Promise.allSettled([
       timed('switch', this.dataplane.waitEndpointReady(networkId, endpointId, this.realiseTimeoutMs)),
-      ...(meanwhile ? [timed('meanwhile', meanwhile(joined))] : []),
+      ...(meanwhile ? [timed('meanwhile', meanwhile(joined, containerEnd))] : []),
     ]);
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;

@@ -88,20 +88,25 @@ export async function managedAdd(
     const has = (f: 'ipv4' | 'ipv6'): boolean =>
       endpoint[f] !== undefined && (request.address === undefined || family === f);
     // Moved and configured while the switch takes the port: the join answers when both are done.
-    await ctx.service.join(network.id, endpointId, target.nsPath, (joined) =>
-      ctx.links.moveIntoSandbox(joined.containerIfname, target.nsPath, {
-        ifname: request.ifname,
-        addresses: (['ipv4', 'ipv6'] as const).filter(has).map((f) => endpoint[f] as string),
-        ...(request.gateway !== undefined
-          ? { [family === 'ipv4' ? 'gatewayIpv4' : 'gatewayIpv6']: request.gateway }
-          : {}),
-        ...(request.gateway === undefined && joined.gatewayIpv4 !== undefined && has('ipv4')
-          ? { gatewayIpv4: joined.gatewayIpv4 }
-          : {}),
-        ...(request.gateway === undefined && joined.gatewayIpv6 !== undefined && has('ipv6')
-          ? { gatewayIpv6: joined.gatewayIpv6 }
-          : {}),
-      }),
+    await ctx.service.join(network.id, endpointId, target.nsPath, (joined, containerEnd) =>
+      ctx.links.moveIntoSandbox(
+        joined.containerIfname,
+        target.nsPath,
+        {
+          ifname: request.ifname,
+          addresses: (['ipv4', 'ipv6'] as const).filter(has).map((f) => endpoint[f] as string),
+          ...(request.gateway !== undefined
+            ? { [family === 'ipv4' ? 'gatewayIpv4' : 'gatewayIpv6']: request.gateway }
+            : {}),
+          ...(request.gateway === undefined && joined.gatewayIpv4 !== undefined && has('ipv4')
+            ? { gatewayIpv4: joined.gatewayIpv4 }
+            : {}),
+          ...(request.gateway === undefined && joined.gatewayIpv6 !== undefined && has('ipv6')
+            ? { gatewayIpv6: joined.gatewayIpv6 }
+            : {}),
+        },
+        { alreadyThere: containerEnd.inSandbox },
+      ),
     );
     return { port: endpoint.hostIfname, networkId: network.id, endpointId };
   } catch (error) {

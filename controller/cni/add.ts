@@ -34,14 +34,20 @@ export async function cniAdd(ctx: CniContext, request: CniAddRequest): Promise<C
     });
     const routes = routesFor(network, request.routes);
     // Plugged into the namespace while the switch takes the port (see NetworkService.join).
-    await ctx.service.join(network.id, endpointId, request.netns, (joined) =>
-      plugIntoSandbox(ctx.links, joined.containerIfname, request.netns, {
-        ifname: request.ifname,
-        mac: endpoint.mac,
-        ...(joined.mtu !== undefined ? { mtu: joined.mtu } : {}),
-        addresses: [endpoint.ipv4, endpoint.ipv6].filter((a): a is string => a !== undefined),
-        routes,
-      }),
+    await ctx.service.join(network.id, endpointId, request.netns, (joined, containerEnd) =>
+      plugIntoSandbox(
+        ctx.links,
+        joined.containerIfname,
+        request.netns,
+        {
+          ifname: request.ifname,
+          mac: endpoint.mac,
+          ...(joined.mtu !== undefined ? { mtu: joined.mtu } : {}),
+          addresses: [endpoint.ipv4, endpoint.ipv6].filter((a): a is string => a !== undefined),
+          routes,
+        },
+        containerEnd,
+      ),
     );
     const record = await ctx.registry.endpoints.require(network.id, endpointId);
     return endpointView(network, record, routes);

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { run, runOk } from '../host/exec';
 import type { HostLinks } from '../host/links';
+import type { ContainerEnd } from '../cnm/types';
 import type { CniRoute } from './types';
 
 export interface SandboxInterface {
@@ -43,7 +44,8 @@ function configureLines(link: string, want: SandboxInterface): string[] {
 }
 
 /**
- * Moves the host link `link` into `netns` as `want.ifname` and configures it. When the
+ * Moves the host link `link` into `netns` as `want.ifname` and configures it; a link the
+ * join made in the namespace already (`containerEnd.inSandbox`) is only configured. When the
  * link is no longer on the host (a repeated ADD after the move), the interface already in
  * the namespace is configured again instead.
  */
@@ -52,12 +54,14 @@ export async function plugIntoSandbox(
   link: string,
   netns: string,
   want: SandboxInterface,
+  containerEnd: ContainerEnd = { inSandbox: false },
 ): Promise<void> {
+  // Made there by the join, it is still under its host name: configured (and renamed) below.
   let current = link;
-  if (await links.exists(link)) {
-    await runOk('ip', [...(links.netns ? ['-n', links.netns] : []), 'link', 'set', 'dev', link, 'netns', netns]);
-  } else {
-    current = want.ifname;
+  if (!containerEnd.inSandbox) {
+    if (await links.exists(link))
+      await runOk('ip', [...(links.netns ? ['-n', links.netns] : []), 'link', 'set', 'dev', link, 'netns', netns]);
+    else current = want.ifname;
   }
   // `ip -batch` takes no per-line family option, so IPv6 routes get a run of their own.
   const lines = configureLines(current, want);

@@ -74,6 +74,12 @@ export interface EndpointInfo {
   ports?: PortBinding[];
 }
 
+/** Where a join left the container end of the veth, for a caller that places it itself. */
+export interface ContainerEnd {
+  /** Made in the sandbox already (under its host name, not yet configured); else on the host. */
+  inSandbox: boolean;
+}
+
 export interface JoinResult {
   /** Interface libnetwork moves into the sandbox (Docker's InterfaceName.SrcName). */
   containerIfname: string;
@@ -164,7 +170,7 @@ export interface NetworkApi {
     networkId: string,
     endpointId: string,
     sandboxKey: string,
-    meanwhile?: (joined: JoinResult) => Promise<void>,
+    meanwhile?: (joined: JoinResult, containerEnd: ContainerEnd) => Promise<void>,
   ): Promise<JoinResult>;
   /** Forgets the sandbox (port and flows stay until deleteEndpoint); a repeat, or a leave before join, is no error. */
   leave(networkId: string, endpointId: string): Promise<void>;

@@ -9,7 +9,15 @@ export interface VethOptions {
   mtu?: number;
   /** MAC of the container-side end. */
   peerMac?: string;
+  /**
+   * Make the container-side end directly in this namespace (a path, as sandbox keys are):
+   * no move afterwards, which costs a process and the kernel's move between namespaces.
+   */
+  peerNetns?: string;
 }
+
+/** Namespace paths `ip` is given on a batch line: absolute, and nothing a batch line would split. */
+export const BATCHABLE_NETNS_PATH = /^\/[0-9A-Za-z_./:@+-]+$/;
 
 export interface SandboxAddressing {
   /** Final name inside the sandbox, e.g. eth1. */
@@ -52,19 +60,27 @@ export class HostLinks {
   async createVeth(host: string, peer: string, options: VethOptions = {}): Promise<void> {
     const mtu = options.mtu !== undefined ? ['mtu', String(options.mtu)] : [];
     const mac = options.peerMac !== undefined ? ['address', options.peerMac] : [];
-    const add = ['link', 'add', host, ...mtu, 'up', 'type', 'veth', 'peer', 'name', peer, ...mtu, ...mac];
+    const where = options.peerNetns;
+    if (where !== undefined && !BATCHABLE_NETNS_PATH.test(where))
+      throw new Error(`unusable namespace path for a veth end: ${where}`);
+    const add = [
+      ...['link', 'add', host, ...mtu, 'up', 'type', 'veth', 'peer', 'name', peer, ...mtu, ...mac],
+      ...(where !== undefined ? ['netns', where] : []),
+    ];
     // Try the common case first: every process started costs the daemon a fork, and at
     // thousands of joins that adds up; only a clash makes it look at what is there.
     const first = await this.batcher.run(add);
     if (first.code !== 0) {
       if (!/File exists/.test(first.stderr)) throw new CommandError(['ip', ...add], first.code, first.stderr);
-      if ((await this.exists(host)) && (await this.exists(peer))) return; // a retried join
+      // A retried join finds its pair whole here; one whose end is in a namespace is made again.
+      if (where === undefined && (await this.exists(host)) && (await this.exists(peer))) return;
       await this.deleteLink(host);
-      await this.deleteLink(peer);
+      if (where === undefined) await this.deleteLink(peer);
       await this.ip(add);
     }
     try {
-      await this.inNetns('ethtool', ['-K', peer, 'tx', 'off']);
+      if (where === undefined) await this.inNetns('ethtool', ['-K', peer, 'tx', 'off']);
+      else await runOk('nsenter', [`--net=${where}`, 'ethtool', '-K', peer, 'tx', 'off']);
     } catch (error) {
       await this.deleteLink(host);
       throw error;
@@ -158,9 +174,15 @@ export class HostLinks {
   /**
    * Moves `link` into the sandbox namespace (a path such as /var/run/docker/netns/<id> or
    * /proc/<pid>/ns/net), renames it, addresses it, brings it up and sets default routes.
+   * `alreadyThere`: the link was made in the sandbox (VethOptions.peerNetns); no move.
    */
-  async moveIntoSandbox(link: string, sandboxPath: string, addressing: SandboxAddressing): Promise<void> {
-    await this.ip(['link', 'set', 'dev', link, 'netns', sandboxPath]);
+  async moveIntoSandbox(
+    link: string,
+    sandboxPath: string,
+    addressing: SandboxAddressing,
+    options: { alreadyThere?: boolean } = {},
+  ): Promise<void> {
+    if (options.alreadyThere !== true) await this.ip(['link', 'set', 'dev', link, 'netns', sandboxPath]);
     // One `ip -batch` in the sandbox instead of a process per step: each process is a fork
     // of the daemon, and a busy host makes every one of them slow. The batch stops at the
     // first line that fails, as the steps one by one did.

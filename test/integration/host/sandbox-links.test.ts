@@ -1,6 +1,7 @@
 // Moving a container's end of a veth into its sandbox (what `ovsnet attach` on the daemon's
 // bridge does after the join): renamed, addressed, up and routed there in one `ip -batch`,
-// and a step the kernel refuses fails the whole move with the kernel's reason.
+// and a step the kernel refuses fails the whole move with the kernel's reason. Or made there
+// in the first place, with nothing to move.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Netns } from '../../harness/netns';
@@ -48,4 +49,38 @@ test('a sandbox that already has the interface name refuses the move, naming the
     /File exists/,
   );
   assert.doesNotMatch(await sandbox.ip('-o', 'addr', 'show'), /10\.77\.1\.5/, 'no address was added after the failure');
+});
+
+test('a veth made with its container end in the sandbox: MAC, MTU, checksum offload off, then configured in place', async (t) => {
+  if (!requireBinaries(t, ['ip', 'nsenter', 'ethtool'])) return;
+  const host = await Netns.create('lh');
+  const sandbox = await Netns.create('ls');
+  t.after(async () => {
+    await sandbox.destroy();
+    await host.destroy();
+  });
+  const links = new HostLinks(host.name);
+  const made = { mtu: 1450, peerMac: '02:77:00:00:00:05', peerNetns: sandbox.path };
+  await links.createVeth('sbx2', 'sbx2p', made);
+  // Made again, as a retried join does: the pair is replaced, not doubled.
+  await links.createVeth('sbx2', 'sbx2p', made);
+  assert.match(await host.ip('-o', 'link', 'show', 'sbx2'), /mtu 1450/);
+  assert.doesNotMatch(await host.ip('-o', 'link', 'show'), /sbx2p/, 'the container end never was on the host');
+  const peer = await sandbox.ip('-o', 'link', 'show', 'sbx2p');
+  assert.match(peer, /mtu 1450/);
+  assert.match(peer, /link\/ether 02:77:00:00:00:05/);
+  assert.equal((await sandbox.ip('-o', 'link', 'show')).split('\n').filter((l) => l.includes('sbx2p')).length, 1);
+  const offload = await sandbox.exec('ethtool', ['-k', 'sbx2p']);
+  assert.match(offload, /tx-checksumming: off/);
+  await links.moveIntoSandbox(
+    'sbx2p',
+    sandbox.path,
+    { ifname: 'eth1', addresses: ['10.77.2.5/24'] },
+    { alreadyThere: true },
+  );
+  assert.match(await sandbox.ip('-o', 'addr', 'show', 'dev', 'eth1'), /inet 10\.77\.2\.5\/24/);
+  await assert.rejects(
+    links.createVeth('sbx3', 'sbx3p', { peerNetns: 'relative/path' }),
+    /unusable namespace path for a veth end: relative\/path/,
+  );
 });
