@@ -22,23 +22,14 @@ export class StaleLinks {
 
   /** Removes `name` if it is recorded as stale; resolves once it is gone (or was never stale). */
   remove(name: string): Promise<void> {
-    const running = this.removing.get(name);
-    if (running) return running;
-    const work = (async () => {
-      if (!(await this.registry.staleLinks.has(name))) return;
-      await this.links.deleteLink(name);
-      crashPoint('delete-endpoint:after-unlink');
-      await this.registry.staleLinks.forget(name);
-    })().finally(() => this.removing.delete(name));
-    this.removing.set(name, work);
-    return work;
+    return this.removeAll([name]);
   }
 
   /**
    * Removes those of `names` that are recorded as stale, together: one `ip` and one
    * transaction for all (a pool giving back hundreds of idle pairs made as many processes and
    * fsyncs, one after another). A name whose removal is already under way is waited for.
-   * Links that could not be removed stay recorded, for the next sweep.
+   * Links that could not be removed stay recorded, for the next sweep, and fail the call.
    */
   async removeAll(names: readonly string[]): Promise<void> {
     const waits = names.flatMap((name) => {
@@ -47,12 +38,15 @@ export class StaleLinks {
     });
     const mine = names.filter((name) => !this.removing.has(name));
     const work = (async () => {
-      const stale = new Set(await this.registry.staleLinks.list());
-      const recorded = mine.filter((name) => stale.has(name));
+      const stale = await Promise.all(mine.map((name) => this.registry.staleLinks.has(name)));
+      const recorded = mine.filter((_, i) => stale[i] === true);
       const failed = await this.links.deleteLinks(recorded);
-      if (failed.size > 0)
-        this.logger.warn({ links: [...failed] }, 'could not remove the veths of deleted endpoints; will retry');
+      if (recorded.length > failed.size) crashPoint('delete-endpoint:after-unlink');
       await this.registry.staleLinks.forgetAll(recorded.filter((name) => !failed.has(name)));
+      const [only, ...more] = failed.values();
+      if (only && more.length === 0) throw only;
+      if (only)
+        throw new Error(`could not remove ${failed.size} veths: ${[only, ...more].map((e) => e.message).join('; ')}`);
     })();
     const settled = work.finally(() => {
       for (const name of mine) if (this.removing.get(name) === settled) this.removing.delete(name);

@@ -29,14 +29,10 @@ export class StaleLinkStore {
   }
 
   /**
-   * The link is gone from the host. No compare is needed (forgetting twice is harmless)
-   * and no listener is told: nothing OVS should hold depends on the entry.
+   * The links are gone from the host: one transaction for all. No compare is needed
+   * (forgetting twice is harmless) and no listener is told: nothing OVS should hold depends
+   * on the entries.
    */
-  async forget(name: string): Promise<void> {
-    await this.forgetAll([name]);
-  }
-
-  /** As forget, for many links in one transaction. */
   async forgetAll(names: readonly string[]): Promise<void> {
     if (names.length > 0) await this.store.txn({ deletes: names.map((name) => keys.staleLink(name)) });
   }

@@ -16,6 +16,9 @@ export interface VethOptions {
   peerNetns?: string;
 }
 
+/** What `ip` says of a link that is not there: deleting it is then done already. */
+const LINK_GONE = /Cannot find device|does not exist/;
+
 /** Namespace paths `ip` is given on a batch line: absolute, and nothing a batch line would split. */
 export const BATCHABLE_NETNS_PATH = /^\/[0-9A-Za-z_./:@+-]+$/;
 
@@ -132,7 +135,7 @@ export class HostLinks {
     const args = ['link', 'set', 'dev', name, 'mtu', String(mtu)];
     const result = await this.batcher.run(args);
     if (result.code === 0) return;
-    if (options.missingIsFine === true && /Cannot find device|does not exist/.test(result.stderr)) return;
+    if (options.missingIsFine === true && LINK_GONE.test(result.stderr)) return;
     throw new CommandError(['ip', ...args], result.code, result.stderr);
   }
 
@@ -149,14 +152,16 @@ export class HostLinks {
 
   /**
    * Deletes many links (and their veth peers) through the batcher: one `ip` for all, where
-   * one each cost a process per link. A link already gone is fine. Returns the names that
-   * could not be deleted.
+   * one each cost a process per link. A link already gone is fine. Returns why each link that
+   * could not be deleted was not, by name.
    */
-  async deleteLinks(names: readonly string[]): Promise<Set<string>> {
+  async deleteLinks(names: readonly string[]): Promise<Map<string, CommandError>> {
     const results = await Promise.all(names.map((name) => this.batcher.run(['link', 'del', 'dev', name])));
-    const failed = new Set<string>();
+    const failed = new Map<string, CommandError>();
     results.forEach((result, i) => {
-      if (result.code !== 0 && !/Cannot find device|does not exist/.test(result.stderr)) failed.add(names[i] as string);
+      const name = names[i] as string;
+      if (result.code !== 0 && !LINK_GONE.test(result.stderr))
+        failed.set(name, new CommandError(['ip', 'link', 'del', 'dev', name], result.code, result.stderr));
     });
     return failed;
   }
@@ -166,7 +171,7 @@ export class HostLinks {
     try {
       await this.ip(['link', 'del', 'dev', name]);
     } catch (error) {
-      if (error instanceof CommandError && /Cannot find device|does not exist/.test(error.stderr)) return;
+      if (error instanceof CommandError && LINK_GONE.test(error.stderr)) return;
       throw error;
     }
   }

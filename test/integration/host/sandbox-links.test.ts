@@ -8,14 +8,20 @@ import { Netns } from '../../harness/netns';
 import { requireBinaries } from '../../harness/require';
 import { HostLinks } from '../../../controller/host/links';
 
-test('a link moved into a sandbox arrives renamed, addressed, up and with its default routes', async (t) => {
-  if (!requireBinaries(t, ['ip', 'nsenter'])) return;
+/** A namespace standing for the host and one for the sandbox, both removed after the test. */
+async function hostAndSandbox(t: { after(fn: () => Promise<void>): void }): Promise<{ host: Netns; sandbox: Netns }> {
   const host = await Netns.create('lh');
   const sandbox = await Netns.create('ls');
   t.after(async () => {
     await sandbox.destroy();
     await host.destroy();
   });
+  return { host, sandbox };
+}
+
+test('a link moved into a sandbox arrives renamed, addressed, up and with its default routes', async (t) => {
+  if (!requireBinaries(t, ['ip', 'nsenter'])) return;
+  const { host, sandbox } = await hostAndSandbox(t);
   const links = new HostLinks(host.name);
   await host.ip('link', 'add', 'sbx0', 'type', 'veth', 'peer', 'name', 'sbx0p');
   await links.moveIntoSandbox('sbx0p', sandbox.path, {
@@ -36,12 +42,7 @@ test('a link moved into a sandbox arrives renamed, addressed, up and with its de
 
 test('a sandbox that already has the interface name refuses the move, naming the reason', async (t) => {
   if (!requireBinaries(t, ['ip', 'nsenter'])) return;
-  const host = await Netns.create('lh');
-  const sandbox = await Netns.create('ls');
-  t.after(async () => {
-    await sandbox.destroy();
-    await host.destroy();
-  });
+  const { host, sandbox } = await hostAndSandbox(t);
   await sandbox.ip('link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'other');
   await host.ip('link', 'add', 'sbx1', 'type', 'veth', 'peer', 'name', 'sbx1p');
   await assert.rejects(
@@ -53,12 +54,7 @@ test('a sandbox that already has the interface name refuses the move, naming the
 
 test('a veth made with its container end in the sandbox: MAC, MTU, checksum offload off, then configured in place', async (t) => {
   if (!requireBinaries(t, ['ip', 'nsenter', 'ethtool'])) return;
-  const host = await Netns.create('lh');
-  const sandbox = await Netns.create('ls');
-  t.after(async () => {
-    await sandbox.destroy();
-    await host.destroy();
-  });
+  const { host, sandbox } = await hostAndSandbox(t);
   const links = new HostLinks(host.name);
   const made = { mtu: 1450, peerMac: '02:77:00:00:00:05', peerNetns: sandbox.path };
   await links.createVeth('sbx2', 'sbx2p', made);
