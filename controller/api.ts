@@ -42,6 +42,7 @@ export { readPid } from './ovs/private-ovs';
 export { run as runHostCommand, type ExecOptions, type ExecResult } from './host/exec';
 export * from './cnm/types';
 export { ControllerError, isControllerError, type ControllerErrorCode } from './errors';
+export { asRequest } from './store/request-scope';
 export { callControl } from './control/client';
 export type {
   ControlMethods,

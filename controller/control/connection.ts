@@ -2,9 +2,11 @@
 // make the daemon hold unbounded work or memory for it: at most `maxInFlight` requests run
 // at once (reading stops until one finishes), a reply the client does not read stops
 // reading too (until the socket drains), a request line is at most MAX_LINE_BYTES, and a
-// connection with nothing running that stays silent for `idleTimeoutMs` is closed.
+// connection with nothing running that stays silent for `idleTimeoutMs` is closed. Each call
+// runs as one request (store/request-scope.ts): its store calls share one bound.
 import type { Socket } from 'node:net';
 import { ControllerError } from '../errors';
+import { asRequest } from '../store/request-scope';
 import type { Logger } from '../log';
 import { LineSplitter, MAX_LINE_BYTES, type ControlRequest, type ControlResponse } from './protocol';
 
@@ -112,7 +114,7 @@ async function answer(
   const started = process.hrtime.bigint();
   const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
   try {
-    reply({ id: request.id, result: (await method(request.params ?? {})) ?? null });
+    reply({ id: request.id, result: (await asRequest(async () => method(request.params ?? {}))) ?? null });
     onCall?.(request.method, seconds(), false);
   } catch (error) {
     onCall?.(request.method, seconds(), true);

@@ -15,6 +15,7 @@ import {
   isRecoverableError,
 } from 'etcd3';
 import { ControllerError, isControllerError } from '../errors';
+import { storeDeadline } from './request-scope';
 
 /** What an etcd3 call accepts: one absolute deadline shared by every attempt. */
 export interface CallDeadline {
@@ -37,11 +38,14 @@ export class BoundedCalls {
     readonly timeoutMs: number,
   ) {}
 
-  /** `deadline` (epoch ms) shares one bound among several calls; by default each has its own. */
+  /**
+   * `deadline` (epoch ms) shares one bound among several calls; by default each has its
+   * own, within what is left of its request's (request-scope.ts).
+   */
   async run<T>(
     safety: RetrySafety,
     call: (options: CallDeadline) => Promise<T>,
-    deadline = Date.now() + this.timeoutMs,
+    deadline = this.deadline(),
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -56,6 +60,11 @@ export class BoundedCalls {
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
+  }
+
+  /** When a call (or several sharing one bound) starting now must end. */
+  deadline(): number {
+    return storeDeadline(this.timeoutMs);
   }
 
   unreachable(cause: Error, outcomeUnknown = false): ControllerError {

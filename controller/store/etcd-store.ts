@@ -84,7 +84,7 @@ export class EtcdKvStore implements ClusterKvStore {
       success: this.writes(words, leaseId),
     };
     // One bound for the transaction, however many times it has to be sent and checked.
-    const deadline = Date.now() + this.calls.timeoutMs;
+    const deadline = this.calls.deadline();
     for (;;) {
       try {
         const response = await this.calls.run('write', (options) => this.client.kv.txn(request, options), deadline);

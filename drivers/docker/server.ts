@@ -7,7 +7,7 @@
 //   - HTTP-level mistakes use a status code and the same field: 404 unknown method (Docker
 //     treats 404 as "not implemented"), 405 not POST, 413 body too large.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isControllerError, type Logger } from '../../controller/api';
+import { asRequest, isControllerError, type Logger } from '../../controller/api';
 import { badRequest, describeError } from './errors';
 import { isObject, type JsonObject } from './fields';
 import { PLUGIN_CONTENT_TYPE } from './protocol';
@@ -112,7 +112,7 @@ class RequestHandler {
       const body = parseBody(text, method);
       this.logger.trace({ method, body }, 'plugin call received');
       try {
-        answer = await route.handle(body);
+        answer = await asRequest(async () => route.handle(body));
       } catch (error) {
         throw text.trim() === '' && isControllerError(error, 'INVALID_ARGUMENT') ? emptyBodyError(method) : error;
       }

@@ -339,7 +339,7 @@ export async function overlayChecks(t: TestContext, lab: Lab): Promise<OverlayFi
         const tookMs = performance.now() - started;
         assert.notEqual(refused.code, 0, 'the attach needs etcd');
         assert.match(refused.stderr, /cluster store/i, `the error names the cluster store: ${refused.stderr}`);
-        assert.ok(tookMs <= 10_000, `it failed after ${tookMs.toFixed(0)} ms`);
+        assert.ok(tookMs <= 10_000, `it failed after ${tookMs.toFixed(0)} ms: ${refused.stderr.trim()}`);
         t.diagnostic(`attach refused after ${(tookMs / 1000).toFixed(1)} s: ${refused.stderr.trim()}`);
         while (performance.now() - frozen < 30_000) {
           sent++;

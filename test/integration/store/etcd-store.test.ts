@@ -14,6 +14,7 @@ import type { EtcdStoreOptions } from '../../../controller/store/etcd-options';
 import type { KvEntry, KvSnapshot, KvWatchEvent } from '../../../controller/store/kv';
 import { CuttingProxy } from '../../harness/cutting-proxy';
 import { isControllerError } from '../../../controller/errors';
+import { asRequest, LAST_CALL_MS } from '../../../controller/store/request-scope';
 
 /** One etcd for the tests that do not disturb it; each test gets its own key prefix. */
 const sharedEtcd = etcdSharedByFile();
@@ -257,6 +258,35 @@ test('with etcd hung (accepting, never answering) every call still fails within 
     message: /is unreachable: .*may or may not have been applied/,
   });
   etcd.thaw();
+});
+
+test('with etcd hung, a request making several calls in a row fails within one bound, not one per call', async (t) => {
+  const etcd = await ownEtcd(t);
+  if (!etcd) return;
+  const store = openStore(t, etcd, { timeoutMs: 2_000 });
+  await store.txn({ puts: [{ key: 'k', value: 1 }] });
+  etcd.freeze();
+  try {
+    // A read that fails, then the write a request would make anyway, then one more read.
+    const started = Date.now();
+    const failures = await asRequest(async () => {
+      const outcomes = [];
+      outcomes.push(await store.get('k').catch((error: unknown) => error));
+      outcomes.push(await store.txn({ puts: [{ key: 'k', value: 2 }] }).catch((error: unknown) => error));
+      outcomes.push(await store.list('').catch((error: unknown) => error));
+      return outcomes;
+    });
+    const took = Date.now() - started;
+    for (const failure of failures) assert.ok(isControllerError(failure, 'UNAVAILABLE'), String(failure));
+    // The bound, then LAST_CALL_MS for each later call at most, and the deadline's grace.
+    assert.ok(took <= 2_000 + 2 * LAST_CALL_MS + 500, `three calls took ${took} ms, one bound is 2000 ms`);
+    // Outside a request (the reconcilers' own calls) each call keeps its own bound.
+    const alone = Date.now();
+    await store.get('k').catch(() => undefined);
+    assert.ok(Date.now() - alone >= 1_500, `a call outside any request gave up after ${Date.now() - alone} ms`);
+  } finally {
+    etcd.thaw();
+  }
 });
 
 /**
