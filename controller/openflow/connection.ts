@@ -12,6 +12,9 @@ import type { Socket } from 'node:net';
 import { encodeInto, encodeMessage } from '../../flows/ofp/encode';
 import { Writer } from '../../flows/ofp/buffer';
 import { decodeMessage } from '../../flows/ofp/decode';
+import { splitFlowStats, type FlowStatsEntryBytes } from '../../flows/ofp/messages/flow';
+import { undecodedMultipartReply } from '../../flows/ofp/messages/multipart';
+import { MultipartType } from '../../flows/ofp/constants';
 import { OfpFramer } from '../../flows/ofp/framer';
 import type { FlowStats, OfpMessage, PortDesc, PortStats, TableStats } from '../../flows/ofp/types';
 import { replyErrorFor } from '../../flows/ofp/errors';
@@ -67,6 +70,8 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   private readonly echoIntervalMs: number;
   private readonly missSendLen: number;
   /** Writers waiting for the socket to drain; the session's end fails them. */
+  /** Requests whose multipart replies are handed over undecoded (dumpFlowEntries). */
+  private readonly undecodedReplies = new Set<number>();
   private readonly drainWaiters = new Set<(error?: OpenFlowError) => void>();
 
   constructor(options: SessionOptions = {}) {
@@ -240,6 +245,45 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     return replies.flatMap((r) => (r.type === 'flow_stats_reply' ? r.flows : []));
   }
 
+  /**
+   * The same dump as dumpFlows, each entry left undecoded: a caller comparing the table
+   * with an earlier dump decodes only the entries it has not seen (FlowStatsEntryBytes).
+   */
+  async dumpFlowEntries(
+    filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {},
+  ): Promise<FlowStatsEntryBytes[]> {
+    const xid = this.requests.xid();
+    this.undecodedReplies.add(xid);
+    try {
+      const replies = await this.request(
+        {
+          type: 'flow_stats_request',
+          flags: 0,
+          request: {
+            tableId: filter.tableId ?? 0xff,
+            cookie: filter.cookie ?? 0n,
+            cookieMask: filter.cookieMask ?? 0n,
+          },
+        },
+        this.requestTimeoutMs,
+        xid,
+      );
+      const entries: FlowStatsEntryBytes[] = [];
+      for (const reply of replies) {
+        if (reply.type !== 'multipart_other' || reply.mpType !== MultipartType.FLOW)
+          throw new OpenFlowError('PROTOCOL', `the switch answered a flow dump with ${reply.type}`);
+        try {
+          entries.push(...splitFlowStats(reply.body));
+        } catch (error) {
+          throw new OpenFlowError('PROTOCOL', `the switch sent a malformed flow dump: ${(error as Error).message}`);
+        }
+      }
+      return entries;
+    } finally {
+      this.undecodedReplies.delete(xid);
+    }
+  }
+
   /** Flow, packet and byte totals of the flows a filter selects. */
   async aggregate(
     filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {},
@@ -279,7 +323,10 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
       return;
     }
     for (const frame of frames) {
-      const message = decodeMessage(frame);
+      const message =
+        (this.undecodedReplies.size > 0 && this.undecodedReplies.has(frame.readUInt32BE(4))
+          ? undecodedMultipartReply(frame)
+          : undefined) ?? decodeMessage(frame);
       if (message instanceof Error) {
         // Tell the switch which message we could not parse, as OpenFlow asks, and go on:
         // the framing is intact, only this message is lost.

@@ -20,30 +20,15 @@ export const content = (f: Pick<FlowMod | FlowStats, 'cookie' | 'instructions'>)
 export type Keyed = Map<string, { flow: Pick<FlowMod, 'tableId' | 'priority' | 'match'>; content: string }>;
 
 /** One flow as keyed() holds it. */
-const keyedEntry = (f: FlowMod | FlowStats): [string, { flow: FlowMod | FlowStats; content: string }] => [
+export type KeyedFlow = Keyed extends Map<string, infer V> ? V : never;
+
+export const keyedEntry = (f: FlowMod | FlowStats): [string, KeyedFlow] => [
   identity(f),
   { flow: f, content: content(f) },
 ];
 
 export function keyed(flows: ReadonlyArray<FlowMod | FlowStats>): Keyed {
   return new Map(flows.map(keyedEntry));
-}
-
-/** Flows keyed per slice. */
-const KEYED_SLICE = 500;
-
-/**
- * The same as keyed(), letting other work run between slices: a background check keys a
- * whole table (8,000 flows at a thousand endpoints, tens of milliseconds with the
- * collections it causes), and a scrape or a Docker call must not wait behind it.
- */
-export async function keyedInSlices(flows: ReadonlyArray<FlowMod | FlowStats>): Promise<Keyed> {
-  const result: Keyed = new Map();
-  for (let at = 0; at < flows.length; at += KEYED_SLICE) {
-    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
-    for (const [key, entry] of flows.slice(at, at + KEYED_SLICE).map(keyedEntry)) result.set(key, entry);
-  }
-  return result;
 }
 
 export class DesiredFlows {

@@ -11,7 +11,8 @@ import type { SwitchClient } from '../openflow/switch-client';
 import { OpenFlowError, type OpenFlowSession } from '../openflow/connection';
 import type { DataplaneState, FlowBackend } from './ovs-dataplane';
 import { toPipelineState } from './pipeline-state';
-import { DesiredFlows, identity, keyed, keyedInSlices, type Keyed } from './desired-flows';
+import { DesiredFlows, identity, type Keyed } from './desired-flows';
+import { ReadBackKeys } from './read-back';
 import { systemClock, type Clock } from '../clock';
 import { cookieSelects } from '../../flows/pipeline/cookies';
 import { dueFlowCheck, flowCheckThresholds, type FlowCheckThresholds } from './flow-check';
@@ -63,6 +64,7 @@ export class OpenFlowSync implements FlowBackend {
    */
   tableFlows: number | undefined;
   private readonly desiredFlows = new DesiredFlows();
+  private readonly readBack = new ReadBackKeys();
   /** How long the last read-back of the table took. */
   private lastDumpMs = 0;
   /** The pipeline state of the last pass, to explain dumped flows by their reasons. */
@@ -171,7 +173,8 @@ export class OpenFlowSync implements FlowBackend {
     if (!known || known.session !== session) {
       // A new connection (first pass, or the switch restarted): only a read-back tells.
       const dumpedAt = this.clock.now();
-      known = { session, verifiedAt: dumpedAt, dumpedAt, flows: keyed(await session.dumpFlows()), fingerprint: '' };
+      const flows = await this.readBack.keyed(await session.dumpFlowEntries(), want);
+      known = { session, verifiedAt: dumpedAt, dumpedAt, flows, fingerprint: '' };
       this.lastDumpMs = this.clock.now() - dumpedAt;
       this.tableFlows = known.flows.size;
       if (this.suspect) this.reportDrift(this.suspect, known.flows);
@@ -244,7 +247,7 @@ export class OpenFlowSync implements FlowBackend {
         else [this.known, this.suspect] = [undefined, current.flows]; // the next pass reads the table back and repairs it
         return;
       }
-      const flows = await keyedInSlices(await session.dumpFlows());
+      const flows = await this.readBack.keyed(await session.dumpFlowEntries(), this.known?.flows);
       this.lastDumpMs = this.clock.now() - now;
       const current = this.known;
       if (this.installs !== installs || current?.session !== session) return;

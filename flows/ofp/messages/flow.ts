@@ -1,5 +1,5 @@
 // FLOW_MOD, FLOW_REMOVED, and the flow-stats entry that multipart flow replies carry.
-import { OfpDecodeError, type Reader, type Writer } from '../buffer';
+import { OfpDecodeError, Reader, type Writer } from '../buffer';
 import { FlowModCommand, GROUP_ANY, MsgType, NO_BUFFER, Port } from '../constants';
 import { decodeInstructions, encodeInstructions } from '../instructions';
 import { decodeMatch, encodeMatch, knownFields } from '../match';
@@ -61,6 +61,55 @@ export function decodeFlowStats(r: Reader): FlowStats {
     match,
     instructions,
   };
+}
+
+/**
+ * One flow-stats entry as the switch sent it. `stable` is every byte of it but the flow's
+ * age and counters (duration, packet and byte counts): the same flow gives the same
+ * `stable` in every dump, so a reader comparing dumps decodes only entries it has not seen.
+ */
+export interface FlowStatsEntryBytes {
+  stable: string;
+  /** The whole entry, length first, as decodeFlowStatsEntry reads it. */
+  bytes: Buffer;
+}
+
+/** Offsets in ofp_flow_stats: table_id; priority to the pad after flags; cookie. */
+const STABLE_PARTS: ReadonlyArray<readonly [number, number]> = [
+  [2, 3],
+  [12, 20],
+  [24, 32],
+];
+
+/**
+ * Splits a flow-stats reply body into its entries without decoding them (lengths are
+ * checked: each at least the fixed part plus an empty match, a multiple of 8, inside the
+ * body). The entries share the body's memory.
+ */
+export function splitFlowStats(body: Buffer): FlowStatsEntryBytes[] {
+  const entries: FlowStatsEntryBytes[] = [];
+  for (let at = 0; at < body.length;) {
+    if (body.length - at < 2) throw new OfpDecodeError(`flow stats entry at ${at} is cut short`, 'truncated');
+    const length = body.readUInt16BE(at);
+    if (length < FLOW_STATS_FIXED + 8 || length % 8 !== 0)
+      throw new OfpDecodeError(`flow stats entry length ${length} at ${at} is not valid`, 'bad_length');
+    if (at + length > body.length)
+      throw new OfpDecodeError(`flow stats entry of ${length} bytes at ${at} runs past the reply`, 'truncated');
+    const bytes = body.subarray(at, at + length);
+    let stable = '';
+    for (const [from, to] of STABLE_PARTS) stable += bytes.toString('latin1', from, to);
+    entries.push({ stable: stable + bytes.toString('latin1', FLOW_STATS_FIXED, length), bytes });
+    at += length;
+  }
+  return entries;
+}
+
+/** Decodes one entry splitFlowStats found; it must fill `bytes` exactly. */
+export function decodeFlowStatsEntry(bytes: Buffer): FlowStats {
+  const r = new Reader(bytes);
+  const flow = decodeFlowStats(r);
+  if (r.remaining !== 0) throw new OfpDecodeError(`${r.remaining} bytes left after a flow stats entry`, 'bad_length');
+  return flow;
 }
 
 /** The FLOW_MOD body after the header (ofp_flow_mod, match, instructions). */

@@ -2,7 +2,7 @@
 // aggregate, table stats, port stats and port desc; other kinds are kept raw. A reply
 // with OFPMPF_REPLY_MORE set is one part of several; the session reassembles them.
 import { OfpDecodeError, type Reader, type Writer } from '../buffer';
-import { GROUP_ANY, MsgType, MultipartType, Port } from '../constants';
+import { GROUP_ANY, MsgType, MultipartType, OFP13_VERSION, Port } from '../constants';
 import { decodeMatch, encodeMatch, knownFields } from '../match';
 import type { FlowStatsRequest, OfpMessage, TableStats } from '../types';
 import { decodeFlowStats, encodeFlowStats } from './flow';
@@ -191,3 +191,25 @@ export const multipart: MessageFamily = {
   },
   decoders: { [REQ]: decodeMultipart, [REP]: decodeMultipart },
 };
+
+/** Where a multipart reply's body starts: the OpenFlow header, then type, flags and padding. */
+const MULTIPART_BODY_AT = 16;
+
+/**
+ * A multipart reply with its body left undecoded (as `multipart_other` carries kinds this
+ * codec does not know), for a reader that handles the entries itself: a flow-table dump
+ * compared with the last one (splitFlowStats). Undefined when `frame` is not an OpenFlow
+ * 1.3 multipart reply whose header states its length. The body shares the frame's memory.
+ */
+export function undecodedMultipartReply(frame: Buffer): Extract<OfpMessage, { type: 'multipart_other' }> | undefined {
+  if (frame.length < MULTIPART_BODY_AT || frame.readUInt8(0) !== OFP13_VERSION) return undefined;
+  if (frame.readUInt8(1) !== MsgType.MULTIPART_REPLY || frame.readUInt16BE(2) !== frame.length) return undefined;
+  return {
+    type: 'multipart_other',
+    xid: frame.readUInt32BE(4),
+    request: false,
+    mpType: frame.readUInt16BE(8),
+    flags: frame.readUInt16BE(10),
+    body: frame.subarray(MULTIPART_BODY_AT),
+  };
+}

@@ -3,7 +3,7 @@
 // ovsnet version installed (other cookies) is brought to the desired one in one pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DesiredFlows, identity, keyed, keyedInSlices } from '../../../controller/reconcile/desired-flows';
+import { DesiredFlows, identity, keyed } from '../../../controller/reconcile/desired-flows';
 import { diffFlows } from '../../../controller/reconcile/flow-sync';
 import { FEATURE_MASK, MARK_MASK, isOvsnetCookie, parseCookie } from '../../../flows/pipeline/cookies';
 import type { FlowMod } from '../../../flows/ofp/types';
@@ -148,17 +148,4 @@ test('flows an older ovsnet installed with the cookie layout before object kinds
   for (const [key, entry] of keyed(diff.add)) after.set(key, entry);
   const again = diffFlows(want, after);
   assert.deepEqual([again.add.length, again.remove.length], [0, 0], 'one pass is enough');
-});
-
-test('a table keyed in slices is the same table, and other work runs while it is keyed', async () => {
-  const flows = buildPipeline({
-    ...generatedState(),
-    endpoints: Array.from({ length: 200 }, (_, i) => endpoint(i)),
-  }).map(toFlowMod);
-  assert.ok(flows.length > 1000, `a table of several slices (${flows.length} flows)`);
-  let ranMeanwhile = false;
-  setImmediate(() => (ranMeanwhile = true));
-  const sliced = await keyedInSlices(flows);
-  assert.ok(ranMeanwhile, 'a callback queued before keying ran before it finished');
-  assert.deepEqual(table(sliced), table(keyed(flows)));
 });
