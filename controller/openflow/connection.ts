@@ -16,7 +16,7 @@ import { splitFlowStats, type FlowStatsEntryBytes } from '../../flows/ofp/messag
 import { undecodedMultipartReply } from '../../flows/ofp/messages/multipart';
 import { MultipartType } from '../../flows/ofp/constants';
 import { OfpFramer } from '../../flows/ofp/framer';
-import type { FlowStats, OfpMessage, PortDesc, PortStats, TableStats } from '../../flows/ofp/types';
+import type { FlowStats, FlowStatsRequest, OfpMessage, PortDesc, PortStats, TableStats } from '../../flows/ofp/types';
 import { replyErrorFor } from '../../flows/ofp/errors';
 import type { Clock } from '../clock';
 import { systemClock } from '../clock';
@@ -31,6 +31,17 @@ const YIELD_AFTER_BYTES = 16 * 1024;
 
 export { OpenFlowError } from './error';
 export type { OutgoingMessage } from './requests';
+
+/** Which flows a dump or a count covers: one table (all by default), cookies under a mask. */
+export interface FlowFilter {
+  tableId?: number;
+  cookie?: bigint;
+  cookieMask?: bigint;
+}
+
+function flowStatsRequest(filter: FlowFilter): FlowStatsRequest {
+  return { tableId: filter.tableId ?? 0xff, cookie: filter.cookie ?? 0n, cookieMask: filter.cookieMask ?? 0n };
+}
 
 /** `connecting`: created, the socket not yet handed over by attach(). */
 export type SessionState = 'connecting' | 'hello_wait' | 'features_wait' | 'ready' | 'closed';
@@ -69,9 +80,9 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   private readonly requestTimeoutMs: number;
   private readonly echoIntervalMs: number;
   private readonly missSendLen: number;
-  /** Writers waiting for the socket to drain; the session's end fails them. */
   /** Requests whose multipart replies are handed over undecoded (dumpFlowEntries). */
   private readonly undecodedReplies = new Set<number>();
+  /** Writers waiting for the socket to drain; the session's end fails them. */
   private readonly drainWaiters = new Set<(error?: OpenFlowError) => void>();
 
   constructor(options: SessionOptions = {}) {
@@ -236,12 +247,8 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
     await this.request({ type: 'barrier_request' }, timeoutMs);
   }
 
-  async dumpFlows(filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {}): Promise<FlowStats[]> {
-    const replies = await this.request({
-      type: 'flow_stats_request',
-      flags: 0,
-      request: { tableId: filter.tableId ?? 0xff, cookie: filter.cookie ?? 0n, cookieMask: filter.cookieMask ?? 0n },
-    });
+  async dumpFlows(filter: FlowFilter = {}): Promise<FlowStats[]> {
+    const replies = await this.request({ type: 'flow_stats_request', flags: 0, request: flowStatsRequest(filter) });
     return replies.flatMap((r) => (r.type === 'flow_stats_reply' ? r.flows : []));
   }
 
@@ -249,22 +256,12 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
    * The same dump as dumpFlows, each entry left undecoded: a caller comparing the table
    * with an earlier dump decodes only the entries it has not seen (FlowStatsEntryBytes).
    */
-  async dumpFlowEntries(
-    filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {},
-  ): Promise<FlowStatsEntryBytes[]> {
+  async dumpFlowEntries(filter: FlowFilter = {}): Promise<FlowStatsEntryBytes[]> {
     const xid = this.requests.xid();
     this.undecodedReplies.add(xid);
     try {
       const replies = await this.request(
-        {
-          type: 'flow_stats_request',
-          flags: 0,
-          request: {
-            tableId: filter.tableId ?? 0xff,
-            cookie: filter.cookie ?? 0n,
-            cookieMask: filter.cookieMask ?? 0n,
-          },
-        },
+        { type: 'flow_stats_request', flags: 0, request: flowStatsRequest(filter) },
         this.requestTimeoutMs,
         xid,
       );
@@ -285,14 +282,8 @@ export class OpenFlowSession extends EventEmitter<SessionEvents> {
   }
 
   /** Flow, packet and byte totals of the flows a filter selects. */
-  async aggregate(
-    filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {},
-  ): Promise<{ flowCount: number; packetCount: bigint; byteCount: bigint }> {
-    const replies = await this.request({
-      type: 'aggregate_request',
-      flags: 0,
-      request: { tableId: filter.tableId ?? 0xff, cookie: filter.cookie ?? 0n, cookieMask: filter.cookieMask ?? 0n },
-    });
+  async aggregate(filter: FlowFilter = {}): Promise<{ flowCount: number; packetCount: bigint; byteCount: bigint }> {
+    const replies = await this.request({ type: 'aggregate_request', flags: 0, request: flowStatsRequest(filter) });
     const reply = replies.find(
       (r): r is Extract<OfpMessage, { type: 'aggregate_reply' }> => r.type === 'aggregate_reply',
     );

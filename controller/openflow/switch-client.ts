@@ -8,7 +8,7 @@ import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { OpenFlowError, OpenFlowSession, type SessionOptions } from './connection';
+import { OpenFlowError, OpenFlowSession, type FlowFilter, type SessionOptions } from './connection';
 import { ReconnectMachine, type ReconnectOptions } from '../../ovsdb/session/reconnect';
 import { installFlows, type InstallOptions } from './install';
 import type { FlowMod, FlowStats } from '../../flows/ofp/types';
@@ -108,10 +108,7 @@ export class SwitchClient extends EventEmitter<SwitchClientEvents> {
   }
 
   /** The switch's flows, optionally only one table's and those whose cookie matches under the mask. */
-  async dumpFlows(
-    filter: { tableId?: number; cookie?: bigint; cookieMask?: bigint } = {},
-    readyTimeoutMs = 10_000,
-  ): Promise<FlowStats[]> {
+  async dumpFlows(filter: FlowFilter = {}, readyTimeoutMs = 10_000): Promise<FlowStats[]> {
     return (await this.ready(readyTimeoutMs)).dumpFlows(filter);
   }
 

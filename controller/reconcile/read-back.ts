@@ -29,7 +29,7 @@ export class ReadBackKeys {
     for (let at = 0; at < entries.length; at += SLICE) {
       if (at > 0) await new Promise((resolve) => setImmediate(resolve));
       for (const entry of entries.slice(at, at + SLICE)) {
-        const known = this.seen.get(entry.stable) ?? seen.get(entry.stable) ?? fresh(entry, wanted);
+        const known = this.seen.get(entry.stable) ?? fresh(entry, wanted);
         seen.set(entry.stable, known);
         result.set(known[0], known[1]);
       }

@@ -233,11 +233,19 @@ async function rejectsUnavailableWithin(boundMs: number, call: () => Promise<unk
   assert.ok(took <= boundMs + 1_000, `${what} failed after ${took} ms, bound ${boundMs} ms`);
 }
 
-test('with etcd stopped every call fails within the bound, naming the store as unreachable', async (t) => {
+/** An etcd of the test's own and a store on it with a 2 s bound, holding k = 1, for outages. */
+async function storeBeforeOutage(t: TestContext): Promise<{ etcd: Etcd; store: EtcdKvStore } | undefined> {
   const etcd = await ownEtcd(t);
-  if (!etcd) return;
+  if (!etcd) return undefined;
   const store = openStore(t, etcd, { timeoutMs: 2_000 });
   await store.txn({ puts: [{ key: 'k', value: 1 }] });
+  return { etcd, store };
+}
+
+test('with etcd stopped every call fails within the bound, naming the store as unreachable', async (t) => {
+  const outage = await storeBeforeOutage(t);
+  if (!outage) return;
+  const { etcd, store } = outage;
   await etcd.stopKeepingData();
   await rejectsUnavailableWithin(2_000, () => store.get('k'), 'get');
   await rejectsUnavailableWithin(2_000, () => store.list(''), 'list');
@@ -246,10 +254,9 @@ test('with etcd stopped every call fails within the bound, naming the store as u
 });
 
 test('with etcd hung (accepting, never answering) every call still fails within the bound', async (t) => {
-  const etcd = await ownEtcd(t);
-  if (!etcd) return;
-  const store = openStore(t, etcd, { timeoutMs: 2_000 });
-  await store.txn({ puts: [{ key: 'k', value: 1 }] });
+  const outage = await storeBeforeOutage(t);
+  if (!outage) return;
+  const { etcd, store } = outage;
   etcd.freeze();
   await rejectsUnavailableWithin(2_000, () => store.get('k'), 'get');
   await rejectsUnavailableWithin(2_000, () => store.list(''), 'list');
@@ -261,10 +268,9 @@ test('with etcd hung (accepting, never answering) every call still fails within 
 });
 
 test('with etcd hung, a request making several calls in a row fails within one bound, not one per call', async (t) => {
-  const etcd = await ownEtcd(t);
-  if (!etcd) return;
-  const store = openStore(t, etcd, { timeoutMs: 2_000 });
-  await store.txn({ puts: [{ key: 'k', value: 1 }] });
+  const outage = await storeBeforeOutage(t);
+  if (!outage) return;
+  const { etcd, store } = outage;
   etcd.freeze();
   try {
     // A read that fails, then the write a request would make anyway, then one more read.
