@@ -51,6 +51,8 @@ export const Priority = {
     no_room_for_answer: 110,
     /** ARP requests and solicitations for an endpoint's address, answered by the switch. */
     answer: 100,
+    /** ARP for any other address: to the network's gateway alone. */
+    unanswerable: 50,
     /** Everything else goes on. */
     forward: 0,
   },

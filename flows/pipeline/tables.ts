@@ -107,7 +107,8 @@ const ORDER: ReadonlyArray<Omit<TableDef, 'number'>> = [
   },
   {
     name: 'arp_responder',
-    purpose: 'ARP requests and IPv6 neighbour solicitations for known addresses answered from flows',
+    purpose:
+      'ARP requests and IPv6 neighbour solicitations for known addresses answered from flows; other ARP requests to the gateway alone',
     next: ['l2_lookup'],
     resubmits: ['nd_reply'],
     matches: [NETWORK_TAG, 'eth_type', 'arp_op', 'arp_tpa', 'ip_proto', 'icmpv6_type', 'nd_target', 'nd_sll'],

@@ -20,7 +20,7 @@ import { OvsnetSide } from './multihost/ovsnet-side';
 const HOSTS = 3;
 const PER_HOST = Number(process.env['OVSNET_MULTIHOST_N'] ?? 100);
 const CONCURRENCY = Number(process.env['OVSNET_MULTIHOST_CONCURRENCY'] ?? 4);
-const PROBE_INTERVAL_MS = 10;
+const PROBE_INTERVAL_MS = Number(process.env['OVSNET_MULTIHOST_PROBE_MS'] ?? 10);
 const TIMEOUT_MS = 120_000;
 /** OVSNET_MULTIHOST_PEER=none skips OVN (the ratio is then n/a). */
 const PEER = process.env['OVSNET_MULTIHOST_PEER'] ?? 'ovn';

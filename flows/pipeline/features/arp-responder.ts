@@ -1,9 +1,15 @@
 // arp_responder: ARP requests and IPv6 neighbour solicitations for an endpoint's address
-// are answered by the switch, so they are never flooded (and never cross a tunnel).
+// are answered by the switch, so they are never flooded (and never cross a tunnel). An ARP
+// request for any other address goes to the network's gateway on this host alone: every
+// endpoint's address, here or on another host, is answered above, and port_security lets an
+// endpoint answer only for its own address, so no other port could answer it. Flooding it
+// would have every port of the network on every host read it, each time a container asks
+// for an address nobody holds (a peer not started yet, a scan). Neighbour solicitations go
+// on to l2_lookup: link-local IPv6 addresses are answered by the endpoints themselves.
 // Everything else goes on to l2_lookup. A solicitation becomes an advertisement in place;
 // nd_reply then writes the target link-layer address, which OVS accepts only in a flow
 // that matches an advertisement.
-import { cookie, endpointObject, remoteEndpointObject, TABLE_WIDE } from '../cookies';
+import { cookie, endpointObject, networkObject, remoteEndpointObject, TABLE_WIDE } from '../cookies';
 import { Priority } from '../priorities';
 import { fieldMatch, NETWORK_TAG } from '../registers';
 import { tableNumber } from '../tables';
@@ -23,9 +29,29 @@ const BAND = Priority.arp_responder;
 
 const SOLICITATION = icmpv6Match(Icmpv6Type.NEIGHBOR_SOLICITATION);
 
-export function arpResponderFlows(_state: PipelineState): FlowSpec[] {
+const ARP_REQUEST = [
+  { field: 'eth_type', value: EtherType.ARP },
+  { field: 'arp_op', value: ArpOp.REQUEST },
+] as const;
+
+/** Per network: an ARP request no endpoint holds the address of reaches the gateway here, or nobody. */
+function unanswerableArp(state: PipelineState): FlowSpec[] {
+  return state.networks.map((net) => ({
+    table: 'arp_responder',
+    priority: BAND.unanswerable,
+    cookie: cookie('arp_responder', networkObject(net.tag)),
+    match: [fieldMatch(NETWORK_TAG, net.tag), ...ARP_REQUEST],
+    actions: net.gateway ? [{ type: 'output', port: net.gateway.ofport }] : [],
+    reason: net.gateway
+      ? `ARP for an address no endpoint of network ${net.tag} holds goes to its gateway alone`
+      : `ARP for an address no endpoint of network ${net.tag} holds is dropped (no gateway on this host)`,
+  }));
+}
+
+export function arpResponderFlows(state: PipelineState): FlowSpec[] {
   const c = cookie('arp_responder', TABLE_WIDE);
   return [
+    ...unanswerableArp(state),
     {
       table: 'arp_responder',
       priority: BAND.forward,
@@ -74,12 +100,7 @@ function answers(c: bigint, ep: Omit<PipelineEndpoint, 'ofport'>, where: string)
       table: 'arp_responder',
       priority: BAND.answer,
       cookie: c,
-      match: [
-        fieldMatch(NETWORK_TAG, ep.networkTag),
-        { field: 'eth_type', value: EtherType.ARP },
-        { field: 'arp_op', value: ArpOp.REQUEST },
-        { field: 'arp_tpa', value: ep.ipv4 },
-      ],
+      match: [fieldMatch(NETWORK_TAG, ep.networkTag), ...ARP_REQUEST, { field: 'arp_tpa', value: ep.ipv4 }],
       actions: [
         { type: 'move', src: 'eth_src', srcOfs: 0, dst: 'eth_dst', dstOfs: 0, nBits: 48 },
         { type: 'set_field', field: 'eth_src', value: ep.mac },

@@ -89,6 +89,21 @@ function arpRequest(from: string, target: string): Frame {
   };
 }
 
+/** A frame to everyone that is not ARP: the switch answers no part of it. */
+function udpBroadcast(from: string): Frame {
+  const src = C(from);
+  return {
+    eth_src: src.mac,
+    eth_dst: 'ff:ff:ff:ff:ff:ff',
+    eth_type: 0x0800,
+    ip_src: src.ipv4,
+    ip_dst: '255.255.255.255',
+    ip_proto: 17,
+    udp_src: 40000,
+    udp_dst: 9,
+  };
+}
+
 /** A frame as it arrives at a host from the tunnel: outer source, VNI, tunnel type. */
 function fromTunnel(sender: string, vni: number, inner: Frame, type: 'vxlan' | 'gre' = 'vxlan'): Frame {
   return { ...inner, in_port: TUNNEL_PORTS[type], tun_src: sender, tun_dst: '192.0.2.2', tun_id: BigInt(vni) };
@@ -171,7 +186,7 @@ test('ICC off across hosts: only the allow rule and its replies, checked on both
 });
 
 test('broadcast reaches local members, the gateway, and one copy per host with members; never back', () => {
-  const walked = c.send('a', arpRequest('a', '10.1.0.99'));
+  const walked = c.send('a', udpBroadcast('a'));
   assert.deepEqual(walked.containers, ['a2', 'b', 'b2', 'b3'], walked.trace.join('\n'));
   assert.deepEqual(walked.gateways, ['h1/blue'], "only the sender's own gateway");
   assert.deepEqual(walked.tunnelled, ['h1->h2 vni 1001', 'h1->h3 vni 1001'], 'once to h2 and h3, not to h4');
@@ -192,12 +207,20 @@ test('broadcast reaches local members, the gateway, and one copy per host with m
 });
 
 test('ICC off: a broadcast reaches only the local gateway, on no other host', () => {
-  const walked = c.send('r1', arpRequest('r1', '10.2.0.99'));
+  const walked = c.send('r1', udpBroadcast('r1'));
   assert.deepEqual(walked.gateways, ['h1/red']);
   assert.deepEqual(walked.tunnelled, []);
   assert.deepEqual(walked.containers, []);
-  const injected = c.walk('h2', fromTunnel('192.0.2.1', 1002, arpRequest('r1', '10.2.0.99'), 'gre'));
+  const injected = c.walk('h2', fromTunnel('192.0.2.1', 1002, udpBroadcast('r1'), 'gre'));
   assert.deepEqual([...injected.containers, ...injected.gateways], [], 'nor does one that arrives by tunnel');
+});
+
+test('ARP for an address no endpoint holds crosses no tunnel and reaches only the local gateway', () => {
+  const walked = c.send('a', arpRequest('a', '10.1.0.99'));
+  assert.deepEqual(walked.tunnelled, [], walked.trace.join('\n'));
+  assert.deepEqual(walked.containers, []);
+  assert.deepEqual(walked.gateways, ['h1/blue']);
+  assert.deepEqual(c.send('a', udpBroadcast('a')).tunnelled.length, 2, 'control: a broadcast does cross');
 });
 
 test("ARP and neighbour solicitations for another host's endpoints are answered before the tunnel", () => {
@@ -272,7 +295,7 @@ test("a dead host's frames are dropped, and nothing is sent to it", () => {
   assert.deepEqual(dead.walk('h2', fromH3).containers, [], 'h2 drops what h3 sends');
   assert.deepEqual(c.walk('h2', fromH3).containers, ['b'], 'control: while h3 is alive it is delivered');
   assert.deepEqual(dead.send('b', tcp('b', 'b3')).tunnelled, [], 'h2 sends nothing to h3');
-  assert.deepEqual(dead.send('b', arpRequest('b', '10.1.0.99')).tunnelled, ['h2->h1 vni 1001'], 'nor floods it');
+  assert.deepEqual(dead.send('b', udpBroadcast('b')).tunnelled, ['h2->h1 vni 1001'], 'nor floods it');
 });
 
 test('gateways stay per host: none is reached across the tunnel, and none reaches across it', () => {

@@ -73,6 +73,21 @@ function arpRequest(from: PipelineEndpoint, target: string): Frame {
   };
 }
 
+/** A frame to everyone that is not ARP: the switch answers no part of it. */
+function udpBroadcast(from: PipelineEndpoint): Frame {
+  return {
+    in_port: from.ofport,
+    eth_src: from.mac,
+    eth_dst: 'ff:ff:ff:ff:ff:ff',
+    eth_type: 0x0800,
+    ip_src: from.ipv4 as string,
+    ip_dst: '255.255.255.255',
+    ip_proto: 17,
+    udp_src: 40000,
+    udp_dst: 9,
+  };
+}
+
 test('unicast inside a network is delivered to exactly the destination port', () => {
   assert.deepEqual(reaches(flows, tcp(A, B.mac, B.ipv4 as string)), [B.ofport]);
   assert.deepEqual(reaches(flows, tcp(A, GW1.mac, '192.0.2.1')), [GW1.ofport], 'to the gateway for routing');
@@ -99,15 +114,20 @@ test('ICC off: only the gateway and the allow rule (tcp/80 from C to D)', () => 
   assert.deepEqual(reaches(flows, tcp(C, E.mac, E.ipv4 as string, 80)), [], 'other destination');
   assert.deepEqual(reaches(flows, tcp(E, D.mac, D.ipv4 as string, 80)), [], 'other source');
   assert.deepEqual(reaches(flows, tcp(C, GW2.mac, '192.0.2.1')), [GW2.ofport], 'the gateway stays reachable');
-  assert.deepEqual(
-    reaches(flows, arpRequest(C, '10.0.2.77')),
-    [GW2.ofport],
-    'an endpoint’s broadcast reaches only the gateway',
-  );
+  assert.deepEqual(reaches(flows, udpBroadcast(C)), [GW2.ofport], 'an endpoint’s broadcast reaches only the gateway');
 });
 
 test('broadcast stays in its network and skips the sender', () => {
-  assert.deepEqual(reaches(flows, arpRequest(A, '10.0.1.77')), [B.ofport, GW1.ofport]);
+  assert.deepEqual(reaches(flows, udpBroadcast(A)), [B.ofport, GW1.ofport]);
+});
+
+test('ARP for an address no endpoint holds reaches the gateway alone, with ICC on or off', () => {
+  assert.deepEqual(reaches(flows, arpRequest(A, '10.0.1.77')), [GW1.ofport], 'ICC on: not B');
+  assert.deepEqual(reaches(flows, arpRequest(A, '10.0.1.1')), [GW1.ofport], "the gateway's own address");
+  assert.deepEqual(reaches(flows, arpRequest(C, '10.0.2.77')), [GW2.ofport], 'ICC off');
+  const noGateway = buildPipeline({ ...state, networks: state.networks.map(({ gateway: _gone, ...n }) => n) });
+  assert.deepEqual(reaches(noGateway, arpRequest(A, '10.0.1.77')), [], 'without a gateway: nobody');
+  assert.deepEqual(reaches(noGateway, udpBroadcast(A)), [B.ofport], 'control: other broadcasts still reach B');
 });
 
 test('ARP and neighbour solicitations for known addresses are answered back to the asker', () => {
@@ -169,7 +189,7 @@ test('a network of 3000 endpoints floods every member exactly once, through chai
     rules: [],
   };
   const sender = many.endpoints[5] as PipelineEndpoint;
-  const got = reaches(buildPipeline(many), arpRequest(sender, '10.1.200.200'));
+  const got = reaches(buildPipeline(many), udpBroadcast(sender));
   assert.equal(got.length, 3000, 'every other endpoint plus the gateway');
   assert.equal(new Set(got).size, got.length, 'nobody twice');
   assert.ok(!got.includes(sender.ofport), 'not the sender');
