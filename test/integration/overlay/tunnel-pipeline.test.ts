@@ -2,9 +2,10 @@
 // namespace with flow-based VXLAN and GRE ports, joined by an underlay, each running the
 // pipeline built from its own view of the cluster (installed over OpenFlow, no daemon).
 // Real packets show: containers of one network talk across hosts over VXLAN and over GRE,
-// networks stay apart, ARP for a remote address is answered on the local host, and frames
-// injected on the underlay with a forged VNI, inner source or outer source are dropped
-// (each attack beside a control frame that forges nothing and is delivered).
+// networks stay apart, ARP for a remote address is answered on the local host (and ARP for
+// an address nobody holds goes nowhere), and frames injected on the underlay with a forged
+// VNI, inner source or outer source are dropped (each attack beside a control frame that
+// forges nothing and is delivered).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, type ClusterContainer } from '../../harness/overlay-cluster';
@@ -130,6 +131,23 @@ test('the overlay pipeline between two OVS hosts, with real packets', async (t) 
         assert.match(neigh, new RegExp(spec('b').mac), "a learned b's MAC");
       },
     );
+
+    await t.test('ARP for an address nobody holds crosses no tunnel; a broadcast does', async () => {
+      const a = ns('a');
+      const nobody = '10.61.1.99';
+      const arpFromA = `06040001${hex(spec('a').mac)}${ipHex(spec('a').ipv4)}`;
+      const toAll = `${ipHex(spec('a').ipv4)}${ipHex('10.61.1.255')}`;
+      let answered = true;
+      const requests = await countFrames(underlay.ns, h1.underlayPort, arpFromA, async () => {
+        answered = await ping(a, nobody, { timeoutMs: 1000 });
+      });
+      assert.equal(answered, false, 'nobody answers');
+      assert.equal(requests, 0, 'no ARP request from a on the underlay');
+      const broadcasts = await countFrames(underlay.ns, h1.underlayPort, toAll, async () => {
+        await a.tryExec('ping', ['-n', '-b', '-c', '1', '-W', '0.5', '10.61.1.255']);
+      });
+      assert.ok(broadcasts > 0, 'control: a broadcast from a reaches h2 through the tunnel');
+    });
 
     await t.test('frames injected on the underlay are dropped unless they forge nothing', async () => {
       const outer = async (srcIp: string, key: number): Promise<Outer> => ({
