@@ -99,6 +99,8 @@ export function describeResult(result: ContestResult): string[] {
       `p99 ${ms(percentile(result.joinMs, 99))} ms`,
     `${result.name}: pingable from both other hosts p50 ${ms(percentile(c, 50))} ms, p90 ${ms(percentile(c, 90))} ms, ` +
       `p99 ${ms(percentile(c, 99))} ms, max ${ms(Math.max(...c))} ms (${c.length} of ${result.endpoints} endpoints)`,
+    `${result.name}: of that, after the join call returned: p50 ${ms(percentile(result.afterJoinMs, 50))} ms, ` +
+      `p90 ${ms(percentile(result.afterJoinMs, 90))} ms, p99 ${ms(percentile(result.afterJoinMs, 99))} ms`,
   ];
   if (result.failedJoins.length > 0)
     lines.push(

@@ -33,6 +33,8 @@ export interface JobResult {
   convergeMs: number[];
   /** Per endpoint: start of join until the join call returned (ms). */
   joinMs: number[];
+  /** Per endpoint reached: from its join call returning to the last of its probes answering (ms). */
+  afterJoinMs: number[];
   unreached: string[];
   failedJoins: string[];
   wallMs: number;
@@ -47,13 +49,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
 }
 
 export async function runConvergeJob(options: JobOptions): Promise<JobResult> {
-  const result: JobResult = { convergeMs: [], joinMs: [], unreached: [], failedJoins: [], wallMs: 0 };
+  const result: JobResult = { convergeMs: [], joinMs: [], afterJoinMs: [], unreached: [], failedJoins: [], wallMs: 0 };
   const one = async (endpoint: BenchEndpoint): Promise<void> => {
     const started = process.hrtime.bigint();
     const probers = options.probers.filter((_, host) => host !== endpoint.host);
+    let joined: bigint;
     try {
       await options.join(endpoint);
-      result.joinMs.push(nsToMs(process.hrtime.bigint() - started));
+      joined = process.hrtime.bigint();
+      result.joinMs.push(nsToMs(joined - started));
     } catch (error) {
       // A join that failed will not become reachable: its slot goes to the next endpoint.
       result.failedJoins.push(`${endpoint.name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -69,6 +73,7 @@ export async function runConvergeJob(options: JobOptions): Promise<JobResult> {
     }
     const last = answered.reduce((a, b) => ((a as bigint) > (b as bigint) ? a : b)) as bigint;
     result.convergeMs.push(nsToMs(last - started));
+    result.afterJoinMs.push(Math.max(0, nsToMs(last - joined)));
   };
   const host = async (queue: BenchEndpoint[]): Promise<void> => {
     let next = 0;
