@@ -17,9 +17,15 @@ export interface PipelineOverlay {
   remoteEndpoints: PipelineRemoteEndpoint[];
 }
 
-/** The remote endpoint's pipeline id, when its host is alive and numbered and it has a port. */
+/**
+ * The remote endpoint's pipeline id, when its host is alive and numbered and the endpoint's
+ * port number is final: from its join on, or from its creation for a port attached by hand,
+ * which never takes a pooled pair (whose number would replace its own). The other hosts then
+ * get its flows while its own host is still making its veth, instead of after.
+ */
 export function remoteIdOf(endpoint: RemoteEndpoint): number | undefined {
-  if (!endpoint.alive || endpoint.hostNumber === undefined || !endpoint.plugged) return undefined;
+  const portFinal = endpoint.plugged === true || endpoint.attachment !== undefined;
+  if (!endpoint.alive || endpoint.hostNumber === undefined || !portFinal) return undefined;
   return remoteEndpointId(endpoint.hostNumber, endpoint.ofport);
 }
 

@@ -63,7 +63,7 @@ test('the MTU is lowered by the encapsulation across hosts, unless the network s
   assert.equal(networkMtu({ ...plain, vni: 5, mtu: 9000 }, true), 9000, 'the network’s own');
 });
 
-test('the pipeline gets live, numbered hosts and the plugged endpoints of live hosts only', () => {
+test('the pipeline gets live, numbered hosts and the endpoints of live hosts whose port number is final', () => {
   const endpoint = (id: string, host: string, extra: Partial<RemoteEndpoint>): RemoteEndpoint => ({
     networkId: 'n1',
     endpointId: id,
@@ -91,6 +91,13 @@ test('the pipeline gets live, numbered hosts and the plugged endpoints of live h
         endpoint('dead', 'h3', { alive: false, ofport: 40003 }),
         endpoint('unplugged', 'h2', { plugged: false, ofport: 40001 }),
         endpoint('other-net', 'h2', { networkId: 'gone', ofport: 40002 }),
+        endpoint('attached', 'h2', {
+          plugged: false,
+          ofport: 40004,
+          mac: '02:00:00:00:00:04',
+          ipv4: '10.1.0.6/24',
+          attachment: { containerId: 'c1', containerIface: 'eth1' },
+        }),
       ],
     },
     new Map([['n1', 7]]),
@@ -103,5 +110,7 @@ test('the pipeline gets live, numbered hosts and the plugged endpoints of live h
   );
   assert.deepEqual(overlay.remoteEndpoints, [
     { id: remoteEndpointId(2, 40000), host: 2, networkTag: 7, mac: '02:00:00:00:00:01', ipv4: '10.1.0.5' },
+    // Attached by hand: known from its creation on, before its host has plugged it.
+    { id: remoteEndpointId(2, 40004), host: 2, networkTag: 7, mac: '02:00:00:00:00:04', ipv4: '10.1.0.6' },
   ]);
 });
