@@ -14,6 +14,9 @@ Cluster options for 'up' and 'daemon' (hosts sharing one etcd share their networ
   --etcd-cert FILE        client certificate for etcd, with --etcd-key FILE
   --etcd-user USER        etcd user; the password from --etcd-password PASSWORD or,
                           better, the environment variable OVSNET_ETCD_PASSWORD
+  --etcd-timeout SECONDS  how long a request waits for etcd before it fails as
+                          "cluster store unreachable" (default 7; a docker run that needs
+                          etcd gets that answer within this and a few seconds)
   --host-id ID            this host's name in the cluster (default: the hostname)
   --host-ttl SECONDS      how long this host counts as alive after its daemon stops
                           renewing (default 15)
@@ -36,6 +39,7 @@ const DEPENDENT = [
   'etcd-key',
   'etcd-user',
   'etcd-password',
+  'etcd-timeout',
   'host-id',
   'host-ttl',
   'tunnel-ip',
@@ -72,6 +76,9 @@ export function clusterConfig(
   const password = options.get('etcd-password') ?? env['OVSNET_ETCD_PASSWORD'];
   if (user !== undefined && password === undefined)
     throw new UsageError(`--etcd-user ${user} needs a password: OVSNET_ETCD_PASSWORD or --etcd-password`);
+  const timeout = options.get('etcd-timeout');
+  if (timeout !== undefined && (!/^\d{1,2}(\.\d{1,3})?$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 60))
+    throw new UsageError(`--etcd-timeout must be a number of seconds from 1 to 60, not "${timeout}"`);
   const tunnelIp = options.get('tunnel-ip');
   if (tunnelIp !== undefined && isIP(tunnelIp) === 0)
     throw new UsageError(`--tunnel-ip must be an IPv4 or IPv6 address, not "${tunnelIp}"`);
@@ -103,6 +110,7 @@ export function clusterConfig(
           }
         : {}),
       ...(user !== undefined ? { user, password } : {}),
+      ...(timeout !== undefined ? { timeoutMs: Math.round(Number(timeout) * 1000) } : {}),
     },
     ...(hostId !== undefined ? { hostId } : {}),
     ...(ttl !== undefined ? { hostTtlSeconds: Number(ttl) } : {}),

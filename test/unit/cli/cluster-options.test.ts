@@ -29,6 +29,8 @@ test('every cluster option reaches the configuration; the password may come from
         '/k.pem',
         '--etcd-user',
         'ovsnet',
+        '--etcd-timeout',
+        '2.5',
         '--host-id',
         'node-7',
         '--host-ttl',
@@ -45,6 +47,7 @@ test('every cluster option reaches the configuration; the password may come from
         tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' },
         user: 'ovsnet',
         password: 'secret',
+        timeoutMs: 2500,
       },
       hostId: 'node-7',
       hostTtlSeconds: 30,
@@ -62,6 +65,9 @@ test('bad cluster options are refused with a message naming the option', () => {
   assert.throws(() => parse(['--etcd', 'http://e:2379', '--tunnel-ip', 'h1']), /--tunnel-ip must be an IPv4/);
   assert.throws(() => parse(['--etcd', 'http://e:2379', '--host-ttl', '1']), /--host-ttl must be/);
   assert.throws(() => parse(['--etcd', 'http://e:2379', '--etcd-prefix', 'ovsnet']), /--etcd-prefix must start/);
+  for (const bad of ['0.5', '61', '7s', '-3', '1e3'])
+    assert.throws(() => parse(['--etcd', 'http://e:2379', '--etcd-timeout', bad]), /--etcd-timeout must be a number/);
+  assert.throws(() => parse(['--etcd-timeout', '5']), /--etcd-timeout needs --etcd/);
 });
 
 test('the Docker sync follows --docker-host, is on by default and off with --no-docker-sync', () => {
