@@ -73,7 +73,7 @@ export async function runConvergeJob(options: JobOptions): Promise<JobResult> {
     }
     const last = answered.reduce((a, b) => ((a as bigint) > (b as bigint) ? a : b)) as bigint;
     result.convergeMs.push(nsToMs(last - started));
-    result.afterJoinMs.push(Math.max(0, nsToMs(last - joined)));
+    result.afterJoinMs.push(nsToMs(last - joined));
   };
   const host = async (queue: BenchEndpoint[]): Promise<void> => {
     let next = 0;
