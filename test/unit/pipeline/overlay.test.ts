@@ -11,6 +11,7 @@ import { flowProblems } from '../../../flows/pipeline/verify';
 import { toFlowMod } from '../../../flows/pipeline/spec';
 import { encodeMessage } from '../../../flows/ofp/encode';
 import { tunnelOverhead } from '../../../flows/pipeline/tunnel';
+import { arpRequestFrame, tcpFrame, udpBroadcastFrame } from './frames';
 
 const NETWORKS = [
   { name: 'blue', vni: 1001, tunnel: 'vxlan', icc: true, internal: false, subnet: '10.1.0.0/24' },
@@ -60,49 +61,11 @@ const c = cluster();
 const C = (name: string): ClusterContainer => c.container(name);
 
 function tcp(from: string, to: string, dport = 80, overrides: Frame = {}): Frame {
-  const src = C(from);
   const dst = C(to);
-  return {
-    eth_src: src.mac,
-    eth_dst: dst.mac,
-    eth_type: 0x0800,
-    ip_src: src.ipv4,
-    ip_dst: dst.ipv4,
-    ip_proto: 6,
-    tcp_src: 40000,
-    tcp_dst: dport,
-    ...overrides,
-  };
+  return tcpFrame(C(from), { mac: dst.mac, ip: dst.ipv4 }, dport, overrides);
 }
-
-function arpRequest(from: string, target: string): Frame {
-  const src = C(from);
-  return {
-    eth_src: src.mac,
-    eth_dst: 'ff:ff:ff:ff:ff:ff',
-    eth_type: 0x0806,
-    arp_op: 1,
-    arp_spa: src.ipv4,
-    arp_tpa: target,
-    arp_sha: src.mac,
-    arp_tha: '00:00:00:00:00:00',
-  };
-}
-
-/** A frame to everyone that is not ARP: the switch answers no part of it. */
-function udpBroadcast(from: string): Frame {
-  const src = C(from);
-  return {
-    eth_src: src.mac,
-    eth_dst: 'ff:ff:ff:ff:ff:ff',
-    eth_type: 0x0800,
-    ip_src: src.ipv4,
-    ip_dst: '255.255.255.255',
-    ip_proto: 17,
-    udp_src: 40000,
-    udp_dst: 9,
-  };
-}
+const arpRequest = (from: string, target: string): Frame => arpRequestFrame(C(from), target);
+const udpBroadcast = (from: string): Frame => udpBroadcastFrame(C(from));
 
 /** A frame as it arrives at a host from the tunnel: outer source, VNI, tunnel type. */
 function fromTunnel(sender: string, vni: number, inner: Frame, type: 'vxlan' | 'gre' = 'vxlan'): Frame {

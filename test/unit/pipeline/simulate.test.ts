@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { buildPipeline } from '../../../flows/pipeline/build';
 import { reaches, simulate, type Frame } from '../../../flows/pipeline/simulate';
 import type { PipelineEndpoint, PipelineState } from '../../../flows/pipeline/model';
+import { arpRequestFrame, tcpFrame, udpBroadcastFrame } from './frames';
 
 const mac = (port: number): string => `02:00:00:00:00:${port.toString(16).padStart(2, '0')}`;
 const ep = (ofport: number, networkTag: number, ipv4: string, ipv6?: string): PipelineEndpoint => ({
@@ -44,49 +45,10 @@ const state: PipelineState = {
 };
 const flows = buildPipeline(state);
 
-function tcp(from: PipelineEndpoint, toMac: string, toIp: string, port = 80, overrides: Frame = {}): Frame {
-  return {
-    in_port: from.ofport,
-    eth_src: from.mac,
-    eth_dst: toMac,
-    eth_type: 0x0800,
-    ip_src: from.ipv4 as string,
-    ip_dst: toIp,
-    ip_proto: 6,
-    tcp_src: 40000,
-    tcp_dst: port,
-    ...overrides,
-  };
-}
-
-function arpRequest(from: PipelineEndpoint, target: string): Frame {
-  return {
-    in_port: from.ofport,
-    eth_src: from.mac,
-    eth_dst: 'ff:ff:ff:ff:ff:ff',
-    eth_type: 0x0806,
-    arp_op: 1,
-    arp_spa: from.ipv4 as string,
-    arp_tpa: target,
-    arp_sha: from.mac,
-    arp_tha: '00:00:00:00:00:00',
-  };
-}
-
-/** A frame to everyone that is not ARP: the switch answers no part of it. */
-function udpBroadcast(from: PipelineEndpoint): Frame {
-  return {
-    in_port: from.ofport,
-    eth_src: from.mac,
-    eth_dst: 'ff:ff:ff:ff:ff:ff',
-    eth_type: 0x0800,
-    ip_src: from.ipv4 as string,
-    ip_dst: '255.255.255.255',
-    ip_proto: 17,
-    udp_src: 40000,
-    udp_dst: 9,
-  };
-}
+const tcp = (from: PipelineEndpoint, toMac: string, toIp: string, port = 80, overrides: Frame = {}): Frame =>
+  tcpFrame(from, { mac: toMac, ip: toIp }, port, overrides);
+const arpRequest = arpRequestFrame;
+const udpBroadcast = udpBroadcastFrame;
 
 test('unicast inside a network is delivered to exactly the destination port', () => {
   assert.deepEqual(reaches(flows, tcp(A, B.mac, B.ipv4 as string)), [B.ofport]);
