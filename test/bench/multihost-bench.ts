@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { startTestLab } from '../harness/lab';
 import { missingRequirements } from '../harness/require';
 import type { Lab, Tunnel } from '../../vagrant/emulation/lab';
-import { contest, describeResult, type ContestOptions, type ContestResult } from './multihost/contest';
+import { contest, describeResult, type ContestOptions, type ContestResult, type Contender } from './multihost/contest';
 import { percentile } from './multihost/converge-job';
 import { countsBetween, describe, readEtcdCounts, total, type EtcdCounts } from './multihost/etcd-metrics';
 import { GATEWAY, PREFIX_LENGTH, SUBNET } from './multihost/layout';
 import { OVN_BRIDGE, OvnPeer, ovnMissing } from './multihost/ovn-peer';
 import { OvsnetSide } from './multihost/ovsnet-side';
 import { raiseNeighbourLimits } from './multihost/neighbour-table';
+import { describeSwitchCounts, readSwitchCounts, type SwitchCounts } from './multihost/switch-counters';
 
 const HOSTS = 3;
 const PER_HOST = Number(process.env['OVSNET_MULTIHOST_N'] ?? 100);
@@ -43,6 +44,20 @@ function contestOptions(lab: Lab, beforeJob?: () => Promise<void>): ContestOptio
   };
 }
 
+/** A contest, with what each host's ovs-vswitchd did during the job printed after it. */
+async function contestCounted(lab: Lab, contender: Contender, beforeJob?: () => Promise<void>): Promise<ContestResult> {
+  let before: SwitchCounts[] | undefined;
+  const result = await contest(
+    contender,
+    contestOptions(lab, async () => {
+      await beforeJob?.();
+      before = await readSwitchCounts(lab);
+    }),
+  );
+  if (before) log(`${contender.name}: ${describeSwitchCounts(before, await readSwitchCounts(lab), PER_HOST)}`);
+  return result;
+}
+
 async function runOvn(lab: Lab | undefined): Promise<ContestResult | string> {
   if (PEER === 'none') return 'skipped (OVSNET_MULTIHOST_PEER=none)';
   const missing = ovnMissing();
@@ -51,14 +66,11 @@ async function runOvn(lab: Lab | undefined): Promise<ContestResult | string> {
   const peer = await OvnPeer.start(lab, log);
   try {
     await peer.createSwitch();
-    return await contest(
-      {
-        name: 'OVN',
-        joinProbe: (probe) => peer.join(probe, PREFIX_LENGTH),
-        join: (endpoint) => peer.join(endpoint, PREFIX_LENGTH),
-      },
-      contestOptions(lab),
-    );
+    return await contestCounted(lab, {
+      name: 'OVN',
+      joinProbe: (probe) => peer.join(probe, PREFIX_LENGTH),
+      join: (endpoint) => peer.join(endpoint, PREFIX_LENGTH),
+    });
   } finally {
     await peer.stop();
     log(`OVN stopped, ${OVN_BRIDGE} removed from every host`);
@@ -72,19 +84,20 @@ async function runOvsnet(lab: Lab): Promise<{ result: ContestResult; etcd: EtcdC
   const underlay = lab.plan.underlay.netns;
   let before: EtcdCounts | undefined;
   let idle: EtcdCounts | undefined;
-  const result = await contest(
+  const result = await contestCounted(
+    lab,
     {
       name: 'ovsnet',
       joinProbe: (probe) => side.joinProbe(probe, PREFIX_LENGTH),
       join: (endpoint) => side.join(endpoint, PREFIX_LENGTH),
     },
-    contestOptions(lab, async () => {
+    async () => {
       // What etcd serves with nothing happening, over a few seconds, to set beside the job.
       const quiet = await readEtcdCounts(underlay);
       await new Promise((resolve) => setTimeout(resolve, 3000));
       before = await readEtcdCounts(underlay);
       idle = countsBetween(quiet, before);
-    }),
+    },
   );
   const after = await readEtcdCounts(underlay);
   if (!before || !idle) throw new Error('etcd was not read before the job');
