@@ -58,6 +58,8 @@ export class HostLinks {
    * checksum offload off on the peer: the userspace datapath reads the container's frames
    * from a raw socket on `host` and never completes a checksum the peer left to offload.
    * (Frames OVS writes into `host` already carry whole checksums, so `host` keeps it.)
+   * `host` is made promiscuous at once: ovs-vswitchd turns that on when the port is added,
+   * and each link change in its namespace makes it reconfigure every bridge.
    * Idempotent when the pair already exists.
    */
   async createVeth(host: string, peer: string, options: VethOptions = {}): Promise<void> {
@@ -67,7 +69,7 @@ export class HostLinks {
     if (where !== undefined && !BATCHABLE_NETNS_PATH.test(where))
       throw new Error(`unusable namespace path for a veth end: ${where}`);
     const add = [
-      ...['link', 'add', host, ...mtu, 'up', 'type', 'veth', 'peer', 'name', peer, ...mtu, ...mac],
+      ...['link', 'add', host, ...mtu, 'up', 'promisc', 'on', 'type', 'veth', 'peer', 'name', peer, ...mtu, ...mac],
       ...(where !== undefined ? ['netns', where] : []),
     ];
     // Try the common case first: every process started costs the daemon a fork, and at
