@@ -17,6 +17,7 @@ import { GATEWAY, PREFIX_LENGTH, SUBNET } from './multihost/layout';
 import { OVN_BRIDGE, OvnPeer, ovnMissing } from './multihost/ovn-peer';
 import { OvsnetSide } from './multihost/ovsnet-side';
 import { raiseNeighbourLimits } from './multihost/neighbour-table';
+import { describeFloor, runFloor } from './multihost/floor';
 import { describeSwitchCounts, readSwitchCounts, type SwitchCounts } from './multihost/switch-counters';
 
 const HOSTS = 3;
@@ -104,6 +105,13 @@ async function runOvsnet(lab: Lab): Promise<{ result: ContestResult; etcd: EtcdC
   return { result, etcd: countsBetween(before, after), idle };
 }
 
+/** The same joins with the kernel and Open vSwitch alone (see multihost/floor.ts). */
+async function measureFloor(lab: Lab): Promise<string[]> {
+  const before = await readSwitchCounts(lab);
+  const floor = await runFloor(lab, PER_HOST, CONCURRENCY);
+  return [describeFloor(floor), `floor: ${describeSwitchCounts(before, await readSwitchCounts(lab), PER_HOST)}`];
+}
+
 function etcdLines(result: ContestResult, etcd: EtcdCounts, idle: EtcdCounts): string[] {
   const perEndpoint = (n: number): string => (n / result.endpoints).toFixed(1);
   const idlePerSecond = (total(idle.unary) + total(idle.streamed)) / 3;
@@ -143,6 +151,7 @@ async function compare(): Promise<void> {
   const ours = await inFreshLab('ovsnet', runOvsnet);
   describeResult(ours.result).forEach((line) => log(line));
   etcdLines(ours.result, ours.etcd, ours.idle).forEach((line) => log(line));
+  (await inFreshLab('the floor', measureFloor)).forEach((line) => log(line));
   const all = (r: ContestResult): number[] => [...r.convergeMs, ...r.unreached.map(() => Infinity)];
   const p50 = percentile(all(ours.result), 50);
   const p99 = percentile(all(ours.result), 99);
