@@ -26,6 +26,10 @@ export class Scrape {
   }
 }
 
+/** How prom-parse.py writes the values JSON has no number for. */
+type NonFinite = 'NaN' | '+Inf' | '-Inf';
+const NON_FINITE: Record<NonFinite, number> = { NaN: Number.NaN, '+Inf': Infinity, '-Inf': -Infinity };
+
 /** Parses text-format exposition as Prometheus tooling does (a malformed text throws). */
 export function parseExposition(text: string): Scrape {
   const json = execFileSync('/usr/bin/python3', [PARSER], {
@@ -33,7 +37,8 @@ export function parseExposition(text: string): Scrape {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
-  return new Scrape(JSON.parse(json) as Sample[]);
+  const parsed = JSON.parse(json) as (Omit<Sample, 'value'> & { value: number | NonFinite })[];
+  return new Scrape(parsed.map((s) => ({ ...s, value: typeof s.value === 'number' ? s.value : NON_FINITE[s.value] })));
 }
 
 export async function scrape(url: string): Promise<Scrape> {
