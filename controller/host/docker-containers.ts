@@ -47,6 +47,8 @@ export class DockerContainers {
   /** Containers to look at again although learnt (renamed), and whether all of them. */
   private stale = new Set<string>();
   private allStale = false;
+  /** A relearn came while a scan was running: the next scan is not kept waiting for the backoff. */
+  private relearnMeanwhile = false;
 
   constructor(private readonly options: DockerContainersOptions) {
     const socketPath = options.socketPath;
@@ -73,6 +75,7 @@ export class DockerContainers {
   relearn(containerId: string | undefined): void {
     if (containerId === undefined) this.allStale = true;
     else this.stale.add(containerId);
+    if (this.running) this.relearnMeanwhile = true;
     this.soon(0);
   }
 
@@ -103,8 +106,12 @@ export class DockerContainers {
         })
         .finally(() => {
           this.running = undefined;
+          const relearn = this.relearnMeanwhile;
+          this.relearnMeanwhile = false;
           if (this.retry) {
-            this.soon(this.retryMs);
+            // The backoff is for endpoints Docker does not list yet (or for Docker not
+            // answering); a rename told meanwhile must not wait up to MAX_RETRY_MS behind them.
+            this.soon(relearn ? FIRST_RETRY_MS : this.retryMs);
             this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
             return;
           }
@@ -141,7 +148,13 @@ export class DockerContainers {
       const found = byEndpoint.get(e.endpointId);
       if (e.container !== undefined) {
         // Learnt before: only a change is written (a container gone meanwhile is its Leave's).
-        if (found && !sameFacts(e.container, found)) await this.learn(e, found);
+        if (found && !sameFacts(e.container, found)) {
+          await this.learn(e, found);
+          logger.info(
+            { endpoint: e.endpointId, was: e.container.name, container: found.name },
+            'docker container changed (renamed or relabelled): learnt again',
+          );
+        }
         continue;
       }
       if (!found) {

@@ -11,6 +11,7 @@ import type { Registry } from '../../../controller/cnm/registry';
 import { systemClock } from '../../../controller/clock';
 import { silentLogger } from '../../../controller/log';
 import { until } from '../../harness/until';
+import { FakeClock } from '../../harness/fake-clock';
 
 async function joined(registry: Registry, endpointId: string, extra: { attached?: boolean } = {}): Promise<void> {
   await registry.endpoints.create({
@@ -127,4 +128,49 @@ test('a renamed container is learnt again when told so (its rename event), and o
   ];
   learner.relearn(undefined); // the event stream came back: renames may have been missed
   await until('a missed rename learnt', async () => (await nameOf('ep-db-0001')) === 'store', 5000);
+});
+
+test('a rename told during a scan is learnt at once, not after the backoff for an endpoint Docker does not list', async (t) => {
+  const { registry } = setup(t);
+  await registry.networks.create(net('n1', '10.1.0.0/24', { icc: false }));
+  const clock = new FakeClock();
+  let listing: ListedContainer[] = [{ ...web, endpointIds: ['ep-web-0004'] }];
+  let gate: Promise<void> | undefined;
+  const learner = new DockerContainers({
+    registry,
+    clock,
+    logger: silentLogger,
+    list: async () => {
+      const snapshot = listing;
+      await gate;
+      return snapshot;
+    },
+  });
+  const settle = async (): Promise<void> => {
+    await new Promise((r) => setImmediate(r));
+    await learner.settled();
+  };
+  learner.start();
+  t.after(() => learner.stop());
+  await joined(registry, 'ep-web-0004');
+  // Joined, never listed (a container Docker has not started yet): each scan misses it and
+  // the learner backs off, to its longest wait after a few seconds.
+  await joined(registry, 'ep-ghost-0001');
+  await clock.advanceAsync(15_000, settle);
+  const nameOf = async (): Promise<string | undefined> =>
+    (await registry.endpoints.get('n1', 'ep-web-0004'))?.container?.name;
+  assert.equal(await nameOf(), 'web');
+
+  // The next backoff scan is listing when the rename event comes.
+  let release = (): void => undefined;
+  gate = new Promise((resolve) => (release = resolve));
+  await clock.advanceAsync(5_000, async () => new Promise((r) => setImmediate(r)));
+  listing = [{ ...web, name: 'frontend', endpointIds: ['ep-web-0004'] }];
+  learner.relearn(web.id);
+  gate = undefined;
+  release();
+  await settle();
+  assert.equal(await nameOf(), 'web', 'the scan in flight listed before the rename');
+  await clock.advanceAsync(200, settle);
+  assert.equal(await nameOf(), 'frontend', 'learnt by the scan right after, not one backoff later');
 });
