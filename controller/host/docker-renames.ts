@@ -23,6 +23,8 @@ export class DockerRenames {
   private timer: unknown;
   private failures = 0;
   private stopped = false;
+  /** The stream was open: its end is worth an info line (a refused connection is not, Docker may be absent). */
+  private open = false;
 
   constructor(private readonly options: DockerRenamesOptions) {}
 
@@ -35,6 +37,8 @@ export class DockerRenames {
       {
         onOpen: () => {
           this.failures = 0;
+          this.open = true;
+          logger.info({ socket: socketPath }, "docker renames: following the engine's rename events");
           onRename(undefined);
         },
         onEvent: (event) => {
@@ -45,7 +49,9 @@ export class DockerRenames {
           if (this.stopped) return;
           const delay = Math.min(FIRST_RETRY_MS * 2 ** this.failures, MAX_RETRY_MS);
           this.failures++;
-          logger.debug({ err: error, retryInMs: delay }, 'docker renames: no event stream; following it again later');
+          const level = this.open ? 'info' : 'debug';
+          this.open = false;
+          logger[level]({ err: error, retryInMs: delay }, 'docker renames: no event stream; following it again later');
           this.timer = clock.setTimeout(() => {
             this.timer = undefined;
             this.start();
