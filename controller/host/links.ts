@@ -2,6 +2,7 @@
 // sandbox namespace, addresses and routes. All through iproute2/ethtool argv, never a shell.
 // `netns` selects the namespace the controller's OVS lives in (tests run the whole host in
 // one); undefined means the namespace of this process.
+import { writeFile } from 'node:fs/promises';
 import { run, runOk, CommandError } from './exec';
 import { IpBatcher } from './ip-batch';
 
@@ -46,6 +47,27 @@ export class HostLinks {
     return this.netns ? runOk('ip', ['netns', 'exec', this.netns, cmd, ...args]) : runOk(cmd, args);
   }
 
+  /**
+   * Turns IPv6 off on host ends before their peer brings the carrier up. A switch port needs
+   * no address, and ovs-vswitchd pays for each one: every output to a port that has an
+   * address is checked as a possible tunnel endpoint (a walk of the namespace's whole
+   * address list, and a lookup that unwildcards the megaflow), each link-local address and
+   * its route make it reread the routing table, and the address list it walks grows with
+   * every port.
+   */
+  private async withoutIpv6(names: readonly string[]): Promise<void> {
+    // Best effort: only the switch's work depends on it, so a kernel without IPv6 or a
+    // read-only /proc/sys (a daemon in an unprivileged container) costs no join.
+    if (this.netns === undefined) {
+      await Promise.all(
+        names.map((name) => writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '1').catch(() => undefined)),
+      );
+      return;
+    }
+    const keys = names.map((name) => `net.ipv6.conf.${name}.disable_ipv6=1`);
+    await run('ip', ['netns', 'exec', this.netns, 'sysctl', '-qw', ...keys], { allowFailure: true });
+  }
+
   async exists(name: string): Promise<boolean> {
     const result = await run('ip', [...(this.netns ? ['-n', this.netns] : []), 'link', 'show', 'dev', name], {
       allowFailure: true,
@@ -84,6 +106,7 @@ export class HostLinks {
       await this.ip(add);
     }
     try {
+      await this.withoutIpv6([host]);
       if (where === undefined) await this.inNetns('ethtool', ['-K', peer, 'tx', 'off']);
       else await runOk('nsenter', [`--net=${where}`, 'ethtool', '-K', peer, 'tx', 'off']);
     } catch (error) {
@@ -112,6 +135,7 @@ export class HostLinks {
     });
     const ok = pairs.filter((p) => !failed.has(p.host));
     if (ok.length === 0) return failed;
+    await this.withoutIpv6(ok.map((p) => p.host));
     // xargs runs one ethtool per name from its input: no shell, and one process to start here.
     const offload = ['xargs', '-I', '{}', 'ethtool', '-K', '{}', 'tx', 'off'];
     const result = await run(

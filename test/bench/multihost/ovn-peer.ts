@@ -201,27 +201,12 @@ export class OvnPeer {
         `${endpoint.mac} ${endpoint.address}`,
       ),
       (async () => {
-        await runOk('ip', [
-          '-n',
-          host.netns,
-          'link',
-          'add',
-          port,
-          'mtu',
-          String(OVN_MTU),
-          'up',
-          'type',
-          'veth',
-          'peer',
-          'name',
-          'eth1',
-          'mtu',
-          String(OVN_MTU),
-          'address',
-          endpoint.mac,
-          'netns',
-          netnsPath(endpoint.netns),
-        ]);
+        // The host end gets no IPv6 address, as ovsnet's and the floor's do (one `ip` still).
+        const hostEnd = [
+          `link add ${port} mtu ${OVN_MTU} up type veth peer name eth1 mtu ${OVN_MTU} address ${endpoint.mac} netns ${netnsPath(endpoint.netns)}`,
+          `link set dev ${port} addrgenmode none`,
+        ];
+        await runOk('ip', ['-n', host.netns, '-batch', '-'], { input: `${hostEnd.join('\n')}\n` });
         await runOk('ip', ['-n', endpoint.netns, '-batch', '-'], {
           input: `addr add ${endpoint.address}/${prefixLength} dev eth1\nlink set eth1 up\n`,
         });

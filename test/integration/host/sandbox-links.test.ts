@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Netns } from '../../harness/netns';
 import { requireBinaries } from '../../harness/require';
 import { HostLinks } from '../../../controller/host/links';
+import { until } from '../../harness/until';
 
 /** A namespace standing for the host and one for the sandbox, both removed after the test. */
 async function hostAndSandbox(t: { after(fn: () => Promise<void>): void }): Promise<{ host: Netns; sandbox: Netns }> {
@@ -75,6 +76,14 @@ test('a veth made with its container end in the sandbox: MAC, MTU, checksum offl
     { alreadyThere: true },
   );
   assert.match(await sandbox.ip('-o', 'addr', 'show', 'dev', 'eth1'), /inet 10\.77\.2\.5\/24/);
+  // The switch's end carries no IPv6 address even with the carrier up: OVS pays for every
+  // address on a port (links.ts withoutIpv6). The container's end keeps its IPv6.
+  await until('the container end has a link-local address', async () =>
+    /inet6 fe80::/.test(await sandbox.ip('-o', 'addr', 'show', 'dev', 'eth1')),
+  );
+  assert.match(await host.ip('-o', 'link', 'show', 'sbx2'), /LOWER_UP/);
+  assert.doesNotMatch(await host.ip('-o', 'addr', 'show', 'dev', 'sbx2'), /inet6/);
+  assert.equal((await host.exec('sysctl', ['-n', 'net.ipv6.conf.sbx2.disable_ipv6'])).trim(), '1');
   await assert.rejects(
     links.createVeth('sbx3', 'sbx3p', { peerNetns: 'relative/path' }),
     /unusable namespace path for a veth end: relative\/path/,

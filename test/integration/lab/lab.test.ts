@@ -118,6 +118,17 @@ test('a 3-host lab with Docker: own OVS, underlay, shared etcd, daemons and engi
     await lab.execOk('h1', ['docker', 'run', '-d', '--name', 'probe', '--net', 'lab-h1', LAB_IMAGE, 'sleep', '600']);
     const ping = await lab.exec('h1', ['docker', 'exec', 'probe', 'ping', '-c1', '-W5', '10.77.1.1']);
     assert.equal(ping.code, 0, `a container on h1 reaches its gateway: ${ping.stdout}${ping.stderr}`);
+    // The daemon, inside its host, turned IPv6 off on the switch's end of the container's
+    // veth (through its own /proc/sys): OVS pays for every address on a port.
+    const hostEnds = (await lab.execOk('h1', ['ip', '-o', 'link', 'show', 'type', 'veth']))
+      .split('\n')
+      .map((line) => /^\d+: (ovp[^:@\s]*)/.exec(line)?.[1])
+      .filter((name): name is string => name !== undefined);
+    assert.ok(hostEnds.length > 0, 'the container has a veth whose host end is on h1');
+    for (const name of hostEnds) {
+      assert.doesNotMatch(await lab.execOk('h1', ['ip', '-o', 'addr', 'show', 'dev', name]), /inet6/, name);
+      assert.equal((await lab.execOk('h1', ['sysctl', '-n', `net.ipv6.conf.${name}.disable_ipv6`])).trim(), '1');
+    }
   });
 
   const overlay = await overlayChecks(t, lab);
