@@ -32,6 +32,28 @@ export interface SandboxAddressing {
   gatewayIpv6?: string;
 }
 
+/**
+ * Turns IPv6 off on the switch's ends of veths (in `netns`, else this process's namespace),
+ * before their peers bring the carrier up. A switch port needs no address, and
+ * ovs-vswitchd pays for each one: every output to a port that has an address is checked as
+ * a possible tunnel endpoint (a walk of the namespace's whole address list, and a lookup
+ * that widens the megaflow), again for every datapath flow at each revalidation; each
+ * link-local address and its route make it reread the routing table; and the address list
+ * it walks grows with every port. Best effort: only the switch's work depends on it, so a
+ * kernel without IPv6 or a read-only /proc/sys (a daemon in an unprivileged container)
+ * costs no join.
+ */
+export async function withoutIpv6(names: readonly string[], netns?: string): Promise<void> {
+  if (netns === undefined) {
+    await Promise.all(
+      names.map((name) => writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '1').catch(() => undefined)),
+    );
+    return;
+  }
+  const keys = names.map((name) => `net.ipv6.conf.${name}.disable_ipv6=1`);
+  await run('ip', ['netns', 'exec', netns, 'sysctl', '-qw', ...keys], { allowFailure: true });
+}
+
 export class HostLinks {
   private readonly batcher: IpBatcher;
 
@@ -45,27 +67,6 @@ export class HostLinks {
 
   private inNetns(cmd: string, args: string[]): Promise<string> {
     return this.netns ? runOk('ip', ['netns', 'exec', this.netns, cmd, ...args]) : runOk(cmd, args);
-  }
-
-  /**
-   * Turns IPv6 off on host ends before their peer brings the carrier up. A switch port needs
-   * no address, and ovs-vswitchd pays for each one: every output to a port that has an
-   * address is checked as a possible tunnel endpoint (a walk of the namespace's whole
-   * address list, and a lookup that unwildcards the megaflow), each link-local address and
-   * its route make it reread the routing table, and the address list it walks grows with
-   * every port.
-   */
-  private async withoutIpv6(names: readonly string[]): Promise<void> {
-    // Best effort: only the switch's work depends on it, so a kernel without IPv6 or a
-    // read-only /proc/sys (a daemon in an unprivileged container) costs no join.
-    if (this.netns === undefined) {
-      await Promise.all(
-        names.map((name) => writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '1').catch(() => undefined)),
-      );
-      return;
-    }
-    const keys = names.map((name) => `net.ipv6.conf.${name}.disable_ipv6=1`);
-    await run('ip', ['netns', 'exec', this.netns, 'sysctl', '-qw', ...keys], { allowFailure: true });
   }
 
   async exists(name: string): Promise<boolean> {
@@ -106,7 +107,7 @@ export class HostLinks {
       await this.ip(add);
     }
     try {
-      await this.withoutIpv6([host]);
+      await withoutIpv6([host], this.netns);
       if (where === undefined) await this.inNetns('ethtool', ['-K', peer, 'tx', 'off']);
       else await runOk('nsenter', [`--net=${where}`, 'ethtool', '-K', peer, 'tx', 'off']);
     } catch (error) {
@@ -135,7 +136,10 @@ export class HostLinks {
     });
     const ok = pairs.filter((p) => !failed.has(p.host));
     if (ok.length === 0) return failed;
-    await this.withoutIpv6(ok.map((p) => p.host));
+    await withoutIpv6(
+      ok.map((p) => p.host),
+      this.netns,
+    );
     // xargs runs one ethtool per name from its input: no shell, and one process to start here.
     const offload = ['xargs', '-I', '{}', 'ethtool', '-K', '{}', 'tx', 'off'];
     const result = await run(

@@ -55,6 +55,12 @@ test('ovsnet attach: the ovs-docker walkthrough, del-port, del-ports, set-vlan, 
     const ports = await host.ports(BRIDGE);
     assert.equal(ports.length, 2);
     for (const port of ports) assert.match(port, /^[0-9a-f]{13}_l$/, 'ports are named like ovs-docker names them');
+    // The switch's ends carry no IPv6 address (turned off through /proc/sys by the CLI, in
+    // its namespace), though their peers are up in the containers.
+    for (const port of ports) {
+      assert.match(await host.ovs.netns.ip('-o', 'link', 'show', 'dev', port), /LOWER_UP/);
+      assert.doesNotMatch(await host.ovs.netns.ip('-o', 'addr', 'show', 'dev', port), /inet6/, port);
+    }
     const ids = await host.ovs.vsctl(
       '--data=bare',
       '--no-heading',
