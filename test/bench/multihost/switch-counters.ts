@@ -1,8 +1,9 @@
 // What each host's ovs-vswitchd did during a job: how many times it reconfigured its bridges
 // (its `bridge_reconfigure` coverage counter: one per wake-up that saw a database change or
 // a link change in its namespace, each at a cost in proportion to its ports) and the CPU
-// time it used (user + system, from /proc). Read before and after, the difference is the
-// job's.
+// time it used (user + system, from /proc); beside them, the CPU time of each host's ovsnet
+// daemon (idle during another contender's job, which shows it stayed out of the way). Read
+// before and after, the difference is the job's.
 import { readFileSync } from 'node:fs';
 import type { Lab } from '../../../vagrant/emulation/lab';
 
@@ -10,6 +11,7 @@ export interface SwitchCounts {
   host: string;
   reconfigurations: number;
   cpuMs: number;
+  daemonCpuMs: number;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -25,22 +27,33 @@ function cpuMsOf(pid: number): number {
 
 export async function readSwitchCounts(lab: Lab): Promise<SwitchCounts[]> {
   const switches = lab.processes().filter((p) => p.role === 'ovs-vswitchd');
+  const daemons = lab.processes().filter((p) => p.role === 'ovsnet');
   return Promise.all(
     lab.hosts.map(async (host) => {
       const vswitchd = switches.find((p) => p.host === host.name);
       if (!vswitchd) throw new Error(`${host.name} has no ovs-vswitchd`);
       const counter = await lab.execOk(host.name, ['ovs-appctl', 'coverage/read-counter', 'bridge_reconfigure']);
-      return { host: host.name, reconfigurations: Number(counter.trim()), cpuMs: cpuMsOf(vswitchd.pid) };
+      const daemon = daemons.find((p) => p.host === host.name);
+      return {
+        host: host.name,
+        reconfigurations: Number(counter.trim()),
+        cpuMs: cpuMsOf(vswitchd.pid),
+        daemonCpuMs: daemon ? cpuMsOf(daemon.pid) : 0,
+      };
     }),
   );
 }
 
 export function describeSwitchCounts(before: SwitchCounts[], after: SwitchCounts[], joinsPerHost: number): string {
+  const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const parts = after.map((a) => {
     const b = before.find((x) => x.host === a.host);
     const reconfigurations = a.reconfigurations - (b?.reconfigurations ?? 0);
     const cpuMs = a.cpuMs - (b?.cpuMs ?? 0);
-    return `${a.host} ${reconfigurations} (${(reconfigurations / joinsPerHost).toFixed(1)} per join), CPU ${(cpuMs / 1000).toFixed(1)} s`;
+    return `${a.host} ${reconfigurations} (${(reconfigurations / joinsPerHost).toFixed(1)} per join), CPU ${seconds(cpuMs)}`;
   });
-  return `ovs-vswitchd during the job: bridge reconfigurations ${parts.join('; ')}`;
+  const daemons = after.map(
+    (a) => `${a.host} ${seconds(a.daemonCpuMs - (before.find((x) => x.host === a.host)?.daemonCpuMs ?? 0))}`,
+  );
+  return `ovs-vswitchd during the job: bridge reconfigurations ${parts.join('; ')}; ovsnet daemons' CPU ${daemons.join(', ')}`;
 }
