@@ -14,7 +14,7 @@ import { ovsdbRemote } from '../../../vagrant/emulation/host-ovs';
 import type { HostPlan, Lab } from '../../../vagrant/emulation/lab';
 import { percentile, type BenchEndpoint } from './converge-job';
 import { endpointsOf, PREFIX_LENGTH } from './layout';
-import { NamespaceSet, netnsPath } from './namespaces';
+import { addVethWithoutHostIpv6, NamespaceSet, netnsPath } from './namespaces';
 
 export const FLOOR_BRIDGE = 'br-floor';
 const REALISE_TIMEOUT_MS = 60_000;
@@ -27,13 +27,11 @@ export interface FloorResult {
 async function floorJoin(host: HostPlan, vswitch: Vswitch, endpoint: BenchEndpoint, index: number): Promise<void> {
   const port = `fl${index}`;
   const inside = netnsPath(endpoint.netns);
-  // The host end gets no IPv6 address, as ovsnet's do (there by sysctl, in its own process;
-  // here by the same `ip` batch, so the floor starts no process more than before).
-  const hostEnd = [
+  await addVethWithoutHostIpv6(
+    host.netns,
+    port,
     `link add ${port} up promisc on type veth peer name eth1 address ${endpoint.mac} netns ${inside}`,
-    `link set dev ${port} addrgenmode none`,
-  ];
-  await runOk('ip', ['-n', host.netns, '-batch', '-'], { input: `${hostEnd.join('\n')}\n` });
+  );
   await runOk('nsenter', [`--net=${inside}`, 'ethtool', '-K', 'eth1', 'tx', 'off']);
   const configure = runOk('nsenter', [`--net=${inside}`, 'ip', '-batch', '-'], {
     input: `addr add ${endpoint.address}/${PREFIX_LENGTH} dev eth1\nlink set eth1 up\n`,

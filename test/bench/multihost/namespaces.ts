@@ -41,3 +41,16 @@ export class NamespaceSet {
 export function netnsPath(name: string): string {
   return `/run/netns/${name}`;
 }
+
+/**
+ * Makes a veth with `ip -n hostNetns`, from `linkAdd` (an `ip link add PORT …` line whose
+ * peer goes into an endpoint's namespace), and in the same batch keeps IPv6 off its host
+ * end `port`, as ovsnet does to its own: ovs-vswitchd pays for every address on a port, so
+ * a contender or the floor whose ports had them would be measured doing more work. One
+ * process, as a plain `ip link add` was.
+ */
+export async function addVethWithoutHostIpv6(hostNetns: string, port: string, linkAdd: string): Promise<void> {
+  await runOk('ip', ['-n', hostNetns, '-batch', '-'], {
+    input: `${linkAdd}\nlink set dev ${port} addrgenmode none\n`,
+  });
+}

@@ -12,7 +12,7 @@ import { run, runOk } from '../../../controller/host/exec';
 import { findBinary } from '../../harness/require';
 import { until } from '../../harness/until';
 import type { BenchEndpoint } from './converge-job';
-import { netnsPath } from './namespaces';
+import { addVethWithoutHostIpv6, netnsPath } from './namespaces';
 
 export const OVN_BRIDGE = 'br-ovn';
 const SCHEMAS = ['/usr/share/ovn/ovn-nb.ovsschema', '/usr/share/ovn/ovn-sb.ovsschema'];
@@ -201,12 +201,11 @@ export class OvnPeer {
         `${endpoint.mac} ${endpoint.address}`,
       ),
       (async () => {
-        // The host end gets no IPv6 address, as ovsnet's and the floor's do (one `ip` still).
-        const hostEnd = [
+        await addVethWithoutHostIpv6(
+          host.netns,
+          port,
           `link add ${port} mtu ${OVN_MTU} up type veth peer name eth1 mtu ${OVN_MTU} address ${endpoint.mac} netns ${netnsPath(endpoint.netns)}`,
-          `link set dev ${port} addrgenmode none`,
-        ];
-        await runOk('ip', ['-n', host.netns, '-batch', '-'], { input: `${hostEnd.join('\n')}\n` });
+        );
         await runOk('ip', ['-n', endpoint.netns, '-batch', '-'], {
           input: `addr add ${endpoint.address}/${prefixLength} dev eth1\nlink set eth1 up\n`,
         });

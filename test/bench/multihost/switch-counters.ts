@@ -46,14 +46,19 @@ export async function readSwitchCounts(lab: Lab): Promise<SwitchCounts[]> {
 
 export function describeSwitchCounts(before: SwitchCounts[], after: SwitchCounts[], joinsPerHost: number): string {
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const parts = after.map((a) => {
+  const deltas = after.map((a) => {
     const b = before.find((x) => x.host === a.host);
-    const reconfigurations = a.reconfigurations - (b?.reconfigurations ?? 0);
-    const cpuMs = a.cpuMs - (b?.cpuMs ?? 0);
-    return `${a.host} ${reconfigurations} (${(reconfigurations / joinsPerHost).toFixed(1)} per join), CPU ${seconds(cpuMs)}`;
+    return {
+      host: a.host,
+      reconfigurations: a.reconfigurations - (b?.reconfigurations ?? 0),
+      cpuMs: a.cpuMs - (b?.cpuMs ?? 0),
+      daemonCpuMs: a.daemonCpuMs - (b?.daemonCpuMs ?? 0),
+    };
   });
-  const daemons = after.map(
-    (a) => `${a.host} ${seconds(a.daemonCpuMs - (before.find((x) => x.host === a.host)?.daemonCpuMs ?? 0))}`,
+  const switches = deltas.map(
+    (d) =>
+      `${d.host} ${d.reconfigurations} (${(d.reconfigurations / joinsPerHost).toFixed(1)} per join), CPU ${seconds(d.cpuMs)}`,
   );
-  return `ovs-vswitchd during the job: bridge reconfigurations ${parts.join('; ')}; ovsnet daemons' CPU ${daemons.join(', ')}`;
+  const daemons = deltas.map((d) => `${d.host} ${seconds(d.daemonCpuMs)}`);
+  return `ovs-vswitchd during the job: bridge reconfigurations ${switches.join('; ')}; ovsnet daemons' CPU ${daemons.join(', ')}`;
 }
