@@ -101,7 +101,11 @@ export class HostLinks {
     if (first.code !== 0) {
       if (!/File exists/.test(first.stderr)) throw new CommandError(['ip', ...add], first.code, first.stderr);
       // A retried join finds its pair whole here; one whose end is in a namespace is made again.
-      if (where === undefined && (await this.exists(host)) && (await this.exists(peer))) return;
+      if (where === undefined && (await this.exists(host)) && (await this.exists(peer))) {
+        // Its first attempt may have stopped between making the pair and this.
+        await withoutIpv6([host], this.netns);
+        return;
+      }
       await this.deleteLink(host);
       if (where === undefined) await this.deleteLink(peer);
       await this.ip(add);

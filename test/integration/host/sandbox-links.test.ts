@@ -89,3 +89,12 @@ test('a veth made with its container end in the sandbox: MAC, MTU, checksum offl
     /unusable namespace path for a veth end: relative\/path/,
   );
 });
+
+test('a retried join that finds its pair already made still leaves IPv6 off the host end', async (t) => {
+  if (!requireBinaries(t, ['ip', 'ethtool'])) return;
+  const { host } = await hostAndSandbox(t);
+  // As a first attempt stopped right after `ip link add` would have left it.
+  await host.ip('link', 'add', 'sbx4', 'up', 'type', 'veth', 'peer', 'name', 'sbx4p');
+  await new HostLinks(host.name).createVeth('sbx4', 'sbx4p');
+  assert.equal((await host.exec('sysctl', ['-n', 'net.ipv6.conf.sbx4.disable_ipv6'])).trim(), '1');
+});
