@@ -39,16 +39,9 @@ export function toPipelineOverlay(overlay: OverlayState, tagOf: ReadonlyMap<stri
     const id = remoteIdOf(e);
     const networkTag = tagOf.get(e.networkId);
     if (id === undefined || networkTag === undefined || e.hostNumber === undefined) continue;
-    const ipv4 = bare(e.ipv4);
-    const ipv6 = bare(e.ipv6);
-    remoteEndpoints.push({
-      id,
-      host: e.hostNumber,
-      networkTag,
-      mac: e.mac,
-      ...(ipv4 !== undefined ? { ipv4 } : {}),
-      ...(ipv6 !== undefined ? { ipv6 } : {}),
-    });
+    // One object shape for all (an absent address is undefined, not left out): each pass
+    // maps every remote endpoint, and conditional spreads cost several microseconds each.
+    remoteEndpoints.push({ id, host: e.hostNumber, networkTag, mac: e.mac, ipv4: bare(e.ipv4), ipv6: bare(e.ipv6) });
   }
   return { tunnels, remoteHosts, remoteEndpoints };
 }

@@ -24,17 +24,14 @@ export function toPipelineState(state: DataplaneState): PipelineState {
       ...(state.overlay && n.vni !== undefined ? { vni: n.vni, tunnel: n.tunnel ?? 'vxlan' } : {}),
     };
   });
-  const endpoints = state.endpoints.map((e) => {
-    const ipv4 = bare(e.ipv4);
-    const ipv6 = bare(e.ipv6);
-    return {
-      ofport: e.realisedOfport,
-      networkTag: tagOf.get(e.networkId) ?? 0,
-      mac: e.mac,
-      ...(ipv4 !== undefined ? { ipv4 } : {}),
-      ...(ipv6 !== undefined ? { ipv6 } : {}),
-    };
-  });
+  // One object shape for all (an absent address is undefined): see overlay-state.ts.
+  const endpoints = state.endpoints.map((e) => ({
+    ofport: e.realisedOfport,
+    networkTag: tagOf.get(e.networkId) ?? 0,
+    mac: e.mac,
+    ipv4: bare(e.ipv4),
+    ipv6: bare(e.ipv6),
+  }));
   // Rules get small conjunction ids in a stable order (by their content-derived id; those
   // from containers' labels, "label-…", and from their networks, "net-…", after the stored ones).
   const rules: PipelineRule[] = [];

@@ -109,8 +109,23 @@ test('the pipeline gets live, numbered hosts and the endpoints of live hosts who
     'a host without number: none',
   );
   assert.deepEqual(overlay.remoteEndpoints, [
-    { id: remoteEndpointId(2, 40000), host: 2, networkTag: 7, mac: '02:00:00:00:00:01', ipv4: '10.1.0.5' },
+    // Without an IPv6 address: undefined (one object shape for all, see overlay-state.ts).
+    {
+      id: remoteEndpointId(2, 40000),
+      host: 2,
+      networkTag: 7,
+      mac: '02:00:00:00:00:01',
+      ipv4: '10.1.0.5',
+      ipv6: undefined,
+    },
     // Attached by hand: known from its creation on, before its host has plugged it.
-    { id: remoteEndpointId(2, 40004), host: 2, networkTag: 7, mac: '02:00:00:00:00:04', ipv4: '10.1.0.6' },
+    {
+      id: remoteEndpointId(2, 40004),
+      host: 2,
+      networkTag: 7,
+      mac: '02:00:00:00:00:04',
+      ipv4: '10.1.0.6',
+      ipv6: undefined,
+    },
   ]);
 });

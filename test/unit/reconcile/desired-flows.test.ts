@@ -3,8 +3,8 @@
 // ovsnet version installed (other cookies) is brought to the desired one in one pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DesiredFlows, identity, keyed } from '../../../controller/reconcile/desired-flows';
-import { diffFlows } from '../../../controller/reconcile/flow-sync';
+import { DesiredFlows, identity, keyed, type Keyed } from '../../../controller/reconcile/desired-flows';
+import { diffChanges, diffFlows, type FlowDiff } from '../../../controller/reconcile/flow-sync';
 import { FEATURE_MASK, MARK_MASK, isOvsnetCookie, parseCookie } from '../../../flows/pipeline/cookies';
 import type { FlowMod } from '../../../flows/ofp/types';
 import { generatedOverlayState, generatedState } from '../pipeline/generated-state';
@@ -21,7 +21,7 @@ function endpoint(i: number, tag = 1): PipelineEndpoint {
   };
 }
 
-function table(keyedFlows: ReturnType<DesiredFlows['keyedFor']>): string[] {
+function table(keyedFlows: Keyed): string[] {
   return [...keyedFlows].map(([key, value]) => `${key} => ${value.content}`).sort();
 }
 
@@ -148,4 +148,92 @@ test('flows an older ovsnet installed with the cookie layout before object kinds
   for (const [key, entry] of keyed(diff.add)) after.set(key, entry);
   const again = diffFlows(want, after);
   assert.deepEqual([again.add.length, again.remove.length], [0, 0], 'one pass is enough');
+});
+
+/** Applies a diff to a copy of the table the switch held, as the switch would. */
+function applied(held: Keyed, diff: FlowDiff): Keyed {
+  const after = new Map(held);
+  for (const f of diff.remove) after.delete(identity(f));
+  for (const [key, entry] of keyed(diff.add)) after.set(key, entry);
+  return after;
+}
+
+test('the changes a call reports turn the table the switch held into the new one, without comparing it whole', () => {
+  const desired = new DesiredFlows();
+  const state = generatedOverlayState();
+  const remote = (): NonNullable<PipelineState['remoteEndpoints']> => state.remoteEndpoints ?? [];
+  const steps: Array<(s: PipelineState) => void> = [
+    (s) => s.endpoints.push(endpoint(70, s.networks[0]?.tag)),
+    (s) => s.endpoints.splice(0, 1),
+    (s) => {
+      const first = s.endpoints[0];
+      if (first) s.endpoints[0] = { ...first, ipv4: '10.0.9.240' };
+    },
+    // Two of a live host's endpoints leave.
+    (s) => {
+      const live = new Set((s.remoteHosts ?? []).filter((h) => h.alive).map((h) => h.id));
+      remote().splice(
+        remote().findIndex((e) => live.has(e.host)),
+        2,
+      );
+    },
+    () => {
+      const last = remote()[remote().length - 1];
+      if (last) remote().push({ ...last, id: 9998, mac: '02:01:0f:0f:0f:0e', ipv4: '10.0.9.252' });
+    },
+    (s) => {
+      const host = s.remoteHosts?.[0];
+      if (host) s.remoteHosts = [{ ...host, tunnelIp: '192.0.2.201' }, ...(s.remoteHosts ?? []).slice(1)];
+    },
+    () => undefined,
+  ];
+  let held = new Map(desired.update(JSON.parse(JSON.stringify(state)) as PipelineState).want);
+  for (const [i, step] of steps.entries()) {
+    step(state);
+    const snapshot = JSON.parse(JSON.stringify(state)) as PipelineState;
+    const { want, changes } = desired.update(snapshot);
+    assert.ok(changes, `after step ${i} the table was changed in place`);
+    const fresh = keyed(buildPipeline(snapshot).map(toFlowMod));
+    assert.deepEqual(table(want), table(fresh), `after step ${i} the table is the one built from scratch`);
+    const diff = diffChanges(changes);
+    assert.deepEqual(table(applied(held, diff)), table(fresh), `after step ${i} the changes bring the switch there`);
+    const whole = diffFlows(want, held);
+    assert.deepEqual(
+      [diff.add.length, diff.remove.length],
+      [whole.add.length, whole.remove.length],
+      `after step ${i} as many flows as a whole comparison finds`,
+    );
+    if (i < steps.length - 1) assert.ok(diff.add.length + diff.remove.length > 0, `step ${i} changed flows`);
+    else assert.deepEqual([diff.add.length, diff.remove.length], [0, 0], 'nothing changed, nothing to send');
+    held = applied(held, diff);
+  }
+});
+
+test('two endpoints that make a flow with the same key: the table is laid out whole, later wins, then in place again', () => {
+  const desired = new DesiredFlows();
+  const state: PipelineState = {
+    networks: [{ tag: 1, icc: true, internal: false, subnets: ['10.0.1.0/24'] }],
+    endpoints: [endpoint(1), endpoint(2)],
+    rules: [],
+  };
+  const snapshot = (): PipelineState => JSON.parse(JSON.stringify(state)) as PipelineState;
+  assert.equal(desired.update(snapshot()).changes, undefined, 'the first table is new');
+  assert.ok(desired.update(snapshot()).changes, 'an unchanged state changes the table in place');
+  // A second endpoint claims the first one's MAC on another port: their flows collide.
+  state.endpoints.push({ ...endpoint(1), ofport: 40000 });
+  const clash = desired.update(snapshot());
+  assert.equal(clash.changes, undefined, 'overlapping parts make a new table, compared whole');
+  assert.deepEqual(table(clash.want), table(keyed(buildPipeline(snapshot()).map(toFlowMod))));
+  assert.ok(
+    [...clash.want.values()].some((f) => f.content.includes('40000')),
+    'the later endpoint wins the shared keys',
+  );
+  state.endpoints.pop();
+  const apart = desired.update(snapshot());
+  assert.equal(apart.changes, undefined, 'still laid out whole while the previous table had overlaps');
+  assert.deepEqual(table(apart.want), table(keyed(buildPipeline(snapshot()).map(toFlowMod))));
+  state.endpoints.push(endpoint(3));
+  const again = desired.update(snapshot());
+  assert.ok(again.changes, 'without overlaps the table is changed in place again');
+  assert.deepEqual(table(again.want), table(keyed(buildPipeline(snapshot()).map(toFlowMod))));
 });
