@@ -120,16 +120,20 @@ export async function joinCluster(config: ClusterConfig, options: JoinOptions): 
     tunnelIp,
     hostNumber,
     follow: (registry) => {
-      // Every change anywhere (this host's writes included, when the watch confirms them)
-      // reaches the registry's listeners after the mirror holds it; a compacted history
-      // comes back as a whole listing. Either way the reconcilers re-read.
-      // Docker only cares about networks and aliases, so endpoint churn costs it nothing.
+      // Every change made elsewhere reaches the registry's listeners after the mirror holds
+      // it; a compacted history comes back as a whole listing. Either way the reconcilers
+      // re-read. This host's own writes were told when they committed: the watch confirming
+      // them changes nothing, and a reconcile pass for it (two per join, on every host's
+      // own joins) would be work for nothing.
+      // Docker only cares about networks and aliases, so endpoint churn costs it nothing; it
+      // hears this host's own network changes from the watch too (one made with `ovsnet
+      // network create` gets its Docker network here as well).
       const sync =
         dockerSocket !== undefined
           ? new DockerSync({ registry, socketPath: dockerSocket, hostId, clock, logger })
           : undefined;
-      unfollow = mirror.onChange((events) => {
-        registry.changed();
+      unfollow = mirror.onChange((events, echo) => {
+        if (!echo) registry.changed();
         if (events.length === 0 || events.some((e) => NETWORK_PREFIXES.some((p) => e.key.startsWith(p))))
           sync?.clusterChanged();
       });

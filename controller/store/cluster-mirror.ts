@@ -27,6 +27,12 @@ const CATCH_UP_MS = 2_000;
 
 const isDeleted = (slot: Slot): slot is { key: string; revision: number; deleted: true } => 'deleted' in slot;
 
+/**
+ * Told of a batch of changes once the copy holds them. `echo`: every change of the batch
+ * was this host's own, applied when its transaction returned, so the copy did not change.
+ */
+export type ChangeListener = (events: KvWatchEvent[], echo: boolean) => void;
+
 export class ClusterMirror {
   private readonly slots = new Map<string, Slot>();
   private readonly tombstones = new Set<string>();
@@ -36,7 +42,7 @@ export class ClusterMirror {
   private watched = 0;
   private watch: KvWatch | undefined;
   private broken = false;
-  private readonly listeners = new Set<(events: KvWatchEvent[]) => void>();
+  private readonly listeners = new Set<ChangeListener>();
   private readonly waiters = new Set<{ revision: number; done: () => void }>();
 
   private constructor(
@@ -54,13 +60,13 @@ export class ClusterMirror {
       onResync: (snapshot) => {
         mirror.replace(snapshot);
         mirror.wake();
-        mirror.tell([]);
+        mirror.tell([], false);
       },
       onError: (error) => {
         mirror.broken = true;
         mirror.wake();
         logger.error({ err: error }, 'cluster store: the watch stopped for good; reading etcd directly');
-        mirror.tell([]);
+        mirror.tell([], false);
       },
     });
     return mirror;
@@ -70,7 +76,7 @@ export class ClusterMirror {
    * Calls `listener` after each batch of changes made anywhere in the cluster has been
    * applied (an empty batch: the copy was replaced wholesale). Returns the unsubscribe.
    */
-  onChange(listener: (events: KvWatchEvent[]) => void): () => void {
+  onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -116,17 +122,19 @@ export class ClusterMirror {
   }
 
   private apply(events: KvWatchEvent[]): void {
+    let changed = false;
     for (const event of events) {
-      this.put(
+      const put = this.put(
         event.type === 'put'
           ? { key: event.key, value: event.value, revision: event.revision }
           : { key: event.key, revision: event.revision, deleted: true },
       );
+      changed ||= put;
       this.watched = Math.max(this.watched, event.revision);
     }
     this.forgetTombstones();
     this.wake();
-    this.tell(events);
+    this.tell(events, events.length > 0 && !changed);
   }
 
   /** A committed transaction of this host, written as the watch will report it. */
@@ -173,13 +181,15 @@ export class ClusterMirror {
     });
   }
 
-  private put(slot: Slot): void {
+  /** Holds `slot` unless the copy has the key at its revision or a newer one; says whether it did. */
+  private put(slot: Slot): boolean {
     const held = this.slots.get(slot.key);
-    if (held !== undefined && held.revision >= slot.revision) return;
+    if (held !== undefined && held.revision >= slot.revision) return false;
     if (held === undefined) this.sortedKeys.splice(lowerBound(this.sortedKeys, slot.key), 0, slot.key);
     this.slots.set(slot.key, slot);
     if (isDeleted(slot)) this.tombstones.add(slot.key);
     else this.tombstones.delete(slot.key);
+    return true;
   }
 
   private replace(snapshot: KvSnapshot): void {
@@ -208,10 +218,10 @@ export class ClusterMirror {
     for (const waiter of this.waiters) if (this.broken || waiter.revision <= this.watched) waiter.done();
   }
 
-  private tell(events: KvWatchEvent[]): void {
+  private tell(events: KvWatchEvent[], echo: boolean): void {
     for (const listener of this.listeners) {
       try {
-        listener(events);
+        listener(events, echo);
       } catch (error) {
         this.logger.error({ err: error }, 'cluster store: a change listener failed');
       }

@@ -86,3 +86,24 @@ test('lists come back sorted as keys come and go', async () => {
     ['ep/a', 'ep/c', 'epoch', 'net/x'],
   );
 });
+
+test("the watch confirming a host's own writes is told as an echo; anything written elsewhere is not", async () => {
+  const store = new HeldWatchStore();
+  const mirror = await open(store);
+  const told: Array<{ keys: string[]; echo: boolean }> = [];
+  mirror.onChange((events, echo) => told.push({ keys: events.map((e) => e.key), echo }));
+  await mirror.txn({ puts: [{ key: 'ep/own', value: 1 }] });
+  await mirror.txn({ deletes: ['ep/own'] });
+  store.release();
+  await store.txn({ puts: [{ key: 'ep/other', value: 2 }] });
+  store.release();
+  await mirror.txn({ puts: [{ key: 'ep/own', value: 3 }] });
+  await store.txn({ puts: [{ key: 'ep/other', value: 4 }] });
+  store.release();
+  assert.deepEqual(told, [
+    { keys: ['ep/own', 'ep/own'], echo: true },
+    { keys: ['ep/other'], echo: false },
+    { keys: ['ep/own', 'ep/other'], echo: false },
+  ]);
+  assert.equal((await mirror.get('ep/other'))?.value, 4, 'what came from elsewhere is held');
+});
