@@ -76,11 +76,6 @@ export class DesiredFlows {
     return { want };
   }
 
-  /** The desired table alone (a fresh map: later calls do not change it). */
-  keyedFor(state: PipelineState): Keyed {
-    return new Map(this.update(state).want);
-  }
-
   private partsFor(state: PipelineState): Map<string, Keyed> {
     const next = new Map<string, Keyed>([['common', keyed(commonFlows(state).map(toFlowMod))]]);
     const add = (signature: string, flows: () => Keyed): void => {
@@ -107,12 +102,12 @@ export class DesiredFlows {
     const had = new Set(previous.values());
     const gone = [...had].filter((part) => !kept.has(part));
     const came = [...kept].filter((part) => !had.has(part));
-    const leaving = new Set(gone);
+    // Every key's owner is a part of the last call: one that is kept stays in the table.
     const claimed = new Set<string>();
     for (const part of came)
       for (const key of part.keys()) {
         const owner = ownerOf.get(key);
-        if ((owner && !leaving.has(owner)) || claimed.has(key)) return undefined;
+        if ((owner && kept.has(owner)) || claimed.has(key)) return undefined;
         claimed.add(key);
       }
     const changes: FlowChanges = new Map();

@@ -21,6 +21,18 @@ function endpoint(i: number, tag = 1): PipelineEndpoint {
   };
 }
 
+/** Another remote endpoint arrives, on the last one's host and network. */
+function remoteArrives(s: PipelineState, id: number, mac: string, ipv4: string): void {
+  const last = s.remoteEndpoints?.[s.remoteEndpoints.length - 1];
+  if (last) s.remoteEndpoints?.push({ ...last, id, mac, ipv4 });
+}
+
+/** The first remote host's tunnel address changes. */
+function firstHostMoves(s: PipelineState, tunnelIp: string): void {
+  const host = s.remoteHosts?.[0];
+  if (host) s.remoteHosts = [{ ...host, tunnelIp }, ...(s.remoteHosts ?? []).slice(1)];
+}
+
 function table(keyedFlows: Keyed): string[] {
   return [...keyedFlows].map(([key, value]) => `${key} => ${value.content}`).sort();
 }
@@ -73,9 +85,13 @@ test('the cached desired table always equals a fresh one', () => {
   for (const [i, step] of steps.entries()) {
     step(state);
     const snapshot = JSON.parse(JSON.stringify(state)) as PipelineState;
-    assert.deepEqual(table(cached.keyedFor(snapshot)), table(new DesiredFlows().keyedFor(snapshot)), `after step ${i}`);
+    assert.deepEqual(
+      table(cached.update(snapshot).want),
+      table(new DesiredFlows().update(snapshot).want),
+      `after step ${i}`,
+    );
   }
-  const ip = [...cached.keyedFor(state).keys()].filter((k) => k.includes('10.0.1.200'));
+  const ip = [...cached.update(state).want.keys()].filter((k) => k.includes('10.0.1.200'));
   assert.ok(ip.length > 0, 'the changed address is in the table');
 });
 
@@ -94,15 +110,9 @@ test("in a cluster, reusing remote endpoints' flows gives the table built from s
     () => {
       remote().splice(3, 1);
     },
-    () => {
-      const last = remote()[remote().length - 1];
-      if (last) remote().push({ ...last, id: 9999, mac: '02:01:0f:0f:0f:0f', ipv4: '10.0.9.251' });
-    },
+    (s) => remoteArrives(s, 9999, '02:01:0f:0f:0f:0f', '10.0.9.251'),
     // A host's tunnel address changes and another host dies: all their endpoints' flows change or go.
-    (s) => {
-      const host = s.remoteHosts?.[0];
-      if (host) s.remoteHosts = [{ ...host, tunnelIp: '192.0.2.200' }, ...(s.remoteHosts ?? []).slice(1)];
-    },
+    (s) => firstHostMoves(s, '192.0.2.200'),
     (s) => {
       s.remoteHosts = (s.remoteHosts ?? []).map((h, i) => (i === 1 ? { ...h, alive: false } : h));
     },
@@ -116,15 +126,15 @@ test("in a cluster, reusing remote endpoints' flows gives the table built from s
     step(state);
     const snapshot = JSON.parse(JSON.stringify(state)) as PipelineState;
     const fresh = keyed(buildPipeline(snapshot).map(toFlowMod));
-    assert.deepEqual(table(cached.keyedFor(snapshot)), table(fresh), `after step ${i}`);
+    assert.deepEqual(table(cached.update(snapshot).want), table(fresh), `after step ${i}`);
   }
-  const moved = [...cached.keyedFor(state).keys()].filter((k) => k.includes('192.0.2.200'));
+  const moved = [...cached.update(state).want.keys()].filter((k) => k.includes('192.0.2.200'));
   assert.ok(moved.length > 0, "the moved host's tunnel address is in the table");
 });
 
 test('flows an older ovsnet installed with the cookie layout before object kinds are replaced on the first pass', () => {
   const state = generatedState();
-  const want = new DesiredFlows().keyedFor(state);
+  const want = new DesiredFlows().update(state).want;
   // The old layout: | mark | feature | 32-bit object id | 16 reserved |, without a kind.
   const oldCookie = (cookie: bigint): bigint =>
     (cookie & (MARK_MASK | FEATURE_MASK)) | (BigInt(parseCookie(cookie)?.object.id ?? 0) << 16n);
@@ -177,14 +187,8 @@ test('the changes a call reports turn the table the switch held into the new one
         2,
       );
     },
-    () => {
-      const last = remote()[remote().length - 1];
-      if (last) remote().push({ ...last, id: 9998, mac: '02:01:0f:0f:0f:0e', ipv4: '10.0.9.252' });
-    },
-    (s) => {
-      const host = s.remoteHosts?.[0];
-      if (host) s.remoteHosts = [{ ...host, tunnelIp: '192.0.2.201' }, ...(s.remoteHosts ?? []).slice(1)];
-    },
+    (s) => remoteArrives(s, 9998, '02:01:0f:0f:0f:0e', '10.0.9.252'),
+    (s) => firstHostMoves(s, '192.0.2.201'),
     () => undefined,
   ];
   let held = new Map(desired.update(JSON.parse(JSON.stringify(state)) as PipelineState).want);
