@@ -12,6 +12,8 @@ export const CRASH_POINTS = [
   'create-endpoint:after-record',
   /** Join on a network that gets its own veth (an MTU set): the veth exists, nothing records it as plugged. */
   'join:after-veth',
+  /** CreateEndpoint and Join at once (hand attach): the veth exists and the endpoint is stored joined, its port, flows and sandbox are not done. */
+  'create-joined:after-record',
   /** Join from the port pool: the slot's veth and port are the endpoint's now. */
   'join:after-claim',
   /** Join: the endpoint is recorded as plugged, its port and flows are not there yet. */

@@ -13,6 +13,12 @@ export interface Dataplane {
   waitEndpointReady(networkId: string, endpointId: string, timeoutMs: number): Promise<void>;
   /** Waits until the named ports are on the bridge and realised; returns those that failed. */
   waitPortsRealised(names: string[], timeoutMs: number): Promise<string[]>;
+  /**
+   * Keeps the named port off the bridge until the returned release is called, even while an
+   * endpoint stored as plugged owns it: its link is still being made (a port added for a
+   * missing link is an error in OVS until the link appears). Its flows may go in meanwhile.
+   */
+  holdPort(name: string): () => void;
   /** Resolves once the switch holds the current desired state (ports and flows). */
   waitSynced(timeoutMs: number): Promise<void>;
 }

@@ -4,10 +4,11 @@
 import { networkMtu } from './cnm/mtu';
 import type { Logger } from './log';
 import { ControllerError, notFound } from './errors';
+import { isOutcomeUnknown } from './store/etcd-calls';
 import type { Registry } from './cnm/registry';
 import { ClusterNetworks } from './cnm/cluster-networks';
 import type { EndpointRecord, NetworkRecord } from './cnm/records';
-import { BATCHABLE_NETNS_PATH, type HostLinks } from './host/links';
+import { BATCHABLE_NETNS_PATH, vethNamesFor, type HostLinks } from './host/links';
 import { listeningPorts } from './host/listening-ports';
 import type { Dataplane } from './dataplane';
 import { StaleLinks } from './stale-links';
@@ -79,7 +80,21 @@ export class NetworkService implements NetworkApi {
 
   /** Finishes removing veths of endpoints deleted before a crash or restart. */
   sweepStaleLinks(): void {
-    this.staleLinks.sweep();
+    void (async () => {
+      // A request that stored its endpoint joined and never answered (createJoined) left it
+      // unfinished: it goes, with its veth, so the request's retry starts clean.
+      for (const endpoint of await this.staleLinks.unfinished()) {
+        this.logger.warn(
+          { endpoint: endpoint.endpointId, network: endpoint.networkId, link: endpoint.hostIfname },
+          'removing an endpoint whose attach never answered',
+        );
+        await this.deleteEndpoint(endpoint.networkId, endpoint.endpointId);
+      }
+    })()
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not remove the endpoints of unfinished requests; will retry'),
+      )
+      .finally(() => this.staleLinks.sweep());
   }
 
   /**
@@ -200,7 +215,159 @@ export class NetworkService implements NetworkApi {
     await this.registry.endpoints.update(networkId, endpointId, (r) => ({ ...r, plugged: true, sandboxKey }));
     crashPoint('join:after-record');
     this.dataplane.kick();
-    const recorded = this.clock.now();
+    return this.realise(network, endpoint, containerEnd, { started, linked, recorded: this.clock.now() }, meanwhile);
+  }
+
+  /**
+   * CreateEndpoint and Join at once, for a caller that makes the endpoint and places its
+   * container end itself in one request (`ovsnet attach`). The veth (container end made in
+   * the sandbox) and the endpoint, stored already joined, are made at the same time: one
+   * store transaction where the two calls make two, so in a cluster every host hears of the
+   * endpoint once, as soon as it is stored, and the request waits for one cluster-store
+   * write instead of two, beside the veth rather than after it. The port stays off the
+   * bridge until its veth exists (Dataplane.holdPort). From before the veth is made until
+   * the answer, the veth is recorded as stale (stale-links.ts): after a crash or a lost
+   * answer, the next sweep removes the unfinished endpoint and its veth, so a retry starts
+   * clean. `meanwhile` is given the stored endpoint too; the container end has the
+   * endpoint's MAC only if the spec named one, so `meanwhile` sets it. An endpoint that exists
+   * already (a retried request), or a sandbox path `ip` cannot be handed, takes the two calls.
+   * A failure leaves nothing of this request behind.
+   */
+  async createJoined(
+    spec: EndpointSpec,
+    sandboxKey: string,
+    meanwhile: (joined: JoinResult, containerEnd: ContainerEnd, endpoint: EndpointInfo) => Promise<void>,
+  ): Promise<{ endpoint: EndpointInfo; joined: JoinResult }> {
+    const networkId = await this.networkIdOf(spec.networkId);
+    const known = await this.registry.endpoints.get(networkId, spec.endpointId);
+    if (known !== undefined || !BATCHABLE_NETNS_PATH.test(sandboxKey)) {
+      const endpoint = await this.createEndpoint(spec);
+      try {
+        const joined = await this.join(networkId, spec.endpointId, sandboxKey, (j, end) => meanwhile(j, end, endpoint));
+        return { endpoint, joined };
+      } catch (error) {
+        await this.abandon(networkId, spec.endpointId);
+        throw error;
+      }
+    }
+    this.activity.touch(networkId, spec.endpointId, this.clock.now());
+    const network = await this.registry.networks.require(networkId);
+    const names = vethNamesFor(spec.endpointId);
+    const started = this.clock.now();
+    const making = await this.staleLinks.beginMaking(names.host, { networkId, endpointId: spec.endpointId });
+    try {
+      const { stored, linked } = await this.makeAndStore({ ...spec, networkId }, network, sandboxKey, names, making);
+      const endpoint = publicEndpoint(stored);
+      try {
+        const joined = await this.realise(
+          network,
+          stored,
+          { inSandbox: true },
+          { started, linked, recorded: this.clock.now() },
+          (j, end) => meanwhile(j, end, endpoint),
+        );
+        await this.staleLinks.forget(names.host);
+        return { endpoint, joined };
+      } catch (error) {
+        making();
+        await this.abandon(networkId, spec.endpointId);
+        throw error;
+      }
+    } finally {
+      making();
+    }
+  }
+
+  /**
+   * Deletes `endpoint` if a request stored it joined and never answered (see createJoined),
+   * as the next sweep would; says whether it did.
+   */
+  async abandonUnfinished(endpoint: EndpointRecord): Promise<boolean> {
+    const unfinished = await this.staleLinks.unfinished();
+    if (!unfinished.some((e) => e.networkId === endpoint.networkId && e.endpointId === endpoint.endpointId))
+      return false;
+    await this.deleteEndpoint(endpoint.networkId, endpoint.endpointId);
+    return true;
+  }
+
+  /** Deletes an endpoint a failed request stored; a failure to is left to the sweeps. */
+  private async abandon(networkId: string, endpointId: string): Promise<void> {
+    await this.deleteEndpoint(networkId, endpointId).catch((error: unknown) =>
+      this.logger.warn(
+        { err: error, endpoint: endpointId },
+        'could not remove the endpoint of a failed request; will retry',
+      ),
+    );
+  }
+
+  /**
+   * The veth and the endpoint stored joined, made side by side (see createJoined). Whatever
+   * fails, what this made goes again: the veth when the store said no, the endpoint when the
+   * veth failed. When the store's answer was lost, the endpoint may be stored all the same:
+   * the veth's record stands, and the next sweep settles it.
+   */
+  private async makeAndStore(
+    spec: EndpointSpec,
+    network: NetworkRecord,
+    sandboxKey: string,
+    names: { host: string; peer: string },
+    making: () => void,
+  ): Promise<{ stored: EndpointRecord; linked: number }> {
+    const mtu = networkMtu(network, this.registry.hosts.hostId !== undefined);
+    const release = this.dataplane.holdPort(names.host);
+    let linked = this.clock.now();
+    const [veth, store] = await Promise.allSettled([
+      this.links
+        .createVeth(names.host, names.peer, {
+          ...(mtu !== undefined ? { mtu } : {}),
+          ...(spec.mac !== undefined ? { peerMac: spec.mac } : {}),
+          peerNetns: sandboxKey,
+        })
+        .then(() => {
+          linked = this.clock.now();
+        }),
+      this.storeJoined(spec, sandboxKey),
+    ]);
+    release();
+    if (veth.status === 'fulfilled' && store.status === 'fulfilled') {
+      crashPoint('create-joined:after-record');
+      return { stored: store.value, linked };
+    }
+    making();
+    if (store.status === 'fulfilled') await this.abandon(network.id, spec.endpointId);
+    else if (!isOutcomeUnknown(store.reason))
+      await this.staleLinks
+        .remove(names.host)
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { err: error, link: names.host },
+            'could not remove the veth of a failed request; will retry',
+          ),
+        );
+    throw store.status === 'rejected' ? store.reason : (veth as PromiseRejectedResult).reason;
+  }
+
+  /** The endpoint stored joined; one stored already under that id (a request racing this one) must be that very one. */
+  private async storeJoined(spec: EndpointSpec, sandboxKey: string): Promise<EndpointRecord> {
+    const record = await this.registry.endpoints.create(spec, { sandboxKey });
+    if (record.plugged !== true || record.sandboxKey !== sandboxKey)
+      throw new ControllerError('ALREADY_EXISTS', `endpoint "${spec.endpointId}" is being made by another request`);
+    return record;
+  }
+
+  /**
+   * A join's last part, once its endpoint is stored as plugged: the switch's (port and flows)
+   * and the caller's `meanwhile` together; answers when both are done.
+   */
+  private async realise(
+    network: NetworkRecord,
+    endpoint: EndpointRecord,
+    containerEnd: ContainerEnd,
+    times: { started: number; linked: number; recorded: number },
+    meanwhile?: (joined: JoinResult, containerEnd: ContainerEnd) => Promise<void>,
+  ): Promise<JoinResult> {
+    const { networkId, endpointId } = endpoint;
+    const mtu = networkMtu(network, this.registry.hosts.hostId !== undefined);
     const gatewayIpv4 = network.ipv4.find((s) => s.gateway !== undefined)?.gateway;
     const gatewayIpv6 = network.ipv6.find((s) => s.gateway !== undefined)?.gateway;
     const joined: JoinResult = {
@@ -216,7 +383,7 @@ export class NetworkService implements NetworkApi {
       try {
         await work;
       } finally {
-        finished[part] = this.clock.now() - recorded;
+        finished[part] = this.clock.now() - times.recorded;
       }
     };
     const outcomes = await Promise.allSettled([
@@ -231,8 +398,8 @@ export class NetworkService implements NetworkApi {
         endpoint: endpointId,
         pooled: endpoint.pooled === true,
         ms: {
-          veth: linked - started,
-          record: recorded - linked,
+          veth: times.linked - times.started,
+          record: times.recorded - times.linked,
           switch: finished.switch,
           ...(meanwhile ? { meanwhile: finished.meanwhile } : {}),
         },

@@ -6,13 +6,23 @@
 // A join that reuses the name (same endpoint id created again) first waits for, or does,
 // the removal: removal of one name is serialised here, so it can never run after the
 // new veth exists.
+// A veth made for an endpoint created already joined (NetworkService.createJoined) is
+// recorded as stale from before it is made until the request has answered, and no sweep
+// touches it while the request runs. A record left by a crash or a lost answer says the
+// request never finished: with no endpoint owning the link, the link goes; with a plugged
+// endpoint of this host owning it, that endpoint is unfinished (see `unfinished`), and it
+// goes first, then the link.
 import type { Logger } from './log';
 import type { Registry } from './cnm/registry';
 import type { HostLinks } from './host/links';
 import { crashPoint } from './crash-points';
+import type { StaleLinkOrigin } from './cnm/stale-link-records';
+import type { EndpointRecord } from './cnm/records';
 
 export class StaleLinks {
   private readonly removing = new Map<string, Promise<void>>();
+  /** Links being made under a stale record, with how many makings of each are under way. */
+  private readonly making = new Map<string, number>();
 
   constructor(
     private readonly registry: Registry,
@@ -39,7 +49,9 @@ export class StaleLinks {
     const mine = names.filter((name) => !this.removing.has(name));
     const work = (async () => {
       const stale = await Promise.all(mine.map((name) => this.registry.staleLinks.has(name)));
-      const recorded = mine.filter((_, i) => stale[i] === true);
+      const candidates = mine.filter((name, i) => stale[i] === true && !this.making.has(name));
+      const owned = candidates.length > 0 ? await this.pluggedOwners() : new Map<string, EndpointRecord>();
+      const recorded = candidates.filter((name) => !owned.has(name));
       const failed = await this.links.deleteLinks(recorded);
       if (recorded.length > failed.size) crashPoint('delete-endpoint:after-unlink');
       await this.registry.staleLinks.forgetAll(recorded.filter((name) => !failed.has(name)));
@@ -53,6 +65,56 @@ export class StaleLinks {
     });
     for (const name of mine) this.removing.set(name, settled);
     await Promise.all([settled, ...waits]);
+  }
+
+  /**
+   * Records `name` as stale before the link is made, and keeps sweeps off it until the
+   * returned `end` is called, when the request that makes it is over (having forgotten the
+   * record if it succeeded). A removal of the same name still under way, or a stale link of
+   * that name, is dealt with first.
+   */
+  async beginMaking(name: string, origin: StaleLinkOrigin): Promise<() => void> {
+    await this.remove(name);
+    this.making.set(name, (this.making.get(name) ?? 0) + 1);
+    try {
+      await this.registry.staleLinks.record(name, origin);
+    } catch (error) {
+      this.release(name);
+      throw error;
+    }
+    let ended = false;
+    return () => {
+      if (!ended) this.release(name);
+      ended = true;
+    };
+  }
+
+  private release(name: string): void {
+    const left = (this.making.get(name) ?? 0) - 1;
+    if (left > 0) this.making.set(name, left);
+    else this.making.delete(name);
+  }
+
+  /** The request that made the link answered: the link is its endpoint's for good. */
+  async forget(name: string): Promise<void> {
+    await this.registry.staleLinks.forgetAll([name]);
+  }
+
+  /**
+   * Plugged endpoints of this host whose veth is still recorded as stale while no request is
+   * making it: requests that made them and stored them, then never answered.
+   */
+  async unfinished(): Promise<EndpointRecord[]> {
+    const stale = new Set(await this.registry.staleLinks.list());
+    if (stale.size === 0) return [];
+    return [...(await this.pluggedOwners())]
+      .filter(([name]) => stale.has(name) && !this.making.has(name))
+      .map(([, endpoint]) => endpoint);
+  }
+
+  private async pluggedOwners(): Promise<Map<string, EndpointRecord>> {
+    const endpoints = await this.registry.endpoints.listOnHost();
+    return new Map(endpoints.filter((e) => e.plugged === true).map((e) => [e.hostIfname, e]));
   }
 
   /** Removes every recorded stale link in the background; failures are retried on the next sweep. */

@@ -66,6 +66,9 @@ export async function managedAdd(
       endpoint.attachment.containerIface === request.ifname &&
       matchesTarget(target, endpoint.attachment.containerId)
     ) {
+      // An earlier attempt that stored it and never answered (the daemon died): it goes now,
+      // as the next sweep would remove it, and this attempt starts clean.
+      if (await ctx.service.abandonUnfinished(endpoint)) continue;
       throw new ControllerError(
         'ALREADY_EXISTS',
         `container ${request.container} already has ${request.ifname} attached (port ${endpoint.hostIfname})`,
@@ -75,25 +78,28 @@ export async function managedAdd(
   const network = await chooseNetwork(ctx.registry, request);
   const family = request.address?.includes(':') === true ? 'ipv6' : 'ipv4';
   const endpointId = attachEndpointId(request.container, request.ifname);
-  const endpoint = await ctx.service.createEndpoint({
-    networkId: network.id,
-    endpointId,
-    ...(request.address !== undefined ? { [family]: request.address } : {}),
-    ...(request.mac !== undefined ? { mac: request.mac } : {}),
-    containerName: request.container,
-    attachment: { containerId: request.container, containerIface: request.ifname },
-  });
-  try {
-    // The address asked for, or every one the network picked.
-    const has = (f: 'ipv4' | 'ipv6'): boolean =>
-      endpoint[f] !== undefined && (request.address === undefined || family === f);
-    // Moved and configured while the switch takes the port: the join answers when both are done.
-    await ctx.service.join(network.id, endpointId, target.nsPath, (joined, containerEnd) =>
-      ctx.links.moveIntoSandbox(
+  // Made and stored joined at once; moved and configured while the switch takes the port,
+  // and the answer comes when both are done. A failure leaves nothing of this request.
+  const { endpoint } = await ctx.service.createJoined(
+    {
+      networkId: network.id,
+      endpointId,
+      ...(request.address !== undefined ? { [family]: request.address } : {}),
+      ...(request.mac !== undefined ? { mac: request.mac } : {}),
+      containerName: request.container,
+      attachment: { containerId: request.container, containerIface: request.ifname },
+    },
+    target.nsPath,
+    (joined, containerEnd, endpoint) => {
+      // The address asked for, or every one the network picked.
+      const has = (f: 'ipv4' | 'ipv6'): boolean =>
+        endpoint[f] !== undefined && (request.address === undefined || family === f);
+      return ctx.links.moveIntoSandbox(
         joined.containerIfname,
         target.nsPath,
         {
           ifname: request.ifname,
+          mac: endpoint.mac,
           addresses: (['ipv4', 'ipv6'] as const).filter(has).map((f) => endpoint[f] as string),
           ...(request.gateway !== undefined
             ? { [family === 'ipv4' ? 'gatewayIpv4' : 'gatewayIpv6']: request.gateway }
@@ -106,13 +112,10 @@ export async function managedAdd(
             : {}),
         },
         { alreadyThere: containerEnd.inSandbox },
-      ),
-    );
-    return { port: endpoint.hostIfname, networkId: network.id, endpointId };
-  } catch (error) {
-    await ctx.service.deleteEndpoint(network.id, endpointId);
-    throw error;
-  }
+      );
+    },
+  );
+  return { port: endpoint.hostIfname, networkId: network.id, endpointId };
 }
 
 export async function managedRemove(

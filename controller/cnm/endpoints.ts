@@ -59,8 +59,11 @@ export class EndpointStore {
   /**
    * Creates an endpoint with its addresses and MAC reserved; idempotent per endpoint id. A
    * request that names no address gets one per family the network has subnets in.
+   * `joined`: the endpoint is stored joined to the sandbox `sandboxKey`, for a caller that
+   * makes its veth itself meanwhile (NetworkService.createJoined). An endpoint that existed
+   * already is returned as it is.
    */
-  async create(spec: EndpointSpec): Promise<EndpointRecord> {
+  async create(spec: EndpointSpec, joined?: { sandboxKey: string }): Promise<EndpointRecord> {
     const { store } = this.cas;
     return this.cas.commit<EndpointRecord>(async (retry) => {
       const network = await this.networks.require(spec.networkId);
@@ -134,6 +137,7 @@ export class EndpointStore {
         ...(spec.attachment !== undefined
           ? { attachment: { containerId: spec.attachment.containerId, containerIface: spec.attachment.containerIface } }
           : {}),
+        ...(joined !== undefined ? { plugged: true, sandboxKey: joined.sandboxKey } : {}),
       };
       const puts: KvTxn['puts'] = [
         ...claims.puts,

@@ -28,6 +28,11 @@ export class StaleLinkStore {
     return (await this.store.get(keys.staleLink(name))) !== undefined;
   }
 
+  /** Records `name` as stale on its own: a link about to be made whose owner is not stored yet. */
+  async record(name: string, origin: StaleLinkOrigin): Promise<void> {
+    await this.store.txn({ puts: [staleLinkPut(name, origin)] });
+  }
+
   /**
    * The links are gone from the host: one transaction for all. No compare is needed
    * (forgetting twice is harmless) and no listener is told: nothing OVS should hold depends

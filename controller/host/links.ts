@@ -26,6 +26,8 @@ export const BATCHABLE_NETNS_PATH = /^\/[0-9A-Za-z_./:@+-]+$/;
 export interface SandboxAddressing {
   /** Final name inside the sandbox, e.g. eth1. */
   ifname: string;
+  /** The endpoint's MAC, set there before the link comes up (when it was made without it). */
+  mac?: string;
   /** Addresses in CIDR form. */
   addresses: string[];
   gatewayIpv4?: string;
@@ -227,6 +229,7 @@ export class HostLinks {
     // first line that fails, as the steps one by one did.
     const lines = [
       `link set dev ${link} name ${addressing.ifname}`,
+      ...(addressing.mac !== undefined ? [`link set dev ${addressing.ifname} address ${addressing.mac}`] : []),
       ...addressing.addresses.map(
         (address) => `addr add ${address} dev ${addressing.ifname}${address.includes(':') ? ' nodad' : ''}`,
       ),

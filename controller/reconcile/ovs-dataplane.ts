@@ -88,6 +88,8 @@ export class OvsDataplane implements Dataplane {
   private readonly loop: ReconcileLoop;
   private readonly admission: PortAdmission;
   private readonly portDrift = new PortDrift();
+  /** Ports held off the bridge (see Dataplane.holdPort), with how many holds each. */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly options: OvsDataplaneOptions) {
     this.admission = new PortAdmission(options.clock, options.admissionLimits);
@@ -116,6 +118,19 @@ export class OvsDataplane implements Dataplane {
 
   waitSynced(timeoutMs: number): Promise<void> {
     return this.loop.waitSynced(timeoutMs);
+  }
+
+  holdPort(name: string): () => void {
+    this.held.set(name, (this.held.get(name) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.held.get(name) ?? 0) - 1;
+      if (left > 0) this.held.set(name, left);
+      else this.held.delete(name);
+      this.loop.kick();
+    };
   }
 
   async waitEndpointReady(networkId: string, endpointId: string, timeoutMs: number): Promise<void> {
@@ -188,7 +203,13 @@ export class OvsDataplane implements Dataplane {
     const gatewayNumbers = await registry.gatewayPorts.ensure(networks);
     const clustered = registry.hosts.hostId !== undefined;
     const desired = [
-      ...desiredPorts(networks, endpoints, await registry.poolSlots.list(), gatewayNumbers, clustered),
+      ...desiredPorts(
+        networks,
+        this.held.size > 0 ? endpoints.filter((e) => !this.held.has(e.hostIfname)) : endpoints,
+        await registry.poolSlots.list(),
+        gatewayNumbers,
+        clustered,
+      ),
       ...(clustered ? tunnelPorts() : []),
     ];
     const actual = ports.ownedPorts();

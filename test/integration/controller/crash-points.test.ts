@@ -11,7 +11,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CRASH_AT_VARIABLE, CRASH_POINTS, type CrashPoint } from '../../../controller/crash-points';
-import { takeFootprint, type Footprint } from '../../harness/footprint';
+import { callControl } from '../../../controller/control/client';
+import { attachEndpointId } from '../../../controller/attach/managed';
+import { vethNamesFor } from '../../../controller/host/links';
+import { controlSocket, takeFootprint, type Footprint } from '../../harness/footprint';
 import { Netns } from '../../harness/netns';
 import { ovsnetDaemonFor, type OvsnetDaemon } from '../../harness/ovsnet-daemon';
 import type { OvsInstance } from '../../harness/ovs';
@@ -59,6 +62,9 @@ const SCENARIOS: Scenario[] = [
   { point: 'delete-endpoint:after-unlink', method: 'NetworkDriver.DeleteEndpoint', ownVeth: true },
   { point: 'delete-network:after-record', method: 'NetworkDriver.DeleteNetwork', ownVeth: false },
 ];
+
+/** Crash points on the way of `ovsnet attach` (the daemon's control socket) rather than Docker's calls. */
+const ATTACH_POINTS: CrashPoint[] = ['create-joined:after-record'];
 
 interface Host {
   ovs: OvsInstance;
@@ -140,7 +146,10 @@ describe('the daemon killed between the steps of each plugin call', () => {
   const rig = sharedRig({ needs: ovsNeeds({ needs: ['ping', 'iptables-save'] }), start: startHost });
 
   test('every crash point has a scenario', () => {
-    assert.deepEqual([...new Set(SCENARIOS.map((s) => s.point))].sort(), [...CRASH_POINTS].sort());
+    assert.deepEqual(
+      [...new Set([...SCENARIOS.map((s) => s.point), ...ATTACH_POINTS])].sort(),
+      [...CRASH_POINTS].sort(),
+    );
   });
 
   for (const [index, scenario] of SCENARIOS.entries()) {
@@ -190,4 +199,97 @@ describe('the daemon killed between the steps of each plugin call', () => {
         await assertBackToBaseline(host);
       }));
   }
+
+  /** A network made through the control socket, and an `ovsnet attach add-port` request into `sandbox`. */
+  async function attachSetup(host: Host, sandbox: Netns, subnet: string) {
+    const control = controlSocket(host.daemon.stateDir);
+    const network = `attach-${subnet.split('.')[2] ?? '0'}`;
+    const prefix = subnet.replace(/\.0\/24$/, '');
+    await callControl(control, 'network.create', {
+      id: network,
+      name: network,
+      ipv4: [{ pool: subnet, gateway: `${prefix}.1` }],
+      ipv6: [],
+      icc: true,
+      internal: false,
+    });
+    const request = (container: string, netns: Netns) => ({
+      bridge: 'br-int',
+      ifname: 'eth1',
+      container,
+      address: `${prefix}.5/24`,
+      network,
+      target: { given: container, aliases: [container], nsPath: netns.path },
+    });
+    const vethOf = (container: string): string => vethNamesFor(attachEndpointId(container, 'eth1')).host;
+    return {
+      control,
+      network,
+      gateway: `${prefix}.1`,
+      request: request('c-attach', sandbox),
+      requestFor: request,
+      vethOf,
+    };
+  }
+
+  test('create-joined:after-record (hand attach): the restart removes the unfinished endpoint, the repeated attach completes, nothing leaks', (t) =>
+    rig.run(t, async (host) => {
+      const sandbox = await Netns.create('c');
+      t.after(() => sandbox.destroy());
+      const { control, network, gateway, request, vethOf } = await attachSetup(host, sandbox, '10.97.200.0/24');
+      const args = host.poolOff ? ['--port-pool', '0'] : [];
+      await host.daemon.stop();
+      await host.daemon.start({ [CRASH_AT_VARIABLE]: 'create-joined:after-record' }, args);
+      await callControl(control, 'attach.add', request, 20_000).catch((error: unknown) => error);
+      const exit = await host.daemon.exited(20_000);
+      assert.equal(exit.signal, 'SIGKILL', 'the daemon was killed after storing the endpoint');
+      await host.daemon.start({}, args);
+      // The attach never answered: the restart's sweep takes its endpoint and veth away.
+      await until(
+        'the unfinished endpoint and its veth to be gone',
+        async () =>
+          (await callControl(control, 'endpoint.ls', {})).length === 0 &&
+          !(await takeFootprint(host.ovs, host.daemon.stateDir)).veths.includes(vethOf('c-attach')),
+        15_000,
+        100,
+      );
+      const answer = await callControl(control, 'attach.add', request, 30_000);
+      assert.equal(answer.port, vethOf('c-attach'));
+      await until('the sandbox reaching its gateway', () => ping(sandbox, gateway), 15_000, 100);
+      assert.ok(
+        (await takeFootprint(host.ovs, host.daemon.stateDir)).ports.includes(answer.port),
+        'its port is on the bridge',
+      );
+      await callControl(control, 'attach.remove', { target: request.target, ifname: 'eth1' });
+      await callControl(control, 'network.delete', { id: network });
+      await assertBackToBaseline(host);
+    }));
+
+  test('an attach the store refuses (its address taken) leaves no veth, port or endpoint of its own', (t) =>
+    rig.run(t, async (host) => {
+      const first = await Netns.create('c');
+      t.after(() => first.destroy());
+      const second = await Netns.create('c');
+      t.after(() => second.destroy());
+      const { control, network, gateway, request, requestFor, vethOf } = await attachSetup(
+        host,
+        first,
+        '10.97.201.0/24',
+      );
+      await callControl(control, 'attach.add', request, 30_000);
+      await assert.rejects(callControl(control, 'attach.add', requestFor('c-taken', second), 30_000), /already used/);
+      const after = await takeFootprint(host.ovs, host.daemon.stateDir);
+      assert.ok(after.veths.includes(vethOf('c-attach')), 'control: the first attach has its veth');
+      assert.ok(!after.veths.includes(vethOf('c-taken')), 'the refused attach left no veth');
+      assert.ok(!after.ports.includes(vethOf('c-taken')), 'nor a port');
+      assert.deepEqual(
+        (await callControl(control, 'endpoint.ls', {})).map((e) => e.hostIfname),
+        [vethOf('c-attach')],
+        'nor an endpoint',
+      );
+      assert.equal(await ping(first, gateway), true, 'the first attach works');
+      await callControl(control, 'attach.remove', { target: request.target, ifname: 'eth1' });
+      await callControl(control, 'network.delete', { id: network });
+      await assertBackToBaseline(host);
+    }));
 });

@@ -20,6 +20,7 @@ const idleDataplane: Dataplane = {
   kick: () => undefined,
   waitEndpointReady: async () => undefined,
   waitPortsRealised: async () => [],
+  holdPort: () => () => undefined,
   waitSynced: async () => undefined,
 };
 const noLinks = { deleteLink: async () => undefined, exists: async () => false } as unknown as HostLinks;
