@@ -216,9 +216,14 @@ export class OvsDataplane implements Dataplane {
     const plan = planPorts(desired, actual);
     const overlay = clustered ? await this.overlayState() : undefined;
     // Endpoints about to join bring ports of their own only without the port pool: pool
-    // slots need not wait for them.
+    // slots need not wait for them. So do held ports (their veths are being made).
     const onlySlots = plan.add.every((p) => p.owner.startsWith(POOL_OWNER_PREFIX));
-    const unjoined = onlySlots ? [] : endpoints.filter((e) => !e.plugged).map((e) => `${e.networkId}/${e.endpointId}`);
+    const unjoined = onlySlots
+      ? []
+      : [
+          ...endpoints.filter((e) => !e.plugged).map((e) => `${e.networkId}/${e.endpointId}`),
+          ...[...this.held.keys()].map((name) => `held ${name}`),
+        ];
     const decision = this.admission.decide({ additions: plan.add.length, unjoined, switchBusy: ports.switchBusy() });
     // A held port that drifted stays as it is until it can be added back.
     const readded = new Set(plan.add.map((p) => p.name));
