@@ -231,7 +231,7 @@ export class NetworkService implements NetworkApi {
    * clean. `meanwhile` is given the stored endpoint too; the container end has the
    * endpoint's MAC only if the spec named one, so `meanwhile` sets it. An endpoint that exists
    * already (a retried request), or a sandbox path `ip` cannot be handed, takes the two calls.
-   * A failure leaves nothing of this request behind.
+   * A failure leaves nothing this request made behind.
    */
   async createJoined(
     spec: EndpointSpec,
@@ -246,7 +246,8 @@ export class NetworkService implements NetworkApi {
         const joined = await this.join(networkId, spec.endpointId, sandboxKey, (j, end) => meanwhile(j, end, endpoint));
         return { endpoint, joined };
       } catch (error) {
-        await this.abandon(networkId, spec.endpointId);
+        // Only what this request made goes; an endpoint it found stays for its owner.
+        if (known === undefined) await this.abandon(networkId, spec.endpointId);
         throw error;
       }
     }

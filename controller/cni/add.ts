@@ -19,43 +19,50 @@ export async function cniAdd(ctx: CniContext, request: CniAddRequest): Promise<C
     await deleteEndpoint(ctx, network, existing, request.network.delegatedIpam);
     existing = undefined;
   }
+  // An earlier ADD that stored it and never answered (the daemon died): it goes with its
+  // addresses, as the next sweep would remove it, and this ADD starts clean.
+  if (existing && (await ctx.service.abandonUnfinished(existing))) {
+    if (!request.network.delegatedIpam) await releaseAddresses(ctx.ipam, network, existing);
+    existing = undefined;
+  }
   const addresses = existing
     ? { ...(existing.ipv4 ? { ipv4: existing.ipv4 } : {}), ...(existing.ipv6 ? { ipv6: existing.ipv6 } : {}) }
     : request.network.delegatedIpam
       ? delegatedAddresses(request)
       : await allocateAddresses(ctx.ipam, network, endpointId, request.requestedIps);
   try {
-    const endpoint = await ctx.service.createEndpoint({
-      networkId: network.id,
-      endpointId,
-      ...addresses,
-      ...(request.mac !== undefined ? { mac: request.mac } : {}),
-      containerName: request.containerName ?? request.containerId,
-    });
     const routes = routesFor(network, request.routes);
-    // Plugged into the namespace while the switch takes the port (see NetworkService.join).
-    await ctx.service.join(network.id, endpointId, request.netns, (joined, containerEnd) =>
-      plugIntoSandbox(
-        ctx.links,
-        joined.containerIfname,
-        request.netns,
-        {
-          ifname: request.ifname,
-          mac: endpoint.mac,
-          ...(joined.mtu !== undefined ? { mtu: joined.mtu } : {}),
-          addresses: [endpoint.ipv4, endpoint.ipv6].filter((a): a is string => a !== undefined),
-          routes,
-        },
-        containerEnd,
-      ),
+    // Made and stored joined at once, then plugged into the namespace while the switch takes
+    // the port (see NetworkService.createJoined).
+    await ctx.service.createJoined(
+      {
+        networkId: network.id,
+        endpointId,
+        ...addresses,
+        ...(request.mac !== undefined ? { mac: request.mac } : {}),
+        containerName: request.containerName ?? request.containerId,
+      },
+      request.netns,
+      (joined, containerEnd, endpoint) =>
+        plugIntoSandbox(
+          ctx.links,
+          joined.containerIfname,
+          request.netns,
+          {
+            ifname: request.ifname,
+            mac: endpoint.mac,
+            ...(joined.mtu !== undefined ? { mtu: joined.mtu } : {}),
+            addresses: [endpoint.ipv4, endpoint.ipv6].filter((a): a is string => a !== undefined),
+            routes,
+          },
+          containerEnd,
+        ),
     );
     const record = await ctx.registry.endpoints.require(network.id, endpointId);
     return endpointView(network, record, routes);
   } catch (error) {
-    if (!existing) {
-      await ctx.service.deleteEndpoint(network.id, endpointId).catch(() => undefined);
-      if (!request.network.delegatedIpam) await releaseAddresses(ctx.ipam, network, addresses).catch(() => undefined);
-    }
+    if (!existing && !request.network.delegatedIpam)
+      await releaseAddresses(ctx.ipam, network, addresses).catch(() => undefined);
     throw error;
   }
 }
