@@ -3,7 +3,7 @@
 import { networksReferredTo } from '../cnm/network-ref';
 import { deleteEndpoint } from './add';
 import type { CniContext } from './context';
-import { cniEndpointId } from './endpoint';
+import { cniEndpointId, releaseOwnedAddresses } from './endpoint';
 import { removeFromSandbox } from './sandbox';
 import type { CniDelRequest } from './types';
 
@@ -13,7 +13,12 @@ export async function cniDel(ctx: CniContext, request: CniDelRequest): Promise<v
   const endpointId = cniEndpointId(request.containerId, request.ifname);
   for (const network of networks) {
     const endpoint = await ctx.registry.endpoints.get(network.id, endpointId);
-    if (!endpoint) continue;
+    if (!endpoint) {
+      // An ADD that died before storing its endpoint, or whose endpoint a sweep removed
+      // unfinished, may still hold addresses under the endpoint's id.
+      if (!request.network.delegatedIpam) await releaseOwnedAddresses(ctx.ipam, network, endpointId);
+      continue;
+    }
     // Gone from the namespace before the answer, so an ADD right after can reuse the name
     // (the host end is deleted after the answer; see stale-links.ts).
     if (request.netns !== undefined && endpoint.sandboxKey === request.netns)

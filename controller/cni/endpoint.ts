@@ -59,6 +59,7 @@ export async function allocateAddresses(
         poolId,
         owner: endpointId,
         kind: 'endpoint',
+        reuseOwned: true,
         ...(wanted !== undefined ? { address: wanted.split('/')[0] } : {}),
       });
     }
@@ -67,6 +68,18 @@ export async function allocateAddresses(
     throw error;
   }
   return out;
+}
+
+/** Gives back whatever the endpoint id holds in the network's IPAM pools (its endpoint is gone). */
+export async function releaseOwnedAddresses(
+  ipam: IpamService,
+  network: NetworkRecord,
+  endpointId: string,
+): Promise<void> {
+  for (const subnet of [...network.ipv4, ...network.ipv6]) {
+    const poolId = await poolIdOf(ipam, subnet);
+    if (poolId !== undefined) await ipam.releaseOwnedBy(poolId, endpointId);
+  }
 }
 
 /** Gives addresses back to the IPAM pools of the network's subnets (none: nothing to do). */

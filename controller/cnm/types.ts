@@ -121,6 +121,12 @@ export interface AddressRequest {
   kind?: 'gateway' | 'endpoint' | 'aux';
   /** Owner key (e.g. container name) that makes repeated requests idempotent. */
   owner?: string;
+  /**
+   * The owner is unique to one interface (a CNI endpoint id): a request for the next free
+   * address gets the one the owner already holds in the pool, if any (an ADD repeated
+   * after its first attempt died after taking it).
+   */
+  reuseOwned?: boolean;
 }
 
 export interface AllowRule {

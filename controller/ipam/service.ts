@@ -180,8 +180,13 @@ export class IpamService implements IpamApi {
       return `${wanted.address}/${pool.prefix}`;
     }
     const prefix = keys.ipamAddresses(request.poolId);
-    return this.cas.commit(async (retry) => {
-      const used = new Set((await this.store.list(prefix)).map((e) => e.key.slice(prefix.length)));
+    return this.cas.commit<string>(async (retry) => {
+      const listed = await this.store.list(prefix);
+      if (request.reuseOwned === true && request.owner !== undefined) {
+        const held = listed.find((e) => (e.value as AddressRecord).owner === request.owner);
+        if (held) return { done: `${held.key.slice(prefix.length)}/${pool.prefix}` };
+      }
+      const used = new Set(listed.map((e) => e.key.slice(prefix.length)));
       for (const address of await this.endpointAddressesIn(record.pool)) used.add(address);
       // Concurrent requests would all race for the lowest free address; after a lost race,
       // pick among the next few free ones instead.
@@ -274,6 +279,14 @@ export class IpamService implements IpamApi {
       if (found.length >= want) break;
     }
     return found;
+  }
+
+  /** Releases every address `owner` holds in the pool (a CNI DEL whose endpoint is gone). */
+  async releaseOwnedBy(poolId: string, owner: string): Promise<void> {
+    const prefix = keys.ipamAddresses(poolId);
+    for (const entry of await this.store.list(prefix))
+      if ((entry.value as AddressRecord).owner === owner)
+        await this.releaseAddress(poolId, entry.key.slice(prefix.length));
   }
 
   async releaseAddress(poolId: string, address: string): Promise<void> {

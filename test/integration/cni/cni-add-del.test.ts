@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../controller/host/exec';
+import { CRASH_AT_VARIABLE } from '../../../controller/crash-points';
+import { until } from '../../harness/until';
 import { Netns } from '../../harness/netns';
 import { ping } from '../../harness/probes';
 import { installPlugin, invokePlugin, sharedCniHost, type CniHost } from '../../harness/cni';
@@ -191,4 +193,56 @@ describe('CNI ADD, CHECK and DEL against a real daemon', () => {
       assert.equal((picked.json['ips'] as Array<{ address: string }>)[0]?.address, '10.89.0.77/24');
       assert.match(await b.exec('ip', ['link', 'show', 'eth0']), /link\/ether 02:00:00:00:00:77/);
     }));
+
+  for (const next of ['repeated', 'given up'] as const) {
+    const outcome =
+      next === 'repeated'
+        ? 'repeated after the restart it completes (same address), and DEL leaves nothing'
+        : 'a DEL after the restart leaves nothing, its address included';
+    test(`an ADD whose daemon died after storing the endpoint, ${next}: ${outcome}`, (t) =>
+      rig.run(t, async (host) => {
+        const ns = await Netns.create('c');
+        t.after(() => ns.destroy());
+        const subnet = next === 'repeated' ? '10.86.0' : '10.85.0';
+        const config = conf(host, { name: `crashed-${subnet.split('.')[1] ?? ''}`, subnet: `${subnet}.0/24` });
+        await host.daemon.stop();
+        await host.daemon.start({ [CRASH_AT_VARIABLE]: 'create-joined:after-record' });
+        try {
+          const interrupted = await call(host, 'ADD', ns, config, 'crashed');
+          assert.notEqual(interrupted.code, 0, 'the interrupted ADD failed');
+          const exit = await host.daemon.exited(20_000);
+          assert.equal(exit.signal, 'SIGKILL', 'the daemon died after storing the endpoint');
+        } finally {
+          // The shared host goes on with a daemon that has no crash point armed.
+          await host.daemon.kill9();
+          await host.daemon.start();
+        }
+        if (next === 'repeated') {
+          const added = await call(host, 'ADD', ns, config, 'crashed');
+          assert.equal(added.code, 0, added.stdout + added.stderr);
+          assert.equal((added.json as { ips: Array<{ address: string }> }).ips[0]?.address, `${subnet}.2/24`);
+          assert.ok(await ping(ns, `${subnet}.1`), 'the container reaches its gateway');
+        }
+        const deleted = await call(host, 'DEL', ns, config, 'crashed');
+        assert.equal(deleted.code, 0, deleted.stdout);
+        let seen = '';
+        await until(
+          'no endpoint and no address of the container left',
+          async () => {
+            const endpoints = (await host.daemon.cli('endpoint', 'ls')) as unknown[];
+            const pools = (await host.daemon.cli('ipam', 'ls')) as Array<{
+              pool: string;
+              addresses: Array<{ address: string }>;
+            }>;
+            const held = pools
+              .filter((p) => p.pool === `${subnet}.0/24`)
+              .flatMap((p) => p.addresses.map((a) => a.address));
+            seen = JSON.stringify({ endpoints, held });
+            return endpoints.length === 0 && held.every((a) => a === `${subnet}.1`);
+          },
+          20_000,
+          200,
+        ).catch(() => assert.fail(`left behind: ${seen}`));
+      }));
+  }
 });

@@ -153,3 +153,22 @@ test('on a single host a second request for the gateway address is still refused
     /10\.78\.0\.1 is already in use/,
   );
 });
+
+test('an owner unique to one interface gets back the address it holds; a shared name never does', async (t) => {
+  const ipam = setup(t);
+  const { poolId } = await ipam.requestPool({ addressSpace: 'LocalDefault', pool: '10.1.2.0/28', v6: false });
+  const cni = { poolId, owner: 'cni-endpoint-1', kind: 'endpoint' as const, reuseOwned: true };
+  const first = await ipam.requestAddress(cni);
+  assert.equal(await ipam.requestAddress(cni), first, 'the repeated request gets the same address');
+  const other = await ipam.requestAddress({ ...cni, owner: 'cni-endpoint-2' });
+  assert.notEqual(other, first, 'another owner gets another address');
+  // Docker names endpoints after containers: two hosts may run a "web" on one network.
+  const web = { poolId, owner: 'web', kind: 'endpoint' as const };
+  const a = await ipam.requestAddress(web);
+  const b = await ipam.requestAddress(web);
+  assert.notEqual(a, b, 'a name owner without reuseOwned gets a new address each time');
+  await ipam.releaseOwnedBy(poolId, 'cni-endpoint-1');
+  const held = (await ipam.list()).find((p) => p.poolId === poolId)?.addresses.map((x) => x.address) ?? [];
+  assert.ok(!held.includes(first.split('/')[0] as string), `released by owner: ${held.join(', ')}`);
+  assert.ok(held.includes(other.split('/')[0] as string), 'the other owner keeps its address');
+});
