@@ -2,6 +2,7 @@
 // (beside the reference plugins Debian ships in /usr/lib/cni), called as a runtime calls
 // it (CNI_* environment, configuration on stdin), against a real ovsnet daemon on a
 // private OVS.
+import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../controller/host/exec';
@@ -11,6 +12,7 @@ import type { OvsInstance } from './ovs';
 import { ovsnetDaemonFor, type OvsnetDaemon } from './ovsnet-daemon';
 import { rigFamily, type RigScope, type RigSpec } from './rig';
 import { ovsNeeds, startOvs, type OvsNeeds } from './with-ovs';
+import { until } from './until';
 
 /** Where Debian's containernetworking-plugins puts the reference plugins. */
 export const REFERENCE_PLUGINS = '/usr/lib/cni';
@@ -89,3 +91,31 @@ const cniHostRigs = rigFamily<CniHostOptions, CniHost>(cniHostRig);
 export const withCniHost = cniHostRigs.single;
 /** One CNI host for the tests of the enclosing describe block. */
 export const sharedCniHost = cniHostRigs.shared;
+
+/**
+ * Waits until the daemon holds no endpoint and no address of `pool` but `gateway`: what
+ * every ADD left, once DEL and the daemon's own clean-up are done. Fails naming what is left.
+ */
+export async function untilNothingHeld(
+  host: CniHost,
+  pool: string,
+  gateway: string,
+  intervalMs: number,
+): Promise<void> {
+  let seen = '';
+  await until(
+    'no endpoint and no address left',
+    async () => {
+      const endpoints = (await host.daemon.cli('endpoint', 'ls')) as unknown[];
+      const pools = (await host.daemon.cli('ipam', 'ls')) as Array<{
+        pool: string;
+        addresses: Array<{ address: string }>;
+      }>;
+      const held = pools.filter((p) => p.pool === pool).flatMap((p) => p.addresses.map((a) => a.address));
+      seen = JSON.stringify({ endpoints, held });
+      return endpoints.length === 0 && held.every((a) => a === gateway);
+    },
+    20_000,
+    intervalMs,
+  ).catch(() => assert.fail(`left behind: ${seen}`));
+}

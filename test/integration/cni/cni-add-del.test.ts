@@ -8,10 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../controller/host/exec';
 import { CRASH_AT_VARIABLE } from '../../../controller/crash-points';
-import { until } from '../../harness/until';
 import { Netns } from '../../harness/netns';
 import { ping } from '../../harness/probes';
-import { installPlugin, invokePlugin, sharedCniHost, type CniHost } from '../../harness/cni';
+import { installPlugin, invokePlugin, sharedCniHost, untilNothingHeld, type CniHost } from '../../harness/cni';
 
 const VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0'];
 
@@ -225,24 +224,7 @@ describe('CNI ADD, CHECK and DEL against a real daemon', () => {
         }
         const deleted = await call(host, 'DEL', ns, config, 'crashed');
         assert.equal(deleted.code, 0, deleted.stdout);
-        let seen = '';
-        await until(
-          'no endpoint and no address of the container left',
-          async () => {
-            const endpoints = (await host.daemon.cli('endpoint', 'ls')) as unknown[];
-            const pools = (await host.daemon.cli('ipam', 'ls')) as Array<{
-              pool: string;
-              addresses: Array<{ address: string }>;
-            }>;
-            const held = pools
-              .filter((p) => p.pool === `${subnet}.0/24`)
-              .flatMap((p) => p.addresses.map((a) => a.address));
-            seen = JSON.stringify({ endpoints, held });
-            return endpoints.length === 0 && held.every((a) => a === `${subnet}.1`);
-          },
-          20_000,
-          200,
-        ).catch(() => assert.fail(`left behind: ${seen}`));
+        await untilNothingHeld(host, `${subnet}.0/24`, `${subnet}.1`, 200);
       }));
   }
 });

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Netns } from '../../harness/netns';
 import { ping } from '../../harness/probes';
-import { invokePlugin, REFERENCE_PLUGINS, sharedCniHost, type CniHost } from '../../harness/cni';
+import { invokePlugin, REFERENCE_PLUGINS, sharedCniHost, untilNothingHeld, type CniHost } from '../../harness/cni';
 import { cniCall, ovsnetConf } from '../../harness/cni-calls';
-import { until } from '../../harness/until';
 
 function hostLocal(host: CniHost): Record<string, unknown> {
   return {
@@ -129,22 +128,7 @@ describe('CNI IPAM delegation, chaining and interrupted ADDs', () => {
         await ns.destroy();
       }
       // The daemon finishes or undoes what each killed call started, then DEL removes it.
-      let seen = '';
-      await until(
-        'no endpoint, no port and no address left',
-        async () => {
-          const endpoints = (await host.daemon.cli('endpoint', 'ls')) as unknown[];
-          const pools = (await host.daemon.cli('ipam', 'ls')) as Array<{
-            pool: string;
-            addresses: Array<{ address: string }>;
-          }>;
-          const held = pools.filter((p) => p.pool === '10.96.0.0/24').flatMap((p) => p.addresses.map((a) => a.address));
-          seen = JSON.stringify({ endpoints, held });
-          return endpoints.length === 0 && held.every((a) => a === '10.96.0.1');
-        },
-        20_000,
-        500,
-      ).catch(() => assert.fail(`left behind: ${seen}`));
+      await untilNothingHeld(host, '10.96.0.0/24', '10.96.0.1', 500);
       const ports = (await host.ovs.vsctl('list-ports', 'br-int'))
         .split('\n')
         .filter((p) => p.startsWith('ovs') && !p.startsWith('ovsgw'));
