@@ -230,7 +230,8 @@ export class NetworkService implements NetworkApi {
    * answer, the next sweep removes the unfinished endpoint and its veth, so a retry starts
    * clean. `meanwhile` is given the stored endpoint too; the container end has the
    * endpoint's MAC only if the spec named one, so `meanwhile` sets it. An endpoint that exists
-   * already (a retried request), or a sandbox path `ip` cannot be handed, takes the two calls.
+   * already (a retried request), one that would get a pooled pair (a CNI ADD with the port
+   * pool on), or a sandbox path `ip` cannot be handed, takes the two calls.
    * A failure leaves nothing this request made behind.
    */
   async createJoined(
@@ -240,7 +241,11 @@ export class NetworkService implements NetworkApi {
   ): Promise<{ endpoint: EndpointInfo; joined: JoinResult }> {
     const networkId = await this.networkIdOf(spec.networkId);
     const known = await this.registry.endpoints.get(networkId, spec.endpointId);
-    if (known !== undefined || !BATCHABLE_NETNS_PATH.test(sandboxKey)) {
+    // An endpoint the join would give a pooled pair (one not attached by hand, with the
+    // pool on) takes one: on a big bridge a port added for the request costs a
+    // reconfiguration of seconds that the pool made beforehand.
+    const pooled = this.pool?.enabled === true && spec.attachment === undefined;
+    if (known !== undefined || pooled || !BATCHABLE_NETNS_PATH.test(sandboxKey)) {
       const endpoint = await this.createEndpoint(spec);
       try {
         const joined = await this.join(networkId, spec.endpointId, sandboxKey, (j, end) => meanwhile(j, end, endpoint));

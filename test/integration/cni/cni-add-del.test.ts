@@ -205,7 +205,8 @@ describe('CNI ADD, CHECK and DEL against a real daemon', () => {
         const subnet = next === 'repeated' ? '10.86.0' : '10.85.0';
         const config = conf(host, { name: `crashed-${subnet.split('.')[1] ?? ''}`, subnet: `${subnet}.0/24` });
         await host.daemon.stop();
-        await host.daemon.start({ [CRASH_AT_VARIABLE]: 'create-joined:after-record' });
+        // Without the port pool an ADD makes its veth and stores its endpoint in one step.
+        await host.daemon.start({ [CRASH_AT_VARIABLE]: 'create-joined:after-record' }, ['--port-pool', '0']);
         try {
           const interrupted = await call(host, 'ADD', ns, config, 'crashed');
           assert.notEqual(interrupted.code, 0, 'the interrupted ADD failed');
@@ -214,7 +215,7 @@ describe('CNI ADD, CHECK and DEL against a real daemon', () => {
         } finally {
           // The shared host goes on with a daemon that has no crash point armed.
           await host.daemon.kill9();
-          await host.daemon.start();
+          await host.daemon.start({}, ['--port-pool', '0']);
         }
         if (next === 'repeated') {
           const added = await call(host, 'ADD', ns, config, 'crashed');
@@ -225,6 +226,8 @@ describe('CNI ADD, CHECK and DEL against a real daemon', () => {
         const deleted = await call(host, 'DEL', ns, config, 'crashed');
         assert.equal(deleted.code, 0, deleted.stdout);
         await untilNothingHeld(host, `${subnet}.0/24`, `${subnet}.1`, 200);
+        await host.daemon.stop();
+        await host.daemon.start();
       }));
   }
 });
