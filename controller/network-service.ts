@@ -289,9 +289,7 @@ export class NetworkService implements NetworkApi {
    * as the next sweep would; says whether it did.
    */
   async abandonUnfinished(endpoint: EndpointRecord): Promise<boolean> {
-    const unfinished = await this.staleLinks.unfinished();
-    if (!unfinished.some((e) => e.networkId === endpoint.networkId && e.endpointId === endpoint.endpointId))
-      return false;
+    if (!(await this.staleLinks.isUnfinished(endpoint))) return false;
     await this.deleteEndpoint(endpoint.networkId, endpoint.endpointId);
     return true;
   }

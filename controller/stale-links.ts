@@ -16,13 +16,14 @@ import type { Logger } from './log';
 import type { Registry } from './cnm/registry';
 import type { HostLinks } from './host/links';
 import { crashPoint } from './crash-points';
+import { Holds } from './holds';
 import type { StaleLinkOrigin } from './cnm/stale-link-records';
 import type { EndpointRecord } from './cnm/records';
 
 export class StaleLinks {
   private readonly removing = new Map<string, Promise<void>>();
-  /** Links being made under a stale record, with how many makings of each are under way. */
-  private readonly making = new Map<string, number>();
+  /** Links being made under a stale record by requests still running. */
+  private readonly making = new Holds();
 
   constructor(
     private readonly registry: Registry,
@@ -75,24 +76,14 @@ export class StaleLinks {
    */
   async beginMaking(name: string, origin: StaleLinkOrigin): Promise<() => void> {
     await this.remove(name);
-    this.making.set(name, (this.making.get(name) ?? 0) + 1);
+    const end = this.making.take(name);
     try {
       await this.registry.staleLinks.record(name, origin);
     } catch (error) {
-      this.release(name);
+      end();
       throw error;
     }
-    let ended = false;
-    return () => {
-      if (!ended) this.release(name);
-      ended = true;
-    };
-  }
-
-  private release(name: string): void {
-    const left = (this.making.get(name) ?? 0) - 1;
-    if (left > 0) this.making.set(name, left);
-    else this.making.delete(name);
+    return end;
   }
 
   /** The request that made the link answered: the link is its endpoint's for good. */
@@ -110,6 +101,12 @@ export class StaleLinks {
     return [...(await this.pluggedOwners())]
       .filter(([name]) => stale.has(name) && !this.making.has(name))
       .map(([, endpoint]) => endpoint);
+  }
+
+  /** Whether `endpoint` is one of those (see `unfinished`). */
+  async isUnfinished(endpoint: EndpointRecord): Promise<boolean> {
+    const name = endpoint.hostIfname;
+    return endpoint.plugged === true && !this.making.has(name) && (await this.registry.staleLinks.has(name));
   }
 
   private async pluggedOwners(): Promise<Map<string, EndpointRecord>> {

@@ -18,6 +18,7 @@ import type { Dataplane } from '../dataplane';
 import { ControllerError } from '../errors';
 import { desiredPorts, planPorts, tunnelPorts, type PortIntent, type PortPlan } from './desired-ports';
 import { ReconcileLoop } from './loop';
+import { Holds } from '../holds';
 import { PortAdmission, type PortAdmissionLimits } from './port-admission';
 import { PortDrift, type PortRepairs } from './port-drift';
 
@@ -88,8 +89,8 @@ export class OvsDataplane implements Dataplane {
   private readonly loop: ReconcileLoop;
   private readonly admission: PortAdmission;
   private readonly portDrift = new PortDrift();
-  /** Ports held off the bridge (see Dataplane.holdPort), with how many holds each. */
-  private readonly held = new Map<string, number>();
+  /** Ports held off the bridge (see Dataplane.holdPort). */
+  private readonly held = new Holds();
 
   constructor(private readonly options: OvsDataplaneOptions) {
     this.admission = new PortAdmission(options.clock, options.admissionLimits);
@@ -121,14 +122,9 @@ export class OvsDataplane implements Dataplane {
   }
 
   holdPort(name: string): () => void {
-    this.held.set(name, (this.held.get(name) ?? 0) + 1);
-    let released = false;
+    const release = this.held.take(name);
     return () => {
-      if (released) return;
-      released = true;
-      const left = (this.held.get(name) ?? 0) - 1;
-      if (left > 0) this.held.set(name, left);
-      else this.held.delete(name);
+      release();
       this.loop.kick();
     };
   }
@@ -222,7 +218,7 @@ export class OvsDataplane implements Dataplane {
       ? []
       : [
           ...endpoints.filter((e) => !e.plugged).map((e) => `${e.networkId}/${e.endpointId}`),
-          ...[...this.held.keys()].map((name) => `held ${name}`),
+          ...[...this.held.names()].map((name) => `held ${name}`),
         ];
     const decision = this.admission.decide({ additions: plan.add.length, unjoined, switchBusy: ports.switchBusy() });
     // A held port that drifted stays as it is until it can be added back.
