@@ -4,7 +4,7 @@
 import { networkMtu } from './cnm/mtu';
 import type { Logger } from './log';
 import { ControllerError, notFound } from './errors';
-import { isOutcomeUnknown } from './store/etcd-calls';
+import { isOutcomeUnknown, isStoreUnreachable } from './store/etcd-calls';
 import type { Registry } from './cnm/registry';
 import { ClusterNetworks } from './cnm/cluster-networks';
 import type { EndpointRecord, NetworkRecord } from './cnm/records';
@@ -38,6 +38,10 @@ export interface NetworkServiceOptions {
   /** Veth pairs kept ready on the bridge (see port-pool.ts); minIdle 0 or absent: none. */
   portPool?: { minIdle: number };
 }
+
+/** How often a lost store answer is asked after again (see settleLostAnswer). */
+const SETTLE_FIRST_PAUSE_MS = 250;
+const SETTLE_LONGEST_PAUSE_MS = 5_000;
 
 export class NetworkService implements NetworkApi {
   private readonly registry: Registry;
@@ -286,9 +290,11 @@ export class NetworkService implements NetworkApi {
 
   /**
    * Deletes `endpoint` if a request stored it joined and never answered (see createJoined),
-   * as the next sweep would; says whether it did.
+   * as the next sweep would; says whether it did. Refuses while a request making its veth
+   * (or settling a lost answer for it) has not finished.
    */
   async abandonUnfinished(endpoint: EndpointRecord): Promise<boolean> {
+    this.staleLinks.refuseIfMaking(endpoint.hostIfname);
     if (!(await this.staleLinks.isUnfinished(endpoint))) return false;
     await this.deleteEndpoint(endpoint.networkId, endpoint.endpointId);
     return true;
@@ -337,6 +343,7 @@ export class NetworkService implements NetworkApi {
       crashPoint('create-joined:after-record');
       return { stored: store.value, linked };
     }
+    if (store.status === 'rejected' && isOutcomeUnknown(store.reason)) this.settleLostAnswer(names.host);
     making();
     if (store.status === 'fulfilled') await this.abandon(network.id, spec.endpointId);
     else if (!isOutcomeUnknown(store.reason))
@@ -349,6 +356,34 @@ export class NetworkService implements NetworkApi {
           ),
         );
     throw store.status === 'rejected' ? store.reason : (veth as PromiseRejectedResult).reason;
+  }
+
+  /**
+   * The store's answer to a createJoined was lost: the endpoint may be stored later, when etcd
+   * gets to the write. The veth and its record are kept, out of the sweeps' reach, until etcd
+   * answers again and this host's copy has caught up; then a sweep settles it: the endpoint,
+   * if it was stored, is unfinished and goes with the veth; if not, the veth goes.
+   */
+  private settleLostAnswer(name: string): void {
+    const settled = (async () => {
+      for (let pause = SETTLE_FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, SETTLE_LONGEST_PAUSE_MS)) {
+        try {
+          return await this.registry.current();
+        } catch (error) {
+          if (!isStoreUnreachable(error)) throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause).unref());
+      }
+    })();
+    this.staleLinks.keepUntil(name, settled);
+    settled.then(
+      () => this.sweepStaleLinks(),
+      (error: unknown) =>
+        this.logger.warn(
+          { err: error, link: name },
+          'could not settle an attach whose answer was lost; the sweeps will',
+        ),
+    );
   }
 
   /** The endpoint stored joined; one stored already under that id (a request racing this one) must be that very one. */

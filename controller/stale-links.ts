@@ -11,12 +11,15 @@
 // touches it while the request runs. A record left by a crash or a lost answer says the
 // request never finished: with no endpoint owning the link, the link goes; with a plugged
 // endpoint of this host owning it, that endpoint is unfinished (see `unfinished`), and it
-// goes first, then the link.
+// goes first, then the link. A lost answer from etcd keeps the hold past the request
+// (`keepUntil`) until etcd can say whether the endpoint was stored: etcd may apply the
+// write when it wakes, after a sweep judging by this host's copy would have taken the link.
 import type { Logger } from './log';
 import type { Registry } from './cnm/registry';
 import type { HostLinks } from './host/links';
 import { crashPoint } from './crash-points';
 import { Holds } from './holds';
+import { ControllerError } from './errors';
 import type { StaleLinkOrigin } from './cnm/stale-link-records';
 import type { EndpointRecord } from './cnm/records';
 
@@ -75,7 +78,9 @@ export class StaleLinks {
    * that name, is dealt with first.
    */
   async beginMaking(name: string, origin: StaleLinkOrigin): Promise<() => void> {
+    this.refuseIfMaking(name);
     await this.remove(name);
+    this.refuseIfMaking(name);
     const end = this.making.take(name);
     try {
       await this.registry.staleLinks.record(name, origin);
@@ -84,6 +89,28 @@ export class StaleLinks {
       throw error;
     }
     return end;
+  }
+
+  /**
+   * Keeps sweeps off `name` until `settled` ends: the request that made it lost the cluster
+   * store's answer, so its endpoint may yet appear there; judged before the store can say,
+   * the link would look unowned and go, and the endpoint then stored would have no veth.
+   */
+  keepUntil(name: string, settled: Promise<unknown>): void {
+    const end = this.making.take(name);
+    settled.then(end, end);
+  }
+
+  /**
+   * A request making `name` (or settling it, see keepUntil) has not finished: another one for
+   * the same link is refused, since the two would take each other's veth and endpoint.
+   */
+  refuseIfMaking(name: string): void {
+    if (this.making.has(name))
+      throw new ControllerError(
+        'CONFLICT',
+        `an earlier request making ${name} has not finished (its answer from the cluster store may have been lost); try again shortly`,
+      );
   }
 
   /** The request that made the link answered: the link is its endpoint's for good. */

@@ -22,6 +22,7 @@ import {
 } from './request';
 import { knownTarget, runningTarget, type AttachTarget } from './target';
 import { attachedPorts, type AttachedPort } from './attached-ports';
+import { OWNER_KEY } from '../reconcile/desired-ports';
 import { resolveDatapath } from '../ovs/datapath';
 import { createSandboxVeth, deleteHostLink, newHostIfname } from './host-port';
 
@@ -124,7 +125,11 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
         await vswitch.ensureBridge({ name: request.bridge, datapathType: resolveDatapath('auto') });
       const bridge = requireBridge(vswitch.view, request.bridge);
       const target = await resolving;
-      const already = attachedPorts(vswitch.view, target, { ifname: request.ifname });
+      // On the daemon's bridge, its own ports are the daemon's to judge, from its store: one
+      // left by an attach whose answer was lost is removed there and the attach goes on.
+      const already = attachedPorts(vswitch.view, target, { ifname: request.ifname }).filter(
+        (p) => bridge.controlSocket === undefined || p.externalIds[OWNER_KEY] === undefined,
+      );
       if (already.length > 0) {
         const found = already[0] as (typeof already)[0];
         throw new ControllerError(

@@ -78,6 +78,14 @@ export class Registry {
     this.cas.changed();
   }
 
+  /**
+   * Resolves once reads show every write the stores had applied when called (the cluster
+   * store's copy caught up with etcd); fails while etcd cannot be reached.
+   */
+  current(): Promise<void> {
+    return this.cas.store.current();
+  }
+
   /** Endpoints of other hosts, with their hosts' liveness and tunnel addresses. */
   async remoteEndpoints(): Promise<RemoteEndpoint[]> {
     return this.hosts.remote(await this.endpoints.list());

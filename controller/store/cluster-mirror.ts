@@ -16,6 +16,7 @@
 // - Outages: reads keep answering from the copy (containers keep working); writes fail as
 //   the etcd store reports. If the watch stops for good, reads go to etcd directly.
 import type { Logger } from '../log';
+import { ControllerError } from '../errors';
 import { decodeValue, encodeValue } from './etcd-keys';
 import type { ClusterKvStore, KvEntry, KvSnapshot, KvTxn, KvTxnResult, KvWatch, KvWatchEvent } from './kv';
 
@@ -107,6 +108,22 @@ export class ClusterMirror {
         result.revision,
       );
     return result;
+  }
+
+  /**
+   * Resolves once the copy holds everything etcd had applied when this was called: etcd's
+   * revision, then the watch up to it. A write whose answer was lost in an outage shows here
+   * (or is known never to have been applied) once this resolves.
+   */
+  async current(): Promise<void> {
+    const revision = await this.store.revision();
+    await this.caughtUp(revision, CATCH_UP_MS);
+    if (this.watched < revision && !this.broken)
+      throw new ControllerError(
+        'UNAVAILABLE',
+        `the cluster store's changes up to revision ${revision} have not reached this host within ${CATCH_UP_MS} ms`,
+        { unreachable: true },
+      );
   }
 
   async close(): Promise<void> {

@@ -72,6 +72,19 @@ export class EtcdKvStore implements ClusterKvStore {
     return { entries, revision: Number(response.header.revision) };
   }
 
+  async revision(): Promise<number> {
+    this.assertOpen();
+    const response = await this.calls.run('idempotent', (options) =>
+      this.client.kv.range({ ...this.keyspace.range(''), limit: 1, keys_only: true }, options),
+    );
+    return Number(response.header.revision);
+  }
+
+  /** Reads go to etcd itself: current once etcd answers. */
+  async current(): Promise<void> {
+    await this.revision();
+  }
+
   txn(txn: KvTxn): Promise<KvTxnResult> {
     return this.txnWithLease(txn, undefined);
   }

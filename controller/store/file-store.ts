@@ -204,6 +204,10 @@ export class FileKvStore implements KvStore {
     else this.flushing = false;
   }
 
+  current(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     while (this.flushing) await new Promise((r) => setImmediate(r));

@@ -35,6 +35,12 @@ export interface KvStore {
   list(prefix: string): Promise<KvEntry[]>;
   /** Applies all puts and deletes atomically iff every compare holds. Durable on resolve. */
   txn(txn: KvTxn): Promise<KvTxnResult>;
+  /**
+   * Resolves once reads show every write the store had applied when this was called. A store
+   * read in place is so at once; a copy of a remote store asks the remote for its revision
+   * and waits for the copy to reach it, and fails as the remote's reads fail.
+   */
+  current(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +79,8 @@ export interface KvWatch {
 /** A store whose changes can be followed, as the cluster store (etcd) offers. */
 export interface WatchableKvStore extends KvStore {
   snapshot(prefix: string): Promise<KvSnapshot>;
+  /** The store's latest revision, asked of the store itself. */
+  revision(): Promise<number>;
   /**
    * Follows every change under prefix made after `seenRevision` (the revision of the
    * caller's last snapshot or event). Pushes, never polls; survives store outages.

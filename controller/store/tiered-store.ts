@@ -170,6 +170,10 @@ export class TieredKvStore implements KvStore {
     }
   }
 
+  async current(): Promise<void> {
+    await Promise.all([this.local.current(), this.cluster.current()]);
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.local.close(), this.cluster.close()]);
   }

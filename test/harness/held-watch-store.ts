@@ -16,7 +16,7 @@ import type {
 
 export class HeldWatchStore implements ClusterKvStore {
   private readonly entries = new Map<string, KvEntry>();
-  private revision = 0;
+  private latest = 0;
   private readonly held: KvWatchEvent[] = [];
   private readonly watchers = new Set<KvWatchHandlers>();
   /** Point reads made (a mirror should make them only to refresh after a failed compare). */
@@ -34,13 +34,13 @@ export class HeldWatchStore implements ClusterKvStore {
   }
 
   async snapshot(prefix: string): Promise<KvSnapshot> {
-    return { entries: await this.list(prefix), revision: this.revision };
+    return { entries: await this.list(prefix), revision: this.latest };
   }
 
   txn(txn: KvTxn): Promise<KvTxnResult> {
     const holds = (txn.compares ?? []).every((c) => (this.entries.get(c.key)?.revision ?? 0) === c.revision);
-    if (!holds) return Promise.resolve({ succeeded: false, revision: this.revision });
-    const revision = ++this.revision;
+    if (!holds) return Promise.resolve({ succeeded: false, revision: this.latest });
+    const revision = ++this.latest;
     const last = new Map<string, unknown>();
     for (const put of txn.puts ?? []) last.set(put.key, put.value);
     for (const key of txn.deletes ?? []) last.delete(key);
@@ -66,6 +66,14 @@ export class HeldWatchStore implements ClusterKvStore {
 
   grantLease(): Promise<KvLease> {
     return Promise.reject(new Error('no leases in this store'));
+  }
+
+  current(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  revision(): Promise<number> {
+    return Promise.resolve(this.latest);
   }
 
   close(): Promise<void> {

@@ -47,6 +47,10 @@ export class ControllableStore implements KvStore {
     return this.inner.txn(txn);
   }
 
+  current(): Promise<void> {
+    return this.inner.current();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

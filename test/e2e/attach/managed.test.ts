@@ -63,6 +63,8 @@ test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet n
         /no ovsnet network has a subnet holding 10\.99\.0\.5/,
       ],
       [['add-port', 'br-int', 'eth1', 'm3'], /need --ipaddress/],
+      // Judged by the daemon from its store (its own ports are its to judge).
+      [['add-port', 'br-int', 'eth1', 'm1', '--ipaddress=10.60.0.51/24'], /m1 already has eth1 attached/],
       [['add-port', 'br-int', 'eth1', 'm3', '--ipaddress=10.60.0.9/24', '--vlan=5'], /--vlan does not apply/],
       [['set-vlan', 'br-int', 'eth1', 'm1', '5'], /set-vlan does not apply/],
       // Fails in the sandbox (m3 has an lo already), while the switch is taking the port.

@@ -1,7 +1,8 @@
 // One host of a cluster, on a real OVS and a real etcd: what other hosts change reaches its
 // bridge through the watch alone; while etcd is away a create fails within 10 s saying so
 // and nothing installed is touched, and everything resumes once etcd is back; a host that
-// returns takes the cluster's word over its own.
+// returns takes the cluster's word over its own; an attach whose answer etcd lost is settled
+// once etcd answers again.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -17,6 +18,10 @@ import { EtcdKvStore } from '../../../controller/store/etcd-store';
 import { FileKvStore } from '../../../controller/store/file-store';
 import { TieredKvStore } from '../../../controller/store/tiered-store';
 import { isControllerError } from '../../../controller/errors';
+import { isOutcomeUnknown } from '../../../controller/store/etcd-calls';
+import { vethNamesFor } from '../../../controller/host/links';
+import { CuttingProxy } from '../../harness/cutting-proxy';
+import { Netns } from '../../harness/netns';
 import type { ClusterConfig } from '../../../controller/cluster/config';
 
 /** Runs body against a host whose daemon is on a private etcd of the test's own. */
@@ -182,5 +187,61 @@ test("a returning host takes the cluster's word: its endpoint deleted elsewhere 
       ['ep-a-0123456789'],
       'nothing of the local view was written back',
     );
+  });
+});
+
+test('an attach whose answer etcd lost: its veth waits for etcd, then goes with the endpoint stored after all; a retry is refused meanwhile and works after', async (t) => {
+  if (!requireBinaries(t, ETCD_BINARIES)) return;
+  const etcd = await Etcd.start();
+  t.after(() => etcd.stop());
+  const url = new URL(etcd.clientUrl);
+  // The daemon reaches etcd through a relay that can lose etcd's answers.
+  const relay = await CuttingProxy.start(t, { host: url.hostname, port: Number(url.port) });
+  const cluster = clusterOf(etcd, { etcd: { endpoints: [relay.url], timeoutMs: 3_000 } });
+  await withControllerHost(t, { cluster }, async (host, scope) => {
+    scope.showLogs(etcd);
+    const { daemon } = host;
+    await host.network('n', '10.64.0.0/24');
+    const ns = await Netns.create('c');
+    t.after(() => ns.destroy());
+    const endpointId = 'ep-lost-0123456789';
+    const veth = vethNamesFor(endpointId).host;
+    const attach = (): ReturnType<typeof daemon.service.createJoined> =>
+      daemon.service.createJoined(
+        {
+          networkId: 'n',
+          endpointId,
+          ipv4: '10.64.0.5/24',
+          attachment: { containerId: 'lost', containerIface: 'eth1' },
+        },
+        ns.path,
+        () => Promise.resolve(),
+      );
+
+    relay.mode = 'lose-answers';
+    await assert.rejects(attach(), (error: unknown) => isOutcomeUnknown(error));
+    assert.ok(await anotherHost(t, etcd).endpoints.get('n', endpointId), 'etcd stored the endpoint all the same');
+    assert.equal(await host.linkExists(veth), true, 'its veth stays while etcd cannot say');
+    daemon.service.sweepStaleLinks();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(await host.linkExists(veth), true, 'a sweep leaves it too');
+    await assert.rejects(
+      attach(),
+      (error: unknown) => isControllerError(error, 'CONFLICT') && /has not finished/.test(error.message),
+      'a retry while the first attempt is unsettled',
+    );
+
+    relay.mode = 'pass';
+    relay.cutAll();
+    await until(
+      'the endpoint stored after all to go, with its veth',
+      async () =>
+        (await daemon.registry.endpoints.get('n', endpointId)) === undefined && !(await host.linkExists(veth)),
+      20_000,
+    );
+    assert.equal(await anotherHost(t, etcd).endpoints.get('n', endpointId), undefined, 'gone from etcd too');
+    const { endpoint } = await attach();
+    assert.equal(endpoint.ipv4, '10.64.0.5/24', 'the retry gets the address');
+    await until('its port on the bridge', async () => (await ports(host)).includes(veth));
   });
 });

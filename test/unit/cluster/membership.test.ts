@@ -30,6 +30,9 @@ class LeasingFileStore implements LeasingKvStore {
   txn(txn: KvTxn): Promise<KvTxnResult> {
     return this.inner.txn(txn);
   }
+  current(): Promise<void> {
+    return this.inner.current();
+  }
   close(): Promise<void> {
     return this.inner.close();
   }
