@@ -30,6 +30,21 @@ test("another host's write is seen when the watch brings it, not before", async 
   assert.equal(store.gets, 0);
 });
 
+test('current() resolves once the copy holds what etcd had applied when asked', async () => {
+  const store = new HeldWatchStore();
+  const mirror = await open(store);
+  await mirror.current();
+  // A write etcd applied whose answer never came back: only etcd and, later, the watch know it.
+  await store.txn({ puts: [{ key: 'ep/late', value: 'stored on waking' }] });
+  let current = false;
+  const asked = mirror.current().then(() => (current = true));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(current, false, 'not current while the watch has not brought the write');
+  store.release();
+  await asked;
+  assert.equal((await mirror.get('ep/late'))?.value, 'stored on waking');
+});
+
 test('a failed compare waits for the rest of the winning transaction before the retry reads', async () => {
   const store = new HeldWatchStore();
   const mirror = await open(store);
