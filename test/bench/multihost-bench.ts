@@ -17,7 +17,7 @@ import { GATEWAY, PREFIX_LENGTH, SUBNET } from './multihost/layout';
 import { OVN_BRIDGE, OvnPeer, ovnMissing } from './multihost/ovn-peer';
 import { OvsnetSide } from './multihost/ovsnet-side';
 import { raiseNeighbourLimits } from './multihost/neighbour-table';
-import { describeFloor, runFloor } from './multihost/floor';
+import { describeFloor, runFloor, type FloorResult } from './multihost/floor';
 import { describeSwitchCounts, readSwitchCounts, type SwitchCounts } from './multihost/switch-counters';
 
 const HOSTS = 3;
@@ -106,10 +106,13 @@ async function runOvsnet(lab: Lab): Promise<{ result: ContestResult; etcd: EtcdC
 }
 
 /** The same joins with the kernel and Open vSwitch alone (see multihost/floor.ts). */
-async function measureFloor(lab: Lab): Promise<string[]> {
+async function measureFloor(lab: Lab): Promise<{ lines: string[]; floor: FloorResult }> {
   const before = await readSwitchCounts(lab);
   const floor = await runFloor(lab, PER_HOST, CONCURRENCY);
-  return [describeFloor(floor), `floor: ${describeSwitchCounts(before, await readSwitchCounts(lab), PER_HOST)}`];
+  return {
+    lines: [describeFloor(floor), `floor: ${describeSwitchCounts(before, await readSwitchCounts(lab), PER_HOST)}`],
+    floor,
+  };
 }
 
 function etcdLines(result: ContestResult, etcd: EtcdCounts, idle: EtcdCounts): string[] {
@@ -151,10 +154,15 @@ async function compare(): Promise<void> {
   const ours = await inFreshLab('ovsnet', runOvsnet);
   describeResult(ours.result).forEach((line) => log(line));
   etcdLines(ours.result, ours.etcd, ours.idle).forEach((line) => log(line));
-  (await inFreshLab('the floor', measureFloor)).forEach((line) => log(line));
+  const measured = await inFreshLab('the floor', measureFloor);
+  measured.lines.forEach((line) => log(line));
   const all = (r: ContestResult): number[] => [...r.convergeMs, ...r.unreached.map(() => Infinity)];
   const p50 = percentile(all(ours.result), 50);
   const p99 = percentile(all(ours.result), 99);
+  // The machine's load moves both from run to run (the floor's own p50 by a quarter): a
+  // change to ovsnet is judged by these ratios over several runs, not by one run's times.
+  const times = (ms: number, p: number): string => (ms / percentile(measured.floor.joinMs, p)).toFixed(2);
+  log(`ovsnet against the floor of this run: p50 x${times(p50, 50)}, p99 x${times(p99, 99)}`);
   const ratio = typeof peer === 'string' ? 'n/a' : (p99 / percentile(all(peer), 99)).toFixed(2);
   if (typeof peer !== 'string')
     log(
