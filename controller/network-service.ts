@@ -343,10 +343,12 @@ export class NetworkService implements NetworkApi {
       crashPoint('create-joined:after-record');
       return { stored: store.value, linked };
     }
-    if (store.status === 'rejected' && isOutcomeUnknown(store.reason)) this.settleLostAnswer(names.host);
+    const answerLost = store.status === 'rejected' && isOutcomeUnknown(store.reason);
+    // Its hold is taken before this request's ends, so no sweep gets in between.
+    if (answerLost) this.settleLostAnswer(names.host);
     making();
     if (store.status === 'fulfilled') await this.abandon(network.id, spec.endpointId);
-    else if (!isOutcomeUnknown(store.reason))
+    else if (!answerLost)
       await this.staleLinks
         .remove(names.host)
         .catch((error: unknown) =>
