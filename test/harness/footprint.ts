@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { callControl } from '../../controller/control/client';
 import { parseCookie } from '../../flows/pipeline/cookies';
 import type { OvsInstance } from './ovs';
+import { linkNames } from './netns';
 
 export interface Footprint {
   networks: string[];
@@ -44,10 +45,9 @@ export async function takeFootprint(ovs: OvsInstance, stateDir: string): Promise
     callControl(control, 'ipam.ls', {}),
   ]);
   const ports = (await ovs.vsctl('list-ports', 'br-int')).split('\n').filter((p) => p !== '' && !pooled.has(p));
-  const links = (await ovs.netns.ip('-o', 'link', 'show'))
-    .split('\n')
-    .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1])
-    .filter((n): n is string => n !== undefined && /^ov[scpq][0-9a-f]+$/.test(n) && !pooled.has(n));
+  const links = linkNames(await ovs.netns.ip('-o', 'link', 'show')).filter(
+    (n) => /^ov[scpq][0-9a-f]+$/.test(n) && !pooled.has(n),
+  );
   const flowObjects = (await ovs.ofctl('-O', 'OpenFlow13', 'dump-flows', 'br-int'))
     .split('\n')
     .map((l) => /cookie=(0x[0-9a-f]+)/.exec(l)?.[1])

@@ -3,6 +3,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { run, runOk, type ExecOptions, type ExecResult } from '../../controller/host/exec';
 import { makeNetnsName, onEmergency } from './ledger';
 
+/** The interface names in `ip -o link show` output, in its order (a veth's `@peer` left off). */
+export function linkNames(ipOneLineLinks: string): string[] {
+  return ipOneLineLinks
+    .split('\n')
+    .map((line) => /^\d+: ([^:@]+)/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined);
+}
+
 export class Netns {
   private readonly unregister: () => void;
   private readonly children = new Set<ChildProcess>();

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { until } from '../../harness/until';
+import { linkNames } from '../../harness/netns';
 import { OVSNET_CLI } from './fixture';
 import { withDockerHost } from '../../harness/docker-host';
 import { ovsnetNetwork } from '../../harness/ovsnet-daemon';
@@ -77,9 +78,8 @@ test('ovsnet attach on the daemon bridge: the port is an endpoint of an ovsnet n
       assert.match(result.stderr, message, args.join(' '));
     }
     assert.deepEqual(await endpointPorts(ovs, daemon), portsBefore, 'refused requests changed nothing');
-    const m3Links = (await docker.docker('exec', 'm3', 'ip', '-o', 'link')).trim().split('\n');
     assert.deepEqual(
-      m3Links.map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]),
+      linkNames(await docker.docker('exec', 'm3', 'ip', '-o', 'link')),
       ['lo'],
       'm3 got no interface, not even the veth end of the request that failed in its namespace',
     );

@@ -14,7 +14,7 @@ import { startOvsnetDaemon } from '../../../vagrant/emulation/ovsnet-daemon';
 import { isRunning, signal, waitGone } from '../../../vagrant/emulation/processes';
 import { callControl } from '../../../controller/control/client';
 import type { NetworkSpec, TunnelType } from '../../../controller/api';
-import { Netns } from '../../harness/netns';
+import { linkNames, Netns } from '../../harness/netns';
 import { ping } from '../../harness/probes';
 import { until } from '../../harness/until';
 import { countFrames, ipv4Hex, macHex, RAW_FRAME_TOOL, type SniffHost } from '../../harness/frame-count';
@@ -372,9 +372,8 @@ export async function overlayChecks(t: TestContext, lab: Lab): Promise<OverlayFi
       await until('the late container to reach h2', () => ping(late, b.ipv4), 10_000);
       // The attach refused while etcd was frozen may have been stored when etcd woke: it left
       // no second interface in the container, nor a second port on h1's bridge.
-      const links = (await late.ip('-o', 'link', 'show')).split('\n').filter(Boolean);
       assert.deepEqual(
-        links.map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]).sort(),
+        linkNames(await late.ip('-o', 'link', 'show')).sort(),
         ['eth1', 'lo'],
         'the late container has one interface of ours',
       );
