@@ -3,11 +3,13 @@
 // Usage: node test/run.js unit|integration|e2e|all [extra node --test args]
 //
 // Unit tests run in parallel, on all cores. Files that start real daemons run one at a
-// time, because they share two cores and timing-sensitive probes - except the two longest,
-// which spend their minutes mostly waiting (the 3-host lab waits on leases, outages and
-// probes; the outage file holds a daemon down for two minutes): those run one after the
-// other in a second lane beside the rest from the start, so at most two files run at once
-// and the run is shorter by their length. The second lane's report follows the first's.
+// time, because they share two cores and timing-sensitive probes - except those that spend
+// their time mostly waiting, which, run alone, keep the two CPUs mostly idle (a fifth busy
+// or less; the 3-host lab a third): the lab waits on leases, outages and probes, the outage
+// file holds a daemon down for two minutes, the others wait out probe timeouts and the
+// sniffing windows that prove a frame never arrived, or etcd's bounds. Those run one after
+// the other in a second lane beside the rest from the start, so at most two files run at
+// once and the run is shorter by their length. The second lane's report follows the first's.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -16,8 +18,22 @@ const fs = require('node:fs');
 const root = path.resolve(__dirname, '..');
 const distTest = path.join(root, 'dist/test');
 const tiers = { unit: ['unit'], integration: ['integration'], e2e: ['e2e'], all: ['unit', 'integration', 'e2e'] };
-/** The second lane, in order (relative to dist/test): long files that mostly wait. */
-const WAITING = ['integration/lab/lab.test.js', 'e2e/controller/docker-daemon-outage.test.js'];
+/**
+ * The second lane, in order (relative to dist/test): files that mostly wait, with their
+ * length and how busy they kept the two CPUs when run alone (2026-12-07), longest first.
+ */
+const WAITING = [
+  'integration/lab/lab.test.js', // 144 s, 37%: most of it the etcd outage and lease expiries
+  'e2e/controller/docker-daemon-outage.test.js', // 149 s, 8%
+  'integration/controller/hostile-frames.test.js', // 70 s, 9%
+  'e2e/controller/docker-policy.test.js', // 93 s, 19% (before its pairs were probed at once)
+  'integration/store/etcd-store.test.js', // 49 s, 13%
+  'integration/controller/cluster.test.js', // 37 s, 11%
+  'integration/controller/fragments.test.js', // 36 s, 8%
+  'e2e/attach/attach.test.js', // 36 s, 20%
+  'integration/overlay/tunnel-pipeline.test.js', // 31 s, 6%
+  'integration/controller/stateful-policy.test.js', // 30 s, 15%
+];
 
 const which = process.argv[2] ?? 'all';
 const extra = process.argv.slice(3);
