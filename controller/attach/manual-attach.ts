@@ -33,6 +33,11 @@ export interface AttachOptions {
   /** ovs-docker creates a missing bridge; `ovsnet attach` refuses unless asked to. */
   createBridge?: boolean;
   timeoutMs?: number;
+  /**
+   * When the command began (epoch ms): a daemon asked to do the work counts its bound on
+   * the cluster store from then, so an outage fails the whole command within that bound.
+   */
+  startedAt?: number;
 }
 
 export function defaultOvsdbRemote(env: NodeJS.ProcessEnv = process.env): string {
@@ -100,6 +105,7 @@ async function callDaemon<M extends ControlMethodName>(
   method: M,
   params: ControlParams<M>,
   timeoutMs: number,
+  startedAt: number | undefined,
 ): Promise<ControlResult<M>> {
   if (!existsSync(controlSocket)) {
     throw new ControllerError(
@@ -107,7 +113,7 @@ async function callDaemon<M extends ControlMethodName>(
       `bridge ${bridge} is managed by the ovsnet daemon, which is not running (no ${controlSocket}); start it first`,
     );
   }
-  return callControl(controlSocket, method, params, timeoutMs);
+  return callControl(controlSocket, method, params, timeoutMs, startedAt);
 }
 
 export async function addPort(input: AddPortRequest, options: AttachOptions = {}): Promise<{ port: string }> {
@@ -142,7 +148,14 @@ export async function addPort(input: AddPortRequest, options: AttachOptions = {}
           throw invalid(
             `--vlan does not apply on ${request.bridge}: ovsnet's networks isolate its ports (use --network)`,
           );
-        return callDaemon(bridge.controlSocket, request.bridge, 'attach.add', { ...request, target }, timeoutMs);
+        return callDaemon(
+          bridge.controlSocket,
+          request.bridge,
+          'attach.add',
+          { ...request, target },
+          timeoutMs,
+          options.startedAt,
+        );
       }
       if (request.address !== undefined) checkAddressFree(vswitch.view, request.bridge, request.address);
       const host = newHostIfname();
@@ -238,6 +251,7 @@ async function removeAttached(
         'attach.remove',
         { target, ...(ifname !== undefined ? { ifname } : {}) },
         timeoutMs,
+        options.startedAt,
       );
     }
     const ports = found.map((p) => p.port);

@@ -10,9 +10,10 @@ export async function callControl<M extends ControlMethodName>(
   method: M,
   params: ControlParams<M>,
   timeoutMs = 30_000,
+  startedAt?: number,
 ): Promise<ControlResult<M>> {
   // The daemon's handler for `method` is typed to answer ControlResult<M>.
-  return (await requestControl(path, method, params, timeoutMs)) as ControlResult<M>;
+  return (await requestControl(path, method, params, timeoutMs, startedAt)) as ControlResult<M>;
 }
 
 /** One request on the wire, for any method name; callers outside tests use callControl. */
@@ -21,6 +22,8 @@ export async function requestControl(
   method: string,
   params: unknown,
   timeoutMs = 30_000,
+  /** When the caller's command began (epoch ms); see ControlRequest.startedAt. */
+  startedAt?: number,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
@@ -35,7 +38,9 @@ export async function requestControl(
       );
     }, timeoutMs);
     socket.setEncoding('utf8');
-    socket.once('connect', () => socket.write(`${JSON.stringify({ id: 1, method, params })}\n`));
+    socket.once('connect', () =>
+      socket.write(`${JSON.stringify({ id: 1, method, params, ...(startedAt !== undefined ? { startedAt } : {}) })}\n`),
+    );
     socket.on('data', (chunk: string) => {
       const line = splitter.push(chunk)[0];
       if (line === undefined) return;

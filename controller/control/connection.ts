@@ -102,6 +102,8 @@ async function answer(
     ) {
       throw new Error('expected {"id": number, "method": string, "params": ...}');
     }
+    if (request.startedAt !== undefined && !Number.isFinite(request.startedAt))
+      throw new Error('"startedAt" must be a time in milliseconds since the epoch');
   } catch (error) {
     reply({ id: 0, error: { code: 'BAD_REQUEST', message: `malformed request: ${(error as Error).message}` } });
     return;
@@ -114,7 +116,10 @@ async function answer(
   const started = process.hrtime.bigint();
   const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
   try {
-    reply({ id: request.id, result: (await asRequest(async () => method(request.params ?? {}))) ?? null });
+    reply({
+      id: request.id,
+      result: (await asRequest(async () => method(request.params ?? {}), request.startedAt)) ?? null,
+    });
     onCall?.(request.method, seconds(), false);
   } catch (error) {
     onCall?.(request.method, seconds(), true);

@@ -8,6 +8,12 @@ export interface ControlRequest {
   id: number;
   method: string;
   params?: unknown;
+  /**
+   * When the caller's command began (epoch ms), if before the request was sent: the daemon
+   * counts the cluster store's bound from then (store/request-scope.ts), so a command that
+   * must fail within seconds when etcd is down does not add its own start-up to the bound.
+   */
+  startedAt?: number;
 }
 
 export type ControlResponse =

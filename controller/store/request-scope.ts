@@ -27,9 +27,14 @@ export const LAST_CALL_MS = 500;
 
 const scopes = new AsyncLocalStorage<RequestScope>();
 
-/** Runs `work` as one request: store calls made for it share one deadline. */
-export async function asRequest<T>(work: () => Promise<T>): Promise<T> {
-  const scope: RequestScope = { startedAt: Date.now(), open: true };
+/**
+ * Runs `work` as one request: store calls made for it share one deadline, counted from
+ * `startedAt` when the caller began earlier than now (a command's own start-up); a start
+ * later than now is taken as now.
+ */
+export async function asRequest<T>(work: () => Promise<T>, startedAt?: number): Promise<T> {
+  const now = Date.now();
+  const scope: RequestScope = { startedAt: Math.min(startedAt ?? now, now), open: true };
   try {
     return await scopes.run(scope, work);
   } finally {

@@ -78,9 +78,11 @@ export async function runAttach(argv: readonly string[], util: string, base: Att
     process.stdout.write(ATTACH_HELP(util));
     return 0;
   }
+  // The command began with its process: a daemon asked to do the work bounds its wait for
+  // the cluster store from then, so the command's own start-up is not added to the bound.
   const withDb = (parsed: Parsed): AttachOptions => {
     const db = parsed.options.get('db');
-    return db !== undefined ? { ...base, db } : base;
+    return { ...base, startedAt: performance.timeOrigin, ...(db !== undefined ? { db } : {}) };
   };
   if (command === 'add-port') {
     const parsed = parse(rest, ADD_OPTIONS, command);

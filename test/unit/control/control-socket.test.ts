@@ -10,6 +10,7 @@ import { callControl, requestControl } from '../../../controller/control/client'
 import type { Handlers } from '../../../controller/control/contract';
 import { ControllerError, isControllerError } from '../../../controller/errors';
 import { silentLogger } from '../../../controller/log';
+import { storeDeadline } from '../../../controller/store/request-scope';
 
 function rawExchange(path: string, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -72,4 +73,28 @@ test('control socket: calls, errors with stable codes, malformed input, 0600, st
 
 test('control client: a clear error when no daemon listens', async () => {
   await assert.rejects(callControl('/nonexistent/ovsnet.ctl', 'status', {}), /is `ovsnet daemon` running\?/);
+});
+
+test('control socket: a store call made for a request is bounded from when its caller began, if it says when', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsnet-ctl-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'ovsnet.ctl');
+  const BOUND = 7_000;
+  // What a store call starting inside the method would have left of its bound.
+  type Methods = { left: { params: Record<string, never>; result: number } };
+  const handlers: Handlers<Methods> = { left: () => Promise.resolve(storeDeadline(BOUND) - Date.now()) };
+  const server = await startControlServer(path, handlers, silentLogger);
+  t.after(() => server.close());
+
+  const left = async (startedAt?: number): Promise<number> =>
+    (await requestControl(path, 'left', {}, 5_000, startedAt)) as number;
+  const fresh = await left();
+  assert.ok(fresh > BOUND - 1_000, `a request that says nothing has the whole bound (${fresh} ms)`);
+  const late = await left(Date.now() - 3_000);
+  assert.ok(late <= BOUND - 3_000 && late > BOUND - 4_000, `a command 3 s old has 3 s less (${late} ms)`);
+  const future = await left(Date.now() + 60_000);
+  assert.ok(future <= BOUND, `a start in the future counts as now (${future} ms)`);
+
+  const refused = await rawExchange(path, '{"id":4,"method":"left","startedAt":"yesterday"}\n');
+  assert.match(refused, /BAD_REQUEST.*startedAt/);
 });

@@ -46,3 +46,11 @@ test('work a request set off, running while the request still runs, shares its d
     assert.ok(shared < 5 * BOUND + BOUND, 'not a fresh bound');
   });
 });
+
+test('a request whose caller began earlier ends by that beginning plus the bound', async () => {
+  const began = Date.now() - 1_500;
+  await asRequest(async () => {
+    const left = storeDeadline(BOUND) - Date.now();
+    assert.ok(left <= BOUND - 1_500 && left > BOUND - 1_600, `${left} ms left`);
+  }, began);
+});
