@@ -1,7 +1,8 @@
 // `ovsnet endpoint stats [NAME] [--watch]`: the switch's port counters per container, from
 // the container's side (what it sent and received, and what the switch dropped). --watch
 // redraws every 2 s with the rates since the last sample.
-import { callControl, type EndpointCounters } from '../../controller/api';
+import { type EndpointCounters } from '../../controller/api';
+import { askDaemon } from './ask-daemon';
 import type { ParsedArgs } from './args';
 
 const WATCH_PERIOD_MS = 2000;
@@ -60,14 +61,14 @@ export async function endpointStatsCommand(
 ): Promise<number> {
   const params = name !== undefined ? { name } : {};
   if (!args.flags.has('watch')) {
-    const rows = await callControl(control, 'endpoint.stats', params);
+    const rows = await askDaemon(control, 'endpoint.stats', params);
     out(rows, () => render(rows, undefined, 0));
     return 0;
   }
   let previous: Map<string, EndpointCounters> | undefined;
   let at = Date.now();
   for (;;) {
-    const rows = await callControl(control, 'endpoint.stats', params);
+    const rows = await askDaemon(control, 'endpoint.stats', params);
     const now = Date.now();
     if (args.flags.has('json')) process.stdout.write(`${JSON.stringify({ at: new Date(now).toISOString(), rows })}\n`);
     else

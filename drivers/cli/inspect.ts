@@ -1,7 +1,8 @@
 // `ovsnet status | network ls|create|rm|inspect | host ls|rm | endpoint ls | ipam ls | policy ... | flows`: talk to
 // the daemon's control socket and print human tables (or JSON with --json).
 import { join } from 'node:path';
-import { callControl, type EndpointRecord, type NetworkRecord } from '../../controller/api';
+import { type EndpointRecord, type NetworkRecord } from '../../controller/api';
+import { askDaemon } from './ask-daemon';
 import { UsageError, type ParsedArgs } from './args';
 import { hostCommand } from './host-command';
 import { networkCommand } from './network-command';
@@ -22,7 +23,7 @@ export async function inspect(args: ParsedArgs): Promise<number> {
   const [sub, ...rest] = args.positionals;
   switch (args.command) {
     case 'status': {
-      const s = await callControl(control, 'status', {});
+      const s = await askDaemon(control, 'status', {});
       out(s, () =>
         Object.entries(s)
           .map(([k, v]) => `${k.padEnd(10)} ${String(v)}`)
@@ -34,20 +35,20 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       if (sub !== 'inspect') return networkCommand(control, args, out);
       const wanted = rest[0];
       if (!wanted) throw new UsageError('usage: ovsnet network inspect NETWORK');
-      const nets = await callControl(control, 'network.ls', {});
+      const nets = await askDaemon(control, 'network.ls', {});
       const match = nets.filter((n) => n.id === wanted || n.key === wanted || n.id.startsWith(wanted));
       if (match.length !== 1)
         throw new UsageError(
           match.length === 0 ? `no network "${wanted}"` : `"${wanted}" matches ${match.length} networks`,
         );
-      const detail = await callControl(control, 'network.inspect', { id: (match[0] as NetworkRecord).id });
+      const detail = await askDaemon(control, 'network.inspect', { id: (match[0] as NetworkRecord).id });
       out(detail, () => JSON.stringify(detail, null, 2));
       return 0;
     }
     case 'endpoint': {
       if (sub === 'stats') return (await import('./endpoint-stats')).endpointStatsCommand(control, rest[0], args, out);
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown endpoint command "${sub}" (ls, stats)`);
-      const eps = await callControl(control, 'endpoint.ls', {});
+      const eps = await askDaemon(control, 'endpoint.ls', {});
       out(eps, () =>
         table(eps, [
           ['ENDPOINT', (e) => short(e.endpointId)],
@@ -64,7 +65,7 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     }
     case 'pool': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown pool command "${sub}" (ls)`);
-      const slots = await callControl(control, 'pool.ls', {});
+      const slots = await askDaemon(control, 'pool.ls', {});
       out(slots, () =>
         table(slots, [
           ['PORT', (s) => s.hostIfname],
@@ -77,7 +78,7 @@ export async function inspect(args: ParsedArgs): Promise<number> {
     }
     case 'ipam': {
       if (sub !== 'ls' && sub !== undefined) throw new UsageError(`unknown ipam command "${sub}" (ls)`);
-      const pools = await callControl(control, 'ipam.ls', {});
+      const pools = await askDaemon(control, 'ipam.ls', {});
       // One row per address held, and one for a pool that holds none.
       const rows = pools.flatMap((p) =>
         (p.addresses.length > 0 ? p.addresses : [undefined]).map((a) => ({
@@ -101,7 +102,7 @@ export async function inspect(args: ParsedArgs): Promise<number> {
       return hostCommand(control, args, out);
     case 'flows': {
       const network = args.options.get('network');
-      const shown = await callControl(control, 'flows', network !== undefined ? { network } : {});
+      const shown = await askDaemon(control, 'flows', network !== undefined ? { network } : {});
       out(shown, () => shown.join('\n'));
       return 0;
     }

@@ -2,7 +2,8 @@
 // network with its endpoints per host; `create` makes a network by name (see
 // network-spec.ts); `rm` takes a name, key or id and fails while endpoints remain, naming
 // the hosts they live on.
-import { callControl, networksReferredTo, type EndpointRecord, type NetworkRecord } from '../../controller/api';
+import { networksReferredTo, type EndpointRecord, type NetworkRecord } from '../../controller/api';
+import { askDaemon } from './ask-daemon';
 import { UsageError, type ParsedArgs } from './args';
 import { networkSpecFrom } from './network-spec';
 import { short, table } from './table';
@@ -36,8 +37,8 @@ export async function networkCommand(control: string, args: ParsedArgs, out: Out
   const [sub, ref, extra] = args.positionals;
   if (sub === 'ls' || sub === undefined) {
     const [networks, endpoints] = await Promise.all([
-      callControl(control, 'network.ls', {}),
-      callControl(control, 'endpoint.ls', {}),
+      askDaemon(control, 'network.ls', {}),
+      askDaemon(control, 'endpoint.ls', {}),
     ]);
     const listed = withEndpointsPerHost(networks, endpoints);
     out(listed, () =>
@@ -56,19 +57,19 @@ export async function networkCommand(control: string, args: ParsedArgs, out: Out
     return 0;
   }
   if (sub === 'create') {
-    const created = await callControl(control, 'network.create', networkSpecFrom(args));
+    const created = await askDaemon(control, 'network.create', networkSpecFrom(args));
     out(created, () => created.id);
     return 0;
   }
   if (sub === 'rm') {
     if (ref === undefined || extra !== undefined) throw new UsageError('usage: ovsnet network rm NETWORK');
-    const found = networksReferredTo(await callControl(control, 'network.ls', {}), ref);
+    const found = networksReferredTo(await askDaemon(control, 'network.ls', {}), ref);
     const exact = found.filter((n) => n.id === ref || n.name === ref || n.key === ref);
     const chosen = exact.length === 1 ? exact : found;
     if (chosen.length !== 1)
       throw new UsageError(chosen.length === 0 ? `no network "${ref}"` : `"${ref}" matches ${chosen.length} networks`);
     const network = chosen[0] as NetworkRecord;
-    await callControl(control, 'network.delete', { id: network.id });
+    await askDaemon(control, 'network.delete', { id: network.id });
     out({ removed: network.id }, () => network.name ?? network.key);
     return 0;
   }

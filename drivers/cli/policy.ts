@@ -1,6 +1,7 @@
 // `ovsnet policy allow | ls | rm`: allow rules through ICC off, shown with the endpoints
 // each one matches now, so a rule that selects nothing is seen at once.
-import { callControl, type AllowRule, type MatchedEndpoint, type RuleStatus } from '../../controller/api';
+import { type AllowRule, type MatchedEndpoint, type RuleStatus } from '../../controller/api';
+import { askDaemon } from './ask-daemon';
 import { UsageError, type ParsedArgs } from './args';
 
 /** Prints `value` as JSON with --json, else what `human` makes of it. */
@@ -42,7 +43,7 @@ function rulesTable(rules: RuleStatus[]): string {
 export async function policyCommand(control: string, args: ParsedArgs, out: Output): Promise<number> {
   const [, sub, ruleId] = [args.command, ...args.positionals];
   if (sub === 'ls' || sub === undefined) {
-    const rules = await callControl(control, 'policy.ls', {});
+    const rules = await askDaemon(control, 'policy.ls', {});
     out(rules, () => rulesTable(rules));
     return 0;
   }
@@ -55,7 +56,7 @@ export async function policyCommand(control: string, args: ParsedArgs, out: Outp
     const port = args.options.get('port');
     // Sent as typed: the daemon refuses any other protocol with an error naming the field.
     const proto = args.options.get('proto') as AllowRule['proto'];
-    const rule = await callControl(control, 'policy.allow', {
+    const rule = await askDaemon(control, 'policy.allow', {
       networkId: need('network'),
       from: need('from'),
       to: need('to'),
@@ -77,7 +78,7 @@ export async function policyCommand(control: string, args: ParsedArgs, out: Outp
   }
   if (sub === 'rm') {
     if (!ruleId) throw new UsageError('usage: ovsnet policy rm RULE_ID');
-    await callControl(control, 'policy.rm', { id: ruleId });
+    await askDaemon(control, 'policy.rm', { id: ruleId });
     out({ removed: ruleId }, () => `removed: ${ruleId}`);
     return 0;
   }

@@ -3,7 +3,8 @@
 // would send through the switch and prints each table with the reason of the flow that
 // matched, then the verdict; across hosts, each leg says on which host's switch it ran.
 import { join, resolve } from 'node:path';
-import { callControl, type TraceAnswer, type TraceReport, type TraceRequest } from '../../controller/api';
+import { type TraceAnswer, type TraceReport, type TraceRequest } from '../../controller/api';
+import { askDaemon } from './ask-daemon';
 import { UsageError, type ParsedArgs } from './args';
 
 export async function traceCommand(args: ParsedArgs): Promise<number> {
@@ -22,7 +23,7 @@ export async function traceCommand(args: ParsedArgs): Promise<number> {
     ...(args.options.has('src-mac') ? { srcMac: args.options.get('src-mac') } : {}),
     ...(args.repeated.has('peer') ? { peers: (args.repeated.get('peer') as string[]).map((p) => resolve(p)) } : {}),
   };
-  const report = await callControl(control, 'trace', request);
+  const report = await askDaemon(control, 'trace', request);
   process.stdout.write(`${args.flags.has('json') ? JSON.stringify(report, null, 2) : traceText(report)}\n`);
   return 0;
 }
