@@ -1,7 +1,7 @@
 // `ovsnet endpoint stats [NAME] [--watch]`: the switch's port counters per container, from
 // the container's side (what it sent and received, and what the switch dropped). --watch
 // redraws every 2 s with the rates since the last sample.
-import { type EndpointCounters } from '../../controller/api';
+import { callControl, type EndpointCounters } from '../../controller/api';
 import { askDaemon } from './ask-daemon';
 import type { ParsedArgs } from './args';
 
@@ -68,7 +68,9 @@ export async function endpointStatsCommand(
   let previous: Map<string, EndpointCounters> | undefined;
   let at = Date.now();
   for (;;) {
-    const rows = await askDaemon(control, 'endpoint.stats', params);
+    // Each sample is a request of its own: the bound of a command that runs until stopped
+    // cannot count from its start.
+    const rows = await callControl(control, 'endpoint.stats', params);
     const now = Date.now();
     if (args.flags.has('json')) process.stdout.write(`${JSON.stringify({ at: new Date(now).toISOString(), rows })}\n`);
     else

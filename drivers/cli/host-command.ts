@@ -1,7 +1,7 @@
 // `ovsnet host ls|rm`: the hosts of the cluster as etcd knows them. `ls` lists the live
 // hosts and the dead ones that still own endpoints; `rm` forgets a dead host, removing its
 // endpoints with everything they held (a live host is refused by the daemon).
-import { type HostListing } from '../../controller/api';
+import type { HostListing } from '../../controller/api';
 import { askDaemon } from './ask-daemon';
 import { UsageError, type ParsedArgs } from './args';
 import { table } from './table';

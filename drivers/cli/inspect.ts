@@ -1,7 +1,7 @@
 // `ovsnet status | network ls|create|rm|inspect | host ls|rm | endpoint ls | ipam ls | policy ... | flows`: talk to
 // the daemon's control socket and print human tables (or JSON with --json).
 import { join } from 'node:path';
-import { type EndpointRecord, type NetworkRecord } from '../../controller/api';
+import type { EndpointRecord, NetworkRecord } from '../../controller/api';
 import { askDaemon } from './ask-daemon';
 import { UsageError, type ParsedArgs } from './args';
 import { hostCommand } from './host-command';

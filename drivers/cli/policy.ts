@@ -1,6 +1,6 @@
 // `ovsnet policy allow | ls | rm`: allow rules through ICC off, shown with the endpoints
 // each one matches now, so a rule that selects nothing is seen at once.
-import { type AllowRule, type MatchedEndpoint, type RuleStatus } from '../../controller/api';
+import type { AllowRule, MatchedEndpoint, RuleStatus } from '../../controller/api';
 import { askDaemon } from './ask-daemon';
 import { UsageError, type ParsedArgs } from './args';
 

@@ -3,7 +3,7 @@
 // would send through the switch and prints each table with the reason of the flow that
 // matched, then the verdict; across hosts, each leg says on which host's switch it ran.
 import { join, resolve } from 'node:path';
-import { type TraceAnswer, type TraceReport, type TraceRequest } from '../../controller/api';
+import type { TraceAnswer, TraceReport, TraceRequest } from '../../controller/api';
 import { askDaemon } from './ask-daemon';
 import { UsageError, type ParsedArgs } from './args';
 
