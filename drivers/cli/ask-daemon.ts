@@ -3,10 +3,13 @@
 // so a command fails within the bound however long its own start-up took.
 import { callControl, type ControlMethodName, type ControlParams, type ControlResult } from '../../controller/api';
 
+/** When this command began: its process's start (epoch ms). */
+export const COMMAND_STARTED_AT = performance.timeOrigin;
+
 export function askDaemon<M extends ControlMethodName>(
   control: string,
   method: M,
   params: ControlParams<M>,
 ): Promise<ControlResult<M>> {
-  return callControl(control, method, params, undefined, performance.timeOrigin);
+  return callControl(control, method, params, undefined, COMMAND_STARTED_AT);
 }

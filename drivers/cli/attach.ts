@@ -2,6 +2,7 @@
 // shapes (`--ipaddress=ADDR` style options after the positionals), so existing scripts run
 // unchanged, plus --db, --netns, --network and --vlan.
 import { addPort, delPort, delPorts, setVlan, type AddPortRequest, type AttachOptions } from '../../controller/api';
+import { COMMAND_STARTED_AT } from './ask-daemon';
 import { UsageError } from './args';
 
 export const ATTACH_HELP = (
@@ -82,7 +83,7 @@ export async function runAttach(argv: readonly string[], util: string, base: Att
   // the cluster store from then, so the command's own start-up is not added to the bound.
   const withDb = (parsed: Parsed): AttachOptions => {
     const db = parsed.options.get('db');
-    return { ...base, startedAt: performance.timeOrigin, ...(db !== undefined ? { db } : {}) };
+    return { ...base, startedAt: COMMAND_STARTED_AT, ...(db !== undefined ? { db } : {}) };
   };
   if (command === 'add-port') {
     const parsed = parse(rest, ADD_OPTIONS, command);
