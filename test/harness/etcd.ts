@@ -1,6 +1,5 @@
-// A private etcd on loopback ports chosen by the kernel, data in a temp dir.
+// A private etcd on loopback ports of its own (see free-port.ts), data in a temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
@@ -9,23 +8,17 @@ import { sleep, stopPid } from '../../controller/ovs/private-ovs';
 import { ETCD_BINARIES, requireBinaries } from './require';
 import { makeRunDir, onEmergency, recordPid } from './ledger';
 import type { TestPki } from './pki';
+import { freeLoopbackPort } from './free-port';
 
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+let started = 0;
 
 export class Etcd {
   private output = '';
   private unregister: () => void = () => undefined;
   private child: ChildProcess | undefined;
+
+  /** Unique among the suite's etcds, so a health check can tell ours from another on the port. */
+  private readonly name = `ovsnet-test-${process.pid}-${++started}`;
 
   private constructor(
     readonly dir: string,
@@ -34,15 +27,26 @@ export class Etcd {
     private readonly pki: TestPki | undefined,
   ) {}
 
-  /** With pki, clients must speak TLS and show a certificate signed by pki.ca. */
+  /**
+   * With pki, clients must speak TLS and show a certificate signed by pki.ca. Ports another
+   * test took between our choice and etcd's bind make the attempt fail; the next one draws
+   * fresh ports.
+   */
   static async start(options: { pki?: TestPki } = {}): Promise<Etcd> {
-    const dir = makeRunDir('etcd');
-    const scheme = options.pki ? 'https' : 'http';
-    const clientUrl = `${scheme}://127.0.0.1:${await freeLoopbackPort()}`;
-    const peerUrl = `http://127.0.0.1:${await freeLoopbackPort()}`;
-    const etcd = new Etcd(dir, clientUrl, peerUrl, options.pki);
-    await etcd.launch();
-    return etcd;
+    for (let attempt = 1; ; attempt++) {
+      const dir = makeRunDir('etcd');
+      const scheme = options.pki ? 'https' : 'http';
+      const clientUrl = `${scheme}://127.0.0.1:${await freeLoopbackPort()}`;
+      const peerUrl = `http://127.0.0.1:${await freeLoopbackPort()}`;
+      const etcd = new Etcd(dir, clientUrl, peerUrl, options.pki);
+      try {
+        await etcd.launch();
+        return etcd;
+      } catch (error) {
+        await etcd.stop();
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   private async launch(): Promise<void> {
@@ -50,7 +54,7 @@ export class Etcd {
       'etcd',
       [
         '--name',
-        'ovsnet-test',
+        this.name,
         '--data-dir',
         join(this.dir, 'data'),
         '--listen-client-urls',
@@ -62,7 +66,7 @@ export class Etcd {
         '--initial-advertise-peer-urls',
         this.peerUrl,
         '--initial-cluster',
-        `ovsnet-test=${this.peerUrl}`,
+        `${this.name}=${this.peerUrl}`,
         '--log-level',
         'warn',
         ...(this.pki
@@ -84,16 +88,19 @@ export class Etcd {
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`etcd exited early:\n${this.output}`);
+      let members: string;
       try {
         await this.ctl('endpoint', 'health');
-        return;
+        members = await this.ctl('member', 'list');
       } catch (error) {
-        if (Date.now() > deadline) {
-          await this.stop();
+        if (Date.now() > deadline)
           throw new Error(`etcd did not become healthy: ${String(error)}\n${this.output}`, { cause: error });
-        }
         await sleep(100);
+        continue;
       }
+      // The answer may come from another test's etcd that got the port before ours could.
+      if (child.exitCode === null && members.includes(`, ${this.name}, `)) return;
+      throw new Error(`another etcd answers on ${this.clientUrl}, not ours:\n${members}\n${this.output}`);
     }
   }
 

@@ -3,29 +3,15 @@
 // of their own, where 127.0.0.1 is not ours. Files live in one run directory; the server
 // is stopped by its pidfile.
 import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { VSWITCH_SCHEMA, readPid, stopByPidfile } from '../../controller/ovs/private-ovs';
 import { runOk } from '../../controller/host/exec';
 import { makeRunDir, onEmergency } from './ledger';
+import { freeLoopbackPort } from './free-port';
 
 export interface OvsdbServerOptions {
   /** Extra ovsdb-server arguments, e.g. --remote=pssl:PORT:127.0.0.1 and the key files. */
   args?: (server: { dir: string; port: number }) => string[];
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export class OvsdbServerInstance {
@@ -53,7 +39,7 @@ export class OvsdbServerInstance {
 
   static async start(options: OvsdbServerOptions = {}): Promise<OvsdbServerInstance> {
     const dir = makeRunDir('ovsdb');
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const server = new OvsdbServerInstance(dir, port, options.args?.({ dir, port }) ?? []);
     try {
       await runOk('ovsdb-tool', ['create', join(dir, 'conf.db'), VSWITCH_SCHEMA], { env: server.env });
