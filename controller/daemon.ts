@@ -254,6 +254,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     // every change another host makes reaches the reconcilers (docs/design.md §3).
     await cluster?.repairClaims();
     await cluster?.follow(registry);
+    await sealExistingHostEnds(registry, links, logger);
     dataplane.start();
     await service.pool?.start();
     stops.push(() => service.pool?.stop());
@@ -321,5 +322,25 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Seals the host ends already there (sealSwitchEnds): this host's containers' and the
+ * pool's, as an earlier ovsnet that did not seal them may have left them. Sealing is a
+ * few writes each, and one that fails (the link went meanwhile) only gets logged: the
+ * port was in use before this start, and nothing new is handed out unsealed.
+ */
+async function sealExistingHostEnds(registry: Registry, links: HostLinks, logger: Logger): Promise<void> {
+  const present = await links.linkNames();
+  const names = [
+    ...(await registry.endpoints.listOnHost()).map((e) => e.hostIfname),
+    ...(await registry.poolSlots.list()).map((s) => s.hostIfname),
+  ].filter((name) => present.has(name));
+  if (names.length === 0) return;
+  try {
+    await links.seal(names);
+  } catch (error) {
+    logger.error({ err: error }, 'could not seal host ends found at start from the host stack');
   }
 }

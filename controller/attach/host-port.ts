@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { run, runOk, CommandError } from '../host/exec';
 import { ControllerError } from '../errors';
-import { HostLinks, withoutIpv6 } from '../host/links';
+import { HostLinks, sealSwitchEnds } from '../host/links';
 
 export interface SandboxLink {
   nsPath: string;
@@ -57,7 +57,7 @@ export async function createSandboxVeth(host: string, link: SandboxLink, checksu
     );
   }
   try {
-    await withoutIpv6([host]);
+    await sealSwitchEnds([host]);
     if (checksumOffloadOff) {
       // The userspace datapath never completes checksums the container's end left to
       // offload (see HostLinks.createVeth); the host end only carries whole ones.

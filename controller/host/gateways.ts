@@ -6,8 +6,10 @@ import type { EndpointRecord, NetworkRecord } from '../cnm/records';
 import { HostNat } from './nat';
 import type { GatewayBackend } from '../reconcile/ovs-dataplane';
 import { systemClock, type Clock } from '../clock';
+import { writeKernelSettings } from './sysctl';
 
 interface IpAddrJson {
+  ifindex?: number;
   ifname: string;
   operstate?: string;
   flags?: string[];
@@ -17,8 +19,11 @@ interface IpAddrJson {
 
 export class HostGateways implements GatewayBackend {
   private readonly nat: HostNat;
-  /** Gateway ports whose checksum offload is already off (per process: cheap to redo). */
-  private readonly offloadOff = new Set<string>();
+  /**
+   * Gateway links already prepared (see prepare()), by name and index: a port that
+   * ovs-vswitchd made again (after its restart) is a new link with the kernel's defaults.
+   */
+  private readonly prepared = new Set<string>();
   /** When each network's gateway was last found as it should be, and for which settings. */
   private readonly checked = new Map<string, { fingerprint: string; at: number }>();
   /** Networks whose gateway is being checked again in the background. */
@@ -82,6 +87,11 @@ export class HostGateways implements GatewayBackend {
     if (shown.code !== 0) return false; // not realised yet
     const link = (JSON.parse(shown.stdout) as IpAddrJson[])[0];
     if (!link) return false;
+    const linkId = `${network.gatewayIfname}#${link.ifindex ?? 0}`;
+    if (!this.prepared.has(linkId)) {
+      await this.prepare(network.gatewayIfname);
+      this.prepared.add(linkId);
+    }
     const have = new Set((link.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
     for (const subnet of [...network.ipv4, ...network.ipv6]) {
       if (subnet.gateway === undefined) continue;
@@ -94,18 +104,32 @@ export class HostGateways implements GatewayBackend {
     if (network.mtu !== undefined && link.mtu !== network.mtu) {
       await runOk('ip', this.ipArgs(['link', 'set', 'dev', network.gatewayIfname, 'mtu', String(network.mtu)]));
     }
-    if (!this.offloadOff.has(network.gatewayIfname)) {
-      // The userspace datapath reads the tap with raw sockets and never completes an
-      // offloaded checksum: TCP and UDP from the host to containers would be dropped.
-      const ethtool = ['-K', network.gatewayIfname, 'tx', 'off'];
-      await runOk(
-        this.netns ? 'ip' : 'ethtool',
-        this.netns ? ['netns', 'exec', this.netns, 'ethtool', ...ethtool] : ethtool,
-      );
-      this.offloadOff.add(network.gatewayIfname);
-    }
     if (!(link.flags ?? []).includes('UP'))
       await runOk('ip', this.ipArgs(['link', 'set', 'dev', network.gatewayIfname, 'up']));
     return true;
+  }
+
+  /**
+   * Before the gateway holds an address: checksum offload off, since the userspace datapath
+   * reads the tap with raw sockets and never completes an offloaded checksum (TCP and UDP
+   * from the host to containers would be dropped). And the host's stack drops a unicast
+   * packet that came in a broadcast or multicast frame: the gateway port gets every frame
+   * a container floods, and it would otherwise deliver one addressed to any of the host's
+   * addresses (the stack takes any of them on any interface), which let an `--internal`
+   * network's container reach the host past the flows that keep it in its subnet.
+   */
+  private async prepare(ifname: string): Promise<void> {
+    await writeKernelSettings(
+      [
+        { key: `net/ipv4/conf/${ifname}/drop_unicast_in_l2_multicast`, value: '1' },
+        { key: `net/ipv6/conf/${ifname}/drop_unicast_in_l2_multicast`, value: '1', ipv6: true },
+      ],
+      this.netns,
+    );
+    const ethtool = ['-K', ifname, 'tx', 'off'];
+    await runOk(
+      this.netns ? 'ip' : 'ethtool',
+      this.netns ? ['netns', 'exec', this.netns, 'ethtool', ...ethtool] : ethtool,
+    );
   }
 }

@@ -2,9 +2,9 @@
 // sandbox namespace, addresses and routes. All through iproute2/ethtool argv, never a shell.
 // `netns` selects the namespace the controller's OVS lives in (tests run the whole host in
 // one); undefined means the namespace of this process.
-import { writeFile } from 'node:fs/promises';
 import { run, runOk, CommandError } from './exec';
 import { IpBatcher } from './ip-batch';
+import { writeKernelSettings, type KernelSetting } from './sysctl';
 
 export interface VethOptions {
   mtu?: number;
@@ -35,25 +35,43 @@ export interface SandboxAddressing {
 }
 
 /**
- * Turns IPv6 off on the switch's ends of veths (in `netns`, else this process's namespace),
- * before their peers bring the carrier up. A switch port needs no address, and
- * ovs-vswitchd pays for each one: every output to a port that has an address is checked as
- * a possible tunnel endpoint (a walk of the namespace's whole address list, and a lookup
- * that widens the megaflow), again for every datapath flow at each revalidation; each
- * link-local address and its route make it reread the routing table; and the address list
- * it walks grows with every port. Best effort: only the switch's work depends on it, so a
- * kernel without IPv6 or a read-only /proc/sys (a daemon in an unprivileged container)
- * costs no join.
+ * The kernel settings that keep the host's own stack from serving containers through the
+ * switch's end of their veth.
+ *
+ * The userspace datapath reads a port's frames through a packet socket, which leaves the
+ * kernel processing them as well, as if that end were one of the host's interfaces. Left
+ * alone, it answers a container's ARP for any of the host's addresses with the end's own
+ * MAC and then delivers (or, with forwarding on, routes) what the container sends there:
+ * past every flow, so an `--internal` network's container reached the host's other
+ * addresses. With no ARP answers (arp_ignore 8) and no IPv6 (which would give the end a
+ * link-local address and ND answers), the end's random MAC never reaches the container;
+ * frames sent to the broadcast MAC with a unicast address inside are dropped too
+ * (drop_unicast_in_l2_multicast), and frames to any other MAC are not for the host.
+ *
+ * IPv6 off also saves ovs-vswitchd work: every output to a port that has an address is
+ * checked as a possible tunnel endpoint (a walk of the namespace's address list and a
+ * wider megaflow), each link-local address and its route make it reread the routing
+ * table, and the list it walks grows with every port.
  */
-export async function withoutIpv6(names: readonly string[], netns?: string): Promise<void> {
-  if (netns === undefined) {
-    await Promise.all(
-      names.map((name) => writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '1').catch(() => undefined)),
-    );
-    return;
+const sealedSwitchEnd = (name: string): KernelSetting[] => [
+  { key: `net/ipv4/conf/${name}/arp_ignore`, value: '8' },
+  { key: `net/ipv4/conf/${name}/drop_unicast_in_l2_multicast`, value: '1' },
+  { key: `net/ipv6/conf/${name}/disable_ipv6`, value: '1', ipv6: true },
+];
+
+/**
+ * Seals the switch's ends of veths (in `netns`, else this process's namespace) before
+ * their peers bring the carrier up, as said above. A port the kernel would not let us seal
+ * is an error: the caller gives it up rather than plug it in open.
+ */
+export async function sealSwitchEnds(names: readonly string[], netns?: string): Promise<void> {
+  try {
+    await writeKernelSettings(names.flatMap(sealedSwitchEnd), netns);
+  } catch (error) {
+    throw new Error(`cannot seal ${names.join(', ')} from the host's own stack: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  const keys = names.map((name) => `net.ipv6.conf.${name}.disable_ipv6=1`);
-  await run('ip', ['netns', 'exec', netns, 'sysctl', '-qw', ...keys], { allowFailure: true });
 }
 
 export class HostLinks {
@@ -71,6 +89,11 @@ export class HostLinks {
     return this.netns ? runOk('ip', ['netns', 'exec', this.netns, cmd, ...args]) : runOk(cmd, args);
   }
 
+  /** sealSwitchEnds in this instance's namespace. */
+  seal(names: readonly string[]): Promise<void> {
+    return sealSwitchEnds(names, this.netns);
+  }
+
   async exists(name: string): Promise<boolean> {
     const result = await run('ip', [...(this.netns ? ['-n', this.netns] : []), 'link', 'show', 'dev', name], {
       allowFailure: true,
@@ -84,7 +107,8 @@ export class HostLinks {
    * from a raw socket on `host` and never completes a checksum the peer left to offload.
    * (Frames OVS writes into `host` already carry whole checksums, so `host` keeps it.)
    * `host` is made promiscuous at once: ovs-vswitchd turns that on when the port is added,
-   * and each link change in its namespace makes it reconfigure every bridge.
+   * and each link change in its namespace makes it reconfigure every bridge. `host` is
+   * sealed from the host's own stack (sealSwitchEnds) before the peer can come up.
    * Idempotent when the pair already exists.
    */
   async createVeth(host: string, peer: string, options: VethOptions = {}): Promise<void> {
@@ -105,7 +129,7 @@ export class HostLinks {
       // A retried join finds its pair whole here; one whose end is in a namespace is made again.
       if (where === undefined && (await this.exists(host)) && (await this.exists(peer))) {
         // Its first attempt may have stopped between making the pair and this.
-        await withoutIpv6([host], this.netns);
+        await sealSwitchEnds([host], this.netns);
         return;
       }
       await this.deleteLink(host);
@@ -113,7 +137,7 @@ export class HostLinks {
       await this.ip(add);
     }
     try {
-      await withoutIpv6([host], this.netns);
+      await sealSwitchEnds([host], this.netns);
       if (where === undefined) await this.inNetns('ethtool', ['-K', peer, 'tx', 'off']);
       else await runOk('nsenter', [`--net=${where}`, 'ethtool', '-K', peer, 'tx', 'off']);
     } catch (error) {
@@ -123,8 +147,9 @@ export class HostLinks {
   }
 
   /**
-   * Creates many pairs at once, as createVeth does (host end up, checksum offload off on
-   * the peer), with one `ip` and one `ethtool` round instead of processes per pair.
+   * Creates many pairs at once, as createVeth does (host end up and sealed, checksum
+   * offload off on the peer), with one `ip` and one `ethtool` round instead of processes
+   * per pair.
    * Returns the host names of pairs that could not be made; none of those is left behind.
    */
   async createVethPairs(pairs: Array<{ host: string; peer: string }>): Promise<Set<string>> {
@@ -142,20 +167,26 @@ export class HostLinks {
     });
     const ok = pairs.filter((p) => !failed.has(p.host));
     if (ok.length === 0) return failed;
-    await withoutIpv6(
+    const sealed = await sealSwitchEnds(
       ok.map((p) => p.host),
       this.netns,
+    ).then(
+      () => true,
+      () => false,
     );
     // xargs runs one ethtool per name from its input: no shell, and one process to start here.
     const offload = ['xargs', '-I', '{}', 'ethtool', '-K', '{}', 'tx', 'off'];
-    const result = await run(
-      this.netns ? 'ip' : 'xargs',
-      this.netns ? ['netns', 'exec', this.netns, ...offload] : offload.slice(1),
-      { input: `${ok.map((p) => p.peer).join('\n')}\n`, allowFailure: true },
-    );
-    if (result.code !== 0) {
-      // Which one failed is not worth parsing out: a pair whose peer might still offload
-      // checksums would lose packets, so all of this round are given up.
+    const result = sealed
+      ? await run(
+          this.netns ? 'ip' : 'xargs',
+          this.netns ? ['netns', 'exec', this.netns, ...offload] : offload.slice(1),
+          { input: `${ok.map((p) => p.peer).join('\n')}\n`, allowFailure: true },
+        )
+      : undefined;
+    if (result?.code !== 0) {
+      // Which one failed is not worth parsing out: a pair left open to the host's stack, or
+      // whose peer might still offload checksums, is no port to hand out, so all of this
+      // round are given up.
       for (const p of ok) failed.add(p.host);
       await Promise.all(ok.map((p) => this.batcher.run(['link', 'del', 'dev', p.host])));
     }

@@ -77,7 +77,7 @@ test('a veth made with its container end in the sandbox: MAC, MTU, checksum offl
   );
   assert.match(await sandbox.ip('-o', 'addr', 'show', 'dev', 'eth1'), /inet 10\.77\.2\.5\/24/);
   // The switch's end carries no IPv6 address even with the carrier up: OVS pays for every
-  // address on a port (links.ts withoutIpv6). The container's end keeps its IPv6.
+  // address on a port (links.ts sealSwitchEnds). The container's end keeps its IPv6.
   await until('the container end has a link-local address', async () =>
     /inet6 fe80::/.test(await sandbox.ip('-o', 'addr', 'show', 'dev', 'eth1')),
   );
