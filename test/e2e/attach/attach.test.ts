@@ -55,11 +55,17 @@ test('ovsnet attach: the ovs-docker walkthrough, del-port, del-ports, set-vlan, 
     const ports = await host.ports(BRIDGE);
     assert.equal(ports.length, 2);
     for (const port of ports) assert.match(port, /^[0-9a-f]{13}_l$/, 'ports are named like ovs-docker names them');
-    // The switch's ends carry no IPv6 address (turned off through /proc/sys by the CLI, in
-    // its namespace), though their peers are up in the containers.
+    // The switch's ends are sealed from the host's stack (links.ts sealSwitchEnds, through
+    // /proc/sys by the CLI, in its namespace; host-end.test.ts sends the attacks): no IPv6
+    // address though their peers are up in the containers, no ARP answers, no unicast
+    // taken from broadcast frames.
     for (const port of ports) {
       assert.match(await host.ovs.netns.ip('-o', 'link', 'show', 'dev', port), /LOWER_UP/);
       assert.doesNotMatch(await host.ovs.netns.ip('-o', 'addr', 'show', 'dev', port), /inet6/, port);
+      const setting = async (key: string): Promise<string> =>
+        (await host.ovs.netns.exec('sysctl', ['-n', `net/ipv4/conf/${port}/${key}`])).trim();
+      assert.equal(await setting('arp_ignore'), '8', `${port} answers no ARP`);
+      assert.equal(await setting('drop_unicast_in_l2_multicast'), '1', `${port} drops unicast in broadcast frames`);
     }
     const ids = await host.ovs.vsctl(
       '--data=bare',
