@@ -118,6 +118,12 @@ export async function dockerMatrixChecks(t: TestContext, lab: Lab): Promise<void
         [],
       );
       assert.equal(await pings(lab, 'h2', `${int.name}-h2`, '172.31.0.254'), false, 'internal: no way out');
+      // Nor to its host by asking for the host's underlay address on its own link, as a
+      // container with raw sockets could (an unsealed host end of its veth would answer).
+      const inner = `${int.name}-h2`;
+      const pid = (await lab.execOk('h2', ['docker', 'inspect', '-f', '{{.State.Pid}}', inner])).trim();
+      await lab.execOk('h2', ['nsenter', '-t', pid, '-n', 'ip', 'route', 'replace', '172.31.0.2/32', 'dev', 'eth0']);
+      assert.equal(await pings(lab, 'h2', inner, '172.31.0.2'), false, 'internal: not into its host either');
     });
   }
 }
