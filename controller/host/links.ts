@@ -129,7 +129,7 @@ export class HostLinks {
       // A retried join finds its pair whole here; one whose end is in a namespace is made again.
       if (where === undefined && (await this.exists(host)) && (await this.exists(peer))) {
         // Its first attempt may have stopped between making the pair and this.
-        await sealSwitchEnds([host], this.netns);
+        await this.seal([host]);
         return;
       }
       await this.deleteLink(host);
@@ -137,7 +137,7 @@ export class HostLinks {
       await this.ip(add);
     }
     try {
-      await sealSwitchEnds([host], this.netns);
+      await this.seal([host]);
       if (where === undefined) await this.inNetns('ethtool', ['-K', peer, 'tx', 'off']);
       else await runOk('nsenter', [`--net=${where}`, 'ethtool', '-K', peer, 'tx', 'off']);
     } catch (error) {
@@ -167,10 +167,7 @@ export class HostLinks {
     });
     const ok = pairs.filter((p) => !failed.has(p.host));
     if (ok.length === 0) return failed;
-    const sealed = await sealSwitchEnds(
-      ok.map((p) => p.host),
-      this.netns,
-    ).then(
+    const sealed = await this.seal(ok.map((p) => p.host)).then(
       () => true,
       () => false,
     );

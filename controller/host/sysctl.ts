@@ -17,7 +17,9 @@ const WRITES_AT_ONCE = 64;
 /** Settings per `sysctl` in another namespace: its command line stays far below the kernel's limit. */
 const SYSCTL_ARGS_AT_ONCE = 512;
 
-const kernelHasIpv6 = (): boolean => existsSync('/proc/sys/net/ipv6');
+/** Whether the kernel has IPv6: it cannot change while we run, so it is looked up once. */
+let ipv6InKernel: boolean | undefined;
+const kernelHasIpv6 = (): boolean => (ipv6InKernel ??= existsSync('/proc/sys/net/ipv6'));
 
 /** Writes every setting; any the kernel refuses is an error naming it. */
 export async function writeKernelSettings(settings: readonly KernelSetting[], netns?: string): Promise<void> {

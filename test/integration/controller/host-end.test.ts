@@ -76,14 +76,14 @@ test('a host end found open when the daemon starts (left by an earlier ovsnet) i
     const inner = await host.container('inner', 'inner-ep2-0123456789', '10.33.0.2/24');
     await host.daemon.dataplane.waitSynced(10_000);
     const { hostIfname } = await host.daemon.service.endpointInfo(inner.networkId, inner.endpointId);
-    const seal = (arpIgnore: number, ipv6Off: number): Promise<string> =>
+    const setHostEnd = (arpIgnore: number, ipv6Off: number): Promise<string> =>
       host.ovs.netns.exec('sysctl', [
         '-q',
         '-w',
         `net/ipv4/conf/${hostIfname}/arp_ignore=${arpIgnore}`,
         `net/ipv6/conf/${hostIfname}/disable_ipv6=${ipv6Off}`,
       ]);
-    await seal(0, 0);
+    await setHostEnd(0, 0); // as an ovsnet before the seal left it
     await inner.ns.ip('route', 'add', `${OTHER_NETWORK_GATEWAY}/32`, 'dev', 'eth0');
     assert.ok(await ping(inner.ns, OTHER_NETWORK_GATEWAY), 'control: an open host end lets the container in');
 
